@@ -1,0 +1,57 @@
+# skylift — the two commands a new user needs: `make demo` and `make test`.
+# Everything is installed from the package registries into .venv (uv, pinned by uv.lock).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bootstrap/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+PYTEST_ARGS ?=
+
+.PHONY: all venv lock lint typecheck imports unit test demo bench clean help
+
+help:
+	@echo "make demo   run the pipeline on the bundled sample estate"
+	@echo "make test   lint, type-check, check layering, run every test"
+	@echo "make bench  run the benchmarks (slow; numbers go to docs/benchmarks.md)"
+	@echo "make lock   re-resolve uv.lock after changing pyproject.toml"
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "skylift needs Python >= 3.11")'
+	$(PYTHON) -m venv $(TOOLS)/bootstrap
+	$(TOOLS)/bootstrap/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+$(STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lock: $(UV)
+	$(UV) lock
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks samples
+	$(BIN)/ruff format --check src tests benchmarks samples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck imports unit
+
+demo: $(STAMP)
+	$(BIN)/python samples/demo.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) build .pytest_cache .mypy_cache .ruff_cache

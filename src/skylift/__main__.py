@@ -1,0 +1,5 @@
+"""``python -m skylift``."""
+
+from skylift.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Assessment: right-sizing, forecast, readiness, confidence, strategy, cost and TCO."""

@@ -1,0 +1,1 @@
+"""The bundled cloud catalog (instance types, prices) and its loader."""

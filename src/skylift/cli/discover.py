@@ -1,0 +1,188 @@
+"""``skylift discover FORMAT FILE…``: import inventories into the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from skylift.cli.context import JSON_OPTION, open_workspace
+from skylift.cli.output import RichProgress, emit, out
+
+app = typer.Typer(
+    help=(
+        "Import what you already have: RVTools, Azure Migrate / AWS CSVs, skylift's own "
+        "server list, utilisation time series, dependency exports, or this machine.\n\n"
+        "Re-importing is idempotent; an import is all or nothing.\n\n"
+        "Examples:\n\n"
+        "  skylift discover rvtools RVTools_export.xlsx\n\n"
+        "  skylift discover perf metrics.parquet\n\n"
+        "  skylift discover deps dependencies.csv"
+    ),
+    no_args_is_help=True,
+)
+
+FILES = typer.Argument(..., help="Input files (or an RVTools CSV folder).", exists=False)
+
+
+def _run(ctx: typer.Context, fmt: str, paths: list[Path], as_json: bool, **options: Any) -> None:
+    with open_workspace(ctx) as ws, RichProgress(enabled=not as_json) as progress:
+        summary = ws.discover(fmt, paths, options, progress)
+
+    def render() -> None:
+        out.print(
+            f"Imported [bold]{fmt}[/bold] (run {summary.run_id}): {summary.rows_read} rows read, "
+            f"{summary.rows_skipped} skipped; servers {summary.servers_created} new, "
+            f"{summary.servers_updated} updated; {summary.dependencies} dependencies; "
+            f"{summary.series_rows:,} samples "
+            f"in {(summary.finished_at - summary.started_at).total_seconds():.1f} s"
+        )
+        for w in summary.warnings[:20]:
+            out.print(
+                f"[yellow]warning:[/yellow] {w.location + ': ' if w.location else ''}{w.message}"
+            )
+        if len(summary.warnings) > 20:
+            out.print(f"… {len(summary.warnings) - 20} more warnings (see --json)")
+
+    emit(summary, as_json, render)
+
+
+@app.command("rvtools")
+def rvtools(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], FILES],
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import an RVTools export: the .xlsx, or a folder of its per-sheet CSVs.
+
+    Reads vInfo, vCPU, vMemory, vDisk, vPartition, vNetwork and vHost. Templates
+    are skipped, powered-off VMs kept and flagged, VMs keyed on VM UUID / VM ID.
+
+    Examples:
+
+      skylift discover rvtools RVTools_export_all.xlsx
+
+      skylift discover rvtools ./rvtools-csv/
+    """
+    _run(ctx, "rvtools", paths, as_json)
+
+
+@app.command("azure-csv")
+def azure_csv(
+    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
+) -> None:
+    """Import the Azure Migrate CSV import template (servers, up to 8 disks).
+
+    Example:
+
+      skylift discover azure-csv AzureMigrateimporttemplate.csv
+    """
+    _run(ctx, "azure-csv", paths, as_json)
+
+
+@app.command("aws-csv")
+def aws_csv(
+    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
+) -> None:
+    """Import the AWS Application Discovery Service import template.
+
+    Example:
+
+      skylift discover aws-csv import_template.csv
+    """
+    _run(ctx, "aws-csv", paths, as_json)
+
+
+@app.command("servers")
+def servers(
+    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
+) -> None:
+    """Import skylift's own server list (CSV, JSON or YAML; see docs/discover.md).
+
+    Examples:
+
+      skylift discover servers servers.csv
+
+      skylift discover servers estate.yaml
+    """
+    _run(ctx, "servers", paths, as_json)
+
+
+@app.command("perf")
+def perf(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], FILES],
+    trace_format: Annotated[
+        str, typer.Option("--format", help="long | bitbrains | auto (by content).")
+    ] = "auto",
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--map", help="CSV 'source,server' mapping series names to servers."),
+    ] = None,
+    skip_unknown: Annotated[
+        bool, typer.Option(help="Skip series of unknown servers instead of failing.")
+    ] = False,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import utilisation time series: long CSV/Parquet or Bitbrains per-VM traces.
+
+    Long format columns: server, timestamp, metric, value (metrics: cpu_pct,
+    mem_pct, mem_used_mib, disk_read_iops, disk_write_iops, disk_read_mbps,
+    disk_write_mbps, net_in_mbps, net_out_mbps, disk_used_gib).
+
+    Examples:
+
+      skylift discover perf metrics.csv
+
+      skylift discover perf traces/2013-7/*.csv.gz --format bitbrains --map vm-map.csv
+    """
+    _run(
+        ctx,
+        "perf",
+        paths,
+        as_json,
+        trace_format=trace_format,
+        mapping=mapping,
+        skip_unknown=skip_unknown,
+    )
+
+
+@app.command("deps")
+def deps(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], FILES],
+    skip_unknown: Annotated[
+        bool, typer.Option(help="Drop connections whose source server is unknown.")
+    ] = False,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import dependency connections (Azure Migrate dependency export).
+
+    Edge strength = number of time slots in which a connection was seen.
+
+    Example:
+
+      skylift discover deps dependency-export.csv
+    """
+    _run(ctx, "deps", paths, as_json, skip_unknown=skip_unknown)
+
+
+@app.command("local")
+def local(
+    ctx: typer.Context,
+    interval: Annotated[float, typer.Option(help="Seconds between utilisation samples.")] = 5.0,
+    duration: Annotated[
+        float, typer.Option(help="Seconds to sample utilisation (0: inventory only).")
+    ] = 0.0,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Scan this machine: CPUs, memory, disks, NICs, OS, listening services, connections.
+
+    Examples:
+
+      skylift discover local
+
+      skylift discover local --interval 10 --duration 600
+    """
+    _run(ctx, "local", [], as_json, interval=interval, duration=duration)

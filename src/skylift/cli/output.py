@@ -1,0 +1,96 @@
+"""Rendering helpers shared by commands: JSON output, consoles, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import (
+    Progress as RichProgressBar,
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn pydantic models (and containers of them) into JSON-ready data."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def emit_json(value: Any) -> None:
+    """Write ``value`` as JSON on stdout (nothing else goes to stdout with --json)."""
+    sys.stdout.write(json.dumps(to_jsonable(value), indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def emit(value: Any, as_json: bool, render: Callable[[], None]) -> None:
+    """JSON when asked, else the rich rendering."""
+    if as_json:
+        emit_json(value)
+    else:
+        render()
+
+
+class RichProgress:
+    """:class:`skylift.domain.progress.Progress` drawn as rich bars on stderr (TTY only)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and err.is_terminal
+        self._bar: RichProgressBar | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        if self.enabled:
+            self._bar = RichProgressBar(
+                SpinnerColumn(),
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def begin(self, description: str, total: float | None = None, unit: str = "") -> None:
+        """Start a bar."""
+        if self._bar is not None:
+            if self._task is not None:
+                self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, amount: float = 1.0) -> None:
+        """Move the bar."""
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, amount)
+
+    def end(self) -> None:
+        """Finish the bar."""
+        if self._bar is not None and self._task is not None:
+            self._bar.remove_task(self._task)
+            self._task = None

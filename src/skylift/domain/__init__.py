@@ -1,0 +1,1 @@
+"""Pure values and rules of the migration problem. No I/O, no other skylift imports."""

@@ -1,0 +1,1 @@
+"""Generators for Dockerfiles, Kubernetes, Helm, Terraform, Ansible, monitoring."""

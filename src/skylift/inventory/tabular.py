@@ -1,0 +1,264 @@
+"""Reading tables by header name: header normalisation, CSV decoding, typed cells.
+
+Every cell error raises :class:`InputError` naming file, sheet, row, column,
+the value and what was expected, so the CLI can print one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylift.domain.imports import SourceFile
+from skylift.errors import InputError, Location
+
+_SPACE = re.compile(r"[\s_]+")
+
+
+def norm_header(header: object) -> str:
+    """Case- and space-insensitive header key: ``' Memory (In MB) '`` → ``memory(inmb)``."""
+    return _SPACE.sub("", str(header or "")).lower().lstrip("*")
+
+
+def fingerprint(path: Path) -> SourceFile:
+    """SHA-256 and size of an input file (or of every file in a folder, in name order)."""
+    h = hashlib.sha256()
+    size = 0
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        with f.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+    return SourceFile(path=str(path), sha256=h.hexdigest(), size_bytes=size)
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252/latin-1."""
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick ``,`` ``;`` or tab from the header line."""
+    first = sample.split("\n", 1)[0]
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of one sheet or CSV with a header map. Row numbers are 1-based as in a spreadsheet."""
+
+    file: str
+    sheet: str | None
+    header: tuple[str, ...]
+    rows: Iterable[tuple[int, Sequence[object]]]
+
+    def columns(self) -> dict[str, int]:
+        """Normalised header → index (first occurrence wins)."""
+        out: dict[str, int] = {}
+        for i, h in enumerate(self.header):
+            out.setdefault(norm_header(h), i)
+        return out
+
+
+def read_csv(path: Path) -> Table:
+    """Read a whole CSV (streamed rows) with encoding and delimiter detection."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read file: {exc.strerror}",
+            "check the path and permissions",
+            Location(str(path)),
+        ) from exc
+    if not data.strip():
+        raise InputError(
+            "the file is empty", "export it again with a header row", Location(str(path))
+        )
+    text = decode_text(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text[:4096]))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(
+            "the file is empty", "export it again with a header row", Location(str(path))
+        ) from None
+    except csv.Error as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}",
+            "check the delimiter and quoting",
+            Location(str(path), row=1),
+        ) from exc
+
+    def rows() -> Iterator[tuple[int, Sequence[object]]]:
+        try:
+            for n, row in enumerate(reader, start=2):
+                if any(c.strip() for c in row):
+                    yield n, row
+        except csv.Error as exc:
+            raise InputError(
+                f"not a readable CSV: {exc}",
+                "check the quoting",
+                Location(str(path), row=reader.line_num),
+            ) from exc
+
+    return Table(file=str(path), sheet=None, header=tuple(header), rows=rows())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row with typed accessors by normalised header name."""
+
+    table: Table
+    cols: Mapping[str, int]
+    number: int
+    cells: Sequence[object]
+
+    def loc(self, column: str | None = None, value: object = None) -> Location:
+        """Location of this row (and column/value) for error messages."""
+        return Location(
+            self.table.file,
+            self.table.sheet,
+            self.number,
+            column,
+            None if value is None else str(value),
+        )
+
+    def raw(self, *names: str) -> object:
+        """First present, non-empty cell among header ``names`` (normalised), else ``None``."""
+        for name in names:
+            i = self.cols.get(norm_header(name))
+            if i is not None and i < len(self.cells):
+                v = self.cells[i]
+                if v is not None and not (isinstance(v, str) and not v.strip()):
+                    return v
+        return None
+
+    def header_of(self, *names: str) -> str:
+        """The file's own spelling of the first header among ``names`` that exists."""
+        for name in names:
+            i = self.cols.get(norm_header(name))
+            if i is not None:
+                return str(self.table.header[i])
+        return names[0]
+
+    def text(self, *names: str) -> str | None:
+        """Cell as stripped text."""
+        v = self.raw(*names)
+        if v is None:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v).strip()
+
+    def number_(
+        self, *names: str, minimum: float | None = 0.0, expected: str = "a number"
+    ) -> float | None:
+        """Cell as float; thousands separators and trailing units are tolerated."""
+        v = self.raw(*names)
+        if v is None:
+            return None
+        value = parse_number(v)
+        if value is None:
+            raise InputError(
+                f"expected {expected}",
+                "fix the cell or leave it empty",
+                self.loc(self.header_of(*names), v),
+            )
+        if minimum is not None and value < minimum:
+            raise InputError(
+                f"expected {expected} ≥ {minimum:g}, got a negative value",
+                "sizes and counts cannot be negative",
+                self.loc(self.header_of(*names), v),
+            )
+        return value
+
+    def integer(self, *names: str, minimum: float | None = 0.0) -> int | None:
+        """Cell as int (``4.0`` accepted, ``4.5`` rejected)."""
+        v = self.number_(*names, minimum=minimum, expected="a whole number")
+        if v is None:
+            return None
+        if not float(v).is_integer():
+            raw = self.raw(*names)
+            raise InputError(
+                "expected a whole number",
+                "fix the cell or leave it empty",
+                self.loc(self.header_of(*names), raw),
+            )
+        return int(v)
+
+    def boolean(self, *names: str) -> bool | None:
+        """Cell as bool: True/False, yes/no, 1/0."""
+        v = self.raw(*names)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return v
+        s = str(v).strip().lower()
+        if s in ("true", "yes", "y", "1", "on"):
+            return True
+        if s in ("false", "no", "n", "0", "off"):
+            return False
+        raise InputError(
+            "expected True or False", "use True/False", self.loc(self.header_of(*names), v)
+        )
+
+
+_NUM = re.compile(r"^[-+]?(\d{1,3}([,\u00a0' ]\d{3})+|\d+)?([.,]\d+)?$")
+
+
+def parse_number(value: object) -> float | None:
+    """Parse ``'1,234.5'``, ``'1 234'``, ``'12 %'``, ``'4 GB'`` (unit dropped) → float.
+
+    Returns ``None`` for text that is not a number.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    s = str(value).strip().replace("\u202f", " ")
+    s = re.sub(r"\s*(%|[a-zA-Z/]+(\s*[a-zA-Z/]+)*)$", "", s)
+    if not s:
+        return None
+    if not _NUM.match(s):
+        return None
+    neg = s.startswith("-")
+    s = s.lstrip("+-")
+    # "1,234" thousands vs "1,5" decimal comma: a comma followed by exactly 3 digits
+    # at the end with no dot is a thousands separator.
+    if "." in s or (re.search(r",\d{3}(?!\d)", s) and not re.search(r",\d{1,2}$", s)):
+        s = s.replace(",", "").replace(" ", "").replace("'", "").replace("\u00a0", "")
+    else:
+        s = s.replace(" ", "").replace("'", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        out = float(s)
+    except ValueError:
+        return None
+    return -out if neg else out
+
+
+def require_columns(table: Table, required: Mapping[str, Sequence[str]], hint: str) -> None:
+    """Fail naming the first required column (by any of its spellings) that is missing."""
+    cols = table.columns()
+    for label, spellings in required.items():
+        if not any(norm_header(s) in cols for s in spellings):
+            raise InputError(
+                f"missing required column '{label}'",
+                hint,
+                Location(table.file, table.sheet, 1),
+            )

@@ -1,0 +1,1 @@
+"""Planning: dependency groups, waves, schedule, deployment strategy, consolidation."""

@@ -1,0 +1,1 @@
+"""Security scanning (secrets, misconfiguration) and migration policies."""

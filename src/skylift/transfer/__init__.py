@@ -1,0 +1,1 @@
+"""The data mover: diff, scheduler, journal, hashing, atomic commit, relay."""

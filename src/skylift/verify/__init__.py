@@ -1,0 +1,1 @@
+"""Verification that the migration worked: data and service checks."""

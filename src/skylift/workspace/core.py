@@ -1,0 +1,182 @@
+"""A workspace: ``skylift.yaml`` + ``.skylift/`` (state store, series, journals).
+
+Found from ``--workspace``, else ``SKYLIFT_WORKSPACE``, else the current
+directory and its parents. :class:`Workspace` is what the CLI (and any other
+front end) calls; stages receive typed values from it, never the workspace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from skylift.domain.estate import InventoryTotals, summarise
+from skylift.domain.imports import ImportSummary
+from skylift.domain.inventory import Dependency, Server
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.errors import ConfigError, InputError, WorkspaceNotFoundError
+from skylift.inventory.base import ImportContext, get_importer
+from skylift.workspace.series import ParquetSeriesCommit, scan_series
+from skylift.workspace.settings import Settings, load_settings
+from skylift.workspace.store import StateStore
+from skylift.workspace.template import render
+
+CONFIG_NAME = "skylift.yaml"
+STATE_DIR = ".skylift"
+
+
+def find_workspace(
+    explicit: Path | None = None,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Path:
+    """Return the workspace root: ``explicit``, else $SKYLIFT_WORKSPACE, else search upwards."""
+    env = os.environ if environ is None else environ
+    if explicit is None and env.get("SKYLIFT_WORKSPACE"):
+        explicit = Path(env["SKYLIFT_WORKSPACE"])
+    if explicit is not None:
+        root = explicit.expanduser().resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise WorkspaceNotFoundError(
+                f"{root} is not a skylift workspace (no {CONFIG_NAME})",
+                f"create one with: skylift init {explicit}",
+            )
+        return root
+    start = (cwd or Path.cwd()).resolve()
+    for d in (start, *start.parents):
+        if (d / CONFIG_NAME).is_file():
+            return d
+    raise WorkspaceNotFoundError(
+        f"no skylift workspace in {start} or its parents",
+        "run 'skylift init' here, or pass --workspace DIR / set SKYLIFT_WORKSPACE",
+    )
+
+
+class Workspace:
+    """An opened workspace: its settings and state store."""
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root
+        self.settings = settings
+        self.state_dir = root / STATE_DIR
+        self.state_dir.mkdir(exist_ok=True)
+        url = settings.state.url or f"sqlite:///{self.state_dir / 'state.db'}"
+        self.store = StateStore(url)
+        self.store.migrate()
+
+    @classmethod
+    def open(
+        cls,
+        explicit: Path | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Workspace:
+        """Find and open the workspace; settings are loaded once here."""
+        root = find_workspace(explicit, environ=environ)
+        settings = load_settings(root / CONFIG_NAME, environ=environ, overrides=overrides)
+        return cls(root, settings)
+
+    @classmethod
+    def init(cls, root: Path, project: str | None = None, force: bool = False) -> Workspace:
+        """Create ``skylift.yaml`` and the state store in ``root`` (created if needed)."""
+        root = root.expanduser().resolve()
+        cfg = root / CONFIG_NAME
+        if cfg.exists() and not force:
+            raise ConfigError(
+                f"{cfg} already exists",
+                "use it as it is, or pass --force to overwrite the settings (state is kept)",
+            )
+        root.mkdir(parents=True, exist_ok=True)
+        text = render(project or root.name or "my-migration")
+        fd, tmp = tempfile.mkstemp(dir=root, prefix=".skylift.yaml.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, cfg)
+        return cls(root, load_settings(cfg, environ={}))
+
+    def close(self) -> None:
+        """Release the state store."""
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ---- discover --------------------------------------------------------
+
+    def discover(
+        self,
+        fmt: str,
+        paths: Sequence[Path],
+        options: Mapping[str, Any] | None = None,
+        progress: Progress = NULL_PROGRESS,
+    ) -> ImportSummary:
+        """Import ``paths`` in format ``fmt``; all or nothing."""
+        for p in paths:
+            if not p.exists():
+                raise InputError(f"{p}: no such file or folder", "check the path")
+        importer = get_importer(fmt, **dict(options or {}))
+        started = datetime.now(UTC)
+        tmp_dir = Path(tempfile.mkdtemp(prefix="import-", dir=self.state_dir))
+        try:
+            ctx = ImportContext(
+                servers=self.store.server_index(), tmp_dir=tmp_dir, progress=progress
+            )
+            batch = importer.parse(paths, ctx)
+            commit = None
+            if batch.series is not None:
+                source_hash = "+".join(sorted(f.sha256 for f in batch.files))
+                commit = ParquetSeriesCommit(self.state_dir / "series", source_hash[:64])
+            try:
+                summary = self.store.apply_import(batch, started, commit)
+            except BaseException:
+                if commit is not None:
+                    commit.rollback()
+                raise
+            if commit is not None:
+                commit.finalize()
+            return summary
+        finally:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+
+    # ---- reads -----------------------------------------------------------
+
+    def servers(self) -> list[Server]:
+        """All servers in the workspace."""
+        return self.store.servers()
+
+    def dependencies(self) -> list[Dependency]:
+        """All dependency edges."""
+        return self.store.dependencies()
+
+    def series(self) -> pl.LazyFrame:
+        """All utilisation samples (long format), lazily."""
+        return scan_series(self.state_dir, self.store.series_paths())
+
+    def inventory(self) -> tuple[list[Server], InventoryTotals]:
+        """Servers and their totals."""
+        servers = self.servers()
+        totals = summarise(
+            servers, self.store.series_server_keys(), self.store.count("dependencies")
+        )
+        return servers, totals
+
+    def import_runs(self) -> list[dict[str, Any]]:
+        """History of imports, newest first."""
+        return self.store.import_runs()
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete a file if present."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()

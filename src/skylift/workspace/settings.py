@@ -1,0 +1,195 @@
+"""Typed settings of a workspace: defaults < skylift.yaml < SKYLIFT_* env < flags.
+
+Loaded once at the edge (the CLI or a library caller) and passed down; no
+module reads configuration on its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from skylift.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cloud(StrEnum):
+    """Target clouds skylift sizes and generates for."""
+
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+
+class Target(_Section):
+    """One target cloud and the regions to compare within it."""
+
+    cloud: Cloud
+    regions: tuple[str, ...] = Field(min_length=1)
+
+
+class Headroom(_Section):
+    """How demand is inflated before sizing.
+
+    ``comfort_factor`` multiplies (Azure Migrate, 1.3), ``percent`` adds a
+    share (AWS Compute Optimizer, 20 → ×1.2), ``target_utilisation`` divides
+    by the target share (Google, 70 → ÷0.7).
+    """
+
+    style: Literal["comfort_factor", "percent", "target_utilisation"] = "comfort_factor"
+    value: float = Field(default=1.3, gt=0)
+
+    def factor(self) -> float:
+        """The multiplier this headroom applies to demand."""
+        if self.style == "comfort_factor":
+            return self.value
+        if self.style == "percent":
+            return 1.0 + self.value / 100.0
+        return 100.0 / self.value
+
+
+class SizingSettings(_Section):
+    """How servers are right-sized (see docs/assess.md and reference sizing.md)."""
+
+    method: Literal["performance", "as-is"] = "performance"
+    window_days: Literal[1, 7, 30] = 30
+    cpu_statistic: Literal["avg", "p50", "p90", "p95", "p99", "max"] = "p95"
+    memory_statistic: Literal["avg", "p50", "p90", "p95", "p99", "max"] = "p95"
+    headroom: Headroom = Headroom()
+    cpu_speed_multiplier: float = Field(default=1.0, gt=0)
+    forecast_horizon_months: int = Field(default=12, ge=0, le=60)
+    pricing: Literal["on_demand", "spot", "commit_1y", "commit_3y"] = "on_demand"
+    uptime_hours_month: float = Field(default=730.0, gt=0, le=744)
+    discount_pct: float = Field(default=0.0, ge=0, lt=100)
+    allow_burstable: bool = False
+    exclude_families: tuple[str, ...] = ()
+
+
+class Goals(_Section):
+    """Business goals, each weighted 1–5 (AWS Strategy Recommendations' four)."""
+
+    license_cost: int = Field(default=3, ge=1, le=5)
+    modernise: int = Field(default=3, ge=1, le=5)
+    managed_services: int = Field(default=3, ge=1, le=5)
+    speed: int = Field(default=3, ge=1, le=5)
+
+
+class Constraints(_Section):
+    """Limits the planner must respect."""
+
+    max_servers_per_wave: int = Field(default=50, ge=1)
+    max_tb_per_wave: float = Field(default=20.0, gt=0)
+    bandwidth_mbps: float = Field(default=1000.0, gt=0)
+    cutover_window_hours: float = Field(default=8.0, gt=0)
+    compression_ratio: float = Field(default=0.6, gt=0, le=1)
+
+
+class StateSettings(_Section):
+    """Where the state store lives; default is SQLite inside the workspace."""
+
+    url: str | None = None
+
+
+class Settings(_Section):
+    """All settings of one workspace."""
+
+    project: str = "my-migration"
+    currency: str = "USD"
+    targets: tuple[Target, ...] = (
+        Target(cloud=Cloud.AWS, regions=("us-east-1",)),
+        Target(cloud=Cloud.AZURE, regions=("eastus",)),
+        Target(cloud=Cloud.GCP, regions=("us-central1",)),
+    )
+    sizing: SizingSettings = SizingSettings()
+    goals: Goals = Goals()
+    constraints: Constraints = Constraints()
+    state: StateSettings = StateSettings()
+    remotes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    policies: dict[str, Any] = Field(default_factory=dict)
+
+
+ENV_PREFIX = "SKYLIFT_"
+_NOT_SETTINGS = {"SKYLIFT_WORKSPACE", "SKYLIFT_DEBUG"}
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Turn ``SKYLIFT_SIZING__WINDOW_DAYS=7`` into ``{"sizing": {"window_days": "7"}}``."""
+    out: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = yaml.safe_load(value) if value else value
+    return out
+
+
+def load_settings(
+    path: Path | None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Load settings: defaults, then ``path`` (skylift.yaml), env, then ``overrides``.
+
+    Raises :class:`ConfigError` naming the file and the field on any invalid value.
+    """
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(
+                f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})",
+                "fix the syntax, or recreate it with 'skylift init --force'",
+            ) from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(
+                f"{path}: expected a mapping at the top level", "see docs/workspace.md"
+            )
+        data = loaded
+    env = env_overrides(os.environ if environ is None else environ)
+    if env:
+        data = _deep_merge(data, env)
+        source += " + SKYLIFT_* environment"
+    if overrides:
+        data = _deep_merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
+        shown = "" if isinstance(value, dict | list) else f" (value {value!r})"
+        raise ConfigError(
+            f"{source}: setting '{field}'{shown}: {err['msg']}",
+            "see the comments in skylift.yaml or docs/workspace.md for allowed values",
+        ) from exc

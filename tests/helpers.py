@@ -1,0 +1,36 @@
+"""Helpers for tests: run the CLI in-process and capture exit code and output."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+
+
+@dataclass
+class CliResult:
+    """Exit code and captured streams of one CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> CliResult:
+    """Run ``skylift ARGS`` in-process, as the console script does."""
+    from skylift.cli import output
+    from skylift.cli.app import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = output.out.file, output.err.file
+    output.out.file, output.err.file = out, err
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        output.out.file, output.err.file = saved
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -1,0 +1,81 @@
+"""CLI contract: help with examples everywhere, --json, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+import typer
+
+from skylift.cli.app import app
+from tests.helpers import run_cli
+
+
+def _all_commands() -> list[list[str]]:
+    root = typer.main.get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(cmd: click.Command, prefix: list[str]) -> None:
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*prefix, name])
+        else:
+            paths.append(prefix)
+
+    walk(root, [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _all_commands(), ids=" ".join)
+def test_every_command_has_help_with_examples_and_json(path: list[str]) -> None:
+    result = run_cli(*path, "--help")
+    assert result.code == 0
+    assert "Example" in result.stdout
+    assert "--json" in result.stdout
+
+
+def test_init_then_inventory_json(tmp_path: Path) -> None:
+    ws = tmp_path / "w"
+    assert run_cli("init", str(ws), "--json").code == 0
+    result = run_cli("--workspace", str(ws), "inventory", "--json")
+    assert result.code == 0
+    data = json.loads(result.stdout)
+    assert data["totals"]["servers"] == 0
+
+
+def test_error_is_one_line_with_hint_and_exit_code(tmp_path: Path) -> None:
+    result = run_cli("--workspace", str(tmp_path), "inventory")
+    assert result.code == 3
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert lines[0].startswith("error: ")
+    assert lines[1].startswith("hint: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_error_with_json_is_machine_readable(tmp_path: Path) -> None:
+    result = run_cli("--workspace", str(tmp_path), "inventory", "--json")
+    assert result.code == 3
+    assert json.loads(result.stdout)["type"] == "WorkspaceNotFoundError"
+
+
+def test_importing_the_cli_loads_no_cloud_sdk() -> None:
+    code = (
+        "import sys, skylift.cli.app\n"
+        "bad = [m for m in ('boto3', 'botocore', 'azure', 'google.cloud', 'paramiko', 'obstore',"
+        " 'polars', 'duckdb') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_python_dash_m_works() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "skylift", "--version"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0
+    assert out.stdout.startswith("skylift ")
