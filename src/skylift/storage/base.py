@@ -1,0 +1,162 @@
+"""The storage interface every backend implements: a few primitives, the rest derived.
+
+Paths are ``/``-separated keys relative to the URL's root (``s3://bucket/prefix``
+→ root ``prefix``). Methods are synchronous and thread-safe; the transfer engine
+drives many of them concurrently from a thread pool (obstore and the SDKs
+release the GIL while they wait). Backends translate SDK errors into
+:class:`skylift.errors.ProviderError` subclasses at the adapter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from skylift.errors import ProviderError
+
+
+class NotFoundError(ProviderError):
+    """The object does not exist."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The store refused access to the object (not retried)."""
+
+
+class TransientError(ProviderError):
+    """A failure worth retrying (timeouts, 5xx, throttling, connection resets)."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One object (file) in a store. ``mtime`` is epoch seconds, ``None`` if unknown.
+
+    ``checksums`` holds what the store itself reports, keyed by algorithm
+    (``"crc32c"``, ``"crc64nvme"``, ``"md5"``, ``"sha256"``, ``"blake3"``), hex.
+    """
+
+    path: str
+    size: int
+    mtime: float | None = None
+    etag: str | None = None
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can and cannot do, with reasons (the planner reports all gaps)."""
+
+    multipart: bool = False
+    min_part_size: int = 0
+    max_parts: int = 10_000
+    server_side_copy: bool = False
+    preserves_mtime: bool = False
+    checksums: tuple[str, ...] = ()
+    ranged_read: bool = True
+    gaps: tuple[tuple[str, str], ...] = ()  # (feature, reason)
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    """A finished part of a multipart upload."""
+
+    number: int  # 1-based
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """Handle of an in-flight multipart upload; serialisable for the resume journal."""
+
+    path: str
+    upload_id: str
+
+
+class Storage(ABC):
+    """A place objects live: local disk, memory, S3, Azure Blob, GCS, SFTP.
+
+    Required primitives: :meth:`list`, :meth:`stat`, :meth:`read`,
+    :meth:`write`, :meth:`delete`. Backends with ``capabilities.multipart``
+    also implement the multipart methods. Writes are atomic: an object is
+    visible only when complete (temp name + rename, or single PUT, or
+    multipart complete).
+    """
+
+    scheme: ClassVar[str]
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @abstractmethod
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Yield every object under ``prefix`` recursively, streamed (bounded memory)."""
+
+    @abstractmethod
+    def stat(self, path: str) -> ObjectInfo:
+        """Metadata of one object; raise :class:`NotFoundError` if absent."""
+
+    @abstractmethod
+    def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes ``[start, end)`` of an object (``end=None``: to the end)."""
+
+    @abstractmethod
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        """Create or replace an object atomically; set ``mtime`` where supported."""
+
+    @abstractmethod
+    def delete(self, path: str) -> None:
+        """Remove an object (no error if it is already gone)."""
+
+    # ---- multipart (optional) -------------------------------------------
+
+    def create_multipart(self, path: str) -> MultipartUpload:
+        """Start a multipart upload (not visible until completed)."""
+        raise NotImplementedError(f"{self.scheme}: multipart uploads are not supported")
+
+    def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
+        """Upload part ``number`` (1-based)."""
+        raise NotImplementedError
+
+    def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
+        """Parts already stored for an in-flight upload (for resume)."""
+        raise NotImplementedError
+
+    def complete_multipart(
+        self, upload: MultipartUpload, parts: list[PartInfo], mtime: float | None = None
+    ) -> ObjectInfo:
+        """Publish the object from its parts."""
+        raise NotImplementedError
+
+    def abort_multipart(self, upload: MultipartUpload) -> None:
+        """Discard an upload and its parts."""
+        raise NotImplementedError
+
+    # ---- derived ---------------------------------------------------------
+
+    def exists(self, path: str) -> bool:
+        """True if the object exists."""
+        try:
+            self.stat(path)
+        except NotFoundError:
+            return False
+        return True
+
+    def read_chunks(
+        self, path: str, chunk_size: int = 8 << 20, size: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream an object in ranged chunks."""
+        total = self.stat(path).size if size is None else size
+        pos = 0
+        while pos < total:
+            end = min(total, pos + chunk_size)
+            yield self.read(path, pos, end)
+            pos = end
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
+        """Release connections."""

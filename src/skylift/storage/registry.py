@@ -1,0 +1,48 @@
+"""URL scheme → backend class, imported lazily with an install hint when an SDK is missing."""
+
+from __future__ import annotations
+
+import importlib
+from urllib.parse import urlsplit
+
+from skylift.errors import InputError, MissingDependencyError
+from skylift.storage.base import Storage
+
+#: scheme → ("module:Class", optional extra that provides its SDK)
+BACKENDS: dict[str, tuple[str, str | None]] = {
+    "file": ("skylift.storage.local:LocalStorage", None),
+    "memory": ("skylift.storage.memory:MemoryStorage", None),
+    "s3": ("skylift.storage.s3:S3Storage", None),
+    "az": ("skylift.storage.azure:AzureStorage", None),
+    "gs": ("skylift.storage.gcs:GcsStorage", "gcs"),
+    "sftp": ("skylift.storage.sftp:SftpStorage", "sftp"),
+}
+
+
+def scheme_of(url: str) -> str:
+    """``s3://b/k`` → ``s3``; a plain path → ``file``."""
+    parts = urlsplit(url)
+    if len(parts.scheme) <= 1:  # no scheme, or a Windows drive letter
+        return "file"
+    return parts.scheme.lower()
+
+
+def open_storage(url: str, **options: str) -> Storage:
+    """Open the backend for ``url`` with per-remote ``options``."""
+    scheme = scheme_of(url)
+    entry = BACKENDS.get(scheme)
+    if entry is None:
+        raise InputError(
+            f"unsupported storage URL scheme {scheme!r} in {url!r}",
+            f"use one of: {', '.join(sorted(BACKENDS))}:// or a local path",
+        )
+    target, extra = entry
+    module_name, _, cls_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if extra is not None and exc.name and not exc.name.startswith("skylift"):
+            raise MissingDependencyError(exc.name, extra) from exc
+        raise
+    cls: type[Storage] = getattr(module, cls_name)
+    return cls(url, **options)
