@@ -9,6 +9,7 @@ release the GIL while they wait). Backends translate SDK errors into
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -123,12 +124,12 @@ class Storage(ABC):
         """Upload part ``number`` (1-based)."""
         raise NotImplementedError
 
-    def list_parts(self, upload: MultipartUpload) -> list[PartInfo]:
+    def list_parts(self, upload: MultipartUpload) -> builtins.list[PartInfo]:
         """Parts already stored for an in-flight upload (for resume)."""
         raise NotImplementedError
 
     def complete_multipart(
-        self, upload: MultipartUpload, parts: list[PartInfo], mtime: float | None = None
+        self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
     ) -> ObjectInfo:
         """Publish the object from its parts."""
         raise NotImplementedError
