@@ -61,6 +61,20 @@ class ParquetSeriesCommit(SeriesCommit):
                 .values(active=False)
             )
             self.superseded = [self.series_dir.parent / o.path for o in old]
+            existing = [str(p) for p in self.superseded if p.exists()]
+            if existing:
+                gone = (
+                    pl.scan_parquet(existing)
+                    .group_by("server_key")
+                    .agg(pl.len().alias("samples"))
+                    .collect()
+                )
+                for key, n in gone.iter_rows():
+                    conn.execute(
+                        update(t.series_servers)
+                        .where(t.series_servers.c.server_key == key)
+                        .values(samples=t.series_servers.c.samples - int(n))
+                    )
         conn.execute(
             t.series_files.insert().values(
                 run_id=run_id,

@@ -192,7 +192,10 @@ class StateStore:
     def series_server_keys(self) -> frozenset[str]:
         """Keys of servers that have utilisation series."""
         with self.engine.connect() as conn:
-            return frozenset(r[0] for r in conn.execute(select(t.series_servers.c.server_key)))
+            rows = conn.execute(
+                select(t.series_servers.c.server_key).where(t.series_servers.c.samples > 0)
+            )
+            return frozenset(r[0] for r in rows)
 
     # ---- the one write path of discover ---------------------------------
 
