@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ def fingerprint(path: Path) -> SourceFile:
 def decode_text(path: Path, data: bytes) -> str:
     """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252/latin-1."""
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not really UTF-16: fall through to the 8-bit decodings
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -232,7 +236,9 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     s = str(value).strip().replace("\u202f", " ")
-    s = re.sub(r"\s*(%|[a-zA-Z/]+(\s*[a-zA-Z/]+)*)$", "", s)
+    # One unit word, or several separated by spaces ("MB/s", "GB total"); the words
+    # must be space-separated so the pattern cannot backtrack exponentially.
+    s = re.sub(r"\s*(%|[a-zA-Z/]+(\s+[a-zA-Z/]+)*)$", "", s)
     if not s:
         return None
     if not _NUM.match(s):
@@ -249,6 +255,8 @@ def parse_number(value: object) -> float | None:
         out = float(s)
     except ValueError:
         return None
+    if not math.isfinite(out):
+        return None  # a digit string too long for a float
     return -out if neg else out
 
 
