@@ -272,21 +272,21 @@ class StateStore:
         keys: Sequence[str],
         update_cols: Iterable[str],
     ) -> None:
+        """INSERT … ON CONFLICT as one prepared statement executed for many rows."""
         if not rows:
             return
-        dialect = conn.dialect.name
-        ins_factory: Any = sqlite_insert if dialect == "sqlite" else pg_insert
+        ins_factory: Any = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+        stmt = ins_factory(table)
         cols = list(update_cols)
-        for chunk in _chunks(rows, max(1, 30000 // max(1, len(rows[0])))):
-            stmt = ins_factory(table).values(list(chunk))
-            if cols:
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=list(keys),
-                    set_={c: getattr(stmt.excluded, c) for c in cols},
-                )
-            else:
-                stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-            conn.execute(stmt)
+        if cols:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={c: getattr(stmt.excluded, c) for c in cols},
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        for chunk in _chunks(rows, 20_000):
+            conn.execute(stmt, list(chunk))
 
     def _upsert_servers(
         self, conn: Connection, servers: Sequence[Server], run_id: int
