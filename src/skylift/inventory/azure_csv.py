@@ -1,0 +1,203 @@
+"""Azure Migrate CSV import template → servers.
+
+The template Azure Migrate offers under "Discover → Import using CSV":
+``*Server name, IP addresses, *Cores, *Memory (In MB), *OS name, OS version,
+OS architecture, CPU utilization percentage, Memory utilization percentage,
+Network adapters, Network In throughput, Network Out throughput, Boot type,
+Number of disks, Disk 1 size (In GB), Disk 1 read throughput (MB per second),
+… Disk 8 …``. Columns are matched by name (case, spaces and the ``*`` are
+ignored); columns the template does not define are kept as tags. The server
+name is the update key, as in Azure Migrate.
+
+Units: memory MB is taken as MiB and disk GB as GiB (Azure Migrate sizes
+them that way); network throughput is **megabytes per second** as in the
+Azure Migrate documentation and is stored as Mbit/s (× 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from skylift.domain.imports import ImportBatch, SourceFile
+from skylift.domain.inventory import BootType, Disk, Server
+from skylift.errors import InputError
+from skylift.inventory.base import ImportContext
+from skylift.inventory.osinfo import parse_boot_type, parse_os
+from skylift.inventory.server_rows import (
+    ServerCollector,
+    build_server,
+    checked_key,
+    extra_tags,
+    percent,
+    required_text,
+    split_list,
+)
+from skylift.inventory.tabular import Row, fingerprint, read_csv, require_columns
+
+MAX_DISKS = 8
+
+NAME = ("Server name", "Server Name", "Machine name")
+CORES = ("Cores",)
+MEMORY = ("Memory (In MB)", "Memory (MB)", "Memory In MB")
+OS_NAME = ("OS name",)
+OS_VERSION = ("OS version",)
+OS_ARCH = ("OS architecture",)
+IPS = ("IP addresses", "IP address")
+CPU_UTIL = ("CPU utilization percentage",)
+MEM_UTIL = ("Memory utilization percentage",)
+NET_ADAPTERS = ("Network adapters",)
+NET_IN = ("Network In throughput",)
+NET_OUT = ("Network Out throughput",)
+BOOT = ("Boot type",)
+NUM_DISKS = ("Number of disks",)
+
+_DISK_FIELDS: dict[str, str] = {
+    "size_gib": "Disk {n} size (In GB)",
+    "read_mbps": "Disk {n} read throughput (MB per second)",
+    "write_mbps": "Disk {n} write throughput (MB per second)",
+    "read_iops": "Disk {n} read ops (operations per second)",
+    "write_iops": "Disk {n} write ops (operations per second)",
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "*Server name": NAME,
+    "*Cores": CORES,
+    "*Memory (In MB)": MEMORY,
+    "*OS name": OS_NAME,
+}
+
+_KNOWN: tuple[str, ...] = (
+    *NAME, *CORES, *MEMORY, *OS_NAME, *OS_VERSION, *OS_ARCH, *IPS, *CPU_UTIL, *MEM_UTIL,
+    *NET_IN, *NET_OUT, *BOOT,
+    *(t.format(n=n) for n in range(1, MAX_DISKS + 1) for t in _DISK_FIELDS.values()),
+)  # fmt: skip
+
+_ARCH_VALUES = {"x64", "x86", "amd64", "32-bit", "64-bit", "arm64"}
+_HINT = "fill in the mandatory (*) columns of the Azure Migrate import template"
+_MBYTE_TO_MBIT = 8.0
+
+
+class AzureCsvImporter:
+    """Reads one or more Azure Migrate import CSVs; all files form one import."""
+
+    name: ClassVar[str] = "azure-csv"
+
+    def parse(self, paths: Sequence[Path], ctx: ImportContext) -> ImportBatch:
+        """Read every file; the first bad cell raises :class:`InputError`, nothing is kept."""
+        if not paths:
+            raise InputError("no input file given", "pass the Azure Migrate CSV to import")
+        collector = ServerCollector()
+        files: list[SourceFile] = []
+        rows_read = 0
+        ctx.progress.begin("reading Azure Migrate CSV", total=None, unit="rows")
+        for path in paths:
+            files.append(fingerprint(path))
+            table = read_csv(path)
+            require_columns(table, REQUIRED, _HINT)
+            cols = table.columns()
+            for number, cells in table.rows:
+                row = Row(table, cols, number, cells)
+                rows_read += 1
+                server = _server(row)
+                collector.add(server, row.loc(), row.header_of(*NAME))
+                ctx.progress.advance()
+        ctx.progress.end()
+        return ImportBatch(
+            format=self.name,
+            files=tuple(files),
+            servers=collector.servers(),
+            rows_read=rows_read,
+        )
+
+
+def _server(row: Row) -> Server:
+    name = checked_key(row, row.header_of(*NAME), required_text(row, _HINT, *NAME))
+    cores = row.integer(*CORES)
+    memory = row.number_(*MEMORY, expected="memory in MB")
+    if cores is None or memory is None:
+        missing = CORES if cores is None else MEMORY
+        raise InputError(
+            "a value is required in this column", _HINT, row.loc(row.header_of(*missing))
+        )
+    os_name = required_text(row, _HINT, *OS_NAME)
+    arch_text = row.text(*OS_ARCH)
+    if arch_text is not None and arch_text.lower() not in _ARCH_VALUES:
+        raise InputError(
+            "expected one of x64, x86, amd64, 32-bit, 64-bit",
+            "use one of the values the Azure Migrate template allows, or leave it empty",
+            row.loc(row.header_of(*OS_ARCH), arch_text),
+        )
+    boot_text = row.text(*BOOT)
+    boot = parse_boot_type(boot_text)
+    if boot_text is not None and boot is BootType.UNKNOWN:
+        raise InputError(
+            "expected BIOS or UEFI",
+            "use BIOS or UEFI, or leave the cell empty",
+            row.loc(row.header_of(*BOOT), boot_text),
+        )
+    os = parse_os(os_name, row.text(*OS_VERSION), arch_text)
+    net_in = row.number_(*NET_IN, expected="MB per second")
+    net_out = row.number_(*NET_OUT, expected="MB per second")
+    tags = extra_tags(row, (*_KNOWN, *NET_ADAPTERS, *NUM_DISKS))
+    disks = _disks(row)
+    adapters = row.integer(*NET_ADAPTERS)
+    if adapters is not None:
+        tags["network_adapters"] = str(adapters)
+    declared = row.integer(*NUM_DISKS)
+    if declared is not None:
+        tags["number_of_disks"] = str(declared)
+    return build_server(
+        row,
+        {
+            "key": name,
+            "name": name,
+            "source": "azure-csv",
+            "os_name": os_name,
+            "os_family": os.family,
+            "os_version": os.version,
+            "arch": os.arch,
+            "boot_type": boot,
+            "cores": cores,
+            "memory_mib": memory,
+            "ip_addresses": split_list(row.text(*IPS)),
+            "cpu_util_pct": percent(row, *CPU_UTIL),
+            "mem_util_pct": percent(row, *MEM_UTIL),
+            "net_in_mbps": None if net_in is None else net_in * _MBYTE_TO_MBIT,
+            "net_out_mbps": None if net_out is None else net_out * _MBYTE_TO_MBIT,
+            "disks": disks,
+            "tags": tags,
+        },
+    )
+
+
+def _disks(row: Row) -> tuple[Disk, ...]:
+    disks: list[Disk] = []
+    for n in range(1, MAX_DISKS + 1):
+        names = {field: template.format(n=n) for field, template in _DISK_FIELDS.items()}
+        values = {
+            field: row.number_(
+                header, expected="a size in GB" if field == "size_gib" else "a number"
+            )
+            for field, header in names.items()
+        }
+        if all(v is None for v in values.values()):
+            continue
+        if values["size_gib"] is None:
+            raise InputError(
+                f"disk {n} has throughput or operations but no size",
+                f"fill in 'Disk {n} size (In GB)' or clear the other Disk {n} cells",
+                row.loc(row.header_of(names["size_gib"])),
+            )
+        disks.append(
+            Disk(
+                name=f"Disk {n}",
+                size_gib=values["size_gib"],
+                read_mbps=values["read_mbps"],
+                write_mbps=values["write_mbps"],
+                read_iops=values["read_iops"],
+                write_iops=values["write_iops"],
+            )
+        )
+    return tuple(disks)

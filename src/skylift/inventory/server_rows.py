@@ -1,0 +1,127 @@
+"""From table rows to servers: validation, duplicate keys, list cells, extra columns → tags.
+
+Shared by the row-per-server importers (azure-csv, aws-csv, servers). Every
+failure is an :class:`InputError` naming file, row, column and value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from skylift.domain.inventory import Server
+from skylift.errors import InputError, Location
+from skylift.inventory.tabular import Row, norm_header
+
+#: Longest key/name the state store holds (``String(255)`` columns).
+MAX_KEY_LENGTH = 255
+
+_LIST_SPLIT = re.compile(r"[,;\s]+")
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """Split ``"10.0.0.1, 10.0.0.2;10.0.0.3"`` on commas, semicolons and spaces (deduplicated)."""
+    if not text:
+        return ()
+    seen: dict[str, None] = {}
+    for part in _LIST_SPLIT.split(text):
+        if part:
+            seen.setdefault(part, None)
+    return tuple(seen)
+
+
+def checked_key(row: Row, column: str, value: str) -> str:
+    """Return ``value`` if it can be a server key (non-empty, ≤ 255 characters)."""
+    if len(value) > MAX_KEY_LENGTH:
+        raise InputError(
+            f"expected at most {MAX_KEY_LENGTH} characters, got {len(value)}",
+            "server names and ids longer than that are not real host names; check the column",
+            row.loc(column, value),
+        )
+    return value
+
+
+def build_server(row: Row, fields: Mapping[str, Any]) -> Server:
+    """Validate ``fields`` as a :class:`Server`; a violation names the row and field."""
+    try:
+        return Server.model_validate(dict(fields))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "?"
+        raise InputError(
+            f"field '{field}': {first['msg']}",
+            "fix the value in the input file",
+            row.loc(field, first.get("input")),
+        ) from None
+
+
+def extra_tags(row: Row, known: Iterable[str]) -> dict[str, str]:
+    """Cells of columns not in ``known`` (normalised names) → ``{file's header: value}``.
+
+    Empty cells and columns with an empty header are left out.
+    """
+    known_norm = {norm_header(k) for k in known}
+    tags: dict[str, str] = {}
+    for i, header in enumerate(row.table.header):
+        name = str(header).strip()
+        if not name or norm_header(name) in known_norm or i >= len(row.cells):
+            continue
+        value = row.cells[i]
+        if value is None:
+            continue
+        text = str(value).strip()
+        if text:
+            tags.setdefault(name, text)
+    return tags
+
+
+class ServerCollector:
+    """Collects servers keyed by ``key``; a key seen twice is an error naming both rows."""
+
+    def __init__(self) -> None:
+        self._servers: dict[str, Server] = {}
+        self._where: dict[str, Location] = {}
+
+    def add(self, server: Server, where: Location, column: str) -> None:
+        """Add ``server`` read at ``where``; ``column`` is the key column for the message."""
+        first = self._where.get(server.key)
+        if first is not None:
+            place = f"row {first.row}" if first.row is not None else (first.column or "?")
+            before = place if first.file == where.file else f"{first.file}, {place}"
+            raise InputError(
+                f"duplicate key: also on {before}",
+                "each server may appear once; remove or rename one of the rows",
+                Location(where.file, where.sheet, where.row, column, server.key),
+            )
+        self._servers[server.key] = server
+        self._where[server.key] = where
+
+    def servers(self) -> tuple[Server, ...]:
+        """The servers in the order they were read."""
+        return tuple(self._servers.values())
+
+    def __len__(self) -> int:
+        return len(self._servers)
+
+
+def percent(row: Row, *names: str) -> float | None:
+    """A utilisation percentage 0–100 (``"45 %"`` accepted); outside that range is an error."""
+    value = row.number_(*names, expected="a percentage 0–100")
+    if value is not None and value > 100.0:
+        raise InputError(
+            "expected a percentage 0–100",
+            "utilisation is a share of capacity; fix the cell or leave it empty",
+            row.loc(row.header_of(*names), row.raw(*names)),
+        )
+    return value
+
+
+def required_text(row: Row, hint: str, *names: str) -> str:
+    """A mandatory text cell; empty is an error naming the column."""
+    value = row.text(*names)
+    if not value:
+        raise InputError("a value is required in this column", hint, row.loc(row.header_of(*names)))
+    return value
