@@ -1,0 +1,275 @@
+"""``transfer(SRC, DST)``: list both sides streamed, diff, copy what differs, publish.
+
+The one entry point other layers call is :func:`run_transfer` (and
+:func:`plan_transfer` for ``--dry-run``). Memory stays bounded: listings are
+streamed (sorted externally when a backend does not list in order), tasks
+are queued through a bounded pool, deletions and manifest lines are spooled
+to temporary files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from skylift.domain.transfer import (
+    DETAIL_LIMIT,
+    Action,
+    PlannedAction,
+    TransferOptions,
+    TransferPlan,
+    TransferResult,
+)
+from skylift.errors import InputError
+from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.registry import open_storage
+from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
+from skylift.transfer.context import RunContext
+from skylift.transfer.crypt import Codec
+from skylift.transfer.filters import ObjectFilter
+from skylift.transfer.hashing import choose_algorithm
+from skylift.transfer.journal import Journal
+from skylift.transfer.manifest import ManifestSpool
+from skylift.transfer.metrics import TransferMetrics
+from skylift.transfer.multipart import MultipartJob
+from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
+from skylift.transfer.plan.diff import Comparison, Verdict, diff
+from skylift.transfer.plan.listing import sorted_listing
+from skylift.transfer.progress import NullTransferProgress, TransferProgress
+from skylift.transfer.retry import RetryPolicy
+from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
+from skylift.transfer.tally import Tally
+
+_ACTION = {
+    Verdict.COPY: Action.COPY,
+    Verdict.UPDATE: Action.UPDATE,
+    Verdict.DELETE: Action.DELETE,
+    Verdict.SKIP: Action.SKIP,
+    Verdict.CHECK: Action.UPDATE,
+}
+
+
+def build_filter(options: TransferOptions) -> ObjectFilter:
+    """The object filter the options describe."""
+    return ObjectFilter.build(
+        options.include,
+        options.exclude,
+        options.min_size,
+        options.max_size,
+        options.min_age,
+        options.max_age,
+    )
+
+
+def comparison_for(src: Storage, dst: Storage, options: TransferOptions) -> Comparison:
+    """How source and destination objects are compared for this pair of stores."""
+    keeps = dst.capabilities.preserves_mtime
+    coarse = not keeps or "sftp" in (src.scheme, dst.scheme)
+    encoded = options.encrypt or options.compress or options.decode
+    return Comparison(
+        checksum=options.checksum and not encoded,
+        ignore_size=encoded,
+        dst_keeps_mtime=keeps,
+        window=1.0 if coarse else 0.001,
+    )
+
+
+def _pairs(
+    src: Storage, dst: Storage, options: TransferOptions, tmpdir: Path | None
+) -> Iterator[tuple[Verdict, ObjectInfo | None, ObjectInfo | None]]:
+    flt = build_filter(options)
+    src_list = flt.apply(sorted_listing(src.list(), src.scheme, src.url, tmpdir))
+    dst_list = sorted_listing(dst.list(), dst.scheme, dst.url, tmpdir)
+    for verdict, s, d in diff(src_list, dst_list, comparison_for(src, dst, options)):
+        if verdict is Verdict.DELETE and (
+            not options.delete or d is None or not flt.accepts_path(d.path)
+        ):
+            continue
+        yield verdict, s, d
+
+
+def _check_urls(source: str, destination: str) -> None:
+    if source.rstrip("/") == destination.rstrip("/"):
+        raise InputError(
+            f"source and destination are the same: {source}",
+            "give a different destination URL",
+        )
+
+
+def plan_transfer(
+    source: str,
+    destination: str,
+    options: TransferOptions,
+    src: Storage | None = None,
+    dst: Storage | None = None,
+) -> TransferPlan:
+    """What a run would do, without writing anything (reads content only for --checksum)."""
+    _check_urls(source, destination)
+    src = src or open_storage(source)
+    dst = dst or open_storage(destination)
+    counts = dict.fromkeys(Action, 0)
+    send = 0
+    actions: list[PlannedAction] = []
+    for verdict, s, d in _pairs(src, dst, options, None):
+        if verdict is Verdict.CHECK and s is not None and d is not None:
+            verdict = Verdict.SKIP if same_content(src, dst, s, d, None) else Verdict.UPDATE
+        action = _ACTION[verdict]
+        counts[action] += 1
+        obj = s if s is not None else d
+        assert obj is not None
+        if action in (Action.COPY, Action.UPDATE):
+            send += obj.size
+        if action is not Action.SKIP and len(actions) < DETAIL_LIMIT:
+            actions.append(PlannedAction(action=action, path=obj.path, size=obj.size))
+    return TransferPlan(
+        source=source,
+        destination=destination,
+        copy_count=counts[Action.COPY],
+        update_count=counts[Action.UPDATE],
+        delete_count=counts[Action.DELETE],
+        skip_count=counts[Action.SKIP],
+        bytes_to_send=send,
+        actions=tuple(actions),
+        actions_truncated=sum(counts.values()) - counts[Action.SKIP] > len(actions),
+    )
+
+
+def run_transfer(
+    source: str,
+    destination: str,
+    options: TransferOptions,
+    journal_dir: Path,
+    *,
+    key: bytes | None = None,
+    progress: TransferProgress | None = None,
+    metrics: TransferMetrics | None = None,
+    src: Storage | None = None,
+    dst: Storage | None = None,
+    backup: Storage | None = None,
+) -> TransferResult:
+    """Copy (or with ``options.delete`` sync) ``source`` to ``destination``.
+
+    Per-object failures are collected in the result, never raised; the
+    manifest is published only when nothing failed. Re-running the same
+    command with the same ``journal_dir`` resumes. ``key`` is the 32-byte
+    encryption key for ``options.encrypt``/``options.decode``. Stores may be
+    passed already opened (tests, shared connections); else they are opened
+    from the URLs.
+    """
+    _check_urls(source, destination)
+    started = time.monotonic()
+    progress = progress or NullTransferProgress()
+    src = src or open_storage(source)
+    dst = dst or open_storage(destination)
+    if options.backup_to and backup is None:
+        backup = open_storage(options.backup_to)
+    codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
+    decoder = Codec(key=key) if options.decode else None
+    jobs = choose_jobs(src.scheme, dst.scheme, options.jobs)
+    retry = RetryPolicy(attempts=options.retries)
+    tally = Tally(progress, metrics)
+    spool = ManifestSpool() if options.manifest else None
+    bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
+    journal = Journal.open(journal_dir, source, destination, options)
+    ctx = RunContext(
+        src=src,
+        dst=dst,
+        options=options,
+        codec=codec,
+        decoder=decoder,
+        journal=journal,
+        bucket=bucket,
+        retry=retry,
+        tally=tally,
+        manifest=spool,
+        algorithm=choose_algorithm(dst.capabilities.checksums),
+        backup=backup,
+    )
+    pool = TaskPool(jobs)
+    manifest_path: str | None = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="skylift-xfer-") as tmp:
+            deletes = _dispatch(ctx, pool, Path(tmp), progress)
+            pool.wait()
+            if deletes and tally.failed == 0:
+                _delete_all(ctx, pool, deletes)
+                pool.wait()
+            journal.flush()
+            if spool is not None and tally.failed == 0:
+                manifest_path = retry.call(lambda: spool.publish(dst, source, ctx.algorithm))
+    except BaseException:
+        pool.shutdown(cancel=True)
+        raise
+    finally:
+        pool.shutdown()
+        journal.close()
+        if spool is not None:
+            spool.close()
+    return tally.result(
+        source, destination, jobs, time.monotonic() - started, retry.retried, manifest_path
+    )
+
+
+def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProgress) -> list[Path]:
+    """Walk the diff, queue work; return spooled deletions (done after copies)."""
+    options = ctx.options
+    multipart = ctx.dst.capabilities.multipart and options.decode is False
+    threshold = options.multipart_threshold
+    batch: list[Item] = []
+    batch_bytes = 0
+    delete_file = tmp / "deletes.txt"
+    n_deletes = 0
+    with delete_file.open("w", encoding="utf-8") as deletes:
+        for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp):
+            if verdict is Verdict.DELETE:
+                assert d is not None
+                deletes.write(d.path + "\n")
+                n_deletes += 1
+                continue
+            assert s is not None
+            if verdict is Verdict.SKIP:
+                ctx.tally.skip(s.size)
+                if ctx.manifest is not None and d is not None:
+                    ctx.manifest.add(d.path, d.size, s.mtime, None)
+                continue
+            progress.planned(1, s.size)
+            if s.size >= threshold:
+                if multipart:
+                    MultipartJob(ctx, s, d).start(pool)
+                else:
+                    pool.submit(lambda v=verdict, s=s, d=d: copy_streamed(ctx, v, s, d))  # type: ignore[misc]
+                continue
+            batch.append((verdict, s, d))
+            batch_bytes += s.size
+            if len(batch) >= BATCH_OBJECTS or batch_bytes >= BATCH_BYTES:
+                pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
+                batch, batch_bytes = [], 0
+        if batch:
+            pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
+    return [delete_file] if n_deletes else []
+
+
+def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
+    def delete_batch(paths: list[str]) -> None:
+        for path in paths:
+            try:
+                if ctx.backup is not None:
+                    ctx.keep_backup(ctx.dst.stat(path))
+                ctx.retry.call(lambda p=path: ctx.dst.delete(p))  # type: ignore[misc]
+                ctx.journal.forget(path)
+                ctx.tally.delete()
+            except Exception as exc:
+                ctx.tally.fail(path, exc)
+
+    for file in files:
+        with file.open(encoding="utf-8") as fh:
+            chunk: list[str] = []
+            for line in fh:
+                chunk.append(line.rstrip("\n"))
+                if len(chunk) >= BATCH_OBJECTS:
+                    pool.submit(lambda c=chunk: delete_batch(c))  # type: ignore[misc]
+                    chunk = []
+            if chunk:
+                pool.submit(lambda c=chunk: delete_batch(c))  # type: ignore[misc]

@@ -1,0 +1,226 @@
+"""The resume journal: one SQLite file per (source, destination, options).
+
+Lives in ``<workspace>/.skylift/transfers/`` (the caller passes the folder).
+It records finished objects (with their checksum, batched) and, for
+multipart uploads in flight, the upload id and every finished part
+(committed as each part lands), so a re-run after a crash, SIGKILL or Ctrl-C
+resumes without re-sending finished parts. Rows carry a ``shard`` (the
+first path segment) so shards can later be run by separate workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylift.domain.transfer import TransferOptions
+from skylift.errors import ConfigError
+from skylift.storage.base import MultipartUpload, PartInfo
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS done (
+    path TEXT PRIMARY KEY, shard TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime REAL, checksum TEXT NOT NULL, finished REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    path TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL,
+    mtime REAL, part_size INTEGER NOT NULL, started REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS parts (
+    path TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
+    etag TEXT NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (path, number)
+) WITHOUT ROWID;
+"""
+
+_BATCH = 512
+_BATCH_SECONDS = 1.0
+
+
+def shard_of(path: str) -> str:
+    """The shard a path belongs to: its first segment (``""`` for root-level objects)."""
+    head, sep, _ = path.partition("/")
+    return head if sep else ""
+
+
+def journal_key(source: str, destination: str, options: TransferOptions) -> str:
+    """Stable key of a run: the same command gets the same journal."""
+    ident = json.dumps(
+        {"src": source, "dst": destination, "opts": options.journal_identity()}, sort_keys=True
+    )
+    return hashlib.sha256(ident.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class DoneEntry:
+    """An object the journal saw finish, as it was at the source then."""
+
+    path: str
+    size: int
+    mtime: float | None
+    checksum: str
+
+
+@dataclass(frozen=True)
+class InFlightUpload:
+    """A multipart upload a previous run started, with its finished parts."""
+
+    upload: MultipartUpload
+    size: int
+    mtime: float | None
+    part_size: int
+    parts: dict[int, tuple[PartInfo, str]]  # number → (part, part checksum)
+
+
+class Journal:
+    """Thread-safe resume journal; see the module docstring for what it keeps."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the transfer journal {path}: {exc}",
+                "pass --journal DIR pointing at a writable folder",
+            ) from exc
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._pending: list[tuple[str, str, int, float | None, str, float]] = []
+        self._last_flush = time.monotonic()
+
+    @classmethod
+    def open(
+        cls, directory: Path, source: str, destination: str, options: TransferOptions
+    ) -> Journal:
+        """Open (or create) the journal of this (source, destination, options)."""
+        key = journal_key(source, destination, options)
+        journal = cls(directory / f"{key}.sqlite")
+        with journal._lock:
+            journal._db.executemany(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                [("source", source), ("destination", destination), ("created", str(time.time()))],
+            )
+        return journal
+
+    # ---- finished objects ------------------------------------------------
+
+    def record_done(self, path: str, size: int, mtime: float | None, checksum: str) -> None:
+        """Remember a finished object (committed in batches; losing the last batch is safe)."""
+        with self._lock:
+            self._pending.append((path, shard_of(path), size, mtime, checksum, time.time()))
+            if len(self._pending) >= _BATCH or time.monotonic() - self._last_flush > _BATCH_SECONDS:
+                self._flush_locked()
+
+    def forget(self, path: str) -> None:
+        """Drop a path (deleted at the destination)."""
+        with self._lock:
+            self._flush_locked()
+            self._db.execute("DELETE FROM done WHERE path = ?", (path,))
+
+    def done_entries(self) -> Iterator[DoneEntry]:
+        """Every finished object in path order (code-point order, like listings)."""
+        with self._lock:
+            self._flush_locked()
+        cur = self._db.cursor()
+        cur.execute("SELECT path, size, mtime, checksum FROM done ORDER BY path")
+        while True:
+            rows = cur.fetchmany(4096)
+            if not rows:
+                return
+            for row in rows:
+                yield DoneEntry(row[0], row[1], row[2], row[3])
+
+    def _flush_locked(self) -> None:
+        if self._pending:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?)", self._pending
+            )
+            self._db.execute("COMMIT")
+            self._pending.clear()
+        self._last_flush = time.monotonic()
+
+    def flush(self) -> None:
+        """Commit pending finished-object rows now."""
+        with self._lock:
+            self._flush_locked()
+
+    # ---- multipart uploads -----------------------------------------------
+
+    def in_flight(self, path: str) -> InFlightUpload | None:
+        """The upload a previous run left for ``path``, with its journaled parts."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT upload_id, size, mtime, part_size FROM uploads WHERE path = ?", (path,)
+            ).fetchone()
+            if row is None:
+                return None
+            parts = {
+                n: (PartInfo(n, s, e), c)
+                for n, s, e, c in self._db.execute(
+                    "SELECT number, size, etag, checksum FROM parts WHERE path = ?", (path,)
+                )
+            }
+        return InFlightUpload(MultipartUpload(path, row[0]), row[1], row[2], row[3], parts)
+
+    def all_in_flight(self) -> list[str]:
+        """Paths with an unfinished multipart upload."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT path FROM uploads ORDER BY path")]
+
+    def start_upload(
+        self, upload: MultipartUpload, size: int, mtime: float | None, part_size: int
+    ) -> None:
+        """Record a new multipart upload (replacing any older one for the path)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM parts WHERE path = ?", (upload.path,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?)",
+                (upload.path, upload.upload_id, size, mtime, part_size, time.time()),
+            )
+            self._db.execute("COMMIT")
+
+    def record_part(self, path: str, part: PartInfo, checksum: str) -> None:
+        """A part landed: committed immediately, so a SIGKILL right after keeps it."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
+                (path, part.number, part.size, part.etag, checksum),
+            )
+
+    def end_upload(self, path: str) -> None:
+        """The upload completed or was aborted: forget it and its parts."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM parts WHERE path = ?", (path,))
+            self._db.execute("DELETE FROM uploads WHERE path = ?", (path,))
+            self._db.execute("COMMIT")
+
+    def parts_count(self, path: str) -> int:
+        """How many parts of ``path`` are journaled (for tests and progress)."""
+        with self._lock:
+            row = self._db.execute("SELECT count(*) FROM parts WHERE path = ?", (path,)).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        """Commit what is pending and close the file."""
+        with self._lock:
+            self._flush_locked()
+            self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,96 @@
+"""The destination manifest: path, size, mtime, checksum of every object, published last.
+
+Entries are spooled to a local temporary file while the run goes (so memory
+stays bounded), then written to ``<destination>/.skylift-manifest.jsonl`` in
+one atomic write — only when every object succeeded. The first line is a
+header; each following line one object. The source URL is recorded without
+any user-info (no credentials in the manifest).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+from urllib.parse import urlsplit, urlunsplit
+
+from skylift.domain.transfer import MANIFEST_NAME
+from skylift.storage.base import Storage
+
+
+def redact_url(url: str) -> str:
+    """Drop ``user:password@`` from a URL (for anything written or shown)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One line of the manifest."""
+
+    path: str
+    size: int
+    mtime: float | None
+    checksum: str | None
+
+
+class ManifestSpool:
+    """Collects entries on local disk from many threads; publishes them at the end."""
+
+    def __init__(self) -> None:
+        self._fh: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, path: str, size: int, mtime: float | None, checksum: str | None) -> None:
+        """Append one object (order does not matter; readers sort if they need to)."""
+        line = json.dumps({"path": path, "size": size, "mtime": mtime, "checksum": checksum})
+        with self._lock:
+            self._fh.write(line + "\n")
+            self.count += 1
+
+    def _lines(self, header: dict[str, object]) -> Iterator[bytes]:
+        yield (json.dumps(header) + "\n").encode()
+        with self._lock:
+            self._fh.flush()
+            self._fh.seek(0)
+            while True:
+                block = self._fh.read(1 << 20)
+                if not block:
+                    break
+                yield block.encode()
+
+    def publish(self, store: Storage, source: str, algorithm: str) -> str:
+        """Write the manifest to ``store`` atomically; return its path there."""
+        header: dict[str, object] = {
+            "skylift_manifest": 1,
+            "source": redact_url(source),
+            "created": time.time(),
+            "objects": self.count,
+            "algorithm": algorithm,
+        }
+        store.write(MANIFEST_NAME, self._lines(header))
+        return MANIFEST_NAME
+
+    def close(self) -> None:
+        """Discard the spool."""
+        self._fh.close()
+
+
+def read_manifest(store: Storage) -> Iterator[ManifestEntry]:
+    """Entries of the manifest at ``store``'s root (header skipped)."""
+    data = store.read(MANIFEST_NAME)
+    for i, line in enumerate(data.decode().splitlines()):
+        if i == 0 or not line:
+            continue
+        row = json.loads(line)
+        yield ManifestEntry(row["path"], row["size"], row["mtime"], row["checksum"])

@@ -1,0 +1,155 @@
+"""Large objects in parallel parts, resumable across runs.
+
+The dispatcher thread starts (or resumes) the upload and queues one task per
+missing part; each part is read by range, encoded if asked, checksummed,
+throttled, uploaded, and journaled at once. The worker that finishes the
+last part completes the upload — the object becomes visible only then. A
+failed part leaves the upload and the journal in place, so the next run
+re-sends only the missing parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from skylift.errors import TransferError
+from skylift.storage.base import MultipartUpload, NotFoundError, ObjectInfo, PartInfo
+from skylift.transfer.context import RunContext
+from skylift.transfer.crypt import FRAME_SIZE
+from skylift.transfer.hashing import composite, digest
+from skylift.transfer.scheduler import TaskPool, choose_part_size
+
+
+class MultipartJob:
+    """One object being uploaded in parts."""
+
+    def __init__(self, ctx: RunContext, src: ObjectInfo, dst: ObjectInfo | None) -> None:
+        self.ctx = ctx
+        self.src = src
+        self.dst = dst
+        self.part_size = choose_part_size(src.size, ctx.dst.capabilities, ctx.options.part_size)
+        self.count = max(1, -(-src.size // self.part_size))
+        self._lock = threading.Lock()
+        self._parts: dict[int, tuple[PartInfo, str]] = {}
+        self._outstanding = 0
+        self._failed: BaseException | None = None
+        self.upload: MultipartUpload | None = None
+
+    def _resume(self) -> dict[int, tuple[PartInfo, str]]:
+        """Reuse a journaled upload of the same source version; drop stale ones."""
+        ctx, src = self.ctx, self.src
+        old = ctx.journal.in_flight(src.path)
+        if old is None:
+            return {}
+        if (old.size, old.mtime, old.part_size) == (src.size, src.mtime, self.part_size):
+            try:
+                stored = {p.number: p for p in ctx.dst.list_parts(old.upload)}
+            except NotFoundError:
+                stored = {}
+            else:
+                self.upload = old.upload
+                return {
+                    n: (part, checksum)
+                    for n, (part, checksum) in old.parts.items()
+                    if n in stored and stored[n].size == part.size
+                }
+        with contextlib.suppress(Exception):  # the old upload may be long gone
+            ctx.dst.abort_multipart(old.upload)
+        ctx.journal.end_upload(src.path)
+        return {}
+
+    def start(self, pool: TaskPool) -> None:
+        """Start or resume the upload and queue the missing parts (dispatcher thread)."""
+        ctx, path = self.ctx, self.src.path
+        try:
+            done = self._resume()
+            if self.upload is None:
+                dst = ctx.dst
+                self.upload = ctx.retry.call(lambda: dst.create_multipart(path))
+                ctx.journal.start_upload(self.upload, self.src.size, self.src.mtime, self.part_size)
+            self._parts = dict(done)
+            if done:
+                ctx.tally.part(resumed=len(done))
+            missing = [n for n in range(1, self.count + 1) if n not in done]
+        except Exception as exc:
+            ctx.tally.fail(path, exc)
+            return
+        if not missing:
+            self._complete()
+            return
+        self._outstanding = len(missing)
+        for number in missing:
+            pool.submit(lambda n=number: self._send(n))  # type: ignore[misc]
+
+    def _send(self, number: int) -> None:
+        ctx, src = self.ctx, self.src
+        upload = self.upload
+        assert upload is not None
+        try:
+            if self._failed is None:
+                start = (number - 1) * self.part_size
+                end = min(src.size, start + self.part_size)
+                data = ctx.retry.call(lambda: ctx.src.read(src.path, start, end))
+                if len(data) != end - start:
+                    raise TransferError(
+                        f"{src.path}: source returned {len(data)} bytes for "
+                        f"range {start}-{end}; it may have changed during the run",
+                        "re-run the transfer",
+                    )
+                if ctx.codec.active:
+                    data = ctx.codec.encode(
+                        data,
+                        start // FRAME_SIZE,
+                        first=number == 1,
+                        last=number == self.count,
+                    )
+                checksum = digest(ctx.algorithm, data)
+                ctx.bucket.consume(len(data))
+                part = ctx.retry.call(lambda: ctx.dst.upload_part(upload, number, data))
+                ctx.journal.record_part(src.path, part, checksum)
+                ctx.tally.sent(len(data))
+                ctx.tally.part()
+                with self._lock:
+                    self._parts[number] = (part, checksum)
+        except Exception as exc:
+            with self._lock:
+                if self._failed is None:
+                    self._failed = exc
+        with self._lock:
+            self._outstanding -= 1
+            last = self._outstanding == 0
+        if last:
+            if self._failed is not None:
+                ctx.tally.fail(src.path, self._failed)
+            else:
+                self._complete()
+
+    def _complete(self) -> None:
+        ctx, src, upload = self.ctx, self.src, self.upload
+        assert upload is not None
+        try:
+            numbers = sorted(self._parts)
+            if numbers != list(range(1, self.count + 1)):
+                raise TransferError(
+                    f"{src.path}: parts {numbers[:5]}… do not cover the object", "re-run"
+                )
+            parts = [self._parts[n][0] for n in numbers]
+            checksum = composite(ctx.algorithm, [self._parts[n][1] for n in numbers])
+            if self.dst is not None:
+                ctx.keep_backup(self.dst)
+            dst = ctx.dst
+            info = ctx.retry.call(lambda: dst.complete_multipart(upload, parts, mtime=src.mtime))
+            size = sum(p.size for p in parts)
+            if info is not None and info.size != size:
+                raise TransferError(
+                    f"{src.path}: destination reports {info.size} bytes after completing {size}",
+                    "re-run the transfer",
+                )
+            ctx.journal.end_upload(src.path)
+            ctx.journal.record_done(src.path, src.size, src.mtime, checksum)
+            if ctx.manifest is not None:
+                ctx.manifest.add(src.path, size, src.mtime, checksum)
+            ctx.tally.done()
+        except Exception as exc:
+            ctx.tally.fail(src.path, exc)

@@ -1,0 +1,1 @@
+"""Planning a transfer: sorted listings and the streamed diff of source and destination."""

@@ -1,0 +1,86 @@
+"""Concurrency: how many workers, how big the parts, and a bounded task pool.
+
+Workers are threads: the storage backends (obstore, the SDKs, file I/O) and
+the hashers release the GIL while they work. The pool keeps at most
+``4 × jobs`` tasks queued so a streamed listing of millions of objects never
+piles up in memory. Small objects are batched into one task each (up to
+:data:`BATCH_OBJECTS` objects or :data:`BATCH_BYTES` bytes) so per-object
+overhead is a function call, not a future.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from skylift.storage.base import Capabilities
+
+#: Default workers per destination kind (network stores wait, local disks do not).
+_JOBS = {"file": 4, "memory": 4, "sftp": 8, "s3": 16, "az": 16, "gs": 16}
+BATCH_OBJECTS = 32
+BATCH_BYTES = 4 << 20
+DEFAULT_PART_SIZE = 16 << 20
+
+
+def choose_jobs(src_scheme: str, dst_scheme: str, override: int | None = None) -> int:
+    """``--jobs`` if given, else a default by the slower side, scaled with the cores."""
+    if override is not None:
+        return override
+    cores = os.cpu_count() or 2
+    base = max(_JOBS.get(src_scheme, 8), _JOBS.get(dst_scheme, 8))
+    if base <= 4:
+        return max(2, min(base, cores * 2))
+    return base
+
+
+def choose_part_size(size: int, caps: Capabilities, override: int | None = None) -> int:
+    """A part size the store accepts: ≥ its minimum, ≤ its part count, default 16 MiB."""
+    part = override or DEFAULT_PART_SIZE
+    part = max(part, caps.min_part_size)
+    if caps.max_parts and size > part * caps.max_parts:
+        part = -(-size // caps.max_parts)
+    frame = 1 << 20  # keep parts whole frames so encoded parts can be made independently
+    return max(frame, -(-part // frame) * frame)
+
+
+class TaskPool:
+    """A thread pool that blocks :meth:`submit` while ``limit`` tasks are pending."""
+
+    def __init__(self, jobs: int, limit: int | None = None) -> None:
+        self.jobs = jobs
+        self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="skylift-xfer")
+        self._slots = threading.BoundedSemaphore(limit or jobs * 4)
+        self._idle = threading.Condition()
+        self._pending = 0
+
+    def submit(self, fn: Callable[[], None]) -> None:
+        """Queue ``fn``; exceptions it raises are the task's business (it must catch)."""
+        self._slots.acquire()
+        with self._idle:
+            self._pending += 1
+        future: Future[None] = self._pool.submit(fn)
+        future.add_done_callback(self._release)
+
+    def _release(self, _future: Future[None]) -> None:
+        self._slots.release()
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    @property
+    def pending(self) -> int:
+        """Tasks queued or running."""
+        return self._pending
+
+    def wait(self) -> None:
+        """Block until every submitted task has finished."""
+        with self._idle:
+            while self._pending:
+                self._idle.wait()
+
+    def shutdown(self, cancel: bool = False) -> None:
+        """Stop the workers (``cancel`` drops queued tasks, as on Ctrl-C)."""
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)

@@ -1,0 +1,1 @@
+"""Integration tests of the transfer engine against real local servers."""

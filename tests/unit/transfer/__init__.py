@@ -1,0 +1,1 @@
+"""Unit tests of the transfer engine (memory:// and local files, no servers)."""
