@@ -1,0 +1,296 @@
+"""Local disk: plain paths and ``file://`` URLs.
+
+Writes go to a hidden temporary file in the destination folder and are
+renamed over the target (atomic on POSIX), with ``mtime`` set before the
+rename. Multipart uploads keep each part as a file in
+``<folder>/.skylift-parts/<upload id>/`` (the part's crc32c in its name, so a
+restarted run lists finished parts without re-reading them); completion
+concatenates them in-kernel (``copy_file_range``) into a temp file and renames.
+
+Options: ``fsync=true`` flushes every file to disk before the rename
+(slower; survives power loss, not just crashes).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import google_crc32c
+
+from skylift.errors import InputError
+from skylift.storage.base import (
+    Capabilities,
+    MultipartUpload,
+    NotFoundError,
+    ObjectInfo,
+    PartInfo,
+    Storage,
+)
+from skylift.storage.keys import (
+    INTERNAL_PREFIX,
+    check_key,
+    check_prefix,
+    check_upload_id,
+    parent_and_name,
+    parts_prefix,
+)
+from skylift.storage.multipart import check_parts
+from skylift.storage.oserrors import translate_os_error
+from skylift.storage.walk import walk_sorted
+
+_COPY_CHUNK = 8 << 20
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes", "on")
+
+
+def local_root(url: str) -> Path:
+    """The folder a local URL or path points at (``file:///x`` → ``/x``)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise InputError(
+                f"file:// URL with a host: {url!r}", "use file:///absolute/path or a plain path"
+            )
+        return Path(unquote(parts.path))
+    return Path(url)
+
+
+class LocalStorage(Storage):
+    """Files under a root folder; keys are paths relative to it."""
+
+    scheme = "file"
+    capabilities = Capabilities(
+        multipart=True,
+        min_part_size=0,
+        max_parts=10_000,
+        server_side_copy=False,
+        preserves_mtime=True,
+        checksums=(),
+        ranged_read=True,
+        gaps=(
+            ("checksums", "a file system stores no content checksum; it must be computed"),
+            ("symlinks", "symlinked files are followed, symlinked folders are skipped"),
+        ),
+    )
+
+    def __init__(self, url: str, **options: str) -> None:
+        super().__init__(url)
+        self.root = local_root(url).absolute()
+        self.fsync = _truthy(options.get("fsync"))
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def _error(self, key: str, exc: OSError) -> Exception:
+        return translate_os_error(str(self.root), key, exc)
+
+    def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
+        return ObjectInfo(
+            path=key,
+            size=st.st_size,
+            mtime=st.st_mtime_ns / 1e9,
+            etag=f"{st.st_mtime_ns:x}-{st.st_size:x}",
+        )
+
+    # ---- primitives ------------------------------------------------------
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Yield files under ``prefix`` in lexical key order, one folder in memory at a time."""
+        check_prefix(prefix)
+        folder, _ = parent_and_name(prefix)
+        for key, st in walk_sorted(self.root, folder, self._error):
+            if key.startswith(prefix):
+                yield self._info(key, st)
+
+    def stat(self, path: str) -> ObjectInfo:
+        """Metadata of one file; folders count as absent."""
+        try:
+            st = os.stat(self._path(path))
+        except OSError as exc:
+            raise self._error(path, exc) from exc
+        if not os.path.isfile(self._path(path)):
+            raise NotFoundError(f"{self.root}: {path!r} is not a file")
+        return self._info(path, st)
+
+    def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes ``[start, end)`` clamped to the file's size."""
+        try:
+            with open(self._path(path), "rb") as fh:
+                if start:
+                    fh.seek(start)
+                return fh.read() if end is None else fh.read(max(0, end - start))
+        except IsADirectoryError as exc:
+            raise NotFoundError(f"{self.root}: {path!r} is a folder") from exc
+        except OSError as exc:
+            raise self._error(path, exc) from exc
+
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        """Write to a temp file beside the target, set ``mtime``, rename over the target."""
+        target = self._path(path)
+        single = isinstance(data, bytes | bytearray | memoryview)
+        chunks: Iterable[bytes] = (data,) if single else data  # type: ignore[assignment]
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._temp_beside(target)
+            try:
+                with open(tmp, "xb") as fh:
+                    for chunk in chunks:
+                        fh.write(chunk)
+                    if self.fsync:
+                        fh.flush()
+                        os.fsync(fh.fileno())
+                return self._publish(path, tmp, target, mtime)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise self._error(path, exc) from exc
+
+    def delete(self, path: str) -> None:
+        """Remove the file; nothing happens if it is absent."""
+        try:
+            os.unlink(self._path(path))
+        except FileNotFoundError:
+            return
+        except IsADirectoryError:
+            return
+        except OSError as exc:
+            raise self._error(path, exc) from exc
+
+    # ---- helpers ---------------------------------------------------------
+
+    @staticmethod
+    def _temp_beside(target: Path) -> Path:
+        return target.parent / f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"
+
+    def _publish(self, key: str, tmp: Path, target: Path, mtime: float | None) -> ObjectInfo:
+        if mtime is not None:
+            os.utime(tmp, ns=(int(mtime * 1e9), int(mtime * 1e9)))
+        os.replace(tmp, target)
+        return self._info(key, os.stat(target))
+
+    # ---- multipart -------------------------------------------------------
+
+    def _parts_dir(self, upload: MultipartUpload) -> Path:
+        check_key(upload.path)
+        return self.root / parts_prefix(upload.path, check_upload_id(upload.upload_id))
+
+    def create_multipart(self, path: str) -> MultipartUpload:
+        """Make the hidden part folder beside ``path``."""
+        upload = MultipartUpload(path=check_key(path), upload_id=uuid.uuid4().hex)
+        try:
+            self._parts_dir(upload).mkdir(parents=True)
+        except OSError as exc:
+            raise self._error(path, exc) from exc
+        return upload
+
+    def _stored_parts(self, upload: MultipartUpload) -> dict[int, tuple[PartInfo, Path]]:
+        folder = self._parts_dir(upload)
+        found: dict[int, tuple[PartInfo, Path]] = {}
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError as exc:
+            raise NotFoundError(
+                f"{self.root}: no multipart upload {upload.upload_id!r} for {upload.path!r}",
+                "it was completed or aborted; start a new upload",
+            ) from exc
+        for entry in entries:
+            number, dot, etag = entry.name.partition(".")
+            if dot and number.isdigit() and not entry.name.startswith(INTERNAL_PREFIX):
+                info = PartInfo(int(number), entry.stat().st_size, etag)
+                found[info.number] = (info, Path(entry.path))
+        return found
+
+    def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
+        """Store a part as ``NNNNN.<crc32c>`` (atomically; replaces earlier attempts)."""
+        if number < 1 or number > self.capabilities.max_parts:
+            raise InputError(f"part number {number} out of range 1..{self.capabilities.max_parts}")
+        folder = self._parts_dir(upload)
+        etag = f"{google_crc32c.value(bytes(data)):08x}"
+        try:
+            if not folder.is_dir():
+                raise NotFoundError(f"{self.root}: no multipart upload {upload.upload_id!r}")
+            tmp = folder / f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                if self.fsync:
+                    os.fsync(fh.fileno())
+            for entry in os.scandir(folder):
+                if entry.name.startswith(f"{number:05d}."):
+                    os.unlink(entry.path)
+            os.replace(tmp, folder / f"{number:05d}.{etag}")
+        except OSError as exc:
+            raise self._error(upload.path, exc) from exc
+        return PartInfo(number=number, size=len(data), etag=etag)
+
+    def list_parts(self, upload: MultipartUpload) -> builtins.list[PartInfo]:
+        """Finished parts, from the part folder's file names (no data is read)."""
+        return [info for _, (info, _) in sorted(self._stored_parts(upload).items())]
+
+    def complete_multipart(
+        self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
+    ) -> ObjectInfo:
+        """Concatenate the parts into a temp file, rename it over the target, drop the parts."""
+        stored = self._stored_parts(upload)
+        check_parts(self.url, upload, parts, {n: info for n, (info, _) in stored.items()})
+        target = self._path(upload.path)
+        tmp = self._temp_beside(target)
+        try:
+            with open(tmp, "xb") as out:
+                for part in parts:
+                    with open(stored[part.number][1], "rb") as src:
+                        _copy_all(src.fileno(), out.fileno(), part.size)
+                if self.fsync:
+                    os.fsync(out.fileno())
+            info = self._publish(upload.path, tmp, target, mtime)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise self._error(upload.path, exc) from exc
+            raise
+        shutil.rmtree(self._parts_dir(upload), ignore_errors=True)
+        _remove_if_empty(self._parts_dir(upload).parent)
+        return info
+
+    def abort_multipart(self, upload: MultipartUpload) -> None:
+        """Delete the part folder (no error if it is already gone)."""
+        folder = self._parts_dir(upload)
+        shutil.rmtree(folder, ignore_errors=True)
+        _remove_if_empty(folder.parent)
+
+
+def _copy_all(src: int, dst: int, size: int) -> None:
+    """Append ``size`` bytes of ``src`` to ``dst``: in-kernel where possible."""
+    left = size
+    use_cfr = hasattr(os, "copy_file_range")
+    while left > 0:
+        if use_cfr:
+            try:
+                n = os.copy_file_range(src, dst, min(left, 1 << 30))
+            except OSError:
+                use_cfr = False
+                continue
+        else:
+            chunk = memoryview(os.read(src, min(left, _COPY_CHUNK)))
+            n = len(chunk)
+            while chunk:
+                chunk = chunk[os.write(dst, chunk) :]
+        if n == 0:
+            raise OSError(f"part file ended {left} bytes early")
+        left -= n
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()

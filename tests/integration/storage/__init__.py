@@ -1,0 +1,1 @@
+"""Contract suite: the same tests against every storage backend."""
