@@ -55,3 +55,22 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) build .pytest_cache .mypy_cache .ruff_cache
+
+# --- storage test servers (storage layer; owner: storage) ---------------------
+# Azurite (Azure Blob emulator) from npm, pinned by tools/azurite/package-lock.json,
+# installed into .tools/node. The other servers (rclone, moto, fake-gcs-server)
+# are Python dev dependencies in .venv. Tests skip Azure if this was not run.
+AZURITE_STAMP := $(TOOLS)/node/.installed-azurite
+
+$(AZURITE_STAMP): tools/azurite/package.json tools/azurite/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node >= 20) is needed for Azurite"; exit 1; }
+	mkdir -p $(TOOLS)/node
+	cp tools/azurite/package.json tools/azurite/package-lock.json $(TOOLS)/node/
+	cd $(TOOLS)/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: test-servers
+test-servers: $(STAMP) $(AZURITE_STAMP)
+
+unit: test-servers
+# --- end storage test servers ------------------------------------------------
