@@ -1,0 +1,251 @@
+"""Read long-format utilisation files (CSV, gzip CSV or Parquet) into canonical columns.
+
+Long format: one row per sample with columns server, timestamp, metric, value
+(header names are case- and space-insensitive; common synonyms accepted).
+The result has columns ``row`` (the row number a spreadsheet shows),
+``name`` (server name as written), ``ts`` (UTC), ``metric`` (canonical
+name) and ``value``; empty and NaN values are dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from skylift.errors import InputError, Location
+from skylift.inventory.perf_values import (
+    canonical_metrics,
+    check_values,
+    first_bad,
+    parse_timestamps,
+)
+from skylift.inventory.tabular import decode_text, norm_header, sniff_delimiter
+
+#: Canonical column → accepted header spellings (normalised with ``norm_header``).
+LONG_COLUMNS: dict[str, tuple[str, ...]] = {
+    "server": (
+        "server",
+        "servername",
+        "server_key",
+        "host",
+        "hostname",
+        "vm",
+        "vmname",
+        "machine",
+        "machinename",
+        "name",
+        "source",
+    ),
+    "timestamp": ("timestamp", "time", "ts", "datetime", "date", "sampletime", "time(utc)"),
+    "metric": ("metric", "metricname", "counter", "countername", "measure"),
+    "value": ("value", "val", "reading", "metricvalue", "countervalue"),
+}
+
+_HINT = "long format needs the columns server, timestamp, metric, value"
+
+
+def is_parquet(path: Path) -> bool:
+    """True when ``path`` starts with the Parquet magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PAR1"
+
+
+def is_gzip(path: Path) -> bool:
+    """True when ``path`` starts with the gzip magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def head_text(path: Path, size: int = 65536) -> str:
+    """The first ``size`` bytes of a (possibly gzip) text file, decoded."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as gz:
+                data = gz.read(size)
+        else:
+            with path.open("rb") as fh:
+                data = fh.read(size)
+    except (OSError, EOFError) as exc:
+        raise InputError(
+            f"cannot read file: {exc}", "check the path and the file", Location(str(path))
+        ) from exc
+    return decode_text(path, data)
+
+
+def _pick(headers: list[str], file: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    normalised = {norm_header(h): h for h in reversed(headers)}
+    for canon, spellings in LONG_COLUMNS.items():
+        for s in spellings:
+            if norm_header(s) in normalised:
+                found[canon] = normalised[norm_header(s)]
+                break
+        else:
+            raise InputError(
+                f"missing required column '{canon}' (found: {', '.join(headers)[:120]})",
+                _HINT + " (or pass --format bitbrains for Bitbrains traces)",
+                Location(file, row=1),
+            )
+    return found
+
+
+def read_long(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, str]:
+    """Read one long-format file; raise :class:`InputError` at the first bad cell.
+
+    Returns the canonical frame and the file's own header of the server column.
+    """
+    file = str(path)
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty", "export it again with a header row", Location(file))
+    if is_parquet(path):
+        return _finish(_read_parquet(path), file)
+    return _finish(_read_csv(path, tmp_dir), file)
+
+
+def _finish(parts: tuple[pl.DataFrame, dict[str, str]], file: str) -> tuple[pl.DataFrame, str]:
+    frame, cols = parts
+    frame = frame.with_columns(ts=parse_timestamps(frame, "ts", file, cols["timestamp"]))
+    frame = frame.filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
+    check_values(frame, file, cols["value"])
+    frame = frame.with_columns(metric=canonical_metrics(frame, file, cols["metric"]))
+    names = pl.col("name").cast(pl.String).str.strip_chars()
+    return frame.select("row", names.alias("name"), "ts", "metric", "value"), cols["server"]
+
+
+def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    file = str(path)
+    try:
+        lf = pl.scan_parquet(path)
+        cols = _pick(lf.collect_schema().names(), file)
+        frame = (
+            lf.select(
+                pl.col(cols["server"]).alias("name"),
+                pl.col(cols["timestamp"]).alias("ts"),
+                pl.col(cols["metric"]).cast(pl.String).alias("metric"),
+                pl.col(cols["value"]).alias("value"),
+            )
+            .with_row_index("row", offset=1)
+            .collect()
+        )
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(
+            f"not a readable Parquet file: {str(exc).splitlines()[0]}",
+            "write it again with pyarrow, Polars, DuckDB or Spark",
+            Location(file),
+        ) from exc
+    return frame.with_columns(value=_numbers(frame, file, cols["value"])), cols
+
+
+def _numbers(frame: pl.DataFrame, file: str, header: str) -> pl.Series:
+    col = frame.get_column("value")
+    if col.dtype.is_numeric():
+        return col.cast(pl.Float64)
+    text = col.cast(pl.String).str.strip_chars()
+    out = text.cast(pl.Float64, strict=False)
+    bad = first_bad(
+        frame.with_columns(_t=text, _v=out),
+        pl.col("_v").is_null() & pl.col("_t").is_not_null() & (pl.col("_t") != ""),
+        "_t",
+    )
+    if bad is not None:
+        raise InputError(
+            "expected a number",
+            "fix the cell or leave it empty",
+            Location(file, row=bad[0], column=header, value=bad[1]),
+        )
+    return out
+
+
+def _read_csv(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    file = str(path)
+    head = head_text(path)
+    if not head.strip():
+        raise InputError("the file is empty", "export it again with a header row", Location(file))
+    sep = sniff_delimiter(head)
+    header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=sep))
+    header = [h.lstrip("\ufeff") for h in header]
+    cols = _pick(header, file)
+    source = path
+    try:
+        frame = _scan(source, sep, header, cols, value_as_text=False)
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            source = to_utf8(path, tmp_dir)
+            try:
+                frame = _scan(source, sep, header, cols, value_as_text=False)
+            except pl.exceptions.ComputeError:
+                frame = _scan(source, sep, header, cols, value_as_text=True)
+        else:
+            frame = _scan(source, sep, header, cols, value_as_text=True)
+    if frame.get_column("value").dtype == pl.String:
+        frame = frame.with_columns(value=_numbers(frame, file, cols["value"]))
+    return frame, cols
+
+
+def _scan(
+    path: Path, sep: str, header: list[str], cols: dict[str, str], value_as_text: bool
+) -> pl.DataFrame:
+    file = str(path)
+    dtypes: dict[str, pl.DataType] = {h: pl.String() for h in header}
+    dtypes[cols["value"]] = pl.String() if value_as_text else pl.Float64()
+    try:
+        lf = pl.scan_csv(
+            path,
+            separator=sep,
+            has_header=False,
+            skip_rows=1,
+            new_columns=header,
+            schema_overrides=dtypes,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+        )
+        return (
+            lf.select(
+                pl.col(cols["server"]).alias("name"),
+                pl.col(cols["timestamp"]).alias("ts"),
+                pl.col(cols["metric"]).alias("metric"),
+                pl.col(cols["value"]).alias("value"),
+            )
+            .with_row_index("row", offset=2)
+            .collect()
+        )
+    except pl.exceptions.ComputeError:
+        raise
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(
+            f"not a readable CSV: {str(exc).splitlines()[0]}",
+            "check the delimiter and quoting",
+            Location(file),
+        ) from exc
+
+
+def to_utf8(path: Path, tmp_dir: Path) -> Path:
+    """Copy a (possibly gzip) CSV to plain UTF-8 in ``tmp_dir``, streamed.
+
+    UTF-8 is kept as it is; anything else is read as Windows-1252 (a superset
+    of latin-1 for printable characters).
+    """
+    opener = gzip.open if is_gzip(path) else open
+    for encoding in ("utf-8-sig", "cp1252"):
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="utf8-", suffix=".csv")
+        try:
+            with opener(path, "rb") as src, open(fd, "wb") as dst:
+                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+                while chunk := src.read(1 << 22):
+                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError:
+            Path(name).unlink()
+            continue
+        return Path(name)
+    raise InputError(
+        "cannot decode the file as UTF-8 or Windows-1252",
+        "save it as UTF-8 CSV",
+        Location(str(path)),
+    )
