@@ -24,7 +24,6 @@ from skylift.domain.transfer import (
 )
 from skylift.errors import InputError
 from skylift.storage.base import ObjectInfo, Storage
-from skylift.storage.registry import open_storage
 from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
@@ -38,6 +37,7 @@ from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_conte
 from skylift.transfer.plan.diff import Comparison, Verdict, diff
 from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
+from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
 from skylift.transfer.tally import Tally
@@ -104,11 +104,12 @@ def plan_transfer(
     options: TransferOptions,
     src: Storage | None = None,
     dst: Storage | None = None,
+    remotes: Remotes | None = None,
 ) -> TransferPlan:
     """What a run would do, without writing anything (reads content only for --checksum)."""
     _check_urls(source, destination)
-    src = src or open_storage(source)
-    dst = dst or open_storage(destination)
+    src = src or open_remote(source, remotes)
+    dst = dst or open_remote(destination, remotes)
     counts = dict.fromkeys(Action, 0)
     send = 0
     actions: list[PlannedAction] = []
@@ -148,6 +149,7 @@ def run_transfer(
     src: Storage | None = None,
     dst: Storage | None = None,
     backup: Storage | None = None,
+    remotes: Remotes | None = None,
 ) -> TransferResult:
     """Copy (or with ``options.delete`` sync) ``source`` to ``destination``.
 
@@ -156,15 +158,15 @@ def run_transfer(
     command with the same ``journal_dir`` resumes. ``key`` is the 32-byte
     encryption key for ``options.encrypt``/``options.decode``. Stores may be
     passed already opened (tests, shared connections); else they are opened
-    from the URLs.
+    from the URLs with their ``remotes`` options (``skylift.yaml``).
     """
     _check_urls(source, destination)
     started = time.monotonic()
     progress = progress or NullTransferProgress()
-    src = src or open_storage(source)
-    dst = dst or open_storage(destination)
+    src = src or open_remote(source, remotes)
+    dst = dst or open_remote(destination, remotes)
     if options.backup_to and backup is None:
-        backup = open_storage(options.backup_to)
+        backup = open_remote(options.backup_to, remotes)
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
     decoder = Codec(key=key) if options.decode else None
     jobs = choose_jobs(src.scheme, dst.scheme, options.jobs)

@@ -1,0 +1,428 @@
+"""``skylift transfer SRC DST`` and ``skylift verify SRC DST``: the data mover's edge.
+
+Parses flags into :class:`~skylift.domain.transfer.TransferOptions`, finds the
+journal folder (``--journal DIR``, else ``<workspace>/.skylift/transfers``),
+calls the engine once and renders. The engine is imported lazily so that
+loading the CLI loads no storage SDK.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.progress import Progress as RichProgressBar
+
+from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.output import emit, err, out
+from skylift.errors import ConfigError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from skylift.domain.transfer import CompareResult, TransferOptions, TransferPlan
+
+TRANSFER_HELP = """Copy SRC to DST (or sync with --delete): incremental, resumable, verified.
+
+URLs: local paths or file://, s3://bucket/prefix, az://container/prefix,
+gs://bucket/prefix, sftp://user@host/path, memory://name (tests).
+Per-remote options (endpoint, region …) come from `remotes:` in skylift.yaml.
+The resume journal lives in <workspace>/.skylift/transfers (or --journal DIR);
+re-running the same command resumes, without re-sending finished parts.
+A manifest (.skylift-manifest.jsonl) is written at DST last, only when every
+object succeeded. Exit code 5 when any object failed (listed at the end).
+
+Examples:
+
+  skylift transfer /srv/data s3://archive/data
+
+  skylift transfer /srv/data s3://archive/data --delete --backup-to s3://archive/old
+
+  skylift transfer ./photos gs://media/photos --include '*.jpg' --max-age 30d --dry-run
+
+  skylift transfer /exports az://vault/exports --encrypt --compress --bwlimit '08:00,10M 18:00,off'
+
+  skylift transfer az://vault/exports ./restore --decode --json
+"""
+
+VERIFY_HELP = """Compare DST with SRC: ok, missing, extra and changed objects.
+
+By size and mtime; --checksum compares content (store checksums where both
+sides have one, else both objects are read and hashed). Exit code 6 when
+anything differs.
+
+Examples:
+
+  skylift verify /srv/data s3://archive/data
+
+  skylift verify /srv/data s3://archive/data --checksum --json
+
+  skylift verify /exports az://vault/exports --decode --checksum
+"""
+
+
+class RichTransferProgress:
+    """Bytes (with rate and ETA) and objects on stderr; totals grow as the listing streams."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and err.is_terminal
+        self._lock = threading.Lock()
+        self._bar: RichProgressBar | None = None
+        self._bytes: TaskID | None = None
+        self._objects: TaskID | None = None
+        self._total_bytes = 0
+        self._total_objects = 0
+
+    def __enter__(self) -> RichTransferProgress:
+        if self.enabled:
+            self._bar = RichProgressBar(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(binary_units=True),
+                TransferSpeedColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self._bar.start()
+            self._bytes = self._bar.add_task("bytes", total=0)
+            self._objects = self._bar.add_task("objects", total=0)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def planned(self, objects: int, nbytes: int) -> None:
+        """Grow the totals."""
+        if self._bar is None:
+            return
+        with self._lock:
+            self._total_bytes += nbytes
+            self._total_objects += objects
+            assert self._bytes is not None and self._objects is not None
+            self._bar.update(self._bytes, total=self._total_bytes)
+            self._bar.update(self._objects, total=self._total_objects)
+
+    def sent(self, nbytes: int) -> None:
+        """Advance the bytes bar."""
+        if self._bar is not None and self._bytes is not None:
+            self._bar.advance(self._bytes, nbytes)
+
+    def finished(self, objects: int = 1) -> None:
+        """Advance the objects bar."""
+        if self._bar is not None and self._objects is not None:
+            self._bar.advance(self._objects, objects)
+
+
+def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:
+    """The workspace's journal folder and remote options; ``(None, {})`` outside one."""
+    from skylift.workspace import Workspace
+
+    try:
+        with Workspace.open(global_options(ctx).workspace) as ws:
+            return ws.state_dir / "transfers", ws.settings.remotes
+    except WorkspaceNotFoundError:
+        if global_options(ctx).workspace is not None:
+            raise
+        return None, {}
+
+
+def _require_journal(journal: Path | None) -> Path:
+    if journal is None:
+        raise ConfigError(
+            "no place for the resume journal",
+            "run inside a workspace (skylift init) or pass --journal DIR",
+        )
+    return journal
+
+
+def _options(**kwargs: object) -> TransferOptions:
+    from skylift.domain.transfer import TransferOptions
+    from skylift.errors import InputError
+    from skylift.transfer.filters import parse_duration, parse_size
+
+    sizes = ("min_size", "max_size", "part_size", "multipart_threshold")
+    ages = ("min_age", "max_age")
+    values: dict[str, object] = {}
+    for name, value in kwargs.items():
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name in sizes:
+            value = parse_size(str(value), flag)
+        elif name in ages:
+            value = parse_duration(str(value), flag)
+        elif name == "bwlimit":
+            from skylift.transfer.bwlimit import parse_bwlimit
+
+            parse_bwlimit(str(value))  # fail early, before anything is listed
+        values[name] = value
+    try:
+        return TransferOptions.model_validate(values)
+    except ValueError as exc:
+        raise InputError(
+            f"invalid option: {exc}".splitlines()[0], "see skylift transfer --help"
+        ) from exc
+
+
+def _render_plan(plan: TransferPlan) -> None:
+    for a in plan.actions[:200]:
+        out.print(f"{a.action.value:<6} {escape(a.path)}  ({a.size:,} B)")
+    if len(plan.actions) > 200 or plan.actions_truncated:
+        out.print("… more actions (see --json)")
+    out.print(
+        f"[bold]Dry run[/bold]: {plan.copy_count} to copy, {plan.update_count} to update, "
+        f"{plan.delete_count} to delete, {plan.skip_count} unchanged; "
+        f"{plan.bytes_to_send:,} bytes to send. Nothing was written."
+    )
+
+
+def transfer(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source URL or local path.")],
+    destination: Annotated[str, typer.Argument(help="Destination URL or local path.")],
+    delete: Annotated[
+        bool,
+        typer.Option(
+            "--delete",
+            help="Sync: delete destination objects missing at the source (after all copies).",
+        ),
+    ] = False,
+    checksum: Annotated[
+        bool, typer.Option("--checksum", help="Compare content instead of size+mtime.")
+    ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only paths matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip paths matching this glob (repeatable)."),
+    ] = None,
+    min_age: Annotated[
+        str | None, typer.Option(help="Only objects older than this (e.g. 2h, 30d).")
+    ] = None,
+    max_age: Annotated[str | None, typer.Option(help="Only objects newer than this.")] = None,
+    min_size: Annotated[
+        str | None, typer.Option(help="Only objects at least this big (e.g. 1M).")
+    ] = None,
+    max_size: Annotated[str | None, typer.Option(help="Only objects at most this big.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
+    ] = False,
+    bwlimit: Annotated[
+        str | None, typer.Option(help="Bandwidth limit, e.g. 10M or '08:00,512K 18:00,off'.")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", help="Parallel workers (default: chosen from the stores).", min=1
+        ),
+    ] = None,
+    part_size: Annotated[
+        str | None, typer.Option(help="Multipart part size (default 16M).")
+    ] = None,
+    multipart_threshold: Annotated[
+        str | None,
+        typer.Option(help="Objects at least this big go in parallel parts (default 64M)."),
+    ] = None,
+    backup_to: Annotated[
+        str | None,
+        typer.Option(help="Keep destination objects the run overwrites or deletes here."),
+    ] = None,
+    encrypt: Annotated[
+        bool,
+        typer.Option(
+            "--encrypt",
+            help="Encrypt (AES-256-GCM); key from $SKYLIFT_ENCRYPTION_KEY or --key-file.",
+        ),
+    ] = False,
+    compress: Annotated[
+        bool, typer.Option("--compress", help="Compress client-side (zstd).")
+    ] = False,
+    decode: Annotated[
+        bool, typer.Option("--decode", help="Reverse --encrypt/--compress (transferring back).")
+    ] = False,
+    key_file: Annotated[
+        Path | None, typer.Option(help="File with the 32-byte key (raw, hex or base64).")
+    ] = None,
+    no_manifest: Annotated[
+        bool,
+        typer.Option(
+            "--no-manifest", help="Do not write .skylift-manifest.jsonl at the destination."
+        ),
+    ] = False,
+    retries: Annotated[
+        int, typer.Option(help="Retries per request on transient errors.", min=0)
+    ] = 5,
+    journal: Annotated[
+        Path | None, typer.Option(help="Folder of the resume journal (default: the workspace's).")
+    ] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+    ] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Copy or sync objects between stores."""
+    options = _options(
+        delete=delete,
+        checksum=checksum,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
+        min_age=min_age,
+        max_age=max_age,
+        min_size=min_size,
+        max_size=max_size,
+        dry_run=dry_run,
+        bwlimit=bwlimit,
+        jobs=jobs,
+        part_size=part_size,
+        multipart_threshold=multipart_threshold,
+        backup_to=backup_to,
+        encrypt=encrypt,
+        compress=compress,
+        decode=decode,
+        manifest=not no_manifest,
+        retries=retries,
+    )
+    from skylift.transfer.engine import plan_transfer, run_transfer
+
+    ws_journal, remotes = _workspace_bits(ctx)
+    journal_dir = journal or ws_journal
+    if dry_run:
+        plan = plan_transfer(source, destination, options, remotes=remotes)
+        emit(plan, as_json, lambda: _render_plan(plan))
+        return
+    key = None
+    if encrypt or decode:
+        from skylift.transfer.crypt import load_key
+
+        key = load_key(key_file) if (encrypt or key_file is not None) else _optional_key()
+    metrics = None
+    if metrics_port is not None:
+        from skylift.transfer.metrics import TransferMetrics
+
+        metrics = TransferMetrics()
+        metrics.serve(metrics_port)
+    try:
+        with RichTransferProgress(enabled=not as_json) as progress:
+            result = run_transfer(
+                source,
+                destination,
+                options,
+                _require_journal(journal_dir),
+                key=key,
+                progress=progress,
+                metrics=metrics,
+                remotes=remotes,
+            )
+    finally:
+        if metrics is not None:
+            metrics.stop()
+
+    def render() -> None:
+        out.print(
+            f"{'[green]Done[/green]' if result.ok else '[red]Incomplete[/red]'}: "
+            f"{result.transferred} transferred ({result.bytes_transferred:,} bytes), "
+            f"{result.skipped} unchanged, {result.deleted} deleted, {result.failed} failed"
+            f"{f', {result.backed_up} backed up' if result.backed_up else ''}"
+            f"{f', {result.parts_resumed} parts resumed' if result.parts_resumed else ''}; "
+            f"{result.jobs} jobs, {result.elapsed_s:.1f} s"
+        )
+        if result.manifest:
+            out.print(f"Manifest: {escape(destination.rstrip('/'))}/{result.manifest}")
+        for f in result.failures[:50]:
+            out.print(f"[red]failed[/red] {escape(f.path)}: {escape(f.error)} [{f.kind}]")
+        if result.failed > 50:
+            out.print(f"… {result.failed - 50} more failures (see --json)")
+
+    emit(result, as_json, render)
+    if not result.ok:
+        sys.exit(5)  # typer.Exit(code) is swallowed by app.main (standalone_mode=False)
+
+
+def _optional_key() -> bytes | None:
+    """--decode of compressed-only objects needs no key; encrypted ones will ask for it."""
+    import os
+
+    from skylift.transfer.crypt import KEY_ENV, load_key
+
+    return load_key() if os.environ.get(KEY_ENV) else None
+
+
+def verify(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source URL or local path.")],
+    destination: Annotated[str, typer.Argument(help="Destination URL or local path.")],
+    checksum: Annotated[
+        bool, typer.Option("--checksum", help="Compare content, not just size+mtime.")
+    ] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Only paths matching this glob (repeatable)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip paths matching this glob (repeatable)."),
+    ] = None,
+    decode: Annotated[
+        bool, typer.Option("--decode", help="DST was written with --encrypt/--compress.")
+    ] = False,
+    key_file: Annotated[Path | None, typer.Option(help="File with the 32-byte key.")] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Parallel readers for --checksum.", min=1)
+    ] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compare a destination with its source."""
+    options = _options(
+        checksum=checksum, include=tuple(include or ()), exclude=tuple(exclude or ()), jobs=jobs
+    )
+    from skylift.transfer.compare import verify as run_verify
+
+    decoder = None
+    if decode:
+        from skylift.transfer.crypt import Codec, load_key
+
+        decoder = Codec(key=load_key(key_file) if key_file is not None else _optional_key())
+    _, remotes = _workspace_bits(ctx)
+    with RichTransferProgress(enabled=not as_json) as progress:
+        result = run_verify(
+            source, destination, options, decoder=decoder, progress=progress, remotes=remotes
+        )
+    emit(result, as_json, lambda: _render_compare(result))
+    if not result.matches:
+        sys.exit(6)
+
+
+def _render_compare(result: CompareResult) -> None:
+    for label, paths, colour in (
+        ("missing", result.missing, "red"),
+        ("extra", result.extra, "yellow"),
+        ("changed", result.changed, "red"),
+    ):
+        for p in paths[:50]:
+            out.print(f"[{colour}]{label}[/{colour}] {escape(p)}")
+    for e in result.errors[:50]:
+        out.print(f"[red]error[/red] {escape(e.path)}: {escape(e.error)}")
+    verdict = "[green]match[/green]" if result.matches else "[red]differ[/red]"
+    how = "content" if result.checksum else "size+mtime"
+    out.print(
+        f"Verify ({how}): {verdict} — {result.ok} ok, {result.missing_count} missing, "
+        f"{result.extra_count} extra, {result.changed_count} changed"
+        f"{f', {result.errors_count} unreadable' if result.errors_count else ''}"
+    )
