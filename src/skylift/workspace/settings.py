@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from skylift.domain.plan import PlanningSettings
 from skylift.errors import ConfigError
 
 
@@ -83,14 +84,8 @@ class Goals(_Section):
     speed: int = Field(default=3, ge=1, le=5)
 
 
-class Constraints(_Section):
-    """Limits the planner must respect."""
-
-    max_servers_per_wave: int = Field(default=50, ge=1)
-    max_tb_per_wave: float = Field(default=20.0, gt=0)
-    bandwidth_mbps: float = Field(default=1000.0, gt=0)
-    cutover_window_hours: float = Field(default=8.0, gt=0)
-    compression_ratio: float = Field(default=0.6, gt=0, le=1)
+#: Planner limits live in the domain so the planning stage can take them as a value.
+Constraints = PlanningSettings
 
 
 class StateSettings(_Section):
