@@ -1,0 +1,182 @@
+"""``s3://BUCKET/ROOT``: Amazon S3 and S3-compatible stores (MinIO, Ceph, R2, rclone, moto).
+
+Data plane on obstore. Multipart uploads with a resumable upload id go
+through botocore (obstore does not expose create/put-part/complete with an
+id; botocore is in the ``s3`` extra). Ranged GETs against servers that
+answer 200 instead of 206 (``rclone serve s3``) fall back to botocore too.
+
+Credentials: the standard AWS chain. ``AWS_ACCESS_KEY_ID`` /
+``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN`` from the environment;
+otherwise (with botocore installed) profiles, SSO, web identity and instance
+metadata through botocore's resolver. Never from options or URLs.
+
+Options (``remotes:`` in skylift.yaml): ``endpoint``, ``region``,
+``allow_http`` (for 127.0.0.1 emulators), ``profile``, ``unsigned``
+(public buckets), ``virtual_hosted`` (default: path style when an endpoint
+is set), ``etag_md5`` (``false`` when SSE-KMS makes ETags non-MD5),
+``retries``, ``retry_timeout``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from skylift.errors import InputError
+from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
+from skylift.storage.keys import check_key, join_key
+from skylift.storage.objstore import ObstoreStorage, retry_config, truthy
+from skylift.storage.s3_client import S3Client
+
+
+class S3Storage(ObstoreStorage):
+    """An S3 bucket (optionally under a key prefix)."""
+
+    scheme = "s3"
+    capabilities = Capabilities(
+        multipart=True,
+        min_part_size=5 << 20,
+        max_parts=10_000,
+        server_side_copy=True,
+        preserves_mtime=False,
+        checksums=("md5",),
+        ranged_read=True,
+        gaps=(
+            ("mtime", "S3 sets LastModified to the upload time; it cannot be preserved"),
+            ("md5", "the ETag is an MD5 only for single-PUT objects without SSE-KMS"),
+        ),
+    )
+
+    def __init__(self, url: str, **options: str) -> None:
+        parts = urlsplit(url)
+        if not parts.netloc:
+            raise InputError(f"S3 URL without a bucket: {url!r}", "use s3://BUCKET/optional/prefix")
+        self.bucket = parts.netloc
+        self.root = unquote(parts.path).strip("/")
+        if self.root:
+            check_key(self.root)
+        self.options = dict(options)
+        self.etag_md5 = options.get("etag_md5", "true").lower() != "false"
+        super().__init__(url, self._make_store(), f"s3://{self.bucket}")
+        self._client: S3Client | None = None
+        self._ranged_via_client = False
+
+    def _make_store(self) -> Any:
+        from obstore.store import S3Store
+
+        opts = self.options
+        config: dict[str, Any] = {}
+        endpoint = opts.get("endpoint")
+        if endpoint:
+            config["endpoint"] = endpoint
+            config["virtual_hosted_style_request"] = truthy(opts.get("virtual_hosted"))
+        region = (
+            opts.get("region")
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+        )
+        if region:
+            config["region"] = region
+        if truthy(opts.get("unsigned")):
+            config["skip_signature"] = True
+        provider = None
+        if not truthy(opts.get("unsigned")) and "AWS_ACCESS_KEY_ID" not in os.environ:
+            provider = _botocore_provider(opts.get("profile"))
+        client_options = {"allow_http": truthy(opts.get("allow_http"))}
+        return S3Store(
+            self.bucket,
+            prefix=self.root or None,
+            config=config,  # type: ignore[arg-type]
+            client_options=client_options,  # type: ignore[arg-type]
+            retry_config=retry_config(opts),  # type: ignore[arg-type]
+            credential_provider=provider,
+        )
+
+    @property
+    def client(self) -> S3Client:
+        """The botocore-based client for multipart and 200-ranged reads (made on first use)."""
+        if self._client is None:
+            self._client = S3Client(self.bucket, self.options, self.where)
+        return self._client
+
+    def _key(self, path: str) -> str:
+        return join_key(self.root, check_key(path))
+
+    def _checksums(self, meta: Any) -> dict[str, str]:
+        etag = (meta.get("e_tag") or "").strip('"')
+        if self.etag_md5 and len(etag) == 32 and "-" not in etag:
+            return {"md5": etag.lower()}
+        return {}
+
+    def _read_range(self, path: str, start: int, end: int | None) -> bytes:
+        if self._ranged_via_client:
+            return self.client.get_range(self._key(path), path, start, end)
+        try:
+            return super()._read_range(path, start, end)
+        except Exception as exc:
+            if "non-partial" not in str(exc).lower():
+                raise
+            # The server ignores Range semantics (answers 200); use a client that accepts it.
+            self._ranged_via_client = True
+            return self.client.get_range(self._key(path), path, start, end)
+
+    # ---- multipart -----------------------------------------------------------
+
+    def create_multipart(self, path: str) -> MultipartUpload:
+        """CreateMultipartUpload; the upload id goes into the resume journal."""
+        upload_id = self.client.create_multipart(self._key(path), path)
+        return MultipartUpload(path=path, upload_id=upload_id)
+
+    def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
+        """UploadPart (parts but the last must be ≥ 5 MiB)."""
+        if number < 1 or number > self.capabilities.max_parts:
+            raise InputError(f"part number {number} out of range 1..{self.capabilities.max_parts}")
+        etag = self.client.upload_part(self._key(upload.path), upload, number, data)
+        return PartInfo(number=number, size=len(data), etag=etag)
+
+    def list_parts(self, upload: MultipartUpload) -> builtins.list[PartInfo]:
+        """ListParts (all pages): what survived a crash."""
+        return self.client.list_parts(self._key(upload.path), upload)
+
+    def complete_multipart(
+        self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
+    ) -> ObjectInfo:
+        """CompleteMultipartUpload; the object becomes visible now (``mtime`` cannot be set)."""
+        self.client.complete(self._key(upload.path), upload, parts)
+        return self.stat(upload.path)
+
+    def abort_multipart(self, upload: MultipartUpload) -> None:
+        """AbortMultipartUpload (no error if it is already gone)."""
+        self.client.abort(self._key(upload.path), upload)
+
+    def close(self) -> None:
+        """Close the botocore client's connection pool."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _botocore_provider(profile: str | None) -> Any:
+    """A credential provider for obstore backed by botocore's chain, or None without botocore."""
+    try:
+        import botocore.session  # type: ignore[import-untyped]
+    except ModuleNotFoundError:
+        return None
+    session = botocore.session.Session(profile=profile)
+    if session.get_credentials() is None:
+        return None
+
+    def provide() -> dict[str, Any]:
+        credentials = session.get_credentials()
+        frozen = credentials.get_frozen_credentials()
+        expiry = getattr(credentials, "_expiry_time", None)
+        return {
+            "access_key_id": frozen.access_key,
+            "secret_access_key": frozen.secret_key,
+            "token": frozen.token,
+            "expires_at": expiry,
+        }
+
+    return provide

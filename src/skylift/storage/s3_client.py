@@ -1,0 +1,204 @@
+"""The S3 calls obstore does not expose, on botocore: multipart with upload ids, lenient ranges.
+
+botocore clients are thread-safe; one per :class:`~skylift.storage.s3.S3Storage`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from skylift.errors import MissingDependencyError, ProviderError
+from skylift.storage.base import (
+    MultipartUpload,
+    NotFoundError,
+    PartInfo,
+    PermissionDeniedError,
+    TransientError,
+)
+from skylift.storage.objstore import first_line, truthy
+
+_NOT_FOUND = {"NoSuchKey", "NoSuchUpload", "NotFound", "404", "NoSuchBucket"}
+_DENIED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "403",
+    "AllAccessDisabled",
+    "ExpiredToken",
+}
+_TRANSIENT = {
+    "SlowDown",
+    "RequestTimeout",
+    "InternalError",
+    "ServiceUnavailable",
+    "Throttling",
+    "500",
+    "502",
+    "503",
+    "504",
+}
+
+
+def translate_botocore_error(where: str, path: str, exc: Exception) -> ProviderError:
+    """Map a botocore exception to the storage error family."""
+    from botocore import exceptions as bx  # type: ignore[import-untyped]
+
+    if isinstance(exc, bx.ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        reason = exc.response.get("Error", {}).get("Message") or code
+        if code in _NOT_FOUND or (status == "404" and not code):
+            return NotFoundError(f"{where}: no object or upload {path!r} ({code})")
+        if code in _DENIED or status == "403":
+            return PermissionDeniedError(
+                f"{where}: access denied for {path!r}: {reason}",
+                "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile, and the policy",
+            )
+        if code in _TRANSIENT or status.startswith("5"):
+            return TransientError(f"{where}: {code} on {path!r}", "retrying usually helps")
+        return ProviderError(
+            f"{where}: {code or status}: {reason} ({path!r})",
+            "the store refused the request; check the key and the bucket's settings",
+        )
+    if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):
+        return TransientError(f"{where}: {first_line(exc)}", "retrying usually helps")
+    if isinstance(exc, bx.NoCredentialsError):
+        return PermissionDeniedError(
+            f"{where}: no AWS credentials found",
+            "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on an AWS identity",
+        )
+    return ProviderError(f"{where}: {first_line(exc)} ({path!r})", "see --debug for details")
+
+
+class S3Client:
+    """A botocore S3 client bound to one bucket."""
+
+    def __init__(self, bucket: str, options: dict[str, str], where: str) -> None:
+        try:
+            import botocore.session  # type: ignore[import-untyped]
+            from botocore import UNSIGNED
+            from botocore.config import Config  # type: ignore[import-untyped]
+        except ModuleNotFoundError as exc:
+            raise MissingDependencyError("botocore", "s3") from exc
+        self.bucket = bucket
+        self.where = where
+        endpoint = options.get("endpoint")
+        config = Config(
+            signature_version=UNSIGNED if truthy(options.get("unsigned")) else "s3v4",
+            s3={"addressing_style": "virtual" if truthy(options.get("virtual_hosted")) else "path"}
+            if endpoint
+            else {},
+            retries={"mode": "standard", "max_attempts": 1 + int(options.get("retries", "2"))},
+            max_pool_connections=64,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        session = botocore.session.Session(profile=options.get("profile"))
+        region = (
+            options.get("region")
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
+        self._client: Any = session.create_client(
+            "s3", endpoint_url=endpoint or None, region_name=region, config=config
+        )
+
+    def _fail(self, path: str, exc: Exception) -> ProviderError:
+        return translate_botocore_error(self.where, path, exc)
+
+    def get_range(self, key: str, path: str, start: int, end: int | None) -> bytes:
+        """Ranged GET accepting 200 answers that carry only the range (rclone does that)."""
+        spec = f"bytes={start}-" if end is None else f"bytes={start}-{end - 1}"
+        try:
+            response = self._client.get_object(Bucket=self.bucket, Key=key, Range=spec)
+            body: bytes = response["Body"].read()
+        except Exception as exc:
+            raise self._fail(path, exc) from exc
+        if response.get("ContentRange") is None and start > 0:  # the server sent everything
+            body = body[start:end]
+        return body
+
+    def create_multipart(self, key: str, path: str) -> str:
+        """CreateMultipartUpload → upload id."""
+        try:
+            result = self._client.create_multipart_upload(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            raise self._fail(path, exc) from exc
+        return str(result["UploadId"])
+
+    def upload_part(self, key: str, upload: MultipartUpload, number: int, data: bytes) -> str:
+        """UploadPart → ETag (unquoted)."""
+        try:
+            result = self._client.upload_part(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload.upload_id,
+                PartNumber=number,
+                Body=bytes(data),
+            )
+        except Exception as exc:
+            raise self._fail(upload.path, exc) from exc
+        return str(result["ETag"]).strip('"')
+
+    def list_parts(self, key: str, upload: MultipartUpload) -> list[PartInfo]:
+        """ListParts, following pagination."""
+        parts: list[PartInfo] = []
+        marker = 0
+        try:
+            while True:
+                page = self._client.list_parts(
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload.upload_id,
+                    PartNumberMarker=marker,
+                    MaxParts=1000,
+                )
+                for part in page.get("Parts", []):
+                    etag = str(part["ETag"]).strip('"')
+                    parts.append(PartInfo(int(part["PartNumber"]), int(part["Size"]), etag))
+                if not page.get("IsTruncated"):
+                    break
+                marker = int(page["NextPartNumberMarker"])
+        except Exception as exc:
+            raise self._fail(upload.path, exc) from exc
+        return sorted(parts, key=lambda p: p.number)
+
+    def complete(self, key: str, upload: MultipartUpload, parts: list[PartInfo]) -> None:
+        """CompleteMultipartUpload with the given parts (S3 checks them)."""
+        if not parts:
+            raise ProviderError(
+                f"{self.where}: cannot complete upload of {upload.path!r} without parts",
+                "upload at least one part (an empty object is a plain write)",
+            )
+        listed = [{"ETag": f'"{p.etag}"', "PartNumber": p.number} for p in parts]
+        try:
+            result = self._client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload.upload_id,
+                MultipartUpload={"Parts": listed},
+            )
+        except Exception as exc:
+            raise self._fail(upload.path, exc) from exc
+        if "Error" in result:  # S3 can answer 200 with an error body
+            raise ProviderError(
+                f"{self.where}: completing {upload.path!r} failed: {result['Error']}",
+                "retry the completion, or abort and restart the upload",
+            )
+
+    def abort(self, key: str, upload: MultipartUpload) -> None:
+        """AbortMultipartUpload; an unknown upload is fine."""
+        try:
+            self._client.abort_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload.upload_id
+            )
+        except Exception as exc:
+            error = self._fail(upload.path, exc)
+            if not isinstance(error, NotFoundError):
+                raise error from exc
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._client.close()
