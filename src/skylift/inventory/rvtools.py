@@ -196,6 +196,9 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
             continue
         attrs = {h.strip(): t for i, h in custom if (t := c.text(cells, i))}
         tags = {tag: t for tag, i in tag_idx.items() if (t := c.text(cells, i))}
+        for tag in v.NUMERIC_TAGS:
+            if tag in tags:
+                tags[tag] = _plain(c.number(n, cells, tag_idx[tag]))
         os_name, family, version, arch = v.os_details(
             c.text(cells, idx["os_tools"]), c.text(cells, idx["os_config"])
         )
@@ -227,6 +230,13 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
     ctx.progress.advance(rows % _PROGRESS_EVERY)
     ctx.progress.end()
     return rows
+
+
+def _plain(value: float | None) -> str:
+    """A number as plain text (no thousands separators): ``208896`` or ``12.5``."""
+    if value is None:
+        return ""
+    return str(int(value)) if value.is_integer() else f"{value:.2f}"
 
 
 def _whole(value: float | None) -> int | None:

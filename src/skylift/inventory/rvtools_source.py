@@ -106,6 +106,8 @@ class Cells:
     def loc(self, row: int, i: int | None = None, value: object = None) -> Location:
         """Location of a cell, for messages."""
         column = self.table.header[i] if i is not None and i < len(self.table.header) else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # show 4, not 4.0, as the spreadsheet does
         return Location(
             self.table.file,
             self.table.sheet,

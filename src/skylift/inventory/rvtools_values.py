@@ -62,6 +62,9 @@ TAG_COLUMNS: dict[str, tuple[str, ...]] = {
     "in_use_mib": ("In Use MiB", "In use MiB", "In Use MB", "In use MB"),
 }
 
+#: Tags holding sizes in MiB (normalised to plain numbers, whatever the export's locale).
+NUMERIC_TAGS = ("provisioned_mib", "in_use_mib")
+
 #: Standard RVTools vInfo headers (4.x and older spellings). Any other column is a
 #: custom attribute (RVTools places them between Annotation and Datacenter) and is
 #: kept as a tag with its own header as the name.
