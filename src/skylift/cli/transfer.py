@@ -8,6 +8,7 @@ loading the CLI loads no storage SDK.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Mapping
@@ -130,6 +131,10 @@ class RichTransferProgress:
 
 def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:
     """The workspace's journal folder and remote options; ``(None, {})`` outside one."""
+    explicit = global_options(ctx).workspace or os.environ.get("SKYLIFT_WORKSPACE")
+    here = Path.cwd().resolve()
+    if not explicit and not any((d / "skylift.yaml").is_file() for d in (here, *here.parents)):
+        return None, {}  # cheap: opening a workspace imports the state store and polars
     from skylift.workspace import Workspace
 
     try:
@@ -346,7 +351,9 @@ def transfer(
         if result.manifest:
             out.print(f"Manifest: {escape(destination.rstrip('/'))}/{result.manifest}")
         for f in result.failures[:50]:
-            out.print(f"[red]failed[/red] {escape(f.path)}: {escape(f.error)} [{f.kind}]")
+            out.print(
+                f"[red]failed[/red] {escape(f.path)}: {escape(f.error)} {escape(f'[{f.kind}]')}"
+            )
         if result.failed > 50:
             out.print(f"… {result.failed - 50} more failures (see --json)")
 
@@ -357,8 +364,6 @@ def transfer(
 
 def _optional_key() -> bytes | None:
     """--decode of compressed-only objects needs no key; encrypted ones will ask for it."""
-    import os
-
     from skylift.transfer.crypt import KEY_ENV, load_key
 
     return load_key() if os.environ.get(KEY_ENV) else None

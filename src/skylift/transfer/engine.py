@@ -29,7 +29,7 @@ from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
 from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.hashing import choose_algorithm
-from skylift.transfer.journal import Journal
+from skylift.transfer.journal import DoneCursor, Journal
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.metrics import TransferMetrics
 from skylift.transfer.multipart import MultipartJob
@@ -221,6 +221,7 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
     threshold = options.multipart_threshold
     batch: list[Item] = []
     batch_bytes = 0
+    done = DoneCursor(ctx.journal.done_entries()) if ctx.manifest is not None else None
     delete_file = tmp / "deletes.txt"
     n_deletes = 0
     with delete_file.open("w", encoding="utf-8") as deletes:
@@ -233,8 +234,10 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
             assert s is not None
             if verdict is Verdict.SKIP:
                 ctx.tally.skip(s.size)
-                if ctx.manifest is not None and d is not None:
-                    ctx.manifest.add(d.path, d.size, s.mtime, None)
+                if ctx.manifest is not None and done is not None and d is not None:
+                    ctx.manifest.add(
+                        d.path, d.size, s.mtime, done.checksum(s.path, s.size, s.mtime)
+                    )
                 continue
             progress.planned(1, s.size)
             if s.size >= threshold:

@@ -67,6 +67,23 @@ class DoneEntry:
     checksum: str
 
 
+class DoneCursor:
+    """Look up finished objects for paths asked in ascending order (a merge-join, no queries)."""
+
+    def __init__(self, entries: Iterator[DoneEntry]) -> None:
+        self._it = entries
+        self._cur = next(entries, None)
+
+    def checksum(self, path: str, size: int, mtime: float | None) -> str | None:
+        """The journaled checksum of ``path`` if it finished with this size and mtime."""
+        while self._cur is not None and self._cur.path < path:
+            self._cur = next(self._it, None)
+        cur = self._cur
+        if cur is None or cur.path != path or cur.size != size or cur.mtime != mtime:
+            return None
+        return cur.checksum
+
+
 @dataclass(frozen=True)
 class InFlightUpload:
     """A multipart upload a previous run started, with its finished parts."""
@@ -131,7 +148,7 @@ class Journal:
         """Every finished object in path order (code-point order, like listings)."""
         with self._lock:
             self._flush_locked()
-        cur = self._db.cursor()
+        cur = sqlite3.connect(self.path).cursor()  # own connection: workers keep writing
         cur.execute("SELECT path, size, mtime, checksum FROM done ORDER BY path")
         while True:
             rows = cur.fetchmany(4096)

@@ -183,6 +183,10 @@ def test_manifest_is_published_last_with_every_object(mem: list[str], journal_di
     assert header["objects"] == 2
     # the manifest is not itself an object of the tree
     assert MANIFEST_NAME not in _contents(dst)
+    # a no-op re-run republishes it with the journaled checksums
+    assert run_transfer(src, dst, opts, journal_dir).skipped == 2
+    again = {e.path: e.checksum for e in read_manifest(MemoryStorage(dst))}
+    assert again == {p: e.checksum for p, e in entries.items()}
 
 
 def test_backup_keeps_overwritten_and_deleted_objects(mem: list[str], journal_dir: Path) -> None:

@@ -22,7 +22,7 @@ from skylift.errors import TransferError
 from skylift.storage.base import ObjectInfo
 
 #: Schemes whose listing API returns keys in lexicographic order.
-SORTED_SCHEMES = frozenset({"s3", "az", "gs", "memory"})
+SORTED_SCHEMES = frozenset({"s3", "az", "gs", "memory", "file"})
 RUN_SIZE = 200_000
 
 _Row = tuple[str, int, float | None, str | None, dict[str, str]]
