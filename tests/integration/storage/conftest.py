@@ -44,7 +44,7 @@ class StoreCase:
         return storage
 
 
-BACKENDS = ["memory", "local", "s3-rclone", "s3-moto"]
+BACKENDS = ["memory", "local", "s3-rclone", "s3-moto", "azure"]
 
 
 def _server_case(
