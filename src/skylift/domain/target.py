@@ -1,0 +1,269 @@
+"""What the target looks like: applications, their services and how they connect.
+
+These are the values ``skylift generate`` reads (from an application folder, a
+compose file and the workspace's servers and dependencies) and every generator
+renders. Pure values: no I/O, no other skylift imports.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Language(StrEnum):
+    """Language family of an application, as detected from its files."""
+
+    PYTHON = "python"
+    NODE = "node"
+    JAVA = "java"
+    GO = "go"
+    DOTNET = "dotnet"
+    RUBY = "ruby"
+    PHP = "php"
+    STATIC = "static"
+    UNKNOWN = "unknown"
+
+
+class Cloud(StrEnum):
+    """Target cloud of the infrastructure code."""
+
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+
+class ArtifactKind(StrEnum):
+    """What ``skylift generate --only`` can select."""
+
+    DOCKER = "docker"
+    K8S = "k8s"
+    HELM = "helm"
+    KUSTOMIZE = "kustomize"
+    TERRAFORM = "terraform"
+    ANSIBLE = "ansible"
+    MONITORING = "monitoring"
+
+
+class ServiceRole(StrEnum):
+    """What a service does; decides probes, exposure, scaling and security rules."""
+
+    WEB = "web"
+    APP = "app"
+    WORKER = "worker"
+    DATABASE = "database"
+    CACHE = "cache"
+    QUEUE = "queue"
+    OTHER = "other"
+
+
+class AppSpec(_Value):
+    """An application folder and how to build and start it.
+
+    ``evidence`` lists the files the detection relied on, so a reader can see
+    why a language was chosen. ``dockerfile`` is set when the folder already
+    has one (it is reused, not regenerated).
+    """
+
+    name: str = Field(min_length=1)
+    path: str
+    language: Language
+    framework: str | None = None
+    package_manager: str | None = None
+    runtime_version: str | None = None
+    install_command: tuple[str, ...] = ()
+    build_command: tuple[str, ...] = ()
+    start_command: tuple[str, ...] = ()
+    port: int | None = Field(default=None, ge=1, le=65535)
+    health_path: str | None = None
+    dockerfile: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+class PortSpec(_Value):
+    """A container port, and the host port it was published on (if any)."""
+
+    container: int = Field(ge=1, le=65535)
+    published: int | None = Field(default=None, ge=1, le=65535)
+    protocol: str = "TCP"
+
+
+class EnvVar(_Value):
+    """A plain (non-secret) setting."""
+
+    name: str
+    value: str
+
+
+class SecretRef(_Value):
+    """A setting that must come from a secret store, never a literal.
+
+    ``env`` is the variable name the container reads; ``secret`` and ``key``
+    name the Kubernetes Secret (or vault entry) that provides it. With
+    ``file_path`` the secret is mounted as a file instead (compose secrets).
+    """
+
+    env: str | None = None
+    secret: str
+    key: str
+    file_path: str | None = None
+
+
+class VolumeSpec(_Value):
+    """Storage a container mounts: persistent (a PVC) or scratch (emptyDir)."""
+
+    name: str
+    mount_path: str
+    persistent: bool = True
+    size_gib: float = Field(default=10.0, gt=0)
+    read_only: bool = False
+
+
+class HealthCheck(_Value):
+    """How to tell a service is alive: an HTTP path, a TCP port or a command."""
+
+    http_path: str | None = None
+    port: int | None = None
+    command: tuple[str, ...] = ()
+    interval_s: int = Field(default=10, ge=1)
+    timeout_s: int = Field(default=5, ge=1)
+    retries: int = Field(default=3, ge=1)
+    start_period_s: int = Field(default=10, ge=0)
+
+
+class Resources(_Value):
+    """CPU in millicores and memory in MiB, requested and limited."""
+
+    cpu_request_m: int = Field(ge=1)
+    cpu_limit_m: int = Field(ge=1)
+    memory_request_mib: int = Field(ge=1)
+    memory_limit_mib: int = Field(ge=1)
+    measured: bool = False
+
+
+class ServiceSpec(_Value):
+    """One deployable service (a compose service, or the detected application).
+
+    ``image`` is set for services that run a published image; ``app`` for
+    services built from source. ``user_id`` is the non-root UID the container
+    runs as. ``writable_paths`` are mounted as scratch volumes so the root
+    filesystem can stay read-only.
+    """
+
+    name: str = Field(min_length=1)
+    role: ServiceRole = ServiceRole.APP
+    image: str | None = None
+    app: AppSpec | None = None
+    command: tuple[str, ...] = ()
+    ports: tuple[PortSpec, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    secrets: tuple[SecretRef, ...] = ()
+    volumes: tuple[VolumeSpec, ...] = ()
+    healthcheck: HealthCheck | None = None
+    depends_on: tuple[str, ...] = ()
+    replicas: int = Field(default=2, ge=0)
+    resources: Resources | None = None
+    networks: tuple[str, ...] = ()
+    public: bool = False
+    user_id: int = Field(default=10001, ge=1)
+    writable_paths: tuple[str, ...] = ("/tmp",)  # noqa: S108 - inside the container
+    read_only_root: bool = True
+
+
+class Connection(_Value):
+    """Traffic that must be allowed: ``source`` service reaches ``target`` on ``port``."""
+
+    source: str
+    target: str
+    port: int = Field(ge=1, le=65535)
+
+
+class HostSpec(_Value):
+    """A server that moves as a VM (rehost) or becomes a managed database (replatform).
+
+    ``size`` is the assessed instance size where the assessment exists.
+    ``db_engine`` is set for replatformed databases (postgres, mysql, sqlserver).
+    """
+
+    key: str
+    name: str
+    role: ServiceRole = ServiceRole.APP
+    os_family: str = "linux"
+    cores: int = Field(default=2, ge=1)
+    memory_gib: float = Field(default=4.0, gt=0)
+    disk_gib: float = Field(default=30.0, gt=0)
+    size: str | None = None
+    ports: tuple[int, ...] = ()
+    public: bool = False
+    db_engine: str | None = None
+    environment: str = "production"
+
+
+class HostRule(_Value):
+    """An allowed flow between hosts: ``source`` host (or ``None`` for the internet)."""
+
+    source: str | None
+    target: str
+    port: int = Field(ge=0, le=65535)
+
+
+class TargetSpec(_Value):
+    """Everything one ``skylift generate`` run renders."""
+
+    name: str = Field(min_length=1)
+    services: tuple[ServiceSpec, ...] = ()
+    connections: tuple[Connection, ...] = ()
+    hosts: tuple[HostSpec, ...] = ()
+    host_rules: tuple[HostRule, ...] = ()
+    region: str | None = None
+
+
+class GenerationWarning(_Value):
+    """Something the user must look at: a guessed value, a secret placeholder …"""
+
+    message: str
+    location: str | None = None
+
+
+class GeneratedFile(_Value):
+    """A file written into the output folder (path relative to it)."""
+
+    path: str
+    kind: ArtifactKind
+    size_bytes: int = Field(ge=0)
+
+
+class CheckResult(_Value):
+    """One validator run over the generated files.
+
+    ``skipped`` with a ``reason`` when the validator is not installed;
+    ``failures`` lists one line per problem (file: message).
+    """
+
+    validator: str
+    files: int = Field(default=0, ge=0)
+    ok: bool
+    skipped: bool = False
+    reason: str | None = None
+    failures: tuple[str, ...] = ()
+    suppressed: int = Field(default=0, ge=0)
+
+
+class GenerateResult(_Value):
+    """What ``skylift generate`` wrote, what it warns about and what the validators said."""
+
+    out_dir: str
+    target: TargetSpec
+    files: tuple[GeneratedFile, ...] = ()
+    warnings: tuple[GenerationWarning, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """True when every validator that ran passed."""
+        return all(c.ok for c in self.checks)

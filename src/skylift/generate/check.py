@@ -1,0 +1,296 @@
+"""Run the real validators over a generated tree; each returns a :class:`CheckResult`.
+
+kubernetes-validate (strict) on every manifest, ``kubectl kustomize`` on the
+Kustomize output, hadolint on every Dockerfile, python-hcl2 and
+``terraform fmt -check`` on Terraform, ``ansible-playbook --syntax-check`` on
+the playbooks, and checkov (``--skip-download``, from its own virtual
+environment) over the whole tree once. A validator that is not installed is
+reported as skipped with the reason, never silently passed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.domain.target import CheckResult
+
+K8S_VERSION = "1.30.0"
+TIMEOUT_S = 300
+
+
+def find_tool(name: str) -> str | None:
+    """Locate ``name``: $SKYLIFT_<NAME>, beside this Python, on PATH, or under .tools/."""
+    env = os.environ.get(f"SKYLIFT_{name.upper().replace('-', '_')}")
+    if env:
+        return env if Path(env).exists() else None
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    for root in (Path.cwd(), Path(__file__).resolve()):
+        for parent in (root, *root.parents):
+            candidate = parent / ".tools" / name / "bin" / name
+            if candidate.exists():
+                return str(candidate)
+    return shutil.which(name)
+
+
+def _run(
+    args: Sequence[str], cwd: Path | None = None, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "NO_COLOR": "1", **(extra_env or {})}
+    return subprocess.run(
+        list(args), cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False, env=env
+    )
+
+
+def _skipped(validator: str, tool: str) -> CheckResult:
+    return CheckResult(
+        validator=validator,
+        ok=True,
+        skipped=True,
+        reason=f"{tool} is not installed (run 'make validators')",
+    )
+
+
+def _files(root: Path, pattern: str, exclude: Sequence[str] = ()) -> list[Path]:
+    return sorted(
+        p
+        for p in root.rglob(pattern)
+        if not any(part in exclude for part in p.relative_to(root).parts)
+    )
+
+
+def check_kubernetes(root: Path) -> CheckResult:
+    """kubernetes-validate --strict on every manifest under k8s/ and kustomize/base/."""
+    files = [
+        p
+        for p in _files(root, "*.yaml", exclude=("helm", "overlays"))
+        if p.parts[len(root.parts)] in ("k8s", "kustomize") and p.name != "kustomization.yaml"
+    ]
+    if not files:
+        return CheckResult(validator="kubernetes-validate", ok=True, files=0)
+    tool = find_tool("kubernetes-validate")
+    if tool is None:
+        return _skipped("kubernetes-validate", "kubernetes-validate")
+    proc = _run([tool, "--strict", "-k", K8S_VERSION, *map(str, files)])
+    failures = tuple(
+        line.strip()
+        for line in (proc.stdout + proc.stderr).splitlines()
+        if line.startswith(("ERROR", "WARN")) or "error" in line.lower()[:10]
+    )
+    ok = proc.returncode == 0 and not failures
+    if not ok and not failures:
+        failures = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}",)
+    return CheckResult(validator="kubernetes-validate", files=len(files), ok=ok, failures=failures)
+
+
+def check_kustomize(root: Path) -> CheckResult:
+    """``kubectl kustomize`` builds every kustomization and its output validates."""
+    dirs = sorted(p.parent for p in root.glob("kustomize/**/kustomization.yaml"))
+    if not dirs:
+        return CheckResult(validator="kubectl kustomize", ok=True)
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return _skipped("kubectl kustomize", "kubectl")
+    probe = _run([kubectl, "kustomize", "--help"])
+    if probe.returncode != 0:
+        return CheckResult(
+            validator="kubectl kustomize",
+            ok=True,
+            skipped=True,
+            reason="this kubectl has no 'kustomize' sub-command",
+        )
+    failures: list[str] = []
+    for d in dirs:
+        proc = _run([kubectl, "kustomize", str(d)])
+        if proc.returncode != 0:
+            failures.append(f"{d.relative_to(root)}: {proc.stderr.strip().splitlines()[-1:]}")
+    return CheckResult(
+        validator="kubectl kustomize", files=len(dirs), ok=not failures, failures=tuple(failures)
+    )
+
+
+def check_dockerfiles(root: Path) -> CheckResult:
+    """hadolint with failure threshold 'error' on every Dockerfile."""
+    files = _files(root, "Dockerfile")
+    if not files:
+        return CheckResult(validator="hadolint", ok=True)
+    tool = find_tool("hadolint")
+    if tool is None:
+        return _skipped("hadolint", "hadolint")
+    proc = _run([tool, "-f", "json", "--failure-threshold", "error", *map(str, files)])
+    try:
+        findings = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        findings = [{"file": "?", "line": 0, "level": "error", "code": "?", "message": proc.stderr}]
+    failures = tuple(
+        f"{Path(f['file']).relative_to(root) if Path(f['file']).is_absolute() else f['file']}:"
+        f"{f['line']}: {f['code']} {f['message']}"
+        for f in findings
+        if f.get("level") == "error"
+    )
+    return CheckResult(
+        validator="hadolint",
+        files=len(files),
+        ok=proc.returncode == 0 and not failures,
+        failures=failures or (() if proc.returncode == 0 else (proc.stderr.strip(),)),
+    )
+
+
+def check_terraform(root: Path) -> list[CheckResult]:
+    """python-hcl2 parses every .tf file; ``terraform fmt -check`` finds nothing to change."""
+    files = _files(root, "*.tf")
+    if not files:
+        return []
+    import hcl2
+
+    failures: list[str] = []
+    for f in files:
+        try:
+            with f.open(encoding="utf-8") as fh:
+                hcl2.load(fh)
+        except Exception as exc:
+            failures.append(f"{f.relative_to(root)}: {str(exc).splitlines()[0]}")
+    results = [
+        CheckResult(
+            validator="python-hcl2", files=len(files), ok=not failures, failures=tuple(failures)
+        )
+    ]
+    tool = find_tool("terraform")
+    if tool is None:
+        results.append(_skipped("terraform fmt", "terraform"))
+        return results
+    proc = _run([tool, "fmt", "-check", "-recursive", "-list=true", str(root / "terraform")])
+    unformatted = tuple(
+        f"{line.strip()}: not formatted" for line in proc.stdout.splitlines() if line
+    )
+    results.append(
+        CheckResult(
+            validator="terraform fmt",
+            files=len(files),
+            ok=proc.returncode == 0,
+            failures=unformatted or (() if proc.returncode == 0 else (proc.stderr.strip(),)),
+        )
+    )
+    return results
+
+
+def check_ansible(root: Path) -> CheckResult:
+    """``ansible-playbook --syntax-check`` on site.yml with the generated inventory."""
+    site = root / "ansible" / "site.yml"
+    if not site.exists():
+        return CheckResult(validator="ansible-playbook --syntax-check", ok=True)
+    tool = find_tool("ansible-playbook")
+    if tool is None:
+        return _skipped("ansible-playbook --syntax-check", "ansible-playbook")
+    with tempfile.TemporaryDirectory(prefix="skylift-ansible-") as home:
+        proc = _run(
+            [tool, "--syntax-check", "-i", "inventory.yml", "site.yml"],
+            cwd=site.parent,
+            extra_env={"ANSIBLE_HOME": home, "ANSIBLE_LOCAL_TEMP": home},
+        )
+    failures = tuple(
+        line.strip() for line in proc.stderr.splitlines() if line.strip().startswith("ERROR")
+    )
+    return CheckResult(
+        validator="ansible-playbook --syntax-check",
+        files=len(_files(site.parent, "*.yml")),
+        ok=proc.returncode == 0,
+        failures=failures or (() if proc.returncode == 0 else (proc.stderr.strip()[:300],)),
+    )
+
+
+def _checkov_reports(payload: object) -> Iterator[dict[str, object]]:
+    if isinstance(payload, list):
+        for item in payload:
+            if isinstance(item, dict):
+                yield item
+    elif isinstance(payload, dict):
+        yield payload
+
+
+def check_checkov(root: Path) -> CheckResult:
+    """checkov once over the tree (terraform, kubernetes, dockerfile) with --skip-download."""
+    tool = find_tool("checkov")
+    if tool is None:
+        return _skipped("checkov", "checkov (in .tools/checkov)")
+    proc = _run(
+        [
+            tool,
+            "-d",
+            str(root),
+            "--framework",
+            "terraform,kubernetes,dockerfile",
+            "--skip-download",
+            "--skip-path",
+            "helm",
+            "--skip-path",
+            "kustomize",
+            "-o",
+            "json",
+            "--quiet",
+        ]
+    )
+    try:
+        payload = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    except json.JSONDecodeError:
+        return CheckResult(
+            validator="checkov",
+            ok=False,
+            failures=(proc.stderr.strip()[-300:] or "checkov printed no JSON",),
+        )
+    failures: list[str] = []
+    suppressed = files = 0
+    for report in _checkov_reports(payload):
+        results = report.get("results")
+        summary = report.get("summary")
+        if isinstance(summary, dict):
+            files += int(summary.get("resource_count", 0) or 0)
+            suppressed += int(summary.get("skipped", 0) or 0)
+        if not isinstance(results, dict):
+            continue
+        for item in results.get("failed_checks", []) or []:
+            failures.append(
+                f"{item.get('file_path')}: {item.get('check_id')} {item.get('check_name')} "
+                f"({item.get('resource')})"
+            )
+    parse_errors: list[str] = []
+    for report in _checkov_reports(payload):
+        summary = report.get("summary")
+        if isinstance(summary, dict):
+            parse_errors.extend(str(e) for e in summary.get("parsing_errors_list", []) or [])
+    failures.extend(f"{e}: could not be parsed" for e in parse_errors)
+    return CheckResult(
+        validator="checkov",
+        files=files,
+        ok=not failures,
+        failures=tuple(failures),
+        suppressed=suppressed,
+    )
+
+
+def run_checks(root: Path, progress: Progress = NULL_PROGRESS) -> list[CheckResult]:
+    """Every validator over the tree at ``root``, in a fixed order."""
+    steps: tuple[tuple[str, Callable[[], list[CheckResult]]], ...] = (
+        ("kubernetes-validate", lambda: [check_kubernetes(root)]),
+        ("kubectl kustomize", lambda: [check_kustomize(root)]),
+        ("hadolint", lambda: [check_dockerfiles(root)]),
+        ("terraform", lambda: check_terraform(root)),
+        ("ansible", lambda: [check_ansible(root)]),
+        ("checkov", lambda: [check_checkov(root)]),
+    )
+    results: list[CheckResult] = []
+    progress.begin("validating", total=len(steps), unit="validators")
+    for _name, step in steps:
+        results.extend(step())
+        progress.advance()
+    progress.end()
+    return results

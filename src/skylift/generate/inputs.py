@@ -1,0 +1,108 @@
+"""Assemble the :class:`TargetSpec` from an app folder, a compose file and an estate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from skylift.domain.inventory import Dependency, Server
+from skylift.domain.target import (
+    GenerationWarning,
+    HealthCheck,
+    PortSpec,
+    Resources,
+    ServiceRole,
+    ServiceSpec,
+    TargetSpec,
+)
+from skylift.errors import InputError
+from skylift.generate.compose import infer_connections, load_compose
+from skylift.generate.detect import detect_app
+from skylift.generate.infra import hosts_from_inventory, measured_resources
+from skylift.generate.names import dns_name
+
+
+class TargetInputs:
+    """The result of reading the inputs: the target, warnings and measured resources."""
+
+    def __init__(
+        self,
+        target: TargetSpec,
+        warnings: list[GenerationWarning],
+        measured: dict[str, Resources],
+    ) -> None:
+        self.target = target
+        self.warnings = warnings
+        self.measured = measured
+
+
+def service_from_app(
+    folder: Path, name: str | None = None
+) -> tuple[ServiceSpec, list[GenerationWarning]]:
+    """One service for an application folder (a web service when it listens on a port)."""
+    app, warnings = detect_app(folder, name)
+    ports = (PortSpec(container=app.port),) if app.port else ()
+    return (
+        ServiceSpec(
+            name=app.name,
+            role=ServiceRole.WEB if ports else ServiceRole.WORKER,
+            app=app,
+            ports=ports,
+            healthcheck=HealthCheck(port=app.port, http_path=app.health_path) if app.port else None,
+            public=bool(ports),
+        ),
+        warnings,
+    )
+
+
+def read_inputs(
+    app_dir: Path | None = None,
+    compose: Path | None = None,
+    servers: Sequence[Server] = (),
+    dependencies: Sequence[Dependency] = (),
+    sizes: Mapping[str, str] | None = None,
+    strategies: Mapping[str, str] | None = None,
+    name: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    region: str | None = None,
+) -> TargetInputs:
+    """Read every given input into one target; at least one input is required.
+
+    Servers and dependencies come from the workspace (the CLI passes them in);
+    ``sizes`` and ``strategies`` from the assessment when it exists.
+    """
+    if app_dir is None and compose is None and not servers:
+        raise InputError(
+            "nothing to generate from",
+            "pass an application folder, --compose FILE, or run in a workspace with servers",
+        )
+    warnings: list[GenerationWarning] = []
+    services: list[ServiceSpec] = []
+    project = name
+    if compose is not None:
+        proj = load_compose(compose, environ, project=name)
+        services.extend(proj.services)
+        warnings.extend(proj.warnings)
+        project = project or proj.name
+    if app_dir is not None and compose is None:
+        svc, w = service_from_app(app_dir, dns_name(name) if name else None)
+        services.append(svc)
+        warnings.extend(w)
+        project = project or svc.name
+    hosts, rules = hosts_from_inventory(servers, dependencies, sizes, strategies)
+    measured: dict[str, Resources] = {}
+    for s in servers:
+        for key in {dns_name(s.name), dns_name(s.application or "")}:
+            if any(svc.name == key for svc in services):
+                res = measured_resources(s)
+                if res is not None:
+                    measured[key] = res
+    target = TargetSpec(
+        name=dns_name(project or "estate"),
+        services=tuple(services),
+        connections=tuple(infer_connections(services)),
+        hosts=tuple(hosts),
+        host_rules=tuple(rules),
+        region=region,
+    )
+    return TargetInputs(target, warnings, measured)

@@ -1,0 +1,256 @@
+"""Terraform for AWS, Azure or GCP: a typed context per cloud, rendered by ``templates/terraform``.
+
+Network across zones with public and private subnets; firewall rules from the
+dependency graph (least privilege, the internet only on 443/80 at the load
+balancer); VMs for rehosted servers at the assessed size; managed databases
+for replatformed ones; a managed Kubernetes cluster sized for the container
+workloads; an encrypted, versioned, private bucket; a KMS key. Providers are
+pinned; credentials come from the environment, never from these files.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from skylift.domain.target import (
+    Cloud,
+    GenerationWarning,
+    HostSpec,
+    TargetSpec,
+)
+from skylift.generate import kubernetes
+from skylift.generate.names import tf_name
+from skylift.generate.render import render
+
+REGIONS = {Cloud.AWS: "eu-west-1", Cloud.AZURE: "westeurope", Cloud.GCP: "europe-west1"}
+NODE_SIZES = {
+    Cloud.AWS: ("m6i.xlarge", 4, 16),
+    Cloud.AZURE: ("Standard_D4s_v5", 4, 16),
+    Cloud.GCP: ("e2-standard-4", 4, 16),
+}
+DB_PORT = {"postgres": 5432, "mysql": 3306, "sqlserver": 1433}
+FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
+
+
+@dataclass(frozen=True)
+class TfHost:
+    """A VM or managed database in the rendered code."""
+
+    id: str
+    name: str
+    size: str
+    disk_gib: int
+    role: str
+    ports: tuple[int, ...]
+    public: bool
+    windows: bool
+    engine: str | None
+    db_port: int | None
+
+
+@dataclass(frozen=True)
+class TfRule:
+    """Allow ``source`` (a host id, or ``None`` = the load balancer) to reach ``target``."""
+
+    source: str | None
+    target: str
+    port: int
+    description: str
+
+
+@dataclass(frozen=True)
+class TfContext:
+    """Everything the Terraform templates render for one cloud."""
+
+    app: str
+    id: str
+    cloud: str
+    region: str
+    vpc_cidr: str
+    zones: int
+    public_subnets: tuple[str, ...]
+    private_subnets: tuple[str, ...]
+    vms: tuple[TfHost, ...]
+    databases: tuple[TfHost, ...]
+    rules: tuple[TfRule, ...]
+    lb_targets: tuple[TfHost, ...]
+    lb_port: int
+    node_size: str
+    node_count: int
+    node_max: int
+    k8s_version: str
+
+
+def vm_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
+    """A current general-purpose (or memory-optimised) size with at least these resources."""
+    steps = (2, 4, 8, 16, 32, 64)
+    n = next((s for s in steps if s >= cores and s * 8 >= memory_gib), 64)
+    heavy = memory_gib > n * 4
+    if cloud is Cloud.AWS:
+        names = {
+            2: "large",
+            4: "xlarge",
+            8: "2xlarge",
+            16: "4xlarge",
+            32: "8xlarge",
+            64: "16xlarge",
+        }
+        return f"{'r6i' if heavy else 'm6i'}.{names[n]}"
+    if cloud is Cloud.AZURE:
+        return f"Standard_{'E' if heavy else 'D'}{n}s_v5"
+    return f"{'n2-highmem' if heavy else 'e2-standard'}-{n}"
+
+
+def db_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
+    """Managed database instance class for a server of this size."""
+    n = next((s for s in (2, 4, 8, 16, 32, 64) if s >= cores), 64)
+    if cloud is Cloud.AWS:
+        names = {
+            2: "large",
+            4: "xlarge",
+            8: "2xlarge",
+            16: "4xlarge",
+            32: "8xlarge",
+            64: "16xlarge",
+        }
+        return f"db.m6i.{names[n]}"
+    if cloud is Cloud.AZURE:
+        return f"GP_Standard_D{n}ds_v5"
+    return f"db-custom-{n}-{max(3840, round(memory_gib * 1024 / 256) * 256)}"
+
+
+def _host(cloud: Cloud, h: HostSpec, ids: dict[str, str]) -> TfHost:
+    size = h.size or (
+        db_size(cloud, h.cores, h.memory_gib)
+        if h.db_engine
+        else vm_size(cloud, h.cores, h.memory_gib)
+    )
+    return TfHost(
+        id=ids[h.key],
+        name=h.name,
+        size=size,
+        disk_gib=max(20, math.ceil(h.disk_gib)),
+        role=h.role.value,
+        ports=h.ports,
+        public=h.public,
+        windows=h.os_family == "windows",
+        engine=h.db_engine,
+        db_port=DB_PORT.get(h.db_engine or ""),
+    )
+
+
+def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[GenerationWarning]]:
+    """Compute network ranges, hosts, rules and the node pool for ``cloud``."""
+    warnings: list[GenerationWarning] = []
+    ids: dict[str, str] = {}
+    for h in target.hosts:
+        base = tf_name(h.name)
+        candidate, n = base, 2
+        while candidate in ids.values():
+            candidate, n = f"{base}_{n}", n + 1
+        ids[h.key] = candidate
+    hosts = [_host(cloud, h, ids) for h in target.hosts]
+    vms = tuple(h for h in hosts if h.engine is None)
+    dbs = tuple(h for h in hosts if h.engine is not None)
+    rules: list[TfRule] = []
+    names = {h.key: h.name for h in target.hosts}
+    for r in target.host_rules:
+        if r.source is None:
+            continue  # internet traffic reaches public hosts only through the load balancer
+        rules.append(
+            TfRule(
+                source=ids[r.source],
+                target=ids[r.target],
+                port=r.port,
+                description=f"{names[r.source]} to {names[r.target]} on {r.port}",
+            )
+        )
+    lb_targets = tuple(h for h in vms if h.public)
+    lb_port = next((p for h in lb_targets for p in h.ports if p in (80, 8080)), 80)
+    for t in lb_targets:
+        rules.append(
+            TfRule(
+                source=None,
+                target=t.id,
+                port=lb_port,
+                description=f"load balancer to {t.name} on {lb_port}",
+            )
+        )
+    kube = _kube_capacity(target, cloud)
+    return (
+        TfContext(
+            app=target.name,
+            id=tf_name(target.name),
+            cloud=cloud.value,
+            region=target.region or REGIONS[cloud],
+            vpc_cidr="10.0.0.0/16",
+            zones=3,
+            public_subnets=tuple(f"10.0.{i}.0/24" for i in range(3)),
+            private_subnets=tuple(f"10.0.{10 + i}.0/24" for i in range(3)),
+            vms=vms,
+            databases=dbs,
+            rules=tuple(rules),
+            lb_targets=lb_targets,
+            lb_port=lb_port,
+            node_size=kube[0],
+            node_count=kube[1],
+            node_max=kube[2],
+            k8s_version="1.30",
+        ),
+        warnings,
+    )
+
+
+def _kube_capacity(target: TargetSpec, cloud: Cloud) -> tuple[str, int, int]:
+    """Node size and count that fit every container's requests with 25 % headroom."""
+    size, cores, mem = NODE_SIZES[cloud]
+    workloads = kubernetes.build_context(target).workloads
+    cpu = sum(w.resources.cpu_request_m * max(1, w.replicas) for w in workloads) / 1000
+    mem_gib = sum(w.resources.memory_request_mib * max(1, w.replicas) for w in workloads) / 1024
+    need = max(cpu / (cores * 0.85), mem_gib / (mem * 0.8)) * 1.25
+    count = max(3, math.ceil(need))
+    return size, count, max(count * 2, 6)
+
+
+_ATTR = re.compile(r'^(\s*)("[^"]*"|[A-Za-z0-9_-]+)(\s*)=(?!=)(.*)$')
+
+
+def align(text: str) -> str:
+    """Align ``=`` of consecutive single-line attributes like ``terraform fmt``."""
+    lines = text.splitlines()
+    out: list[str] = []
+    group: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        if group:
+            width = max(len(k) for _, k, _ in group)
+            out.extend(f"{ind}{k.ljust(width)} ={v}" for ind, k, v in group)
+            group.clear()
+
+    for line in lines:
+        m = _ATTR.match(line)
+        if m and not line.rstrip().endswith(("{", "[", "(", "<<EOT")):
+            indent = m.group(1)
+            if group and group[0][0] != indent:
+                flush()
+            group.append((indent, m.group(2), m.group(4).rstrip() and " " + m.group(4).strip()))
+        elif m:
+            flush()
+            out.append(f"{m.group(1)}{m.group(2)} = {m.group(4).strip()}")
+        else:
+            flush()
+            out.append(line.rstrip())
+    flush()
+    result = "\n".join(out).strip("\n") + "\n"
+    return re.sub(r"\n{3,}", "\n\n", result)
+
+
+def render_terraform(
+    target: TargetSpec, cloud: Cloud
+) -> tuple[dict[str, str], list[GenerationWarning]]:
+    """The Terraform files for ``cloud``: ``{file name: text}`` and warnings."""
+    ctx, warnings = build_context(target, cloud)
+    files = {name: align(render(f"terraform/{cloud.value}/{name}.j2", ctx=ctx)) for name in FILES}
+    return files, warnings
