@@ -14,6 +14,8 @@ from rich.markup import escape
 
 from skylift import __version__
 from skylift.cli import discover as discover_cmd
+from skylift.cli import generate as generate_cmd
+from skylift.cli import plan as plan_cmd
 from skylift.cli import transfer as transfer_cmd
 from skylift.cli import workspace_cmds
 from skylift.cli.context import GlobalOptions
@@ -68,6 +70,8 @@ def root(
 app.command("init", help=workspace_cmds.INIT_HELP)(workspace_cmds.init)
 app.command("inventory", help=workspace_cmds.INVENTORY_HELP)(workspace_cmds.inventory)
 app.add_typer(discover_cmd.app, name="discover")
+app.command("generate", help=generate_cmd.GENERATE_HELP)(generate_cmd.generate)
+app.add_typer(plan_cmd.app, name="plan")
 app.command("transfer", help=transfer_cmd.TRANSFER_HELP)(transfer_cmd.transfer)
 app.command("verify", help=transfer_cmd.VERIFY_HELP)(transfer_cmd.verify)
 

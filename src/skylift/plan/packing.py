@@ -7,8 +7,9 @@
    anti-affinity (replicas of one workload on different nodes); nodes are added
    until everything fits. Single-type pools are packed too and the cheapest
    feasible result wins.
-3. Nodes are spread round-robin across zones, and each pool is a multiple of
-   the zone count so losing a zone loses an equal share.
+3. Each pool's nodes are dealt round-robin over the zones (balanced to ±1 node);
+   the generated manifests carry topologySpreadConstraints so the scheduler
+   spreads replicas across zones.
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def pack(
     # Integer mix over the candidate pool (HiGHS MIP), then single-type pools;
     # whatever does not fit opens nodes of the cheapest extension type.
     bases: list[list[NodeType]] = [[]]
-    for slack in (1.0, 1.02, 1.05):
+    for slack in (1.0, 1.02, 1.05, 1.08, 1.12, 1.16):
         mix = _lp(pool, tot_cpu * slack, tot_mem * slack, headroom, integer=True)
         mixed = sorted(
             (t for x, t in zip(mix, pool, strict=True) for _ in range(round(x))),
@@ -262,17 +263,16 @@ def pack(
     if best is None:  # pragma: no cover - every item fits the largest pool type
         raise PlanningError("could not pack the workloads", "allow larger instance types")
     cost, nodes, chosen = best
-    # Spread: round each type's count up to a multiple of the zone count.
-    counts: dict[str, int] = {}
-    for t in nodes:
-        counts[t.name] = counts.get(t.name, 0) + 1
-    by_name = {t.name: t for t in nodes}
-    final_nodes: list[NodeType] = list(nodes)
-    for name, n in counts.items():
-        extra = (-n) % z if n > 1 or z == 1 else 0
-        final_nodes += [by_name[name]] * extra
+    # Spread: each pool's nodes are dealt round-robin over the zones (balanced to ±1);
+    # replicas are spread across zones by the scheduler (topologySpreadConstraints).
+    final_nodes = list(nodes)
     cost = sum(t.price_hour for t in final_nodes)
-    zones_of = tuple(zones[i % z] if zones else "-" for i in range(len(final_nodes)))
+    zones_of: list[str] = []
+    dealt: dict[str, int] = {}
+    for t in final_nodes:
+        k = dealt.get(t.name, 0)
+        zones_of.append(zones[k % z] if zones else "-")
+        dealt[t.name] = k + 1
     grouped: dict[str, int] = {}
     for t in final_nodes:
         grouped[t.name] = grouped.get(t.name, 0) + 1
@@ -280,7 +280,7 @@ def pack(
     return PackingResult(
         nodes=tuple(sorted(grouped.items())),
         placements=tuple((it[0], it[1], p) for it, p in zip(items, chosen, strict=True)),
-        node_zones=zones_of,
+        node_zones=tuple(zones_of),
         hourly_cost=cost,
         lower_bound=lower,
         rehost_hourly_cost=rehost,

@@ -1,0 +1,121 @@
+"""Plans in the workspace: build the planner's input, run it, keep the result.
+
+Plans are stored as JSON documents under ``.skylift/plans/`` (one per run,
+plus ``latest.json``), written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from skylift.domain.plan import Plan, PlanningSettings
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.errors import ConfigError, PlanningError
+from skylift.plan.inputs import PlanInput
+from skylift.plan.packing import NodeType, PackingResult, Workload, pack
+from skylift.plan.run import make_plan
+
+if TYPE_CHECKING:
+    from skylift.workspace.core import Workspace
+
+
+def plans_dir(ws: Workspace) -> Path:
+    """Folder holding the plan documents."""
+    return ws.state_dir / "plans"
+
+
+def _retire_map(ws: Workspace) -> dict[str, str]:
+    """Servers the latest assessment marks for retirement (empty when there is none)."""
+    try:
+        assessments = importlib.import_module("skylift.workspace.assessments")
+    except ModuleNotFoundError:  # pragma: no cover - assessment module not present
+        return {}
+    fn = getattr(assessments, "retire_candidates", None)
+    if fn is None:
+        return {}
+    result = fn(ws)
+    return dict(result) if isinstance(result, Mapping) else {}
+
+
+def build_plan(
+    ws: Workspace,
+    settings: PlanningSettings | None = None,
+    retire: Mapping[str, str] | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> Plan:
+    """Plan the workspace's estate with its settings (or ``settings``) and store the plan."""
+    servers = ws.servers()
+    inp = PlanInput(
+        servers=servers,
+        dependencies=ws.dependencies(),
+        retire=dict(retire) if retire is not None else _retire_map(ws),
+        with_series=ws.store.series_server_keys(),
+    )
+    plan = make_plan(inp, settings or ws.settings.constraints, progress)
+    save_plan(ws, plan)
+    return plan
+
+
+def save_plan(ws: Workspace, plan: Plan) -> Path:
+    """Write the plan atomically; return its path."""
+    folder = plans_dir(ws)
+    folder.mkdir(parents=True, exist_ok=True)
+    text = plan.model_dump_json(indent=1)
+    name = f"plan-{plan.created_at.strftime('%Y%m%dT%H%M%S%f')}.json"
+    for target in (folder / name, folder / "latest.json"):
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plan-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    return folder / name
+
+
+def load_plan(ws: Workspace) -> Plan:
+    """The latest stored plan."""
+    path = plans_dir(ws) / "latest.json"
+    if not path.exists():
+        raise PlanningError("no plan yet in this workspace", "run 'skylift plan' first")
+    try:
+        return Plan.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, OSError) as exc:
+        raise ConfigError(
+            f"{path}: the stored plan is unreadable ({exc})", "re-run 'skylift plan'"
+        ) from exc
+
+
+def node_types(cloud: str, region: str) -> list[NodeType]:
+    """Non-burstable, non-GPU x86_64 instance types of the bundled catalog as node types."""
+    from skylift.catalog.loader import load_catalog
+
+    offers = load_catalog().offers(cloud, region)
+    out: list[NodeType] = []
+    for row in offers.iter_rows(named=True):
+        if row["gpus"] or row["arch"] != "x86_64":
+            continue
+        out.append(
+            NodeType(
+                name=row["instance_type"],
+                vcpus=float(row["vcpus"]),
+                memory_gib=float(row["memory_gib"]),
+                price_hour=float(row["price_hour"]),
+                burstable=bool(row.get("burstable", False)),
+            )
+        )
+    return out
+
+
+def consolidate(
+    workloads: Sequence[Workload],
+    cloud: str,
+    region: str,
+    zones: Sequence[str],
+    headroom: float = 1.1,
+) -> PackingResult:
+    """Pack ``workloads`` onto node pools built from the catalog of ``cloud``/``region``."""
+    return pack(workloads, node_types(cloud, region), zones=zones, headroom=headroom)
