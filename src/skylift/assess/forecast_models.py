@@ -38,7 +38,7 @@ _BLOCK = 32_768  # series per block: bounds memory to a few × BLOCK × days flo
 class TrendSettings:
     """Knobs of the trend model (defaults chosen on July→August Bitbrains data)."""
 
-    fit_window_days: int = 90
+    fit_window_days: int = 30
     min_coverage: float = 0.8
     min_days: int = 5
     weekly_min_days: int = 14
@@ -161,7 +161,8 @@ def _lag1_autocorrelation(resid: F64, valid: npt.NDArray[np.bool_]) -> F64:
     energy = np.where(valid, resid * resid, 0.0).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         rho = (now * before).sum(axis=1) / energy
-    return np.clip(np.nan_to_num(rho, nan=0.0), 0.0, MAX_AUTOCORRELATION)
+    clipped: F64 = np.clip(np.nan_to_num(rho, nan=0.0), 0.0, MAX_AUTOCORRELATION)
+    return clipped
 
 
 def _huber_weights(resid: F64, valid: npt.NDArray[np.bool_]) -> F64:
