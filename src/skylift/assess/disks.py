@@ -1,0 +1,270 @@
+"""Disks: the cheapest tier per disk that meets size, IOPS and MB/s, per cloud.
+
+Per disk, demand = (read + write) IOPS and MB/s × headroom; where only the
+server has figures (series), they are shared out by disk size.
+
+- AWS: gp3 (3,000 IOPS and 125 MB/s included; extra IOPS and MB/s priced as
+  in the catalog notes: $0.005/IOPS-month, $0.04/MB/s-month; up to 16,000 IOPS
+  and 1,000 MB/s). Beyond that io2, capacity price only (its IOPS price is not
+  in the catalog; the note says so).
+- Azure: Premium SSD (P) and Standard SSD (E) tiers from sizing.md; the
+  smallest tier of each kind meeting all three, the cheaper kind wins. Only
+  P10/P20/P30 and E20/E30 have catalog prices; other tiers are priced at the
+  per-GiB rate of the nearest priced tier (an estimate, flagged).
+- GCP: pd-standard, pd-balanced, pd-ssd; performance grows with size, so the
+  disk is sized up until it meets IOPS and MB/s (model values below), and the
+  cheapest of the three wins.
+
+Regions without storage prices use the cloud's priced region, with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from skylift.catalog.loader import Catalog
+from skylift.domain.inventory import Server
+
+# Azure tiers: size GiB, IOPS, MB/s (sizing.md)
+_P = [
+    (4, 120, 25), (8, 120, 25), (16, 120, 25), (32, 120, 25), (64, 240, 50), (128, 500, 100),
+    (256, 1100, 125), (512, 2300, 150), (1024, 5000, 200), (2048, 7500, 250), (4096, 7500, 250),
+    (8192, 16000, 500), (16384, 18000, 750), (32767, 20000, 900),
+]  # fmt: skip
+_P_NAMES = [
+    "P1",
+    "P2",
+    "P3",
+    "P4",
+    "P6",
+    "P10",
+    "P15",
+    "P20",
+    "P30",
+    "P40",
+    "P50",
+    "P60",
+    "P70",
+    "P80",
+]
+_E = [
+    (4, 120, 25), (8, 120, 25), (16, 120, 25), (32, 120, 25), (64, 240, 50), (128, 500, 60),
+    (256, 500, 60), (512, 500, 60), (1024, 500, 60), (2048, 500, 60), (4096, 500, 60),
+    (8192, 2000, 400), (16384, 4000, 600), (32767, 6000, 750),
+]  # fmt: skip
+_E_NAMES = [n.replace("P", "E") for n in _P_NAMES]
+# GCP: (class, IOPS per GiB, MB/s per GiB, baseline IOPS, baseline MB/s)
+_GCP = [
+    ("pd-standard", 0.75, 0.12, 0.0, 0.0),
+    ("pd-balanced", 6.0, 0.28, 3000.0, 140.0),
+    ("pd-ssd", 30.0, 0.48, 6000.0, 240.0),
+]
+_GP3_IOPS, _GP3_MBPS, _GP3_MAX_IOPS, _GP3_MAX_MBPS = 3000.0, 125.0, 16000.0, 1000.0
+_GP3_IOPS_PRICE, _GP3_MBPS_PRICE = 0.005, 0.04
+_EPS = 1e-9
+
+DISK_SCHEMA: dict[str, pl.DataType] = {
+    "server_key": pl.String(),
+    "size_gib": pl.Float64(),
+    "iops": pl.Float64(),
+    "mbps": pl.Float64(),
+}
+
+
+def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -> pl.DataFrame:
+    """One row per disk with its IOPS and MB/s demand (× ``factor`` headroom)."""
+    keys: list[str] = []
+    size: list[float] = []
+    own_iops: list[float | None] = []
+    own_mbps: list[float | None] = []
+    for s in servers:
+        for d in s.disks:
+            keys.append(s.key)
+            size.append(d.size_gib)
+            i = (
+                None
+                if d.read_iops is None and d.write_iops is None
+                else (d.read_iops or 0) + (d.write_iops or 0)
+            )
+            m = (
+                None
+                if d.read_mbps is None and d.write_mbps is None
+                else (d.read_mbps or 0) + (d.write_mbps or 0)
+            )
+            own_iops.append(i)
+            own_mbps.append(m)
+    disks = pl.DataFrame(
+        {"server_key": keys, "size_gib": size, "own_iops": own_iops, "own_mbps": own_mbps},
+        schema={
+            "server_key": pl.String,
+            "size_gib": pl.Float64,
+            "own_iops": pl.Float64,
+            "own_mbps": pl.Float64,
+        },
+    )
+    share = pl.col("size_gib") / pl.col("size_gib").sum().over("server_key")
+    server = sized.select(
+        "server_key",
+        pl.coalesce(pl.col("disk_iops_stat") * factor, pl.lit(None, pl.Float64)).alias("srv_iops"),
+        pl.coalesce(pl.col("disk_mbps_stat") * factor, pl.lit(None, pl.Float64)).alias("srv_mbps"),
+    )
+    return (
+        disks.join(server, on="server_key", how="left")
+        .with_columns(
+            pl.coalesce(pl.col("srv_iops") * share, pl.col("own_iops") * factor, pl.lit(0.0)).alias(
+                "iops"
+            ),
+            pl.coalesce(pl.col("srv_mbps") * share, pl.col("own_mbps") * factor, pl.lit(0.0)).alias(
+                "mbps"
+            ),
+        )
+        .select(list(DISK_SCHEMA))
+    )
+
+
+@dataclass(frozen=True)
+class DiskPrices:
+    """Per-disk cost and tier for one cloud region, plus notes on the prices used."""
+
+    per_server: pl.DataFrame  # server_key, disk_month, disk_tiers
+    notes: tuple[str, ...]
+
+
+def _rates(catalog: Catalog, cloud: str, region: str) -> tuple[dict[str, float], str]:
+    st = catalog.storage.filter(pl.col("cloud") == cloud)
+    here = st.filter(pl.col("region") == region)
+    note = ""
+    if here.height == 0 and st.height:
+        fallback = st["region"][0]
+        here = st.filter(pl.col("region") == fallback)
+        note = f"{cloud}: no storage prices for {region}; used {fallback}"
+    return dict(
+        zip(here["storage_class"].to_list(), here["price_gb_month"].to_list(), strict=True)
+    ), note
+
+
+def price_disks(disks: pl.DataFrame, catalog: Catalog, cloud: str, region: str) -> DiskPrices:
+    """Cheapest tier per disk on ``cloud``, summed per server."""
+    rates, note = _rates(catalog, cloud, region)
+    notes = [note] if note else []
+    size = disks["size_gib"].to_numpy().astype(np.float64)
+    iops = disks["iops"].to_numpy().astype(np.float64)
+    mbps = disks["mbps"].to_numpy().astype(np.float64)
+    if cloud == "aws":
+        cost, tier = _aws(size, iops, mbps, rates, notes)
+    elif cloud == "azure":
+        cost, tier = _azure(size, iops, mbps, rates, notes)
+    else:
+        cost, tier = _gcp(size, iops, mbps, rates, notes)
+    per_disk = disks.select("server_key").with_columns(
+        pl.Series("disk_month", cost), pl.Series("tier", tier, dtype=pl.String)
+    )
+    per_server = per_disk.group_by("server_key").agg(
+        pl.col("disk_month").sum(), pl.col("tier").str.join(",").alias("disk_tiers")
+    )
+    return DiskPrices(per_server, tuple(notes))
+
+
+def _aws(
+    size: npt.NDArray[np.float64],
+    iops: npt.NDArray[np.float64],
+    mbps: npt.NDArray[np.float64],
+    rates: dict[str, float],
+    notes: list[str],
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    gp3 = rates.get("ebs-gp3", 0.08)
+    io2 = rates.get("ebs-io2", 0.125)
+    extra = (
+        np.maximum(iops - _GP3_IOPS, 0) * _GP3_IOPS_PRICE
+        + np.maximum(mbps - _GP3_MBPS, 0) * _GP3_MBPS_PRICE
+    )
+    fits = (iops <= _GP3_MAX_IOPS) & (mbps <= _GP3_MAX_MBPS)
+    cost = np.where(fits, size * gp3 + extra, size * io2)
+    if (~fits).any():
+        notes.append(
+            f"aws: {int((~fits).sum())} disk(s) need io2; its IOPS price is not in the "
+            "catalog (capacity only)"
+        )
+    return cost, np.where(fits, "gp3", "io2").tolist()
+
+
+def _azure(
+    size: npt.NDArray[np.float64],
+    iops: npt.NDArray[np.float64],
+    mbps: npt.NDArray[np.float64],
+    rates: dict[str, float],
+    notes: list[str],
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    best = np.full(len(size), np.inf)
+    name = np.array([""] * len(size), dtype=object)
+    for tiers, names, prefix in ((_P, _P_NAMES, "premium-ssd"), (_E, _E_NAMES, "standard-ssd")):
+        priced = {k: v for k, v in rates.items() if k.startswith(prefix)}
+        if not priced:
+            continue
+        t = np.array(tiers, dtype=np.float64)
+        idx = np.maximum.reduce(
+            [
+                np.searchsorted(t[:, 0], size - _EPS),
+                np.searchsorted(t[:, 1], iops - _EPS),
+                np.searchsorted(t[:, 2], mbps - _EPS),
+            ]
+        )
+        ok = idx < len(t)
+        tier_size = t[np.minimum(idx, len(t) - 1), 0]
+        rate = np.array(
+            [_nearest_rate(priced, prefix, names[i], tiers[i][0]) for i in range(len(t))]
+        )
+        cost = np.where(ok, tier_size * rate[np.minimum(idx, len(t) - 1)], np.inf)
+        better = cost < best
+        best = np.where(better, cost, best)
+        name = np.where(better, np.array(names, dtype=object)[np.minimum(idx, len(t) - 1)], name)
+    if np.isinf(best).any():
+        notes.append(
+            f"azure: {int(np.isinf(best).sum())} disk(s) exceed every managed-disk tier "
+            "(not priced)"
+        )
+    notes.append(
+        "azure: tiers other than P10/P20/P30/E20/E30 priced at the nearest priced tier's "
+        "rate per GiB (estimate)"
+    )
+    return np.where(np.isinf(best), 0.0, best), [str(n) for n in name]
+
+
+def _nearest_rate(priced: dict[str, float], prefix: str, tier: str, size: float) -> float:
+    exact = priced.get(f"{prefix}-{tier.lower()}")
+    if exact is not None:
+        return exact
+    sizes = {k: _tier_size(k) for k in priced}
+    key = min(sizes, key=lambda k: abs(np.log2(max(sizes[k], 1)) - np.log2(max(size, 1))))
+    return priced[key]
+
+
+def _tier_size(storage_class: str) -> float:
+    tier = storage_class.rsplit("-", 1)[-1].upper().replace("E", "P")
+    return float(dict(zip(_P_NAMES, [t[0] for t in _P], strict=True)).get(tier, 128))
+
+
+def _gcp(
+    size: npt.NDArray[np.float64],
+    iops: npt.NDArray[np.float64],
+    mbps: npt.NDArray[np.float64],
+    rates: dict[str, float],
+    notes: list[str],
+) -> tuple[npt.NDArray[np.float64], list[str]]:
+    best = np.full(len(size), np.inf)
+    name = np.array([""] * len(size), dtype=object)
+    for cls, ipg, mpg, bi, bm in _GCP:
+        rate = rates.get(cls)
+        if rate is None:
+            continue
+        need = np.maximum.reduce([size, (iops - bi) / ipg, (mbps - bm) / mpg])
+        cost = need * rate
+        better = cost < best
+        best = np.where(better, cost, best)
+        name = np.where(better, cls, name)
+    return np.where(np.isinf(best), 0.0, best), [str(n) for n in name]

@@ -1,0 +1,189 @@
+"""Cheapest fitting instance per server for one cloud region, vectorised.
+
+Candidates are filtered once (excluded families, burstable, architecture,
+GPUs); then a grid over the distinct (vCPU, memory) sizes holds the cheapest
+type at or above each point (a 2-D suffix minimum), so every server is a
+``searchsorted`` away from its answer: O(servers · log types), not a scan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from skylift.assess.policy import AssessPolicy
+from skylift.catalog.loader import PRICE_COLUMNS, Catalog
+
+_EPS = 1e-6
+
+CHOICE_SCHEMA: dict[str, pl.DataType] = {
+    "server_key": pl.String(),
+    "instance_type": pl.String(),
+    "family": pl.String(),
+    "vcpus": pl.Float64(),
+    "instance_memory_gib": pl.Float64(),
+    "price_hour": pl.Float64(),
+    "pricing_used": pl.String(),
+    "hour_on_demand": pl.Float64(),
+    "hour_spot": pl.Float64(),
+    "hour_commit_1y": pl.Float64(),
+    "hour_commit_3y": pl.Float64(),
+    "compute_month": pl.Float64(),
+    "currency": pl.String(),
+    "not_sized_reason": pl.String(),
+}
+
+
+def candidates(catalog: Catalog, cloud: str, region: str, policy: AssessPolicy) -> pl.DataFrame:
+    """Instances allowed by the policy in ``cloud``/``region`` with the chosen price.
+
+    ``price_hour`` is the policy's pricing option where the catalog has it,
+    else on-demand (``pricing_used`` says which).
+    """
+    offers = catalog.offers(cloud, region, pricing=policy.pricing)
+    if not policy.allow_burstable:
+        offers = offers.filter(~pl.col("burstable"))
+    for ex in policy.exclude_families:
+        offers = offers.filter(
+            (pl.col("family").str.to_lowercase() != ex.lower())
+            & ~pl.col("instance_type").str.to_lowercase().str.starts_with(ex.lower())
+        )
+    option = PRICE_COLUMNS[policy.pricing]
+    return offers.with_columns(
+        pl.when(pl.col(option).is_not_null())
+        .then(pl.lit(policy.pricing))
+        .otherwise(pl.lit("on_demand"))
+        .alias("pricing_used")
+    ).sort(["price_hour", "vcpus", "memory_gib", "instance_type"])
+
+
+class _Grid:
+    """Cheapest candidate index at or above each (vCPU, memory) grid point."""
+
+    def __init__(
+        self,
+        vcpus: npt.NDArray[np.float64],
+        mem: npt.NDArray[np.float64],
+        price: npt.NDArray[np.float64],
+    ) -> None:
+        self.v = np.unique(vcpus)
+        self.m = np.unique(mem)
+        nv, nm = len(self.v), len(self.m)
+        p = np.full((nv, nm), np.inf)
+        idx = np.full((nv, nm), -1, dtype=np.int64)
+        iv = np.searchsorted(self.v, vcpus)
+        im = np.searchsorted(self.m, mem)
+        for k in range(len(price) - 1, -1, -1):  # cheapest first wins ties
+            if price[k] <= p[iv[k], im[k]]:
+                p[iv[k], im[k]] = price[k]
+                idx[iv[k], im[k]] = k
+        for i in range(nv - 2, -1, -1):
+            better = p[i + 1] < p[i]
+            p[i, better] = p[i + 1, better]
+            idx[i, better] = idx[i + 1, better]
+        for j in range(nm - 2, -1, -1):
+            better = p[:, j + 1] < p[:, j]
+            p[better, j] = p[better, j + 1]
+            idx[better, j] = idx[better, j + 1]
+        self.idx = idx
+
+    def lookup(
+        self, cpu: npt.NDArray[np.float64], mem: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int64]:
+        """Candidate index per demand pair, −1 where nothing fits."""
+        out = np.full(len(cpu), -1, dtype=np.int64)
+        if len(self.v) == 0:
+            return out
+        iv = np.searchsorted(self.v, np.round(cpu, 6) - _EPS)
+        im = np.searchsorted(self.m, np.round(mem, 6) - _EPS)
+        ok = (iv < len(self.v)) & (im < len(self.m))
+        out[ok] = self.idx[iv[ok], im[ok]]
+        return out
+
+
+def choose_instances(
+    sized: pl.DataFrame, catalog: Catalog, cloud: str, region: str, policy: AssessPolicy
+) -> pl.DataFrame:
+    """Per server: the cheapest allowed type with vCPU ≥ demand, memory ≥ demand.
+
+    Architecture must match (arm64 only for arm64 sources, x86_64 otherwise);
+    GPUs ≥ the source's. Servers that cannot be sized carry ``not_sized_reason``.
+    """
+    cand = candidates(catalog, cloud, region, policy)
+    currency = cand["currency"][0] if cand.height else "USD"
+    hours = policy.uptime_hours_month * (1.0 - policy.discount_pct / 100.0)
+    n = sized.height
+    chosen = np.full(n, -1, dtype=np.int64)
+    reason: list[str | None] = [None] * n
+    keys = sized["server_key"]
+    base_reason = sized["sizing_note"].to_list() if "sizing_note" in sized.columns else [""] * n
+    cpu = sized["cpu_demand"].fill_null(np.nan).to_numpy().astype(np.float64)
+    mem = sized["memory_demand_gib"].fill_null(np.nan).to_numpy().astype(np.float64)
+    arm = (sized["arch"] == "arm64").fill_null(False).to_numpy()
+    gpus = sized["gpus"].fill_null(0).to_numpy()
+    undemanded = np.isnan(cpu) | np.isnan(mem)
+    for i in np.flatnonzero(undemanded):
+        reason[i] = base_reason[i] or "no demand computed"
+    for want_arm in (False, True):
+        arch = "arm64" if want_arm else "x86_64"
+        sub = cand.filter(pl.col("arch") == arch)
+        for g in np.unique(gpus):
+            rows = np.flatnonzero((arm == want_arm) & (gpus == g) & ~undemanded)
+            if len(rows) == 0:
+                continue
+            pool = sub.filter(pl.col("gpus") >= int(g))
+            if pool.height == 0:
+                what = f"{arch} instances" + (f" with ≥ {g} GPUs" if g else "")
+                for i in rows:
+                    reason[i] = f"no allowed {what} in {cloud}/{region}"
+                continue
+            grid = _Grid(
+                pool["vcpus"].to_numpy(),
+                pool["memory_gib"].to_numpy(),
+                pool["price_hour"].to_numpy(),
+            )
+            found = grid.lookup(cpu[rows], mem[rows])
+            global_idx = _pool_to_cand(cand, pool)
+            chosen[rows] = np.where(found >= 0, global_idx[np.maximum(found, 0)], -1)
+            big_v, big_m = float(pool["vcpus"].max()), float(pool["memory_gib"].max())  # type: ignore[arg-type]
+            for i, f in zip(rows, found, strict=True):
+                if f < 0:
+                    reason[i] = (
+                        f"no fitting instance: needs {cpu[i]:.1f} vCPU / {mem[i]:.1f} GiB; "
+                        f"largest allowed in {cloud}/{region}: {big_v:g} vCPU / {big_m:g} GiB"
+                    )
+    picked = cand.with_row_index("ci").select(
+        pl.col("ci").cast(pl.Int64),
+        "instance_type",
+        "family",
+        "vcpus",
+        pl.col("memory_gib").alias("instance_memory_gib"),
+        "price_hour",
+        "pricing_used",
+        pl.col("price_hour_ondemand").alias("hour_on_demand"),
+        *[
+            pl.coalesce(pl.col(PRICE_COLUMNS[o]), pl.col("price_hour_ondemand")).alias(f"hour_{o}")
+            for o in ("spot", "commit_1y", "commit_3y")
+        ],
+    )
+    return (
+        pl.DataFrame({"server_key": keys, "ci": chosen, "not_sized_reason": reason})
+        .join(picked, on="ci", how="left")
+        .with_columns(
+            (pl.col("price_hour") * hours).fill_null(0.0).alias("compute_month"),
+            pl.lit(currency).alias("currency"),
+        )
+        .select(list(CHOICE_SCHEMA))
+        .cast(CHOICE_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def _pool_to_cand(cand: pl.DataFrame, pool: pl.DataFrame) -> npt.NDArray[np.int64]:
+    """Row numbers of ``pool`` rows within ``cand`` (pool is a filtered, ordered subset)."""
+    ids = cand.with_row_index("ci").join(
+        pool.select("instance_type").with_row_index("pi"), on="instance_type", how="inner"
+    )
+    out = np.empty(pool.height, dtype=np.int64)
+    out[ids["pi"].to_numpy()] = ids["ci"].to_numpy()
+    return out

@@ -1,0 +1,204 @@
+"""The assess stage: servers + dependencies + samples + catalog + policy → Assessment."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from skylift.assess.confidence import WARN_BELOW_PCT
+from skylift.assess.disks import disks_frame, price_disks
+from skylift.assess.egress import egress_per_server
+from skylift.assess.observed import (
+    OBSERVED_SCHEMA,
+    ObservedSettings,
+    observed_statistics,
+    statistic_quantile,
+)
+from skylift.assess.policy import AssessPolicy
+from skylift.assess.pricing import choose_instances
+from skylift.assess.readiness import readiness_columns
+from skylift.assess.result import SERVER_COLUMNS, TARGET_COLUMNS, Assessment
+from skylift.assess.sizing import servers_frame, size_servers
+from skylift.assess.strategy import application_strategies, strategy_frame
+from skylift.assess.summary import cheapest, region_totals, tco_results
+from skylift.catalog.loader import Catalog
+from skylift.domain.assessment import AssessmentSummary
+from skylift.domain.inventory import Dependency, Server
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.errors import InputError
+
+#: ``forecast_demand(samples, metrics, statistic_quantile, horizon_days, min_history_days)``
+Forecaster = Callable[[pl.LazyFrame, Sequence[str], float | None, int, float], pl.DataFrame]
+
+
+def default_forecaster() -> Forecaster | None:
+    """``skylift.assess.forecast.forecast_demand`` when that module exists, else None."""
+    try:
+        module = importlib.import_module("skylift.assess.forecast")
+    except ImportError:
+        return None
+    fn = getattr(module, "forecast_demand", None)
+    return fn if callable(fn) else None
+
+
+def _forecast(
+    forecaster: Forecaster | None, samples: pl.LazyFrame, policy: AssessPolicy
+) -> pl.DataFrame | None:
+    if forecaster is None or policy.method != "performance" or policy.forecast_horizon_days <= 0:
+        return None
+    cq = statistic_quantile(policy.cpu_statistic)
+    mq = statistic_quantile(policy.memory_statistic)
+    args = (policy.forecast_horizon_days, policy.min_history_days)
+    if cq == mq:
+        return forecaster(samples, ["cpu_pct", "mem_pct"], cq, *args)
+    return pl.concat(
+        [forecaster(samples, ["cpu_pct"], cq, *args), forecaster(samples, ["mem_pct"], mq, *args)],
+        how="diagonal_relaxed",
+    )
+
+
+def assess(
+    servers: Sequence[Server],
+    dependencies: Sequence[Dependency],
+    samples: pl.LazyFrame,
+    catalog: Catalog,
+    policy: AssessPolicy,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    forecaster: Forecaster | None = None,
+    parquet_files: Sequence[Path] = (),
+) -> Assessment:
+    """Size, price, check readiness, classify and choose a strategy for every server.
+
+    ``samples`` is the long series frame (``server_key, ts, metric, value``);
+    ``parquet_files`` (optional) are the files behind it, streamed when they
+    are clustered by server. ``forecaster`` plugs in demand forecasting
+    (see :func:`default_forecaster`). Raises :class:`InputError` for an empty
+    estate and :class:`ConfigError` for a cloud or region not in the catalog.
+    """
+    if not servers:
+        raise InputError(
+            "the estate is empty: no servers to assess",
+            "import an inventory first, e.g. 'skylift discover rvtools RVTools.xlsx'",
+        )
+    for t in policy.targets:
+        catalog.check_region(t.cloud, t.region)
+    frame = servers_frame(servers)
+    if policy.method == "performance":
+        obs = observed_statistics(
+            samples,
+            frame["server_key"].to_list(),
+            ObservedSettings(
+                window_days=policy.window_days,
+                cpu_quantile=statistic_quantile(policy.cpu_statistic),
+                memory_quantile=statistic_quantile(policy.memory_statistic),
+            ),
+            progress,
+            parquet_files,
+        )
+    else:
+        obs = pl.DataFrame(schema=OBSERVED_SCHEMA)
+    forecast = _forecast(forecaster, samples, policy)
+    progress.begin("Sizing", total=len(policy.targets) + 2, unit="steps")
+    sized = size_servers(frame, obs, policy, forecast)
+    disks = disks_frame(servers, sized, policy.headroom_factor)
+    progress.advance()
+    warnings: list[str] = list(catalog.warnings)
+    per_target = []
+    unsupported: set[str] | None = None
+    for t in policy.targets:
+        choice = choose_instances(sized, catalog, t.cloud, t.region, policy)
+        dp = price_disks(disks, catalog, t.cloud, t.region)
+        egress, note = egress_per_server(sized["egress_gb_month"], catalog, t.cloud, t.region)
+        warnings += [n for n in (*dp.notes, note) if n and n not in warnings]
+        rows = (
+            choice.with_columns(egress)
+            .join(dp.per_server, on="server_key", how="left")
+            .with_columns(
+                pl.col("disk_month").fill_null(0.0),
+                pl.lit(t.cloud).alias("cloud"),
+                pl.lit(t.region).alias("region"),
+            )
+            .with_columns(
+                pl.when(pl.col("instance_type").is_null())
+                .then(0.0)
+                .otherwise(pl.col("compute_month") + pl.col("disk_month") + pl.col("egress_month"))
+                .alias("total_month"),
+                pl.when(pl.col("instance_type").is_null())
+                .then(0.0)
+                .otherwise(pl.col("egress_month"))
+                .alias("egress_month"),
+            )
+        )
+        ready = readiness_columns(
+            sized.join(rows.select("server_key", "not_sized_reason"), on="server_key"), t.cloud
+        )
+        rows = pl.concat([rows, ready], how="horizontal").select(list(TARGET_COLUMNS))
+        os_blocked = set(
+            rows.filter(
+                (pl.col("readiness") == "not_ready")
+                & (pl.col("readiness_rule") != "no-fitting-size")
+            )["server_key"].to_list()
+        )
+        unsupported = os_blocked if unsupported is None else unsupported & os_blocked
+        per_target.append(rows)
+        progress.advance()
+    targets = pl.concat(per_target, how="vertical")
+    classes = dict(
+        zip(sized["server_key"].to_list(), sized["utilisation_class"].to_list(), strict=True)
+    )
+    strat, choices = strategy_frame(
+        servers, dependencies, classes, unsupported or set(), policy.goals
+    )
+    srv = sized.join(strat, on="server_key", how="left").select(
+        [*SERVER_COLUMNS, "provisioned_gib"]
+    )
+    progress.advance()
+    progress.end()
+    totals = region_totals(targets)
+    best, margin = cheapest(totals)
+    low = srv.filter(pl.col("coverage_pct") < WARN_BELOW_PCT).height
+    if low:
+        warnings.append(
+            f"{low} server(s) have less than {WARN_BELOW_PCT:g} % of the expected data points: "
+            "confidence is low; collect longer or size them as-is"
+        )
+    dups = int(obs["duplicates"].sum() or 0) if obs.height else 0
+    if dups:
+        warnings.append(f"{dups} duplicate sample(s) (same server, metric, time) were merged")
+    unsized = srv.filter(pl.col("cpu_demand").is_null()).height
+    if unsized:
+        warnings.append(f"{unsized} server(s) could not be sized (no cores or memory recorded)")
+    if forecaster is None and policy.method == "performance":
+        warnings.append("no demand forecast applied (sized to the observed statistic)")
+    summary = AssessmentSummary(
+        servers=srv.height,
+        sized=srv.height - unsized,
+        not_sized=unsized,
+        totals=totals,
+        cheapest=best,
+        cheapest_margin_pct=margin,
+        classes=_counts(srv["utilisation_class"]),
+        strategies=_counts(srv["strategy"]),
+        confidence={
+            str(k): v
+            for k, v in _counts(srv["confidence_stars"].cast(pl.String).fill_null("none")).items()
+        },
+        tco=tco_results(srv, targets, policy),
+        warnings=tuple(warnings),
+    )
+    return Assessment(
+        servers=srv.drop("provisioned_gib"),
+        targets=targets,
+        applications=application_strategies(servers, choices),
+        strategies=choices,
+        summary=summary,
+    )
+
+
+def _counts(col: pl.Series) -> dict[str, int]:
+    vc = col.fill_null("unknown").value_counts(sort=True)
+    return {str(k): int(v) for k, v in vc.iter_rows()}
