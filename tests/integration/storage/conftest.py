@@ -44,7 +44,7 @@ class StoreCase:
         return storage
 
 
-BACKENDS = ["memory", "local", "s3-rclone", "s3-moto", "azure"]
+BACKENDS = ["memory", "local", "s3-rclone", "s3-moto", "azure", "gcs"]
 
 
 def _server_case(
