@@ -178,6 +178,9 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
         for i, h in enumerate(table.header)
         if h.strip() and norm_header(h) not in v.STANDARD_VINFO
     ]
+    app_cols = v.attribute_columns(custom, v.APPLICATION_ATTRS)
+    env_cols = v.attribute_columns(custom, v.ENVIRONMENT_ATTRS)
+    crit_cols = v.attribute_columns(custom, v.CRITICALITY_ATTRS)
     _progress_rows(ctx, table, "vInfo")
     rows = 0
     for n, cells in table.rows:
@@ -220,9 +223,9 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
             datacenter=c.text(cells, idx["dc"]),
             cluster=c.text(cells, idx["cluster"]),
             host=host,
-            application=v.pick_attribute(attrs, v.APPLICATION_ATTRS),
-            environment=v.environment(v.pick_attribute(attrs, v.ENVIRONMENT_ATTRS)),
-            criticality=v.pick_attribute(attrs, v.CRITICALITY_ATTRS),
+            application=_first(c, cells, app_cols),
+            environment=v.environment(_first(c, cells, env_cols)),
+            criticality=_first(c, cells, crit_cols),
             total_disk_mib=c.number(n, cells, idx["total_disk"]),
             tags={**tags, **attrs},
         )
@@ -230,6 +233,14 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
     ctx.progress.advance(rows % _PROGRESS_EVERY)
     ctx.progress.end()
     return rows
+
+
+def _first(c: Cells, cells: Sequence[object], columns: list[int]) -> str | None:
+    for i in columns:
+        t = c.text(cells, i)
+        if t:
+            return t
+    return None
 
 
 def _plain(value: float | None) -> str:

@@ -201,14 +201,13 @@ def environment(value: str | None) -> Environment:
     return _ENV_LOOKUP.get(value.strip().lower(), Environment.UNKNOWN)
 
 
-def pick_attribute(attrs: dict[str, str], names: Iterable[str]) -> str | None:
-    """First non-empty custom attribute among ``names`` (matched case- and space-insensitively)."""
-    norm = {re.sub(r"[\s_]+", "", k).lower(): v for k, v in attrs.items() if v}
-    for n in names:
-        v = norm.get(n)
-        if v:
-            return v
-    return None
+def attribute_columns(columns: Iterable[tuple[int, str]], names: Iterable[str]) -> list[int]:
+    """Indices of the custom-attribute ``columns`` called one of ``names``, in ``names`` order.
+
+    Matching is case- and space-insensitive (``Business Criticality`` = ``businesscriticality``).
+    """
+    cols = [(norm_header(h), i) for i, h in columns]
+    return [i for n in names for h, i in cols if h == n]
 
 
 _SPLIT_IPS = re.compile(r"[\s,;]+")
