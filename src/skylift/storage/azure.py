@@ -144,7 +144,7 @@ class AzureStorage(ObstoreStorage):
 
     # ---- multipart (blocks) --------------------------------------------------
 
-    def create_multipart(self, path: str) -> MultipartUpload:
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """Azure needs no call to start: the upload id only namespaces the block ids."""
         import uuid
 

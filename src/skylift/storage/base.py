@@ -116,8 +116,13 @@ class Storage(ABC):
 
     # ---- multipart (optional) -------------------------------------------
 
-    def create_multipart(self, path: str) -> MultipartUpload:
-        """Start a multipart upload (not visible until completed)."""
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
+        """Start a multipart upload (not visible until completed).
+
+        ``part_size`` is the size of every part but the last, when the caller
+        knows it; backends that can write parts in place (SFTP) use it to
+        avoid copying the parts again on completion. Others ignore it.
+        """
         raise NotImplementedError(f"{self.scheme}: multipart uploads are not supported")
 
     def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:

@@ -138,7 +138,7 @@ class GcsStorage(ObstoreStorage):
 
     # ---- multipart (part objects + compose) ----------------------------------
 
-    def create_multipart(self, path: str) -> MultipartUpload:
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """No server call: the upload id names the hidden part folder."""
         check_key(path)
         return MultipartUpload(path=path, upload_id=uuid.uuid4().hex)

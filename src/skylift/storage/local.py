@@ -186,7 +186,7 @@ class LocalStorage(Storage):
         check_key(upload.path)
         return self.root / parts_prefix(upload.path, check_upload_id(upload.upload_id))
 
-    def create_multipart(self, path: str) -> MultipartUpload:
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """Make the hidden part folder beside ``path``."""
         upload = MultipartUpload(path=check_key(path), upload_id=uuid.uuid4().hex)
         try:

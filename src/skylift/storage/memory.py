@@ -180,7 +180,7 @@ class MemoryStorage(Storage):
 
     # ---- multipart -------------------------------------------------------
 
-    def create_multipart(self, path: str) -> MultipartUpload:
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """Start an upload; the object appears only on :meth:`complete_multipart`."""
         self._full(path)
         self._writable(path)

@@ -124,7 +124,7 @@ class S3Storage(ObstoreStorage):
 
     # ---- multipart -----------------------------------------------------------
 
-    def create_multipart(self, path: str) -> MultipartUpload:
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """CreateMultipartUpload; the upload id goes into the resume journal."""
         upload_id = self.client.create_multipart(self._key(path), path)
         return MultipartUpload(path=path, upload_id=upload_id)

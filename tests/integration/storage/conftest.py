@@ -44,7 +44,7 @@ class StoreCase:
         return storage
 
 
-BACKENDS = ["memory", "local", "s3-rclone", "s3-moto", "azure", "gcs"]
+BACKENDS = ["memory", "local", "s3-rclone", "s3-moto", "azure", "gcs", "sftp"]
 
 
 def _server_case(
