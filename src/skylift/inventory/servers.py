@@ -106,7 +106,7 @@ def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
             if field in _INT_FIELDS:
                 value: Any = row.integer(field)
             elif field in _FLOAT_FIELDS:
-                value = row.number_(field, minimum=None)
+                value = row.number_(field)
             else:
                 value = row.text(field)
             if value is not None:
@@ -136,8 +136,8 @@ def _csv_disks(row: Row, disk_cols: dict[int, dict[str, str]]) -> list[dict[str,
                 {"name": f"disk{i + 1}", "size_gib": _cell_number(row, "disks_gib", item, listed)}
             )
     for n in sorted(disk_cols):
-        size = row.number_(disk_cols[n]["size"], minimum=None) if "size" in disk_cols[n] else None
-        used = row.number_(disk_cols[n]["used"], minimum=None) if "used" in disk_cols[n] else None
+        size = row.number_(disk_cols[n]["size"]) if "size" in disk_cols[n] else None
+        used = row.number_(disk_cols[n]["used"]) if "used" in disk_cols[n] else None
         if size is None and used is None:
             continue
         if size is None:
@@ -152,9 +152,9 @@ def _csv_disks(row: Row, disk_cols: dict[int, dict[str, str]]) -> list[dict[str,
 
 def _cell_number(row: Row, column: str, item: str, cell: str) -> float:
     value = parse_number(item)
-    if value is None:
+    if value is None or value < 0:
         raise InputError(
-            f"expected sizes in GiB separated by ';', {item!r} is not a number",
+            f"expected sizes ≥ 0 in GiB separated by ';', {item!r} is not one",
             'write e.g. "100;250"',
             row.loc(row.header_of(column), cell),
         )

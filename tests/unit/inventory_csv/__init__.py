@@ -1,0 +1,1 @@
+"""Tests of the azure-csv, aws-csv and servers importers and the OS-name parser."""
