@@ -100,3 +100,6 @@ class AssessPolicy(_Policy):
     classes: ClassThresholds = ClassThresholds()
     tco: TcoAssumptions = TcoAssumptions()
     min_history_days: float = 7.0
+    #: Share of observed network-out assumed to leave the cloud (internet egress);
+    #: the rest is traffic between servers that will sit in the same cloud.
+    egress_share_pct: float = Field(default=10.0, ge=0, le=100)

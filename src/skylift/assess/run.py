@@ -172,6 +172,11 @@ def assess(
     unsized = srv.filter(pl.col("cpu_demand").is_null()).height
     if unsized:
         warnings.append(f"{unsized} server(s) could not be sized (no cores or memory recorded)")
+    if policy.egress_share_pct > 0:
+        warnings.append(
+            f"egress assumes {policy.egress_share_pct:g} % of observed network-out leaves the "
+            "cloud (policy egress_share_pct)"
+        )
     if forecaster is None and policy.method == "performance":
         warnings.append("no demand forecast applied (sized to the observed statistic)")
     summary = AssessmentSummary(

@@ -209,6 +209,8 @@ def size_servers(
         (
             pl.coalesce(pl.col("net_out_avg"), pl.col("net_out_mbps")).fill_null(0.0)
             * GB_PER_MBPS_MONTH
+            * policy.egress_share_pct
+            / 100.0
         ).alias("egress_gb_month"),
         (pl.coalesce(pl.col("disk_iops_stat"), pl.col("disk_iops")) * factor).alias("iops_demand"),
         (pl.coalesce(pl.col("disk_mbps_stat"), pl.col("disk_mbps")) * factor).alias("mbps_demand"),

@@ -13,6 +13,8 @@ import typer
 from rich.markup import escape
 
 from skylift import __version__
+from skylift.cli import assess as assess_cmd
+from skylift.cli import catalog as catalog_cmd
 from skylift.cli import discover as discover_cmd
 from skylift.cli import generate as generate_cmd
 from skylift.cli import plan as plan_cmd
@@ -70,6 +72,8 @@ def root(
 app.command("init", help=workspace_cmds.INIT_HELP)(workspace_cmds.init)
 app.command("inventory", help=workspace_cmds.INVENTORY_HELP)(workspace_cmds.inventory)
 app.add_typer(discover_cmd.app, name="discover")
+app.command("assess", help=assess_cmd.ASSESS_HELP)(assess_cmd.assess)
+app.add_typer(catalog_cmd.app, name="catalog")
 app.command("generate", help=generate_cmd.GENERATE_HELP)(generate_cmd.generate)
 app.add_typer(plan_cmd.app, name="plan")
 app.command("transfer", help=transfer_cmd.TRANSFER_HELP)(transfer_cmd.transfer)

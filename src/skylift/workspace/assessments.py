@@ -126,13 +126,18 @@ class AssessmentStore:
             ws.servers(),
             ws.dependencies(),
             ws.series(),
-            catalog or load_catalog(),
+            catalog or load_catalog(self.catalog_dir()),
             policy or policy_from_settings(ws.settings),
             progress,
             forecaster=fc,
             parquet_files=[f for f in files if f.exists()],
         )
         return self._save(result), result
+
+    def catalog_dir(self) -> Path | None:
+        """The workspace's refreshed catalog (``.skylift/catalog``) if any, else None (bundled)."""
+        d = self.ws.state_dir / "catalog"
+        return d if (d / "aws.csv").exists() else None
 
     def _save(self, result: Assessment) -> AssessmentRun:
         self.dir.mkdir(parents=True, exist_ok=True)

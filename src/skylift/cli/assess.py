@@ -1,0 +1,318 @@
+"""``skylift assess``: right-size every server on each target cloud, side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from skylift.cli.context import JSON_OPTION, open_workspace
+from skylift.cli.output import RichProgress, emit, emit_json, out
+from skylift.errors import ConfigError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from skylift.domain.assessment import AssessmentComparison, AssessmentRun
+
+ASSESS_HELP = """Right-size every server to the cheapest fitting instance on each target cloud.
+
+Prints current → recommended per cloud, monthly cost, readiness, confidence and
+strategy, with totals per cloud region side by side. Each run is stored; list
+them with --list and diff two with --compare. Flags override skylift.yaml.
+
+Examples:
+
+  skylift assess
+
+  skylift assess --window 7 --statistic p99 --headroom 1.5 --pricing commit_1y
+
+  skylift assess --clouds aws,gcp:europe-west1 --xlsx assessment.xlsx --csv servers.csv
+
+  skylift assess --list
+
+  skylift assess --compare 1 --json
+"""
+
+
+def _overrides(
+    window: int | None,
+    statistic: str | None,
+    memory_statistic: str | None,
+    headroom: float | None,
+    pricing: str | None,
+    as_is: bool,
+    burstable: bool | None,
+) -> dict[str, Any]:
+    sizing: dict[str, Any] = {}
+    if window is not None:
+        sizing["window_days"] = window
+    if statistic is not None:
+        sizing["cpu_statistic"] = statistic
+        sizing.setdefault("memory_statistic", statistic)
+    if memory_statistic is not None:
+        sizing["memory_statistic"] = memory_statistic
+    if headroom is not None:
+        sizing["headroom"] = {"style": "comfort_factor", "value": headroom}
+    if pricing is not None:
+        sizing["pricing"] = pricing
+    if as_is:
+        sizing["method"] = "as-is"
+    if burstable is not None:
+        sizing["allow_burstable"] = burstable
+    return {"sizing": sizing} if sizing else {}
+
+
+def _targets(spec: str, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``aws,gcp:europe-west1`` → targets (a cloud alone keeps its configured regions)."""
+    have = {t["cloud"]: t["regions"] for t in current}
+    picked: dict[str, list[str]] = {}
+    for part in [p.strip() for p in spec.split(",") if p.strip()]:
+        cloud, _, region = part.partition(":")
+        cloud = cloud.lower()
+        if cloud not in ("aws", "azure", "gcp"):
+            raise ConfigError(
+                f"--clouds: unknown cloud {cloud!r}; valid: aws, azure, gcp",
+                "e.g. --clouds aws,azure:westeurope",
+            )
+        regions = [region] if region else list(have.get(cloud, []))
+        if not regions:
+            raise ConfigError(
+                f"--clouds: {cloud} has no region in skylift.yaml 'targets'",
+                f"name one, e.g. --clouds {cloud}:REGION "
+                f"(see 'skylift catalog show --cloud {cloud}')",
+            )
+        picked.setdefault(cloud, [])
+        picked[cloud] += [r for r in regions if r not in picked[cloud]]
+    return [{"cloud": c, "regions": r} for c, r in picked.items()]
+
+
+def assess(
+    ctx: typer.Context,
+    window: Annotated[int | None, typer.Option(help="History window in days: 1, 7 or 30.")] = None,
+    statistic: Annotated[
+        str | None, typer.Option(help="CPU (and memory) statistic: avg|p50|p90|p95|p99|max.")
+    ] = None,
+    memory_statistic: Annotated[str | None, typer.Option(help="Memory statistic.")] = None,
+    headroom: Annotated[float | None, typer.Option(help="Comfort factor, e.g. 1.3.")] = None,
+    pricing: Annotated[str | None, typer.Option(help="on_demand|spot|commit_1y|commit_3y.")] = None,
+    clouds: Annotated[
+        str | None, typer.Option(help="Targets to size for: aws,azure:westeurope,gcp …")
+    ] = None,
+    as_is: Annotated[bool, typer.Option("--as-is", help="Size to allocated cores/memory.")] = False,
+    burstable: Annotated[
+        bool | None, typer.Option("--burstable/--no-burstable", help="Allow burstable types.")
+    ] = None,
+    forecast: Annotated[
+        bool, typer.Option("--forecast/--no-forecast", help="Size to the demand forecast.")
+    ] = True,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook here.")] = None,
+    list_runs: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
+    compare: Annotated[
+        int | None, typer.Option("--compare", help="Compare stored run RUN with the latest.")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Servers to show in the table.")] = 25,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Right-size every server on each target cloud (see ASSESS_HELP)."""
+    from skylift.workspace.assessments import AssessmentStore
+
+    overrides = _overrides(window, statistic, memory_statistic, headroom, pricing, as_is, burstable)
+    if clouds is not None:
+        with open_workspace(ctx) as ws0:
+            current = [t.model_dump(mode="json") for t in ws0.settings.targets]
+        overrides["targets"] = _targets(clouds, current)
+    with open_workspace(ctx, overrides) as ws:
+        store = AssessmentStore(ws)
+        if list_runs:
+            runs = store.list()
+            emit(runs, as_json, lambda: _render_runs(runs))
+            return
+        if compare is not None:
+            cmp = store.compare(compare)
+            emit(cmp, as_json, lambda: _render_compare(cmp))
+            return
+        with RichProgress(enabled=not as_json) as progress:
+            run, result = store.run(progress, forecast=forecast)
+    from skylift.assess.export import write_csv, write_xlsx
+
+    files: dict[str, str] = {}
+    if csv is not None:
+        write_csv(csv, result.servers, result.targets)
+        files["csv"] = str(csv)
+    if xlsx is not None:
+        write_xlsx(xlsx, result.servers, result.targets, result.summary, result.applications)
+        files["xlsx"] = str(xlsx)
+    if as_json:
+        emit_json(
+            {
+                "run": {"id": run.id, "created_at": run.created_at.isoformat()},
+                "summary": run.summary,
+                "applications": list(result.applications),
+                "servers": result.servers.to_dicts(),
+                "targets": result.targets.to_dicts(),
+                "files": files,
+            }
+        )
+        return
+    _render(run, result.servers, result.targets, top, files)
+
+
+def _money(v: float | None, currency: str = "USD") -> str:
+    if v is None:
+        return "-"
+    sign = "$" if currency == "USD" else f"{currency} "
+    return f"{sign}{v:,.0f}"
+
+
+_READY = {"ready": "✔", "conditionally_ready": "~", "not_ready": "✘", "unknown": "?"}
+
+
+def _render(
+    run: AssessmentRun,
+    servers: pl.DataFrame,
+    targets: pl.DataFrame,
+    top: int,
+    files: dict[str, str],
+) -> None:
+    import polars as pl
+
+    s = run.summary
+    out.print(
+        f"[bold]Assessment run {run.id}[/bold]: {s.servers} servers, {s.sized} sized, "
+        f"{s.not_sized} not sized"
+    )
+    firsts: list[tuple[str, str]] = []
+    for t in s.totals:
+        if t.cloud not in {c for c, _ in firsts}:
+            firsts.append((t.cloud, t.region))
+    table = Table(title=f"Servers (first {min(top, servers.height)} of {servers.height})")
+    for col in (
+        "server",
+        "now",
+        "demand",
+        *[f"{c} {r}" for c, r in firsts],
+        "conf.",
+        "class",
+        "strategy",
+    ):
+        table.add_column(col)
+    wide = targets.filter(
+        pl.struct("cloud", "region").is_in([{"cloud": c, "region": r} for c, r in firsts])
+    )
+    by_key: dict[str, dict[str, str]] = {}
+    for r in wide.iter_rows(named=True):
+        cell = (
+            f"{r['instance_type']} {_money(r['total_month'], r['currency'])} "
+            f"{_READY[r['readiness']]}"
+            if r["instance_type"]
+            else f"[red]–[/red] {_READY[r['readiness']]}"
+        )
+        by_key.setdefault(r["server_key"], {})[r["cloud"]] = cell
+    for r in servers.head(top).iter_rows(named=True):
+        now = f"{r['cores'] or '?'}c/{(r['memory_gib'] or 0):g}G"
+        demand = (
+            f"{r['cpu_demand']:.1f}c/{r['memory_demand_gib']:.1f}G"
+            if r["cpu_demand"] is not None
+            else f"[red]{r['sizing_note']}[/red]"
+        )
+        stars = "★" * (r["confidence_stars"] or 0) or "-"
+        table.add_row(
+            r["name"], now, demand,
+            *[by_key.get(r["server_key"], {}).get(c, "") for c, _ in firsts],
+            stars, r["utilisation_class"], r["strategy"] or "",
+        )  # fmt: skip
+    out.print(table)
+    tot = Table(title="Monthly totals per cloud region")
+    for col in ("cloud", "region", "sized", "compute", "disks", "egress", "total", "ready ✔/~/✘/?"):
+        tot.add_column(col, justify="right" if col not in ("cloud", "region") else "left")
+    for t in s.totals:
+        tot.add_row(
+            t.cloud, t.region, f"{t.sized}/{t.servers}", _money(t.compute_month, t.currency),
+            _money(t.disk_month, t.currency), _money(t.egress_month, t.currency),
+            f"[bold]{_money(t.total_month, t.currency)}[/bold]",
+            f"{t.ready}/{t.conditional}/{t.not_ready}/{t.unknown}",
+        )  # fmt: skip
+    out.print(tot)
+    if s.cheapest:
+        margin = (
+            f", {s.cheapest_margin_pct:.1f} % below the next cloud's best region"
+            if s.cheapest_margin_pct is not None
+            else ""
+        )
+        out.print(f"Cheapest for this estate: [bold green]{s.cheapest}[/bold green]{margin}")
+    _render_tco(run)
+    out.print(
+        "Classes: " + ", ".join(f"{k} {v}" for k, v in s.classes.items())
+        + " · Strategies: " + ", ".join(f"{k} {v}" for k, v in s.strategies.items())
+        + " · Confidence: "
+        + ", ".join(f"{k}★ {v}" if k != "none" else f"n/a {v}" for k, v in s.confidence.items())
+    )  # fmt: skip
+    for w in s.warnings:
+        out.print(f"[yellow]warning:[/yellow] {w}")
+    for kind, path in files.items():
+        out.print(f"Wrote {kind.upper()}: {path}")
+
+
+def _render_tco(run: AssessmentRun) -> None:
+    best: dict[tuple[str, str], Any] = {}
+    for t in run.summary.tco:
+        key = (t.cloud, t.pricing)
+        if key not in best or t.cloud_annual < best[key].cloud_annual:
+            best[key] = t
+    if not best:
+        return
+    table = Table(title="TCO, best region per cloud (annual; 5-year with migration ramp)")
+    for col in ("cloud", "region", "pricing", "on-prem/yr", "cloud/yr", "5-y savings", "payback"):
+        table.add_column(col)
+    for (_cloud, _p), t in sorted(best.items()):
+        table.add_row(
+            t.cloud, t.region, t.pricing, _money(t.on_prem_annual, t.currency),
+            _money(t.cloud_annual, t.currency), f"{t.savings_pct_5y:.1f} %",
+            "-" if t.payback_years is None else f"{t.payback_years:g} y",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _render_runs(runs: list[AssessmentRun]) -> None:
+    if not runs:
+        out.print("No assessment runs yet: run 'skylift assess'.")
+        return
+    table = Table(title="Assessment runs")
+    for col in ("run", "when", "servers", "cheapest", "margin"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(
+            str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M"), str(r.summary.servers),
+            r.summary.cheapest or "-",
+            "-" if r.summary.cheapest_margin_pct is None else f"{r.summary.cheapest_margin_pct} %",
+        )  # fmt: skip
+    out.print(table)
+
+
+def _render_compare(c: AssessmentComparison) -> None:
+    out.print(f"[bold]Run {c.before} → run {c.after}[/bold]")
+    for line in c.settings_diff:
+        out.print(f"  setting {line}")
+    table = Table(title="Monthly totals")
+    for col in ("cloud", "region", f"run {c.before}", f"run {c.after}", "change"):
+        table.add_column(col)
+    for a, b in c.totals:
+        ref = a or b
+        assert ref is not None
+        va = a.total_month if a else None
+        vb = b.total_month if b else None
+        delta = f"{vb - va:+,.0f}" if va is not None and vb is not None else "-"
+        table.add_row(
+            ref.cloud, ref.region, _money(va, ref.currency), _money(vb, ref.currency), delta
+        )
+    out.print(table)
+    out.print(f"{c.changed_count} server/region recommendation(s) changed")
+    for ch in c.changed[:20]:
+        out.print(
+            f"  {ch.server_key} {ch.cloud}/{ch.region}: {ch.before or '-'} → {ch.after or '-'} "
+            f"({_money(ch.before_month)} → {_money(ch.after_month)})"
+        )
