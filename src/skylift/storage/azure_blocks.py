@@ -21,7 +21,7 @@ from skylift.storage.base import (
     PermissionDeniedError,
     TransientError,
 )
-from skylift.storage.keys import check_upload_id
+from skylift.storage.keys import check_upload_id, short
 from skylift.storage.multipart import check_parts
 from skylift.storage.objstore import first_line
 
@@ -55,10 +55,10 @@ def translate_azure_error(where: str, path: str, exc: Exception) -> ProviderErro
 
     reason = first_line(exc)
     if isinstance(exc, ax.ResourceNotFoundError):
-        return NotFoundError(f"{where}: no blob {path!r}")
+        return NotFoundError(f"{where}: no blob {short(path)}")
     if isinstance(exc, ax.ClientAuthenticationError):
         return PermissionDeniedError(
-            f"{where}: access denied for {path!r}: {reason}",
+            f"{where}: access denied for {short(path)}: {reason}",
             "check AZURE_STORAGE_ACCOUNT_KEY / AZURE_STORAGE_SAS_TOKEN and the SAS permissions",
         )
     if isinstance(exc, ax.ServiceRequestError | ax.ServiceResponseError):
@@ -66,10 +66,10 @@ def translate_azure_error(where: str, path: str, exc: Exception) -> ProviderErro
     if isinstance(exc, ax.HttpResponseError):
         status = exc.status_code or 0
         if status == 403:
-            return PermissionDeniedError(f"{where}: access denied for {path!r}: {reason}")
+            return PermissionDeniedError(f"{where}: access denied for {short(path)}: {reason}")
         if status >= 500 or status == 429:
-            return TransientError(f"{where}: {reason} ({path!r})", "retrying usually helps")
-    return ProviderError(f"{where}: {reason} ({path!r})", "see --debug for details")
+            return TransientError(f"{where}: {reason} ({short(path)})", "retrying usually helps")
+    return ProviderError(f"{where}: {reason} ({short(path)})", "see --debug for details")
 
 
 class BlockClient:

@@ -16,6 +16,7 @@ from skylift.storage.base import (
     PermissionDeniedError,
     TransientError,
 )
+from skylift.storage.keys import short
 from skylift.storage.objstore import first_line
 
 #: GCS composes at most this many source objects per request.
@@ -38,22 +39,22 @@ def translate_gcs_error(where: str, path: str, exc: Exception) -> ProviderError:
 
     reason = first_line(exc)
     if isinstance(exc, gx.NotFound):
-        return NotFoundError(f"{where}: no object {path!r}")
+        return NotFoundError(f"{where}: no object {short(path)}")
     if isinstance(exc, gx.Forbidden | gx.Unauthorized):
         return PermissionDeniedError(
-            f"{where}: access denied for {path!r}: {reason}",
+            f"{where}: access denied for {short(path)}: {reason}",
             "check GOOGLE_APPLICATION_CREDENTIALS and the account's roles on the bucket",
         )
     if isinstance(exc, gx.ServerError | gx.TooManyRequests | ConnectionError | TimeoutError):
-        return TransientError(f"{where}: {reason} ({path!r})", "retrying usually helps")
+        return TransientError(f"{where}: {reason} ({short(path)})", "retrying usually helps")
     if isinstance(exc, gx.BadRequest):
         return ProviderError(
-            f"{where}: the store rejected {path!r}: {reason}",
+            f"{where}: the store rejected {short(path)}: {reason}",
             "the key may contain characters GCS does not accept; rename it or filter it out",
         )
     if type(exc).__module__.startswith(("requests", "urllib3")):
-        return TransientError(f"{where}: {reason} ({path!r})", "retrying usually helps")
-    return ProviderError(f"{where}: {reason} ({path!r})", "see --debug for details")
+        return TransientError(f"{where}: {reason} ({short(path)})", "retrying usually helps")
+    return ProviderError(f"{where}: {reason} ({short(path)})", "see --debug for details")
 
 
 class GcsClient:
@@ -90,7 +91,7 @@ class GcsClient:
         except Exception as exc:
             raise self._fail(path, exc) from exc
         if blob is None:
-            raise NotFoundError(f"{self.where}: no object {path!r}")
+            raise NotFoundError(f"{self.where}: no object {short(path)}")
         return blob
 
     def upload(self, key: str, path: str, data: bytes | Iterable[bytes]) -> Any:

@@ -22,6 +22,11 @@ PARTS_DIR = ".skylift-parts"
 _HINT = "object keys are relative '/'-separated paths without '.', '..', empty parts or NUL"
 
 
+def short(path: str, limit: int = 80) -> str:
+    """A key shortened for one-line messages."""
+    return repr(path if len(path) <= limit else path[: limit - 3] + "...")
+
+
 def check_key(key: str, *, allow_empty: bool = False) -> str:
     """Return ``key`` if it is a safe relative key, else raise :class:`InputError`.
 

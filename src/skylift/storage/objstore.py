@@ -9,6 +9,7 @@ resume), and says which checksums its store reports.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,58 +22,70 @@ from skylift.storage.base import (
     Storage,
     TransientError,
 )
-from skylift.storage.keys import check_key, check_prefix, parent_and_name
+from skylift.storage.keys import check_key, check_prefix, parent_and_name, short
 
 _TRANSIENT_MARKS = (
     "error sending request",
     "connection",
     "timed out",
     "timeout",
-    "slowdown",
-    "throttl",
-    "server busy",
-    "503",
-    "500 internal",
-    "502",
-    "504",
-    "retry",
+    "broken pipe",
+    "reset by peer",
 )
+_STATUS = re.compile(r"status code: (\d{3})([^:<]*)")
 #: Page size asked of the store when listing (S3/Azure/GCS serve at most 1,000-5,000).
 LIST_PAGE = 1000
 
 
-def first_line(exc: BaseException) -> str:
-    """The useful first line of an SDK message (obstore appends debug dumps)."""
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The useful first line of an SDK message (obstore appends debug dumps), shortened."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _reason(exc: Exception) -> tuple[int | None, str]:
+    """HTTP status (if the SDK reported one) and a compact reason."""
+    match = _STATUS.search(str(exc))
+    if match is None:
+        return None, first_line(exc)
+    status = int(match.group(1))
+    return status, f"HTTP {status}{match.group(2).rstrip()}"
 
 
 def translate_obstore_error(where: str, path: str, exc: Exception) -> ProviderError:
-    """Map an obstore exception to the storage error family."""
+    """Map an obstore exception to the storage error family (by type, then HTTP status)."""
     from obstore import exceptions as ox
 
-    reason = first_line(exc)
-    if isinstance(exc, ox.NotFoundError | FileNotFoundError):
-        return NotFoundError(f"{where}: no object {path!r}")
+    status, reason = _reason(exc)
+    denied_hint = "check the credentials in the environment (or profile) and their rights"
+    if isinstance(exc, ox.NotFoundError | FileNotFoundError) or status == 404:
+        return NotFoundError(f"{where}: no object {short(path)}")
     if isinstance(exc, ox.PermissionDeniedError | ox.UnauthenticatedError | PermissionError):
         return PermissionDeniedError(
-            f"{where}: access denied for {path!r}: {reason}",
-            "check the credentials in the environment (or profile) and their rights",
+            f"{where}: access denied for {short(path)}: {reason}", denied_hint
+        )
+    if status in (401, 403):
+        return PermissionDeniedError(
+            f"{where}: access denied for {short(path)}: {reason}", denied_hint
+        )
+    if status is not None and (status >= 500 or status in (408, 429)):
+        return TransientError(f"{where}: {reason} on {short(path)}", "retrying usually helps")
+    if status is not None and status < 500:
+        return ProviderError(
+            f"{where}: the store rejected {short(path)}: {reason}",
+            "the key or request is not acceptable to this store (too long? bad characters?); "
+            "rename or exclude the object",
+        )
+    if isinstance(exc, ox.InvalidPathError):
+        return ProviderError(
+            f"{where}: invalid key {short(path)}: {reason}",
+            "the key contains characters this store does not accept; rename or exclude it",
         )
     lowered = str(exc).lower()
-    if "403" in lowered or "accessdenied" in lowered or "signaturedoesnotmatch" in lowered:
-        return PermissionDeniedError(
-            f"{where}: access denied for {path!r}: {reason}",
-            "check the credentials in the environment (or profile) and their rights",
-        )
     if any(mark in lowered for mark in _TRANSIENT_MARKS):
-        return TransientError(f"{where}: {reason} ({path!r})", "retrying usually helps")
-    if isinstance(exc, ox.InvalidPathError) or "invalid" in lowered or "400" in lowered:
-        return ProviderError(
-            f"{where}: the store rejected {path!r}: {reason}",
-            "the key may contain characters this store does not accept; rename it or filter it out",
-        )
-    return ProviderError(f"{where}: {reason} ({path!r})", "see --debug for the full error")
+        return TransientError(f"{where}: {reason} ({short(path)})", "retrying usually helps")
+    return ProviderError(f"{where}: {reason} ({short(path)})", "see --debug for the full error")
 
 
 def retry_config(options: dict[str, str]) -> dict[str, Any]:

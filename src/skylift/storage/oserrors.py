@@ -6,6 +6,7 @@ import errno
 
 from skylift.errors import ProviderError
 from skylift.storage.base import NotFoundError, PermissionDeniedError, TransientError
+from skylift.storage.keys import short
 
 _NOT_FOUND = {errno.ENOENT, errno.ENOTDIR}
 _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
@@ -17,16 +18,17 @@ def translate_os_error(where: str, path: str, exc: OSError) -> ProviderError:
     code = exc.errno
     reason = exc.strerror or str(exc) or type(exc).__name__
     if isinstance(exc, FileNotFoundError) or code in _NOT_FOUND:
-        return NotFoundError(f"{where}: no object {path!r}")
+        return NotFoundError(f"{where}: no object {short(path)}")
     if isinstance(exc, PermissionError) or code in _DENIED:
         return PermissionDeniedError(
-            f"{where}: permission denied for {path!r} ({reason})",
+            f"{where}: permission denied for {short(path)} ({reason})",
             "check the file's owner and mode, or the account's rights on the server",
         )
     if code == errno.ENOSPC:
         return ProviderError(
-            f"{where}: no space left writing {path!r}", "free space or pick another destination"
+            f"{where}: no space left writing {short(path)}",
+            "free space or pick another destination",
         )
     if code in _TRANSIENT or isinstance(exc, TimeoutError | ConnectionError):
-        return TransientError(f"{where}: {reason} on {path!r}", "retrying usually helps")
-    return ProviderError(f"{where}: {reason} on {path!r}", "check the path and the storage")
+        return TransientError(f"{where}: {reason} on {short(path)}", "retrying usually helps")
+    return ProviderError(f"{where}: {reason} on {short(path)}", "check the path and the storage")

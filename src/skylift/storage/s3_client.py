@@ -16,6 +16,7 @@ from skylift.storage.base import (
     PermissionDeniedError,
     TransientError,
 )
+from skylift.storage.keys import short
 from skylift.storage.objstore import first_line, truthy
 
 _NOT_FOUND = {"NoSuchKey", "NoSuchUpload", "NotFound", "404", "NoSuchBucket"}
@@ -49,16 +50,16 @@ def translate_botocore_error(where: str, path: str, exc: Exception) -> ProviderE
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
         reason = exc.response.get("Error", {}).get("Message") or code
         if code in _NOT_FOUND or (status == "404" and not code):
-            return NotFoundError(f"{where}: no object or upload {path!r} ({code})")
+            return NotFoundError(f"{where}: no object or upload {short(path)} ({code})")
         if code in _DENIED or status == "403":
             return PermissionDeniedError(
-                f"{where}: access denied for {path!r}: {reason}",
+                f"{where}: access denied for {short(path)}: {reason}",
                 "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile, and the policy",
             )
         if code in _TRANSIENT or status.startswith("5"):
-            return TransientError(f"{where}: {code} on {path!r}", "retrying usually helps")
+            return TransientError(f"{where}: {code} on {short(path)}", "retrying usually helps")
         return ProviderError(
-            f"{where}: {code or status}: {reason} ({path!r})",
+            f"{where}: {code or status}: {reason} ({short(path)})",
             "the store refused the request; check the key and the bucket's settings",
         )
     if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):
@@ -68,7 +69,7 @@ def translate_botocore_error(where: str, path: str, exc: Exception) -> ProviderE
             f"{where}: no AWS credentials found",
             "set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run on an AWS identity",
         )
-    return ProviderError(f"{where}: {first_line(exc)} ({path!r})", "see --debug for details")
+    return ProviderError(f"{where}: {first_line(exc)} ({short(path)})", "see --debug for details")
 
 
 class S3Client:

@@ -1,0 +1,22 @@
+"""Importing the CLI or any backend module loads no cloud SDK (they load on first use)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ["obstore", "botocore", "paramiko", "azure.storage.blob", "google.cloud.storage"]
+
+
+def test_backend_modules_import_no_sdk() -> None:
+    code = (
+        "import sys\n"
+        "import skylift.cli.app, skylift.storage.registry\n"
+        "import skylift.storage.s3, skylift.storage.azure, skylift.storage.gcs\n"
+        "import skylift.storage.sftp, skylift.storage.local, skylift.storage.memory\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == ""
