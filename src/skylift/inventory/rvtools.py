@@ -79,16 +79,17 @@ def _progress_rows(ctx: ImportContext, table: Table, what: str) -> None:
 def _read_source(
     source: RVToolsSource, joiner: Joiner, warnings: WarningLog, ctx: ImportContext
 ) -> int:
-    vinfo = source.table("vInfo")
-    if vinfo is None:
+    if not source.has("vInfo"):
         found = ", ".join(source.sheet_names()[:8]) or "none"
         raise InputError(
             f"no vInfo sheet: not an RVTools export (sheets found: {found})",
             "pass the .xlsx written by RVTools 'Export all to Excel', or its CSV folder",
             Location(str(source.path), "vInfo"),
         )
-    _require(vinfo)
     speeds = _host_speeds(source, warnings)
+    vinfo = source.table("vInfo")
+    assert vinfo is not None
+    _require(vinfo)
     joiner.begin_source(str(source.path))
     rows = _read_vinfo(vinfo, joiner, speeds, ctx)
     for sheet, reader in (

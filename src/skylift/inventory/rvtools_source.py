@@ -16,6 +16,8 @@ from skylift.errors import InputError, Location
 from skylift.inventory.tabular import Table, norm_header, parse_number, read_csv
 from skylift.inventory.xlsx import Workbook, XlsxLimits, open_workbook
 
+#: The order the importer reads sheets in (the workbook parses the next one ahead).
+SHEET_ORDER = ("vHost", "vInfo", "vCPU", "vMemory", "vDisk", "vPartition", "vNetwork")
 _CSV_NAME = re.compile(r"^(?:rvtools_?)?(?:tab)?(v[a-z]+)$", re.IGNORECASE)
 
 
@@ -40,6 +42,8 @@ class RVToolsSource:
                 )
         else:
             self._workbook = open_workbook(path, limits)
+            wb = self._workbook
+            self._workbook.prefetch([r for name in SHEET_ORDER if (r := wb.find(name))])
 
     def sheet_names(self) -> list[str]:
         """Sheets present (workbook names, or CSV sheet names in lower case)."""

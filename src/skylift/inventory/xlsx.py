@@ -25,6 +25,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -85,11 +86,19 @@ class SheetExtent:
 
 @dataclass
 class Workbook:
-    """A checked workbook: sheet names in order and their measured extents."""
+    """A checked workbook: sheet names in order and their measured extents.
+
+    :meth:`prefetch` lets the next sheet be parsed (Rust, without the GIL) on a
+    background thread while the caller processes the current one; at most one
+    sheet is loaded ahead, so memory holds at most two sheets.
+    """
 
     path: Path
     sheets: dict[str, SheetExtent] = field(default_factory=dict)
     _calamine: pc.CalamineWorkbook | None = None
+    _plan: list[str] = field(default_factory=list)
+    _loads: dict[str, Future[pc.CalamineSheet]] = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
 
     def sheet_names(self) -> list[str]:
         """Sheet names in workbook order."""
@@ -102,6 +111,10 @@ class Workbook:
             if s.strip().lower() == want:
                 return s
         return None
+
+    def prefetch(self, order: Sequence[str]) -> None:
+        """Declare the order sheets will be read in (exact names; absent ones are ignored)."""
+        self._plan = [s for s in order if s in self.sheets and not self.sheets[s].sparse]
 
     def table(self, sheet: str) -> Table:
         """Stream sheet ``sheet`` (exact name) as a table; the first non-empty row is the header."""
@@ -118,21 +131,44 @@ class Workbook:
             rows=rows,
         )
 
+    def _load(self, sheet: str) -> Future[pc.CalamineSheet]:
+        if sheet not in self._loads:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx")
+            self._loads[sheet] = self._pool.submit(self._parse, sheet)
+        return self._loads[sheet]
+
+    def _parse(self, sheet: str) -> pc.CalamineSheet:
+        if self._calamine is None:
+            self._calamine = pc.CalamineWorkbook.from_path(str(self.path))
+        return self._calamine.get_sheet_by_name(sheet)
+
     def _calamine_rows(self, sheet: str) -> Iterator[tuple[int, Sequence[object]]]:
+        future = self._load(sheet)
+        if sheet in self._plan:
+            later = self._plan[self._plan.index(sheet) + 1 :]
+            if later:
+                self._load(later[0])
         try:
-            if self._calamine is None:
-                self._calamine = pc.CalamineWorkbook.from_path(str(self.path))
-            data = self._calamine.get_sheet_by_name(sheet)
+            data = future.result()
         except pc.PasswordError as exc:
             raise _encrypted(self.path) from exc
         except (pc.CalamineError, pc.XmlError, pc.ZipError, ValueError, OSError) as exc:
             raise _corrupt(self.path, sheet, exc) from exc
+        finally:
+            self._loads.pop(sheet, None)
         start = data.start
         first = start[0] + 1 if start is not None else 1
         return _non_empty(enumerate(data.iter_rows(), start=first))
 
     def close(self) -> None:
-        """Release the parser."""
+        """Release the parser and any sheet loaded ahead."""
+        if self._pool is not None:
+            for f in self._loads.values():
+                f.cancel()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        self._loads.clear()
         if self._calamine is not None:
             self._calamine.close()
             self._calamine = None
