@@ -1,0 +1,1 @@
+"""Tests of ``discover local`` against this machine."""
