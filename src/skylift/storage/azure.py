@@ -85,6 +85,7 @@ class AzureStorage(ObstoreStorage):
     """A blob container (optionally under a prefix)."""
 
     scheme = "az"
+    option_names = frozenset({"account", "endpoint", "allow_http", "retries", "retry_timeout"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,

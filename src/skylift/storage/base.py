@@ -88,6 +88,8 @@ class Storage(ABC):
 
     scheme: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
+    #: Per-remote options the backend understands (``remotes:`` in skylift.yaml).
+    option_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -43,6 +43,7 @@ class GcsStorage(ObstoreStorage):
     """A GCS bucket (optionally under a prefix)."""
 
     scheme = "gs"
+    option_names = frozenset({"project", "endpoint", "retries", "retry_timeout"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,

@@ -68,6 +68,7 @@ class LocalStorage(Storage):
     """Files under a root folder; keys are paths relative to it."""
 
     scheme = "file"
+    option_names = frozenset({"fsync"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,

@@ -87,6 +87,7 @@ class MemoryStorage(Storage):
     """Objects in a process-global dict; the reference implementation of the contract."""
 
     scheme = "memory"
+    option_names = frozenset({"read_only"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,

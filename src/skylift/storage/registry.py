@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from urllib.parse import urlsplit
 
-from skylift.errors import InputError, MissingDependencyError
+from skylift.errors import ConfigError, InputError, MissingDependencyError
 from skylift.storage.base import Storage
 
 #: scheme → ("module:Class", optional extra that provides its SDK)
@@ -28,7 +28,13 @@ def scheme_of(url: str) -> str:
 
 
 def open_storage(url: str, **options: str) -> Storage:
-    """Open the backend for ``url`` with per-remote ``options``."""
+    """Open the backend for ``url`` with per-remote ``options``.
+
+    Raises :class:`InputError` for an unknown scheme, :class:`ConfigError` for an
+    option the backend does not know (a typo, or a secret put in skylift.yaml),
+    :class:`MissingDependencyError` with the ``pip install 'skylift[extra]'`` hint
+    when the backend's SDK is not installed.
+    """
     scheme = scheme_of(url)
     entry = BACKENDS.get(scheme)
     if entry is None:
@@ -45,4 +51,11 @@ def open_storage(url: str, **options: str) -> Storage:
             raise MissingDependencyError(exc.name, extra) from exc
         raise
     cls: type[Storage] = getattr(module, cls_name)
+    unknown = sorted(set(options) - cls.option_names)
+    if unknown:
+        raise ConfigError(
+            f"unknown option {unknown[0]!r} for {scheme}:// storage",
+            f"valid options: {', '.join(sorted(cls.option_names)) or 'none'} "
+            "(credentials come from the environment, never from options)",
+        )
     return cls(url, **options)

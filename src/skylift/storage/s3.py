@@ -35,6 +35,19 @@ class S3Storage(ObstoreStorage):
     """An S3 bucket (optionally under a key prefix)."""
 
     scheme = "s3"
+    option_names = frozenset(
+        {
+            "endpoint",
+            "region",
+            "allow_http",
+            "profile",
+            "unsigned",
+            "virtual_hosted",
+            "etag_md5",
+            "retries",
+            "retry_timeout",
+        }
+    )
     capabilities = Capabilities(
         multipart=True,
         min_part_size=5 << 20,

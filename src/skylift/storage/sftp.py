@@ -52,6 +52,7 @@ class SftpStorage(Storage):
     """A folder on an SFTP server; keys are paths relative to it."""
 
     scheme = "sftp"
+    option_names = frozenset({"known_hosts", "key_file", "timeout", "retries"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,

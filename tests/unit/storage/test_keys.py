@@ -90,3 +90,14 @@ def test_local_walk_order_equals_sorted_keys(
     for key in keys:
         store.write(key, b"x")
     assert [o.path for o in store.list()] == sorted(keys)
+
+
+def test_unknown_or_secret_options_are_refused() -> None:
+    from skylift.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        open_storage("memory://opts/x", read_onyl="true")
+    assert "read_onyl" in err.value.message
+    assert "read_only" in err.value.hint
+    with pytest.raises(ConfigError):
+        open_storage("s3://bucket", secret_access_key="x")
