@@ -270,13 +270,16 @@ def _each(
     rows = 0
     for n, cells in table.rows:
         rows += 1
-        draft = joiner.match(
-            table.sheet or "",
-            c.text(cells, iu),
-            c.text(cells, ii),
-            c.text(cells, isd),
-            c.text(cells, iv),
-        )
+        uuid = c.text(cells, iu)
+        draft = joiner.by_uuid(uuid) if uuid else None
+        if draft is None:
+            draft = joiner.match(
+                table.sheet or "",
+                uuid,
+                c.text(cells, ii),
+                c.text(cells, isd),
+                c.text(cells, iv),
+            )
         if draft is not None:
             out.append((n, cells, draft))
     ctx.progress.advance(rows)

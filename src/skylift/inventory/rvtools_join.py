@@ -272,6 +272,10 @@ class Joiner:
         self.skipped += 1
         self.warnings.add("row has no VM name; skipped", location.describe(), key="nameless")
 
+    def by_uuid(self, uuid: str) -> Draft | None:
+        """The VM with this VM UUID in the current export (fast path of :meth:`match`)."""
+        return self._uuid.get(uuid.lower())
+
     def match(
         self, sheet: str, uuid: str | None, vmid: str | None, sdk: str | None, name: str | None
     ) -> Draft | None:
@@ -313,5 +317,9 @@ class Joiner:
             )
 
     def servers(self) -> list[Server]:
-        """All servers, in input order."""
-        return [d.to_server(k) for k, d in self._drafts.items()]
+        """All servers, in input order. Drafts are released as they are converted."""
+        self.begin_source("")  # drop the lookup maps that reference drafts
+        out: list[Server] = []
+        for key in list(self._drafts):
+            out.append(self._drafts.pop(key).to_server(key))
+        return out

@@ -132,12 +132,16 @@ class Cells:
 
     def text(self, cells: Sequence[object], i: int | None) -> str | None:
         """Cell as stripped text (``4.0`` → ``'4'``)."""
-        v = self.raw(cells, i)
+        if i is None or i >= len(cells):
+            return None
+        v = cells[i]
+        if type(v) is str:
+            return v.strip() or None
         if v is None:
             return None
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
-        return str(v).strip()
+        return str(v).strip() or None
 
     def number(
         self,

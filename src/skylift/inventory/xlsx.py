@@ -254,15 +254,17 @@ def _measure(path: Path, zf: zipfile.ZipFile, limits: XlsxLimits) -> dict[str, S
         is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
         size = rows = last = 0
         tail = b""
+        needle = b"<row "
         with zf.open(info) as member:
             while chunk := member.read(_CHUNK):
                 size += len(chunk)
                 total += len(chunk)
                 _check(path, info, size, total, limits)
                 if is_sheet:
+                    if size == len(chunk) and needle not in chunk and b":row " in chunk:
+                        needle = b":row "  # namespace-prefixed XML (<x:row …>)
                     window = tail + chunk
-                    rows += window.count(b"<row ") + window.count(b":row ")
-                    rows -= tail.count(b"<row ") + tail.count(b":row ")
+                    rows += window.count(needle) - tail.count(needle)
                     tail = window[-_TAIL:]
         if is_sheet:
             found = _ROW_TAG.findall(tail)
