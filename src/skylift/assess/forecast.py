@@ -27,11 +27,13 @@ import polars as pl
 from skylift.assess.forecast_features import (
     DAY_S,
     F64,
+    I64,
     RolledSeries,
     check_samples,
     daily_statistics,
     encode_samples,
     grouped_statistic,
+    keyed_statistic,
     parse_rollup,
 )
 from skylift.assess.forecast_models import TrendSettings, damped_offset, fit_trends
@@ -73,7 +75,9 @@ STORAGE_SCHEMA: dict[str, pl.DataType] = {
     "history_days": pl.Float64(),
 }
 #: Storage grows by accumulation: no weekday profile, no damping.
-STORAGE_TREND = TrendSettings(weekly_min_days=1_000_000, min_coverage=0.0, damping_per_day=1.0)
+STORAGE_TREND = TrendSettings(
+    fit_window_days=90, weekly_min_days=1_000_000, min_coverage=0.0, damping_per_day=1.0
+)
 
 
 def is_percent_metric(metric: str) -> bool:
@@ -141,13 +145,14 @@ def _forecast_block(
 ) -> pl.DataFrame:
     """The forecast rows of one block of whole series."""
     history = rolled.history_days()
-    daily = daily_statistics(rolled, quantile, model.fit_window_days)
+    age_s = rolled.age_s()
+    daily = daily_statistics(rolled, age_s, quantile, model.fit_window_days)
     weight = (daily.coverage >= model.min_coverage).astype(np.float64)
-    last_day = (rolled.last_bucket() * rolled.rollup_s) // DAY_S
-    fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, last_day, model)
+    anchor = rolled.anchor_day()
+    fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, anchor, model)
     sufficient = history >= min_history_days
     slope = np.where(sufficient, fit.slope_used, 0.0)
-    observed, projected = _project(rolled, history, slope, quantile, horizon_days, model)
+    observed, projected = _project(rolled, age_s, history, slope, quantile, horizon_days, model)
     return pl.DataFrame(
         {
             "server_key": rolled.server_key,
@@ -164,6 +169,7 @@ def _forecast_block(
 
 def _project(
     rolled: RolledSeries,
+    age: I64,
     history: F64,
     slope: F64,
     quantile: float | None,
@@ -177,19 +183,30 @@ def _project(
     the 30-day window is stretched over the horizon, oldest peak to its start
     and newest to its end, and the damped trend up to that place is added.
     """
-    window_s = OBSERVATION_WINDOW_DAYS * DAY_S
-    age = rolled.age_s()
-    keep = age < window_s
+    keep = age < OBSERVATION_WINDOW_DAYS * DAY_S
     group = rolled.group[keep]
     values = rolled.value[keep]
-    age_days = age[keep] / DAY_S
-    span = np.clip(history, rolled.rollup_s / DAY_S, OBSERVATION_WINDOW_DAYS)[group]
-    place = horizon_days * np.clip((span - age_days) / span, 0.0, 1.0)
-    projected = values + slope[group] * (age_days + damped_offset(place, model.damping_per_day))
-    upper = np.array([100.0 if is_percent_metric(m) else np.inf for m in rolled.metric])
-    projected = np.clip(projected, 0.0, upper[group])
     observed, _ = grouped_statistic(group, values, quantile, rolled.size)
-    forecast, _ = grouped_statistic(group, projected, quantile, rolled.size)
+    upper = np.array([100.0 if is_percent_metric(m) else np.inf for m in rolled.metric])
+    # Quantiles commute with clipping, so a series without trend needs no projection.
+    forecast = np.clip(observed, 0.0, upper)
+    moving = slope[group] != 0.0
+    if not moving.any():
+        return observed, forecast
+    group, values = group[moving], values[moving]
+    age_days = age[keep][moving] / DAY_S
+    span = np.clip(history, rolled.rollup_s / DAY_S, OBSERVATION_WINDOW_DAYS)[group]
+    place = np.subtract(span, age_days)
+    place /= span
+    np.clip(place, 0.0, 1.0, out=place)
+    place *= horizon_days
+    projected = damped_offset(place, model.damping_per_day)
+    projected += age_days
+    projected *= slope[group]
+    projected += values
+    np.clip(projected, 0.0, upper[group], out=projected)
+    ids, stat, _ = keyed_statistic(group, projected, quantile)
+    forecast[ids] = stat
     return observed, forecast
 
 
@@ -218,10 +235,10 @@ def forecast_storage(
     progress.begin("forecast: storage growth")
     parts: list[pl.DataFrame] = []
     for rolled in encode_samples(samples, [metric], rollup_s).blocks():
-        daily = daily_statistics(rolled, 1.0, model.fit_window_days)
-        last_day = (rolled.last_bucket() * rollup_s) // DAY_S
+        daily = daily_statistics(rolled, rolled.age_s(), 1.0, model.fit_window_days)
         weight = (daily.coverage >= model.min_coverage).astype(np.float64)
-        fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, last_day, model)
+        anchor = rolled.anchor_day()
+        fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, anchor, model)
         used_now = rolled.value[rolled.starts + rolled.counts - 1]
         growth = fit.slope_used + 0.0
         parts.append(

@@ -14,6 +14,7 @@ Polars' sorted-key group-by. No Python loop runs per series.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ DAY_S = 86_400
 _BUCKET_BITS = 24  # roll-up index inside the sort key
 _METRIC_BITS = 8  # metric index inside the sort key (≤ 255 metrics per call)
 _SERIES_SHIFT = _BUCKET_BITS + _METRIC_BITS  # server code sits above this bit
+_DAY_KEY = 1 << 16  # series × day key: series index * _DAY_KEY + day in window
+_CHUNK = 4_000_000  # rows per NumPy pass over the key (bounds temporaries)
 _ROLLUP_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": DAY_S}
 
@@ -86,6 +89,12 @@ class RolledSeries:
         span = (self.last_bucket() - self.first_bucket() + 1) * self.rollup_s
         return np.asarray(span / DAY_S, dtype=np.float64)
 
+    def anchor_day(self) -> I64:
+        """UTC day (since the epoch) of the midpoint of each series' last 24 hours."""
+        end_s = (self.last_bucket() + 1) * self.rollup_s
+        anchor: I64 = (end_s - DAY_S // 2) // DAY_S
+        return anchor
+
     def age_s(self) -> I64:
         """Per row: seconds from the row's interval start to its series' last one."""
         last = self.last_bucket()[self.group]
@@ -124,17 +133,19 @@ def check_samples(samples: pl.LazyFrame) -> None:
 
 @dataclass(frozen=True)
 class EncodedSamples:
-    """Samples of the wanted metrics as one sorted integer key and a value per row.
+    """Samples of the wanted metrics as one integer key and a value per row.
 
     ``key`` = server code (32 bits) | metric index (8 bits) | roll-up index
-    relative to ``bucket_min`` (24 bits), sorted ascending, so each series'
-    rows are contiguous and in time order. ``names`` holds the server key of
-    every row (categorical: 4 bytes a row), aligned with ``key``.
+    relative to ``bucket_min`` (24 bits). Rows are *grouped*: each series'
+    rows are contiguous, in time order, starting at ``series_starts`` (the
+    series themselves may come in any order). ``names`` holds the server key
+    of every row (categorical: 4 bytes a row), aligned with ``key``.
     """
 
     key: U64
     value: F64
     names: pl.Series
+    series_starts: I64
     metrics: list[str]
     bucket_min: int
     rollup_s: int
@@ -142,16 +153,12 @@ class EncodedSamples:
     def blocks(self, rows_per_block: int = 8_000_000) -> Iterator[RolledSeries]:
         """Roll the samples up, a block of whole series (~``rows_per_block`` rows) at a time."""
         n = self.key.size
-        cut = 0
-        while cut < n:
-            end = min(cut + rows_per_block, n)
-            if end < n:
-                next_series = ((self.key[end - 1] >> np.uint64(_SERIES_SHIFT)) + np.uint64(1)) << (
-                    np.uint64(_SERIES_SHIFT)
-                )
-                end = int(np.searchsorted(self.key, next_series, side="left"))
-            yield self._roll(cut, end)
-            cut = end
+        targets = np.arange(rows_per_block, n, rows_per_block)
+        idx = np.searchsorted(self.series_starts, targets)  # first series starting at/after
+        cuts = np.unique(self.series_starts[idx[idx < self.series_starts.size]])
+        bounds = [0, *(int(c) for c in cuts if 0 < c < n), n] if n else []
+        for lo, hi in itertools.pairwise(bounds):
+            yield self._roll(lo, hi)
 
     def _roll(self, lo: int, hi: int) -> RolledSeries:
         key = self.key[lo:hi]
@@ -177,13 +184,13 @@ class EncodedSamples:
 
 
 def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int) -> EncodedSamples:
-    """Read the samples of ``metrics`` once into a sorted :class:`EncodedSamples`.
+    """Read the samples of ``metrics`` once (streaming) into an :class:`EncodedSamples`.
 
     Null and NaN values and null timestamps or keys are dropped. Several
     samples in one roll-up interval (duplicates, faster sampling) later become
     their maximum; an interval without samples stays absent (gaps are not
-    filled). Sorting is skipped when the input is already in
-    (server, metric, time) order, as importers write it.
+    filled). Sorting is skipped when every series' rows already come together
+    and in time order, as importers write them; otherwise rows are sorted once.
     """
     wanted = list(dict.fromkeys(metrics))
     if len(wanted) >= 1 << _METRIC_BITS:
@@ -191,17 +198,18 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
             f"{len(wanted)} metrics requested at once; at most {(1 << _METRIC_BITS) - 1}",
             "forecast the metrics in smaller groups",
         )
+    nothing = np.zeros(0, dtype=np.int64)
     empty = EncodedSamples(
-        np.zeros(0, dtype=np.uint64),
+        np.zeros(0, np.uint64),
         np.zeros(0),
         pl.Series([], dtype=pl.String),
+        nothing,
         wanted,
         0,
         rollup_s,
     )
     if not wanted:
         return empty
-    bucket = pl.col("ts").dt.epoch("s") // rollup_s
     frame = (
         samples.filter(
             pl.col("metric").cast(pl.String).is_in(wanted)
@@ -213,25 +221,15 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
         .select(
             pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),
             pl.col("metric").cast(pl.String).cast(pl.Enum(wanted)).to_physical().alias("m"),
-            bucket.alias("b"),
+            (pl.col("ts").dt.epoch("s") // rollup_s).alias("b"),
             pl.col("value").cast(pl.Float64).alias("v"),
         )
-        .select(
-            "k",
-            (
-                pl.col("k").to_physical().cast(pl.UInt64) * _u64(1 << _SERIES_SHIFT)
-                + pl.col("m").cast(pl.UInt64) * _u64(1 << _BUCKET_BITS)
-                + (pl.col("b") - pl.col("b").min()).cast(pl.UInt64)
-            ).alias("key"),
-            "v",
-            pl.col("b").min().alias("b_min"),
-            (pl.col("b").max() - pl.col("b").min()).alias("b_span"),
-        )
-        .collect()
+        .collect(engine="streaming")
     )
     if frame.height == 0:
         return empty
-    span = int(frame["b_span"][0])
+    b = frame["b"].to_numpy()
+    b_min, span = int(b.min()), int(b.max()) - int(b.min())
     if span >= 1 << _BUCKET_BITS:
         raise InputError(
             f"samples span {span * rollup_s / DAY_S:,.0f} days; at most "
@@ -239,13 +237,41 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
             "check the timestamps' unit (seconds vs milliseconds) or use a coarser roll-up",
             Location("samples", column="ts"),
         )
-    b_min = int(frame["b_min"][0])
-    frame = frame.drop("b_min", "b_span")
-    key = frame["key"].to_numpy()
-    if key.size > 1 and not bool(np.all(key[1:] >= key[:-1])):
-        frame = frame.sort("key")
-        key = frame["key"].to_numpy()
-    return EncodedSamples(key, frame["v"].to_numpy(), frame["k"], wanted, b_min, rollup_s)
+    code = frame["k"].to_physical().to_numpy()
+    metric = frame["m"].to_numpy()
+    key = np.empty(frame.height, dtype=np.uint64)
+    for lo in range(0, key.size, _CHUNK):
+        hi = lo + _CHUNK
+        key[lo:hi] = (
+            (code[lo:hi].astype(np.uint64) << np.uint64(_SERIES_SHIFT))
+            | (metric[lo:hi].astype(np.uint64) << np.uint64(_BUCKET_BITS))
+            | (b[lo:hi] - b_min).astype(np.uint64)
+        )
+    names, values = frame["k"], frame["v"].to_numpy()
+    del frame, b, code, metric
+    starts = _grouped_series_starts(key)
+    if starts is None:
+        ordered = pl.DataFrame({"key": key, "v": values, "k": names}).sort("key")
+        key, values, names = ordered["key"].to_numpy(), ordered["v"].to_numpy(), ordered["k"]
+        starts = _grouped_series_starts(key)
+        assert starts is not None
+    return EncodedSamples(key, values, names, starts, wanted, b_min, rollup_s)
+
+
+def _grouped_series_starts(key: U64) -> I64 | None:
+    """Where each series' run starts, or ``None`` unless every series is one time-ordered run."""
+    shift = np.uint64(_BUCKET_BITS)
+    starts = [np.zeros(1, dtype=np.int64)]
+    for lo in range(0, key.size - 1, _CHUNK):
+        part = key[lo : lo + _CHUNK + 1]
+        series = part >> shift
+        new = series[1:] != series[:-1]
+        if not bool(np.all((part[1:] >= part[:-1]) | new)):
+            return None
+        starts.append(np.flatnonzero(new).astype(np.int64) + lo + 1)
+    found = np.concatenate(starts)
+    ids = key[found] >> shift
+    return found if np.unique(ids).size == ids.size else None
 
 
 def _u64(value: int) -> pl.Expr:
@@ -261,63 +287,76 @@ def _run_starts(sorted_key: U64) -> I64:
     return np.concatenate(([0], change)).astype(np.int64)
 
 
-def grouped_statistic(
-    group: I64, values: F64, quantile: float | None, n_groups: int
-) -> tuple[F64, I64]:
-    """Per-group quantile (linear interpolation) or mean of ``values``.
+def keyed_statistic(key: I64, values: F64, quantile: float | None) -> tuple[I64, F64, I64]:
+    """Per-key quantile (linear interpolation) or mean of ``values``; ``key`` sorted ascending.
 
-    ``group`` must be sorted ascending. Returns the statistic (NaN for groups
-    without rows) and the row count per group.
+    Returns the distinct keys, the statistic and the row count of each.
     """
-    stat = np.full(n_groups, np.nan)
-    count = np.zeros(n_groups, dtype=np.int64)
-    if group.size == 0:
-        return stat, count
     agg = (
         pl.col("v").mean()
         if quantile is None
         else pl.col("v").quantile(quantile, interpolation="linear")
     )
     out = (
-        pl.DataFrame({"g": group, "v": values})
+        pl.DataFrame({"g": key, "v": values})
         .with_columns(pl.col("g").set_sorted())
         .group_by("g", maintain_order=True)
         .agg(agg, pl.len().alias("n"))
     )
-    idx = out["g"].to_numpy()
-    stat[idx] = out["v"].to_numpy()
-    count[idx] = out["n"].to_numpy()
+    return (
+        out["g"].to_numpy().astype(np.int64),
+        out["v"].to_numpy().astype(np.float64),
+        out["n"].to_numpy().astype(np.int64),
+    )
+
+
+def grouped_statistic(
+    group: I64, values: F64, quantile: float | None, n_groups: int
+) -> tuple[F64, I64]:
+    """Per-group statistic as :func:`keyed_statistic`, as dense arrays over ``n_groups``.
+
+    Groups without rows get NaN and count 0.
+    """
+    stat = np.full(n_groups, np.nan)
+    count = np.zeros(n_groups, dtype=np.int64)
+    if group.size == 0:
+        return stat, count
+    idx, value, n = keyed_statistic(group, values, quantile)
+    stat[idx] = value
+    count[idx] = n
     return stat, count
 
 
 @dataclass(frozen=True)
 class DailyStatistics:
-    """One statistic per (series, UTC day) over the fitting window."""
+    """One statistic per (series, day) over the fitting window.
+
+    A "day" is a 24-hour window counted back from the series' last peak, so
+    the most recent day is always complete; ``day`` numbers it as the UTC
+    calendar day of the window's midpoint (for the weekday profile).
+    """
 
     group: I64  # series index, sorted
-    day: I64  # days since the epoch (UTC)
-    value: F64  # the day's statistic of the roll-up peaks
-    coverage: F64  # peaks that day / the series' median peaks per day
+    day: I64  # days since the epoch of the window's midpoint
+    value: F64  # the window's statistic of the roll-up peaks
+    coverage: F64  # peaks in the window / the series' median peaks per window
 
 
 def daily_statistics(
-    rolled: RolledSeries, quantile: float | None, fit_window_days: int
+    rolled: RolledSeries, age_s: I64, quantile: float | None, fit_window_days: int
 ) -> DailyStatistics:
-    """The statistic of each series' peaks per UTC day, over its last ``fit_window_days``."""
-    keep = rolled.age_s() < fit_window_days * DAY_S
+    """The statistic of each series' peaks per 24-hour window over its last ``fit_window_days``.
+
+    ``age_s`` is :meth:`RolledSeries.age_s` (passed in so it is computed once).
+    """
+    keep = age_s < fit_window_days * DAY_S
     group = rolled.group[keep]
-    day = (rolled.bucket[keep] * rolled.rollup_s) // DAY_S
-    # (group, day) is sorted because rows are sorted by (group, bucket).
-    day_key = (group.astype(np.uint64) << np.uint64(32)) | (day - int(day.min(initial=0))).astype(
-        np.uint64
-    )
-    day_starts = _run_starts(day_key)
-    day_index = np.repeat(
-        np.arange(day_starts.size, dtype=np.int64),
-        np.diff(np.append(day_starts, day_key.size)),
-    )
-    stat, count = grouped_statistic(day_index, rolled.value[keep], quantile, day_starts.size)
-    day_group = group[day_starts]
+    back = age_s[keep] // DAY_S
+    # Ascending within each series (rows are in time order), so the key is sorted.
+    key = group * _DAY_KEY + (fit_window_days - 1 - back)
+    keys, stat, count = keyed_statistic(key, rolled.value[keep], quantile)
+    day_group = keys // _DAY_KEY
+    back_of_day = fit_window_days - 1 - keys % _DAY_KEY
     median, _ = grouped_statistic(day_group, count.astype(np.float64), 0.5, rolled.size)
     coverage = count / np.maximum(median[day_group], 1.0)
-    return DailyStatistics(day_group, day[day_starts], stat, coverage)
+    return DailyStatistics(day_group, rolled.anchor_day()[day_group] - back_of_day, stat, coverage)

@@ -190,4 +190,8 @@ def damped_offset(u_days: F64, damping_per_day: float) -> F64:
     phi = damping_per_day
     if phi >= 1.0:
         return np.asarray(u_days, dtype=np.float64)
-    return np.asarray(phi * (1.0 - phi**u_days) / (1.0 - phi), dtype=np.float64)
+    out: F64 = np.multiply(u_days, np.log(phi))
+    np.exp(out, out=out)
+    np.subtract(1.0, out, out=out)
+    out *= phi / (1.0 - phi)
+    return out
