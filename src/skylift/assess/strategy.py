@@ -211,7 +211,7 @@ def choose(traits: Traits, goals: GoalWeights) -> StrategyChoice:
     else:
         opts.append(_option("retain", goals, "OS not supported on any target cloud"))
         if not (traits.web or traits.db_engine):
-            opts.append(_option("refactor", goals, "OS not supported: re-platform the application"))
+            opts.append(_option("replatform-app", goals, "OS not supported: replatform the app"))
     opts.sort(key=lambda o: -o.score)
     return StrategyChoice(subject=traits.name, preferred=opts[0], alternatives=tuple(opts[1:]))
 
