@@ -133,6 +133,10 @@ class GcsStorage(ObstoreStorage):
         blob = self.client.upload(self._key(path), path, data)
         return self._blob_info(path, blob)
 
+    def copy(self, src: str, dst: str) -> ObjectInfo:
+        """Server-side rewrite of ``src`` to ``dst``."""
+        return self._blob_info(dst, self.client.copy(self._key(src), self._key(dst), src))
+
     def delete(self, path: str) -> None:
         """Delete through google-cloud-storage (obstore's GCS delete ignores the emulator)."""
         self.client.delete_keys([self._key(path)])

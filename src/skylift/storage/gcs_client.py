@@ -151,6 +151,14 @@ class GcsClient:
         except Exception as exc:
             raise self._fail(path, exc) from exc
 
+    def copy(self, src_key: str, dst_key: str, path: str) -> Any:
+        """Server-side copy (rewrite) within the bucket."""
+        try:
+            blob = self.bucket.copy_blob(self.bucket.blob(src_key), self.bucket, dst_key)
+        except Exception as exc:
+            raise self._fail(path, exc) from exc
+        return blob
+
     def delete_keys(self, keys: list[str]) -> None:
         """Delete objects, ignoring the ones already gone."""
         from google.api_core import exceptions as gx

@@ -204,3 +204,13 @@ def test_multipart_abort_discards(store: Storage) -> None:
         store.complete_multipart(upload, [part])
     assert not store.exists("aborted.bin")
     assert list(store.list()) == []
+
+
+def test_copy_within_the_store(store: Storage) -> None:
+    store.write("src/a.bin", b"copy me" * 100, mtime=1_600_000_000)
+    info = store.copy("src/a.bin", "dst/b.bin")
+    assert info.size == 700
+    assert store.read("dst/b.bin") == b"copy me" * 100
+    assert [o.path for o in store.list()] == ["dst/b.bin", "src/a.bin"]
+    with pytest.raises(NotFoundError):
+        store.copy("src/missing", "dst/c.bin")
