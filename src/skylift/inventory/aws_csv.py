@@ -31,6 +31,7 @@ from skylift.inventory.server_rows import (
     ServerCollector,
     build_server,
     checked_key,
+    extra_columns,
     extra_tags,
     percent,
     split_list,
@@ -116,10 +117,11 @@ class AwsCsvImporter:
                     _KEY_HINT,
                     Location(table.file, row=1),
                 )
+            extras = extra_columns(table, _KNOWN)
             for number, cells in table.rows:
                 row = Row(table, cols, number, cells)
                 rows_read += 1
-                server, key_column = _server(row, warnings)
+                server, key_column = _server(row, extras, warnings)
                 collector.add(server, row.loc(), key_column)
                 ctx.progress.advance()
         ctx.progress.end()
@@ -148,7 +150,9 @@ def _key(row: Row) -> tuple[str, str]:
     raise InputError("the record has no matching key", _KEY_HINT, row.loc())
 
 
-def _server(row: Row, warnings: list[ImportWarning]) -> tuple[Server, str]:
+def _server(
+    row: Row, extras: Sequence[tuple[int, str]], warnings: list[ImportWarning]
+) -> tuple[Server, str]:
     key, key_column = _key(row)
     key = checked_key(row, key_column, key)
     name = row.text(VM_NAME) or row.text(HOST_NAME) or key
@@ -176,7 +180,7 @@ def _server(row: Row, warnings: list[ImportWarning]) -> tuple[Server, str]:
                     location=row.loc(row.header_of(RAM_USED_AVG)).describe(),
                 )
             )
-    tags = extra_tags(row, _KNOWN)
+    tags = extra_tags(row, extras)
     tags.update(_aws_tags(row))
     applications = [a.strip() for a in (row.text(APPLICATIONS) or "").split(",") if a.strip()]
     if applications:

@@ -29,12 +29,13 @@ from skylift.inventory.server_rows import (
     ServerCollector,
     build_server,
     checked_key,
+    extra_columns,
     extra_tags,
     percent,
     required_text,
     split_list,
 )
-from skylift.inventory.tabular import Row, fingerprint, read_csv, require_columns
+from skylift.inventory.tabular import Row, fingerprint, norm_header, read_csv, require_columns
 
 MAX_DISKS = 8
 
@@ -60,6 +61,15 @@ _DISK_FIELDS: dict[str, str] = {
     "read_iops": "Disk {n} read ops (operations per second)",
     "write_iops": "Disk {n} write ops (operations per second)",
 }
+
+#: (disk number, field → header) of disk groups 1…8.
+_DISK_GROUPS: tuple[tuple[int, dict[str, str]], ...] = tuple(
+    (n, {field: t.format(n=n) for field, t in _DISK_FIELDS.items()})
+    for n in range(1, MAX_DISKS + 1)
+)
+
+#: A disk group present in a file: number, field → header, column indexes.
+_Group = tuple[int, dict[str, str], tuple[int, ...]]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "*Server name": NAME,
@@ -97,10 +107,20 @@ class AzureCsvImporter:
             table = read_csv(path)
             require_columns(table, REQUIRED, _HINT)
             cols = table.columns()
+            extras = extra_columns(table, (*_KNOWN, *NET_ADAPTERS, *NUM_DISKS))
+            groups = [
+                (
+                    n,
+                    names,
+                    tuple(cols[norm_header(h)] for h in names.values() if norm_header(h) in cols),
+                )
+                for n, names in _DISK_GROUPS
+            ]
+            groups = [g for g in groups if g[2]]
             for number, cells in table.rows:
                 row = Row(table, cols, number, cells)
                 rows_read += 1
-                server = _server(row)
+                server = _server(row, extras, groups)
                 collector.add(server, row.loc(), row.header_of(*NAME))
                 ctx.progress.advance()
         ctx.progress.end()
@@ -112,7 +132,7 @@ class AzureCsvImporter:
         )
 
 
-def _server(row: Row) -> Server:
+def _server(row: Row, extras: Sequence[tuple[int, str]], groups: Sequence[_Group]) -> Server:
     name = checked_key(row, row.header_of(*NAME), required_text(row, _HINT, *NAME))
     cores = row.integer(*CORES)
     memory = row.number_(*MEMORY, expected="memory in MB")
@@ -140,8 +160,8 @@ def _server(row: Row) -> Server:
     os = parse_os(os_name, row.text(*OS_VERSION), arch_text)
     net_in = row.number_(*NET_IN, expected="MB per second")
     net_out = row.number_(*NET_OUT, expected="MB per second")
-    tags = extra_tags(row, (*_KNOWN, *NET_ADAPTERS, *NUM_DISKS))
-    disks = _disks(row)
+    tags = extra_tags(row, extras)
+    disks = _disks(row, groups)
     adapters = row.integer(*NET_ADAPTERS)
     if adapters is not None:
         tags["network_adapters"] = str(adapters)
@@ -172,10 +192,12 @@ def _server(row: Row) -> Server:
     )
 
 
-def _disks(row: Row) -> tuple[Disk, ...]:
+def _disks(row: Row, groups: Sequence[_Group]) -> tuple[Disk, ...]:
     disks: list[Disk] = []
-    for n in range(1, MAX_DISKS + 1):
-        names = {field: template.format(n=n) for field, template in _DISK_FIELDS.items()}
+    cells = row.cells
+    for n, names, indexes in groups:
+        if not any(i < len(cells) and str(cells[i] or "").strip() for i in indexes):
+            continue  # the common case: an unused disk group
         values = {
             field: row.number_(
                 header, expected="a size in GB" if field == "size_gib" else "a number"

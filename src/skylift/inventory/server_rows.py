@@ -7,14 +7,14 @@ failure is an :class:`InputError` naming file, row, column and value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from skylift.domain.inventory import Server
 from skylift.errors import InputError, Location
-from skylift.inventory.tabular import Row, norm_header
+from skylift.inventory.tabular import Row, Table, norm_header
 
 #: Longest key/name the state store holds (``String(255)`` columns).
 MAX_KEY_LENGTH = 255
@@ -58,23 +58,31 @@ def build_server(row: Row, fields: Mapping[str, Any]) -> Server:
         ) from None
 
 
-def extra_tags(row: Row, known: Iterable[str]) -> dict[str, str]:
-    """Cells of columns not in ``known`` (normalised names) → ``{file's header: value}``.
+def extra_columns(table: Table, known: Iterable[str]) -> tuple[tuple[int, str], ...]:
+    """``(index, header)`` of the columns not in ``known`` (resolve once per table).
 
-    Empty cells and columns with an empty header are left out.
+    Columns with an empty header are left out.
     """
     known_norm = {norm_header(k) for k in known}
-    tags: dict[str, str] = {}
-    for i, header in enumerate(row.table.header):
+    out: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, header in enumerate(table.header):
         name = str(header).strip()
-        if not name or norm_header(name) in known_norm or i >= len(row.cells):
-            continue
-        value = row.cells[i]
-        if value is None:
-            continue
-        text = str(value).strip()
-        if text:
-            tags.setdefault(name, text)
+        if name and norm_header(name) not in known_norm and name not in seen:
+            seen.add(name)
+            out.append((i, name))
+    return tuple(out)
+
+
+def extra_tags(row: Row, extras: Sequence[tuple[int, str]]) -> dict[str, str]:
+    """Non-empty cells of the ``extras`` columns → ``{file's header: value}``."""
+    tags: dict[str, str] = {}
+    cells = row.cells
+    for i, name in extras:
+        if i < len(cells) and cells[i] is not None:
+            text = str(cells[i]).strip()
+            if text:
+                tags[name] = text
     return tags
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from skylift.domain.imports import ImportBatch, SourceFile
 from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
-from skylift.inventory.server_rows import ServerCollector, extra_tags
+from skylift.inventory.server_rows import ServerCollector, extra_columns, extra_tags
 from skylift.inventory.servers_schema import FIELDS, ServerRecord
 from skylift.inventory.tabular import (
     Row,
@@ -97,12 +97,12 @@ def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
     special = {"disksgib", "services", "tags"} | {
         norm_header(h) for d in disk_cols.values() for h in d.values()
     }
+    extras = extra_columns(table, (*_FIELD_BY_NORM, *special))
+    present = [(f, norm) for norm, f in _FIELD_BY_NORM.items() if norm in cols]
     for number, cells in table.rows:
         row = Row(table, cols, number, cells)
         data: dict[str, Any] = {}
-        for norm, field in _FIELD_BY_NORM.items():
-            if norm not in cols:
-                continue
+        for field, _norm in present:
             if field in _INT_FIELDS:
                 value: Any = row.integer(field)
             elif field in _FLOAT_FIELDS:
@@ -115,7 +115,7 @@ def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
         services = row.text("services")
         if services:
             data["services"] = _csv_services(row, services)
-        tags = extra_tags(row, (*_FIELD_BY_NORM, *special))
+        tags = extra_tags(row, extras)
         tags.update(_csv_tags(row))
         data["tags"] = tags
         record = _validate(data, partial(_row_location, row))

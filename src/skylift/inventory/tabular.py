@@ -7,6 +7,7 @@ the value and what was expected, so the CLI can print one line.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -23,7 +24,13 @@ _SPACE = re.compile(r"[\s_]+")
 
 def norm_header(header: object) -> str:
     """Case- and space-insensitive header key: ``' Memory (In MB) '`` → ``memory(inmb)``."""
-    return _SPACE.sub("", str(header or "")).lower().lstrip("*")
+    return _norm_text(str(header or ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _norm_text(text: str) -> str:
+    # Cached: row accessors normalise the same few header names for every row.
+    return _SPACE.sub("", text).lower().lstrip("*")
 
 
 def fingerprint(path: Path) -> SourceFile:
