@@ -40,6 +40,8 @@ GIB = 1 << 30
 MIB = 1 << 20
 _CHUNK = 1 << 20
 _TAIL = 64 << 10
+#: Parse the next sheet ahead only while both sheets' XML together is at most this.
+PREFETCH_XML_BYTES = 512 * MIB
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -72,11 +74,13 @@ class XlsxLimits:
 
 @dataclass(frozen=True)
 class SheetExtent:
-    """What a worksheet really holds: ``rows`` row elements, the last at ``last_row``."""
+    """What a worksheet really holds: ``rows`` row elements, the last at ``last_row``,
+    in ``xml_bytes`` of uncompressed XML."""
 
     member: str
     rows: int = 0
     last_row: int = 0
+    xml_bytes: int = 0
 
     @property
     def sparse(self) -> bool:
@@ -89,8 +93,10 @@ class Workbook:
     """A checked workbook: sheet names in order and their measured extents.
 
     :meth:`prefetch` lets the next sheet be parsed (Rust, without the GIL) on a
-    background thread while the caller processes the current one; at most one
-    sheet is loaded ahead, so memory holds at most two sheets.
+    background thread while the caller processes the current one — only while the
+    two sheets' XML together stay under :data:`PREFETCH_XML_BYTES`, so the look-ahead
+    never raises peak memory above what the largest sheet alone needs (parsed cells
+    take about twice their XML size).
     """
 
     path: Path
@@ -147,7 +153,8 @@ class Workbook:
         future = self._load(sheet)
         if sheet in self._plan:
             later = self._plan[self._plan.index(sheet) + 1 :]
-            if later:
+            pair = self.sheets[sheet].xml_bytes + (self.sheets[later[0]].xml_bytes if later else 0)
+            if later and pair <= PREFETCH_XML_BYTES:
                 self._load(later[0])
         try:
             data = future.result()
@@ -269,7 +276,7 @@ def _measure(path: Path, zf: zipfile.ZipFile, limits: XlsxLimits) -> dict[str, S
         if is_sheet:
             found = _ROW_TAG.findall(tail)
             last = int(found[-1]) if found else rows
-            extents[info.filename] = SheetExtent(info.filename, rows, last)
+            extents[info.filename] = SheetExtent(info.filename, rows, last, size)
     return extents
 
 
