@@ -29,7 +29,8 @@ F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 HUBER_K = 1.345  # 95 % efficiency under normal errors
-MAX_AUTOCORRELATION = 0.9
+MAX_AUTOCORRELATION = 0.98
+STEP_SHARE = 0.25  # a level shift must leave < a quarter of the line's squared error
 _ITERATIONS = 6
 _BLOCK = 32_768  # series per block: bounds memory to a few × BLOCK × days floats
 
@@ -38,7 +39,7 @@ _BLOCK = 32_768  # series per block: bounds memory to a few × BLOCK × days flo
 class TrendSettings:
     """Knobs of the trend model (defaults chosen on July→August Bitbrains data)."""
 
-    fit_window_days: int = 30
+    fit_window_days: int = 90
     min_coverage: float = 0.8
     min_days: int = 5
     weekly_min_days: int = 14
@@ -148,13 +149,36 @@ def _fit_block(y: F64, w0: F64, weekday: I64, settings: TrendSettings) -> tuple[
     rho = _lag1_autocorrelation(resid, valid)
     inflation = (1.0 + rho) / (1.0 - rho)
     se = np.sqrt(np.where(stt > 0, inflation * sigma2 / np.where(stt > 0, stt, 1.0), 0.0))
-    slope = np.where(enough, slope, 0.0)
-    se = np.where(enough, se, 0.0)
+    deseasoned = y - np.take_along_axis(profile, weekday, axis=1)
+    line_sse = (w0 * resid * resid).sum(axis=1)
+    # A single level shift that explains the days better than a line is not a trend.
+    stepped = _step_sse(deseasoned, w0, settings.min_days) < STEP_SHARE * line_sse
+    slope = np.where(enough & ~stepped, slope, 0.0)
+    se = np.where(enough & ~stepped, se, 0.0)
     return slope, se, days.astype(np.int64)
 
 
+def _step_sse(y: F64, w: F64, min_side: int) -> F64:
+    """Smallest weighted squared error of a two-level (one break) fit of each row.
+
+    Each side of the break needs ``min_side`` days with data; rows where no
+    break qualifies get +inf. Vectorised with cumulative sums over the days.
+    """
+    valid = (w > 0).astype(np.float64)
+    cw, cy, cn = np.cumsum(w, axis=1), np.cumsum(w * y, axis=1), np.cumsum(valid, axis=1)
+    tw, ty, tn = cw[:, -1:], cy[:, -1:], cn[:, -1:]
+    total_sq = (w * y * y).sum(axis=1, keepdims=True)
+    left_w, left_y, left_n = cw[:, :-1], cy[:, :-1], cn[:, :-1]
+    right_w, right_y, right_n = tw - left_w, ty - left_y, tn - left_n
+    ok = (left_n >= min_side) & (right_n >= min_side) & (left_w > 0) & (right_w > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sse = total_sq - left_y**2 / left_w - right_y**2 / right_w
+    best: F64 = np.where(ok, sse, np.inf).min(axis=1, initial=np.inf)
+    return best
+
+
 def _lag1_autocorrelation(resid: F64, valid: npt.NDArray[np.bool_]) -> F64:
-    """Lag-1 autocorrelation of each row's residuals over consecutive valid days, in [0, 0.9]."""
+    """Lag-1 autocorrelation of each row's residuals over consecutive valid days, in [0, 0.98]."""
     pair = valid[:, 1:] & valid[:, :-1]
     now = np.where(pair, resid[:, 1:], 0.0)
     before = np.where(pair, resid[:, :-1], 0.0)
