@@ -92,6 +92,8 @@ def _read_source(
     _require(vinfo)
     joiner.begin_source(str(source.path))
     rows = _read_vinfo(vinfo, joiner, speeds, ctx)
+    if rows == 0:
+        warnings.add("sheet vInfo has no VM rows; nothing to import from this export", vinfo.file)
     for sheet, reader in (
         ("vCPU", _read_vcpu),
         ("vMemory", _read_vmemory),

@@ -287,3 +287,12 @@ def test_os_strings() -> None:
     assert environment("UAT") is Environment.STAGING
     assert environment("dev") is Environment.DEVELOPMENT
     assert environment("whatever") is Environment.UNKNOWN
+
+
+def test_header_only_vinfo_imports_nothing_with_a_warning(tmp_path: Path) -> None:
+    from .conftest import write_sheets
+
+    path = write_sheets(tmp_path / "h.xlsx", {"vInfo": [["VM", "CPUs", "Memory", "VM UUID"]]})
+    batch = parse(path)
+    assert batch.servers == ()
+    assert any("no VM rows" in w.message for w in batch.warnings)
