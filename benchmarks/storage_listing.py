@@ -8,7 +8,8 @@ its peak RSS (wait4 ru_maxrss) is its own:
   ``rclone lsf -R --files-only --format pst`` on the same folder;
 * S3 — the same tree served by ``rclone serve s3`` on 127.0.0.1 (the folder is the
   bucket): skylift ``S3Storage.list()`` (obstore, 1,000-key pages) versus
-  ``rclone lsf -R --format pst`` against the same server.
+  ``rclone lsf -R --format pst --use-server-modtime`` against the same server (the
+  same semantics as skylift: LastModified, no HEAD per object for mtime metadata).
 
 Both sides walk every entry and print/consume path, size and time. Ratio printed =
 rclone seconds / skylift seconds (> 1: skylift is faster).
@@ -141,7 +142,9 @@ def main() -> None:
             "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
         }
         rc = run_child(
-            [rclone, "lsf", "-R", "--files-only", "--format", "pst", "bench:bucket"], rclone_env
+            [rclone, "lsf", "-R", "--files-only", "--format", "pst", "--use-server-modtime"]
+            + ["bench:bucket"],
+            rclone_env,
         )
         rows.append(("S3 (rclone serve s3)", sk, rc))
     finally:

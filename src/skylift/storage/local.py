@@ -95,12 +95,7 @@ class LocalStorage(Storage):
         return translate_os_error(str(self.root), key, exc)
 
     def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
-        return ObjectInfo(
-            path=key,
-            size=st.st_size,
-            mtime=st.st_mtime_ns / 1e9,
-            etag=f"{st.st_mtime_ns:x}-{st.st_size:x}",
-        )
+        return ObjectInfo(key, st.st_size, st.st_mtime_ns / 1e9)
 
     # ---- primitives ------------------------------------------------------
 

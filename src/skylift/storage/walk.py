@@ -4,18 +4,44 @@ Sorting each folder's entries by name, with folders compared as ``name + "/"``,
 makes a depth-first walk produce exactly the order an object store lists in
 (``a-b`` < ``a/x`` < ``a0``), which the transfer engine's merge-join needs.
 Memory holds one sorted folder per level of depth, never the whole tree.
+The ``stat`` calls of a folder run on a few threads (they release the GIL and
+dominate the cost of a listing).
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from skylift.storage.keys import INTERNAL_PREFIX, join_key
 
 ErrorFactory = Callable[[str, OSError], Exception]
+
+_STAT_THREADS = 4
+_BATCH = 64
+_pool: list[ThreadPoolExecutor] = []  # made on first use, shared by all walks
+_pool_lock = threading.Lock()
+
+
+def _stat_pool() -> ThreadPoolExecutor:
+    with _pool_lock:
+        if not _pool:
+            _pool.append(ThreadPoolExecutor(_STAT_THREADS, thread_name_prefix="skylift-stat"))
+        return _pool[0]
+
+
+def _stat_many(entries: list[os.DirEntry[str]]) -> list[os.stat_result | OSError]:
+    out: list[os.stat_result | OSError] = []
+    for entry in entries:
+        try:
+            out.append(entry.stat())  # follows symlinked files
+        except OSError as exc:
+            out.append(exc)
+    return out
 
 
 def _sorted_entries(folder: Path) -> list[tuple[str, bool, os.DirEntry[str]]]:
@@ -28,6 +54,21 @@ def _sorted_entries(folder: Path) -> list[tuple[str, bool, os.DirEntry[str]]]:
             out.append((entry.name + "/" if is_dir else entry.name, is_dir, entry))
     out.sort(key=lambda item: item[0])
     return out
+
+
+def _with_stats(
+    entries: list[tuple[str, bool, os.DirEntry[str]]],
+) -> Iterator[tuple[bool, os.DirEntry[str], os.stat_result | OSError | None]]:
+    """Entries in order, files paired with their stat (fetched in parallel batches)."""
+    files = [e for _, is_dir, e in entries if not is_dir]
+    stats: Iterator[os.stat_result | OSError]
+    if len(files) >= 2 * _BATCH:
+        batches = [files[i : i + _BATCH] for i in range(0, len(files), _BATCH)]
+        stats = iter(s for batch in _stat_pool().map(_stat_many, batches) for s in batch)
+    else:
+        stats = iter(_stat_many(files))
+    for _, is_dir, entry in entries:
+        yield is_dir, entry, None if is_dir else next(stats)
 
 
 def walk_sorted(
@@ -43,14 +84,14 @@ def walk_sorted(
         return
     except OSError as exc:
         raise error(start, exc) from exc
-    stack: list[tuple[str, Iterator[tuple[str, bool, os.DirEntry[str]]]]] = [(start, iter(top))]
+    stack = [(start, _with_stats(top))]
     while stack:
         base, entries = stack[-1]
         item = next(entries, None)
         if item is None:
             stack.pop()
             continue
-        _, is_dir, entry = item
+        is_dir, entry, st = item
         key = join_key(base, entry.name)
         if is_dir:
             try:
@@ -59,13 +100,11 @@ def walk_sorted(
                 continue
             except OSError as exc:
                 raise error(key, exc) from exc
-            stack.append((key, iter(children)))
+            stack.append((key, _with_stats(children)))
             continue
-        try:
-            st = entry.stat()  # follows symlinked files
-        except FileNotFoundError:
+        if isinstance(st, FileNotFoundError):
             continue  # vanished, or a dangling symlink
-        except OSError as exc:
-            raise error(key, exc) from exc
-        if stat.S_ISREG(st.st_mode):
+        if isinstance(st, OSError):
+            raise error(key, st) from st
+        if st is not None and stat.S_ISREG(st.st_mode):
             yield key, st
