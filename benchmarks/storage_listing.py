@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 KEY, SECRET = "AKBENCH", "SKBENCH123"
 AUTH = [f"{KEY},{SECRET}"]
+SERVER_TIME = ["--use-server-modtime"]
 
 
 def make_tree(folder: Path, files: int, per_dir: int) -> Path:
@@ -142,8 +143,7 @@ def main() -> None:
             "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
         }
         rc = run_child(
-            [rclone, "lsf", "-R", "--files-only", "--format", "pst", "--use-server-modtime"]
-            + ["bench:bucket"],
+            [rclone, "lsf", "-R", "--files-only", "--format", "pst", *SERVER_TIME, "bench:bucket"],
             rclone_env,
         )
         rows.append(("S3 (rclone serve s3)", sk, rc))
