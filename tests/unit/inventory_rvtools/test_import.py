@@ -296,3 +296,25 @@ def test_header_only_vinfo_imports_nothing_with_a_warning(tmp_path: Path) -> Non
     batch = parse(path)
     assert batch.servers == ()
     assert any("no VM rows" in w.message for w in batch.warnings)
+
+
+def test_sparse_sheet_with_shared_strings_streams_the_same_rows(tmp_path: Path) -> None:
+    from .conftest import write_sheets
+
+    header = ["VM", "Template", "CPUs", "Memory", "VM UUID", "Firmware"]
+    rows = [["a", "False", 2, 2048, "u-a", "efi"], ["b", "True", 1, 1024, "u-b", "bios"]]
+    rows.append(["c", "False", 4, 4096.5, "u-c", "bios"])
+    src = write_sheets(tmp_path / "s.xlsx", {"vInfo": [header, *rows]})  # shared strings
+
+    def stray(xml: str) -> str:
+        last = '<row r="1048576"><c r="F1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+        return xml.replace("</sheetData>", last + "</sheetData>")
+
+    dense = parse(src)
+    sparse = parse(_rewrite_sheet1(src, tmp_path / "sparse.xlsx", stray))
+    assert [(s.name, s.cores, s.memory_mib, s.boot_type) for s in dense.servers] == [
+        ("a", 2, 2048.0, BootType.UEFI),
+        ("c", 4, 4096.5, BootType.BIOS),
+    ]
+    assert sparse.servers == dense.servers
+    assert sparse.rows_skipped == dense.rows_skipped + 1  # the stray row has no VM name
