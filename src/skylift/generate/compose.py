@@ -378,6 +378,8 @@ def load_compose(
                 app = app.model_copy(update={"dockerfile": str(build["dockerfile"])})
             if not ports and app.port and role_for(sname, image, True) is not ServiceRole.WORKER:
                 ports = [PortSpec(container=app.port)]
+        if not ports and profile is not None and profile.port is not None:
+            ports = [PortSpec(container=profile.port)]
         command = raw.get("command")
         cmd = (
             tuple(str(c) for c in command)

@@ -282,7 +282,7 @@ def secrets_readme(ctx: KubeContext) -> str:
         "```sh",
     ]
     for name, keys in sorted(ctx.secrets.items()):
-        args = " ".join(f"--from-literal={dns_name(k)}='<{k.lower()}>'" for k in keys)
+        args = " ".join(f"--from-literal={dns_name(k)}='<{k}>'" for k in keys)
         lines.append(f"kubectl -n {ctx.namespace} create secret generic {name} {args}")
     lines += ["```", ""]
     return "\n".join(lines)

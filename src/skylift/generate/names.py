@@ -91,22 +91,27 @@ def role_for(name: str, image: str | None, has_ports: bool) -> ServiceRole:
 class ImageProfile:
     """What a well-known image needs to run non-root with a read-only root filesystem."""
 
-    def __init__(self, user_id: int, writable: tuple[str, ...], data: str | None) -> None:
+    def __init__(
+        self, user_id: int, writable: tuple[str, ...], data: str | None, port: int | None
+    ) -> None:
         self.user_id = user_id
         self.writable = writable
         self.data = data
+        self.port = port
 
 
 _PROFILES: dict[str, ImageProfile] = {
-    "postgres": ImageProfile(999, (SCRATCH, "/var/run/postgresql"), "/var/lib/postgresql/data"),
-    "mysql": ImageProfile(999, (SCRATCH, "/var/run/mysqld"), "/var/lib/mysql"),
-    "mariadb": ImageProfile(999, (SCRATCH, "/run/mysqld"), "/var/lib/mysql"),
-    "redis": ImageProfile(999, (SCRATCH,), "/data"),
-    "valkey": ImageProfile(999, (SCRATCH,), "/data"),
-    "mongo": ImageProfile(999, (SCRATCH,), "/data/db"),
-    "rabbitmq": ImageProfile(999, (SCRATCH,), "/var/lib/rabbitmq"),
-    "memcached": ImageProfile(11211, (SCRATCH,), None),
-    "nginx": ImageProfile(101, (SCRATCH, "/var/cache/nginx", "/var/run"), None),
+    "postgres": ImageProfile(
+        999, (SCRATCH, "/var/run/postgresql"), "/var/lib/postgresql/data", 5432
+    ),
+    "mysql": ImageProfile(999, (SCRATCH, "/var/run/mysqld"), "/var/lib/mysql", 3306),
+    "mariadb": ImageProfile(999, (SCRATCH, "/run/mysqld"), "/var/lib/mysql", 3306),
+    "redis": ImageProfile(999, (SCRATCH,), "/data", 6379),
+    "valkey": ImageProfile(999, (SCRATCH,), "/data", 6379),
+    "mongo": ImageProfile(999, (SCRATCH,), "/data/db", 27017),
+    "rabbitmq": ImageProfile(999, (SCRATCH,), "/var/lib/rabbitmq", 5672),
+    "memcached": ImageProfile(11211, (SCRATCH,), None, 11211),
+    "nginx": ImageProfile(101, (SCRATCH, "/var/cache/nginx", "/var/run"), None, None),
 }
 
 

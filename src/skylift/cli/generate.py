@@ -1,0 +1,163 @@
+"""``skylift generate``: the target's Dockerfiles, Kubernetes, Terraform, Ansible and monitoring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.output import RichProgress, emit, out
+from skylift.errors import InputError, WorkspaceNotFoundError
+
+GENERATE_HELP = """Generate the target: Dockerfiles, Kubernetes (+ Helm, Kustomize), Terraform,
+Ansible and monitoring — secure by default, optionally proven valid.
+
+Reads an application folder (language, framework, start command and port are
+detected), a docker-compose file (every service), and — inside a workspace —
+the discovered servers and dependencies (VMs, managed databases, firewall
+rules). Secrets are never written: they become references with placeholders.
+
+Examples:
+
+  skylift generate ./shop --out build/target
+
+  skylift generate --compose docker-compose.yml --only docker,k8s,kustomize --check
+
+  skylift generate samples/app --compose samples/app/docker-compose.yml --cloud gcp --json
+
+  skylift --workspace my-estate generate --application shop --only terraform,ansible
+"""
+
+
+def _kinds(only: str) -> list[str]:
+    from skylift.domain.target import ArtifactKind
+
+    valid = {k.value for k in ArtifactKind}
+    chosen = [k.strip().lower() for k in only.split(",") if k.strip()]
+    bad = [k for k in chosen if k not in valid]
+    if bad or not chosen:
+        raise InputError(
+            f"--only: unknown kind {', '.join(repr(b) for b in bad) or 'none given'}",
+            f"choose from {', '.join(sorted(valid))} (comma-separated)",
+        )
+    return chosen
+
+
+def generate(
+    ctx: typer.Context,
+    app_dir: Annotated[
+        Path | None,
+        typer.Argument(help="Application folder to containerise (optional with --compose)."),
+    ] = None,
+    compose: Annotated[
+        Path | None, typer.Option("--compose", "-c", help="docker-compose file to convert.")
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (replaced on every run).")
+    ] = Path("build/target"),
+    only: Annotated[
+        str,
+        typer.Option(
+            help="Kinds to write: docker,k8s,helm,kustomize,terraform,ansible,monitoring."
+        ),
+    ] = "docker,k8s,helm,kustomize,terraform,ansible,monitoring",
+    cloud: Annotated[
+        str, typer.Option(help="Target cloud for Terraform: aws | azure | gcp.")
+    ] = "aws",
+    region: Annotated[str | None, typer.Option(help="Region (default per cloud).")] = None,
+    name: Annotated[str | None, typer.Option(help="Application name (default: detected).")] = None,
+    application: Annotated[
+        str | None,
+        typer.Option(help="Only the workspace servers of this application (Server.application)."),
+    ] = None,
+    use_workspace: Annotated[
+        bool,
+        typer.Option(
+            "--workspace-data/--no-workspace-data",
+            help="Read servers and dependencies from the workspace when there is one.",
+        ),
+    ] = True,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Run the validators (kubernetes-validate, hadolint, checkov …) first."
+        ),
+    ] = False,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Generate the target's deployment artifacts into --out."""
+    from skylift.domain.inventory import Dependency, Server
+    from skylift.domain.target import ArtifactKind, Cloud
+    from skylift.generate.inputs import read_inputs
+    from skylift.generate.pipeline import generate as run_generate
+
+    kinds = [ArtifactKind(k) for k in _kinds(only)]
+    try:
+        target_cloud = Cloud(cloud.lower())
+    except ValueError as exc:
+        raise InputError(f"--cloud: unknown cloud {cloud!r}", "use aws, azure or gcp") from exc
+    servers: list[Server] = []
+    deps: list[Dependency] = []
+    if use_workspace:
+        from skylift.workspace import Workspace
+
+        try:
+            with Workspace.open(global_options(ctx).workspace) as ws:
+                servers, deps = ws.servers(), ws.dependencies()
+        except WorkspaceNotFoundError:
+            if global_options(ctx).workspace is not None:
+                raise
+    if application is not None:
+        servers = [s for s in servers if (s.application or "").lower() == application.lower()]
+        keys = {s.key for s in servers}
+        deps = [d for d in deps if d.source_key in keys or d.target_key in keys]
+        if not servers:
+            raise InputError(
+                f"--application: no workspace server belongs to {application!r}",
+                "check the names with 'skylift inventory --json'",
+            )
+    inputs = read_inputs(
+        app_dir=app_dir,
+        compose=compose,
+        servers=servers,
+        dependencies=deps,
+        name=name or application,
+        environ=dict(os.environ),
+        region=region,
+    )
+    with RichProgress(enabled=not as_json) as progress:
+        result = run_generate(
+            inputs.target,
+            out_dir,
+            kinds=kinds,
+            cloud=target_cloud,
+            measured=inputs.measured,
+            warnings=inputs.warnings,
+            check=check,
+            progress=progress,
+        )
+
+    def render() -> None:
+        t = result.target
+        out.print(
+            f"Generated [bold]{len(result.files)}[/bold] files for [bold]{t.name}[/bold] in "
+            f"{result.out_dir}: {len(t.services)} services, {len(t.hosts)} hosts, "
+            f"{len(t.connections) + len(t.host_rules)} allowed flows"
+        )
+        for c in result.checks:
+            state = (
+                "[yellow]skipped[/yellow]"
+                if c.skipped
+                else ("[green]ok[/green]" if c.ok else "[red]FAILED[/red]")
+            )
+            extra = f" ({c.suppressed} suppressed with justification)" if c.suppressed else ""
+            out.print(
+                f"  check {c.validator}: {state}{extra}{' — ' + c.reason if c.reason else ''}"
+            )
+        for w in result.warnings:
+            out.print(f"[yellow]warning:[/yellow] {w.message}")
+
+    emit(result, as_json, render)

@@ -1,0 +1,156 @@
+"""The real validators on every generated artifact: one tree per case, checkov once over all.
+
+kubernetes-validate --strict, kubectl kustomize, hadolint, python-hcl2, terraform fmt
+-check and ansible-playbook --syntax-check run per case; checkov (--skip-download, from
+.tools/checkov) runs once over the combined tree. A missing validator fails the test
+(install them with `make validators`), except kubectl, whose absence is a skip.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skylift.domain.inventory import Dependency, Server, Service
+from skylift.domain.target import CheckResult, Cloud
+from skylift.generate import check
+from skylift.generate.inputs import read_inputs
+from skylift.generate.pipeline import generate
+from tests.unit.generate.apps import APPS, COMPOSE, make_app, make_compose
+
+SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "app"
+
+
+def _estate() -> tuple[list[Server], list[Dependency]]:
+    servers = [
+        Server(
+            key="web01",
+            name="web01",
+            source="t",
+            cores=2,
+            memory_mib=4096,
+            services=(Service(port=80),),
+        ),
+        Server(key="app01", name="app01", source="t", cores=4, memory_mib=16384),
+        Server(key="db01", name="db01", source="t", cores=8, memory_mib=65536),
+        Server(key="db02", name="db02", source="t", cores=4, memory_mib=16384),
+        Server(key="sql01", name="sql01", source="t", cores=4, memory_mib=16384),
+    ]
+    deps = [
+        Dependency(source_key="web01", target_key="app01", port=8080),
+        Dependency(source_key="app01", target_key="db01", port=5432),
+        Dependency(source_key="app01", target_key="db02", port=3306),
+        Dependency(source_key="app01", target_key="sql01", port=1433),
+    ]
+    return servers, deps
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every case generated under one root: sample app x 3 clouds, compose cases, languages."""
+    root = tmp_path_factory.mktemp("generated")
+    src = tmp_path_factory.mktemp("inputs")
+    servers, deps = _estate()
+    for cloud in Cloud:
+        inputs = read_inputs(
+            compose=SAMPLE / "docker-compose.yml", servers=servers, dependencies=deps, environ={}
+        )
+        generate(inputs.target, root / f"sample-{cloud.value}", cloud=cloud)
+    for case in COMPOSE:
+        inputs = read_inputs(compose=make_compose(src, case), environ={})
+        generate(inputs.target, root / f"compose-{case}")
+    for kind in APPS:
+        inputs = read_inputs(app_dir=make_app(src / "apps", kind), environ={})
+        generate(inputs.target, root / f"app-{kind}", kinds=("docker", "k8s"))  # type: ignore[arg-type]
+    return root
+
+
+def _cases(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir())
+
+
+def _assert_ran_and_passed(result: CheckResult) -> None:
+    assert not result.skipped, f"{result.validator} did not run: {result.reason}"
+    assert result.ok, f"{result.validator}: " + "\n".join(result.failures[:20])
+
+
+def test_kubernetes_validate_strict_on_every_manifest(tree: Path) -> None:
+    result = check.check_kubernetes(tree)  # one process for every case's manifests
+    _assert_ran_and_passed(result)
+    expected = sum(1 for p in tree.rglob("*.yaml") if "/k8s/" in str(p) or "/base/" in str(p))
+    assert result.files == expected - sum(1 for _ in tree.rglob("base/kustomization.yaml"))
+
+
+def test_kubectl_kustomize_builds_base_and_overlay(tree: Path) -> None:
+    for case in _cases(tree):
+        if not (case / "kustomize").exists():
+            continue
+        result = check.check_kustomize(case)
+        if result.skipped:
+            pytest.skip(result.reason or "kubectl kustomize unavailable")
+        _assert_ran_and_passed(result)
+        assert result.files == 2
+
+
+def test_hadolint_finds_no_error_in_any_dockerfile(tree: Path) -> None:
+    total = 0
+    for case in _cases(tree):
+        result = check.check_dockerfiles(case)
+        if result.files:
+            _assert_ran_and_passed(result)
+            total += result.files
+    assert total >= len(APPS) + 3
+
+
+def test_terraform_parses_and_is_formatted(tree: Path) -> None:
+    for cloud in Cloud:
+        results = check.check_terraform(tree / f"sample-{cloud.value}")
+        assert [r.validator for r in results] == ["python-hcl2", "terraform fmt"]
+        for r in results:
+            _assert_ran_and_passed(r)
+
+
+def test_ansible_playbooks_pass_syntax_check(tree: Path) -> None:
+    _assert_ran_and_passed(check.check_ansible(tree / "sample-aws"))
+
+
+def test_checkov_has_no_failed_check_over_the_whole_tree(tree: Path) -> None:
+    result = check.check_checkov(tree)
+    _assert_ran_and_passed(result)
+    assert result.files > 100  # it really scanned terraform, kubernetes and dockerfiles
+    assert result.suppressed > 0  # remaining findings are suppressed inline, with reasons
+
+
+def test_check_flag_refuses_to_write_invalid_output(tmp_path: Path) -> None:
+    folder = make_app(tmp_path, "go")
+    (folder / "Dockerfile").write_text("FROM golang:1.23.4\nMAINTAINER someone\nRUN [\n")
+    inputs = read_inputs(app_dir=folder, environ={})
+    out = tmp_path / "out"
+    from skylift.errors import GenerationError
+
+    with pytest.raises(GenerationError, match="failed validation"):
+        generate(inputs.target, out, kinds=("docker",), check=True)  # type: ignore[arg-type]
+    assert not out.exists()
+
+
+def test_each_validator_rejects_a_broken_artifact(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "bad.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n"
+        "spec: {replicas: two, selector: {}, template: {}}\n"
+    )
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text("FROM debian:12\nRUN [\n")
+    (tmp_path / "terraform").mkdir()
+    (tmp_path / "terraform" / "main.tf").write_text('variable "x" {\n  default    = 1\n}\n')
+    (tmp_path / "ansible").mkdir()
+    (tmp_path / "ansible" / "inventory.yml").write_text("all: {}\n")
+    (tmp_path / "ansible" / "site.yml").write_text(
+        "- hosts: all\n  tasks:\n    - no.such.module: {}\n"
+    )
+    assert "replicas" in check.check_kubernetes(tmp_path).failures[0]
+    assert not check.check_dockerfiles(tmp_path).ok
+    hcl, fmt = check.check_terraform(tmp_path)
+    assert hcl.ok and not fmt.ok and "main.tf" in fmt.failures[0]
+    assert not check.check_ansible(tmp_path).ok

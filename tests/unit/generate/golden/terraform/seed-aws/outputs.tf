@@ -1,0 +1,29 @@
+output "vpc_id" {
+  description = "The VPC."
+  value       = aws_vpc.main.id
+}
+
+output "private_subnet_ids" {
+  description = "Private subnets (instances, databases, Kubernetes nodes)."
+  value       = aws_subnet.private[*].id
+}
+
+output "bucket" {
+  description = "Object storage bucket for the migrated data."
+  value       = aws_s3_bucket.data.bucket
+}
+
+output "kms_key_arn" {
+  description = "KMS key encrypting storage, databases and logs."
+  value       = aws_kms_key.main.arn
+}
+
+output "cluster_name" {
+  description = "EKS cluster for the container workloads."
+  value       = aws_eks_cluster.main.name
+}
+
+output "load_balancer_dns" {
+  description = "DNS name of the public load balancer (HTTPS on 443)."
+  value       = aws_lb.web.dns_name
+}
