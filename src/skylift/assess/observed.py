@@ -53,7 +53,7 @@ GROUPS: tuple[str, ...] = (
 #: Groups that count towards data coverage (memory counts once: pct or used).
 COVERAGE_GROUPS: tuple[str, ...] = ("cpu", "memory", "disk_iops", "disk_mbps", "network")
 _METRICS = tuple(METRIC_GROUPS)
-_SHIFT = 1 << 32
+_MASK = (1 << 32) - 1
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,7 @@ def _codes(arr: pa.ChunkedArray | pa.Array, lookup: dict[str, int]) -> npt.NDArr
         ind = c.indices
         if ind.null_count:
             ind = ind.fill_null(len(table) - 1)
-        idx = ind.to_numpy(zero_copy_only=False)
-        out.append(table[idx.astype(np.int64)])
+        out.append(table[ind.to_numpy(zero_copy_only=False)])
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
@@ -187,24 +186,38 @@ def _stream_chunks(
         tbl = files[path].read_row_group(i, columns=["server_key", "ts", "metric", "value"])
         sid = _codes(tbl.column("server_key"), lookup)
         mid = _codes(tbl.column("metric"), metrics)
-        ts = tbl.column("ts").cast(pa.int64()).to_numpy()
-        vcol = tbl.column("value").cast(pa.float64())
-        v = (vcol.fill_null(np.nan) if vcol.null_count else vcol).to_numpy()
-        ok = (sid >= 0) & (mid >= 0) & np.isfinite(v)
         unit = _ts_divisor(tbl.schema.field("ts").type)
-        part = _Chunk(sid[ok], mid[ok], ts[ok] // unit, v[ok])
+        ts = _np(tbl.column("ts").cast(pa.int64())).astype(np.int64, copy=False) // unit
+        vcol = tbl.column("value").cast(pa.float64())
+        v = _np(vcol.fill_null(np.nan) if vcol.null_count else vcol).astype(np.float64, copy=False)
+        ok = (sid >= 0) & (mid >= 0) & np.isfinite(v)
+        part = _Chunk(sid, mid, ts, v) if ok.all() else _Chunk(sid[ok], mid[ok], ts[ok], v[ok])
         parts.append(part)
         rows += len(part.v)
         progress.advance(1)
         if rows >= settings.chunk_rows:
             chunk = _concat(parts)
-            last = chunk.sid.max() if len(chunk.sid) else -1
-            done = chunk.sid != last
-            yield _Chunk(chunk.sid[done], chunk.mid[done], chunk.t[done], chunk.v[done])
-            parts = [_Chunk(chunk.sid[~done], chunk.mid[~done], chunk.t[~done], chunk.v[~done])]
+            sid_all = chunk.sid
+            last = int(sid_all.max()) if len(sid_all) else -1
+            if bool(np.all(sid_all[1:] >= sid_all[:-1])):
+                cut = int(np.searchsorted(sid_all, last))
+                yield _Chunk(sid_all[:cut], chunk.mid[:cut], chunk.t[:cut], chunk.v[:cut])
+                parts = [_Chunk(sid_all[cut:], chunk.mid[cut:], chunk.t[cut:], chunk.v[cut:])]
+            else:
+                done = sid_all != last
+                yield _Chunk(sid_all[done], chunk.mid[done], chunk.t[done], chunk.v[done])
+                parts = [_Chunk(sid_all[~done], chunk.mid[~done], chunk.t[~done], chunk.v[~done])]
             rows = len(parts[0].v)
     if parts:
         yield _concat(parts)
+
+
+def _np(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.generic]:
+    """NumPy view of an Arrow column (without pandas)."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    out: npt.NDArray[np.generic] = col.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _ts_divisor(dtype: pa.DataType) -> int:
@@ -265,14 +278,14 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
     if len(c.v) == 0:
         return pl.DataFrame(schema=OBSERVED_SCHEMA)
     t0 = int(c.t.min())
-    gm = c.sid * 16 + c.mid
-    k = gm * _SHIFT + (c.t - t0)
+    gm = (c.sid << 4) | c.mid
+    k = (gm << 32) | (c.t - t0)
     v = c.v
     if len(k) > 1 and not bool(np.all(k[1:] >= k[:-1])):
         order = np.argsort(k, kind="stable")
         k, v, gm = k[order], v[order], gm[order]
-    t = k % _SHIFT
-    sid = gm // 16
+    t = k & _MASK
+    sid = gm >> 4
     sid_change = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
     sid_last = np.maximum.reduceat(t, sid_change)
     sid_first = np.minimum.reduceat(t, sid_change)
@@ -291,8 +304,8 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
     sample = min(len(pslot), 200_000)
     interval = _typical_interval(pgm[:sample], pslot[:sample])
     group_of = np.array([GROUPS.index(METRIC_GROUPS[m]) for m in _METRICS], dtype=np.int64)
-    pmid = pgm % 16
-    slots = pl.DataFrame({"g": (pgm // 16) * 16 + group_of[pmid], "slot": pslot, "v": peaks})
+    pmid = pgm & 15
+    slots = pl.DataFrame({"g": ((pgm >> 4) << 4) | group_of[pmid], "slot": pslot, "v": peaks})
     paired = _paired(pmid)
     if paired.any():
         # read + write of the same slot add up (IOPS, MB/s)
