@@ -74,3 +74,20 @@ test-servers: $(STAMP) $(AZURITE_STAMP)
 
 unit: test-servers
 # --- end storage test servers ------------------------------------------------
+
+# --- validators for generated artifacts (generate; owner: generate) ------------
+# hadolint, kubernetes-validate, python-hcl2, terraform and ansible-core are Python
+# dev dependencies in .venv. checkov lives in its own venv (.tools/checkov) because
+# its bc-detect-secrets dependency replaces the detect-secrets module of .venv;
+# pinned by tools/checkov/requirements.txt (uv pip compile --universal).
+# Refresh the pins: uv pip compile --universal --python-version 3.11 \
+#   tools/checkov/requirements.in -o tools/checkov/requirements.txt
+CHECKOV_STAMP := $(TOOLS)/checkov/.installed
+$(CHECKOV_STAMP): $(UV) tools/checkov/requirements.txt
+	$(UV) venv --allow-existing --python $(PYTHON) $(TOOLS)/checkov
+	$(UV) pip install --quiet --python $(TOOLS)/checkov/bin/python -r tools/checkov/requirements.txt
+	@touch $@
+.PHONY: validators
+validators: $(STAMP) $(CHECKOV_STAMP)
+unit: validators
+# --- end validators -----------------------------------------------------------
