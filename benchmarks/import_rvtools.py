@@ -11,6 +11,9 @@ The workbook (samples/rvtools_writer.sample_vm: 2 disks, 1–2 NICs, 2 partition
 VM, 94 vInfo columns incl. 4 custom attributes, 1 % templates) is cached under
 build/bench/.
 
+Also measured: python-calamine vs openpyxl read_only iterating vInfo (why skylift
+reads with calamine).
+
 Run: .venv/bin/python benchmarks/import_rvtools.py [--vms 100000] [--skip-peer]
 """
 
@@ -78,6 +81,34 @@ def child_pandas(path: Path) -> dict[str, float]:
     }
 
 
+def child_reader(path: Path, reader: str) -> dict[str, float]:
+    """Iterate every row of vInfo with one xlsx reader (the choice behind skylift's)."""
+    start = time.perf_counter()
+    cpu0 = _usage()["cpu_s"]
+    n = 0
+    if reader == "calamine":
+        import python_calamine as pc
+
+        wb = pc.CalamineWorkbook.from_path(str(path))
+        for _ in wb.get_sheet_by_name("vInfo").iter_rows():
+            n += 1
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for _ in book["vInfo"].iter_rows(values_only=True):
+            n += 1
+        book.close()
+    seconds = time.perf_counter() - start
+    usage = _usage()
+    return {
+        "seconds": seconds,
+        "cpu_s": usage["cpu_s"] - cpu0,
+        "peak_rss_mib": usage["peak_rss_mib"],
+        "rows": n,
+    }
+
+
 def _run(mode: str, path: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path)],
@@ -117,6 +148,8 @@ def main() -> None:
         path = Path(p)
         if mode == "pandas":
             result = child_pandas(path)
+        elif mode in ("calamine", "openpyxl"):
+            result = child_reader(path, mode)
         else:
             result = child_skylift(path, parse_only=mode == "parse")
         print(json.dumps(result))
@@ -139,6 +172,13 @@ def main() -> None:
             flush=True,
         )
     if not args.skip_peer:
+        for reader, label in (("calamine", "python-calamine"), ("openpyxl", "openpyxl read_only")):
+            r = _run(reader, path)
+            print(
+                f"reader {label}, vInfo rows only: {r['seconds']:.1f} s wall, "
+                f"{r['cpu_s']:.1f} s CPU, peak RSS {r['peak_rss_mib']:,.0f} MiB",
+                flush=True,
+            )
         peer = _run("pandas", path)
         print(
             f"peer pandas.read_excel(openpyxl), vInfo only: {peer['seconds']:.1f} s wall, "
