@@ -115,3 +115,18 @@ def test_mandatory_cell_left_empty_names_the_column(tmp_path: Path) -> None:
         parse("azure-csv", f)
     assert "row 2, column '*OS name'" in info.value.message
     assert "required" in info.value.message
+
+
+def test_several_files_are_one_import_and_duplicates_across_files_name_the_first(
+    tmp_path: Path,
+) -> None:
+    a = write(tmp_path / "east.csv", csv_text(AZURE_HEADER, [WEB]))
+    b = write(tmp_path / "west.csv", csv_text(AZURE_HEADER, [{**WEB, "*Server name": "web02"}]))
+    batch = parse("azure-csv", a, b)
+    assert [s.key for s in batch.servers] == ["web01", "web02"]
+    assert [f.path for f in batch.files] == [str(a), str(b)]
+    copy = write(tmp_path / "copy.csv", a.read_text())
+    with pytest.raises(InputError) as info:
+        parse("azure-csv", a, b, copy)
+    assert info.value.message.startswith(f"{copy}, row 2, column '*Server name' (value 'web01')")
+    assert f"duplicate key: also on {a}, row 2" in info.value.message

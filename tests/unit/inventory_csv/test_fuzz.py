@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -37,7 +38,8 @@ TRICKY = [
     "web01", "Windows Server 2019 (64-bit)", "CentOS 7", "Ubuntu",
 ]  # fmt: skip
 SETTINGS = settings(
-    max_examples=int(__import__("os").environ.get("FUZZ_N", "40")),
+    # modest by default so the suite stays fast; SKYLIFT_FUZZ_EXAMPLES=2000 for a deep run
+    max_examples=int(os.environ.get("SKYLIFT_FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
