@@ -9,7 +9,8 @@ its peak RSS (wait4 ru_maxrss) is its own:
 * S3 — the same tree served by ``rclone serve s3`` on 127.0.0.1 (the folder is the
   bucket): skylift ``S3Storage.list()`` (obstore, 1,000-key pages) versus
   ``rclone lsf -R --format pst --use-server-modtime`` against the same server (the
-  same semantics as skylift: LastModified, no HEAD per object for mtime metadata).
+  same semantics as skylift: LastModified, no HEAD per object for mtime metadata),
+  with skylift's default flat listing and with ``listing=tree`` (folder by folder).
 
 Both sides walk every entry and print/consume path, size and time. Ratio printed =
 rclone seconds / skylift seconds (> 1: skylift is faster).
@@ -146,15 +147,19 @@ def main() -> None:
             [rclone, "lsf", "-R", "--files-only", "--format", "pst", *SERVER_TIME, "bench:bucket"],
             rclone_env,
         )
-        rows.append(("S3 (rclone serve s3)", sk, rc))
+        rows.append(("S3 flat (rclone serve s3)", sk, rc))
+        sk_tree = run_child(
+            [sys.executable, "-c", SKYLIFT_LIST, "s3://bucket", *options, "listing=tree"], env
+        )
+        rows.append(("S3 listing=tree", sk_tree, rc))
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    print(f"\n{'listing':24} {'skylift s':>10} {'RSS MiB':>8} {'rclone s':>9} {'RSS MiB':>8} ratio")
+    print(f"\n{'listing':26} {'skylift s':>10} {'RSS MiB':>8} {'rclone s':>9} {'RSS MiB':>8} ratio")
     for name, (s_sec, s_rss, s_out), (r_sec, r_rss, r_out) in rows:
         print(
-            f"{name:24} {s_sec:10.2f} {s_rss:8d} {r_sec:9.2f} {r_rss:8d} {r_sec / s_sec:5.2f}x"
+            f"{name:26} {s_sec:10.2f} {s_rss:8d} {r_sec:9.2f} {r_rss:8d} {r_sec / s_sec:5.2f}x"
             f"   (skylift: {s_out}; rclone: {r_out})"
         )
 

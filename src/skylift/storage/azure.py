@@ -27,6 +27,7 @@ from skylift.storage.azure_blocks import BlockClient
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
 from skylift.storage.objstore import ObstoreStorage, retry_config, truthy
+from skylift.storage.objstore import tree_listing as _tree_listing
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ class AzureStorage(ObstoreStorage):
     """A blob container (optionally under a prefix)."""
 
     scheme = "az"
-    option_names = frozenset({"account", "endpoint", "allow_http", "retries", "retry_timeout"})
+    option_names = frozenset(
+        {"listing", "account", "endpoint", "allow_http", "retries", "retry_timeout"}
+    )
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,
@@ -113,7 +116,9 @@ class AzureStorage(ObstoreStorage):
             check_key(self.root)
         self.options = dict(options)
         self.credentials = resolve_credentials(self.options)
-        super().__init__(url, self._make_store(), f"az://{self.container}")
+        super().__init__(
+            url, self._make_store(), f"az://{self.container}", _tree_listing(self.options)
+        )
         self._blocks: BlockClient | None = None
 
     def _make_store(self) -> Any:

@@ -37,13 +37,14 @@ from skylift.storage.keys import (
 )
 from skylift.storage.multipart import check_parts
 from skylift.storage.objstore import ObstoreStorage, retry_config
+from skylift.storage.objstore import tree_listing as _tree_listing
 
 
 class GcsStorage(ObstoreStorage):
     """A GCS bucket (optionally under a prefix)."""
 
     scheme = "gs"
-    option_names = frozenset({"project", "endpoint", "retries", "retry_timeout"})
+    option_names = frozenset({"listing", "project", "endpoint", "retries", "retry_timeout"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,
@@ -71,7 +72,9 @@ class GcsStorage(ObstoreStorage):
             check_key(self.root)
         self.options = dict(options)
         self.endpoint = options.get("endpoint") or os.environ.get("STORAGE_EMULATOR_HOST")
-        super().__init__(url, self._make_store(), f"gs://{self.bucket}")
+        super().__init__(
+            url, self._make_store(), f"gs://{self.bucket}", _tree_listing(self.options)
+        )
         self._client: GcsClient | None = None
 
     def _make_store(self) -> Any:

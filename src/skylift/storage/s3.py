@@ -28,6 +28,7 @@ from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
 from skylift.storage.objstore import ObstoreStorage, retry_config, truthy
+from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3_client import S3Client
 
 
@@ -44,6 +45,7 @@ class S3Storage(ObstoreStorage):
             "unsigned",
             "virtual_hosted",
             "etag_md5",
+            "listing",
             "retries",
             "retry_timeout",
         }
@@ -72,7 +74,9 @@ class S3Storage(ObstoreStorage):
             check_key(self.root)
         self.options = dict(options)
         self.etag_md5 = options.get("etag_md5", "true").lower() != "false"
-        super().__init__(url, self._make_store(), f"s3://{self.bucket}")
+        super().__init__(
+            url, self._make_store(), f"s3://{self.bucket}", _tree_listing(self.options)
+        )
         self._client: S3Client | None = None
         self._ranged_via_client = False
 

@@ -19,7 +19,7 @@ KEYS = ["a-b", "a/x", "a/y/z", "a0", "b.txt", "é/ü.txt", "日本/語.bin", "z 
 
 
 def _fill(store: Storage, keys: list[str]) -> None:
-    with ThreadPoolExecutor(8) as pool:
+    with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda k: store.write(k, k.encode() * 3), keys))
 
 
@@ -214,3 +214,14 @@ def test_copy_within_the_store(store: Storage) -> None:
     assert [o.path for o in store.list()] == ["dst/b.bin", "src/a.bin"]
     with pytest.raises(NotFoundError):
         store.copy("src/missing", "dst/c.bin")
+
+
+def test_folder_by_folder_listing_matches_flat_listing(case: StoreCase) -> None:
+    flat = case.open()
+    if "listing" not in flat.option_names:
+        pytest.skip(f"{flat.scheme} has a single listing mode")
+    _fill(flat, [*KEYS, "a/y/z2", "a/y0"])
+    case.options = {**case.options, "listing": "tree"}
+    tree = case.open()
+    for prefix in ("", "a", "a/", "a/y", "日本/", "nothing/"):
+        assert [o.path for o in tree.list(prefix)] == [o.path for o in flat.list(prefix)], prefix
