@@ -217,4 +217,6 @@ def split_addresses(value: str | None) -> tuple[str, ...]:
     """``'10.0.0.1, 10.0.0.2'`` → ``('10.0.0.1', '10.0.0.2')`` (empty parts dropped)."""
     if not value:
         return ()
+    if "," not in value and ";" not in value and " " not in value:
+        return (value,)
     return tuple(p for p in _SPLIT_IPS.split(value) if p)
