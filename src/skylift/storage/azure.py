@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -120,6 +121,7 @@ class AzureStorage(ObstoreStorage):
             url, self._make_store(), f"az://{self.container}", _tree_listing(self.options)
         )
         self._blocks: BlockClient | None = None
+        self._sdk_lock = threading.Lock()
 
     def _make_store(self) -> Any:
         from obstore.store import AzureStore
@@ -141,9 +143,10 @@ class AzureStorage(ObstoreStorage):
     @property
     def blocks(self) -> BlockClient:
         """The azure-storage-blob client for block uploads (made on first use)."""
-        if self._blocks is None:
-            self._blocks = BlockClient(self.container, self.credentials, self.where)
-        return self._blocks
+        with self._sdk_lock:
+            if self._blocks is None:
+                self._blocks = BlockClient(self.container, self.credentials, self.where)
+            return self._blocks
 
     def _key(self, path: str) -> str:
         return join_key(self.root, check_key(path))

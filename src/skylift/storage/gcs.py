@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -76,6 +77,7 @@ class GcsStorage(ObstoreStorage):
             url, self._make_store(), f"gs://{self.bucket}", _tree_listing(self.options)
         )
         self._client: GcsClient | None = None
+        self._sdk_lock = threading.Lock()
 
     def _make_store(self) -> Any:
         from obstore.store import GCSStore
@@ -96,11 +98,12 @@ class GcsStorage(ObstoreStorage):
     @property
     def client(self) -> GcsClient:
         """The google-cloud-storage client (made on first use)."""
-        if self._client is None:
-            self._client = GcsClient(
-                self.bucket, self.options.get("project"), self.endpoint, self.where
-            )
-        return self._client
+        with self._sdk_lock:
+            if self._client is None:
+                self._client = GcsClient(
+                    self.bucket, self.options.get("project"), self.endpoint, self.where
+                )
+            return self._client
 
     def _key(self, path: str) -> str:
         return join_key(self.root, check_key(path))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import threading
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -78,6 +79,7 @@ class S3Storage(ObstoreStorage):
             url, self._make_store(), f"s3://{self.bucket}", _tree_listing(self.options)
         )
         self._client: S3Client | None = None
+        self._sdk_lock = threading.Lock()
         self._ranged_via_client = False
 
     def _make_store(self) -> Any:
@@ -114,9 +116,10 @@ class S3Storage(ObstoreStorage):
     @property
     def client(self) -> S3Client:
         """The botocore-based client for multipart and 200-ranged reads (made on first use)."""
-        if self._client is None:
-            self._client = S3Client(self.bucket, self.options, self.where)
-        return self._client
+        with self._sdk_lock:
+            if self._client is None:
+                self._client = S3Client(self.bucket, self.options, self.where)
+            return self._client
 
     def _key(self, path: str) -> str:
         return join_key(self.root, check_key(path))
