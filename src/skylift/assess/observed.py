@@ -64,7 +64,7 @@ class ObservedSettings:
     cpu_quantile: float | None = 0.95
     memory_quantile: float | None = 0.95
     batch_servers: int = 20_000
-    chunk_rows: int = 2_000_000
+    chunk_rows: int = 4_000_000
 
 
 def statistic_quantile(name: str) -> float | None:
@@ -167,7 +167,7 @@ def _codes(arr: pa.ChunkedArray | pa.Array, lookup: dict[str, int]) -> npt.NDArr
         ind = c.indices
         if ind.null_count:
             ind = ind.fill_null(len(table) - 1)
-        out.append(table[ind.to_numpy(zero_copy_only=False)])
+        out.append(table[_np(ind)])
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
@@ -212,12 +212,19 @@ def _stream_chunks(
         yield _concat(parts)
 
 
+_NP_TYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
+             "uint32": np.uint32, "double": np.float64, "float": np.float32}  # fmt: skip
+
+
 def _np(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.generic]:
-    """NumPy view of an Arrow column (without pandas)."""
+    """NumPy view of a null-free primitive Arrow column (no pandas import, no copy)."""
     if isinstance(col, pa.ChunkedArray):
         col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-    out: npt.NDArray[np.generic] = col.to_numpy(zero_copy_only=False)
-    return out
+    dtype = _NP_TYPES.get(str(col.type))
+    if dtype is None or col.null_count:
+        out: npt.NDArray[np.generic] = col.to_numpy(zero_copy_only=False)
+        return out
+    return np.frombuffer(col.buffers()[1], dtype=dtype, count=len(col) + col.offset)[col.offset :]
 
 
 def _ts_divisor(dtype: pa.DataType) -> int:
@@ -286,21 +293,26 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
         k, v, gm = k[order], v[order], gm[order]
     t = k & _MASK
     sid = gm >> 4
-    sid_change = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    sid_change = _starts(sid[1:] != sid[:-1])
     sid_last = np.maximum.reduceat(t, sid_change)
     sid_first = np.minimum.reduceat(t, sid_change)
-    dup = np.r_[False, k[1:] == k[:-1]]
-    dups_per_sid = np.add.reduceat(dup.astype(np.int64), sid_change)
+    dup = k[1:] == k[:-1]
+    if dup.any():
+        dups_per_sid = np.add.reduceat(np.r_[False, dup].astype(np.int64), sid_change)
+    else:
+        dups_per_sid = np.zeros(len(sid_change), dtype=np.int64)
     window = settings.window_days * 86400
     if bool(np.any(sid_first <= sid_last - window)):
         last = np.repeat(sid_last, np.diff(np.r_[sid_change, len(sid)]))
         keep = t > last - window
         v, gm, t = v[keep], gm[keep], t[keep]
     slot = t // SLOT_SECONDS
-    new = np.r_[True, (gm[1:] != gm[:-1]) | (slot[1:] != slot[:-1])]
-    starts = np.flatnonzero(new)
-    peaks = v if len(starts) == len(v) else np.maximum.reduceat(v, starts)
-    pgm, pslot = gm[starts], slot[starts]
+    starts = _starts((gm[1:] != gm[:-1]) | (slot[1:] != slot[:-1]))
+    if len(starts) == len(v):
+        peaks, pgm, pslot = v, gm, slot
+    else:
+        peaks = np.maximum.reduceat(v, starts)
+        pgm, pslot = gm[starts], slot[starts]
     sample = min(len(pslot), 200_000)
     interval = _typical_interval(pgm[:sample], pslot[:sample])
     group_of = np.array([GROUPS.index(METRIC_GROUPS[m]) for m in _METRICS], dtype=np.int64)
@@ -335,6 +347,11 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
         .select(list(OBSERVED_SCHEMA))
         .cast(OBSERVED_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def _starts(change: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
+    """Start index of each run, given ``change[i]`` = row i+1 differs from row i."""
+    return np.concatenate(([0], np.flatnonzero(change) + 1))
 
 
 def _paired(mid: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:

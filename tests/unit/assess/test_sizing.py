@@ -182,3 +182,27 @@ def test_unknown_region_in_targets_is_a_config_error(catalog: Catalog) -> None:
     bad = (TargetRegion(cloud="aws", region="eu-west-1"),)
     with pytest.raises(ConfigError, match=r"eu-west-1.*valid: cn-north-1, us-east-1"):
         assess([server("s")], [], empty(), catalog, policy(targets=bad))
+
+
+def test_streamed_parquet_and_lazy_frame_paths_agree(tmp_path: object) -> None:
+    """The row-group streaming path (clustered files) equals the generic Polars path."""
+    from pathlib import Path
+
+    from skylift.assess.observed import ObservedSettings, observed_statistics
+
+    rows = []
+    for i, key in enumerate(("a", "b", "c")):
+        for metric in ("cpu_pct", "mem_pct", "disk_read_iops", "disk_write_iops"):
+            rows += hourly(key, metric, [float((h * (i + 3)) % 97) for h in range(24 * 40)])
+    rows += hourly("b", "cpu_pct", [99.0] * 5)  # duplicates of b's first hours
+    path = Path(str(tmp_path)) / "s.parquet"
+    df = pl.DataFrame(rows, schema=["server_key", "ts", "metric", "value"], orient="row")
+    df.sort("server_key", "metric", "ts").write_parquet(path, row_group_size=500)
+    settings = ObservedSettings(window_days=30, cpu_quantile=0.95, memory_quantile=0.5)
+    lazy = observed_statistics(pl.scan_parquet(path), ["a", "b", "c"], settings)
+    streamed = observed_statistics(
+        pl.scan_parquet(path), ["a", "b", "c"], settings, parquet_files=[path]
+    )
+    assert streamed.sort("server_key").equals(lazy.sort("server_key"))
+    assert streamed.filter(pl.col("server_key") == "b")["duplicates"][0] == 5
+    assert streamed["disk_iops_points"].to_list() == [720, 720, 720]
