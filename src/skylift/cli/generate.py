@@ -28,7 +28,7 @@ Examples:
 
   skylift generate samples/app --compose samples/app/docker-compose.yml --cloud gcp --json
 
-  skylift --workspace my-estate generate --application shop --only terraform,ansible
+  skylift -w my-estate generate --application Shop --environment production --only terraform
 """
 
 
@@ -73,6 +73,10 @@ def generate(
         str | None,
         typer.Option(help="Only the workspace servers of this application (Server.application)."),
     ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(help="Only workspace servers of this environment (production, staging …)."),
+    ] = None,
     use_workspace: Annotated[
         bool,
         typer.Option(
@@ -110,13 +114,19 @@ def generate(
         except WorkspaceNotFoundError:
             if global_options(ctx).workspace is not None:
                 raise
-    if application is not None:
-        servers = [s for s in servers if (s.application or "").lower() == application.lower()]
+    if application is not None or environment is not None:
+        servers = [
+            s
+            for s in servers
+            if (application is None or (s.application or "").lower() == application.lower())
+            and (environment is None or s.environment.value == environment.lower())
+        ]
         keys = {s.key for s in servers}
         deps = [d for d in deps if d.source_key in keys or d.target_key in keys]
         if not servers:
             raise InputError(
-                f"--application: no workspace server belongs to {application!r}",
+                f"no workspace server matches --application {application!r} "
+                f"--environment {environment!r}",
                 "check the names with 'skylift inventory --json'",
             )
     inputs = read_inputs(

@@ -1,8 +1,9 @@
 """Hosts and firewall rules for the infrastructure code, from servers and dependencies.
 
-Servers listening on a database port become managed databases (replatform)
-unless the caller's strategies say otherwise; the rest are rehosted VMs.
-Rules are exactly the observed dependencies; only public web servers are
+Servers listening on a database port (or named like one: prd-mysql02) become
+managed databases (replatform) unless the caller's strategies say otherwise;
+the rest are rehosted VMs. Web-tier servers (by port or name) are public, behind
+the TLS load balancer. Rules are exactly the observed dependencies; only public web servers are
 reachable from the internet, and then only through the load balancer.
 """
 
@@ -15,17 +16,47 @@ from skylift.domain.target import HostRule, HostSpec, Resources, ServiceRole
 from skylift.generate.names import dns_name
 
 DB_PORTS: dict[int, str] = {5432: "postgres", 3306: "mysql", 1433: "sqlserver"}
-WEB_PORTS = (80, 443, 8080, 8443)
 
 
-def _role(ports: set[int]) -> ServiceRole:
+_ENGINE_HINTS = (
+    ("mysql", "mysql"),
+    ("mariadb", "mysql"),
+    ("postgres", "postgres"),
+    ("pgsql", "postgres"),
+    ("mssql", "sqlserver"),
+    ("sqlsrv", "sqlserver"),
+)
+_ROLE_HINTS = (
+    (("web", "www", "nginx", "frontend", "proxy"), ServiceRole.WEB),
+    (("redis", "memcache"), ServiceRole.CACHE),
+    (("rabbit", "kafka", "-mq", "mq0"), ServiceRole.QUEUE),
+    (("worker", "batch"), ServiceRole.WORKER),
+)
+
+
+def _engine(name: str, ports: set[int]) -> str | None:
+    """Database engine from the ports it serves, else from its name (prd-mysql02 …)."""
+    for port in sorted(ports):
+        if port in DB_PORTS:
+            return DB_PORTS[port]
+    lowered = name.lower()
+    return next((engine for hint, engine in _ENGINE_HINTS if hint in lowered), None)
+
+
+def _role(name: str, ports: set[int]) -> ServiceRole:
+    lowered = name.lower()
+    if _engine(name, ports):
+        return ServiceRole.DATABASE
+    for hints, role in _ROLE_HINTS:
+        if any(h in lowered for h in hints):
+            return role
     if ports & set(DB_PORTS):
         return ServiceRole.DATABASE
     if ports & {6379, 11211}:
         return ServiceRole.CACHE
     if ports & {5672, 9092}:
         return ServiceRole.QUEUE
-    if ports & set(WEB_PORTS):
+    if ports & {80, 443}:
         return ServiceRole.WEB
     return ServiceRole.APP
 
@@ -56,11 +87,13 @@ def hosts_from_inventory(
     keys: set[str] = set()
     for s in servers:
         ports = listening.get(s.key, set())
-        role = _role(ports)
+        role = _role(s.name, ports)
         strategy = (strategies or {}).get(s.key)
-        engine = next((DB_PORTS[p] for p in sorted(ports) if p in DB_PORTS), None)
+        engine = _engine(s.name, ports)
         replatform = engine is not None and strategy in (None, "replatform")
-        public = role is ServiceRole.WEB and bool(ports & {80, 443})
+        public = role is ServiceRole.WEB
+        if public and not ports & {80, 443}:
+            ports = {*ports, 80}  # web tier: clients reach it on 80 (behind the TLS balancer)
         hosts.append(
             HostSpec(
                 key=s.key,

@@ -139,3 +139,17 @@ def test_every_cloud_parses_and_pins_its_provider(cloud: Cloud) -> None:
 )
 def test_vm_size_fits_cores_and_memory(cloud: Cloud, cores: int, mem: float, size: str) -> None:
     assert vm_size(cloud, cores, mem) == size
+
+
+def test_names_reveal_databases_and_web_tiers_when_ports_do_not() -> None:
+    servers = [
+        Server(key="r", name="prd-mysql02", source="t"),
+        Server(key="w", name="prd-web01", source="t"),
+        Server(key="a", name="prd-app01", source="t", services=(Service(port=8080),)),
+    ]
+    hosts, rules = hosts_from_inventory(servers, [])
+    by_key = {h.key: h for h in hosts}
+    assert by_key["r"].db_engine == "mysql"
+    assert by_key["w"].public and 80 in by_key["w"].ports
+    assert not by_key["a"].public  # an app tier on 8080 stays private
+    assert [(r.source, r.target, r.port) for r in rules] == [(None, "w", 80)]
