@@ -86,19 +86,16 @@ class PerfImporter:
         ctx.progress.begin("Reading time series", total=len(files), unit="files")
         for f in files:
             fmt = detect_format(f) if self.trace_format == "auto" else self.trace_format
-            if fmt == "bitbrains":
-                frame, column = read_bitbrains(f), None
-            else:
-                frame, column_name = read_long(f, ctx.tmp_dir)
-                column = column_name
-            if frame.height == 0:
+            read_ = read_bitbrains(f) if fmt == "bitbrains" else read_long(f, ctx.tmp_dir)
+            if read_.frame.height == 0:
                 raise InputError(
                     "the file has no samples",
                     "export it again with at least one data row",
                     Location(str(f)),
                 )
-            read += frame.height
-            parts.append(resolver.attach(frame, str(f), column))
+            read += read_.frame.height
+            parts.append(resolver.attach(read_))
+            del read_
             ctx.progress.advance()
         ctx.progress.end()
         warnings: list[ImportWarning] = []
@@ -113,9 +110,8 @@ class PerfImporter:
                     location=None,
                 )
             )
-        combined = pl.concat(parts) if parts else pl.DataFrame()
         fingerprints = tuple(fingerprint(f) for f in files)
-        if combined.height == 0:
+        if sum(p.height for p in parts) == 0:
             return ImportBatch(
                 format=self.name,
                 files=fingerprints,
@@ -127,7 +123,7 @@ class PerfImporter:
                 ),
             )
         ctx.progress.begin("Writing time series", total=None, unit="samples")
-        result = write_series(combined, resolver.keys, ctx.tmp_dir / "series.parquet")
+        result = write_series(parts, resolver.keys, ctx.tmp_dir / "series.parquet")
         ctx.progress.end()
         if result.duplicates:
             warnings.append(

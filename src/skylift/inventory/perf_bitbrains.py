@@ -28,7 +28,7 @@ import polars as pl
 
 from skylift.domain.inventory import MetricName
 from skylift.errors import InputError, Location
-from skylift.inventory.perf_values import TS, first_bad
+from skylift.inventory.perf_values import METRIC_ORDER, TS, SeriesRead, first_bad
 from skylift.inventory.tabular import norm_header
 
 _KIB_TO_MB = 1024 / 1e6
@@ -73,8 +73,8 @@ def series_name(path: Path) -> str:
     return name
 
 
-def read_bitbrains(path: Path) -> pl.DataFrame:
-    """Read one per-VM trace file into ``row, name, ts, metric, value`` (long)."""
+def read_bitbrains(path: Path) -> SeriesRead:
+    """Read one per-VM trace file into long samples (``row, name, ts, m, value``)."""
     file = str(path)
     try:
         raw = pl.read_csv(path, separator=";", infer_schema=False, truncate_ragged_lines=True)
@@ -125,6 +125,7 @@ def read_bitbrains(path: Path) -> pl.DataFrame:
         (pl.col("t") * 1_000_000).round(0).cast(pl.Int64).cast(TS).alias("ts"),
         *[expr.alias(metric) for metric, expr in _METRICS.items()],
     )
+    codes = {name: i for i, name in enumerate(METRIC_ORDER)}
     long = (
         wide.unpivot(index=["row", "ts"], variable_name="metric", value_name="value")
         .filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
@@ -132,8 +133,8 @@ def read_bitbrains(path: Path) -> pl.DataFrame:
             pl.col("row").cast(pl.UInt32),
             pl.lit(name, pl.String).alias("name"),
             "ts",
-            "metric",
+            pl.col("metric").replace_strict(codes, return_dtype=pl.UInt8).alias("m"),
             "value",
         )
     )
-    return long
+    return SeriesRead(frame=long, file=file, name_column=None, first_row=2)

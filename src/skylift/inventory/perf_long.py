@@ -20,9 +20,12 @@ import polars as pl
 
 from skylift.errors import InputError, Location
 from skylift.inventory.perf_values import (
-    canonical_metrics,
+    TS,
+    SeriesRead,
     check_values,
     first_bad,
+    guess_format,
+    metric_codes,
     parse_timestamps,
 )
 from skylift.inventory.tabular import decode_text, norm_header, sniff_delimiter
@@ -95,27 +98,35 @@ def _pick(headers: list[str], file: str) -> dict[str, str]:
     return found
 
 
-def read_long(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, str]:
-    """Read one long-format file; raise :class:`InputError` at the first bad cell.
-
-    Returns the canonical frame and the file's own header of the server column.
-    """
+def read_long(path: Path, tmp_dir: Path) -> SeriesRead:
+    """Read one long-format file; raise :class:`InputError` at the first bad cell."""
     file = str(path)
     if path.stat().st_size == 0:
         raise InputError("the file is empty", "export it again with a header row", Location(file))
     if is_parquet(path):
-        return _finish(_read_parquet(path), file)
-    return _finish(_read_csv(path, tmp_dir), file)
+        frame, cols = _read_parquet(path)
+        return _finish(frame, cols, file, first_row=1)
+    frame, cols = _read_csv(path, tmp_dir)
+    return _finish(frame, cols, file, first_row=2)
 
 
-def _finish(parts: tuple[pl.DataFrame, dict[str, str]], file: str) -> tuple[pl.DataFrame, str]:
-    frame, cols = parts
-    frame = frame.with_columns(ts=parse_timestamps(frame, "ts", file, cols["timestamp"]))
-    frame = frame.filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
-    check_values(frame, file, cols["value"])
-    frame = frame.with_columns(metric=canonical_metrics(frame, file, cols["metric"]))
-    names = pl.col("name").cast(pl.String).str.strip_chars()
-    return frame.select("row", names.alias("name"), "ts", "metric", "value"), cols["server"]
+def _finish(frame: pl.DataFrame, cols: dict[str, str], file: str, first_row: int) -> SeriesRead:
+    """Whole-column checks (time, metric, negatives); metric names become codes."""
+    if frame.get_column("ts").dtype != TS:
+        frame = frame.with_columns(
+            ts=parse_timestamps(frame, "ts", file, cols["timestamp"], first_row)
+        )
+    no_time = first_bad(frame, pl.col("ts").is_null(), "ts", first_row)
+    if no_time is not None:
+        raise InputError(
+            "missing timestamp",
+            "every sample needs its time",
+            Location(file, row=no_time[0], column=cols["timestamp"]),
+        )
+    check_values(frame, file, cols["value"], first_row)
+    codes = metric_codes(frame, file, cols["metric"], first_row)
+    frame = frame.with_columns(codes).drop("metric")
+    return SeriesRead(frame=frame, file=file, name_column=cols["server"], first_row=first_row)
 
 
 def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -123,26 +134,22 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
     try:
         lf = pl.scan_parquet(path)
         cols = _pick(lf.collect_schema().names(), file)
-        frame = (
-            lf.select(
-                pl.col(cols["server"]).alias("name"),
-                pl.col(cols["timestamp"]).alias("ts"),
-                pl.col(cols["metric"]).cast(pl.String).alias("metric"),
-                pl.col(cols["value"]).alias("value"),
-            )
-            .with_row_index("row", offset=1)
-            .collect()
-        )
+        frame = lf.select(
+            pl.col(cols["server"]).cast(pl.String).cast(pl.Categorical).alias("name"),
+            pl.col(cols["timestamp"]).alias("ts"),
+            pl.col(cols["metric"]).cast(pl.String).cast(pl.Categorical).alias("metric"),
+            pl.col(cols["value"]).alias("value"),
+        ).collect()
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise InputError(
             f"not a readable Parquet file: {str(exc).splitlines()[0]}",
             "write it again with pyarrow, Polars, DuckDB or Spark",
             Location(file),
         ) from exc
-    return frame.with_columns(value=_numbers(frame, file, cols["value"])), cols
+    return frame.with_columns(value=_numbers(frame, file, cols["value"], 1)), cols
 
 
-def _numbers(frame: pl.DataFrame, file: str, header: str) -> pl.Series:
+def _numbers(frame: pl.DataFrame, file: str, header: str, first_row: int) -> pl.Series:
     col = frame.get_column("value")
     if col.dtype.is_numeric():
         return col.cast(pl.Float64)
@@ -152,6 +159,7 @@ def _numbers(frame: pl.DataFrame, file: str, header: str) -> pl.Series:
         frame.with_columns(_t=text, _v=out),
         pl.col("_v").is_null() & pl.col("_t").is_not_null() & (pl.col("_t") != ""),
         "_t",
+        first_row,
     )
     if bad is not None:
         raise InputError(
@@ -163,39 +171,90 @@ def _numbers(frame: pl.DataFrame, file: str, header: str) -> pl.Series:
 
 
 def _read_csv(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Fast path: one lazy scan that parses timestamps on the fly (format from the first
+    row) and keeps names and metrics categorical. Anything unusual (text in a number
+    cell, mixed or epoch timestamps, a legacy encoding) takes the careful path."""
     file = str(path)
     head = head_text(path)
     if not head.strip():
         raise InputError("the file is empty", "export it again with a header row", Location(file))
     sep = sniff_delimiter(head)
-    header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=sep))
+    lines = head.split("\n", 2)
+    header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
     header = [h.lstrip("\ufeff") for h in header]
     cols = _pick(header, file)
+    guess = None
+    if len(lines) > 1 and lines[1].strip():
+        first = next(csv.reader(io.StringIO(lines[1]), delimiter=sep), [])
+        i = header.index(cols["timestamp"])
+        guess = guess_format(first[i].strip()) if i < len(first) else None
+    if guess is not None:
+        fast = _scan_fast(path, sep, header, cols, guess)
+        if fast is not None:
+            return fast, cols
+    return _read_csv_careful(path, tmp_dir, sep, header, cols), cols
+
+
+def _scan_fast(
+    path: Path, sep: str, header: list[str], cols: dict[str, str], fmt: str
+) -> pl.DataFrame | None:
+    dtypes: dict[str, pl.DataType] = {h: pl.String() for h in header}
+    dtypes[cols["server"]] = pl.Categorical()
+    dtypes[cols["metric"]] = pl.Categorical()
+    dtypes[cols["value"]] = pl.Float64()
+    raw = pl.col(cols["timestamp"])
+    parsed = raw.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
+    try:
+        frame = (
+            _lazy_csv(path, sep, header, dtypes)
+            .select(
+                pl.col(cols["server"]).alias("name"),
+                parsed.alias("ts"),
+                (parsed.is_null() & raw.is_not_null() & (raw.str.strip_chars() != "")).alias(
+                    "_bad"
+                ),
+                pl.col(cols["metric"]).alias("metric"),
+                pl.col(cols["value"]).alias("value"),
+            )
+            .collect()
+        )
+    except pl.exceptions.ComputeError:
+        return None
+    if frame.get_column("_bad").any():
+        return None
+    return frame.drop("_bad")
+
+
+def _read_csv_careful(
+    path: Path, tmp_dir: Path, sep: str, header: list[str], cols: dict[str, str]
+) -> pl.DataFrame:
+    file = str(path)
     source = path
     try:
-        frame = _scan(source, sep, header, cols, value_as_text=False)
+        frame = _scan_text(source, sep, header, cols, value_as_text=False)
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             source = to_utf8(path, tmp_dir)
             try:
-                frame = _scan(source, sep, header, cols, value_as_text=False)
+                frame = _scan_text(source, sep, header, cols, value_as_text=False)
             except pl.exceptions.ComputeError:
-                frame = _scan(source, sep, header, cols, value_as_text=True)
+                frame = _scan_text(source, sep, header, cols, value_as_text=True)
         else:
-            frame = _scan(source, sep, header, cols, value_as_text=True)
+            frame = _scan_text(source, sep, header, cols, value_as_text=True)
     if frame.get_column("value").dtype == pl.String:
-        frame = frame.with_columns(value=_numbers(frame, file, cols["value"]))
-    return frame, cols
+        frame = frame.with_columns(value=_numbers(frame, file, cols["value"], 2))
+    return frame.with_columns(
+        ts=parse_timestamps(frame, "ts", file, cols["timestamp"], 2),
+        name=pl.col("name").cast(pl.Categorical),
+        metric=pl.col("metric").cast(pl.Categorical),
+    )
 
 
-def _scan(
-    path: Path, sep: str, header: list[str], cols: dict[str, str], value_as_text: bool
-) -> pl.DataFrame:
-    file = str(path)
-    dtypes: dict[str, pl.DataType] = {h: pl.String() for h in header}
-    dtypes[cols["value"]] = pl.String() if value_as_text else pl.Float64()
+def _lazy_csv(
+    path: Path, sep: str, header: list[str], dtypes: dict[str, pl.DataType]
+) -> pl.LazyFrame:
     try:
-        lf = pl.scan_csv(
+        return pl.scan_csv(
             path,
             separator=sep,
             has_header=False,
@@ -205,8 +264,23 @@ def _scan(
             infer_schema=False,
             truncate_ragged_lines=True,
         )
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(
+            f"not a readable CSV: {str(exc).splitlines()[0]}",
+            "check the delimiter and quoting",
+            Location(str(path)),
+        ) from exc
+
+
+def _scan_text(
+    path: Path, sep: str, header: list[str], cols: dict[str, str], value_as_text: bool
+) -> pl.DataFrame:
+    dtypes: dict[str, pl.DataType] = {h: pl.String() for h in header}
+    dtypes[cols["value"]] = pl.String() if value_as_text else pl.Float64()
+    try:
         return (
-            lf.select(
+            _lazy_csv(path, sep, header, dtypes)
+            .select(
                 pl.col(cols["server"]).alias("name"),
                 pl.col(cols["timestamp"]).alias("ts"),
                 pl.col(cols["metric"]).alias("metric"),
@@ -221,7 +295,7 @@ def _scan(
         raise InputError(
             f"not a readable CSV: {str(exc).splitlines()[0]}",
             "check the delimiter and quoting",
-            Location(file),
+            Location(str(path)),
         ) from exc
 
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from skylift.domain.matching import ServerIndex, normalise_name
 from skylift.errors import InputError, Location
+from skylift.inventory.perf_values import SeriesRead, first_bad
 from skylift.inventory.tabular import Row, read_csv, require_columns
 
 _SOURCE = ("source", "series", "source_name", "name", "from", "vm")
@@ -77,56 +78,78 @@ class NameResolver:
         self.keys = tuple(sorted(set(self.index.aliases.values()) | set(self.mapping.values())))
         self._rank = {k: i for i, k in enumerate(self.keys)}
 
-    def attach(self, frame: pl.DataFrame, file: str, column: str | None) -> pl.DataFrame:
-        """Replace ``name`` with ``k`` (UInt32 rank of the server key); drop unknowns if asked.
+    def attach(self, read: SeriesRead) -> pl.DataFrame:
+        """``k`` (UInt32 position of the server key), ts, m, value; unknowns dropped if asked.
 
-        ``column`` is the file's header for the name (``None`` when the name is the file's).
+        Empty and NaN values are dropped here too (after every row-numbered check).
         """
-        names = (
+        frame, file, column = read.frame, read.file, read.name_column
+        missing = first_bad(
+            frame,
+            pl.col("name").is_null() | (pl.col("name").cast(pl.String).str.strip_chars() == ""),
+            "name",
+            read.first_row,
+        )
+        if missing is not None:
+            raise InputError(
+                "missing server name",
+                "every sample needs the server it belongs to",
+                Location(file, row=missing[0], column=column),
+            )
+        names = [n for n in frame.get_column("name").unique().cast(pl.String).to_list() if n]
+        found: dict[str, int] = {}
+        ambiguous: list[str] = []
+        unknown: list[str] = []
+        for name in sorted(names):
+            key = self._key(name)
+            if key is not None:
+                found[name] = self._rank[key]
+            elif self.index.is_ambiguous(name):
+                ambiguous.append(name)
+            else:
+                unknown.append(name)
+        for names_, message, hint in (
+            (
+                ambiguous,
+                "the series name matches several servers",
+                "say which one with --map FILE (CSV columns source,server, server = key)",
+            ),
+            (unknown if not self.skip_unknown else [], "no server with this name in the workspace",
+             UNKNOWN_HINT),
+        ):  # fmt: skip
+            if names_:
+                bad = first_bad(
+                    frame, pl.col("name").cast(pl.String).is_in(names_), "name", read.first_row
+                )
+                assert bad is not None
+                raise InputError(
+                    message, hint, Location(file, row=bad[0], column=column, value=bad[1])
+                )
+        if unknown:
+            counts = (
+                frame.filter(pl.col("name").cast(pl.String).is_in(unknown))
+                .group_by(pl.col("name").cast(pl.String))
+                .len()
+            )
+            for name, n in counts.iter_rows():
+                self.unknown[str(name)] = self.unknown.get(str(name), 0) + int(n)
+        k = frame.get_column("name").replace_strict(
+            list(found), list(found.values()), default=None, return_dtype=pl.UInt32
+        )
+        return (
             frame.lazy()
-            .group_by("name")
-            .agg(pl.col("row").min().alias("first"), pl.len().alias("n"))
-            .sort("first")
+            .with_columns(k=k)
+            .filter(
+                pl.col("k").is_not_null()
+                & pl.col("value").is_not_null()
+                & pl.col("value").is_not_nan()
+            )
+            .select("k", "ts", "m", "value")
             .collect()
         )
-        found_names: list[str] = []
-        found_ranks: list[int] = []
-        for name, first, count in names.iter_rows():
-            if name is None or name == "":
-                raise InputError(
-                    "missing server name",
-                    "every sample needs the server it belongs to",
-                    Location(file, row=int(first), column=column),
-                )
-            key = self._key(str(name), Location(file, row=int(first), column=column, value=name))
-            if key is None:
-                self.unknown[str(name)] = self.unknown.get(str(name), 0) + int(count)
-                continue
-            found_names.append(str(name))
-            found_ranks.append(self._rank[key])
-        table = pl.DataFrame(
-            {"name": found_names, "k": found_ranks},
-            schema={"name": pl.String, "k": pl.UInt32},
-        )
-        return frame.join(table, on="name", how="inner").select("k", "ts", "metric", "value")
 
-    def _key(self, name: str, where: Location) -> str | None:
+    def _key(self, name: str) -> str | None:
         mapped = self.mapping.get(normalise_name(name))
         if mapped is not None:
             return mapped
-        key = self.index.lookup(name)
-        if key is not None:
-            return key
-        if self.index.is_ambiguous(name):
-            raise InputError(
-                "the series name matches several servers",
-                "say which one with --map FILE (CSV columns source,server, server = key)",
-                where,
-            )
-        if not self.skip_unknown:
-            raise InputError(
-                "no server with this name in the workspace",
-                UNKNOWN_HINT,
-                where,
-            )
-        return None
+        return self.index.lookup(name)

@@ -16,7 +16,7 @@ Timestamps (documented in docs/discover-perf-deps.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -50,6 +50,23 @@ _EPOCH_MILLIS_BELOW = 1e14
 
 _ZONE = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 _NUMERIC = re.compile(r"^\s*[-+]?\d+(\.\d*)?([eE][-+]?\d+)?\s*$")
+
+
+@dataclass(frozen=True)
+class SeriesRead:
+    """One file's samples before name mapping.
+
+    ``frame`` has ``name`` (as written), ``ts`` (UTC), ``m`` (UInt8 code into
+    :data:`METRIC_ORDER`) and ``value`` (may hold nulls and NaN, dropped after
+    mapping), plus ``row`` when row numbers are not simply positions; otherwise
+    position 0 is row ``first_row``. ``name_column`` is the file's header of the
+    name (``None`` when the name comes from the file name).
+    """
+
+    frame: pl.DataFrame
+    file: str
+    name_column: str | None
+    first_row: int
 
 
 def _alias_key(text: str) -> str:
@@ -120,16 +137,28 @@ def metric_for(spelling: str) -> MetricName | None:
     return _ALIASES.get(_alias_key(spelling))
 
 
-def first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str) -> tuple[int, str] | None:
-    """``(row, value)`` of the first row where ``bad`` holds, else ``None``."""
-    hit = frame.lazy().filter(bad).select("row", pl.col(column).cast(pl.String)).head(1).collect()
-    if hit.height == 0:
+def first_bad(
+    frame: pl.DataFrame, bad: pl.Expr, column: str, first_row: int = 1
+) -> tuple[int, str] | None:
+    """``(row, value)`` of the first row where ``bad`` holds, else ``None``.
+
+    Rows come from the frame's ``row`` column, or else from its position
+    (``first_row`` is the row number of position 0). The check itself is one
+    vectorised ``any``; locating the row only happens when it fails.
+    """
+    if not frame.select(bad.fill_null(False).any()).item():
         return None
+    lf = frame.lazy()
+    if "row" not in frame.columns:
+        lf = lf.with_row_index("row", offset=first_row)
+    hit = lf.filter(bad).select("row", pl.col(column).cast(pl.String)).head(1).collect()
     row, value = hit.row(0)
     return int(row), "" if value is None else str(value)
 
 
-def parse_timestamps(frame: pl.DataFrame, column: str, file: str, header: str) -> pl.Series:
+def parse_timestamps(
+    frame: pl.DataFrame, column: str, file: str, header: str, first_row: int = 1
+) -> pl.Series:
     """Parse ``column`` (text, numbers or datetimes) into UTC microsecond timestamps.
 
     Raises :class:`InputError` at the first cell that is none of the accepted forms.
@@ -142,21 +171,21 @@ def parse_timestamps(frame: pl.DataFrame, column: str, file: str, header: str) -
     if isinstance(col.dtype, pl.Date):
         return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("ts")
     if col.dtype.is_numeric():
-        return _from_epoch(frame, col.cast(pl.Float64), column, file, header)
+        return _from_epoch(frame, col.cast(pl.Float64), column, file, header, first_row)
     text = col.cast(pl.String).str.strip_chars()
     sample = text.drop_nulls().head(1)
     if sample.len() and _NUMERIC.match(sample[0]):
         numbers = text.cast(pl.Float64, strict=False)
-        _raise_unparsed(frame.with_columns(_n=numbers), text, "_n", file, header)
-        return _from_epoch(frame, numbers, column, file, header)
+        _raise_unparsed(frame.with_columns(_n=numbers), text, "_n", file, header, first_row)
+        return _from_epoch(frame, numbers, column, file, header, first_row)
     parsed = _iso(text, sample[0] if sample.len() else "")
-    _raise_unparsed(frame.with_columns(_n=parsed), text, "_n", file, header)
+    _raise_unparsed(frame.with_columns(_n=parsed), text, "_n", file, header, first_row)
     return parsed.alias("ts")
 
 
 def _iso(text: pl.Series, first: str) -> pl.Series:
     """Fast path: the format of the first value; slow path: try every format."""
-    guess = _guess_format(first)
+    guess = guess_format(first)
     if guess is not None:
         out = text.str.to_datetime(guess, time_unit="us", time_zone="UTC", strict=False)
         if out.null_count() == text.null_count():
@@ -167,7 +196,7 @@ def _iso(text: pl.Series, first: str) -> pl.Series:
     return pl.select(pl.coalesce(tries)).to_series()
 
 
-def _guess_format(first: str) -> str | None:
+def guess_format(first: str) -> str | None:
     if len(first) < 10:
         return None
     if len(first) == 10:
@@ -184,12 +213,13 @@ def _guess_format(first: str) -> str | None:
 
 
 def _raise_unparsed(
-    frame: pl.DataFrame, raw: pl.Series, parsed: str, file: str, header: str
+    frame: pl.DataFrame, raw: pl.Series, parsed: str, file: str, header: str, first_row: int
 ) -> None:
     bad = first_bad(
         frame.with_columns(_raw=raw),
         pl.col(parsed).is_null() & pl.col("_raw").is_not_null() & (pl.col("_raw") != ""),
         "_raw",
+        first_row,
     )
     if bad is not None:
         raise InputError(
@@ -200,7 +230,7 @@ def _raise_unparsed(
 
 
 def _from_epoch(
-    frame: pl.DataFrame, numbers: pl.Series, column: str, file: str, header: str
+    frame: pl.DataFrame, numbers: pl.Series, column: str, file: str, header: str, first_row: int
 ) -> pl.Series:
     top = numbers.abs().max()
     top_f = float(top) if isinstance(top, int | float) else 0.0
@@ -210,7 +240,7 @@ def _from_epoch(
         scale = 1_000.0
     else:
         scale = 1.0
-    bad = first_bad(frame.with_columns(_n=numbers), pl.col("_n") < 0, column)
+    bad = first_bad(frame.with_columns(_n=numbers), pl.col("_n") < 0, column, first_row)
     if bad is not None:
         raise InputError(
             "expected an epoch timestamp ≥ 0",
@@ -220,29 +250,46 @@ def _from_epoch(
     return (numbers * scale).round(0).cast(pl.Int64).cast(TS).alias("ts")
 
 
-def canonical_metrics(
-    frame: pl.DataFrame, file: str, header: str, known: Mapping[str, MetricName] | None = None
-) -> pl.Series:
-    """Map the ``metric`` column's spellings to canonical names (error on an unknown one)."""
-    spellings = frame.lazy().group_by("metric").agg(pl.col("row").min()).collect()
-    mapping: dict[str, str] = {}
-    for spelling, row in spellings.iter_rows():
-        if spelling is None:
-            continue
-        m = (known or {}).get(spelling) or metric_for(spelling)
+def metric_codes(frame: pl.DataFrame, file: str, header: str, first_row: int = 1) -> pl.Series:
+    """The ``metric`` column as UInt8 codes into :data:`METRIC_ORDER` (error on unknown names)."""
+    col = frame.get_column("metric")
+    spellings = [s for s in col.unique().cast(pl.String).to_list() if s is not None]
+    mapping: dict[str, int] = {}
+    unknown: list[str] = []
+    for spelling in spellings:
+        m = metric_for(spelling)
         if m is None:
-            raise InputError(
-                "unknown metric name",
-                f"use one of: {', '.join(METRIC_ORDER)} (or a common alias such as 'cpu')",
-                Location(file, row=int(row), column=header, value=str(spelling)),
-            )
-        mapping[spelling] = m.value
-    return frame.get_column("metric").replace_strict(mapping, return_dtype=pl.String, default=None)
+            unknown.append(spelling)
+        else:
+            mapping[spelling] = METRIC_ORDER.index(m.value)
+    missing = first_bad(
+        frame,
+        pl.col("metric").is_null() | (pl.col("metric").cast(pl.String).str.strip_chars() == ""),
+        "metric",
+        first_row,
+    )
+    if missing is not None:
+        raise InputError(
+            "missing metric name",
+            "every sample needs its metric",
+            Location(file, row=missing[0], column=header),
+        )
+    if unknown:
+        bad = first_bad(frame, pl.col("metric").cast(pl.String).is_in(unknown), "metric", first_row)
+        assert bad is not None
+        raise InputError(
+            "unknown metric name",
+            f"use one of: {', '.join(METRIC_ORDER)} (or a common alias such as 'cpu')",
+            Location(file, row=bad[0], column=header, value=bad[1]),
+        )
+    return col.replace_strict(list(mapping), list(mapping.values()), return_dtype=pl.UInt8).alias(
+        "m"
+    )
 
 
-def check_values(frame: pl.DataFrame, file: str, header: str) -> None:
+def check_values(frame: pl.DataFrame, file: str, header: str, first_row: int = 1) -> None:
     """Reject negative values (utilisation, throughput and sizes cannot be negative)."""
-    bad = first_bad(frame, pl.col("value") < 0, "value")
+    bad = first_bad(frame, pl.col("value") < 0, "value", first_row)
     if bad is not None:
         raise InputError(
             "expected a value ≥ 0, got a negative value",

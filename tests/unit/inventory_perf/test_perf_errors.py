@@ -102,3 +102,13 @@ def test_cli_unknown_server_exit_2_one_line_nothing_written(ws: Workspace, tmp_p
     assert len(lines) == 2
     assert series_files(ws) == []
     assert samples(ws).height == 0
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [("web01,,cpu_pct,1\n", "timestamp"), ("web01,2024-05-01T00:00:00Z,,1\n", "metric")],
+)
+def test_missing_timestamp_or_metric(ws: Workspace, tmp_path: Path, line: str, column: str) -> None:
+    err = _fails(ws, tmp_path, HEAD + OK + line)
+    assert err.location is not None
+    assert (err.location.row, err.location.column) == (3, column)
