@@ -11,6 +11,7 @@ no I/O: any importer may call them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -86,6 +87,7 @@ def parse_boot_type(text: str | None) -> BootType:
     return BootType.UNKNOWN
 
 
+@functools.lru_cache(maxsize=4096)  # estates repeat a few dozen OS strings
 def parse_os(name: str | None, version: str | None = None, arch: str | None = None) -> OsInfo:
     """Family, version and architecture from an OS name (and optional columns).
 
