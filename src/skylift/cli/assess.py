@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +16,7 @@ from skylift.errors import ConfigError
 if TYPE_CHECKING:
     import polars as pl
 
-    from skylift.domain.assessment import AssessmentComparison, AssessmentRun
+    from skylift.domain.assessment import AssessmentComparison, AssessmentRun, StrategyChoice
 
 ASSESS_HELP = """Right-size every server to the cheapest fitting instance on each target cloud.
 
@@ -159,6 +160,7 @@ def assess(
         )
         return
     _render(run, result.servers, result.targets, top, files)
+    _render_apps(result.applications)
 
 
 def _money(v: float | None, currency: str = "USD") -> str:
@@ -255,6 +257,21 @@ def _render(
         out.print(f"[yellow]warning:[/yellow] {w}")
     for kind, path in files.items():
         out.print(f"Wrote {kind.upper()}: {path}")
+
+
+def _render_apps(apps: Sequence[StrategyChoice]) -> None:
+    if not apps:
+        return
+    table = Table(title="Strategy per application (preferred; alternatives)")
+    for col in ("application", "strategy", "lands on", "why", "alternatives"):
+        table.add_column(col)
+    for a in apps:
+        p = a.preferred
+        table.add_row(
+            a.subject, p.strategy.value, p.service_model.value, p.reason,
+            ", ".join(f"{o.strategy.value}/{o.service_model.value}" for o in a.alternatives[:3]),
+        )  # fmt: skip
+    out.print(table)
 
 
 def _render_tco(run: AssessmentRun) -> None:
