@@ -9,7 +9,8 @@ bucket/container/folder (append your own prefix), ``options`` go to
 ``open_storage(url, **options)`` and ``env`` holds the credentials, which
 tests put in the environment (``monkeypatch.setenv``) as a user would.
 ``restart()`` stops and starts the server on the same port and data
-(for "server restarted mid-run" tests; moto loses its data on restart).
+(for "server restarted mid-run" tests; moto loses its objects on restart, its
+bucket is re-created).
 
 Servers: ``s3_server`` (rclone serve s3), ``moto_server`` (moto, correct
 ranged GETs), ``azurite_server`` (Azurite from ``make test-servers``),
@@ -74,6 +75,7 @@ class ServerProcess:
     log: Path
     env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    on_start: Callable[[], None] | None = None  # e.g. re-create moto's bucket
 
     def start(self) -> None:
         """Start and wait until the port answers."""
@@ -86,6 +88,8 @@ class ServerProcess:
                 env={**os.environ, **self.env},
             )
         wait_for_port(self.port, self.proc)
+        if self.on_start is not None:
+            self.on_start()
 
     def stop(self) -> None:
         """Terminate (then kill) the process and wait for it."""
@@ -125,9 +129,9 @@ def _running(
     port: int,
     workdir: Path,
     make: Callable[[ServerProcess], ServerInfo],
-    env: dict[str, str] | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> Iterator[ServerInfo]:
-    process = ServerProcess(argv, port, workdir / f"{name}.log", env or {})
+    process = ServerProcess(argv, port, workdir / f"{name}.log", on_start=on_start)
     process.start()
     try:
         yield make(process)
@@ -175,7 +179,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
     endpoint = f"http://127.0.0.1:{port}"
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
-    def make(process: ServerProcess) -> ServerInfo:
+    def create_bucket() -> None:
         import botocore.session
 
         client = botocore.session.get_session().create_client(
@@ -187,6 +191,8 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
         )
         client.create_bucket(Bucket="bucket")
         client.close()
+
+    def make(process: ServerProcess) -> ServerInfo:
         return ServerInfo(
             "moto_server",
             "s3://bucket",
@@ -197,7 +203,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
             process,
         )
 
-    yield from _running("moto", argv, port, work, make)
+    yield from _running("moto", argv, port, work, make, on_start=create_bucket)
 
 
 @pytest.fixture(scope="session")

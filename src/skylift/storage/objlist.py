@@ -5,13 +5,53 @@ real S3, Azure and GCS. Stores backed by a file system (``rclone serve s3``,
 MinIO in FS mode, some NAS gateways) re-walk the tree to resume every page of a
 flat listing, which gets quadratic on big trees; listing each folder with a
 delimiter is then much faster. Folders compare as ``name + "/"`` so the walk
-keeps the same order a flat listing has.
+keeps the same order a flat listing has. The next few sibling folders of each
+level are listed ahead on a small thread pool (bounded: :data:`WINDOW` per level).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+#: Sibling folders listed ahead per level of depth.
+WINDOW = 8
+
+Entry = tuple[str, bool, Any]
+
+
+def _level(store: Any, folder: str) -> list[Entry]:
+    import obstore
+
+    result = obstore.list_with_delimiter(store, folder or None)
+    entries: list[Entry] = [(meta["path"], False, meta) for meta in result["objects"]]
+    entries += [(p.rstrip("/") + "/", True, p.rstrip("/")) for p in result["common_prefixes"]]
+    entries.sort(key=lambda item: item[0])
+    return entries
+
+
+class _Level:
+    """One folder's sorted entries, with listings of its next subfolders in flight."""
+
+    def __init__(self, entries: list[Entry], wanted: Callable[[str], bool], pool: Any) -> None:
+        self.entries = iter(entries)
+        self.dirs = iter([e for e in entries if e[1] and wanted(e[0])])
+        self.ahead: deque[tuple[str, Future[list[Entry]]]] = deque()
+        self.pool = pool
+
+    def fill(self, store: Any) -> None:
+        while len(self.ahead) < WINDOW:
+            entry = next(self.dirs, None)
+            if entry is None:
+                return
+            self.ahead.append((entry[0], self.pool.submit(_level, store, entry[2])))
+
+    def take(self, key: str) -> list[Entry]:
+        name, future = self.ahead.popleft()
+        assert name == key
+        return future.result()
 
 
 def walk_with_delimiter(
@@ -19,26 +59,25 @@ def walk_with_delimiter(
 ) -> Iterator[Any]:
     """Yield obstore ``ObjectMeta`` for every object under ``start`` whose key starts with
     ``prefix``, folder by folder, in lexical key order."""
-    import obstore
 
-    def level(folder: str) -> Iterator[tuple[str, bool, Any]]:
-        result = obstore.list_with_delimiter(store, folder or None)
-        entries: list[tuple[str, bool, Any]] = [
-            (meta["path"], False, meta) for meta in result["objects"]
-        ]
-        entries += [(p.rstrip("/") + "/", True, p.rstrip("/")) for p in result["common_prefixes"]]
-        entries.sort(key=lambda item: item[0])
-        return iter(entries)
+    def wanted(key: str) -> bool:
+        return prefix.startswith(key) or key.startswith(prefix)
 
-    stack = [level(start)]
-    while stack:
-        item = next(stack[-1], None)
-        if item is None:
-            stack.pop()
-            continue
-        key, is_dir, value = item
-        if is_dir:
-            if prefix.startswith(key) or key.startswith(prefix):
-                stack.append(level(value))
-        elif key.startswith(prefix) and visible(key):
-            yield value
+    with ThreadPoolExecutor(WINDOW, thread_name_prefix="skylift-list") as pool:
+        stack = [_Level(_level(store, start), wanted, pool)]
+        stack[0].fill(store)
+        while stack:
+            top = stack[-1]
+            item = next(top.entries, None)
+            if item is None:
+                stack.pop()
+                continue
+            key, is_dir, value = item
+            if is_dir:
+                if wanted(key):
+                    child = _Level(top.take(key), wanted, pool)
+                    top.fill(store)
+                    child.fill(store)
+                    stack.append(child)
+            elif key.startswith(prefix) and visible(key):
+                yield value
