@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,59 @@ def check_kubernetes(root: Path) -> CheckResult:
                 failures.append(f"{rel}: {doc.get('kind')}: {exc}")
     return CheckResult(
         validator="kubernetes-validate", files=len(files), ok=not failures, failures=tuple(failures)
+    )
+
+
+_HELM_VALUE = re.compile(r"\{\{\s*\.Values\.([A-Za-z0-9_.]+)\s*\}\}")
+
+
+def render_chart(chart: Path) -> dict[str, str]:
+    """Render a generated chart's templates with its values.yaml.
+
+    The generated templates only use ``{{ .Values.path }}`` substitutions, so
+    this small renderer is exact for them; anything else is reported, not guessed.
+    """
+    import yaml
+
+    values = yaml.safe_load((chart / "values.yaml").read_text(encoding="utf-8")) or {}
+
+    def lookup(m: re.Match[str]) -> str:
+        node: object = values
+        for part in m.group(1).split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(m.group(1))
+            node = node[part]
+        return str(node)
+
+    rendered: dict[str, str] = {}
+    for tpl in sorted((chart / "templates").glob("*.yaml")):
+        rendered[tpl.name] = _HELM_VALUE.sub(lookup, tpl.read_text(encoding="utf-8"))
+    return rendered
+
+
+def check_helm(root: Path) -> CheckResult:
+    """Every chart renders with its own values and the result passes kubernetes-validate."""
+    charts = sorted(p.parent for p in root.glob("**/helm/*/Chart.yaml"))
+    if not charts:
+        return CheckResult(validator="helm render", ok=True)
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="skylift-helm-") as tmp:
+        for i, chart in enumerate(charts):
+            out = Path(tmp) / str(i) / "k8s"
+            out.mkdir(parents=True)
+            try:
+                for name, text in render_chart(chart).items():
+                    if "{{" in text:
+                        failures.append(f"{chart.relative_to(root)}/{name}: unrendered template")
+                    (out / name).write_text(text, encoding="utf-8")
+            except KeyError as exc:
+                failures.append(f"{chart.relative_to(root)}: value {exc} missing in values.yaml")
+        validated = check_kubernetes(Path(tmp))
+    if validated.skipped:
+        return validated.model_copy(update={"validator": "helm render"})
+    failures.extend(validated.failures)
+    return CheckResult(
+        validator="helm render", files=len(charts), ok=not failures, failures=tuple(failures)
     )
 
 
@@ -312,6 +366,7 @@ def run_checks(root: Path, progress: Progress = NULL_PROGRESS) -> list[CheckResu
     steps: tuple[tuple[str, Callable[[], list[CheckResult]]], ...] = (
         ("kubernetes-validate", lambda: [check_kubernetes(root)]),
         ("kubectl kustomize", lambda: [check_kustomize(root)]),
+        ("helm render", lambda: [check_helm(root)]),
         ("hadolint", lambda: [check_dockerfiles(root)]),
         ("terraform", lambda: check_terraform(root)),
         ("ansible", lambda: [check_ansible(root)]),

@@ -93,6 +93,22 @@ def test_kubectl_kustomize_builds_base_and_overlay(tree: Path) -> None:
         assert result.files == 2
 
 
+def test_helm_charts_render_with_their_values_into_valid_manifests(tree: Path) -> None:
+    result = check.check_helm(tree)
+    _assert_ran_and_passed(result)
+    assert result.files == len(Cloud) + len(COMPOSE)
+
+
+def test_helm_render_reports_a_missing_value(tree: Path, tmp_path: Path) -> None:
+    import shutil
+
+    chart = tmp_path / "helm" / "shop"
+    shutil.copytree(tree / "sample-aws" / "helm" / "shop", chart)
+    (chart / "values.yaml").write_text("services: {}\n")
+    result = check.check_helm(tmp_path)
+    assert not result.ok and "missing in values.yaml" in result.failures[0]
+
+
 def test_hadolint_finds_no_error_in_any_dockerfile(tree: Path) -> None:
     total = 0
     for case in _cases(tree):

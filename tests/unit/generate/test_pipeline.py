@@ -163,3 +163,9 @@ def test_cli_rejects_an_unknown_kind_with_a_hint(tmp_path: Path) -> None:
     assert result.code == 2
     assert "unknown kind 'puppet'" in result.stderr and "hint:" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_help_has_examples_and_json() -> None:
+    result = run_cli("generate", "--help")
+    assert result.code == 0
+    assert "Examples:" in result.stdout and "--json" in result.stdout and "--check" in result.stdout
