@@ -137,6 +137,14 @@ def assess(
             sized.join(rows.select("server_key", "not_sized_reason"), on="server_key"), t.cloud
         )
         rows = pl.concat([rows, ready], how="horizontal").select(list(TARGET_COLUMNS))
+        fell_back = rows.filter(
+            pl.col("instance_type").is_not_null() & (pl.col("pricing_used") != policy.pricing)
+        ).height
+        if fell_back:
+            warnings.append(
+                f"{t.cloud}/{t.region}: no {policy.pricing} prices in the catalog for "
+                f"{fell_back} chosen size(s); on-demand used"
+            )
         os_blocked = set(
             rows.filter(
                 (pl.col("readiness") == "not_ready")

@@ -69,6 +69,8 @@ def test_commitment_price_where_the_catalog_has_it_else_on_demand(catalog: Catal
     assert gcp.price_hour == pytest.approx(row["price_hour_commit_1y"][0])
     aws = _one(catalog, s, pricing="commit_1y")
     assert aws.pricing_used == "on_demand"  # no AWS commitment prices in the snapshot
+    a = assess([s], [], empty(), catalog, policy(pricing="commit_1y"))
+    assert any("no commit_1y prices" in w and "on-demand used" in w for w in a.summary.warnings)
 
 
 def test_uptime_and_discount(catalog: Catalog) -> None:
