@@ -28,12 +28,14 @@ from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
 from skylift.inventory.osinfo import parse_os
 from skylift.inventory.server_rows import (
+    MB_UNITS,
     ServerCollector,
     build_server,
     checked_key,
     extra_columns,
     extra_tags,
     percent,
+    sized,
     split_list,
 )
 from skylift.inventory.tabular import Row, fingerprint, norm_header, read_csv
@@ -158,7 +160,7 @@ def _server(
     name = row.text(VM_NAME) or row.text(HOST_NAME) or key
     name = checked_key(row, row.header_of(VM_NAME, HOST_NAME), name)
     os = parse_os(row.text(OS_NAME), row.text(OS_VERSION))
-    total = row.number_(RAM_TOTAL, expected="memory in MB")
+    total = sized(row, RAM_TOTAL, units=MB_UNITS, expected="memory in MB")
     used = row.number_(RAM_USED_AVG, expected="memory in MB")
     mem_pct: float | None = None
     if used is not None:

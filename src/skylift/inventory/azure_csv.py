@@ -26,6 +26,8 @@ from skylift.errors import InputError
 from skylift.inventory.base import ImportContext
 from skylift.inventory.osinfo import parse_boot_type, parse_os
 from skylift.inventory.server_rows import (
+    GB_UNITS,
+    MB_UNITS,
     ServerCollector,
     build_server,
     checked_key,
@@ -33,6 +35,7 @@ from skylift.inventory.server_rows import (
     extra_tags,
     percent,
     required_text,
+    sized,
     split_list,
 )
 from skylift.inventory.tabular import Row, fingerprint, norm_header, read_csv, require_columns
@@ -135,7 +138,7 @@ class AzureCsvImporter:
 def _server(row: Row, extras: Sequence[tuple[int, str]], groups: Sequence[_Group]) -> Server:
     name = checked_key(row, row.header_of(*NAME), required_text(row, _HINT, *NAME))
     cores = row.integer(*CORES)
-    memory = row.number_(*MEMORY, expected="memory in MB")
+    memory = sized(row, *MEMORY, units=MB_UNITS, expected="memory in MB")
     if cores is None or memory is None:
         missing = CORES if cores is None else MEMORY
         raise InputError(
@@ -199,9 +202,9 @@ def _disks(row: Row, groups: Sequence[_Group]) -> tuple[Disk, ...]:
         if not any(i < len(cells) and str(cells[i] or "").strip() for i in indexes):
             continue  # the common case: an unused disk group
         values = {
-            field: row.number_(
-                header, expected="a size in GB" if field == "size_gib" else "a number"
-            )
+            field: sized(row, header, units=GB_UNITS, expected="a size in GB")
+            if field == "size_gib"
+            else row.number_(header)
             for field, header in names.items()
         }
         if all(v is None for v in values.values()):

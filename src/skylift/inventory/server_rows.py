@@ -133,3 +133,26 @@ def required_text(row: Row, hint: str, *names: str) -> str:
     if not value:
         raise InputError("a value is required in this column", hint, row.loc(row.header_of(*names)))
     return value
+
+
+_TRAILING_WORDS = re.compile(r"[A-Za-z/][A-Za-z/ ]*$")
+MB_UNITS = frozenset({"mb", "mib", "mbyte", "mbytes"})
+GB_UNITS = frozenset({"gb", "gib", "gbyte", "gbytes"})
+
+
+def sized(row: Row, *names: str, units: frozenset[str], expected: str) -> float | None:
+    """A size cell whose optional unit must be one of ``units`` (``"8 GB"`` in an MB column fails).
+
+    The shared number parser drops a trailing unit; for sizes a wrong unit would be
+    a silent factor of 1024, so it is checked here.
+    """
+    raw = row.raw(*names)
+    if isinstance(raw, str):
+        m = _TRAILING_WORDS.search(raw.strip())
+        if m is not None and m.group(0).replace(" ", "").lower() not in units:
+            raise InputError(
+                f"expected {expected}; the unit {m.group(0).strip()!r} does not match the column",
+                "convert the value to the column's unit and drop the unit text",
+                row.loc(row.header_of(*names), raw),
+            )
+    return row.number_(*names, expected=expected)

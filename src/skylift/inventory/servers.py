@@ -23,7 +23,14 @@ from pydantic import ValidationError
 from skylift.domain.imports import ImportBatch, SourceFile
 from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
-from skylift.inventory.server_rows import ServerCollector, extra_columns, extra_tags
+from skylift.inventory.server_rows import (
+    GB_UNITS,
+    MB_UNITS,
+    ServerCollector,
+    extra_columns,
+    extra_tags,
+    sized,
+)
 from skylift.inventory.servers_schema import FIELDS, ServerRecord
 from skylift.inventory.tabular import (
     Row,
@@ -38,6 +45,7 @@ _INT_FIELDS = ("cores", "sockets", "gpus")
 _FLOAT_FIELDS = (
     "memory_gib", "memory_mib", "cpu_util_pct", "mem_util_pct", "net_in_mbps", "net_out_mbps",
 )  # fmt: skip
+_SIZE_UNITS = {"memory_gib": GB_UNITS, "memory_mib": MB_UNITS}
 _LIST_FIELDS = ("disks", "services", "tags")
 _DISK_COLUMN = re.compile(r"^disk(\d+)(used)?gib$")
 _SERVICE = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?(?::(.+))?$", re.I)
@@ -105,6 +113,8 @@ def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
         for field, _norm in present:
             if field in _INT_FIELDS:
                 value: Any = row.integer(field)
+            elif field in _SIZE_UNITS:
+                value = sized(row, field, units=_SIZE_UNITS[field], expected=f"a number ({field})")
             elif field in _FLOAT_FIELDS:
                 value = row.number_(field)
             else:
@@ -136,8 +146,13 @@ def _csv_disks(row: Row, disk_cols: dict[int, dict[str, str]]) -> list[dict[str,
                 {"name": f"disk{i + 1}", "size_gib": _cell_number(row, "disks_gib", item, listed)}
             )
     for n in sorted(disk_cols):
-        size = row.number_(disk_cols[n]["size"]) if "size" in disk_cols[n] else None
-        used = row.number_(disk_cols[n]["used"]) if "used" in disk_cols[n] else None
+        cols_n = disk_cols[n]
+        size = (
+            sized(row, cols_n["size"], units=GB_UNITS, expected="GiB") if "size" in cols_n else None
+        )
+        used = (
+            sized(row, cols_n["used"], units=GB_UNITS, expected="GiB") if "used" in cols_n else None
+        )
         if size is None and used is None:
             continue
         if size is None:

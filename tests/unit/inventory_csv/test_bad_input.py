@@ -200,3 +200,23 @@ def test_reimport_is_idempotent(tmp_path: Path, workspace: Workspace, fmt: Fmt) 
     assert '"servers_created": 2' in first.stdout
     assert '"servers_created": 0' in second.stdout and '"servers_updated": 2' in second.stdout
     assert workspace.servers() == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=IDS)
+def test_a_unit_that_contradicts_the_column_is_an_error(
+    tmp_path: Path, workspace: Workspace, fmt: Fmt
+) -> None:
+    """'8 GB' in an MB column would silently be 8 MB; it is refused instead."""
+    f = tmp_path / "in.csv"
+    f.write_text(_csv(fmt.header, [["web01", "4", "8 GB", "Linux", "100"]]))
+    _assert_failed(
+        workspace, _import(workspace, fmt, f), "row 2", f"column '{fmt.memory}'", "'8 GB'", "unit"
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=IDS)
+def test_the_columns_own_unit_is_accepted(tmp_path: Path, workspace: Workspace, fmt: Fmt) -> None:
+    f = tmp_path / "in.csv"
+    f.write_text(_csv(fmt.header, [["web01", "4", "8192 MB", "Linux", "100"]]))
+    assert _import(workspace, fmt, f).code == 0
+    assert workspace.servers()[0].memory_mib == 8192
