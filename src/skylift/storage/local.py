@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import google_crc32c
 
-from skylift.errors import InputError
+from skylift.errors import InputError, Location
 from skylift.storage.base import (
     Capabilities,
     MultipartUpload,
@@ -68,7 +68,7 @@ class LocalStorage(Storage):
     """Files under a root folder; keys are paths relative to it."""
 
     scheme = "file"
-    option_names = frozenset({"fsync"})
+    option_names = frozenset({"fsync", "follow_symlinks"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,
@@ -87,9 +87,29 @@ class LocalStorage(Storage):
         super().__init__(url)
         self.root = local_root(url).absolute()
         self.fsync = _truthy(options.get("fsync"))
+        self.follow_symlinks = _truthy(options.get("follow_symlinks"))
+        self._inside: set[str] = set()  # folders verified to resolve inside the root
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
+
+    def _target(self, key: str) -> Path:
+        """Path to create or delete ``key`` at, refusing folders that symlink out of the root."""
+        target = self._path(key)
+        folder = str(target.parent)
+        if self.follow_symlinks or folder in self._inside:
+            return target
+        real_root = os.path.realpath(self.root)
+        real = os.path.realpath(folder)
+        if real != real_root and not real.startswith(real_root + os.sep):
+            raise InputError(
+                f"{self.root}: {key!r} would be written through a symlink to {real}, "
+                "outside the destination",
+                "remove the symlink, or set follow_symlinks: true for this remote if intended",
+                Location(str(self.root), value=key),
+            )
+        self._inside.add(folder)
+        return target
 
     def _error(self, key: str, exc: OSError) -> Exception:
         return translate_os_error(str(self.root), key, exc)
@@ -133,7 +153,7 @@ class LocalStorage(Storage):
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
     ) -> ObjectInfo:
         """Write to a temp file beside the target, set ``mtime``, rename over the target."""
-        target = self._path(path)
+        target = self._target(path)
         single = isinstance(data, bytes | bytearray | memoryview)
         chunks: Iterable[bytes] = (data,) if single else data  # type: ignore[assignment]
         try:
@@ -156,7 +176,7 @@ class LocalStorage(Storage):
     def delete(self, path: str) -> None:
         """Remove the file; nothing happens if it is absent."""
         try:
-            os.unlink(self._path(path))
+            os.unlink(self._target(path))
         except FileNotFoundError:
             return
         except IsADirectoryError:
@@ -185,6 +205,7 @@ class LocalStorage(Storage):
     def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """Make the hidden part folder beside ``path``."""
         upload = MultipartUpload(path=check_key(path), upload_id=uuid.uuid4().hex)
+        self._target(path)
         try:
             self._parts_dir(upload).mkdir(parents=True)
         except OSError as exc:
@@ -240,7 +261,7 @@ class LocalStorage(Storage):
         """Concatenate the parts into a temp file, rename it over the target, drop the parts."""
         stored = self._stored_parts(upload)
         check_parts(self.url, upload, parts, {n: info for n, (info, _) in stored.items()})
-        target = self._path(upload.path)
+        target = self._target(upload.path)
         tmp = self._temp_beside(target)
         try:
             with open(tmp, "xb") as out:
