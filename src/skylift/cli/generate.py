@@ -114,6 +114,7 @@ def generate(
         except WorkspaceNotFoundError:
             if global_options(ctx).workspace is not None:
                 raise
+    all_names = {s.key: s.name for s in servers}
     if application is not None or environment is not None:
         servers = [
             s
@@ -137,6 +138,7 @@ def generate(
         name=name or application,
         environ=dict(os.environ),
         region=region,
+        other_names=all_names,
     )
     with RichProgress(enabled=not as_json) as progress:
         result = run_generate(

@@ -65,11 +65,14 @@ def read_inputs(
     name: str | None = None,
     environ: Mapping[str, str] | None = None,
     region: str | None = None,
+    other_names: Mapping[str, str] | None = None,
 ) -> TargetInputs:
     """Read every given input into one target; at least one input is required.
 
     Servers and dependencies come from the workspace (the CLI passes them in);
     ``sizes`` and ``strategies`` from the assessment when it exists.
+    ``other_names`` (key → name of servers outside the selection) only makes
+    warnings about connections leaving the selection readable.
     """
     if app_dir is None and compose is None and not servers:
         raise InputError(
@@ -90,6 +93,7 @@ def read_inputs(
         warnings.extend(w)
         project = project or svc.name
     hosts, rules = hosts_from_inventory(servers, dependencies, sizes, strategies)
+    warnings.extend(_edges_outside(servers, dependencies, other_names or {}))
     measured: dict[str, Resources] = {}
     for s in servers:
         for key in {dns_name(s.name), dns_name(s.application or "")}:
@@ -106,3 +110,40 @@ def read_inputs(
         region=region,
     )
     return TargetInputs(target, warnings, measured)
+
+
+def _edges_outside(
+    servers: Sequence[Server], dependencies: Sequence[Dependency], other: Mapping[str, str]
+) -> list[GenerationWarning]:
+    """Warn (once per direction, with examples) about flows no generated rule opens."""
+    names = {s.key: s.name for s in servers}
+    out_edges = sorted(
+        {
+            (
+                names[d.source_key],
+                other.get(d.target_key or "", d.target_key or d.target_ip or "?"),
+                d.port,
+            )
+            for d in dependencies
+            if d.source_key in names and d.target_key not in names
+        }
+    )
+    in_edges = sorted(
+        {
+            (other.get(d.source_key, d.source_key), names[d.target_key], d.port)
+            for d in dependencies
+            if d.target_key in names and d.source_key not in names
+        }
+    )
+    warnings: list[GenerationWarning] = []
+    for edges, direction in ((out_edges, "leave"), (in_edges, "enter")):
+        if edges:
+            sample = ", ".join(f"{a} → {b}:{p}" for a, b, p in edges[:3])
+            warnings.append(
+                GenerationWarning(
+                    message=f"{len(edges)} observed connections {direction} the selected servers "
+                    f"(e.g. {sample}); no generated rule opens them — add them to the landing "
+                    "zone's shared rules or widen --application/--environment",
+                )
+            )
+    return warnings

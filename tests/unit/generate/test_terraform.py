@@ -153,3 +153,20 @@ def test_names_reveal_databases_and_web_tiers_when_ports_do_not() -> None:
     assert by_key["w"].public and 80 in by_key["w"].ports
     assert not by_key["a"].public  # an app tier on 8080 stays private
     assert [(r.source, r.target, r.port) for r in rules] == [(None, "w", 80)]
+
+
+def test_connections_leaving_the_selection_are_a_warning_with_names() -> None:
+    from skylift.generate.inputs import read_inputs
+
+    web = Server(key="w", name="web01", source="t", services=(Service(port=80),))
+    deps = [
+        Dependency(source_key="w", target_key="dc-key", port=389),
+        Dependency(source_key="mon-key", target_key="w", port=9100),
+    ]
+    inputs = read_inputs(
+        servers=[web], dependencies=deps, other_names={"dc-key": "dc01", "mon-key": "mon01"}
+    )
+    messages = [w.message for w in inputs.warnings]
+    assert any("1 observed connections leave" in m and "web01 → dc01:389" in m for m in messages)
+    assert any("1 observed connections enter" in m and "mon01 → web01:9100" in m for m in messages)
+    assert {(r.source, r.target, r.port) for r in inputs.target.host_rules} == {(None, "w", 80)}
