@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 from skylift.domain.target import AppSpec, Language
 
@@ -70,6 +71,7 @@ class DockerfileContext:
     start: str
     install: str
     build: str
+    manifests: tuple[str, ...] = ()
 
 
 def _exec_form(words: tuple[str, ...]) -> str:
@@ -103,6 +105,23 @@ def _health(language: Language, port: int | None) -> str | None:
     return _exec_form(tuple(probes[language]))
 
 
+# Dependency manifests copied before the source, so the install layer is cached
+# until they change. Only files that exist in the application folder are used.
+_MANIFESTS: dict[Language, tuple[str, ...]] = {
+    Language.PYTHON: ("requirements.txt",),
+    Language.NODE: ("package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml"),
+    Language.RUBY: ("Gemfile", "Gemfile.lock"),
+    Language.PHP: ("composer.json", "composer.lock"),
+}
+
+
+def _manifests(app: AppSpec) -> tuple[str, ...]:
+    if app.language is Language.PYTHON and app.package_manager != "pip":
+        return ()  # 'pip install .' needs the whole source tree
+    folder = Path(app.path)
+    return tuple(f for f in _MANIFESTS.get(app.language, ()) if (folder / f).is_file())
+
+
 def dockerfile_context(app: AppSpec) -> DockerfileContext:
     """Decide base images, stages, user, health check and commands for ``app``."""
     builder, runtime = BASE_IMAGES[app.language]
@@ -125,4 +144,5 @@ def dockerfile_context(app: AppSpec) -> DockerfileContext:
         start=_exec_form(start) if start else "",
         install=shlex.join(app.install_command),
         build=shlex.join(app.build_command),
+        manifests=_manifests(app),
     )
