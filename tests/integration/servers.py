@@ -14,7 +14,9 @@ bucket is re-created).
 
 Servers: ``s3_server`` (rclone serve s3), ``moto_server`` (moto, correct
 ranged GETs), ``azurite_server`` (Azurite from ``make test-servers``),
-``gcs_server`` (fake-gcs-server), ``sftp_server`` (rclone serve sftp).
+``gcs_server`` (fake-gcs-server), ``sftp_server`` (rclone serve sftp), and
+``sftp_vfs_server`` (rclone serve sftp with a VFS cache: accepts writes at an
+offset like OpenSSH).
 """
 
 from __future__ import annotations
@@ -269,19 +271,20 @@ def gcs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]
     yield from _running("fake-gcs", argv, port, work, make)
 
 
-@pytest.fixture(scope="session")
-def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
-    """``rclone serve sftp`` on a folder; user/password come through the environment."""
-    work = tmp_path_factory.mktemp("sftp")
+def _sftp(
+    tmp_path_factory: pytest.TempPathFactory, name: str, extra: list[str]
+) -> Iterator[ServerInfo]:
+    work = tmp_path_factory.mktemp(name)
     (work / "data").mkdir()
     port = free_port()
     rclone = _need(shutil.which("rclone", path=str(BIN)), "rclone")
     argv = [rclone, "serve", "sftp", "--addr", f"127.0.0.1:{port}", "--user", SFTP_USER]
-    argv += ["--pass", SFTP_PASSWORD, "--cache-dir", str(work / "cache"), str(work / "data")]
+    argv += ["--pass", SFTP_PASSWORD, "--cache-dir", str(work / "cache"), *extra]
+    argv.append(str(work / "data"))
 
     def make(process: ServerProcess) -> ServerInfo:
         return ServerInfo(
-            "sftp_server",
+            name,
             f"sftp://{SFTP_USER}@127.0.0.1:{port}",
             f"127.0.0.1:{port}",
             {"known_hosts": "ignore"},
@@ -290,4 +293,20 @@ def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo
             process,
         )
 
-    yield from _running("rclone-sftp", argv, port, work, make)
+    yield from _running(name, argv, port, work, make)
+
+
+@pytest.fixture(scope="session")
+def sftp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+    """``rclone serve sftp`` on a folder; user/password come through the environment.
+
+    Like many simple servers it refuses writes at an offset (multipart uses part files).
+    """
+    yield from _sftp(tmp_path_factory, "rclone-sftp", [])
+
+
+@pytest.fixture(scope="session")
+def sftp_vfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+    """``rclone serve sftp --vfs-cache-mode writes``: accepts writes at an offset, as
+    OpenSSH does (multipart writes parts in place)."""
+    yield from _sftp(tmp_path_factory, "rclone-sftp-vfs", ["--vfs-cache-mode", "writes"])

@@ -21,8 +21,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import google_crc32c
-
 from skylift.errors import InputError, ProviderError
 from skylift.storage.base import (
     Capabilities,
@@ -37,13 +35,11 @@ from skylift.storage.keys import (
     PARTS_DIR,
     check_key,
     check_prefix,
-    check_upload_id,
     join_key,
     parent_and_name,
-    parts_prefix,
 )
-from skylift.storage.multipart import check_parts
 from skylift.storage.sftp_conn import SftpConnection, parse_sftp_url, translate_sftp_error
+from skylift.storage.sftp_parts import SftpMultipart
 
 _PREFETCH_REQUESTS = 64
 
@@ -63,7 +59,7 @@ class SftpStorage(Storage):
         ranged_read=True,
         gaps=(
             ("checksums", "SFTP servers report no content checksum"),
-            ("multipart", "completion re-reads the parts through the client (no server concat)"),
+            ("multipart", "without part_size or offset writes, completion re-reads the parts"),
             ("mtime", "whole seconds only (SFTP v3 attributes)"),
         ),
     )
@@ -74,16 +70,19 @@ class SftpStorage(Storage):
         self.root = self.target.root
         self.conn = SftpConnection(self.target, dict(options))
         self._made_dirs: set[str] = set()
+        self._parts = SftpMultipart(self)
 
     # ---- helpers -------------------------------------------------------------
 
-    def _remote(self, key: str) -> str:
+    def remote(self, key: str) -> str:
+        """The server path of ``key`` (already checked)."""
         return f"{self.root}/{key}" if key else (self.root or "/")
 
     def _error(self, key: str, exc: BaseException) -> ProviderError:
         return translate_sftp_error(self.target.safe_url, key, exc)
 
-    def _call(self, key: str, fn: Any, *args: Any) -> Any:
+    def call(self, key: str, fn: Any, *args: Any) -> Any:
+        """Run ``fn(sftp, *args)`` on this thread's channel; translate errors for ``key``."""
         try:
             return fn(self.conn.sftp(), *args)
         except ProviderError:
@@ -91,14 +90,14 @@ class SftpStorage(Storage):
         except Exception as exc:
             raise self._error(key, exc) from exc
 
-    def _makedirs(self, sftp: Any, folder_key: str) -> None:
+    def makedirs(self, sftp: Any, folder_key: str) -> None:
         """mkdir -p of a folder under the root (and of the root itself)."""
         if folder_key in self._made_dirs:
             return
         if folder_key:
             parent, _ = parent_and_name(folder_key)
-            self._makedirs(sftp, parent)
-            self._mkdir(sftp, self._remote(folder_key))
+            self.makedirs(sftp, parent)
+            self._mkdir(sftp, self.remote(folder_key))
         else:
             path = ""
             for part in self.root.strip("/").split("/") if self.root.strip("/") else []:
@@ -146,7 +145,7 @@ class SftpStorage(Storage):
                 yield self._info(key, attrs)
 
     def _entries(self, folder: str) -> builtins.list[tuple[str, bool, Any]]:
-        listed = self._call(folder, lambda s: s.listdir_attr(self._remote(folder)))
+        listed = self.call(folder, lambda s: s.listdir_attr(self.remote(folder)))
         out = []
         for attrs in listed:
             name = attrs.filename
@@ -155,8 +154,8 @@ class SftpStorage(Storage):
             mode = attrs.st_mode or 0
             if stat_module.S_ISLNK(mode):  # follow links to files; skip links to folders
                 try:
-                    attrs = self._call(
-                        folder, lambda s, n=name: s.stat(self._remote(join_key(folder, n)))
+                    attrs = self.call(
+                        folder, lambda s, n=name: s.stat(self.remote(join_key(folder, n)))
                     )
                 except ProviderError:
                     continue
@@ -172,14 +171,14 @@ class SftpStorage(Storage):
 
     def stat(self, path: str) -> ObjectInfo:
         """Metadata of one regular file."""
-        attrs = self._call(path, lambda s: s.stat(self._remote(check_key(path))))
+        attrs = self.call(path, lambda s: s.stat(self.remote(check_key(path))))
         if not stat_module.S_ISREG(attrs.st_mode or 0):
             raise NotFoundError(f"{self.target.safe_url}: {path!r} is not a file")
         return self._info(path, attrs)
 
     def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
         """Bytes ``[start, end)``, fetched with pipelined (prefetched) requests."""
-        remote = self._remote(check_key(path))
+        remote = self.remote(check_key(path))
 
         def fetch(sftp: Any) -> bytes:
             with sftp.open(remote, "rb") as fh:
@@ -192,7 +191,7 @@ class SftpStorage(Storage):
                 data: bytes = fh.read(stop - start)
                 return data
 
-        result: bytes = self._call(path, fetch)
+        result: bytes = self.call(path, fetch)
         return result
 
     def write(
@@ -205,22 +204,23 @@ class SftpStorage(Storage):
         chunks: Iterable[bytes] = (data,) if single else data  # type: ignore[assignment]
 
         def upload(sftp: Any) -> Any:
-            self._makedirs(sftp, folder)
-            tmp = self._remote(join_key(folder, f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"))
+            self.makedirs(sftp, folder)
+            tmp = self.remote(join_key(folder, f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"))
             try:
                 with sftp.open(tmp, "wb") as fh:
                     fh.set_pipelined(True)
                     for chunk in chunks:
                         fh.write(chunk)
-                return self._publish(sftp, tmp, self._remote(path), mtime)
+                return self.publish(sftp, tmp, self.remote(path), mtime)
             except BaseException:
                 with contextlib.suppress(Exception):
                     sftp.remove(tmp)
                 raise
 
-        return self._info(path, self._call(path, upload))
+        return self._info(path, self.call(path, upload))
 
-    def _publish(self, sftp: Any, tmp: str, target: str, mtime: float | None) -> Any:
+    def publish(self, sftp: Any, tmp: str, target: str, mtime: float | None) -> Any:
+        """Set ``mtime`` on ``tmp`` and rename it over ``target``; return the new attributes."""
         if mtime is not None:
             sftp.utime(tmp, (mtime, mtime))
         try:
@@ -233,115 +233,42 @@ class SftpStorage(Storage):
 
     def delete(self, path: str) -> None:
         """Remove the file; nothing happens if it is absent."""
-        remote = self._remote(check_key(path))
+        remote = self.remote(check_key(path))
         try:
-            self._call(path, lambda s: s.remove(remote))
+            self.call(path, lambda s: s.remove(remote))
         except NotFoundError:
             return
 
-    # ---- multipart -------------------------------------------------------------
-
-    def _parts_key(self, upload: MultipartUpload) -> str:
-        check_key(upload.path)
-        return parts_prefix(upload.path, check_upload_id(upload.upload_id)).rstrip("/")
+    # ---- multipart (see sftp_parts) -----------------------------------------------
 
     def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
-        """Make the hidden part folder beside ``path``."""
-        upload = MultipartUpload(path=check_key(path), upload_id=uuid.uuid4().hex)
-        self._call(path, lambda s: self._makedirs(s, self._parts_key(upload)))
-        return upload
-
-    def _stored(self, upload: MultipartUpload) -> dict[int, tuple[PartInfo, str]]:
-        folder = self._parts_key(upload)
-        try:
-            listed = self._call(upload.path, lambda s: s.listdir_attr(self._remote(folder)))
-        except NotFoundError as exc:
-            raise NotFoundError(
-                f"{self.target.safe_url}: no multipart upload {upload.upload_id!r} "
-                f"for {upload.path!r}",
-                "it was completed or aborted; start a new upload",
-            ) from exc
-        found: dict[int, tuple[PartInfo, str]] = {}
-        for attrs in listed:
-            number, dot, etag = attrs.filename.partition(".")
-            if dot and number.isdigit():
-                info = PartInfo(int(number), int(attrs.st_size or 0), etag)
-                found[info.number] = (info, self._remote(join_key(folder, attrs.filename)))
-        return found
+        """Make the hidden part folder beside ``path`` (in-place layout when ``part_size``
+        is given and the server accepts writes at an offset)."""
+        return self._parts.create(path, part_size)
 
     def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
-        """Store a part as ``NNNNN.<crc32c>`` (written under a temp name, then renamed)."""
+        """Store part ``number`` (replacing an earlier attempt of the same number)."""
         if number < 1 or number > self.capabilities.max_parts:
             raise InputError(f"part number {number} out of range 1..{self.capabilities.max_parts}")
-        etag = f"{google_crc32c.value(bytes(data)):08x}"
-        stored = self._stored(upload)
-        folder = self._parts_key(upload)
-
-        def put(sftp: Any) -> None:
-            tmp = self._remote(join_key(folder, f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"))
-            with sftp.open(tmp, "wb") as fh:
-                fh.set_pipelined(True)
-                fh.write(data)
-            if number in stored:
-                sftp.remove(stored[number][1])
-            sftp.rename(tmp, self._remote(join_key(folder, f"{number:05d}.{etag}")))
-
-        self._call(upload.path, put)
-        return PartInfo(number=number, size=len(data), etag=etag)
+        return self._parts.upload(upload, number, data)
 
     def list_parts(self, upload: MultipartUpload) -> builtins.list[PartInfo]:
         """Finished parts, from the part folder's names (no data is read)."""
-        return [info for _, (info, _) in sorted(self._stored(upload).items())]
+        return [info for _, (info, _) in sorted(self._parts.stored(upload).parts.items())]
 
     def complete_multipart(
         self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
     ) -> ObjectInfo:
-        """Stream the parts into a temp file beside the target, rename it, drop the parts."""
-        stored = self._stored(upload)
-        check_parts(self.url, upload, parts, {n: info for n, (info, _) in stored.items()})
-        folder, _ = parent_and_name(upload.path)
-
-        def concat(sftp: Any) -> Any:
-            tmp = self._remote(join_key(folder, f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"))
-            try:
-                with sftp.open(tmp, "wb") as out:
-                    out.set_pipelined(True)
-                    for part in parts:
-                        with sftp.open(stored[part.number][1], "rb") as src:
-                            src.prefetch(part.size, _PREFETCH_REQUESTS)
-                            out.write(src.read(part.size))
-                return self._publish(sftp, tmp, self._remote(upload.path), mtime)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    sftp.remove(tmp)
-                raise
-
-        attrs = self._call(upload.path, concat)
-        self._drop(upload, stored)
-        return self._info(upload.path, attrs)
-
-    def _drop(self, upload: MultipartUpload, stored: dict[int, tuple[PartInfo, str]]) -> None:
-        folder = self._remote(self._parts_key(upload))
-
-        def drop(sftp: Any) -> None:
-            for _, remote in stored.values():
-                with contextlib.suppress(FileNotFoundError):
-                    sftp.remove(remote)
-            with contextlib.suppress(OSError):
-                sftp.rmdir(folder)
-            with contextlib.suppress(OSError):
-                sftp.rmdir(folder.rsplit("/", 1)[0])
-
-        self._call(upload.path, drop)
-        self._made_dirs = {d for d in self._made_dirs if PARTS_DIR not in d}
+        """Publish the object from its parts, then drop the part folder."""
+        return self._info(upload.path, self._parts.complete(upload, parts, mtime))
 
     def abort_multipart(self, upload: MultipartUpload) -> None:
         """Delete the part folder (no error if it is already gone)."""
-        try:
-            stored = self._stored(upload)
-        except NotFoundError:
-            return
-        self._drop(upload, stored)
+        self._parts.drop(upload)
+
+    def forget_dirs(self) -> None:
+        """Forget cached part folders (after one was removed)."""
+        self._made_dirs = {d for d in self._made_dirs if PARTS_DIR not in d}
 
     def close(self) -> None:
         """Close the SSH connection."""

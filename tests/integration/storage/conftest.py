@@ -24,6 +24,7 @@ from tests.integration.servers import (  # noqa: F401 - fixtures used by name
     moto_server,
     s3_server,
     sftp_server,
+    sftp_vfs_server,
 )
 
 

@@ -153,7 +153,7 @@ def test_store_checksums_match_content(store: Storage) -> None:
 def test_multipart_upload_out_of_order(store: Storage) -> None:
     size = _part_size(store)
     parts = [bytes([i]) * size for i in (1, 2)] + [b"tail"]
-    upload = store.create_multipart("big/object.bin")
+    upload = store.create_multipart("big/object.bin", part_size=size)
     done = [store.upload_part(upload, n, parts[n - 1]) for n in (3, 1, 2)]
     assert not store.exists("big/object.bin")
     assert [o.path for o in store.list()] == []
@@ -169,7 +169,7 @@ def test_multipart_resumes_in_a_new_instance(case: StoreCase) -> None:
     first = case.open()
     size = _part_size(first)
     parts = [b"A" * size, b"B" * size, b"C" * 10]
-    upload = first.create_multipart("resume.bin")
+    upload = first.create_multipart("resume.bin", part_size=size)
     first.upload_part(upload, 1, parts[0])
     first.close()
 
@@ -187,7 +187,7 @@ def test_multipart_resumes_in_a_new_instance(case: StoreCase) -> None:
 
 def test_multipart_complete_refuses_missing_parts(store: Storage) -> None:
     size = _part_size(store)
-    upload = store.create_multipart("gap.bin")
+    upload = store.create_multipart("gap.bin", part_size=size)
     one = store.upload_part(upload, 1, b"1" * size)
     with pytest.raises(ProviderError):
         store.complete_multipart(upload, [one, PartInfo(2, size, "not-there")])
