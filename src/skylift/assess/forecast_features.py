@@ -163,8 +163,11 @@ class EncodedSamples:
     def _roll(self, lo: int, hi: int) -> RolledSeries:
         key = self.key[lo:hi]
         row_starts = _run_starts(key)
-        peaks = np.maximum.reduceat(self.value[lo:hi], row_starts)
-        peak_key = key[row_starts]
+        if row_starts.size == key.size:  # at most one sample per interval: nothing to roll up
+            peaks, peak_key = self.value[lo:hi], key
+        else:
+            peaks = np.maximum.reduceat(self.value[lo:hi], row_starts)
+            peak_key = key[row_starts]
         series_key = peak_key >> np.uint64(_BUCKET_BITS)
         starts = _run_starts(series_key)
         counts = np.diff(np.append(starts, peak_key.size)).astype(np.int64)
@@ -210,26 +213,22 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
     )
     if not wanted:
         return empty
-    frame = (
-        samples.filter(
-            pl.col("metric").cast(pl.String).is_in(wanted)
-            & pl.col("value").is_not_null()
-            & pl.col("value").cast(pl.Float64).is_not_nan()
-            & pl.col("ts").is_not_null()
-            & pl.col("server_key").is_not_null()
-        )
-        .select(
-            pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),
-            pl.col("metric").cast(pl.String).cast(pl.Enum(wanted)).to_physical().alias("m"),
-            (pl.col("ts").dt.epoch("s") // rollup_s).alias("b"),
-            pl.col("value").cast(pl.Float64).alias("v"),
-        )
-        .collect(engine="streaming")
+    usable = samples.filter(
+        pl.col("metric").cast(pl.String).is_in(wanted)
+        & pl.col("value").is_not_null()
+        & pl.col("value").cast(pl.Float64).is_not_nan()
+        & pl.col("ts").is_not_null()
+        & pl.col("server_key").is_not_null()
+    ).with_columns((pl.col("ts").dt.epoch("s") // rollup_s).alias("_b"))
+    # A first, cheap pass for the time range, so the key is built while streaming.
+    low, high = (
+        usable.select(pl.col("_b").min().alias("lo"), pl.col("_b").max().alias("hi"))
+        .collect()
+        .row(0)
     )
-    if frame.height == 0:
+    if low is None or high is None:
         return empty
-    b = frame["b"].to_numpy()
-    b_min, span = int(b.min()), int(b.max()) - int(b.min())
+    b_min, span = int(low), int(high) - int(low)
     if span >= 1 << _BUCKET_BITS:
         raise InputError(
             f"samples span {span * rollup_s / DAY_S:,.0f} days; at most "
@@ -237,18 +236,28 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
             "check the timestamps' unit (seconds vs milliseconds) or use a coarser roll-up",
             Location("samples", column="ts"),
         )
-    code = frame["k"].to_physical().to_numpy()
-    metric = frame["m"].to_numpy()
-    key = np.empty(frame.height, dtype=np.uint64)
-    for lo in range(0, key.size, _CHUNK):
-        hi = lo + _CHUNK
-        key[lo:hi] = (
-            (code[lo:hi].astype(np.uint64) << np.uint64(_SERIES_SHIFT))
-            | (metric[lo:hi].astype(np.uint64) << np.uint64(_BUCKET_BITS))
-            | (b[lo:hi] - b_min).astype(np.uint64)
+    frame = (
+        usable.select(
+            pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),
+            pl.col("metric").cast(pl.String).cast(pl.Enum(wanted)).to_physical().alias("m"),
+            "_b",
+            pl.col("value").cast(pl.Float64).alias("v"),
         )
-    names, values = frame["k"], frame["v"].to_numpy()
-    del frame, b, code, metric
+        .select(
+            "k",
+            (
+                pl.col("k").to_physical().cast(pl.UInt64) * _u64(1 << _SERIES_SHIFT)
+                + pl.col("m").cast(pl.UInt64) * _u64(1 << _BUCKET_BITS)
+                + (pl.col("_b") - b_min).cast(pl.UInt64)
+            ).alias("key"),
+            "v",
+        )
+        .collect(engine="streaming")
+    )
+    if frame.height == 0:
+        return empty
+    key, values, names = frame["key"].to_numpy(), frame["v"].to_numpy(), frame["k"]
+    del frame
     starts = _grouped_series_starts(key)
     if starts is None:
         ordered = pl.DataFrame({"key": key, "v": values, "k": names}).sort("key")
@@ -283,8 +292,9 @@ def _run_starts(sorted_key: U64) -> I64:
     """Indices where a new run of equal values starts in a sorted array."""
     if sorted_key.size == 0:
         return np.zeros(0, dtype=np.int64)
-    change = np.flatnonzero(sorted_key[1:] != sorted_key[:-1]) + 1
-    return np.concatenate(([0], change)).astype(np.int64)
+    change = np.flatnonzero(sorted_key[1:] != sorted_key[:-1])
+    change += 1
+    return np.concatenate((np.zeros(1, dtype=np.int64), change.astype(np.int64, copy=False)))
 
 
 def keyed_statistic(key: I64, values: F64, quantile: float | None) -> tuple[I64, F64, I64]:

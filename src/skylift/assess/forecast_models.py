@@ -31,7 +31,7 @@ I64 = npt.NDArray[np.int64]
 HUBER_K = 1.345  # 95 % efficiency under normal errors
 MAX_AUTOCORRELATION = 0.98
 STEP_SHARE = 0.25  # a level shift must leave < a quarter of the line's squared error
-_ITERATIONS = 6
+_ITERATIONS = 4
 _BLOCK = 32_768  # series per block: bounds memory to a few × BLOCK × days floats
 
 
@@ -80,16 +80,21 @@ def fit_trends(
     col = day - (last_day[group] - span + 1)
     ok = (col >= 0) & (col < span) & (weight > 0) & np.isfinite(value)
     group, col, value, weight = group[ok], col[ok], value[ok], weight[ok]
+    # Only as many day columns as the longest history needs.
+    first = int(col.min()) if col.size else span
+    width = span - first
+    col = col - first
     bounds = np.searchsorted(group, np.arange(0, n_series + _BLOCK, _BLOCK))
     for lo in range(0, n_series, _BLOCK):
         hi = min(lo + _BLOCK, n_series)
         rows = slice(bounds[lo // _BLOCK], bounds[lo // _BLOCK + 1])
         g = group[rows] - lo
-        y = np.zeros((hi - lo, span))
-        w = np.zeros((hi - lo, span))
+        y = np.zeros((hi - lo, width))
+        w = np.zeros((hi - lo, width))
         y[g, col[rows]] = value[rows]
         w[g, col[rows]] = weight[rows]
-        weekday = (last_day[lo:hi, None] - span + 1 + np.arange(span)[None, :] + 3) % 7
+        days = last_day[lo:hi, None] - span + 1 + first + np.arange(width)[None, :]
+        weekday = (days + 3) % 7
         b, s, n = _fit_block(y, w, weekday, settings)
         slope[lo:hi], se[lo:hi], used[lo:hi] = b, s, n
     shrunk = slope
