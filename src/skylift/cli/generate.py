@@ -160,6 +160,8 @@ def generate(
             f"{len(t.connections) + len(t.host_rules)} allowed flows"
         )
         for c in result.checks:
+            if c.files == 0 and not c.skipped:
+                continue  # nothing of that kind was generated
             state = (
                 "[yellow]skipped[/yellow]"
                 if c.skipped
