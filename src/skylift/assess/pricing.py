@@ -169,7 +169,7 @@ def choose_instances(
     )
     return (
         pl.DataFrame({"server_key": keys, "ci": chosen, "not_sized_reason": reason})
-        .join(picked, on="ci", how="left")
+        .join(picked, on="ci", how="left", maintain_order="left")
         .with_columns(
             (pl.col("price_hour") * hours).fill_null(0.0).alias("compute_month"),
             pl.lit(currency).alias("currency"),

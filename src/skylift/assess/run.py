@@ -115,8 +115,13 @@ def assess(
         egress, note = egress_per_server(sized["egress_gb_month"], catalog, t.cloud, t.region)
         warnings += [n for n in (*dp.notes, note) if n and n not in warnings]
         rows = (
-            choice.with_columns(egress)
-            .join(dp.per_server, on="server_key", how="left")
+            choice.join(
+                pl.DataFrame({"server_key": sized["server_key"], "egress_month": egress}),
+                on="server_key",
+                how="left",
+                maintain_order="left",
+            )
+            .join(dp.per_server, on="server_key", how="left", maintain_order="left")
             .with_columns(
                 pl.col("disk_month").fill_null(0.0),
                 pl.lit(t.cloud).alias("cloud"),
@@ -134,7 +139,10 @@ def assess(
             )
         )
         ready = readiness_columns(
-            sized.join(rows.select("server_key", "not_sized_reason"), on="server_key"), t.cloud
+            rows.select("server_key", "not_sized_reason").join(
+                sized, on="server_key", how="left", maintain_order="left"
+            ),
+            t.cloud,
         )
         rows = pl.concat([rows, ready], how="horizontal").select(list(TARGET_COLUMNS))
         fell_back = rows.filter(
@@ -161,7 +169,7 @@ def assess(
     strat, choices = strategy_frame(
         servers, dependencies, classes, unsupported or set(), policy.goals
     )
-    srv = sized.join(strat, on="server_key", how="left").select(
+    srv = sized.join(strat, on="server_key", how="left", maintain_order="left").select(
         [*SERVER_COLUMNS, "provisioned_gib"]
     )
     progress.advance()

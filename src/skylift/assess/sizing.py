@@ -124,8 +124,11 @@ def size_servers(
     """
     if observed.height == 0:
         observed = pl.DataFrame(schema=OBSERVED_SCHEMA)
-    f = servers.join(observed, on="server_key", how="left").join(
-        _forecast_wide(forecast, policy.min_history_days), on="server_key", how="left"
+    f = servers.join(observed, on="server_key", how="left", maintain_order="left").join(
+        _forecast_wide(forecast, policy.min_history_days),
+        on="server_key",
+        how="left",
+        maintain_order="left",
     )
     factor = policy.headroom_factor
     mem_gib = pl.col("memory_gib")
