@@ -137,3 +137,26 @@ def test_egress_from_observed_network_out(catalog: Catalog) -> None:
     gb = 10.0 / 8 * 3600 * 730 / 1000  # 3,285 GB per month
     assert rec.egress_month == pytest.approx((gb - 100) * 0.09)
     assert np.isclose(rec.total_month, rec.compute_month + rec.disk_month + rec.egress_month)
+
+
+def test_rows_stay_aligned_with_their_server_at_scale(catalog: Catalog) -> None:
+    estate = [
+        server(
+            f"s{i:05d}",
+            cores=2 + i % 3,
+            memory_gib=4,
+            cpu_util_pct=50,
+            mem_util_pct=50,
+            net_out_mbps=float(i % 5),
+            **({"os_name": "Solaris 10", "os_family": "unix"} if i % 2 else {}),
+        )
+        for i in range(6000)
+    ]
+    a = assess(estate, [], empty(), catalog, policy(egress_share_pct=100.0))
+    t = a.targets.sort("server_key")
+    odd = t["server_key"].str.slice(1).cast(pl.Int64) % 2 == 1
+    assert (t.filter(odd)["readiness"] == "not_ready").all()
+    assert (t.filter(~odd)["readiness"] == "ready").all()
+    quiet = t["server_key"].str.slice(1).cast(pl.Int64) % 5 == 0
+    assert (t.filter(quiet)["egress_month"] == 0).all()
+    assert (t.filter(~quiet)["egress_month"] > 0).all()
