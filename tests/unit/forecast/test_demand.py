@@ -204,3 +204,14 @@ def test_empty_input_gives_an_empty_frame_with_the_schema() -> None:
     ):
         assert out.height == 0
         assert out.schema == pl.Schema(DEMAND_SCHEMA)
+
+
+def test_a_weekly_cycle_is_not_mistaken_for_a_trend() -> None:
+    # 16 days starting on a Saturday (quiet weekend first, busy weekdays after).
+    rng = np.random.default_rng(6)
+    past = grid(16, start_day=5)
+    values = shape(past, level=50.0, daily=5.0, weekend_drop=30.0) + rng.normal(0, 1, past.size)
+    samples = frame("s1", "cpu_pct", values, days=past).lazy()
+    row = _one(forecast_demand(samples, ["cpu_pct"], 0.95, 30))
+    assert row["trend_per_day"] == pytest.approx(0.0, abs=0.05)
+    assert row["forecast"] == pytest.approx(row["observed"], rel=0.02)
