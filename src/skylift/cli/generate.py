@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,13 +12,18 @@ from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.output import RichProgress, emit, out
 from skylift.errors import InputError, WorkspaceNotFoundError
 
+if TYPE_CHECKING:
+    from skylift.domain.inventory import Server
+    from skylift.workspace import Workspace
+
 GENERATE_HELP = """Generate the target: Dockerfiles, Kubernetes (+ Helm, Kustomize), Terraform,
 Ansible and monitoring — secure by default, optionally proven valid.
 
 Reads an application folder (language, framework, start command and port are
 detected), a docker-compose file (every service), and — inside a workspace —
 the discovered servers and dependencies (VMs, managed databases, firewall
-rules). Secrets are never written: they become references with placeholders.
+rules) and, when 'skylift assess' has run, its instance sizes and strategies.
+Secrets are never written: they become references with placeholders.
 
 Examples:
 
@@ -44,6 +49,36 @@ def _kinds(only: str) -> list[str]:
             f"choose from {', '.join(sorted(valid))} (comma-separated)",
         )
     return chosen
+
+
+def _assessed(
+    ws: Workspace, servers: list[Server], cloud: str, region: str | None
+) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """Instance sizes and strategies from the latest stored assessment (empty when none)."""
+    import polars as pl
+
+    from skylift.workspace.assessments import AssessmentStore
+
+    try:
+        stored = AssessmentStore(ws).load()
+    except InputError:
+        return {}, {}, None
+    rows = stored.targets.filter(pl.col("cloud") == cloud)
+    if region is not None:
+        rows = rows.filter(pl.col("region") == region)
+    chosen = region or (rows.get_column("region").min() if rows.height else None)
+    sizes = {
+        str(r["server_key"]): str(r["instance_type"])
+        for r in rows.filter(pl.col("region") == chosen).iter_rows(named=True)
+        if r["instance_type"]
+    }
+    by_app = {c.subject.lower(): c.preferred.strategy.value for c in stored.applications}
+    strategies = {
+        s.key: by_app[s.application.lower()]
+        for s in servers
+        if s.application and s.application.lower() in by_app
+    }
+    return sizes, strategies, str(chosen) if chosen else None
 
 
 def generate(
@@ -93,7 +128,7 @@ def generate(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the target's deployment artifacts into --out."""
-    from skylift.domain.inventory import Dependency, Server
+    from skylift.domain.inventory import Dependency
     from skylift.domain.target import ArtifactKind, Cloud
     from skylift.generate.inputs import read_inputs
     from skylift.generate.pipeline import generate as run_generate
@@ -105,12 +140,19 @@ def generate(
         raise InputError(f"--cloud: unknown cloud {cloud!r}", "use aws, azure or gcp") from exc
     servers: list[Server] = []
     deps: list[Dependency] = []
+    sizes: dict[str, str] = {}
+    strategies: dict[str, str] = {}
     if use_workspace:
         from skylift.workspace import Workspace
 
         try:
             with Workspace.open(global_options(ctx).workspace) as ws:
                 servers, deps = ws.servers(), ws.dependencies()
+                if servers:
+                    sizes, strategies, assessed_region = _assessed(
+                        ws, servers, target_cloud.value, region
+                    )
+                    region = region or assessed_region
         except WorkspaceNotFoundError:
             if global_options(ctx).workspace is not None:
                 raise
@@ -135,6 +177,8 @@ def generate(
         compose=compose,
         servers=servers,
         dependencies=deps,
+        sizes=sizes,
+        strategies=strategies,
         name=name or application,
         environ=dict(os.environ),
         region=region,

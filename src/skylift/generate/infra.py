@@ -70,8 +70,11 @@ def hosts_from_inventory(
     """Turn discovered servers and their dependency edges into hosts and allowed flows.
 
     ``sizes`` maps server keys to the assessed instance size and
-    ``strategies`` to ``rehost``/``replatform``; both are optional. Powered-off
-    servers are kept (they still move). Edges to unknown targets are dropped.
+    ``strategies`` to the chosen R (``rehost``, ``replatform``, ``refactor`` …);
+    both are optional. Database servers become managed databases unless
+    rehosted or relocated; retired, retained and repurchased servers are left
+    out. Powered-off servers are kept (they still move). Edges to servers that
+    are not generated are dropped (the caller warns about them).
     """
     deps = list(dependencies)
     servers = list(servers)
@@ -87,10 +90,12 @@ def hosts_from_inventory(
     keys: set[str] = set()
     for s in servers:
         ports = listening.get(s.key, set())
-        role = _role(s.name, ports)
         strategy = (strategies or {}).get(s.key)
+        if strategy in ("retire", "retain", "repurchase"):
+            continue  # nothing to build for it in the target
+        role = _role(s.name, ports)
         engine = _engine(s.name, ports)
-        replatform = engine is not None and strategy in (None, "replatform")
+        replatform = engine is not None and strategy not in ("rehost", "relocate")
         public = role is ServiceRole.WEB
         if public and not ports & {80, 443}:
             ports = {*ports, 80}  # web tier: clients reach it on 80 (behind the TLS balancer)

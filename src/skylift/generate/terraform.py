@@ -121,12 +121,18 @@ def db_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
     return f"db-custom-{n}-{max(3840, round(memory_gib * 1024 / 256) * 256)}"
 
 
+def _db_class(cloud: Cloud, h: HostSpec) -> str:
+    """A managed-database class: the assessed VM size translated where it maps cleanly."""
+    if cloud is Cloud.AWS and h.size and "." in h.size and not h.size.startswith("db."):
+        family, suffix = h.size.split(".", 1)
+        return f"db.{'r6i' if family.startswith(('r', 'x')) else 'm6i'}.{suffix}"
+    if cloud is Cloud.AWS and h.size and h.size.startswith("db."):
+        return h.size
+    return db_size(cloud, h.cores, h.memory_gib)
+
+
 def _host(cloud: Cloud, h: HostSpec, ids: dict[str, str]) -> TfHost:
-    size = h.size or (
-        db_size(cloud, h.cores, h.memory_gib)
-        if h.db_engine
-        else vm_size(cloud, h.cores, h.memory_gib)
-    )
+    size = _db_class(cloud, h) if h.db_engine else h.size or vm_size(cloud, h.cores, h.memory_gib)
     return TfHost(
         id=ids[h.key],
         name=h.name,

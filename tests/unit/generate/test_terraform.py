@@ -170,3 +170,19 @@ def test_connections_leaving_the_selection_are_a_warning_with_names() -> None:
     assert any("1 observed connections leave" in m and "web01 → dc01:389" in m for m in messages)
     assert any("1 observed connections enter" in m and "mon01 → web01:9100" in m for m in messages)
     assert {(r.source, r.target, r.port) for r in inputs.target.host_rules} == {(None, "w", 80)}
+
+
+def test_assessed_strategies_skip_retired_servers_and_map_database_classes() -> None:
+    servers, deps = _estate()
+    hosts, rules = hosts_from_inventory(
+        servers,
+        deps,
+        sizes={"db01": "r5a.4xlarge"},
+        strategies={"win01": "retire", "db01": "refactor"},
+    )
+    assert "win01" not in {h.key for h in hosts}
+    assert all("win01" not in (r.source, r.target) for r in rules)
+    files, _ = render_terraform(
+        TargetSpec(name="shop", hosts=tuple(hosts), host_rules=tuple(rules)), Cloud.AWS
+    )
+    assert re.search(r'instance_class\s+= "db.r6i.4xlarge"', files["main.tf"])
