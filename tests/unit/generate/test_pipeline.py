@@ -169,3 +169,36 @@ def test_cli_help_has_examples_and_json() -> None:
     result = run_cli("generate", "--help")
     assert result.code == 0
     assert "Examples:" in result.stdout and "--json" in result.stdout and "--check" in result.stdout
+
+
+def test_cli_reads_the_workspace_servers_of_one_application(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    assert run_cli("init", str(ws), "--json").code == 0
+    servers = tmp_path / "servers.csv"
+    servers.write_text(
+        "name,cores,memory_gib,os,environment,application,services\n"
+        "web01,2,4,Ubuntu 22.04,prod,shop,80:nginx\n"
+        "pg01,4,16,Ubuntu 22.04,prod,shop,5432:postgres\n"
+        "hr01,2,4,Ubuntu 22.04,prod,hr,8080:java\n"
+    )
+    assert run_cli("--workspace", str(ws), "discover", "servers", str(servers)).code == 0
+    out = tmp_path / "target"
+    result = run_cli(
+        "--workspace",
+        str(ws),
+        "generate",
+        "--application",
+        "shop",
+        "--only",
+        "terraform,ansible",
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert result.code == 0, result.stderr
+    hosts = {h["name"]: h for h in json.loads(result.stdout)["target"]["hosts"]}
+    assert set(hosts) == {"web01", "pg01"}
+    assert hosts["pg01"]["db_engine"] == "postgres" and hosts["web01"]["public"] is True
+    main = (out / "terraform" / "aws" / "main.tf").read_text()
+    assert 'resource "aws_db_instance" "pg01"' in main and "hr01" not in main
+    assert "web01" in (out / "ansible" / "inventory.yml").read_text()
