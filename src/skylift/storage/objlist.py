@@ -81,3 +81,48 @@ def walk_with_delimiter(
                     stack.append(child)
             elif key.startswith(prefix) and visible(key):
                 yield value
+
+
+#: Entries held back while deciding whether an empty object is a folder marker.
+MARKER_LOOKAHEAD = 1000
+
+
+def drop_folder_markers(infos: Iterator[Any], path: Callable[[Any], str]) -> Iterator[Any]:
+    """Drop empty objects that are folder markers (``dir/`` objects made by consoles).
+
+    obstore reports the marker ``dir/`` as an empty object ``dir``; it is a marker
+    when a later key starts with ``dir/``. Keys between ``dir`` and ``dir/`` in
+    lexical order (``dir-a``, ``dir.txt``) are held back until that is decided;
+    past :data:`MARKER_LOOKAHEAD` of them the empty object is kept as a file.
+    ``infos`` yields items with a ``size``; ``path`` gives an item's key.
+    """
+    pending: list[Any] = []  # [candidate, held...]
+    queue: list[Any] = []
+    source = iter(infos)
+    while True:
+        if queue:
+            item = queue.pop(0)
+        else:
+            item = next(source, None)
+            if item is None:
+                break
+        if not pending:
+            if item.size == 0:
+                pending = [item]
+            else:
+                yield item
+            continue
+        marker = path(pending[0]) + "/"
+        key = path(item)
+        if key.startswith(marker):  # the candidate was a folder marker
+            queue[:0] = [*pending[1:], item]
+            pending = []
+        elif key < marker and key.startswith(path(pending[0])) and len(pending) <= MARKER_LOOKAHEAD:
+            pending.append(item)
+        else:  # a real empty object
+            yield pending[0]
+            queue[:0] = [*pending[1:], item]
+            pending = []
+    if pending:
+        yield pending[0]
+        yield from drop_folder_markers(iter(pending[1:]), path)

@@ -23,6 +23,7 @@ from skylift.storage.base import (
     TransientError,
 )
 from skylift.storage.keys import check_key, check_prefix, parent_and_name, short
+from skylift.storage.objlist import drop_folder_markers, walk_with_delimiter
 
 _TRANSIENT_MARKS = (
     "error sending request",
@@ -90,6 +91,10 @@ def translate_obstore_error(where: str, path: str, exc: Exception) -> ProviderEr
     return ProviderError(f"{where}: {reason} ({short(path)})", "see --debug for the full error")
 
 
+def _path_of(info: ObjectInfo) -> str:
+    return info.path
+
+
 def retry_config(options: dict[str, str]) -> dict[str, Any]:
     """obstore's own retry, kept short: the transfer engine retries with backoff on top."""
     return {
@@ -150,31 +155,51 @@ class ObstoreStorage(Storage):
     # ---- primitives --------------------------------------------------------
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Stream pages from the store (lexical order), filtered to the string ``prefix``.
+        """Stream objects under the string ``prefix`` in lexical key order.
 
-        With the option ``listing=tree`` folders are listed one at a time with a
-        delimiter (faster on file-system-backed S3 servers, see :mod:`objlist`).
+        Pages come from obstore (``listing=flat``, the default) or folder by folder
+        (``listing=tree``, see :mod:`objlist`). Empty ``dir/`` folder-marker objects
+        are dropped. Keys obstore cannot represent (``a//b``, ``./x``) make it fail
+        mid-listing; backends that can list raw keys continue from there
+        (:meth:`_list_after`), and those keys are then refused one by one on read.
         """
+        check_prefix(prefix)
+        return drop_folder_markers(self._list_objects(prefix), _path_of)
+
+    def _list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
         import obstore
 
-        from skylift.storage.objlist import walk_with_delimiter
-
-        check_prefix(prefix)
         folder, _ = parent_and_name(prefix)
+        last: str | None = None
         try:
             if self.tree_listing:
-                for meta in walk_with_delimiter(self.store, folder, prefix, self._visible):
-                    yield self._info(meta)
-                return
-            stream = obstore.list(self.store, folder or None, chunk_size=LIST_PAGE)
-            for page in stream:
-                for meta in page:
-                    if meta["path"].startswith(prefix) and self._visible(meta["path"]):
-                        yield self._info(meta)
+                metas: Iterator[Any] = walk_with_delimiter(
+                    self.store, folder, prefix, self._visible
+                )
+            else:
+                metas = (
+                    meta
+                    for page in obstore.list(self.store, folder or None, chunk_size=LIST_PAGE)
+                    for meta in page
+                    if meta["path"].startswith(prefix) and self._visible(meta["path"])
+                )
+            for meta in metas:
+                info = self._info(meta)
+                last = info.path
+                yield info
         except Exception as exc:
             if isinstance(exc, ProviderError):
                 raise
-            raise self._error(prefix, exc) from exc
+            if "invalid path" not in str(exc).lower():
+                raise self._error(prefix, exc) from exc
+            yield from self._list_after(prefix, last, exc)
+
+    def _list_after(self, prefix: str, last: str | None, exc: Exception) -> Iterator[ObjectInfo]:
+        """Continue a listing after key ``last`` without obstore (default: give up)."""
+        raise ProviderError(
+            f"{self.where}: the listing holds a key obstore cannot represent: {first_line(exc)}",
+            "rename that object (keys with '//', '.' or '..' segments) or exclude its folder",
+        ) from exc
 
     def _visible(self, path: str) -> bool:
         return True

@@ -22,6 +22,7 @@ from __future__ import annotations
 import builtins
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -141,6 +142,22 @@ class S3Storage(ObstoreStorage):
             # The server ignores Range semantics (answers 200); use a client that accepts it.
             self._ranged_via_client = True
             return self.client.get_range(self._key(path), path, start, end)
+
+    def _list_after(self, prefix: str, last: str | None, exc: Exception) -> Iterator[ObjectInfo]:
+        """Raw ListObjectsV2 (botocore) after ``last``: keys obstore cannot parse still show."""
+        root = f"{self.root}/" if self.root else ""
+        start = root + last if last is not None else None
+        for key, size, modified, etag in self.client.list_keys(root + prefix, start):
+            rel = key[len(root) :]
+            if rel.endswith("/") and size == 0:
+                continue  # folder marker
+            yield ObjectInfo(
+                path=rel,
+                size=size,
+                mtime=modified,
+                etag=etag,
+                checksums=self._checksums({"e_tag": etag}),
+            )
 
     # ---- multipart -----------------------------------------------------------
 

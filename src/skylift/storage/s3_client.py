@@ -6,6 +6,7 @@ botocore clients are thread-safe; one per :class:`~skylift.storage.s3.S3Storage`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from skylift.errors import MissingDependencyError, ProviderError
@@ -120,6 +121,27 @@ class S3Client:
         if response.get("ContentRange") is None and start > 0:  # the server sent everything
             body = body[start:end]
         return body
+
+    def list_keys(
+        self, prefix: str, start_after: str | None
+    ) -> Iterator[tuple[str, int, float, str]]:
+        """ListObjectsV2 pages as ``(key, size, mtime, etag)``, raw keys, lexical order."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": 1000}
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        while True:
+            try:
+                page = self._client.list_objects_v2(**kwargs)
+            except Exception as exc:
+                raise self._fail(prefix, exc) from exc
+            for item in page.get("Contents", []):
+                etag = str(item.get("ETag", "")).strip('"')
+                yield item["Key"], int(item["Size"]), item["LastModified"].timestamp(), etag
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            kwargs.pop("StartAfter", None)
+            kwargs["ContinuationToken"] = token
 
     def create_multipart(self, key: str, path: str) -> str:
         """CreateMultipartUpload → upload id."""

@@ -101,3 +101,34 @@ def test_read_only_memory_store_refuses_changes() -> None:
     with pytest.raises(PermissionDeniedError):
         reader.delete("a")
     drop_memory_store("ro-test")
+
+
+def test_s3_listing_survives_markers_and_keys_obstore_cannot_parse(
+    moto_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botocore.session
+
+    from skylift.errors import InputError
+
+    _env(monkeypatch, moto_server)
+    client = botocore.session.get_session().create_client(
+        "s3", endpoint_url=moto_server.endpoint, region_name="us-east-1"
+    )
+    # what real buckets hold: console folder markers, and odd keys from other tools
+    for key in ["odd/folder/", "odd/folder/x", "odd/empty-dir/", "odd/b", "odd/ok"]:
+        client.put_object(Bucket="bucket", Key=key, Body=b"" if key.endswith("/") else b"1")
+    clean = open_storage(f"{moto_server.url}/odd", **moto_server.options)
+    # obstore strips the marker's slash: a childless marker is an empty object
+    assert [o.path for o in clean.list()] == ["b", "empty-dir", "folder/x", "ok"]
+
+    client.put_object(Bucket="bucket", Key="odd/c//d", Body=b"1")
+    client.put_object(Bucket="bucket", Key="odd/d/../e", Body=b"1")
+    client.close()
+    for listing in ("flat", "tree"):
+        store = open_storage(f"{moto_server.url}/odd", listing=listing, **moto_server.options)
+        keys = [o.path for o in store.list()]
+        assert keys == ["b", "c//d", "d/../e", "folder/x", "ok"], listing  # raw: no markers
+        with pytest.raises(InputError):
+            store.read("c//d")
+        store.close()
+    clean.close()
