@@ -224,10 +224,23 @@ def _load_json(path: Path) -> object:
         raise InputError("JSON nested too deeply", _HINT, Location(str(path))) from None
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors/aliases: a server list needs none, and nested aliases
+    ("billion laughs") would make validation walk an exponentially large document."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not supported in a server list", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
 def _load_yaml(path: Path) -> object:
     text = decode_text(path, _read(path))
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = None if mark is None else int(mark.line) + 1

@@ -195,3 +195,13 @@ def test_csv_cell_errors(tmp_path: Path, header: str, cell: str, what: str) -> N
         parse("servers", f)
     assert what in info.value.message
     assert "row 2" in info.value.message
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    """A 'billion laughs' document must fail fast instead of expanding."""
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}] " for i in range(8)]
+    f = write(tmp_path / "bomb.yaml", "\n".join(lines) + "\nservers: [{name: x, tags: *i}]\n")
+    with pytest.raises(InputError) as info:
+        parse("servers", f)
+    assert "aliases" in info.value.message and "row 2" in info.value.message
