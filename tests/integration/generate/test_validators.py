@@ -8,6 +8,9 @@ kubernetes-validate --strict, kubectl kustomize, hadolint, python-hcl2, terrafor
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +173,33 @@ def test_each_validator_rejects_a_broken_artifact(tmp_path: Path) -> None:
     hcl, fmt = check.check_terraform(tmp_path)
     assert hcl.ok and not fmt.ok and "main.tf" in fmt.failures[0]
     assert not check.check_ansible(tmp_path).ok
+
+
+def test_ansible_playbooks_run_in_check_mode_against_localhost(tmp_path: Path) -> None:
+    """A real (check-mode) run validates module parameters, which --syntax-check does not.
+
+    The systemd task is skipped: this container has no systemd as PID 1.
+    """
+    servers = [Server(key="w", name="web01", source="t", services=(Service(port=80),))]
+    inputs = read_inputs(servers=servers, environ={})
+    out = tmp_path / "out"
+    generate(inputs.target, out, kinds=("ansible",))  # type: ignore[arg-type]
+    inventory = tmp_path / "local.yml"
+    inventory.write_text(
+        "all:\n  children:\n    linux:\n      children:\n        web: {}\n"
+        "    web:\n      hosts:\n        localhost:\n          ansible_connection: local\n"
+        f"          ansible_python_interpreter: {sys.executable}\n"
+    )
+    tool = check.find_tool("ansible-playbook")
+    assert tool is not None
+    proc = subprocess.run(
+        [tool, "-i", str(inventory), "--check", "--skip-tags", "service", "site.yml"],
+        cwd=out / "ansible",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "ANSIBLE_HOME": str(tmp_path / "ah"), "NO_COLOR": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "failed=0" in proc.stdout
