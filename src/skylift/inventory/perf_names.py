@@ -15,7 +15,7 @@ import polars as pl
 
 from skylift.domain.matching import ServerIndex, normalise_name
 from skylift.errors import InputError, Location
-from skylift.inventory.perf_values import SeriesRead, first_bad
+from skylift.inventory.perf_values import SeriesRead, first_bad, recode
 from skylift.inventory.tabular import Row, read_csv, require_columns
 
 _SOURCE = ("source", "series", "source_name", "name", "from", "vm")
@@ -84,19 +84,22 @@ class NameResolver:
         Empty and NaN values are dropped here too (after every row-numbered check).
         """
         frame, file, column = read.frame, read.file, read.name_column
-        missing = first_bad(
-            frame,
-            pl.col("name").is_null() | (pl.col("name").cast(pl.String).str.strip_chars() == ""),
-            "name",
-            read.first_row,
-        )
-        if missing is not None:
+        uniques = frame.get_column("name").unique().cast(pl.String).to_list()
+        blank = [n for n in uniques if n is not None and not n.strip()]
+        if None in uniques or blank:
+            missing = first_bad(
+                frame,
+                pl.col("name").is_null() | pl.col("name").cast(pl.String).is_in(blank),
+                "name",
+                read.first_row,
+            )
+            assert missing is not None
             raise InputError(
                 "missing server name",
                 "every sample needs the server it belongs to",
                 Location(file, row=missing[0], column=column),
             )
-        names = [n for n in frame.get_column("name").unique().cast(pl.String).to_list() if n]
+        names = [n for n in uniques if n]
         found: dict[str, int] = {}
         ambiguous: list[str] = []
         unknown: list[str] = []
@@ -133,20 +136,16 @@ class NameResolver:
             )
             for name, n in counts.iter_rows():
                 self.unknown[str(name)] = self.unknown.get(str(name), 0) + int(n)
-        k = frame.get_column("name").replace_strict(
-            list(found), list(found.values()), default=None, return_dtype=pl.UInt32
-        )
-        return (
-            frame.lazy()
-            .with_columns(k=k)
-            .filter(
+        k = recode(frame.get_column("name"), found, pl.UInt32()).alias("k")
+        out = frame.with_columns(k=k).select("k", "ts", "m", "value")
+        value = out.get_column("value")
+        if k.null_count() or value.null_count() or value.is_nan().any():
+            out = out.filter(
                 pl.col("k").is_not_null()
                 & pl.col("value").is_not_null()
                 & pl.col("value").is_not_nan()
             )
-            .select("k", "ts", "m", "value")
-            .collect()
-        )
+        return out
 
     def _key(self, name: str) -> str | None:
         mapped = self.mapping.get(normalise_name(name))

@@ -250,30 +250,50 @@ def _from_epoch(
     return (numbers * scale).round(0).cast(pl.Int64).cast(TS).alias("ts")
 
 
+def recode(col: pl.Series, mapping: dict[str, int], dtype: pl.DataType) -> pl.Series:
+    """Map each text of ``col`` through ``mapping`` (null when absent), vectorised.
+
+    For a Categorical column this is one gather through a lookup table indexed
+    by the category codes, instead of hashing every row.
+    """
+    if isinstance(col.dtype, pl.Categorical):
+        uniq = col.unique().drop_nulls()
+        codes = uniq.to_physical().to_list()
+        table: list[int | None] = [None] * (max(codes, default=0) + 1)
+        for code, text in zip(codes, uniq.cast(pl.String).to_list(), strict=True):
+            table[code] = mapping.get(text)
+        return pl.Series(col.name, table, dtype=dtype).gather(col.to_physical())
+    return col.replace_strict(
+        list(mapping), list(mapping.values()), default=None, return_dtype=dtype
+    )
+
+
 def metric_codes(frame: pl.DataFrame, file: str, header: str, first_row: int = 1) -> pl.Series:
     """The ``metric`` column as UInt8 codes into :data:`METRIC_ORDER` (error on unknown names)."""
     col = frame.get_column("metric")
-    spellings = [s for s in col.unique().cast(pl.String).to_list() if s is not None]
-    mapping: dict[str, int] = {}
-    unknown: list[str] = []
-    for spelling in spellings:
-        m = metric_for(spelling)
-        if m is None:
-            unknown.append(spelling)
-        else:
-            mapping[spelling] = METRIC_ORDER.index(m.value)
-    missing = first_bad(
-        frame,
-        pl.col("metric").is_null() | (pl.col("metric").cast(pl.String).str.strip_chars() == ""),
-        "metric",
-        first_row,
-    )
-    if missing is not None:
+    uniques = col.unique().cast(pl.String).to_list()
+    blank = [s for s in uniques if s is not None and not s.strip()]
+    if None in uniques or blank:
+        missing = first_bad(
+            frame,
+            pl.col("metric").is_null() | pl.col("metric").cast(pl.String).is_in(blank),
+            "metric",
+            first_row,
+        )
+        assert missing is not None
         raise InputError(
             "missing metric name",
             "every sample needs its metric",
             Location(file, row=missing[0], column=header),
         )
+    mapping: dict[str, int] = {}
+    unknown: list[str] = []
+    for spelling in (s for s in uniques if s is not None):
+        m = metric_for(spelling)
+        if m is None:
+            unknown.append(spelling)
+        else:
+            mapping[spelling] = METRIC_ORDER.index(m.value)
     if unknown:
         bad = first_bad(frame, pl.col("metric").cast(pl.String).is_in(unknown), "metric", first_row)
         assert bad is not None
@@ -282,9 +302,7 @@ def metric_codes(frame: pl.DataFrame, file: str, header: str, first_row: int = 1
             f"use one of: {', '.join(METRIC_ORDER)} (or a common alias such as 'cpu')",
             Location(file, row=bad[0], column=header, value=bad[1]),
         )
-    return col.replace_strict(list(mapping), list(mapping.values()), return_dtype=pl.UInt8).alias(
-        "m"
-    )
+    return recode(col, mapping, pl.UInt8()).alias("m")
 
 
 def check_values(frame: pl.DataFrame, file: str, header: str, first_row: int = 1) -> None:
