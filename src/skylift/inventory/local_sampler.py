@@ -33,7 +33,9 @@ SERIES_COLUMNS: dict[str, pl.DataType] = {
 
 
 @dataclass(frozen=True)
-class _DiskIo:
+class DiskIo:
+    """Cumulative disk counters (bytes and operations since boot)."""
+
     read_bytes: int
     write_bytes: int
     read_count: int
@@ -41,19 +43,20 @@ class _DiskIo:
 
 
 @dataclass(frozen=True)
-class _Counters:
+class Counters:
+    """One reading of the cumulative counters at monotonic time ``at`` (seconds)."""
+
     at: float
-    disk: _DiskIo | None
+    disk: DiskIo | None
     net_in: int
     net_out: int
 
 
-def _read_counters() -> _Counters:
+def read_counters() -> Counters:
+    """Read disk and (non-loopback) network counters now."""
     io = psutil.disk_io_counters(perdisk=False, nowrap=True)
     disk = (
-        None
-        if io is None
-        else _DiskIo(io.read_bytes, io.write_bytes, io.read_count, io.write_count)
+        None if io is None else DiskIo(io.read_bytes, io.write_bytes, io.read_count, io.write_count)
     )
     nics = psutil.net_io_counters(pernic=True, nowrap=True)
     stats = psutil.net_if_stats()
@@ -66,10 +69,11 @@ def _read_counters() -> _Counters:
             continue
         net_in += c.bytes_recv
         net_out += c.bytes_sent
-    return _Counters(time.monotonic(), disk, net_in, net_out)
+    return Counters(time.monotonic(), disk, net_in, net_out)
 
 
-def _rates(prev: _Counters, now: _Counters) -> dict[MetricName, float]:
+def rates_between(prev: Counters, now: Counters) -> dict[MetricName, float]:
+    """Per-second rates between two readings: MB/s (10⁶ B), IOPS, Mbit/s; never negative."""
     dt = max(now.at - prev.at, 1e-6)
     out: dict[MetricName, float] = {
         MetricName.NET_IN_MBPS: max(0, now.net_in - prev.net_in) * 8 / 1e6 / dt,
@@ -106,19 +110,19 @@ def sample_utilisation(
     metrics: list[str] = []
     values: list[float] = []
     psutil.cpu_percent(interval=None)  # prime: the next call measures since now
-    prev = _read_counters()
+    prev = read_counters()
     start = prev.at
     progress.begin("sampling utilisation", total=count, unit="samples")
     for i in range(1, count + 1):
         delay = start + i * interval - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        now = _read_counters()
+        now = read_counters()
         ts = datetime.now(UTC)
         reading: dict[MetricName, float] = {
             MetricName.CPU_PCT: float(psutil.cpu_percent(interval=None)),
             MetricName.MEM_PCT: float(psutil.virtual_memory().percent),
-            **_rates(prev, now),
+            **rates_between(prev, now),
         }
         prev = now
         for metric, value in reading.items():

@@ -95,3 +95,18 @@ def test_strength_counts_the_snapshots_an_edge_was_seen_in() -> None:
 )  # fmt: skip
 def test_is_loopback(ip: str, loop: bool) -> None:
     assert is_loopback(ip) is loop
+
+
+def test_rates_between_two_readings() -> None:
+    from skylift.domain.inventory import MetricName as M
+    from skylift.inventory.local_sampler import Counters, DiskIo, rates_between
+
+    before = Counters(10.0, DiskIo(0, 0, 0, 0), net_in=0, net_out=5_000_000)
+    after = Counters(12.0, DiskIo(4_000_000, 2_000_000, 300, 100), net_in=2_500_000, net_out=0)
+    r = rates_between(before, after)
+    assert r[M.DISK_READ_MBPS] == 2.0 and r[M.DISK_WRITE_MBPS] == 1.0  # MB/s over 2 s
+    assert (r[M.DISK_READ_IOPS], r[M.DISK_WRITE_IOPS]) == (150.0, 50.0)
+    assert r[M.NET_IN_MBPS] == 10.0  # 2.5 MB in 2 s = 10 Mbit/s
+    assert r[M.NET_OUT_MBPS] == 0.0  # a counter that went backwards (reset) is not negative
+    no_disk = rates_between(Counters(0.0, None, 0, 0), Counters(1.0, None, 0, 0))
+    assert M.DISK_READ_MBPS not in no_disk
