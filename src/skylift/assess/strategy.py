@@ -16,6 +16,7 @@ preferred, the rest are alternatives (see docs/assess.md for the table).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -253,6 +254,8 @@ def strategy_frame(
     found = detect(servers, dependencies)
     rows: dict[str, list[object]] = defaultdict(list)
     choices: dict[str, StrategyChoice] = {}
+    # a handful of distinct trait combinations: decide each once, stamp the subject per server
+    cache: dict[Traits, tuple[StrategyChoice, str]] = {}
     for s in servers:
         engine, web, mail = found[s.key]
         traits = Traits(
@@ -265,16 +268,21 @@ def strategy_frame(
             vmware=s.source == "rvtools",
             windows=s.os_family.value == "windows",
         )
-        c = choose(traits, goals)
+        hit = cache.get(dataclasses.replace(traits, name=""))
+        if hit is None:
+            decided = choose(dataclasses.replace(traits, name=""), goals)
+            alts = "; ".join(
+                f"{a.strategy.value}/{a.service_model.value}" for a in decided.alternatives
+            )
+            hit = cache[dataclasses.replace(traits, name="")] = (decided, alts)
+        c = hit[0].model_copy(update={"subject": s.name})
         choices[s.key] = c
         rows["server_key"].append(s.key)
         rows["strategy"].append(c.preferred.strategy.value)
         rows["service_model"].append(c.preferred.service_model.value)
         rows["strategy_reason"].append(c.preferred.reason)
         rows["strategy_score"].append(c.preferred.score)
-        rows["alternatives"].append(
-            "; ".join(f"{a.strategy.value}/{a.service_model.value}" for a in c.alternatives)
-        )
+        rows["alternatives"].append(hit[1])
         rows["db_engine"].append(engine)
     schema = {
         "server_key": pl.String, "strategy": pl.String, "service_model": pl.String,
