@@ -104,3 +104,13 @@ def test_catalog_show_filters_and_errors(tmp_path: Path) -> None:
     assert bad.code == 3 and "valid: asia-northeast1" in bad.stderr
     overview = json.loads(run_cli("catalog", "show", "--json").stdout)
     assert {c["cloud"] for c in overview["clouds"]} == {"aws", "azure", "gcp"}
+
+
+@pytest.mark.parametrize(
+    "path", [["assess"], ["catalog"], ["catalog", "show"], ["catalog", "refresh"]]
+)
+def test_help_has_examples_and_json(path: list[str]) -> None:
+    r = run_cli(*path, "--help")
+    assert r.code == 0
+    assert "Example" in r.stdout
+    assert "--json" in r.stdout or path == ["catalog"]
