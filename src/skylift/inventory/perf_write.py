@@ -106,7 +106,7 @@ def _write_chunked(coded: pl.DataFrame, keys: Sequence[str], path: Path) -> None
                     "value": part.get_column("value"),
                 },
                 schema=SERIES_SCHEMA,
-            ).to_arrow(compat_level=pl.CompatLevel.oldest())
+            ).to_arrow(compat_level=pl.CompatLevel.newest())
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema, compression="zstd")
             writer.write_table(table, row_group_size=CHUNK)
