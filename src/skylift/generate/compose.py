@@ -36,6 +36,7 @@ from skylift.generate.names import (
     dns_name,
     image_profile,
     looks_like_secret,
+    pin_image,
     role_for,
 )
 
@@ -273,6 +274,22 @@ def load_compose(
                         )
                     )
                 published.setdefault(p.published, str(svc_name))
+        image = str(raw["image"]) if raw.get("image") else None
+        if image is not None:
+            pinned, changed = pin_image(image)
+            if changed:
+                warnings.append(
+                    GenerationWarning(
+                        message=f"service '{svc_name}': image '{image}' has no pinned tag; "
+                        + (
+                            f"using '{pinned}' — check it is the version you run"
+                            if pinned != image
+                            else "pin a version (and ideally a digest) before deploying"
+                        ),
+                        location=origin,
+                    )
+                )
+            image = pinned
         # environment: env_file first, then environment overrides
         values: dict[str, str] = {}
         for ef in _as_list(raw.get("env_file")):
@@ -285,6 +302,9 @@ def load_compose(
                 values[key] = value if "=" in str(item) else env.get(key, "")
         else:
             values.update({str(k): "" if v is None else str(v) for k, v in environment.items()})
+        if image is not None and "postgres" in image.rsplit("/", 1)[-1]:
+            # the volume's root may hold lost+found; postgres needs an empty directory
+            values.setdefault("PGDATA", "/var/lib/postgresql/data/pgdata")
         plain: list[EnvVar] = []
         secrets: list[SecretRef] = []
         for key, value in values.items():
@@ -319,7 +339,6 @@ def load_compose(
                     secret=dns_name(str(source)), key=dns_name(str(source)), file_path=target_path
                 )
             )
-        image = str(raw["image"]) if raw.get("image") else None
         profile = image_profile(image)
         volumes: list[VolumeSpec] = []
         for item in _as_list(raw.get("volumes")):

@@ -144,9 +144,7 @@ class KubeContext:
 def image_for(app: str, service: ServiceSpec, version: str = "0.1.0") -> str:
     """The image a service runs: its own pinned image, or the one built from its source."""
     if service.image:
-        return (
-            service.image if ":" in service.image.rsplit("/", 1)[-1] else f"{service.image}:stable"
-        )
+        return service.image
     return f"{IMAGE_REGISTRY}/{app}/{service.name}:{version}"
 
 

@@ -122,3 +122,39 @@ def image_profile(image: str | None) -> ImageProfile | None:
         if key in base:
             return profile
     return None
+
+
+# Current stable tags for popular images, used when a compose file gives none
+# (or "latest"): the manifests must pin a version.
+PINNED_TAGS: dict[str, str] = {
+    "postgres": "16.6",
+    "mysql": "8.4.3",
+    "mariadb": "11.4.4",
+    "redis": "7.4.1",
+    "valkey/valkey": "8.0.1",
+    "mongo": "8.0.3",
+    "rabbitmq": "3.13.7-management",
+    "memcached": "1.6.32",
+    "nginx": "1.27.3-alpine",
+    "httpd": "2.4.62",
+    "traefik": "v3.2.1",
+    "busybox": "1.37.0",
+}
+
+
+def pin_image(image: str) -> tuple[str, bool]:
+    """``image`` with a pinned tag, and whether it had to be pinned by skylift.
+
+    Untagged or ``latest`` images of well-known names get the tag from
+    :data:`PINNED_TAGS`; others are returned as given (the caller warns).
+    """
+    if "@" in image:
+        return image, False
+    head, _, last = image.rpartition("/")
+    name, _, tag = last.partition(":")
+    if tag and tag != "latest":
+        return image, False
+    pinned = PINNED_TAGS.get(f"{head}/{name}".lstrip("/").removeprefix("library/"))
+    if pinned is None:
+        return image, True
+    return f"{head + '/' if head else ''}{name}:{pinned}", True

@@ -164,3 +164,23 @@ def test_env_file_missing_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("services:\n  a:\n    image: nginx:1.27.3\n    env_file: missing.env\n")
     with pytest.raises(InputError, match="env_file not found"):
         read_inputs(compose=path, environ={})
+
+
+def test_untagged_images_are_pinned_or_warned(tmp_path: Path) -> None:
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(
+        "services:\n  db:\n    image: postgres\n  cache:\n    image: redis:latest\n"
+        "  odd:\n    image: example.org/team/thing\n"
+    )
+    inputs = read_inputs(compose=path, environ={})
+    images = {s.name: s.image for s in inputs.target.services}
+    assert images == {
+        "db": "postgres:16.6",
+        "cache": "redis:7.4.1",
+        "odd": "example.org/team/thing",
+    }
+    messages = " ".join(w.message for w in inputs.warnings)
+    assert "'postgres' has no pinned tag; using 'postgres:16.6'" in messages
+    assert "'example.org/team/thing' has no pinned tag; pin a version" in messages
+    db = next(s for s in inputs.target.services if s.name == "db")
+    assert ("PGDATA", "/var/lib/postgresql/data/pgdata") in {(e.name, e.value) for e in db.env}

@@ -171,7 +171,11 @@ def test_cli_help_has_examples_and_json() -> None:
     assert "Examples:" in result.stdout and "--json" in result.stdout and "--check" in result.stdout
 
 
-def test_cli_reads_the_workspace_servers_of_one_application(tmp_path: Path) -> None:
+def test_cli_reads_the_workspace_servers_of_one_application(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the workspace reads every SKYLIFT_* variable as a setting; the golden switch is not one
+    monkeypatch.delenv("SKYLIFT_UPDATE_GOLDEN", raising=False)
     ws = tmp_path / "ws"
     assert run_cli("init", str(ws), "--json").code == 0
     servers = tmp_path / "servers.csv"
