@@ -318,3 +318,12 @@ def test_sparse_sheet_with_shared_strings_streams_the_same_rows(tmp_path: Path) 
     ]
     assert sparse.servers == dense.servers
     assert sparse.rows_skipped == dense.rows_skipped + 1  # the stray row has no VM name
+
+
+def test_address_lists() -> None:
+    from skylift.inventory.rvtools_values import split_addresses
+
+    assert split_addresses("10.0.0.1") == ("10.0.0.1",)
+    assert split_addresses("10.0.0.1, 10.0.0.2;fe80::1 ") == ("10.0.0.1", "10.0.0.2", "fe80::1")
+    assert split_addresses("") == ()
+    assert split_addresses(None) == ()
