@@ -31,12 +31,12 @@ from skylift.assess.forecast_features import (
     RolledSeries,
     check_samples,
     daily_statistics,
-    encode_samples,
     grouped_statistic,
     keyed_statistic,
     parse_rollup,
 )
 from skylift.assess.forecast_models import TrendSettings, damped_offset, fit_trends
+from skylift.assess.forecast_stream import map_blocks
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import InputError
 
@@ -120,16 +120,16 @@ def forecast_demand(
     check_samples(samples)
     rollup_s = parse_rollup(rollup)
     model = settings or TrendSettings()
-    progress.begin("forecast: read samples")
-    encoded = encode_samples(samples, metrics, rollup_s)
-    progress.end()
-    progress.begin("forecast: fit and project", total=float(encoded.key.size), unit="samples")
-    parts: list[pl.DataFrame] = []
-    for rolled in encoded.blocks():
-        parts.append(
-            _forecast_block(rolled, statistic_quantile, horizon_days, min_history_days, model)
-        )
-        progress.advance(float(rolled.counts.sum()))
+    progress.begin("forecast: roll up, fit and project", unit="samples")
+    parts = map_blocks(
+        samples,
+        metrics,
+        rollup_s,
+        lambda rolled: _forecast_block(
+            rolled, statistic_quantile, horizon_days, min_history_days, model
+        ),
+        progress,
+    )
     progress.end()
     if not parts:
         return pl.DataFrame(schema=DEMAND_SCHEMA)
@@ -233,30 +233,37 @@ def forecast_storage(
     rollup_s = parse_rollup(rollup)
     model = settings or STORAGE_TREND
     progress.begin("forecast: storage growth")
-    parts: list[pl.DataFrame] = []
-    for rolled in encode_samples(samples, [metric], rollup_s).blocks():
-        daily = daily_statistics(rolled, rolled.age_s(), 1.0, model.fit_window_days)
-        weight = (daily.coverage >= model.min_coverage).astype(np.float64)
-        anchor = rolled.anchor_day()
-        fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, anchor, model)
-        used_now = rolled.value[rolled.starts + rolled.counts - 1]
-        growth = fit.slope_used + 0.0
-        parts.append(
-            pl.DataFrame(
-                {
-                    "server_key": rolled.server_key,
-                    "used_now": used_now,
-                    "growth_per_day": growth,
-                    "forecast": np.maximum(used_now + growth * horizon_days, 0.0),
-                    "history_days": rolled.history_days(),
-                },
-                schema=STORAGE_SCHEMA,
-            )
-        )
+    parts = map_blocks(
+        samples,
+        [metric],
+        rollup_s,
+        lambda rolled: _storage_block(rolled, horizon_days, model),
+        progress,
+    )
     progress.end()
     if not parts:
         return pl.DataFrame(schema=STORAGE_SCHEMA)
     return pl.concat(parts).sort("server_key")
+
+
+def _storage_block(rolled: RolledSeries, horizon_days: int, model: TrendSettings) -> pl.DataFrame:
+    """The storage forecast rows of one block of whole series."""
+    daily = daily_statistics(rolled, rolled.age_s(), 1.0, model.fit_window_days)
+    weight = (daily.coverage >= model.min_coverage).astype(np.float64)
+    anchor = rolled.anchor_day()
+    fit = fit_trends(daily.group, daily.day, daily.value, weight, rolled.size, anchor, model)
+    used_now = rolled.value[rolled.starts + rolled.counts - 1]
+    growth = fit.slope_used + 0.0
+    return pl.DataFrame(
+        {
+            "server_key": rolled.server_key,
+            "used_now": used_now,
+            "growth_per_day": growth,
+            "forecast": np.maximum(used_now + growth * horizon_days, 0.0),
+            "history_days": rolled.history_days(),
+        },
+        schema=STORAGE_SCHEMA,
+    )
 
 
 def _check_arguments(

@@ -31,9 +31,9 @@ U64 = npt.NDArray[np.uint64]
 
 REQUIRED_COLUMNS = ("server_key", "ts", "metric", "value")
 DAY_S = 86_400
-_BUCKET_BITS = 24  # roll-up index inside the sort key
+BUCKET_BITS = 24  # roll-up index inside the sort key
 _METRIC_BITS = 8  # metric index inside the sort key (≤ 255 metrics per call)
-_SERIES_SHIFT = _BUCKET_BITS + _METRIC_BITS  # server code sits above this bit
+_SERIES_SHIFT = BUCKET_BITS + _METRIC_BITS  # server code sits above this bit
 _DAY_KEY = 1 << 16  # series × day key: series index * _DAY_KEY + day in window
 _CHUNK = 4_000_000  # rows per NumPy pass over the key (bounds temporaries)
 _ROLLUP_RE = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
@@ -168,7 +168,7 @@ class EncodedSamples:
         else:
             peaks = np.maximum.reduceat(self.value[lo:hi], row_starts)
             peak_key = key[row_starts]
-        series_key = peak_key >> np.uint64(_BUCKET_BITS)
+        series_key = peak_key >> np.uint64(BUCKET_BITS)
         starts = _run_starts(series_key)
         counts = np.diff(np.append(starts, peak_key.size)).astype(np.int64)
         names = self.names.gather(row_starts[starts] + lo).cast(pl.String).to_list()
@@ -179,21 +179,20 @@ class EncodedSamples:
             starts=starts,
             counts=counts,
             group=np.repeat(np.arange(starts.size, dtype=np.int64), counts),
-            bucket=(peak_key & np.uint64((1 << _BUCKET_BITS) - 1)).astype(np.int64)
+            bucket=(peak_key & np.uint64((1 << BUCKET_BITS) - 1)).astype(np.int64)
             + self.bucket_min,
             value=np.ascontiguousarray(peaks, dtype=np.float64),
             rollup_s=self.rollup_s,
         )
 
 
-def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int) -> EncodedSamples:
-    """Read the samples of ``metrics`` once (streaming) into an :class:`EncodedSamples`.
+def encoding_query(
+    samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int
+) -> tuple[list[str], pl.LazyFrame | None, int]:
+    """The wanted metrics, the lazy query producing ``k, key, v`` rows, and the bucket origin.
 
-    Null and NaN values and null timestamps or keys are dropped. Several
-    samples in one roll-up interval (duplicates, faster sampling) later become
-    their maximum; an interval without samples stays absent (gaps are not
-    filled). Sorting is skipped when every series' rows already come together
-    and in time order, as importers write them; otherwise rows are sorted once.
+    The query is ``None`` when nothing is usable. A first cheap pass finds the
+    time range, so the sort key is built inside the streaming query.
     """
     wanted = list(dict.fromkeys(metrics))
     if len(wanted) >= 1 << _METRIC_BITS:
@@ -201,18 +200,8 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
             f"{len(wanted)} metrics requested at once; at most {(1 << _METRIC_BITS) - 1}",
             "forecast the metrics in smaller groups",
         )
-    nothing = np.zeros(0, dtype=np.int64)
-    empty = EncodedSamples(
-        np.zeros(0, np.uint64),
-        np.zeros(0),
-        pl.Series([], dtype=pl.String),
-        nothing,
-        wanted,
-        0,
-        rollup_s,
-    )
     if not wanted:
-        return empty
+        return wanted, None, 0
     usable = samples.filter(
         pl.col("metric").cast(pl.String).is_in(wanted)
         & pl.col("value").is_not_null()
@@ -220,56 +209,69 @@ def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int)
         & pl.col("ts").is_not_null()
         & pl.col("server_key").is_not_null()
     ).with_columns((pl.col("ts").dt.epoch("s") // rollup_s).alias("_b"))
-    # A first, cheap pass for the time range, so the key is built while streaming.
     low, high = (
         usable.select(pl.col("_b").min().alias("lo"), pl.col("_b").max().alias("hi"))
         .collect()
         .row(0)
     )
     if low is None or high is None:
-        return empty
+        return wanted, None, 0
     b_min, span = int(low), int(high) - int(low)
-    if span >= 1 << _BUCKET_BITS:
+    if span >= 1 << BUCKET_BITS:
         raise InputError(
             f"samples span {span * rollup_s / DAY_S:,.0f} days; at most "
-            f"{((1 << _BUCKET_BITS) - 1) * rollup_s / DAY_S:,.0f} with roll-up {rollup_s}s",
+            f"{((1 << BUCKET_BITS) - 1) * rollup_s / DAY_S:,.0f} with roll-up {rollup_s}s",
             "check the timestamps' unit (seconds vs milliseconds) or use a coarser roll-up",
             Location("samples", column="ts"),
         )
-    frame = (
-        usable.select(
-            pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),
-            pl.col("metric").cast(pl.String).cast(pl.Enum(wanted)).to_physical().alias("m"),
-            "_b",
-            pl.col("value").cast(pl.Float64).alias("v"),
-        )
-        .select(
-            "k",
-            (
-                pl.col("k").to_physical().cast(pl.UInt64) * _u64(1 << _SERIES_SHIFT)
-                + pl.col("m").cast(pl.UInt64) * _u64(1 << _BUCKET_BITS)
-                + (pl.col("_b") - b_min).cast(pl.UInt64)
-            ).alias("key"),
-            "v",
-        )
-        .collect(engine="streaming")
+    query = usable.select(
+        pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),
+        pl.col("metric").cast(pl.String).cast(pl.Enum(wanted)).to_physical().alias("m"),
+        "_b",
+        pl.col("value").cast(pl.Float64).alias("v"),
+    ).select(
+        "k",
+        (
+            pl.col("k").to_physical().cast(pl.UInt64) * _u64(1 << _SERIES_SHIFT)
+            + pl.col("m").cast(pl.UInt64) * _u64(1 << BUCKET_BITS)
+            + (pl.col("_b") - b_min).cast(pl.UInt64)
+        ).alias("key"),
+        "v",
     )
-    if frame.height == 0:
-        return empty
+    return wanted, query, b_min
+
+
+def encode_samples(samples: pl.LazyFrame, metrics: Sequence[str], rollup_s: int) -> EncodedSamples:
+    """Read all samples of ``metrics`` (streaming) into one :class:`EncodedSamples`.
+
+    Null and NaN values and null timestamps or keys are dropped. Several
+    samples in one roll-up interval (duplicates, faster sampling) later become
+    their maximum; an interval without samples stays absent (gaps are not
+    filled). Sorting is skipped when every series' rows already come together
+    and in time order, as importers write them; otherwise rows are sorted once.
+    """
+    wanted, query, b_min = encoding_query(samples, metrics, rollup_s)
+    frame = query.collect(engine="streaming") if query is not None else None
+    if frame is None or frame.height == 0:
+        nothing = np.zeros(0, dtype=np.int64)
+        no_names = pl.Series([], dtype=pl.String)
+        return EncodedSamples(
+            np.zeros(0, np.uint64), np.zeros(0), no_names, nothing, wanted, 0, rollup_s
+        )
     key, values, names = frame["key"].to_numpy(), frame["v"].to_numpy(), frame["k"]
     del frame
-    starts = _grouped_series_starts(key)
+    starts = grouped_series_starts(key)
     if starts is None:
         ordered = pl.DataFrame({"key": key, "v": values, "k": names}).sort("key")
         key, values, names = ordered["key"].to_numpy(), ordered["v"].to_numpy(), ordered["k"]
-        starts = _grouped_series_starts(key)
+        starts = grouped_series_starts(key)
         assert starts is not None
     return EncodedSamples(key, values, names, starts, wanted, b_min, rollup_s)
 
 
-def _grouped_series_starts(key: U64) -> I64 | None:
+def grouped_series_starts(key: U64) -> I64 | None:
     """Where each series' run starts, or ``None`` unless every series is one time-ordered run."""
-    shift = np.uint64(_BUCKET_BITS)
+    shift = np.uint64(BUCKET_BITS)
     starts = [np.zeros(1, dtype=np.int64)]
     for lo in range(0, key.size - 1, _CHUNK):
         part = key[lo : lo + _CHUNK + 1]
