@@ -120,6 +120,17 @@ def test_hadolint_finds_no_error_in_any_dockerfile(tree: Path) -> None:
             _assert_ran_and_passed(result)
             total += result.files
     assert total >= len(APPS) + 3
+    # stricter than the brief: the generated Dockerfiles have no hadolint warning either
+    tool = check.find_tool("hadolint")
+    assert tool is not None
+    files = [str(p) for p in tree.glob("app-*/docker/*/Dockerfile")]
+    proc = subprocess.run(
+        [tool, "--no-color", "--failure-threshold", "warning", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout
 
 
 def test_terraform_parses_and_is_formatted(tree: Path) -> None:
