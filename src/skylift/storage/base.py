@@ -96,7 +96,13 @@ class Storage(ABC):
 
     @abstractmethod
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """Yield every object under ``prefix`` recursively, streamed (bounded memory)."""
+        """Yield every object whose key starts with the string ``prefix``, streamed.
+
+        Keys are relative to the URL's root and come in lexical (UTF-8 byte)
+        order on every backend, so two listings can be merge-joined. Memory
+        stays bounded (pages or one folder per level); skylift's own
+        ``.skylift-*`` temp and part names are skipped.
+        """
 
     @abstractmethod
     def stat(self, path: str) -> ObjectInfo:
@@ -104,7 +110,7 @@ class Storage(ABC):
 
     @abstractmethod
     def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
-        """Bytes ``[start, end)`` of an object (``end=None``: to the end)."""
+        """Bytes ``[start, end)`` of an object (``end=None``: to the end), clamped to its size."""
 
     @abstractmethod
     def write(
