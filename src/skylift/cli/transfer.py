@@ -130,20 +130,46 @@ class RichTransferProgress:
 
 
 def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:
-    """The workspace's journal folder and remote options; ``(None, {})`` outside one."""
+    """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
+
+    Reads only ``skylift.yaml``'s ``remotes`` section: opening the full
+    workspace imports the state store and polars (about 2 s of CPU), which a
+    data mover that users script in loops should not pay.
+    """
     explicit = global_options(ctx).workspace or os.environ.get("SKYLIFT_WORKSPACE")
-    here = Path.cwd().resolve()
-    if not explicit and not any((d / "skylift.yaml").is_file() for d in (here, *here.parents)):
-        return None, {}  # cheap: opening a workspace imports the state store and polars
-    from skylift.workspace import Workspace
+    if explicit:
+        root = Path(explicit).expanduser().resolve()
+        if not (root / "skylift.yaml").is_file():
+            raise WorkspaceNotFoundError(
+                f"{root} is not a skylift workspace (no skylift.yaml)",
+                f"create one with: skylift init {explicit}",
+            )
+    else:
+        here = Path.cwd().resolve()
+        found = [d for d in (here, *here.parents) if (d / "skylift.yaml").is_file()]
+        if not found:
+            return None, {}
+        root = found[0]
+    return root / ".skylift" / "transfers", _read_remotes(root / "skylift.yaml")
+
+
+def _read_remotes(config: Path) -> dict[str, dict[str, str]]:
+    import yaml
+
+    from skylift.errors import InputError, Location
 
     try:
-        with Workspace.open(global_options(ctx).workspace) as ws:
-            return ws.state_dir / "transfers", ws.settings.remotes
-    except WorkspaceNotFoundError:
-        if global_options(ctx).workspace is not None:
-            raise
-        return None, {}
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {config}: {exc}".splitlines()[0], "fix the YAML") from exc
+    remotes = data.get("remotes") or {} if isinstance(data, dict) else {}
+    if not isinstance(remotes, dict) or not all(isinstance(v, dict) for v in remotes.values()):
+        raise InputError(
+            "'remotes' must map a URL prefix or scheme to options",
+            "e.g. remotes: {s3://bucket: {endpoint: http://127.0.0.1:9000}}",
+            Location(str(config), column="remotes"),
+        )
+    return {str(k): {str(o): str(v) for o, v in opts.items()} for k, opts in remotes.items()}
 
 
 def _require_journal(journal: Path | None) -> Path:
