@@ -104,6 +104,13 @@ def generate(
     ] = "aws",
     region: Annotated[str | None, typer.Option(help="Region (default per cloud).")] = None,
     name: Annotated[str | None, typer.Option(help="Application name (default: detected).")] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(help="Registry for images built from source (default registry.example.com)."),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Tag of images built from source (default 0.1.0).")
+    ] = None,
     application: Annotated[
         str | None,
         typer.Option(help="Only the workspace servers of this application (Server.application)."),
@@ -183,6 +190,8 @@ def generate(
         environ=dict(os.environ),
         region=region,
         other_names=all_names,
+        registry=registry,
+        version=version,
     )
     with RichProgress(enabled=not as_json) as progress:
         result = run_generate(

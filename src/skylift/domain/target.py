@@ -11,6 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+DEFAULT_REGISTRY = "registry.example.com"
+DEFAULT_VERSION = "0.1.0"
+
 
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -213,7 +216,10 @@ class HostRule(_Value):
 
 
 class TargetSpec(_Value):
-    """Everything one ``skylift generate`` run renders."""
+    """Everything one ``skylift generate`` run renders.
+
+    Images built from source are named ``{registry}/{name}/{service}:{version}``.
+    """
 
     name: str = Field(min_length=1)
     services: tuple[ServiceSpec, ...] = ()
@@ -221,6 +227,8 @@ class TargetSpec(_Value):
     hosts: tuple[HostSpec, ...] = ()
     host_rules: tuple[HostRule, ...] = ()
     region: str | None = None
+    registry: str = Field(default=DEFAULT_REGISTRY, min_length=1)
+    version: str = Field(default=DEFAULT_VERSION, min_length=1)
 
 
 class GenerationWarning(_Value):

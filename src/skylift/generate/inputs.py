@@ -7,6 +7,8 @@ from pathlib import Path
 
 from skylift.domain.inventory import Dependency, Server
 from skylift.domain.target import (
+    DEFAULT_REGISTRY,
+    DEFAULT_VERSION,
     GenerationWarning,
     HealthCheck,
     PortSpec,
@@ -66,6 +68,8 @@ def read_inputs(
     environ: Mapping[str, str] | None = None,
     region: str | None = None,
     other_names: Mapping[str, str] | None = None,
+    registry: str | None = None,
+    version: str | None = None,
 ) -> TargetInputs:
     """Read every given input into one target; at least one input is required.
 
@@ -108,6 +112,8 @@ def read_inputs(
         hosts=tuple(hosts),
         host_rules=tuple(rules),
         region=region,
+        registry=(registry or DEFAULT_REGISTRY).rstrip("/"),
+        version=version or DEFAULT_VERSION,
     )
     return TargetInputs(target, warnings, measured)
 

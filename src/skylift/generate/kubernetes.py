@@ -25,7 +25,6 @@ from skylift.domain.target import (
 from skylift.generate.names import dns_name
 
 WAIT_IMAGE = "busybox:1.37.0"
-IMAGE_REGISTRY = "registry.example.com"
 
 _DEFAULT_RESOURCES: dict[ServiceRole, Resources] = {
     ServiceRole.DATABASE: Resources(
@@ -138,14 +137,15 @@ class KubeContext:
     workloads: tuple[Workload, ...]
     policies: tuple[Policy, ...]
     domain: str
+    registry: str
     secrets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def image_for(app: str, service: ServiceSpec, version: str = "0.1.0") -> str:
+def image_for(target: TargetSpec, service: ServiceSpec) -> str:
     """The image a service runs: its own pinned image, or the one built from its source."""
     if service.image:
         return service.image
-    return f"{IMAGE_REGISTRY}/{app}/{service.name}:{version}"
+    return f"{target.registry}/{dns_name(target.name)}/{service.name}:{target.version}"
 
 
 def _probe(service: ServiceSpec) -> Probe:
@@ -208,7 +208,7 @@ def build_context(
                 namespace=ns,
                 app=app,
                 role=s.role.value,
-                image=image_for(app, s),
+                image=image_for(target, s),
                 command=s.command,
                 replicas=replicas,
                 ports=tuple(dict.fromkeys(p.container for p in s.ports)),
@@ -236,6 +236,7 @@ def build_context(
         workloads=tuple(workloads),
         policies=tuple(_policies(target.services, target.connections)),
         domain=domain,
+        registry=target.registry,
         secrets={k: tuple(dict.fromkeys(v)) for k, v in secrets.items()},
     )
 

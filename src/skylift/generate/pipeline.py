@@ -89,7 +89,7 @@ def _kubernetes(
         built = [
             tuple(w.image.rsplit(":", 1))
             for w in ctx.workloads
-            if w.image.startswith(kubernetes.IMAGE_REGISTRY)
+            if w.image.startswith(f"{ctx.registry}/")
         ]
         files["kustomize/overlays/production/kustomization.yaml"] = (
             ArtifactKind.KUSTOMIZE,

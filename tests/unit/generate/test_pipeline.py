@@ -206,3 +206,21 @@ def test_cli_reads_the_workspace_servers_of_one_application(
     main = (out / "terraform" / "aws" / "main.tf").read_text()
     assert 'resource "aws_db_instance" "pg01"' in main and "hr01" not in main
     assert "web01" in (out / "ansible" / "inventory.yml").read_text()
+
+
+def test_registry_and_version_name_the_built_images() -> None:
+    inputs = read_inputs(
+        compose=SAMPLE / "docker-compose.yml",
+        environ={},
+        registry="ghcr.io/acme/",
+        version="2.4.1",
+    )
+    files, _ = render_target(inputs.target, (ArtifactKind.K8S, ArtifactKind.KUSTOMIZE))
+    assert 'image: "ghcr.io/acme/shop/web:2.4.1"' in files["k8s/web.yaml"][1]
+    assert 'image: "postgres:16.6-alpine"' in files["k8s/db.yaml"][1]
+    overlay = yaml.safe_load(files["kustomize/overlays/production/kustomization.yaml"][1])
+    assert {i["name"] for i in overlay["images"]} == {
+        "ghcr.io/acme/shop/web",
+        "ghcr.io/acme/shop/api",
+        "ghcr.io/acme/shop/worker",
+    }
