@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from skylift.domain.transfer import MANIFEST_NAME, Action, TransferOptions
+from skylift.errors import TransferError
+from skylift.storage.base import ObjectInfo
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.engine import plan_transfer, run_transfer
 from skylift.transfer.manifest import read_manifest
@@ -15,6 +20,7 @@ from tests.unit.transfer.conftest import (
     DeniesReads,
     DiesAfterParts,
     Flaky,
+    Wrapped,
     new_url,
 )
 
@@ -198,6 +204,25 @@ def test_backup_keeps_overwritten_and_deleted_objects(mem: list[str], journal_di
     assert (result.transferred, result.deleted, result.backed_up) == (1, 1, 2)
     assert _contents(bak) == {"a": b"old", "gone": b"bye"}
     assert _contents(dst) == {"a": b"new"}
+
+
+class _BrokenListing(Wrapped):
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        yield from super().list(prefix)
+        raise RuntimeError("socket closed\nlong backend dump")
+
+
+def test_listing_failure_is_one_transfer_error_and_no_manifest(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    _fill(src, {"a": b"1"})
+    broken = _BrokenListing(MemoryStorage("memory://user:secret@" + src.removeprefix("memory://")))
+    with pytest.raises(TransferError, match="cannot list") as exc:
+        run_transfer(src, dst, TransferOptions(), journal_dir, src=broken)
+    assert "secret" not in exc.value.message and "\n" not in exc.value.message
+    assert exc.value.hint
+    assert not MemoryStorage(dst).exists(MANIFEST_NAME)
 
 
 def test_encrypt_compress_then_decode_round_trip(mem: list[str], journal_dir: Path) -> None:

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import IO
 
 from skylift.domain.transfer import MANIFEST_NAME
-from skylift.errors import TransferError
+from skylift.errors import SkyliftError, TransferError
 from skylift.storage.base import ObjectInfo
+from skylift.transfer.manifest import redact_url
 
 #: Schemes whose listing API returns keys in lexicographic order.
 SORTED_SCHEMES = frozenset({"s3", "az", "gs", "memory", "file"})
@@ -98,11 +99,25 @@ def checked_order(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInf
         yield info
 
 
+def guarded(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInfo]:
+    """Pass a listing through; an untranslated backend failure becomes one TransferError."""
+    try:
+        yield from listing
+    except SkyliftError:
+        raise
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise TransferError(
+            f"cannot list {redact_url(url)}: {first}",
+            "check the URL, the endpoint in skylift.yaml remotes and the credentials",
+        ) from exc
+
+
 def sorted_listing(
     listing: Iterable[ObjectInfo], scheme: str, url: str, tmpdir: Path | None = None
 ) -> Iterator[ObjectInfo]:
     """The listing in path order, without skylift's own manifest."""
-    body = (i for i in listing if i.path != MANIFEST_NAME)
+    body = (i for i in guarded(listing, url) if i.path != MANIFEST_NAME)
     if scheme in SORTED_SCHEMES:
         return checked_order(body, url)
     return external_sort(body, tmpdir=tmpdir)
