@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def child(n: int, series: Path) -> None:
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     aws = result.targets.filter((pl.col("cloud") == "aws") & (pl.col("region") == "us-east-1"))
     print(json.dumps({
-        "servers": n, "setup_s": setup, "wall_s": wall, "cpu_s": cpu,
+        "servers": n, "setup_s": setup, "wall_s": wall, "cpu_s": cpu, "load": os.getloadavg()[0],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "sized": result.summary.sized, "cheapest": result.summary.cheapest,
         "choice": dict(zip(aws["server_key"], aws["instance_type"], strict=True)),
@@ -202,6 +203,7 @@ def main() -> None:
     print(f"| assess {args.servers:,} servers × 6 regions, wall | {big['wall_s']:.1f} s |")
     print(f"| same, CPU time | {big['cpu_s']:.1f} s |")
     print(f"| same, peak RSS (child process) | {rss_gib:.2f} GiB |")
+    print(f"| 1-minute load average at the end of that run (2 cores) | {big['load']:.1f} |")
     sub_line = f"{small['wall_s']:.2f} s / {peer_s:.1f} s"
     print(f"| {args.subset:,}-server subset: skylift / pandas loop | {sub_line} |")
     print(f"| speed-up vs pandas per-server loop | {ratio:.0f}× |")
