@@ -189,7 +189,7 @@ def run_transfer(
         algorithm=choose_algorithm(dst.capabilities.checksums),
         backup=backup,
     )
-    pool = TaskPool(jobs)
+    pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="skylift-xfer-") as tmp:
@@ -209,6 +209,8 @@ def run_transfer(
         journal.close()
         if spool is not None:
             spool.close()
+    if metrics is not None:
+        metrics.retries.inc(retry.retried)
     return tally.result(
         source, destination, jobs, time.monotonic() - started, retry.retried, manifest_path
     )

@@ -48,8 +48,11 @@ def choose_part_size(size: int, caps: Capabilities, override: int | None = None)
 class TaskPool:
     """A thread pool that blocks :meth:`submit` while ``limit`` tasks are pending."""
 
-    def __init__(self, jobs: int, limit: int | None = None) -> None:
+    def __init__(
+        self, jobs: int, limit: int | None = None, on_change: Callable[[int], None] | None = None
+    ) -> None:
         self.jobs = jobs
+        self._on_change = on_change
         self._pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="skylift-xfer")
         self._slots = threading.BoundedSemaphore(limit or jobs * 4)
         self._idle = threading.Condition()
@@ -60,6 +63,8 @@ class TaskPool:
         self._slots.acquire()
         with self._idle:
             self._pending += 1
+        if self._on_change is not None:
+            self._on_change(self._pending)
         future: Future[None] = self._pool.submit(fn)
         future.add_done_callback(self._release)
 
@@ -69,6 +74,8 @@ class TaskPool:
             self._pending -= 1
             if self._pending == 0:
                 self._idle.notify_all()
+        if self._on_change is not None:
+            self._on_change(self._pending)
 
     @property
     def pending(self) -> int:
