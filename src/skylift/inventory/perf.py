@@ -11,13 +11,14 @@ Polars (vectorised, no per-row Python) as one zstd Parquet file in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
 import polars as pl
 
-from skylift.domain.imports import ImportBatch, ImportWarning
+from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
 from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
 from skylift.inventory.perf_bitbrains import looks_like_bitbrains, read_bitbrains
@@ -77,6 +78,18 @@ class PerfImporter:
     def parse(self, paths: Sequence[Path], ctx: ImportContext) -> ImportBatch:
         """Read every file, map names, write one sorted Parquet file; all or nothing."""
         files = expand(paths)
+        # Content hashes (for re-import replacement) are computed beside the parse;
+        # hashlib releases the GIL, so on a multi-core machine this costs no wall time.
+        hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf-hash")
+        try:
+            return self._parse(files, ctx, hashing.map(fingerprint, files))
+        finally:
+            hashing.shutdown(wait=False, cancel_futures=True)
+
+    def _parse(
+        self, files: list[Path], ctx: ImportContext, hashes: Iterator[SourceFile]
+    ) -> ImportBatch:
+        """:meth:`parse` with the content hashes arriving from a worker thread."""
         if self.mapping is not None and not self.mapping.is_file():
             raise InputError(f"{self.mapping}: no such mapping file", "check the --map path")
         mapping = load_mapping(self.mapping, ctx.servers) if self.mapping else {}
@@ -110,7 +123,7 @@ class PerfImporter:
                     location=None,
                 )
             )
-        fingerprints = tuple(fingerprint(f) for f in files)
+        fingerprints = tuple(hashes)
         if sum(p.height for p in parts) == 0:
             return ImportBatch(
                 format=self.name,
