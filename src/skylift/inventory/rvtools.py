@@ -8,7 +8,8 @@ See docs/discover-rvtools.md for every column, unit and rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -72,8 +73,9 @@ class RVToolsImporter:
         )
 
 
-def _progress_rows(ctx: ImportContext, table: Table, what: str) -> None:
-    ctx.progress.begin(f"RVTools {what} ({Path(table.file).name})", None, "rows")
+def _begin(ctx: ImportContext, source: RVToolsSource, table: Table) -> None:
+    name = Path(table.file).name
+    ctx.progress.begin(f"RVTools {table.sheet} ({name})", source.rows_hint(table.sheet), "rows")
 
 
 def _read_source(
@@ -91,7 +93,9 @@ def _read_source(
     assert vinfo is not None
     _require(vinfo)
     joiner.begin_source(str(source.path))
+    _begin(ctx, source, vinfo)
     rows = _read_vinfo(vinfo, joiner, speeds, ctx)
+    ctx.progress.end()
     if rows == 0:
         warnings.add("sheet vInfo has no VM rows; nothing to import from this export", vinfo.file)
     for sheet, reader in (
@@ -109,7 +113,9 @@ def _read_source(
                 key=f"missing:{sheet}",
             )
             continue
+        _begin(ctx, source, table)
         rows += reader(table, joiner, ctx)
+        ctx.progress.end()
     joiner.end_source(has_vdisk=source.has("vDisk"))
     return rows
 
@@ -184,7 +190,6 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
     app_cols = v.attribute_columns(custom, v.APPLICATION_ATTRS)
     env_cols = v.attribute_columns(custom, v.ENVIRONMENT_ATTRS)
     crit_cols = v.attribute_columns(custom, v.CRITICALITY_ATTRS)
-    _progress_rows(ctx, table, "vInfo")
     rows = 0
     for n, cells in table.rows:
         rows += 1
@@ -234,7 +239,6 @@ def _read_vinfo(table: Table, joiner: Joiner, speeds: dict[str, float], ctx: Imp
         )
         joiner.add(draft, uuid, vmid, sdk)
     ctx.progress.advance(rows % _PROGRESS_EVERY)
-    ctx.progress.end()
     return rows
 
 
@@ -261,17 +265,21 @@ def _ids(c: Cells, table: Table) -> tuple[int | None, int | None, int | None, in
     return c.index(v.VM_UUID), c.index(v.VM_ID), c.index(v.SDK_SERVER), c.index(v.VM)
 
 
+@dataclass
+class _Count:
+    rows: int = 0
+
+
 def _each(
-    table: Table, joiner: Joiner, ctx: ImportContext
-) -> tuple[Cells, list[tuple[int, Sequence[object], Draft]], int]:
-    """Rows of a per-VM sheet matched to their VM (unmatched and template rows dropped)."""
-    c = Cells(table)
+    c: Cells, joiner: Joiner, ctx: ImportContext, count: _Count
+) -> Iterator[tuple[int, Sequence[object], Draft]]:
+    """Rows of a per-VM sheet with their VM (unmatched and template rows dropped), streamed."""
+    table = c.table
     iu, ii, isd, iv = _ids(c, table)
-    _progress_rows(ctx, table, table.sheet or "")
-    out: list[tuple[int, Sequence[object], Draft]] = []
-    rows = 0
     for n, cells in table.rows:
-        rows += 1
+        count.rows += 1
+        if count.rows % _PROGRESS_EVERY == 0:
+            ctx.progress.advance(_PROGRESS_EVERY)
         uuid = c.text(cells, iu)
         draft = joiner.by_uuid(uuid) if uuid else None
         if draft is None:
@@ -283,64 +291,62 @@ def _each(
                 c.text(cells, iv),
             )
         if draft is not None:
-            out.append((n, cells, draft))
-    ctx.progress.advance(rows)
-    ctx.progress.end()
-    return c, out, rows
+            yield n, cells, draft
+    ctx.progress.advance(count.rows % _PROGRESS_EVERY)
 
 
 def _read_vcpu(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
-    c, matched, rows = _each(table, joiner, ctx)
+    c, count = Cells(table), _Count()
     i_s, i_c = c.index(v.SOCKETS), c.index(v.CPUS)
-    for n, cells, d in matched:
+    for n, cells, d in _each(c, joiner, ctx, count):
         d.sockets = _whole(c.number(n, cells, i_s, "a whole number of sockets", True))
         if d.cores is None:
             d.cores = _whole(c.number(n, cells, i_c, "a whole number of CPUs", True))
-    return rows
+    return count.rows
 
 
 def _read_vmemory(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
-    c, matched, rows = _each(table, joiner, ctx)
+    c, count = Cells(table), _Count()
     i_m = c.index(v.MEM_SIZE)
-    for n, cells, d in matched:
+    for n, cells, d in _each(c, joiner, ctx, count):
         size = c.number(n, cells, i_m, "a memory size in MiB")
         if d.memory_mib is None:
             d.memory_mib = size
-    return rows
+    return count.rows
 
 
 def _read_vdisk(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
-    c, matched, rows = _each(table, joiner, ctx)
+    c, count = Cells(table), _Count()
     i_l, i_k, i_c, i_t = (
         c.index(v.DISK_LABEL),
         c.index(v.DISK_KEY),
         c.index(v.CAPACITY),
         c.index(v.THIN),
     )
-    for n, cells, d in matched:
+    for n, cells, d in _each(c, joiner, ctx, count):
         label = c.text(cells, i_l) or f"disk{len(d.disks)}"
         key = c.text(cells, i_k)
         cap = c.number(n, cells, i_c, "a disk capacity in MiB") or 0.0
         d.add_disk(label, key, cap, c.flag(n, cells, i_t))
-    return rows
+    return count.rows
 
 
 def _read_vpartition(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
-    c, matched, rows = _each(table, joiner, ctx)
+    c, count = Cells(table), _Count()
     i_k, i_cap, i_con = c.index(v.DISK_KEY), c.index(v.CAPACITY), c.index(v.CONSUMED)
-    for n, cells, d in matched:
+    for n, cells, d in _each(c, joiner, ctx, count):
         c.number(n, cells, i_cap, "a partition capacity in MiB")
         consumed = c.number(n, cells, i_con, "a consumed size in MiB")
         if consumed is not None:
             d.add_partition(c.text(cells, i_k), consumed)
-    return rows
+    return count.rows
 
 
 def _read_vnetwork(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
-    c, matched, rows = _each(table, joiner, ctx)
+    c, count = Cells(table), _Count()
     i_l, i_n, i_m = c.index(v.NIC_LABEL), c.index(v.NETWORK), c.index(v.MAC)
     i_4, i_6, i_c = c.index(v.IPV4), c.index(v.IPV6), c.index(v.CONNECTED)
-    for n, cells, d in matched:
+    for n, cells, d in _each(c, joiner, ctx, count):
         d.add_nic(
             name=c.text(cells, i_l) or f"nic{len(d.nics)}",
             mac=c.text(cells, i_m),
@@ -349,7 +355,7 @@ def _read_vnetwork(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
             ipv6=v.split_addresses(c.text(cells, i_6)),
             connected=c.flag(n, cells, i_c),
         )
-    return rows
+    return count.rows
 
 
 __all__ = ["ImportWarning", "RVToolsImporter"]

@@ -57,6 +57,15 @@ class RVToolsSource:
             return self._workbook.find(name) is not None
         return name.lower() in self._csv
 
+    def rows_hint(self, name: str | None) -> float | None:
+        """Data rows of sheet ``name`` as measured in the workbook (``None`` for CSV/unknown)."""
+        if self._workbook is None or name is None:
+            return None
+        real = self._workbook.find(name)
+        if real is None:
+            return None
+        return float(max(self._workbook.sheets[real].rows - 1, 0))
+
     def table(self, name: str) -> Table | None:
         """Sheet ``name`` (case-insensitive) as a streamed table, or ``None`` when absent."""
         if self._workbook is not None:

@@ -250,10 +250,12 @@ def test_progress_reports_rows(tmp_path: Path) -> None:
     class Recorder:
         def __init__(self) -> None:
             self.phases: list[str] = []
+            self.totals: list[float | None] = []
             self.done = 0.0
 
         def begin(self, description: str, total: float | None = None, unit: str = "") -> None:
             self.phases.append(description)
+            self.totals.append(total)
 
         def advance(self, amount: float = 1.0) -> None:
             self.done += amount
@@ -266,6 +268,7 @@ def test_progress_reports_rows(tmp_path: Path) -> None:
     batch = RVToolsImporter().parse([path], ImportContext(progress=rec))
     assert any("vInfo" in p for p in rec.phases) and any("vDisk" in p for p in rec.phases)
     assert rec.done == batch.rows_read
+    assert sum(t or 0 for t in rec.totals) == batch.rows_read  # totals known up front
 
 
 def test_os_strings() -> None:
