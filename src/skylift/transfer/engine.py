@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skylift.domain.transfer import (
     DETAIL_LIMIT,
@@ -31,7 +32,6 @@ from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.hashing import choose_algorithm
 from skylift.transfer.journal import DoneCursor, Journal
 from skylift.transfer.manifest import ManifestSpool
-from skylift.transfer.metrics import TransferMetrics
 from skylift.transfer.multipart import MultipartJob
 from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
 from skylift.transfer.plan.diff import Comparison, Verdict, diff
@@ -41,6 +41,9 @@ from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
 from skylift.transfer.tally import Tally
+
+if TYPE_CHECKING:
+    from skylift.transfer.metrics import TransferMetrics
 
 _ACTION = {
     Verdict.COPY: Action.COPY,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from skylift.domain.transfer import DETAIL_LIMIT, ObjectFailure, TransferResult
 from skylift.errors import SkyliftError
 from skylift.storage.base import NotFoundError, PermissionDeniedError, TransientError
-from skylift.transfer.metrics import TransferMetrics
 from skylift.transfer.progress import TransferProgress
+
+if TYPE_CHECKING:
+    from skylift.transfer.metrics import TransferMetrics
 
 
 def describe_failure(path: str, exc: BaseException) -> ObjectFailure:
