@@ -28,13 +28,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 from xml.etree import ElementTree as ET
 
 import python_calamine as pc
 
 from skylift.errors import InputError, Location
 from skylift.inventory.tabular import Table
+from skylift.inventory.xlsx_stream import parse_sheet, shared_strings
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -315,91 +315,12 @@ def _sheet_members(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     return out
 
 
-# --------------------------------------------------------------------------- streaming path
-
-_COL = re.compile(r"([A-Z]+)")
-
-
-def _col_index(ref: str) -> int:
-    m = _COL.match(ref)
-    if m is None:
-        return -1
-    n = 0
-    for ch in m.group(1):
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in zf.namelist():
-        return []
-    out: list[str] = []
-    with zf.open("xl/sharedStrings.xml") as fh:
-        for _, el in ET.iterparse(fh, events=("end",)):  # noqa: S314 (size-checked)
-            if _local(el.tag) == "si":
-                out.append("".join(t.text or "" for t in el.iter() if _local(t.tag) == "t"))
-                el.clear()
-    return out
-
-
-def _cell_value(el: ET.Element, sst: list[str]) -> object:
-    kind = el.get("t", "n")
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in el.iter() if _local(t.tag) == "t")
-    v = next((c.text for c in el if _local(c.tag) == "v"), None)
-    if v is None:
-        return None
-    if kind == "s":
-        i = int(v)
-        return sst[i] if 0 <= i < len(sst) else None
-    if kind == "b":
-        return v == "1"
-    if kind in ("str", "e"):
-        return v
-    try:
-        f = float(v)
-    except ValueError:
-        return v
-    return int(f) if f.is_integer() else f
-
-
 def _stream_rows(path: Path, extent: SheetExtent) -> Iterator[tuple[int, Sequence[object]]]:
     """Yield only rows holding data, reading the sheet XML incrementally."""
     try:
         with zipfile.ZipFile(path) as zf:
-            sst = _shared_strings(zf)
+            sst = shared_strings(zf)
             with zf.open(extent.member) as fh:
-                yield from _parse_sheet(fh, sst)
+                yield from parse_sheet(fh, sst)
     except (ET.ParseError, zipfile.BadZipFile, ValueError) as exc:
         raise _corrupt(path, None, exc) from exc
-
-
-def _parse_sheet(fh: IO[bytes], sst: list[str]) -> Iterator[tuple[int, Sequence[object]]]:
-    row_no = 0
-    cells: dict[int, object] = {}
-    parent: ET.Element | None = None
-    for event, el in ET.iterparse(fh, events=("start", "end")):  # noqa: S314 (size-checked)
-        tag = _local(el.tag)
-        if event == "start":
-            if tag == "sheetData":
-                parent = el
-            continue
-        if tag == "c":
-            value = _cell_value(el, sst)
-            if value is not None and value != "":
-                ref = el.get("r")
-                col = _col_index(ref) if ref else len(cells)
-                cells[col if col >= 0 else len(cells)] = value
-        elif tag == "row":
-            r = el.get("r")
-            row_no = int(r) if r else row_no + 1
-            if cells and any(not (isinstance(v, str) and not v.strip()) for v in cells.values()):
-                width = max(cells) + 1
-                yield row_no, [cells.get(i, "") for i in range(width)]
-            cells = {}
-            if parent is not None:
-                parent.clear()
