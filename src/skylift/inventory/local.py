@@ -41,6 +41,7 @@ from skylift.inventory.base import ImportContext
 from skylift.inventory.local_network import (
     SocketSnapshot,
     edges_from,
+    ephemeral_port_start,
     is_loopback,
     merge_edges,
     read_sockets,
@@ -177,7 +178,7 @@ def machine_server(key: str, host: str, sockets: SocketSnapshot) -> Server:
         ip_addresses=tuple(dict.fromkeys(ips)),
         disks=local_disks(),
         nics=nics,
-        services=services_from(sockets.sockets),
+        services=services_from(sockets.sockets, ephemeral_port_start()),
         tags=tags,
     )
 

@@ -9,8 +9,10 @@ be tested with plain values.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -22,7 +24,7 @@ _WILDCARDS = ("0.0.0.0", "::")  # noqa: S104 (recognising, not binding)
 
 @dataclass(frozen=True)
 class SocketInfo:
-    """One TCP socket: local and remote address, state and owning process name."""
+    """One socket: local and remote address, state, owning process name, protocol."""
 
     local_ip: str
     local_port: int
@@ -30,6 +32,7 @@ class SocketInfo:
     remote_port: int | None
     status: str
     process: str | None
+    protocol: str = "tcp"
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,9 @@ class SocketSnapshot:
 
 
 def read_sockets() -> SocketSnapshot:
-    """List this machine's TCP sockets with process names (degrades without privileges)."""
+    """List this machine's TCP and UDP sockets with process names (degrades without privileges)."""
     try:
-        conns = psutil.net_connections(kind="tcp")
+        conns = psutil.net_connections(kind="inet")
     except psutil.AccessDenied:
         return SocketSnapshot(sockets=(), denied=True)
     names: dict[int, str | None] = {}
@@ -69,6 +72,7 @@ def read_sockets() -> SocketSnapshot:
                 remote_port=None if raddr is None else int(raddr[1]),
                 status=str(c.status),
                 process=process,
+                protocol="udp" if c.type == socket.SOCK_DGRAM else "tcp",
             )
         )
     return SocketSnapshot(sockets=tuple(out), unknown_processes=unknown)
@@ -92,23 +96,46 @@ def is_loopback(ip: str) -> bool:
     return addr.is_loopback
 
 
-def services_from(sockets: Iterable[SocketInfo]) -> tuple[Service, ...]:
-    """Listening TCP sockets → one :class:`Service` per port (wildcard address preferred)."""
-    by_port: dict[int, Service] = {}
+def ephemeral_port_start() -> int:
+    """First port of the OS's ephemeral (client) range: Linux's setting, else IANA's 49152."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="ascii")
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152
+
+
+def _is_service(s: SocketInfo, ephemeral_start: int) -> bool:
+    if s.protocol == "tcp":
+        return s.status == psutil.CONN_LISTEN
+    # UDP has no LISTEN state: a bound, unconnected socket below the ephemeral
+    # range is a server (DNS, NTP, syslog, SNMP …); above it, a client's socket.
+    return s.remote_ip is None and 0 < s.local_port < ephemeral_start
+
+
+def services_from(
+    sockets: Iterable[SocketInfo], ephemeral_start: int = 32768
+) -> tuple[Service, ...]:
+    """Listening TCP and bound UDP sockets → one :class:`Service` per port and protocol.
+
+    The wildcard address is preferred when a port is bound on several addresses.
+    """
+    found: dict[tuple[int, str], Service] = {}
     for s in sockets:
-        if s.status != psutil.CONN_LISTEN:
+        if not _is_service(s, ephemeral_start):
             continue
-        old = by_port.get(s.local_port)
+        ident = (s.local_port, s.protocol)
+        old = found.get(ident)
         if old is None or (old.address not in _WILDCARDS and s.local_ip in _WILDCARDS):
-            by_port[s.local_port] = Service(
+            found[ident] = Service(
                 port=s.local_port,
-                protocol="tcp",
+                protocol=s.protocol,
                 process=s.process or (old.process if old else None),
                 address=s.local_ip,
             )
         elif old.process is None and s.process is not None:
-            by_port[s.local_port] = old.model_copy(update={"process": s.process})
-    return tuple(by_port[p] for p in sorted(by_port))
+            found[ident] = old.model_copy(update={"process": s.process})
+    return tuple(found[k] for k in sorted(found))
 
 
 def edges_from(
@@ -120,11 +147,18 @@ def edges_from(
     filled when the remote IP is a known server. Inbound (our listening port):
     ``remote → this`` only when the remote is a known server. Loopback is ignored.
     """
-    listening = {s.local_port for s in sockets if s.status == psutil.CONN_LISTEN}
+    listening = {
+        s.local_port for s in sockets if s.protocol == "tcp" and s.status == psutil.CONN_LISTEN
+    }
     edges: dict[tuple[str, str, int], Dependency] = {}
     unmatched_inbound = 0
     for s in sockets:
-        if s.status != psutil.CONN_ESTABLISHED or s.remote_ip is None or s.remote_port is None:
+        if (
+            s.protocol != "tcp"
+            or s.status != psutil.CONN_ESTABLISHED
+            or s.remote_ip is None
+            or s.remote_port is None
+        ):
             continue
         if is_loopback(s.remote_ip):
             continue

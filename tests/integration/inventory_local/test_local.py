@@ -17,6 +17,25 @@ from tests.helpers import run_cli
 
 
 @pytest.fixture
+def udp_server() -> Iterator[int]:
+    """A UDP socket bound to 127.0.0.1 on a free port below the ephemeral range."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for port in range(21000, 21100):
+        try:
+            sock.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    else:
+        sock.close()
+        pytest.skip("no free UDP port in 21000-21099")
+    try:
+        yield port
+    finally:
+        sock.close()
+
+
+@pytest.fixture
 def listener() -> Iterator[tuple[int, socket.socket]]:
     """A TCP server socket on 127.0.0.1 with one accepted loopback connection."""
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -33,7 +52,7 @@ def listener() -> Iterator[tuple[int, socket.socket]]:
 
 
 def test_scan_and_sample_this_machine(
-    workspace: Workspace, listener: tuple[int, socket.socket]
+    workspace: Workspace, listener: tuple[int, socket.socket], udp_server: int
 ) -> None:
     port, _ = listener
     summary = workspace.discover("local", [], {"interval": 0.5, "duration": 2.0})
@@ -51,10 +70,11 @@ def test_scan_and_sample_this_machine(
 
     if read_sockets().denied:
         pytest.skip("net_connections needs privileges here; services not checked")
-    services = {s.port: s for s in server.services}
-    assert port in services, services
-    assert services[port].address == "127.0.0.1"
-    assert services[port].process == psutil.Process().name()
+    services = {(s.port, s.protocol): s for s in server.services}
+    assert (port, "tcp") in services, services
+    assert services[port, "tcp"].address == "127.0.0.1"
+    assert services[port, "tcp"].process == psutil.Process().name()
+    assert services[udp_server, "udp"].process == psutil.Process().name()
     # the loopback connection to our own listener is not a dependency
     assert all(
         d.target_ip is None or not d.target_ip.startswith("127.") for d in workspace.dependencies()

@@ -110,3 +110,19 @@ def test_rates_between_two_readings() -> None:
     assert r[M.NET_OUT_MBPS] == 0.0  # a counter that went backwards (reset) is not negative
     no_disk = rates_between(Counters(0.0, None, 0, 0), Counters(1.0, None, 0, 0))
     assert M.DISK_READ_MBPS not in no_disk
+
+
+def test_udp_services_are_bound_sockets_below_the_ephemeral_range() -> None:
+    socks = [
+        SocketInfo("0.0.0.0", 53, None, None, "NONE", "named", "udp"),
+        SocketInfo("0.0.0.0", 53, None, None, "LISTEN", "named", "tcp"),
+        SocketInfo("0.0.0.0", 45000, None, None, "NONE", "client", "udp"),  # ephemeral
+        SocketInfo("10.0.0.1", 123, "10.0.0.9", 123, "NONE", "ntpd", "udp"),  # connected
+    ]
+    assert services_from(socks, ephemeral_start=32768) == (
+        Service(port=53, protocol="tcp", process="named", address="0.0.0.0"),
+        Service(port=53, protocol="udp", process="named", address="0.0.0.0"),
+    )
+    # UDP sockets never become dependency edges (no connection state)
+    udp_talk = [SocketInfo("10.0.0.1", 40000, "10.0.0.5", 53, "ESTABLISHED", "x", "udp")]
+    assert edges_from(udp_talk, "me", INDEX) == ([], 0)
