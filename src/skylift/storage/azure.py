@@ -96,11 +96,11 @@ class AzureStorage(ObstoreStorage):
         max_parts=50_000,
         server_side_copy=True,
         preserves_mtime=False,
-        checksums=(),
+        checksums=("md5",),
         ranged_read=True,
         gaps=(
             ("mtime", "Azure sets Last-Modified at commit; it cannot be preserved"),
-            ("checksums", "Content-MD5 is not returned by listings of the obstore data plane"),
+            ("md5", "Content-MD5 only from stat() (not listings), only for single-PUT blobs"),
             ("abort", "uncommitted blocks cannot be deleted; Azure drops them after 7 days"),
         ),
     )
@@ -180,6 +180,25 @@ class AzureStorage(ObstoreStorage):
     def abort_multipart(self, upload: MultipartUpload) -> None:
         """Mark the upload aborted (tombstone block); its blocks expire on the service (a gap)."""
         self.blocks.forget(self._key(upload.path), upload)
+
+    def stat(self, path: str) -> ObjectInfo:
+        """Blob properties, with the Content-MD5 Azure keeps for single-PUT blobs.
+
+        Needs a key or SAS (the SDK path); with identity-only credentials the
+        obstore HEAD answers without checksums.
+        """
+        if not (self.credentials.key or self.credentials.sas):
+            return super().stat(path)
+        props = self.blocks.properties(self._key(path), path)
+        md5 = props.content_settings.content_md5 if props.content_settings else None
+        modified = props.last_modified
+        return ObjectInfo(
+            path=path,
+            size=int(props.size or 0),
+            mtime=modified.timestamp() if modified is not None else None,
+            etag=str(props.etag).strip('"') if props.etag else None,
+            checksums={"md5": bytes(md5).hex()} if md5 else {},
+        )
 
     def close(self) -> None:
         """Close the SDK client."""

@@ -158,6 +158,13 @@ class BlockClient:
         except Exception as exc:
             raise self._fail(upload.path, exc) from exc
 
+    def properties(self, key: str, path: str) -> Any:
+        """Get Blob Properties (size, last_modified, etag, content_settings.content_md5)."""
+        try:
+            return self._blob(key).get_blob_properties()
+        except Exception as exc:
+            raise self._fail(path, exc) from exc
+
     def close(self) -> None:
         """Close the HTTP pipeline."""
         self._container.close()
