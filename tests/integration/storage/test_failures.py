@@ -117,9 +117,11 @@ def test_s3_listing_survives_markers_and_keys_obstore_cannot_parse(
     # what real buckets hold: console folder markers, and odd keys from other tools
     for key in ["odd/folder/", "odd/folder/x", "odd/empty-dir/", "odd/b", "odd/ok"]:
         client.put_object(Bucket="bucket", Key=key, Body=b"" if key.endswith("/") else b"1")
-    clean = open_storage(f"{moto_server.url}/odd", **moto_server.options)
     # obstore strips the marker's slash: a childless marker is an empty object
-    assert [o.path for o in clean.list()] == ["b", "empty-dir", "folder/x", "ok"]
+    for listing in ("flat", "tree"):
+        clean = open_storage(f"{moto_server.url}/odd", listing=listing, **moto_server.options)
+        assert [o.path for o in clean.list()] == ["b", "empty-dir", "folder/x", "ok"], listing
+        clean.close()
 
     client.put_object(Bucket="bucket", Key="odd/c//d", Body=b"1")
     client.put_object(Bucket="bucket", Key="odd/d/../e", Body=b"1")
@@ -131,4 +133,3 @@ def test_s3_listing_survives_markers_and_keys_obstore_cannot_parse(
         with pytest.raises(InputError):
             store.read("c//d")
         store.close()
-    clean.close()
