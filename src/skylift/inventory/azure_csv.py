@@ -54,25 +54,40 @@ MEM_UTIL = ("Memory utilization percentage",)
 NET_ADAPTERS = ("Network adapters",)
 NET_IN = ("Network In throughput",)
 NET_OUT = ("Network Out throughput",)
-BOOT = ("Boot type",)
+BOOT = ("Boot type", "Firmware type")
+APPLICATION = ("Business application name", "Application 1 name")
+LOCATION = ("Location",)
 NUM_DISKS = ("Number of disks",)
 
-_DISK_FIELDS: dict[str, str] = {
-    "size_gib": "Disk {n} size (In GB)",
-    "read_mbps": "Disk {n} read throughput (MB per second)",
-    "write_mbps": "Disk {n} write throughput (MB per second)",
-    "read_iops": "Disk {n} read ops (operations per second)",
-    "write_iops": "Disk {n} write ops (operations per second)",
+# Each field: the template's header, then the short forms Microsoft's documentation
+# tells users to add for disks 2…8 (including its "througput" typo).
+_DISK_FIELDS: dict[str, tuple[str, ...]] = {
+    "size_gib": ("Disk {n} size (In GB)", "Disk {n} size"),
+    "read_mbps": ("Disk {n} read throughput (MB per second)", "Disk {n} read throughput"),
+    "write_mbps": (
+        "Disk {n} write throughput (MB per second)",
+        "Disk {n} write throughput",
+        "Disk {n} write througput",
+    ),
+    "read_iops": ("Disk {n} read ops (operations per second)", "Disk {n} read ops"),
+    "write_iops": ("Disk {n} write ops (operations per second)", "Disk {n} write ops"),
+}
+#: Server-level disk totals → tags (the domain has no server-level disk figures).
+_TOTAL_TAGS: dict[str, str] = {
+    "Total disks read ops": "disk_read_iops",
+    "Total disks write ops": "disk_write_iops",
+    "Total disks read throughput": "disk_read_mbps",
+    "Total disks write throughput": "disk_write_mbps",
 }
 
-#: (disk number, field → header) of disk groups 1…8.
-_DISK_GROUPS: tuple[tuple[int, dict[str, str]], ...] = tuple(
-    (n, {field: t.format(n=n) for field, t in _DISK_FIELDS.items()})
+#: (disk number, field → header spellings) of disk groups 1…8.
+_DISK_GROUPS: tuple[tuple[int, dict[str, tuple[str, ...]]], ...] = tuple(
+    (n, {field: tuple(t.format(n=n) for t in ts) for field, ts in _DISK_FIELDS.items()})
     for n in range(1, MAX_DISKS + 1)
 )
 
 #: A disk group present in a file: number, field → header, column indexes.
-_Group = tuple[int, dict[str, str], tuple[int, ...]]
+_Group = tuple[int, dict[str, tuple[str, ...]], tuple[int, ...]]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "*Server name": NAME,
@@ -84,7 +99,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 _KNOWN: tuple[str, ...] = (
     *NAME, *CORES, *MEMORY, *OS_NAME, *OS_VERSION, *OS_ARCH, *IPS, *CPU_UTIL, *MEM_UTIL,
     *NET_IN, *NET_OUT, *BOOT,
-    *(t.format(n=n) for n in range(1, MAX_DISKS + 1) for t in _DISK_FIELDS.values()),
+    *APPLICATION, *LOCATION, *_TOTAL_TAGS,
+    *(t.format(n=n) for n in range(1, MAX_DISKS + 1) for ts in _DISK_FIELDS.values() for t in ts),
 )  # fmt: skip
 
 _ARCH_VALUES = {"x64", "x86", "amd64", "32-bit", "64-bit", "arm64"}
@@ -115,7 +131,12 @@ class AzureCsvImporter:
                 (
                     n,
                     names,
-                    tuple(cols[norm_header(h)] for h in names.values() if norm_header(h) in cols),
+                    tuple(
+                        cols[norm_header(h)]
+                        for spellings in names.values()
+                        for h in spellings
+                        if norm_header(h) in cols
+                    ),
                 )
                 for n, names in _DISK_GROUPS
             ]
@@ -171,6 +192,10 @@ def _server(row: Row, extras: Sequence[tuple[int, str]], groups: Sequence[_Group
     declared = row.integer(*NUM_DISKS)
     if declared is not None:
         tags["number_of_disks"] = str(declared)
+    for column, tag in _TOTAL_TAGS.items():
+        total = row.number_(column)
+        if total is not None:
+            tags[tag] = f"{total:g}"
     return build_server(
         row,
         {
@@ -185,6 +210,9 @@ def _server(row: Row, extras: Sequence[tuple[int, str]], groups: Sequence[_Group
             "cores": cores,
             "memory_mib": memory,
             "ip_addresses": split_list(row.text(*IPS)),
+            "fqdn": name if "." in name.strip(".") else None,
+            "application": row.text(*APPLICATION),
+            "datacenter": row.text(*LOCATION),
             "cpu_util_pct": percent(row, *CPU_UTIL),
             "mem_util_pct": percent(row, *MEM_UTIL),
             "net_in_mbps": None if net_in is None else net_in * _MBYTE_TO_MBIT,
@@ -202,10 +230,10 @@ def _disks(row: Row, groups: Sequence[_Group]) -> tuple[Disk, ...]:
         if not any(i < len(cells) and str(cells[i] or "").strip() for i in indexes):
             continue  # the common case: an unused disk group
         values = {
-            field: sized(row, header, units=GB_UNITS, expected="a size in GB")
+            field: sized(row, *headers, units=GB_UNITS, expected="a size in GB")
             if field == "size_gib"
-            else row.number_(header)
-            for field, header in names.items()
+            else row.number_(*headers)
+            for field, headers in names.items()
         }
         if all(v is None for v in values.values()):
             continue
@@ -213,7 +241,7 @@ def _disks(row: Row, groups: Sequence[_Group]) -> tuple[Disk, ...]:
             raise InputError(
                 f"disk {n} has throughput or operations but no size",
                 f"fill in 'Disk {n} size (In GB)' or clear the other Disk {n} cells",
-                row.loc(row.header_of(names["size_gib"])),
+                row.loc(row.header_of(*names["size_gib"])),
             )
         disks.append(
             Disk(

@@ -130,3 +130,24 @@ def test_several_files_are_one_import_and_duplicates_across_files_name_the_first
         parse("azure-csv", a, b, copy)
     assert info.value.message.startswith(f"{copy}, row 2, column '*Server name' (value 'web01')")
     assert f"duplicate key: also on {a}, row 2" in info.value.message
+
+
+def test_documented_variant_columns(tmp_path: Path) -> None:
+    """Spellings from Microsoft's import documentation, beside the template's own."""
+    text = (
+        "Server name,IP address,Cores,Memory (in MB),OS name,Firmware type,"
+        "Disk 1 size (In GB),Disk 2 size,Disk 2 write througput,Total disks read ops,"
+        "Business application name,Location,Server Type,Hypervisor\n"
+        "web01.corp.local,10.0.0.1,2,4096,Windows Server 2016 Datacenter,UEFI,"
+        "64,128,7.5,900,shop,dc-east,Virtual,VMware\n"
+    )
+    (s,) = parse("azure-csv", write(tmp_path / "doc.csv", text)).servers
+    assert (s.key, s.fqdn) == ("web01.corp.local", "web01.corp.local")
+    assert s.ip_addresses == ("10.0.0.1",)
+    assert s.boot_type is BootType.UEFI
+    assert s.disks == (
+        Disk(name="Disk 1", size_gib=64),
+        Disk(name="Disk 2", size_gib=128, write_mbps=7.5),
+    )
+    assert (s.application, s.datacenter) == ("shop", "dc-east")
+    assert s.tags == {"disk_read_iops": "900", "Server Type": "Virtual", "Hypervisor": "VMware"}
