@@ -27,7 +27,7 @@ from skylift.errors import ConfigError, InputError
 from skylift.storage.azure_blocks import BlockClient
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
-from skylift.storage.objstore import ObstoreStorage, retry_config, truthy
+from skylift.storage.objstore import ObstoreStorage, client_options, retry_config, truthy
 from skylift.storage.objstore import tree_listing as _tree_listing
 
 
@@ -88,7 +88,7 @@ class AzureStorage(ObstoreStorage):
 
     scheme = "az"
     option_names = frozenset(
-        {"listing", "account", "endpoint", "allow_http", "retries", "retry_timeout"}
+        {"listing", "account", "endpoint", "allow_http", "retries", "retry_timeout", "timeout"}
     )
     capabilities = Capabilities(
         multipart=True,
@@ -136,7 +136,9 @@ class AzureStorage(ObstoreStorage):
             self.container,
             prefix=self.root or None,
             config=config,  # type: ignore[arg-type]
-            client_options={"allow_http": truthy(self.options.get("allow_http"))},
+            client_options=client_options(  # type: ignore[arg-type]
+                self.options, truthy(self.options.get("allow_http"))
+            ),
             retry_config=retry_config(self.options),  # type: ignore[arg-type]
         )
 

@@ -37,7 +37,7 @@ from skylift.storage.keys import (
     parts_prefix,
 )
 from skylift.storage.multipart import check_parts
-from skylift.storage.objstore import ObstoreStorage, retry_config
+from skylift.storage.objstore import ObstoreStorage, client_options, retry_config
 from skylift.storage.objstore import tree_listing as _tree_listing
 
 
@@ -45,7 +45,9 @@ class GcsStorage(ObstoreStorage):
     """A GCS bucket (optionally under a prefix)."""
 
     scheme = "gs"
-    option_names = frozenset({"listing", "project", "endpoint", "retries", "retry_timeout"})
+    option_names = frozenset(
+        {"listing", "project", "endpoint", "retries", "retry_timeout", "timeout"}
+    )
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,
@@ -83,15 +85,15 @@ class GcsStorage(ObstoreStorage):
         from obstore.store import GCSStore
 
         config: dict[str, Any] = {}
-        client_options: dict[str, Any] = {}
+        http = client_options(self.options, False)
         if self.endpoint:
             config = {"base_url": self.endpoint.rstrip("/"), "skip_signature": True}
-            client_options = {"allow_http": self.endpoint.startswith("http://")}
+            http = client_options(self.options, self.endpoint.startswith("http://"))
         return GCSStore(
             self.bucket,
             prefix=self.root or None,
             config=config,  # type: ignore[arg-type]
-            client_options=client_options,  # type: ignore[arg-type]
+            client_options=http,  # type: ignore[arg-type]
             retry_config=retry_config(self.options),  # type: ignore[arg-type]
         )
 

@@ -108,6 +108,15 @@ def retry_config(options: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def client_options(options: dict[str, str], allow_http: bool) -> dict[str, Any]:
+    """HTTP client settings: generous per-request timeout (parts on slow links), short connect."""
+    return {
+        "allow_http": allow_http,
+        "timeout": timedelta(seconds=float(options.get("timeout", "300"))),
+        "connect_timeout": timedelta(seconds=10),
+    }
+
+
 def tree_listing(options: dict[str, str]) -> bool:
     """The ``listing`` option: ``flat`` (default) or ``tree`` (folder by folder)."""
     mode = options.get("listing", "flat")

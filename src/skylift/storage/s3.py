@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
-from skylift.storage.objstore import ObstoreStorage, retry_config, truthy
+from skylift.storage.objstore import ObstoreStorage, client_options, retry_config, truthy
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3_client import S3Client
 
@@ -50,6 +50,7 @@ class S3Storage(ObstoreStorage):
             "listing",
             "retries",
             "retry_timeout",
+            "timeout",
         }
     )
     capabilities = Capabilities(
@@ -104,12 +105,12 @@ class S3Storage(ObstoreStorage):
         provider = None
         if not truthy(opts.get("unsigned")) and "AWS_ACCESS_KEY_ID" not in os.environ:
             provider = _botocore_provider(opts.get("profile"))
-        client_options = {"allow_http": truthy(opts.get("allow_http"))}
+        http = client_options(opts, truthy(opts.get("allow_http")))
         return S3Store(
             self.bucket,
             prefix=self.root or None,
             config=config,  # type: ignore[arg-type]
-            client_options=client_options,  # type: ignore[arg-type]
+            client_options=http,  # type: ignore[arg-type]
             retry_config=retry_config(opts),  # type: ignore[arg-type]
             credential_provider=provider,
         )

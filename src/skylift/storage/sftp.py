@@ -29,6 +29,7 @@ from skylift.storage.base import (
     ObjectInfo,
     PartInfo,
     Storage,
+    TransientError,
 )
 from skylift.storage.keys import (
     INTERNAL_PREFIX,
@@ -88,7 +89,10 @@ class SftpStorage(Storage):
         except ProviderError:
             raise
         except Exception as exc:
-            raise self._error(key, exc) from exc
+            error = self._error(key, exc)
+            if isinstance(error, TransientError):
+                self.conn.drop_channel()  # the next call opens a fresh one (or reconnects)
+            raise error from exc
 
     def makedirs(self, sftp: Any, folder_key: str) -> None:
         """mkdir -p of a folder under the root (and of the root itself)."""

@@ -14,6 +14,7 @@ the URL works but is discouraged; it is never shown in URLs or messages.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -172,6 +173,14 @@ class SftpConnection:
             self._local.generation = generation
         sftp: paramiko.SFTPClient = client
         return sftp
+
+    def drop_channel(self) -> None:
+        """Forget this thread's SFTP channel (after it failed)."""
+        client = getattr(self._local, "client", None)
+        self._local.client = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
 
     def close(self) -> None:
         """Close the transport (all channels with it)."""
