@@ -18,6 +18,8 @@ from skylift.domain.inventory import (
     Service,
 )
 from skylift.errors import InputError
+from skylift.workspace import Workspace
+from tests.helpers import run_cli
 from tests.unit.inventory_csv.builders import parse, write
 
 CSV = (
@@ -205,3 +207,19 @@ def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         parse("servers", f)
     assert "aliases" in info.value.message and "row 2" in info.value.message
+
+
+def test_cli_json_error_is_one_line_exit_2_and_nothing_written(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    good = {"name": "ok01", "cores": 2}
+    f = write(tmp_path / "s.json", json.dumps([good, {"name": "bad", "gpus": -1}]))
+    result = run_cli("--workspace", str(workspace.root), "discover", "servers", str(f))
+    assert result.code == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: ")
+    assert "'servers[1].gpus'" in lines[0] and "'-1'" in lines[0]
+    assert workspace.store.count("servers") == 0
+    ok = write(tmp_path / "ok.yaml", yaml.safe_dump([good]))
+    assert run_cli("--workspace", str(workspace.root), "discover", "servers", str(ok)).code == 0
+    assert [s.key for s in workspace.servers()] == ["ok01"]
