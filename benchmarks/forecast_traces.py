@@ -246,6 +246,33 @@ def scale(servers: int, workdir: Path) -> None:
         f"{out.height:,} series, {rows / elapsed / 1e6:.1f} M samples/s; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    # The peer, per series, on the same data: Holt-Winters on a sample of series.
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    sample = (
+        pl.scan_parquet(path)
+        .head(10 * hours)
+        .collect()
+        .partition_by("server_key", "metric", maintain_order=True)
+    )
+    c0 = time.process_time()
+    for part in sample:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ExponentialSmoothing(
+                part["value"].to_numpy(),
+                trend="add",
+                seasonal="add",
+                seasonal_periods=24,
+                initialization_method="estimated",
+            ).fit().forecast(30 * 24)
+    per_series = (time.process_time() - c0) / len(sample)
+    peer = per_series * out.height
+    print(
+        f"Holt-Winters (statsmodels), same data: {per_series * 1000:.0f} ms CPU per series "
+        f"→ {peer / 3600:.1f} h CPU for {out.height:,} series; "
+        f"CPU ratio skylift/Holt-Winters = {cpu / peer:.4f}"
+    )
 
 
 class _Timer:
