@@ -13,9 +13,12 @@ for a whole block of series at once as dense ``series × days`` NumPy
 matrices: no per-series Python loop.
 
 The slope is then shrunk toward zero by its own uncertainty
-(``b · max(0, 1 − (se/b)²)``, a positive-part James–Stein factor): a trend that
-is not clearly there is not extrapolated. :func:`damped_offset` projects it
-with a damped trend (Gardner & McKenzie), so far horizons do not run away.
+(``b · max(0, 1 − (t·se/b)²)`` with t = ``shrink_t``, a positive-part
+James–Stein factor; ``se`` inflated for day-to-day autocorrelation), and set
+to 0 when a single level shift explains the days much better than a line: a
+trend that is not clearly there is not extrapolated. :func:`damped_offset`
+projects it with a damped trend (Gardner & McKenzie), so far horizons do not
+run away.
 """
 
 from __future__ import annotations
