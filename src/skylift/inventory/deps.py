@@ -257,30 +257,39 @@ def _resolve(
 
 
 def _edges(rows: pl.DataFrame) -> tuple[Dependency, ...]:
-    """One edge per (source key, destination, port): slots counted, attributes by vote."""
+    """One edge per (source key, destination, port): slots counted, attributes by vote.
+
+    Long texts are hashed once: every row gets a small edge id (one join) and
+    the slot, IP, process and application columns become categorical, so the
+    per-attribute votes group on integers.
+    """
     edge = ["src_key", "target", "port"]
     rows = rows.with_columns(
         target=pl.coalesce(pl.col("dst_key"), pl.lit("ip:") + pl.col("dst_ip"))
     )
-    base = (
-        rows.group_by(edge)
-        .agg(
+    ids = rows.select(edge).unique().sort(edge).with_row_index("eid")
+    texts = ["slot", "dst_ip", *_CARRIED]
+    rows = rows.join(ids, on=edge, how="left").select(
+        "eid", "dst_key", *[pl.col(c).cast(pl.Categorical) for c in texts]
+    )
+    base = ids.join(
+        rows.group_by("eid").agg(
             pl.col("slot").n_unique().alias("strength"),
             pl.col("dst_key").first(),
-            pl.col("dst_ip").drop_nulls().mode().sort().first().alias("dst_ip"),
-        )
-        .sort(edge)
+        ),
+        on="eid",
     )
-    for col in _CARRIED:
+    for col in ["dst_ip", *_CARRIED]:
         votes = (
             rows.filter(pl.col(col).is_not_null())
-            .group_by([*edge, col])
+            .group_by(["eid", col])
             .agg(pl.col("slot").n_unique().alias("n"))
-            .sort([*edge, "n", col], descending=[False, False, False, True, False])
-            .group_by(edge, maintain_order=True)
+            .with_columns(pl.col(col).cast(pl.String))
+            .sort(["eid", "n", col], descending=[False, True, False])
+            .group_by("eid", maintain_order=True)
             .agg(pl.col(col).first())
         )
-        base = base.join(votes, on=edge, how="left")
+        base = base.join(votes, on="eid", how="left")
     return tuple(
         Dependency(
             source_key=r["src_key"],
