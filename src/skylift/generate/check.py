@@ -28,10 +28,7 @@ TIMEOUT_S = 300
 
 
 def find_tool(name: str) -> str | None:
-    """Locate ``name``: $SKYLIFT_<NAME>, beside this Python, on PATH, or under .tools/."""
-    env = os.environ.get(f"SKYLIFT_{name.upper().replace('-', '_')}")
-    if env:
-        return env if Path(env).exists() else None
+    """Locate ``name``: beside this Python, under a .tools/NAME/bin above here, or on PATH."""
     beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
