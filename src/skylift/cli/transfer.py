@@ -361,6 +361,13 @@ def transfer(
                 metrics=metrics,
                 remotes=remotes,
             )
+    except KeyboardInterrupt:
+        # handled here: the root error map does not see it through typer (exits 0 otherwise)
+        err.print(
+            "[red]interrupted[/red]: finished objects and parts are in the journal; "
+            "re-run the same command to resume"
+        )
+        sys.exit(130)
     finally:
         if metrics is not None:
             metrics.stop()

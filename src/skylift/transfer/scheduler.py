@@ -86,7 +86,7 @@ class TaskPool:
         """Block until every submitted task has finished."""
         with self._idle:
             while self._pending:
-                self._idle.wait()
+                self._idle.wait(0.5)  # wake regularly so Ctrl-C is handled promptly
 
     def shutdown(self, cancel: bool = False) -> None:
         """Stop the workers (``cancel`` drops queued tasks, as on Ctrl-C)."""

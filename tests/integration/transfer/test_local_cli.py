@@ -149,3 +149,34 @@ def test_verify_checksum_catches_corruption_that_size_and_mtime_miss(tmp_path: P
     deep = _skylift("verify", str(src), str(dst), "--checksum", "--json")
     assert deep.returncode == 6
     assert json.loads(deep.stdout)["changed"] == ["f3.bin"]
+
+
+def test_ctrl_c_exits_130_and_the_rerun_resumes(tmp_path: Path) -> None:
+    src, dst, journal = tmp_path / "src", tmp_path / "dst", tmp_path / "journal"
+    src.mkdir()
+    data = os.urandom(16 * MIB)
+    (src / "big.bin").write_bytes(data)
+    common = ["--journal", str(journal), "--part-size", "1M", "--multipart-threshold", "1M"]
+    cmd = [sys.executable, "-m", "skylift", "transfer", str(src), str(dst), *common, "-j", "2"]
+    proc = subprocess.Popen(
+        [*cmd, "--bwlimit", "2M"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _journaled_parts(journal) < 3 and time.monotonic() < deadline:
+            assert proc.poll() is None, "the transfer finished before it could be interrupted"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "re-run the same command to resume" in err
+    assert not (dst / "big.bin").exists()
+    again = _skylift("transfer", str(src), str(dst), *common, "--json")
+    assert again.returncode == 0, again.stderr
+    result = json.loads(again.stdout)
+    assert result["parts_resumed"] >= 3
+    assert result["parts_resumed"] + result["parts_sent"] == 16
+    assert (dst / "big.bin").read_bytes() == data
