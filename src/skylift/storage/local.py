@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import os
 import shutil
 import uuid
@@ -177,10 +178,8 @@ class LocalStorage(Storage):
         """Remove the file; nothing happens if it is absent."""
         try:
             os.unlink(self._target(path))
-        except FileNotFoundError:
-            return
-        except IsADirectoryError:
-            return
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return  # absent (or a folder / a file where a folder would be): nothing to delete
         except OSError as exc:
             raise self._error(path, exc) from exc
 
@@ -193,7 +192,11 @@ class LocalStorage(Storage):
     def _publish(self, key: str, tmp: Path, target: Path, mtime: float | None) -> ObjectInfo:
         if mtime is not None:
             os.utime(tmp, ns=(int(mtime * 1e9), int(mtime * 1e9)))
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except IsADirectoryError:
+            _remove_empty_tree(target)  # only folders without files give way to a file
+            os.replace(tmp, target)
         return self._info(key, os.stat(target))
 
     # ---- multipart -------------------------------------------------------
@@ -306,6 +309,16 @@ def _copy_all(src: int, dst: int, size: int) -> None:
         if n == 0:
             raise OSError(f"part file ended {left} bytes early")
         left -= n
+
+
+def _remove_empty_tree(folder: Path) -> None:
+    """Remove ``folder`` if it holds nothing but (nested) empty folders; else raise OSError."""
+    for current, dirs, files in os.walk(folder, topdown=False):
+        if files:
+            raise IsADirectoryError(errno.EISDIR, "a folder with files is in the way", str(folder))
+        for name in dirs:
+            os.rmdir(os.path.join(current, name))
+    os.rmdir(folder)
 
 
 def _remove_if_empty(folder: Path) -> None:
