@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.servers import s3_server  # noqa: F401 - fixture used by name
+from tests.integration.servers import (  # noqa: F401 - fixtures used by name
+    azurite_server,
+    gcs_server,
+    moto_server,
+    s3_server,
+)
