@@ -174,6 +174,28 @@ class SftpConnection:
         sftp: paramiko.SFTPClient = client
         return sftp
 
+    def extra_channel(self) -> paramiko.SFTPClient:
+        """A second SFTP channel for this thread (caller closes it).
+
+        paramiko loses acknowledgements when a file with pipelined writes is open
+        while other requests run on the same channel; copy loops write on their own.
+        """
+        import paramiko
+
+        self.sftp()  # (re)connect if needed
+        with self._lock:
+            transport = self._transport
+        assert transport is not None
+        try:
+            client = paramiko.SFTPClient.from_transport(
+                transport, window_size=64 << 20, max_packet_size=32 << 10
+            )
+        except Exception as exc:
+            raise translate_sftp_error(self.target.safe_url, "", exc) from exc
+        if client is None:
+            raise TransientError(f"{self.target.safe_url}: could not open an SFTP channel")
+        return client
+
     def drop_channel(self) -> None:
         """Forget this thread's SFTP channel (after it failed)."""
         client = getattr(self._local, "client", None)

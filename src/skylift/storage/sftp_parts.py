@@ -165,8 +165,9 @@ class SftpMultipart:
 
             def concat(sftp: Any) -> Any:
                 tmp = self._temp(out_folder)
+                writer = self.s.conn.extra_channel()  # pipelined writes need their own channel
                 try:
-                    with sftp.open(tmp, "wb") as out:
+                    with writer.open(tmp, "wb") as out:
                         out.set_pipelined(True)
                         for part in parts:
                             with sftp.open(state.parts[part.number][1], "rb") as src:
@@ -177,6 +178,8 @@ class SftpMultipart:
                     with contextlib.suppress(Exception):
                         sftp.remove(tmp)
                     raise
+                finally:
+                    writer.close()
 
             attrs = self.s.call(upload.path, concat)
         self.drop(upload)

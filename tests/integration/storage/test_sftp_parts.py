@@ -83,3 +83,16 @@ def test_servers_without_offset_writes_fall_back_to_part_files(
     store.complete_multipart(upload, [part])
     assert store.read("f.bin") == b"z" * 10
     store.close()
+
+
+def test_part_files_of_several_mib_concatenate(
+    sftp_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: pipelined writes sharing a channel with part reads lost acks (hung)."""
+    store = _open(sftp_server, monkeypatch, "big-parts")
+    data = [bytes([n]) * (4 << 20) for n in (1, 2, 3)]
+    upload = store.create_multipart("big.bin")
+    parts = [store.upload_part(upload, n, data[n - 1]) for n in (1, 2, 3)]
+    assert store.complete_multipart(upload, parts).size == 12 << 20
+    assert store.read("big.bin", (4 << 20) - 1, (4 << 20) + 1) == b"\x01\x02"
+    store.close()
