@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import click
 import pytest
 import typer
 
@@ -19,15 +19,41 @@ def _all_commands() -> list[list[str]]:
     root = typer.main.get_command(app)
     paths: list[list[str]] = []
 
-    def walk(cmd: click.Command, prefix: list[str]) -> None:
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                walk(sub, [*prefix, name])
+    # typer ships its own click: duck-type groups (they list sub-commands).
+    def walk(cmd: Any, prefix: list[str]) -> None:
+        if hasattr(cmd, "list_commands"):
+            ctx = cmd.make_context("skylift", [], resilient_parsing=True)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), [*prefix, name])
         else:
             paths.append(prefix)
 
     walk(root, [])
     return paths
+
+
+def test_the_walk_finds_every_command() -> None:
+    names = {" ".join(p) for p in _all_commands()}
+    assert {"init", "inventory", "discover rvtools", "plan decide", "transfer", "verify"} <= names
+    assert len(names) >= 15
+
+
+@pytest.mark.parametrize("args", [["bogus"], ["plan", "--max-servers", "abc"]])
+def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.code == 2
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_importing_the_cli_loads_no_command_module() -> None:
+    code = (
+        "import sys, skylift.cli.app\n"
+        "print(','.join(m for m in sys.modules if m.startswith('skylift.cli.')"
+        " and m not in ('skylift.cli.app', 'skylift.cli.context')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 @pytest.mark.parametrize("path", _all_commands(), ids=" ".join)

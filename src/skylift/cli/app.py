@@ -2,27 +2,76 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
-import click
 import typer
-from rich.markup import escape
+from typer.core import TyperGroup
 
 from skylift import __version__
-from skylift.cli import assess as assess_cmd
-from skylift.cli import catalog as catalog_cmd
-from skylift.cli import discover as discover_cmd
-from skylift.cli import generate as generate_cmd
-from skylift.cli import plan as plan_cmd
-from skylift.cli import transfer as transfer_cmd
-from skylift.cli import workspace_cmds
 from skylift.cli.context import GlobalOptions
-from skylift.cli.output import emit_json, err
 from skylift.errors import SkyliftError
+
+
+class _Lazy(NamedTuple):
+    """Where a sub-command lives: ``module:attr``; ``help_attr`` names the module's
+    help text for a single command (a function), ``None`` for a sub-app (a Typer)."""
+
+    target: str
+    help_attr: str | None = None
+
+
+#: Sub-commands in pipeline order. Modules are imported only when their command
+#: runs (or for ``skylift --help``), so start-up stays cheap and no command pays
+#: for another's dependencies.
+COMMANDS: dict[str, _Lazy] = {
+    "init": _Lazy("skylift.cli.workspace_cmds:init", "INIT_HELP"),
+    "discover": _Lazy("skylift.cli.discover:app"),
+    "inventory": _Lazy("skylift.cli.workspace_cmds:inventory", "INVENTORY_HELP"),
+    "assess": _Lazy("skylift.cli.assess:assess", "ASSESS_HELP"),
+    "catalog": _Lazy("skylift.cli.catalog:app"),
+    "plan": _Lazy("skylift.cli.plan:app"),
+    "generate": _Lazy("skylift.cli.generate:generate", "GENERATE_HELP"),
+    "transfer": _Lazy("skylift.cli.transfer:transfer", "TRANSFER_HELP"),
+    "verify": _Lazy("skylift.cli.transfer:verify", "VERIFY_HELP"),
+}
+
+_SETTINGS: dict[str, Any] = {
+    "rich_markup_mode": "rich",
+    "pretty_exceptions_enable": False,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
+
+def _load(name: str, spec: _Lazy) -> Any:
+    module_name, attr = spec.target.split(":")
+    module = importlib.import_module(module_name)
+    obj = getattr(module, attr)
+    if spec.help_attr is None:
+        command = typer.main.get_command(obj)
+    else:
+        single = typer.Typer(**_SETTINGS)
+        single.command(name, help=getattr(module, spec.help_attr))(obj)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: sub-commands are built from :data:`COMMANDS` on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = _load(cmd_name, COMMANDS[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="skylift",
@@ -35,9 +84,8 @@ app = typer.Typer(
         "  skylift inventory --json"
     ),
     no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LazyGroup,
+    **_SETTINGS,
 )
 
 
@@ -69,19 +117,33 @@ def root(
     ctx.obj = GlobalOptions(workspace=workspace, debug=debug)
 
 
-app.command("init", help=workspace_cmds.INIT_HELP)(workspace_cmds.init)
-app.command("inventory", help=workspace_cmds.INVENTORY_HELP)(workspace_cmds.inventory)
-app.add_typer(discover_cmd.app, name="discover")
-app.command("assess", help=assess_cmd.ASSESS_HELP)(assess_cmd.assess)
-app.add_typer(catalog_cmd.app, name="catalog")
-app.command("generate", help=generate_cmd.GENERATE_HELP)(generate_cmd.generate)
-app.add_typer(plan_cmd.app, name="plan")
-app.command("transfer", help=transfer_cmd.TRANSFER_HELP)(transfer_cmd.transfer)
-app.command("verify", help=transfer_cmd.VERIFY_HELP)(transfer_cmd.verify)
-
-
 def _wants_json(argv: list[str]) -> bool:
     return "--json" in argv
+
+
+def _click_exception() -> type[Exception]:
+    """typer ships its own copy of click: find its ``ClickException`` (usage errors)."""
+    base: type[Exception] = next(
+        c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+    )
+    return base
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    from rich.markup import escape
+
+    from skylift.cli.output import err
+
+    err.print(
+        f"[bold red]error:[/bold red] {escape(message)}",
+        markup=True,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if hint:
+        err.print(
+            f"[yellow]hint:[/yellow] {escape(hint)}", markup=True, highlight=False, soft_wrap=True
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,43 +151,37 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("SKYLIFT_DEBUG", "") not in ("", "0")
     command = typer.main.get_command(app)
+    click_exception = _click_exception()
     try:
-        command.main(args=args, prog_name="skylift", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        rv = command.main(args=args, prog_name="skylift", standalone_mode=False)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
-        err.print("[red]aborted[/red]")
+    except click_exception as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except (typer.Abort, KeyboardInterrupt):
+        _print_error("aborted", None)
         sys.exit(130)
     except SkyliftError as exc:
         if debug:
             traceback.print_exc()
         if _wants_json(args):
+            from skylift.cli.output import emit_json
+
             emit_json({"error": exc.message, "hint": exc.hint, "type": type(exc).__name__})
-        err.print(
-            f"[bold red]error:[/bold red] {escape(exc.message)}",
-            markup=True,
-            highlight=False,
-            soft_wrap=True,
-        )
-        if exc.hint:
-            err.print(
-                f"[yellow]hint:[/yellow] {escape(exc.hint)}",
-                markup=True,
-                highlight=False,
-                soft_wrap=True,
-            )
+        _print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
     except Exception as exc:
         if debug:
             raise
-        err.print(
-            f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(str(exc))}",
-            markup=True,
-            highlight=False,
+        _print_error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "re-run with --debug for the traceback and report it",
         )
-        err.print("[yellow]hint:[/yellow] re-run with --debug for the traceback and report it")
         sys.exit(70)
-    sys.exit(0)
+    # Without standalone mode typer *returns* the code of ``typer.Exit(n)`` and of
+    # Ctrl-C (130) instead of exiting; commands themselves return None.
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    if code == 130:
+        _print_error("aborted", None)
+    sys.exit(code)

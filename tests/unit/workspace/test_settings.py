@@ -70,3 +70,13 @@ def test_headroom_styles(style: str, value: float, factor: float) -> None:
     assert Headroom.model_validate({"style": style, "value": value}).factor() == pytest.approx(
         factor
     )
+
+
+def test_env_overrides_leave_other_skylift_variables_alone() -> None:
+    environ = {
+        "SKYLIFT_ENCRYPTION_KEY": "k" * 64,
+        "SKYLIFT_XLSX_MAX_BYTES": "10",
+        "SKYLIFT_SIZING__WINDOW_DAYS": "7",
+    }
+    assert env_overrides(environ) == {"sizing": {"window_days": 7}}
+    assert load_settings(None, environ=environ).sizing.window_days == 7
