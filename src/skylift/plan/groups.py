@@ -63,64 +63,99 @@ def build_groups(
 
     relaxations: list[Relaxation] = []
     dropped: set[tuple[str, str]] = set()
-    limit = settings.max_servers_per_wave
-    # Merge dependency cycles between groups until the group graph is acyclic.
-    for _ in range(len(facts) + 1):
-        reps = {k: uf.find(k) for k in facts}
-        g_edges: dict[str, set[str]] = defaultdict(set)
-        for a, b in edges:
-            if (a, b) in dropped:
-                continue
-            ra, rb = reps[a], reps[b]
-            if ra != rb:
-                g_edges[ra].add(rb)
-        nodes = sorted(set(reps.values()))
-        cycles = [c for c in strongly_connected_components(nodes, g_edges) if len(c) > 1]
-        if not cycles:
-            break
-        members_of: dict[str, list[str]] = defaultdict(list)
-        for k, r in reps.items():
-            members_of[r].append(k)
-        for comp in cycles:
-            comp_set = set(comp)
-            size = sum(len(members_of[r]) for r in comp)
-            servers = sorted(k for r in comp for k in members_of[r])
-            names = ", ".join(facts[k].name for k in servers[:8])
-            apps = sorted({facts[k].application or facts[k].name for k in servers})
-            if size <= limit:
-                for r in comp[1:]:
-                    uf.union(comp[0], r)
-                reasons[comp[0]].add(GroupReason.CYCLE.value)
-                relaxations.append(
-                    Relaxation(
-                        constraint="dependency cycle across applications",
-                        detail=f"{', '.join(apps)} depend on each other in a cycle; "
-                        f"moved together as one group ({size} servers: {names})",
-                        servers=tuple(servers),
-                    )
-                )
-            else:
-                inner = [
-                    (w, a, b)
-                    for (a, b), w in edges.items()
-                    if (a, b) not in dropped
-                    and reps[a] in comp_set
-                    and reps[b] in comp_set
-                    and reps[a] != reps[b]
-                ]
-                w, a, b = min(inner)
-                dropped.add((a, b))
-                relaxations.append(
-                    Relaxation(
-                        constraint="dependency order",
-                        detail=f"cycle of {size} servers exceeds {limit} per wave; ignored the "
-                        f"weakest edge {facts[a].name} → {facts[b].name} (strength {w}) "
-                        "to break it",
-                        servers=(a, b),
-                    )
-                )
+    _resolve_cycles(facts, edges, settings, uf, reasons, relaxations, dropped)
     groups = _make_groups(facts, edges, dropped, uf, reasons)
     return groups, relaxations, dropped
+
+
+#: Share of a too-big cycle's inner edges dropped per round (weakest first): small
+#: enough to keep most dependency order, big enough that a 10,000-server tangle
+#: breaks in tens of rounds rather than one edge at a time.
+_BREAK_SHARE = 0.05
+
+
+def _resolve_cycles(
+    facts: Mapping[str, ServerFacts],
+    edges: Mapping[tuple[str, str], int],
+    settings: PlanningSettings,
+    uf: UnionFind[str],
+    reasons: dict[str, set[str]],
+    relaxations: list[Relaxation],
+    dropped: set[tuple[str, str]],
+) -> None:
+    """Make the group graph acyclic: merge each cycle that fits a wave; break the others.
+
+    Strongly connected components of the group graph are disjoint, so each is
+    settled on its own: contracting one never creates a cycle elsewhere. A
+    component bigger than a wave loses its weakest inner edges (a few percent
+    per round) and its own sub-components are settled in turn.
+    """
+    limit = settings.max_servers_per_wave
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for k in facts:
+        members_of[uf.find(k)].append(k)
+    group_edges: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for a, b in edges:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra != rb:
+            group_edges[(ra, rb)].append((a, b))
+    succ: dict[str, set[str]] = defaultdict(set)
+    for ra, rb in group_edges:
+        succ[ra].add(rb)
+    work = [c for c in strongly_connected_components(sorted(members_of), succ) if len(c) > 1]
+    while work:
+        comp = work.pop()
+        servers = sorted(k for r in comp for k in members_of[r])
+        if len(servers) <= limit:
+            for r in comp[1:]:
+                uf.union(comp[0], r)
+            reasons[comp[0]].add(GroupReason.CYCLE.value)
+            names = ", ".join(facts[k].name for k in servers[:8])
+            apps = sorted({facts[k].application or facts[k].name for k in servers})
+            relaxations.append(
+                Relaxation(
+                    constraint="dependency cycle across applications",
+                    detail=f"{', '.join(apps)} depend on each other in a cycle; "
+                    f"moved together as one group ({len(servers)} servers: {names})",
+                    servers=tuple(servers),
+                )
+            )
+            continue
+        comp_set = set(comp)
+        inner = sorted(
+            (edges[e], e)
+            for (ra, rb), es in group_edges.items()
+            if ra in comp_set and rb in comp_set
+            for e in es
+            if e not in dropped
+        )
+        batch = inner[: max(1, int(len(inner) * _BREAK_SHARE))]
+        dropped.update(e for _, e in batch)
+        relaxations.append(_broken(facts, batch, len(servers), limit))
+        sub_succ: dict[str, set[str]] = defaultdict(set)
+        for _, (a, b) in inner[len(batch) :]:
+            sub_succ[uf.find(a)].add(uf.find(b))
+        work.extend(c for c in strongly_connected_components(comp, sub_succ) if len(c) > 1)
+
+
+def _broken(
+    facts: Mapping[str, ServerFacts],
+    batch: Sequence[tuple[int, tuple[str, str]]],
+    size: int,
+    limit: int,
+) -> Relaxation:
+    """The relaxation for one round of cycle breaking, naming the ignored edges."""
+    shown = "; ".join(
+        f"{facts[a].name} → {facts[b].name} (strength {w})" for w, (a, b) in batch[:5]
+    )
+    more = f" and {len(batch) - 5} more" if len(batch) > 5 else ""
+    what = "the weakest edge" if len(batch) == 1 else f"the {len(batch)} weakest edges"
+    return Relaxation(
+        constraint="dependency order",
+        detail=f"cycle of {size} servers exceeds {limit} per wave; ignored {what} to break "
+        f"it: {shown}{more}",
+        servers=tuple(sorted({k for _, e in batch for k in e})),
+    )
 
 
 def _make_groups(

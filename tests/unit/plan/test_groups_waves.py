@@ -217,3 +217,23 @@ def test_lanes_run_independent_waves_in_parallel() -> None:
 def test_empty_estate_is_a_clear_error() -> None:
     with pytest.raises(PlanningError, match="empty"):
         make_plan(PlanInput(servers=[], dependencies=[]), PlanningSettings())
+
+
+def test_a_tangle_bigger_than_a_wave_breaks_in_few_rounds_and_keeps_most_order() -> None:
+    import random
+
+    rng = random.Random(7)
+    servers = [server(f"s{i:03d}") for i in range(300)]
+    pairs = {(rng.randrange(300), rng.randrange(300)) for _ in range(1500)}
+    deps = [dep(f"s{a:03d}", f"s{b:03d}", strength=rng.randint(1, 50)) for a, b in pairs if a != b]
+    plan = _plan(servers, deps, max_servers_per_wave=20, strong_dependency_strength=10_000)
+    order = [r for r in plan.relaxations if r.constraint == "dependency order"]
+    # Weakest edges go in batches, not one per round (this tangle has ~1,500 edges).
+    assert 0 < len(order) < 60
+    relaxed = {k for r in order for k in r.servers}
+    violated = [d for d in deps if _wave(plan, d.target_key) > _wave(plan, d.source_key)]
+    # Every order violation involves an edge the plan says it ignored ...
+    assert all(d.source_key in relaxed and d.target_key in relaxed for d in violated)
+    # ... and most dependencies still hold.
+    assert len(violated) < len(deps) / 2
+    assert all(len(w.servers) <= 20 for w in plan.waves)
