@@ -52,9 +52,12 @@ def _load(name: str, spec: _Lazy) -> Any:
     module = importlib.import_module(module_name)
     obj = getattr(module, attr)
     if spec.help_attr is None:
+        # Built on its own, a sub-app would offer shell completion options that
+        # belong to the root command only.
+        obj._add_completion = False
         command = typer.main.get_command(obj)
     else:
-        single = typer.Typer(**_SETTINGS)
+        single = typer.Typer(add_completion=False, **_SETTINGS)
         single.command(name, help=getattr(module, spec.help_attr))(obj)
         command = typer.main.get_command(single)
     command.name = name

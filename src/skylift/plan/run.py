@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from skylift.domain.plan import (
@@ -65,8 +65,21 @@ def make_plan(
             preds[wa - 1].add(wb - 1)
     slots = schedule([d.data_gib for d in drafts], preds, settings)
     progress.advance()
+    apps_of = [{a for g in d.groups for a in by_id[g].applications} for d in drafts]
+    dev_later: list[set[str]] = [set() for _ in drafts]
+    for i in range(len(drafts) - 2, -1, -1):
+        nxt = drafts[i + 1]
+        dev_later[i] = dev_later[i + 1] | (set() if nxt.production else apps_of[i + 1])
     waves = [
-        _wave(d, [by_id[g] for g in d.groups], facts, slots[i], cross[d.number], settings)
+        _wave(
+            d,
+            [by_id[g] for g in d.groups],
+            facts,
+            slots[i],
+            cross[d.number],
+            settings,
+            rehearsed_later=sorted(apps_of[i] & dev_later[i]) if d.production else (),
+        )
         for i, d in enumerate(drafts)
     ]
     progress.advance()
@@ -177,6 +190,7 @@ def _wave(
     slot: Slot,
     cross: int,
     settings: PlanningSettings,
+    rehearsed_later: Sequence[str] = (),
 ) -> Wave:
     servers = tuple(k for g in groups for k in g.servers)
     apps = sorted({a for g in groups for a in g.applications})
@@ -188,6 +202,11 @@ def _wave(
         reasons.append("pilot: small, low-risk dev/test servers to prove the process")
     elif not d.production:
         reasons.append("dev/test before production")
+    elif rehearsed_later:
+        reasons.append(
+            f"production; the dev/test of {', '.join(rehearsed_later[:4])} can only follow "
+            "(it depends on production servers)"
+        )
     else:
         reasons.append("production after its dev/test rehearsal")
     if apps:

@@ -153,8 +153,27 @@ def assign_waves(
             release(gid)
         for gid in deferred:
             ready[by_id[gid].production].push(key(gid), gid)
+        if not production and any(w.production for w in waves):
+            relax.append(_dev_after_prod(wave, by_id, waves))
         waves.append(wave)
     return waves, relax
+
+
+def _dev_after_prod(
+    wave: WaveDraft, by_id: Mapping[str, MoveGroup], waves: Sequence[WaveDraft]
+) -> Relaxation:
+    """Dev/test groups that could only move after production (they depend on it)."""
+    prod_groups = {gid for w in waves if w.production for gid in w.groups}
+    blocked = [by_id[g] for g in wave.groups if set(by_id[g].depends_on) & prod_groups]
+    names = sorted({a for g in blocked for a in g.applications} or {g.id for g in blocked})
+    wave.risks.append("dev/test moves after production: it depends on production servers")
+    return Relaxation(
+        constraint="dev/test before production",
+        detail=f"wave {wave.number}: dev/test of {', '.join(names[:6]) or 'its groups'} "
+        "depends on servers in earlier production waves, so it cannot move before them "
+        "(dependency order ranks higher)",
+        servers=tuple(k for g in blocked for k in g.servers),
+    )
 
 
 def _neighbours(g: MoveGroup, dependents: Mapping[str, list[str]]) -> list[str]:

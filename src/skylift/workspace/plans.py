@@ -6,13 +6,14 @@ plus ``latest.json``), written to a temporary name and renamed.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import polars as pl
 
 from skylift.domain.plan import Plan, PlanningSettings
 from skylift.domain.progress import NULL_PROGRESS, Progress
@@ -31,16 +32,20 @@ def plans_dir(ws: Workspace) -> Path:
 
 
 def _retire_map(ws: Workspace) -> dict[str, str]:
-    """Servers the latest assessment marks for retirement (empty when there is none)."""
-    try:
-        assessments = importlib.import_module("skylift.workspace.assessments")
-    except ModuleNotFoundError:  # pragma: no cover - assessment module not present
+    """Servers the latest assessment recommends to retire, with its reason (empty
+    when no assessment has been run)."""
+    from skylift.workspace.assessments import AssessmentStore
+
+    store = AssessmentStore(ws)
+    if not store.list():
         return {}
-    fn = getattr(assessments, "retire_candidates", None)
-    if fn is None:
+    servers = store.load().servers
+    if "strategy" not in servers.columns:
         return {}
-    result = fn(ws)
-    return dict(result) if isinstance(result, Mapping) else {}
+    out: dict[str, str] = {}
+    for row in servers.filter(pl.col("strategy") == "retire").iter_rows(named=True):
+        out[str(row["server_key"])] = str(row.get("strategy_reason") or "assessment: retire")
+    return out
 
 
 def build_plan(

@@ -237,3 +237,15 @@ def test_a_tangle_bigger_than_a_wave_breaks_in_few_rounds_and_keeps_most_order()
     # ... and most dependencies still hold.
     assert len(violated) < len(deps) / 2
     assert all(len(w.servers) <= 20 for w in plan.waves)
+
+
+def test_dev_that_depends_on_production_follows_it_and_says_so() -> None:
+    servers = [server("ci", "ci"), server("devapp", "shop", DEV), server("prdapp", "shop")]
+    plan = _plan(servers, [dep("devapp", "ci")], max_servers_per_wave=1)
+    assert _wave(plan, "ci") < _wave(plan, "devapp")
+    rel = next(r for r in plan.relaxations if r.constraint == "dev/test before production")
+    assert "shop" in rel.detail and rel.servers == ("devapp",)
+    # Without the dependency nothing is relaxed and dev/test comes first.
+    clean = _plan(servers, [], max_servers_per_wave=1)
+    assert not [r for r in clean.relaxations if r.constraint == "dev/test before production"]
+    assert _wave(clean, "devapp") < _wave(clean, "ci")

@@ -115,3 +115,30 @@ def test_pack_cli_with_workloads_file(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["replicas"] == 6
     assert data["monthly_cost"] >= data["lp_lower_bound_monthly"]
+
+
+def test_servers_the_assessment_retires_are_decommissioned_not_moved(
+    workspace: Workspace,
+) -> None:
+    from skylift.workspace.assessments import AssessmentStore
+
+    idle = server("old1", "legacy").model_copy(update={"cpu_util_pct": 0.5, "mem_util_pct": 1.0})
+    busy = server("app1", "shop").model_copy(update={"cpu_util_pct": 60.0, "mem_util_pct": 70.0})
+    workspace.store.apply_import(
+        ImportBatch(
+            format="test",
+            files=(SourceFile(path="t", sha256="0" * 64, size_bytes=0),),
+            servers=(idle, busy),
+        ),
+        datetime.now(UTC),
+    )
+    root = str(workspace.root)
+    assert run_cli("--workspace", root, "assess", "--json").code == 0
+    assessed = AssessmentStore(workspace).load().servers
+    retired = set(assessed.filter(assessed["strategy"] == "retire")["server_key"])
+    assert retired == {"old1"}
+    result = run_cli("--workspace", root, "plan", "--json")
+    assert result.code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert [d["server"] for d in plan["decommission"]] == ["old1"]
+    assert all("old1" not in w["servers"] for w in plan["waves"])
