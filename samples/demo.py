@@ -6,6 +6,7 @@ in a fresh workspace under build/demo.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -15,13 +16,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "estate"
 WORKSPACE = ROOT / "build" / "demo"
+APP = ROOT / "samples" / "app"
 SKYLIFT = [sys.executable, "-m", "skylift", "--workspace", str(WORKSPACE)]
+# Wide tables when the output is not a terminal (CI logs, `make demo | less`).
+ENV = {**os.environ, "COLUMNS": os.environ.get("COLUMNS", "150")}
 
 
 def step(title: str, *args: str) -> None:
     """Print and run one CLI command; stop the demo if it fails."""
     print(f"\n=== {title}\n$ skylift {shlex.join(args)}", flush=True)
-    result = subprocess.run([*SKYLIFT, *args], check=False)
+    result = subprocess.run([*SKYLIFT, *args], check=False, env=ENV)
     if result.returncode != 0:
         sys.exit(f"demo step failed: skylift {shlex.join(args)} (exit {result.returncode})")
 
@@ -47,6 +51,68 @@ def main() -> None:
     if deps.exists():
         steps.append(("discover: dependencies", ["discover", "deps", str(deps)]))
     steps.append(("inventory", ["inventory", "--limit", "15"]))
+    steps += [
+        (
+            "assess: right-size on AWS, Azure and GCP, cost, readiness, strategy",
+            ["assess", "--top", "15", "--xlsx", str(WORKSPACE / "assessment.xlsx")],
+        ),
+        (
+            "catalog: what an Azure Dsv5 with 2+ vCPUs costs in eastus",
+            [
+                "catalog",
+                "show",
+                "--cloud",
+                "azure",
+                "--region",
+                "eastus",
+                "--min-vcpus",
+                "2",
+                "--family",
+                "Dsv5",
+                "--limit",
+                "5",
+            ],
+        ),
+        (
+            "plan: groups, waves with reasons, schedule, strategy per wave",
+            [
+                "plan",
+                "--gantt",
+                str(WORKSPACE / "waves.svg"),
+                "--csv",
+                str(WORKSPACE / "waves.csv"),
+                "--mgn-csv",
+                str(WORKSPACE / "mgn-import.csv"),
+            ],
+        ),
+        ("plan: why is prd-mysql01 where it is?", ["plan", "--explain", "prd-mysql01"]),
+        ("plan: the seed's deployment-strategy example", ["plan", "decide", "--seed-example"]),
+        ("plan: pack the container workloads onto node pools", ["plan", "pack"]),
+        (
+            "generate: Dockerfiles, Kubernetes, Helm, Terraform, Ansible, monitoring (validated)",
+            [
+                "generate",
+                str(APP),
+                "--compose",
+                str(APP / "docker-compose.yml"),
+                "--application",
+                "Shop",
+                "--environment",
+                "production",
+                "--out",
+                str(WORKSPACE / "target"),
+                "--check",
+            ],
+        ),
+        (
+            "transfer: move the application's data to a local 'cloud' folder",
+            ["transfer", str(APP), str(WORKSPACE / "cloud" / "app")],
+        ),
+        (
+            "verify: prove it arrived intact (content checksums)",
+            ["verify", str(APP), str(WORKSPACE / "cloud" / "app"), "--checksum"],
+        ),
+    ]
     for title, args in steps:
         step(title, *args)
     print("\nDemo finished. Workspace:", WORKSPACE)

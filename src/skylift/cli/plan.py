@@ -368,29 +368,7 @@ def _read_workloads(path: Path) -> list[Any]:
 
 
 def _estate_workloads(ctx: typer.Context) -> list[Any]:
-    from skylift.plan.packing import Workload
+    from skylift.workspace.plans import estate_workloads
 
-    db_ports = {1433, 1521, 3306, 5432, 6379, 27017}
     with open_workspace(ctx) as ws:
-        servers = ws.servers()
-    items = []
-    for s in servers:
-        if s.power_state.value == "off" or any(v.port in db_ports for v in s.services):
-            continue
-        if not s.cores or not s.memory_mib:
-            continue
-        cpu = s.cores * max(0.05, (s.cpu_util_pct or 50.0) / 100.0)
-        mem = s.memory_mib / 1024 * max(0.1, (s.mem_util_pct or 60.0) / 100.0)
-        items.append(
-            Workload(
-                name=s.name,
-                cpu=round(cpu, 2),
-                memory_gib=round(mem, 2),
-                replicas=2 if s.environment.value == "production" else 1,
-            )
-        )
-    if not items:
-        raise InputError(
-            "no container candidates in the estate", "import an inventory, or pass --workloads FILE"
-        )
-    return items
+        return estate_workloads(ws)

@@ -17,7 +17,7 @@ import polars as pl
 
 from skylift.domain.plan import Plan, PlanningSettings
 from skylift.domain.progress import NULL_PROGRESS, Progress
-from skylift.errors import ConfigError, PlanningError
+from skylift.errors import ConfigError, InputError, PlanningError
 from skylift.plan.inputs import PlanInput
 from skylift.plan.packing import NodeType, PackingResult, Workload, pack
 from skylift.plan.run import make_plan
@@ -124,3 +124,57 @@ def consolidate(
 ) -> PackingResult:
     """Pack ``workloads`` onto node pools built from the catalog of ``cloud``/``region``."""
     return pack(workloads, node_types(cloud, region), zones=zones, headroom=headroom)
+
+
+_DB_PORTS = frozenset({1433, 1521, 3306, 5432, 6379, 27017})
+
+
+def estate_workloads(ws: Workspace) -> list[Workload]:
+    """The estate's container candidates as workloads (``skylift plan pack`` default).
+
+    With an assessment: the servers it sends to containers, at their assessed
+    CPU and memory demand. Without one: powered-on servers that run no database,
+    at their summary utilisation (50 % CPU / 60 % memory when unknown).
+    Production runs two replicas, dev/test one.
+    """
+    from skylift.workspace.assessments import AssessmentStore
+
+    servers = {s.key: s for s in ws.servers()}
+    store = AssessmentStore(ws)
+    items: list[Workload] = []
+    if store.list():
+        assessed = store.load().servers.filter(pl.col("service_model") == "paas_containers")
+        for row in assessed.iter_rows(named=True):
+            s = servers.get(str(row["server_key"]))
+            if s is None:
+                continue
+            items.append(
+                Workload(
+                    name=s.name,
+                    cpu=round(max(0.1, float(row["cpu_demand"] or 0.0)), 2),
+                    memory_gib=round(max(0.25, float(row["memory_demand_gib"] or 0.0)), 2),
+                    replicas=2 if s.environment.value == "production" else 1,
+                )
+            )
+    else:
+        for s in servers.values():
+            if s.power_state.value == "off" or any(v.port in _DB_PORTS for v in s.services):
+                continue
+            if not s.cores or not s.memory_mib:
+                continue
+            items.append(
+                Workload(
+                    name=s.name,
+                    cpu=round(s.cores * max(0.05, (s.cpu_util_pct or 50.0) / 100.0), 2),
+                    memory_gib=round(
+                        s.memory_mib / 1024 * max(0.1, (s.mem_util_pct or 60.0) / 100.0), 2
+                    ),
+                    replicas=2 if s.environment.value == "production" else 1,
+                )
+            )
+    if not items:
+        raise InputError(
+            "no container candidates in the estate",
+            "run 'skylift assess' (it picks servers for containers), or pass --workloads FILE",
+        )
+    return items
