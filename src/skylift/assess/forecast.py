@@ -20,6 +20,7 @@ the observed statistic, exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
@@ -47,6 +48,7 @@ __all__ = [
     "OBSERVATION_WINDOW_DAYS",
     "STORAGE_METRIC",
     "STORAGE_SCHEMA",
+    "DemandForecast",
     "TrendSettings",
     "forecast_demand",
     "forecast_storage",
@@ -134,6 +136,58 @@ def forecast_demand(
     if not parts:
         return pl.DataFrame(schema=DEMAND_SCHEMA)
     return pl.concat(parts).sort("server_key", "metric")
+
+
+@dataclass(frozen=True)
+class DemandForecast:
+    """The built-in demand forecaster, as a value the assessment can carry.
+
+    Calling it is :func:`forecast_demand` (a read of its own); the assessment
+    instead feeds :meth:`block` the 10-minute peaks it already rolls up for
+    sizing, so the series are read once for both. The two give the same rows.
+    """
+
+    settings: TrendSettings = field(default_factory=TrendSettings)
+
+    def __call__(
+        self,
+        samples: pl.LazyFrame,
+        metrics: Sequence[str],
+        statistic_quantile: float | None,
+        horizon_days: int,
+        min_history_days: float,
+    ) -> pl.DataFrame:
+        """:func:`forecast_demand` with these settings and 10-minute peaks."""
+        return forecast_demand(
+            samples,
+            metrics,
+            statistic_quantile,
+            horizon_days,
+            min_history_days,
+            settings=self.settings,
+        )
+
+    @property
+    def history_days(self) -> float:
+        """Days of peaks before each series' last one that :meth:`block` needs."""
+        return float(max(self.settings.fit_window_days, OBSERVATION_WINDOW_DAYS))
+
+    def block(
+        self,
+        rolled: RolledSeries,
+        statistic_quantile: float | None,
+        horizon_days: int,
+        min_history_days: float,
+    ) -> pl.DataFrame:
+        """The :data:`DEMAND_SCHEMA` rows of a block of whole series' roll-up peaks.
+
+        ``rolled`` must hold each series' last :attr:`history_days` at least
+        (more is ignored). Raises :class:`InputError` for bad arguments.
+        """
+        _check_arguments(statistic_quantile, horizon_days, min_history_days)
+        return _forecast_block(
+            rolled, statistic_quantile, horizon_days, min_history_days, self.settings
+        )
 
 
 def _forecast_block(

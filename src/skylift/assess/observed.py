@@ -1,13 +1,18 @@
 """Per-server statistics of the utilisation series: 10-minute peaks over a window.
 
 The workspace hands over all samples as a lazy long frame
-(``server_key, ts, metric, value``). For each server we keep the window that
-ends at its last sample, roll samples up to 10-minute peaks (duplicates and
-finer samples collapse into their slot's maximum), and take the average and
-the configured percentiles per metric group. Work is done in batches of
-servers (bounded memory) with integer keys, one sort and NumPy segment
-reductions, so 100,000 servers × 30 days of hourly samples stay well under a
-minute on two cores (benchmarks/assess_scale.py).
+(``server_key, ts, metric, value``). For each server we roll samples up to
+10-minute peaks (slots aligned to the clock; duplicates and finer samples
+collapse into their slot's maximum), keep the window that ends at its last
+sample, and take the average and the configured percentiles per metric group.
+Work is done in chunks of complete servers (bounded memory) with integer keys
+and NumPy segment reductions, on a few threads (NumPy and Polars release the
+GIL), so 100,000 servers × 30 days of hourly samples stay well under a minute
+on two cores (benchmarks/assess_scale.py).
+
+The same pass can hand each chunk's peaks of chosen metrics to a
+:class:`PeakConsumer` — the demand forecast uses it, so the series are read
+and rolled up once for both.
 
 Metric groups: ``cpu`` (cpu_pct), ``mem_pct``, ``mem_used`` (mem_used_mib),
 ``disk_iops`` (read + write per slot), ``disk_mbps`` (read + write),
@@ -16,17 +21,25 @@ Metric groups: ``cpu`` (cpu_pct), ``mem_pct``, ``mem_used`` (mem_used_mib),
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from skylift.assess.forecast_features import RolledSeries
+from skylift.assess.series_chunks import (
+    METRICS,
+    Chunk,
+    clustered_row_groups,
+    polars_chunks,
+    stream_chunks,
+)
 from skylift.domain.progress import NULL_PROGRESS, Progress
 
 SLOT_SECONDS = 600
@@ -52,19 +65,43 @@ GROUPS: tuple[str, ...] = (
 )
 #: Groups that count towards data coverage (memory counts once: pct or used).
 COVERAGE_GROUPS: tuple[str, ...] = ("cpu", "memory", "disk_iops", "disk_mbps", "network")
-_METRICS = tuple(METRIC_GROUPS)
 _MASK = (1 << 32) - 1
+_GROUP_OF = np.array([GROUPS.index(METRIC_GROUPS[m]) for m in METRICS], dtype=np.int64)
+assert tuple(METRIC_GROUPS) == METRICS
 
 
 @dataclass(frozen=True)
 class ObservedSettings:
-    """Window and statistics applied to the series."""
+    """Window and statistics applied to the series, and how the work is split."""
 
     window_days: int = 30
     cpu_quantile: float | None = 0.95
     memory_quantile: float | None = 0.95
     batch_servers: int = 20_000
     chunk_rows: int = 4_000_000
+    #: Chunks reduced at once (0: one per CPU core, at most 4).
+    threads: int = 0
+
+
+@dataclass(frozen=True)
+class PeakConsumer:
+    """Work on the 10-minute peaks of some metrics, done during the same read.
+
+    ``blocks[metric]`` receives the peaks of that metric for a chunk of whole
+    series (each series' last ``history_days`` before its last sample) and
+    returns rows; :func:`series_statistics` concatenates them.
+    """
+
+    history_days: float
+    blocks: Mapping[str, Callable[[RolledSeries], pl.DataFrame]]
+
+
+@dataclass(frozen=True)
+class SeriesStatistics:
+    """What one pass over the series produced."""
+
+    observed: pl.DataFrame
+    consumed: list[pl.DataFrame] = field(default_factory=list)
 
 
 def statistic_quantile(name: str) -> float | None:
@@ -104,187 +141,72 @@ def observed_statistics(
     ``samples``) are clustered by server, they are streamed row group by row
     group; otherwise ``samples`` is read in batches of servers.
     """
+    return series_statistics(samples, server_keys, settings, progress, parquet_files).observed
+
+
+def series_statistics(
+    samples: pl.LazyFrame,
+    server_keys: Sequence[str],
+    settings: ObservedSettings,
+    progress: Progress = NULL_PROGRESS,
+    parquet_files: Sequence[Path] = (),
+    consumer: PeakConsumer | None = None,
+) -> SeriesStatistics:
+    """:func:`observed_statistics`, plus ``consumer``'s rows from the same read of the series."""
     keys = sorted(set(server_keys))
     if not keys:
-        return pl.DataFrame(schema=OBSERVED_SCHEMA)
-    groups = _clustered_row_groups(parquet_files)
+        return SeriesStatistics(pl.DataFrame(schema=OBSERVED_SCHEMA))
+    groups = clustered_row_groups(parquet_files)
     chunks = (
-        _stream_chunks(groups, keys, settings, progress)
+        stream_chunks(groups, keys, settings.chunk_rows, progress)
         if groups is not None
-        else _polars_chunks(samples, keys, settings, progress)
+        else polars_chunks(samples, keys, settings.batch_servers, progress)
     )
-    frames = [f for f in (_reduce(c, keys, settings) for c in chunks) if f.height]
+    frames: list[pl.DataFrame] = []
+    consumed: list[pl.DataFrame] = []
+    for observed, extra in _reduce_all(chunks, keys, settings, consumer):
+        if observed.height:
+            frames.append(observed)
+        consumed += extra
     progress.end()
     if not frames:
-        return pl.DataFrame(schema=OBSERVED_SCHEMA)
-    return pl.concat(frames, how="vertical")
+        return SeriesStatistics(pl.DataFrame(schema=OBSERVED_SCHEMA), consumed)
+    return SeriesStatistics(pl.concat(frames, how="vertical"), consumed)
 
 
-@dataclass
-class _Chunk:
-    """Samples of complete servers: server index, metric index, epoch seconds, value."""
-
-    sid: npt.NDArray[np.int64]
-    mid: npt.NDArray[np.int64]
-    t: npt.NDArray[np.int64]
-    v: npt.NDArray[np.float64]
+_Reduced = tuple[pl.DataFrame, list[pl.DataFrame]]
 
 
-_RowGroup = tuple[Path, int, str, str]
+def _reduce_all(
+    chunks: Iterator[Chunk],
+    keys: list[str],
+    settings: ObservedSettings,
+    consumer: PeakConsumer | None,
+) -> Iterator[_Reduced]:
+    """Reduce chunks on a few threads while the next ones are read; results in chunk order."""
+    threads = settings.threads or min(4, os.cpu_count() or 1)
+    if threads <= 1:
+        for c in chunks:
+            yield _reduce(c, keys, settings, consumer)
+        return
+    pending: deque[Future[_Reduced]] = deque()
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="skylift-assess") as pool:
+        for c in chunks:
+            pending.append(pool.submit(_reduce, c, keys, settings, consumer))
+            while len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
-def _clustered_row_groups(files: Sequence[Path]) -> list[_RowGroup] | None:
-    """Row groups ordered by server key, or None when they overlap (not clustered)."""
-    if not files:
-        return None
-    groups: list[_RowGroup] = []
-    for path in files:
-        meta = pq.ParquetFile(path).metadata
-        names = [meta.schema.column(i).name for i in range(meta.num_columns)]
-        if "server_key" not in names:
-            return None
-        col = names.index("server_key")
-        for i in range(meta.num_row_groups):
-            stats = meta.row_group(i).column(col).statistics
-            if stats is None or not stats.has_min_max:
-                return None
-            groups.append((path, i, str(stats.min), str(stats.max)))
-    groups.sort(key=lambda g: (g[2], g[3]))
-    for a, b in itertools.pairwise(groups):
-        if b[2] < a[3]:
-            return None
-    return groups
-
-
-def _codes(arr: pa.ChunkedArray | pa.Array, lookup: dict[str, int]) -> npt.NDArray[np.int64]:
-    """Map a (dictionary-encoded) string column to integer codes via ``lookup`` (−1: unknown)."""
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    out = []
-    for c in chunks:
-        if not pa.types.is_dictionary(c.type):
-            c = c.dictionary_encode()
-        table = np.array([lookup.get(x, -1) for x in c.dictionary.to_pylist()] + [-1])
-        ind = c.indices
-        if ind.null_count:
-            ind = ind.fill_null(len(table) - 1)
-        out.append(table[_np(ind)])
-    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-
-
-def _stream_chunks(
-    groups: list[_RowGroup], keys: list[str], settings: ObservedSettings, progress: Progress
-) -> Iterator[_Chunk]:
-    lookup = {k: i for i, k in enumerate(keys)}
-    metrics = {m: j for j, m in enumerate(_METRICS)}
-    progress.begin("Reading utilisation series", total=len(groups), unit="row groups")
-    parts: list[_Chunk] = []
-    rows = 0
-    files: dict[Path, pq.ParquetFile] = {}
-    for path, i, _lo, _hi in groups:
-        if path not in files:
-            files[path] = pq.ParquetFile(path, read_dictionary=["server_key", "metric"])
-        tbl = files[path].read_row_group(i, columns=["server_key", "ts", "metric", "value"])
-        sid = _codes(tbl.column("server_key"), lookup)
-        mid = _codes(tbl.column("metric"), metrics)
-        unit = _ts_divisor(tbl.schema.field("ts").type)
-        ts = _np(tbl.column("ts").cast(pa.int64())).astype(np.int64, copy=False) // unit
-        vcol = tbl.column("value").cast(pa.float64())
-        v = _np(vcol.fill_null(np.nan) if vcol.null_count else vcol).astype(np.float64, copy=False)
-        ok = (sid >= 0) & (mid >= 0) & np.isfinite(v)
-        part = _Chunk(sid, mid, ts, v) if ok.all() else _Chunk(sid[ok], mid[ok], ts[ok], v[ok])
-        parts.append(part)
-        rows += len(part.v)
-        progress.advance(1)
-        if rows >= settings.chunk_rows:
-            chunk = _concat(parts)
-            sid_all = chunk.sid
-            last = int(sid_all.max()) if len(sid_all) else -1
-            if bool(np.all(sid_all[1:] >= sid_all[:-1])):
-                cut = int(np.searchsorted(sid_all, last))
-                yield _Chunk(sid_all[:cut], chunk.mid[:cut], chunk.t[:cut], chunk.v[:cut])
-                parts = [_Chunk(sid_all[cut:], chunk.mid[cut:], chunk.t[cut:], chunk.v[cut:])]
-            else:
-                done = sid_all != last
-                yield _Chunk(sid_all[done], chunk.mid[done], chunk.t[done], chunk.v[done])
-                parts = [_Chunk(sid_all[~done], chunk.mid[~done], chunk.t[~done], chunk.v[~done])]
-            rows = len(parts[0].v)
-    if parts:
-        yield _concat(parts)
-
-
-_NP_TYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
-             "uint32": np.uint32, "double": np.float64, "float": np.float32}  # fmt: skip
-
-
-def _np(col: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.generic]:
-    """NumPy view of a null-free primitive Arrow column (no pandas import, no copy)."""
-    if isinstance(col, pa.ChunkedArray):
-        col = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-    dtype = _NP_TYPES.get(str(col.type))
-    if dtype is None or col.null_count:
-        out: npt.NDArray[np.generic] = col.to_numpy(zero_copy_only=False)
-        return out
-    return np.frombuffer(col.buffers()[1], dtype=dtype, count=len(col) + col.offset)[col.offset :]
-
-
-def _ts_divisor(dtype: pa.DataType) -> int:
-    unit = getattr(dtype, "unit", "us")
-    return {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}.get(unit, 1_000_000)
-
-
-def _concat(parts: list[_Chunk]) -> _Chunk:
-    if len(parts) == 1:
-        return parts[0]
-    return _Chunk(
-        np.concatenate([p.sid for p in parts]),
-        np.concatenate([p.mid for p in parts]),
-        np.concatenate([p.t for p in parts]),
-        np.concatenate([p.v for p in parts]),
-    )
-
-
-def _polars_chunks(
-    samples: pl.LazyFrame, keys: list[str], settings: ObservedSettings, progress: Progress
-) -> Iterator[_Chunk]:
-    step = max(1, settings.batch_servers)
-    progress.begin("Reading utilisation series", total=len(keys), unit="servers")
-    index = pl.DataFrame({"server_key": keys}).with_row_index("sid").lazy()
-    for i in range(0, len(keys), step):
-        batch = keys[i : i + step]
-        raw = (
-            samples.filter(
-                pl.col("server_key").is_between(pl.lit(batch[0]), pl.lit(batch[-1]))
-                & pl.col("metric").is_in(_METRICS)
-                & pl.col("value").is_not_null()
-                & pl.col("value").is_finite()
-            )
-            .select(
-                "server_key",
-                pl.col("metric")
-                .replace_strict({m: j for j, m in enumerate(_METRICS)}, return_dtype=pl.Int64)
-                .alias("mid"),
-                pl.col("ts").dt.epoch("s").alias("t"),
-                pl.col("value").cast(pl.Float64).alias("v"),
-            )
-            .join(index, on="server_key", how="inner")
-            .select(pl.col("sid").cast(pl.Int64), "mid", "t", "v")
-            .collect()
-        )
-        progress.advance(len(batch))
-        if raw.height:
-            yield _Chunk(
-                raw["sid"].to_numpy(),
-                raw["mid"].to_numpy(),
-                raw["t"].to_numpy(),
-                raw["v"].to_numpy(),
-            )
-
-
-def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFrame:
-    """Window, 10-minute peaks and per-group statistics of complete servers."""
+def _reduce(
+    c: Chunk, keys: list[str], settings: ObservedSettings, consumer: PeakConsumer | None
+) -> _Reduced:
+    """Peaks, consumer rows, window and per-group statistics of complete servers."""
     if len(c.v) == 0:
-        return pl.DataFrame(schema=OBSERVED_SCHEMA)
-    t0 = int(c.t.min())
+        return pl.DataFrame(schema=OBSERVED_SCHEMA), []
+    # Slots are aligned to the clock (epoch multiples of 10 minutes).
+    t0 = int(c.t.min()) // SLOT_SECONDS * SLOT_SECONDS
     gm = (c.sid << 4) | c.mid
     k = (gm << 32) | (c.t - t0)
     v = c.v
@@ -302,9 +224,10 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
     else:
         dups_per_sid = np.zeros(len(sid_change), dtype=np.int64)
     window = settings.window_days * 86400
-    if bool(np.any(sid_first <= sid_last - window)):
-        last = np.repeat(sid_last, np.diff(np.r_[sid_change, len(sid)]))
-        keep = t > last - window
+    keep_s = window if consumer is None else max(window, consumer.history_days * 86400)
+    if bool(np.any(sid_first <= sid_last - keep_s)):
+        # Keep each series' last ``keep_s`` seconds (for the window: the server's last).
+        keep = t > _spread(np.maximum.reduceat(t, _starts(gm[1:] != gm[:-1])), gm) - keep_s
         v, gm, t = v[keep], gm[keep], t[keep]
     slot = t // SLOT_SECONDS
     starts = _starts((gm[1:] != gm[:-1]) | (slot[1:] != slot[:-1]))
@@ -313,11 +236,69 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
     else:
         peaks = np.maximum.reduceat(v, starts)
         pgm, pslot = gm[starts], slot[starts]
+    consumed = [] if consumer is None else _consume(consumer, keys, pgm, pslot, peaks, t0)
+    if bool(np.any(sid_first <= sid_last - window)):
+        # The window: slots starting after the server's last sample minus window_days.
+        inside = pslot * SLOT_SECONDS > _spread(sid_last, pgm >> 4) - window
+        peaks, pgm, pslot = peaks[inside], pgm[inside], pslot[inside]
+    per_server = (sid[sid_change], sid_first, sid_last, dups_per_sid)
+    return _statistics(keys, settings, per_server, peaks, pgm, pslot), consumed
+
+
+def _spread(per_run: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Per row, the value of its run of equal ``ids`` (sorted; one value per run, in order)."""
+    starts = _starts(ids[1:] != ids[:-1])
+    return np.repeat(per_run, np.diff(np.r_[starts, len(ids)]))
+
+
+def _consume(
+    consumer: PeakConsumer,
+    keys: list[str],
+    pgm: npt.NDArray[np.int64],
+    pslot: npt.NDArray[np.int64],
+    peaks: npt.NDArray[np.float64],
+    t0: int,
+) -> list[pl.DataFrame]:
+    """Hand each wanted metric's peaks, as whole series, to the consumer."""
+    out = []
+    for metric, block in consumer.blocks.items():
+        rows = np.flatnonzero((pgm & 15) == METRICS.index(metric))
+        if rows.size == 0:
+            continue
+        sid = pgm[rows] >> 4
+        starts = _starts(sid[1:] != sid[:-1])
+        counts = np.diff(np.r_[starts, rows.size]).astype(np.int64)
+        rolled = RolledSeries(
+            server_key=[keys[i] for i in sid[starts]],
+            metric=[metric] * starts.size,
+            starts=starts.astype(np.int64),
+            counts=counts,
+            group=np.repeat(np.arange(starts.size, dtype=np.int64), counts),
+            bucket=pslot[rows] + t0 // SLOT_SECONDS,
+            value=np.ascontiguousarray(peaks[rows], dtype=np.float64),
+            rollup_s=SLOT_SECONDS,
+        )
+        out.append(block(rolled))
+    return out
+
+
+def _statistics(
+    keys: list[str],
+    settings: ObservedSettings,
+    per_server: tuple[npt.NDArray[np.int64], ...],
+    peaks: npt.NDArray[np.float64],
+    pgm: npt.NDArray[np.int64],
+    pslot: npt.NDArray[np.int64],
+) -> pl.DataFrame:
+    """Per-server statistics of the window's peaks.
+
+    ``per_server``: server index, first and last sample time, duplicate count.
+    """
+    server, sid_first, sid_last, dups_per_sid = per_server
     sample = min(len(pslot), 200_000)
     interval = _typical_interval(pgm[:sample], pslot[:sample])
-    group_of = np.array([GROUPS.index(METRIC_GROUPS[m]) for m in _METRICS], dtype=np.int64)
     pmid = pgm & 15
-    slots = pl.DataFrame({"g": ((pgm >> 4) << 4) | group_of[pmid], "slot": pslot, "v": peaks})
+    slots = pl.DataFrame({"g": ((pgm >> 4) << 4) | _GROUP_OF[pmid], "slot": pslot, "v": peaks})
     paired = _paired(pmid)
     if paired.any():
         # read + write of the same slot add up (IOPS, MB/s)
@@ -331,15 +312,15 @@ def _reduce(c: _Chunk, keys: list[str], settings: ObservedSettings) -> pl.DataFr
     stats = _group_stats(slots, settings)
     sid_stats = pl.DataFrame(
         {
-            "sid": sid[sid_change],
+            "sid": server,
             "history_days": (sid_last - sid_first) / 86400.0,
             "duplicates": dups_per_sid,
         }
     )
-    names = pl.DataFrame({"sid": sid[sid_change]}).with_columns(
-        pl.Series("server_key", [keys[i] for i in sid[sid_change]], dtype=pl.String)
+    names = pl.DataFrame({"sid": server}).with_columns(
+        pl.Series("server_key", [keys[i] for i in server], dtype=pl.String)
     )
-    window_slots = window / SLOT_SECONDS
+    window_slots = settings.window_days * 86400 / SLOT_SECONDS
     return (
         sid_stats.join(stats, on="sid", how="left")
         .join(names, on="sid", how="inner")
@@ -359,7 +340,7 @@ def _paired(mid: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     counts = np.bincount(mid, minlength=16)
     present = {j for j in range(len(counts)) if counts[j]}
     pairs = [
-        (_METRICS.index(f"disk_read_{u}"), _METRICS.index(f"disk_write_{u}"))
+        (METRICS.index(f"disk_read_{u}"), METRICS.index(f"disk_write_{u}"))
         for u in ("iops", "mbps")
     ]
     both = [j for a, b in pairs if a in present and b in present for j in (a, b)]

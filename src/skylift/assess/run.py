@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -11,10 +11,13 @@ import polars as pl
 from skylift.assess.confidence import WARN_BELOW_PCT
 from skylift.assess.disks import disks_frame, price_disks
 from skylift.assess.egress import egress_per_server
+from skylift.assess.forecast import DEMAND_SCHEMA, DemandForecast
+from skylift.assess.forecast_features import RolledSeries
 from skylift.assess.observed import (
     OBSERVED_SCHEMA,
     ObservedSettings,
-    observed_statistics,
+    PeakConsumer,
+    series_statistics,
     statistic_quantile,
 )
 from skylift.assess.policy import AssessPolicy
@@ -34,21 +37,47 @@ from skylift.errors import InputError
 Forecaster = Callable[[pl.LazyFrame, Sequence[str], float | None, int, float], pl.DataFrame]
 
 
-def default_forecaster() -> Forecaster | None:
-    """``skylift.assess.forecast.forecast_demand`` when that module exists, else None."""
-    try:
-        module = importlib.import_module("skylift.assess.forecast")
-    except ImportError:
-        return None
-    fn = getattr(module, "forecast_demand", None)
-    return fn if callable(fn) else None
+def default_forecaster() -> DemandForecast:
+    """The built-in demand forecast (:class:`skylift.assess.forecast.DemandForecast`)."""
+    return DemandForecast()
 
 
-def _forecast(
-    forecaster: Forecaster | None, samples: pl.LazyFrame, policy: AssessPolicy
-) -> pl.DataFrame | None:
-    if forecaster is None or policy.method != "performance" or policy.forecast_horizon_days <= 0:
-        return None
+def _wants_forecast(forecaster: Forecaster | None, policy: AssessPolicy) -> bool:
+    return (
+        forecaster is not None
+        and policy.method == "performance"
+        and policy.forecast_horizon_days > 0
+    )
+
+
+def _consumer(forecaster: DemandForecast, policy: AssessPolicy) -> PeakConsumer:
+    """The built-in forecast, fed the peaks of the sizing pass (one read of the series)."""
+    args = (policy.forecast_horizon_days, policy.min_history_days)
+    cq = statistic_quantile(policy.cpu_statistic)
+    mq = statistic_quantile(policy.memory_statistic)
+    return PeakConsumer(
+        history_days=forecaster.history_days,
+        blocks={
+            "cpu_pct": partial(_block, forecaster, cq, *args),
+            "mem_pct": partial(_block, forecaster, mq, *args),
+        },
+    )
+
+
+def _block(
+    forecaster: DemandForecast,
+    quantile: float | None,
+    horizon_days: int,
+    min_history_days: float,
+    rolled: RolledSeries,
+) -> pl.DataFrame:
+    return forecaster.block(rolled, quantile, horizon_days, min_history_days)
+
+
+def _separate_forecast(
+    forecaster: Forecaster, samples: pl.LazyFrame, policy: AssessPolicy
+) -> pl.DataFrame:
+    """A plugged-in forecaster reads the samples itself."""
     cq = statistic_quantile(policy.cpu_statistic)
     mq = statistic_quantile(policy.memory_statistic)
     args = (policy.forecast_horizon_days, policy.min_history_days)
@@ -75,9 +104,11 @@ def assess(
 
     ``samples`` is the long series frame (``server_key, ts, metric, value``);
     ``parquet_files`` (optional) are the files behind it, streamed when they
-    are clustered by server. ``forecaster`` plugs in demand forecasting
-    (see :func:`default_forecaster`). Raises :class:`InputError` for an empty
-    estate and :class:`ConfigError` for a cloud or region not in the catalog.
+    are clustered by server. ``forecaster`` plugs in demand forecasting: the
+    built-in one (:func:`default_forecaster`) works on the peaks of the
+    sizing pass; any other callable reads ``samples`` itself. Raises
+    :class:`InputError` for an empty estate and :class:`ConfigError` for a
+    cloud or region not in the catalog.
     """
     if not servers:
         raise InputError(
@@ -87,8 +118,11 @@ def assess(
     for t in policy.targets:
         catalog.check_region(t.cloud, t.region)
     frame = servers_frame(servers)
+    forecast: pl.DataFrame | None = None
     if policy.method == "performance":
-        obs = observed_statistics(
+        fused = forecaster if isinstance(forecaster, DemandForecast) else None
+        wanted = _wants_forecast(forecaster, policy)
+        stats = series_statistics(
             samples,
             frame["server_key"].to_list(),
             ObservedSettings(
@@ -98,10 +132,19 @@ def assess(
             ),
             progress,
             parquet_files,
+            _consumer(fused, policy) if fused is not None and wanted else None,
         )
+        obs = stats.observed
+        if fused is not None and wanted:
+            forecast = (
+                pl.concat(stats.consumed).sort("server_key", "metric")
+                if stats.consumed
+                else pl.DataFrame(schema=DEMAND_SCHEMA)
+            )
+        elif forecaster is not None and wanted:
+            forecast = _separate_forecast(forecaster, samples, policy)
     else:
         obs = pl.DataFrame(schema=OBSERVED_SCHEMA)
-    forecast = _forecast(forecaster, samples, policy)
     progress.begin("Sizing", total=len(policy.targets) + 2, unit="steps")
     sized = size_servers(frame, obs, policy, forecast)
     disks = disks_frame(servers, sized, policy.headroom_factor)

@@ -1,0 +1,102 @@
+"""One read of the series serves sizing and the forecast, on several threads, unchanged."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from skylift.assess.forecast import DemandForecast, forecast_demand
+from skylift.assess.observed import ObservedSettings, PeakConsumer, series_statistics
+from skylift.assess.run import assess, default_forecaster
+from skylift.catalog.loader import Catalog
+from skylift.domain.assessment import SizingBasis
+from tests.unit.assess.conftest import SCHEMA, hourly, policy, server
+
+KEYS = [f"s{i}" for i in range(6)]
+
+
+def _rows() -> list[tuple[object, ...]]:
+    """45 days of hourly CPU and memory: rising, falling, flat, noisy, short and gappy series."""
+    rows: list[tuple[object, ...]] = []
+    for i, key in enumerate(KEYS):
+        hours = 24 * (5 if key == "s4" else 45)
+        for metric, scale in (("cpu_pct", 1.0), ("mem_pct", 0.5)):
+            slope = (0.04, -0.03, 0.0, 0.0, 0.01, 0.02)[i] * scale
+            values = [
+                20 + slope * h + 8 * math.sin(h / 24 * 2 * math.pi) + ((h * 7919 + i) % 13)
+                for h in range(hours)
+            ]
+            series = hourly(key, metric, values)
+            if key == "s5":
+                series = series[::3] + series[:40]  # gaps and duplicates
+            rows += series
+        rows += hourly(key, "disk_read_iops", [100.0 + i] * hours)
+    return rows
+
+
+def _parquet(tmp_path: Path) -> Path:
+    path = tmp_path / "series.parquet"
+    df = pl.DataFrame(_rows(), schema=SCHEMA, orient="row")
+    df.sort("server_key", "metric", "ts").write_parquet(path, row_group_size=2_000)
+    return path
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_forecast_from_the_sizing_pass_equals_forecast_demand(
+    tmp_path: Path, streamed: bool
+) -> None:
+    path = _parquet(tmp_path)
+    fc = DemandForecast()
+    consumer = PeakConsumer(
+        fc.history_days, {m: lambda r: fc.block(r, 0.95, 365, 7.0) for m in ("cpu_pct", "mem_pct")}
+    )
+    stats = series_statistics(
+        pl.scan_parquet(path),
+        KEYS,
+        ObservedSettings(chunk_rows=3_000, batch_servers=2),
+        parquet_files=[path] if streamed else [],
+        consumer=consumer,
+    )
+    fused = pl.concat(stats.consumed).sort("server_key", "metric")
+    alone = forecast_demand(pl.scan_parquet(path), ["cpu_pct", "mem_pct"], 0.95, 365)
+    assert_frame_equal(fused, alone)
+    assert set(fused["method"]) == {"model", "observed-insufficient-history"}
+
+
+def test_threads_and_chunking_do_not_change_the_statistics(tmp_path: Path) -> None:
+    path = _parquet(tmp_path)
+    results = [
+        series_statistics(
+            pl.scan_parquet(path),
+            KEYS,
+            ObservedSettings(chunk_rows=rows, threads=threads),
+            parquet_files=[path],
+        ).observed
+        for rows, threads in ((10_000_000, 1), (3_000, 1), (3_000, 3))
+    ]
+    assert results[0].height == len(KEYS)
+    for other in results[1:]:
+        assert_frame_equal(other, results[0])
+
+
+def test_assess_with_the_built_in_forecast_equals_a_separate_forecast_read(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    path = _parquet(tmp_path)
+    servers = [server(k, cores=16, memory_gib=64) for k in KEYS]
+
+    def separate(*args: object) -> pl.DataFrame:
+        return forecast_demand(*args)  # type: ignore[arg-type]
+
+    p = policy(forecast_horizon_days=365)
+    fused = assess(servers, [], pl.scan_parquet(path), catalog, p,
+                   forecaster=default_forecaster(), parquet_files=[path])  # fmt: skip
+    apart = assess(servers, [], pl.scan_parquet(path), catalog, p, forecaster=separate)
+    assert_frame_equal(fused.servers, apart.servers)
+    assert_frame_equal(fused.targets, apart.targets)
+    assert fused.sized("s0").basis is SizingBasis.FORECAST  # rising: sized to the forecast
+    assert fused.sized("s4").basis is SizingBasis.PERFORMANCE  # 5 days: too short
