@@ -15,29 +15,16 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.domain.target import CheckResult
+from skylift.tools import find_tool
 
 K8S_VERSION = "1.30.0"
 TIMEOUT_S = 300
-
-
-def find_tool(name: str) -> str | None:
-    """Locate ``name``: beside this Python, under a .tools/NAME/bin above here, or on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.exists():
-        return str(beside)
-    for root in (Path.cwd(), Path(__file__).resolve()):
-        for parent in (root, *root.parents):
-            candidate = parent / ".tools" / name / "bin" / name
-            if candidate.exists():
-                return str(candidate)
-    return shutil.which(name)
 
 
 def _run(
@@ -289,73 +276,41 @@ def check_ansible(root: Path) -> CheckResult:
     )
 
 
-def _checkov_reports(payload: object) -> Iterator[dict[str, object]]:
-    if isinstance(payload, list):
-        for item in payload:
-            if isinstance(item, dict):
-                yield item
-    elif isinstance(payload, dict):
-        yield payload
-
-
 def check_checkov(root: Path) -> CheckResult:
-    """checkov once over the tree (terraform, kubernetes, dockerfile) with --skip-download."""
-    tool = find_tool("checkov")
+    """checkov once over the tree (terraform, kubernetes, dockerfile), offline.
+
+    Runs through :func:`skylift.security.checkov.run_checkov`, the scan's own runner.
+    """
+    from skylift.security.checkov import CheckovError, find_checkov, run_checkov
+
+    tool = find_checkov()
     if tool is None:
         return _skipped("checkov", "checkov (in .tools/checkov)")
-    proc = _run(
-        [
-            tool,
-            "-d",
-            str(root),
-            "--framework",
-            "terraform,kubernetes,dockerfile",
-            "--skip-download",
-            "--skip-path",
-            "helm",
-            "--skip-path",
-            "kustomize",
-            "-o",
-            "json",
-            "--quiet",
-        ]
-    )
     try:
-        payload = json.loads(proc.stdout) if proc.stdout.strip() else {}
-    except json.JSONDecodeError:
-        return CheckResult(
-            validator="checkov",
-            ok=False,
-            failures=(proc.stderr.strip()[-300:] or "checkov printed no JSON",),
+        report = run_checkov(
+            tool,
+            dirs=[root],
+            frameworks=("terraform", "kubernetes", "dockerfile"),
+            skip_paths=("helm", "kustomize"),
         )
-    failures: list[str] = []
-    suppressed = files = 0
-    for report in _checkov_reports(payload):
-        results = report.get("results")
-        summary = report.get("summary")
-        if isinstance(summary, dict):
-            files += int(summary.get("resource_count", 0) or 0)
-            suppressed += int(summary.get("skipped", 0) or 0)
-        if not isinstance(results, dict):
-            continue
-        for item in results.get("failed_checks", []) or []:
-            failures.append(
-                f"{item.get('file_path')}: {item.get('check_id')} {item.get('check_name')} "
-                f"({item.get('resource')})"
-            )
-    parse_errors: list[str] = []
-    for report in _checkov_reports(payload):
-        summary = report.get("summary")
-        if isinstance(summary, dict):
-            parse_errors.extend(str(e) for e in summary.get("parsing_errors_list", []) or [])
-    failures.extend(f"{e}: could not be parsed" for e in parse_errors)
+    except CheckovError as exc:
+        return CheckResult(validator="checkov", ok=False, failures=(exc.message,))
+    failures = [
+        f"{_relative(c.path, root)}: {c.check_id} {c.name} ({c.resource})" for c in report.failed
+    ]
+    failures.extend(f"{e}: could not be parsed" for e in report.parse_errors)
     return CheckResult(
         validator="checkov",
-        files=files,
+        files=report.resources,
         ok=not failures,
         failures=tuple(failures),
-        suppressed=suppressed,
+        suppressed=report.suppressed,
     )
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = root.resolve()
+    return path.relative_to(resolved).as_posix() if path.is_relative_to(resolved) else str(path)
 
 
 def run_checks(root: Path, progress: Progress = NULL_PROGRESS) -> list[CheckResult]:

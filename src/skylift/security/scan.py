@@ -40,8 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from blake3 import blake3
-
 from skylift.domain.findings import Finding, ScanResult, ScanSummary, Severity
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import MissingDependencyError
@@ -54,17 +52,9 @@ from skylift.security.files import (
     resolve_roots,
     walk,
 )
+from skylift.security.fingerprint import fingerprint
 
-_FINGERPRINT_KEY = blake3(b"skylift scan fingerprint v1").digest()
-
-
-def fingerprint(*parts: str) -> str:
-    """A short, stable, keyed hash of ``parts`` (12 hex digits); never reversible to a value."""
-    h = blake3(key=_FINGERPRINT_KEY)
-    for part in parts:
-        h.update(part.encode("utf-8", errors="surrogatepass"))
-        h.update(b"\0")
-    return h.hexdigest(length=6)
+__all__ = ["ScanOptions", "Scanner", "ScannerOutput", "fingerprint", "scan"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +108,12 @@ REGISTRY: list[ScannerEntry] = [
         "secrets",
         "skylift.security.secrets:SecretScanner",
         lambda o: o.secrets,
+    ),
+    ScannerEntry(
+        "checkov",
+        "skylift.security.checkov:checkov_scanner",
+        lambda o: o.misconfig,
+        install_hint="run 'make validators' (checkov in .tools/checkov)",
     ),
 ]
 

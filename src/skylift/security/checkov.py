@@ -1,0 +1,334 @@
+"""checkov, run offline from its own environment, as skylift's misconfiguration scanner.
+
+checkov lives in ``.tools/checkov`` (``make validators``) because its
+``bc-detect-secrets`` dependency replaces the ``detect-secrets`` module that
+skylift's own secret scanner imports. It always runs with ``--skip-download``,
+no API key and the update check off, so it never reaches the network; output
+is its JSON report, read into :class:`CheckovReport`. The code snippets in
+that report are never copied anywhere (they may contain secrets).
+
+The generator's ``--check`` uses :func:`run_checkov` too; the scan wraps it in
+:class:`CheckovScanner`, which maps each failed check to a
+:class:`~skylift.domain.findings.Finding` with a severity from
+:mod:`skylift.security.checkov_severity` (OSS checkov reports none). Checks
+suppressed inline (``# checkov:skip=ID:reason``) are not findings; ``--quiet``
+leaves them out of the report, so only their number is known.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylift.domain.findings import Category, Finding, Location, Severity
+from skylift.domain.progress import Progress
+from skylift.errors import SkyliftError
+from skylift.security.checkov_severity import severity_of
+from skylift.security.files import FileKind, ScanFile, ScanRoot, classify
+from skylift.security.scan import ScannerOutput, ScanOptions, fingerprint
+from skylift.tools import find_tool
+
+#: checkov frameworks the scan runs (each exists in checkov 3.3: ``checkov --list``).
+FRAMEWORKS = ("terraform", "kubernetes", "dockerfile", "ansible")
+TIMEOUT_S = 600
+INSTALL_HINT = "run 'make validators' (installs checkov into .tools/checkov)"
+
+#: Environment that keeps checkov offline: no platform mapping download, no
+#: PyPI update check, no API key from the caller's environment.
+OFFLINE_ENV: Mapping[str, str] = {
+    "BC_SKIP_MAPPING": "TRUE",
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+    "CHECKOV_CREATE_MARKDOWN_HYPERLINKS": "false",
+    "NO_COLOR": "1",
+}
+_DROPPED_ENV = ("BC_API_KEY", "PRISMA_API_URL", "BC_API_URL", "CKV_FRAMEWORK")
+
+
+@dataclass(frozen=True)
+class CheckovCheck:
+    """One failed check at one resource."""
+
+    check_id: str
+    name: str
+    framework: str
+    path: Path  #: absolute path of the file
+    start_line: int | None
+    end_line: int | None
+    resource: str
+    guideline: str | None = None
+    severity: str | None = None  #: checkov's own (usually None without a platform key)
+
+
+@dataclass(frozen=True)
+class CheckovReport:
+    """What one checkov run found."""
+
+    failed: tuple[CheckovCheck, ...] = ()
+    suppressed: int = 0  #: checks skipped by an inline ``checkov:skip`` comment
+    passed: int = 0
+    resources: int = 0
+    parse_errors: tuple[str, ...] = ()
+
+
+class CheckovError(SkyliftError):
+    """checkov ran but produced no readable report."""
+
+
+def find_checkov() -> str | None:
+    """The checkov executable (``.tools/checkov/bin/checkov`` after ``make validators``)."""
+    return find_tool("checkov")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(OFFLINE_ENV)
+    return env
+
+
+def run_checkov(
+    tool: str,
+    *,
+    dirs: Sequence[Path] = (),
+    files: Sequence[Path] = (),
+    frameworks: Sequence[str] = FRAMEWORKS,
+    skip_paths: Sequence[str] = (),
+) -> CheckovReport:
+    """Run checkov once over ``dirs`` (or, when there are none, ``files``), offline.
+
+    checkov cannot mix ``-d`` and ``-f`` in one run: callers with both run it
+    twice. Raises :class:`CheckovError` when checkov prints no JSON report.
+    """
+    if not dirs and not files:
+        return CheckovReport()
+    args = [tool]
+    if dirs:
+        for d in dirs:
+            args += ["-d", str(Path(d).resolve())]
+    else:
+        for f in files:
+            args += ["-f", str(Path(f).resolve())]
+    args += ["--framework", *frameworks, "--skip-download", "-o", "json", "--quiet", "--compact"]
+    for skip in skip_paths:
+        args += ["--skip-path", skip]
+    try:
+        proc = subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CheckovError(
+            f"checkov did not finish within {TIMEOUT_S} s",
+            "scan a smaller folder, or leave misconfiguration checks out of this scan",
+        ) from exc
+    except OSError as exc:
+        raise CheckovError(f"cannot run {tool}: {exc.strerror}", INSTALL_HINT) from exc
+    text = proc.stdout.strip()
+    if not text:
+        if proc.returncode in (0, 1) and not proc.stderr.strip():
+            return CheckovReport()  # nothing of the chosen frameworks to check
+        raise CheckovError(
+            f"checkov printed no report (exit {proc.returncode}): {_last_line(proc.stderr)}",
+            "run the same checkov command by hand to see the error, or 'make validators'",
+        )
+    try:
+        payload = _last_document(text)
+    except json.JSONDecodeError as exc:
+        raise CheckovError(
+            f"checkov's report is not JSON ({exc.msg} at line {exc.lineno})",
+            "run the same checkov command by hand to see the output",
+        ) from exc
+    return parse_report(payload)
+
+
+def _last_document(text: str) -> object:
+    """With several ``-d`` checkov prints one JSON document per folder, each holding
+    everything so far; the last one is the whole report."""
+    decoder = json.JSONDecoder()
+    at, last = 0, None
+    while at < len(text):
+        last, at = decoder.raw_decode(text, at)
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return last
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no error output"
+
+
+def _reports(payload: object) -> Iterator[Mapping[str, object]]:
+    """checkov prints one report object per framework, or a list of them."""
+    if isinstance(payload, list):
+        for item in payload:
+            if isinstance(item, dict):
+                yield item
+    elif isinstance(payload, dict):
+        yield payload
+
+
+def _check(item: Mapping[str, object], framework: str) -> CheckovCheck:
+    lines = item.get("file_line_range")
+    start = end = None
+    if isinstance(lines, list) and len(lines) == 2:
+        start = int(lines[0]) if lines[0] else None
+        end = int(lines[1]) if lines[1] else None
+    path = str(item.get("file_abs_path") or item.get("file_path") or "")
+    severity = item.get("severity")
+    guideline = item.get("guideline")
+    return CheckovCheck(
+        check_id=str(item.get("check_id") or "?"),
+        name=str(item.get("check_name") or ""),
+        framework=framework,
+        path=Path(path),
+        start_line=start,
+        end_line=end if end is None or start is None or end >= start else start,
+        resource=str(item.get("resource") or ""),
+        guideline=str(guideline) if guideline else None,
+        severity=str(severity) if severity else None,
+    )
+
+
+def parse_report(payload: object) -> CheckovReport:
+    """Read checkov's JSON output (one framework's report or a list of them)."""
+    failed: list[CheckovCheck] = []
+    parse_errors: list[str] = []
+    passed = resources = suppressed = 0
+    for report in _reports(payload):
+        framework = str(report.get("check_type") or "")
+        summary = report.get("summary")
+        if isinstance(summary, dict):
+            resources += int(summary.get("resource_count", 0) or 0)
+            passed += int(summary.get("passed", 0) or 0)
+            suppressed += int(summary.get("skipped", 0) or 0)
+            parse_errors.extend(str(e) for e in summary.get("parsing_errors_list", []) or [])
+        results = report.get("results")
+        if not isinstance(results, dict):
+            continue
+        failed.extend(_check(i, framework) for i in results.get("failed_checks") or [])
+    return CheckovReport(
+        failed=tuple(failed),
+        suppressed=suppressed,
+        passed=passed,
+        resources=resources,
+        parse_errors=tuple(parse_errors),
+    )
+
+
+# ---- the scanner ---------------------------------------------------------------
+
+_KINDS = frozenset({FileKind.TERRAFORM, FileKind.YAML, FileKind.DOCKERFILE, FileKind.JSON})
+
+
+def _shown_path(path: Path, roots: Sequence[ScanRoot]) -> tuple[str, ScanRoot | None]:
+    """The path to show for an absolute ``path``: under the deepest root holding it."""
+    best: ScanRoot | None = None
+    for r in roots:
+        holds = path == r.only or (r.only is None and path.is_relative_to(r.root))
+        if holds and (best is None or len(r.root.parts) > len(best.root.parts)):
+            best = r
+    if best is None:
+        return path.as_posix(), None
+    if best.only is not None:
+        return best.display(""), best
+    return best.display(path.relative_to(best.root).as_posix()), best
+
+
+def to_finding(check: CheckovCheck, roots: Sequence[ScanRoot]) -> Finding:
+    """A skylift finding for one failed checkov check (file, line and resource kept)."""
+    shown, _ = _shown_path(check.path, roots)
+    severity = severity_of(check.check_id, check.name, check.severity)
+    resource = check.resource or None
+    if check.framework == "dockerfile":
+        resource = None  # checkov names the file itself: "/docker/Dockerfile."
+    return Finding(
+        rule_id=check.check_id,
+        title=check.name,
+        severity=severity,
+        category=Category.MISCONFIGURATION,
+        location=Location(
+            path=shown, line=check.start_line, end_line=check.end_line, resource=resource
+        ),
+        message=f"{check.resource or shown} fails checkov's check: {check.name}",
+        remediation=(
+            f"fix the {check.framework} code, or if it is intended add "
+            f"'checkov:skip={check.check_id}:<reason>' at the resource"
+        ),
+        tool="checkov",
+        fingerprint=fingerprint(check.check_id, shown, check.resource),
+        help_uri=check.guideline,
+    )
+
+
+class CheckovScanner:
+    """checkov over Terraform, Kubernetes, Dockerfiles and Ansible under the scanned roots."""
+
+    name = "checkov"
+
+    def __init__(
+        self,
+        options: ScanOptions | None = None,
+        locate: Callable[[], str | None] = find_checkov,
+    ) -> None:
+        self.locate = locate
+
+    def run(
+        self, roots: Sequence[ScanRoot], files: Sequence[ScanFile], progress: Progress
+    ) -> ScannerOutput:
+        """Run checkov (at most twice: folders, then single files); skipped when absent."""
+        relevant = [f for f in files if f.kind in _KINDS]
+        if not relevant:
+            return ScannerOutput(
+                skipped="no Terraform, Kubernetes, Dockerfile or Ansible files to check"
+            )
+        tool = self.locate()
+        if tool is None:
+            return ScannerOutput(skipped=f"checkov is not installed; {INSTALL_HINT}")
+        dirs = [r.root for r in roots if r.only is None]
+        singles = [r.only for r in roots if r.only is not None and _is_relevant(r.only)]
+        progress.begin("checkov", total=int(bool(dirs)) + int(bool(singles)), unit="runs")
+        reports: list[CheckovReport] = []
+        if dirs:
+            reports.append(run_checkov(tool, dirs=dirs))
+            progress.advance()
+        if singles:
+            reports.append(run_checkov(tool, files=singles))
+            progress.advance()
+        progress.end()
+        findings = [to_finding(c, roots) for r in reports for c in r.failed]
+        findings += [_parse_error(e, roots) for r in reports for e in r.parse_errors]
+        return ScannerOutput(findings=tuple(findings), files_scanned=len(relevant))
+
+
+def _parse_error(path: str, roots: Sequence[ScanRoot]) -> Finding:
+    """A file checkov could not parse was not checked: say so (info, never gating)."""
+    shown, _ = _shown_path(Path(path), roots)
+    return Finding(
+        rule_id="SKY-CHECKOV-PARSE",
+        title="checkov could not parse this file",
+        severity=Severity.INFO,
+        category=Category.MISCONFIGURATION,
+        location=Location(path=shown),
+        message=f"{shown} was not checked for misconfiguration: checkov could not parse it",
+        remediation="check the file's syntax (terraform validate, kubectl apply --dry-run)",
+        tool="checkov",
+        fingerprint=fingerprint("SKY-CHECKOV-PARSE", shown),
+    )
+
+
+def _is_relevant(path: Path) -> bool:
+    return classify(path.name) in _KINDS
+
+
+def checkov_scanner(options: ScanOptions) -> CheckovScanner:
+    """Registry factory: the scanner for ``options`` (it needs none of them)."""
+    return CheckovScanner(options)
