@@ -1,29 +1,230 @@
-"""Secret detection: skylift's own rules plus detect-secrets' detectors (work in progress)."""
+"""Secret detection: skylift's own rules, plus detect-secrets' detectors, as findings.
+
+Per file:
+
+1. shape rules in any text (:mod:`patterns`): private keys, AWS key IDs, Azure
+   storage keys, GCP service-account keys, connection strings with passwords;
+2. key rules in configuration files (:mod:`assignments`): a secret-looking key
+   (:func:`rules.is_secret_key`) set to a literal is SKY-SECRET-020 (003 for cloud
+   credentials, 021 when it is a well-known default, 030 — low — when it is an
+   obvious placeholder); references and empty values are fine;
+3. detect-secrets' default plugins (:mod:`detect_secrets_adapter`), reported
+   only on lines skylift has no finding for and did not recognise as a
+   reference or placeholder.
+
+One finding per line (the most severe). A line carrying
+``pragma: allowlist secret`` (detect-secrets' marker) or ``skylift:ignore`` is
+skipped. Values never leave this module: findings carry a fingerprint.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import Progress
-from skylift.security.files import ScanFile, ScanRoot
+from skylift.security.assignments import READERS, Assignment
+from skylift.security.detect_secrets_adapter import DetectSecrets, DetectSecretsHit, available
+from skylift.security.files import ScanFile, ScanRoot, read_text
+from skylift.security.fingerprint import fingerprint
+from skylift.security.patterns import find_patterns
+from skylift.security.rules import (
+    ACCESS_KEY_ID_KEYS,
+    AWS_ACCESS_KEY_ID,
+    CLOUD_CREDENTIAL,
+    LITERAL_SECRET,
+    PLACEHOLDER_CREDENTIAL,
+    RULES,
+    WEAK_PASSWORD,
+    SecretRule,
+    is_cloud_credential_key,
+    is_secret_key,
+    mentions_secret,
+    normalized_key,
+)
+from skylift.security.values import ValueKind, classify_value
 
 if TYPE_CHECKING:
     from skylift.security.scan import ScannerOutput, ScanOptions
 
+_IGNORE_MARKERS = ("pragma: allowlist secret", "skylift:ignore")
+_TEMPLATE_NAME = re.compile(r"(^|[._\-])(example|sample|template|dist|tmpl|tpl)([._\-]|$)", re.I)
+_PRIORITY = {rule.id: i for i, rule in enumerate(RULES)}
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: SecretRule
+    line: int
+    value: str
+    message: str
+    tool: str = "skylift"
+
 
 class SecretScanner:
-    """Finds literal secrets in the scanned files."""
+    """Finds literal secrets in the scanned files (the ``secrets`` scanner)."""
 
     name = "secrets"
 
-    def __init__(self, options: ScanOptions) -> None:
+    def __init__(self, options: ScanOptions, *, detect_secrets: bool = True) -> None:
         self.options = options
+        self.use_detect_secrets = detect_secrets
 
     def run(
         self, roots: Sequence[ScanRoot], files: Sequence[ScanFile], progress: Progress
     ) -> ScannerOutput:
-        """Scan every file (rules to come)."""
+        """Scan every file; detect-secrets is used when installed (noted when not)."""
         from skylift.security.scan import ScannerOutput
 
-        return ScannerOutput(files_scanned=len(files))
+        reason = available() if self.use_detect_secrets else "disabled"
+        findings: list[Finding] = []
+        progress.begin("scanning for secrets", total=len(files), unit="files")
+        ds = DetectSecrets()
+        if reason is None:
+            with ds.session():
+                for file in files:
+                    findings.extend(scan_file(file, ds))
+                    progress.advance()
+        else:
+            for file in files:
+                findings.extend(scan_file(file, None))
+                progress.advance()
+        progress.end()
+        return ScannerOutput(findings=tuple(findings), files_scanned=len(files))
+
+
+def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
+    """The secret findings of one file (``ds`` inside its session, or ``None``)."""
+    text = read_text(file)
+    if not text:
+        return []
+    hits, cleared = _skylift_hits(file, text)
+    by_line: dict[int, _Hit] = {}
+    for hit in hits:
+        current = by_line.get(hit.line)
+        if current is None or _better(hit, current):
+            by_line[hit.line] = hit
+    if ds is not None:
+        for found in ds.scan(file.abspath, text):
+            if found.line not in by_line and found.line not in cleared:
+                by_line[found.line] = _from_detect_secrets(found)
+    lines = text.splitlines()
+    return [
+        _finding(file, hit) for line, hit in sorted(by_line.items()) if not _ignored(lines, line)
+    ]
+
+
+def _better(a: _Hit, b: _Hit) -> bool:
+    if a.rule.severity.rank != b.rule.severity.rank:
+        return a.rule.severity.rank > b.rule.severity.rank
+    return _PRIORITY.get(a.rule.id, 99) < _PRIORITY.get(b.rule.id, 99)
+
+
+def _ignored(lines: list[str], line: int) -> bool:
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    return any(marker in text for marker in _IGNORE_MARKERS)
+
+
+def _skylift_hits(file: ScanFile, text: str) -> tuple[list[_Hit], set[int]]:
+    """skylift's own hits, and the lines whose secret-looking values it recognised as fine."""
+    name = file.rel.rsplit("/", 1)[-1]
+    reader = READERS.get(file.kind)
+    hits = [
+        _Hit(p.rule, p.line, p.value, f"{p.rule.title.lower()} ({p.detail})")
+        for p in find_patterns(text, configuration=reader is not None)
+    ]
+    cleared: set[int] = set()
+    if reader is None:
+        return hits, cleared
+    template = bool(_TEMPLATE_NAME.search(name))
+    for assignment in reader(text):
+        if not is_secret_key(assignment.key):
+            if mentions_secret(assignment.key):
+                cleared.add(assignment.line)  # secretName, DB_PASSWORD_FILE: about a secret
+            continue
+        hit = _judge(assignment, template)
+        if hit is None:
+            cleared.add(assignment.line)
+        else:
+            hits.append(hit)
+    return hits, cleared
+
+
+def _judge(a: Assignment, template: bool) -> _Hit | None:
+    """The hit for a secret-looking key's value, ``None`` when the value is fine."""
+    key = a.key.strip("\"'")
+    kind = ValueKind.REFERENCE if a.vaulted else classify_value(a.value)
+    if kind in (ValueKind.EMPTY, ValueKind.NOT_SECRET, ValueKind.REFERENCE):
+        return None
+    if kind is ValueKind.PLACEHOLDER:
+        if template:
+            return None
+        return _Hit(
+            PLACEHOLDER_CREDENTIAL,
+            a.line,
+            a.value,
+            f"'{key}' holds a placeholder in {_article(a.where)}: the real value would go here",
+        )
+    if kind is ValueKind.WEAK:
+        return _Hit(WEAK_PASSWORD, a.line, a.value, f"'{key}' is set to a well-known default value")
+    if normalized_key(key) in ACCESS_KEY_ID_KEYS:
+        rule = AWS_ACCESS_KEY_ID
+    elif is_cloud_credential_key(key):
+        rule = CLOUD_CREDENTIAL
+    else:
+        rule = LITERAL_SECRET
+    return _Hit(rule, a.line, a.value, f"literal value for '{key}' in {_article(a.where)}")
+
+
+def _article(where: str) -> str:
+    return f"an {where}" if where[:1].lower() in "aeiou" else f"a {where}"
+
+
+_DS_SEVERITY = {
+    "Secret Keyword": Severity.MEDIUM,
+    "Base64 High Entropy String": Severity.LOW,
+    "Hex High Entropy String": Severity.LOW,
+    "Public IP (ipv4)": Severity.INFO,
+    "Private Key": Severity.CRITICAL,
+    "AWS Access Key": Severity.CRITICAL,
+    "Azure Storage Account access key": Severity.CRITICAL,
+}
+
+
+def detect_secrets_rule(secret_type: str) -> SecretRule:
+    """The rule a detect-secrets type is reported under (``DS-SECRET-KEYWORD`` …)."""
+    slug = re.sub(r"[^A-Z0-9]+", "-", secret_type.upper()).strip("-")
+    return SecretRule(
+        f"DS-{slug}",
+        f"{secret_type} (detect-secrets)",
+        _DS_SEVERITY.get(secret_type, Severity.HIGH),
+        f"detect-secrets' '{secret_type}' detector.",
+        "Remove the value, rotate it, and read it from a secret store.",
+    )
+
+
+def _from_detect_secrets(found: DetectSecretsHit) -> _Hit:
+    rule = detect_secrets_rule(found.type)
+    return _Hit(rule, found.line, found.value, found.type.lower(), tool="detect-secrets")
+
+
+def _finding(file: ScanFile, hit: _Hit) -> Finding:
+    return Finding(
+        rule_id=hit.rule.id,
+        title=hit.rule.title,
+        severity=hit.rule.severity,
+        category=Category.SECRET,
+        location=Location(path=file.path, line=hit.line),
+        message=hit.message,
+        remediation=hit.rule.remediation,
+        tool=hit.tool,
+        fingerprint=fingerprint(hit.rule.id, file.path, hit.value),
+    )
+
+
+def iter_rules() -> Iterator[SecretRule]:
+    """skylift's own secret rules (detect-secrets' are named on the fly)."""
+    yield from RULES
