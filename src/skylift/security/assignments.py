@@ -27,7 +27,7 @@ class Assignment:
     key: str
     value: str
     line: int
-    where: str  #: how the pair was written, for messages: "env file", "Kubernetes env" …
+    where: str  #: how the pair was written, for messages: "an env file", "YAML" …
     vaulted: bool = False  #: YAML ``!vault`` tag: an encrypted ansible-vault value
 
 
@@ -66,7 +66,7 @@ def read_dotenv(text: str) -> Iterator[Assignment]:
             continue
         m = _DOTENV.match(line)
         if m:
-            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "env file")
+            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "an env file")
 
 
 def read_ini(text: str) -> Iterator[Assignment]:
@@ -77,7 +77,7 @@ def read_ini(text: str) -> Iterator[Assignment]:
             continue
         m = _INI.match(line)
         if m:
-            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "configuration")
+            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "a configuration file")
 
 
 def read_terraform(text: str) -> Iterator[Assignment]:
@@ -115,12 +115,12 @@ def read_xml(text: str) -> Iterator[Assignment]:
         paired = False
         for m in _XML_ADD.finditer(line):
             paired = True
-            yield Assignment(m.group(1), m.group(2), number, "XML configuration")
+            yield Assignment(m.group(1), m.group(2), number, "an XML appSettings entry")
         if not paired:
             for m in _XML_ATTR.finditer(line):
-                yield Assignment(m.group(1), m.group(2), number, "XML attribute")
+                yield Assignment(m.group(1), m.group(2), number, "an XML attribute")
         for m in _XML_ELEM.finditer(line):
-            yield Assignment(m.group(1), m.group(2), number, "XML element")
+            yield Assignment(m.group(1), m.group(2), number, "an XML element")
 
 
 def read_dockerfile(text: str) -> Iterator[Assignment]:
@@ -130,7 +130,7 @@ def read_dockerfile(text: str) -> Iterator[Assignment]:
         if not m:
             continue
         rest = m.group(2)
-        where = f"Dockerfile {m.group(1).upper()}"
+        where = f"a Dockerfile {m.group(1).upper()}"
         first = rest.split(None, 1)
         if first and "=" not in first[0]:
             if len(first) == 2:
@@ -167,7 +167,7 @@ def _yaml_node(node: yaml.Node) -> Iterator[Assignment]:
         name = next((scalars[k] for k in _NAME_KEYS if k in scalars), None)
         value = next((scalars[k] for k in _VALUE_KEYS if k in scalars), None)
         if name is not None and value is not None:
-            yield _yaml_pair(name.value, value, "name/value pair")
+            yield _yaml_pair(name.value, value, "a name/value (Kubernetes env) entry")
         for k, v in node.value:
             if isinstance(v, yaml.ScalarNode):
                 if isinstance(k, yaml.ScalarNode) and v is not value:
@@ -182,7 +182,7 @@ def _yaml_node(node: yaml.Node) -> Iterator[Assignment]:
                 m = _LIST_ENV.match(item.value)
                 if m and "\n" not in item.value:
                     yield Assignment(
-                        m.group(1), m.group(2), item.start_mark.line + 1, "environment list"
+                        m.group(1), m.group(2), item.start_mark.line + 1, "an environment list"
                     )
             else:
                 yield from _yaml_node(item)
@@ -198,7 +198,7 @@ def _embedded(node: yaml.ScalarNode) -> Iterator[Assignment]:
     """``KEY=value`` lines inside a block scalar (a ConfigMap's application.properties …)."""
     first = node.start_mark.line + 2  # a block scalar's content starts on the next line
     for a in read_dotenv(node.value):
-        yield Assignment(a.key, a.value, first + a.line - 1, "embedded configuration")
+        yield Assignment(a.key, a.value, first + a.line - 1, "configuration embedded in YAML")
 
 
 def _yaml_lines(text: str) -> Iterator[Assignment]:
@@ -207,7 +207,7 @@ def _yaml_lines(text: str) -> Iterator[Assignment]:
             continue
         m = _YAML_LIST_ENV.match(line)
         if m:
-            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "environment list")
+            yield Assignment(m.group(1), _comment_free(m.group(2)), number, "an environment list")
             continue
         m = _YAML_LINE.match(line)
         if m and not m.group(2).startswith(("|", ">", "&", "*", "!")):

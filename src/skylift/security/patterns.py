@@ -26,7 +26,7 @@ from skylift.security.values import ValueKind, classify_value
 class PatternHit:
     """A secret found by its shape."""
 
-    rule: SecretRule
+    rule: SecretRule | None  #: ``None``: a connection string whose password is fine
     line: int
     value: str
     detail: str  #: what was found, for the message (never the value)
@@ -91,24 +91,21 @@ def find_patterns(text: str, *, configuration: bool = True) -> Iterator[PatternH
 
 def _connection_strings(text: str, lines: _Lines, configuration: bool) -> Iterator[PatternHit]:
     accept = {ValueKind.LITERAL, ValueKind.WEAK} if configuration else {ValueKind.LITERAL}
+
+    def hit(offset: int, password: str, detail: str) -> PatternHit:
+        rule = CONNECTION_STRING if classify_value(password) in accept else None
+        return PatternHit(rule, lines.at(offset), password, detail)
+
     if "://" in text:
         for m in _URL_CREDS.finditer(text):
-            if classify_value(m.group(3)) in accept:
-                yield PatternHit(
-                    CONNECTION_STRING, lines.at(m.start()), m.group(3), f"{m.group(1)} URL"
-                )
+            yield hit(m.start(), m.group(3), f"{m.group(1)} URL")
         for m in _QUERY_PASSWORD.finditer(text):
-            if classify_value(m.group(1)) in accept:
-                yield PatternHit(
-                    CONNECTION_STRING, lines.at(m.start()), m.group(1), "password parameter"
-                )
+            yield hit(m.start(), m.group(1), "password parameter")
     if ";" not in text:
         return
     for m in _ADO_PASSWORD.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
         line_end = text.find("\n", m.end())
         line = text[line_start : line_end if line_end >= 0 else len(text)]
-        if ";" in line and _ADO_HOST.search(line) and classify_value(m.group(1)) in accept:
-            yield PatternHit(
-                CONNECTION_STRING, lines.at(m.start()), m.group(1).strip(), "connection string"
-            )
+        if ";" in line and _ADO_HOST.search(line):
+            yield hit(m.start(), m.group(1).strip(), "connection string")

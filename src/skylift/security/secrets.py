@@ -34,9 +34,13 @@ from skylift.security.patterns import find_patterns
 from skylift.security.rules import (
     ACCESS_KEY_ID_KEYS,
     AWS_ACCESS_KEY_ID,
+    AZURE_STORAGE_KEY,
     CLOUD_CREDENTIAL,
+    CONNECTION_STRING,
+    GCP_SERVICE_ACCOUNT_KEY,
     LITERAL_SECRET,
     PLACEHOLDER_CREDENTIAL,
+    PRIVATE_KEY,
     RULES,
     WEAK_PASSWORD,
     SecretRule,
@@ -52,7 +56,23 @@ if TYPE_CHECKING:
 
 _IGNORE_MARKERS = ("pragma: allowlist secret", "skylift:ignore")
 _TEMPLATE_NAME = re.compile(r"(^|[._\-])(example|sample|template|dist|tmpl|tpl)([._\-]|$)", re.I)
-_PRIORITY = {rule.id: i for i, rule in enumerate(RULES)}
+#: the more specific rule wins when several find the same line
+_PRIORITY = {
+    rule.id: i
+    for i, rule in enumerate(
+        (
+            GCP_SERVICE_ACCOUNT_KEY,
+            AZURE_STORAGE_KEY,
+            CLOUD_CREDENTIAL,
+            AWS_ACCESS_KEY_ID,
+            PRIVATE_KEY,
+            CONNECTION_STRING,
+            LITERAL_SECRET,
+            WEAK_PASSWORD,
+            PLACEHOLDER_CREDENTIAL,
+        )
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -107,14 +127,29 @@ def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
         current = by_line.get(hit.line)
         if current is None or _better(hit, current):
             by_line[hit.line] = hit
+    lines = text.splitlines()
     if ds is not None:
         for found in ds.scan(file.abspath, text):
-            if found.line not in by_line and found.line not in cleared:
-                by_line[found.line] = _from_detect_secrets(found)
-    lines = text.splitlines()
+            line = _locate(lines, found)
+            if line not in by_line and line not in cleared:
+                by_line[line] = _from_detect_secrets(found, line)
     return [
         _finding(file, hit) for line, hit in sorted(by_line.items()) if not _ignored(lines, line)
     ]
+
+
+def _locate(lines: list[str], found: DetectSecretsHit) -> int:
+    """The line that really holds the value (detect-secrets' YAML reader can be a line off)."""
+    if not found.value or found.value in _line(lines, found.line):
+        return found.line
+    for delta in (-1, 1, -2, 2, -3, 3):
+        if found.value in _line(lines, found.line + delta):
+            return found.line + delta
+    return found.line
+
+
+def _line(lines: list[str], number: int) -> str:
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _better(a: _Hit, b: _Hit) -> bool:
@@ -124,19 +159,20 @@ def _better(a: _Hit, b: _Hit) -> bool:
 
 
 def _ignored(lines: list[str], line: int) -> bool:
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return any(marker in text for marker in _IGNORE_MARKERS)
+    return any(marker in _line(lines, line) for marker in _IGNORE_MARKERS)
 
 
 def _skylift_hits(file: ScanFile, text: str) -> tuple[list[_Hit], set[int]]:
     """skylift's own hits, and the lines whose secret-looking values it recognised as fine."""
     name = file.rel.rsplit("/", 1)[-1]
     reader = READERS.get(file.kind)
-    hits = [
-        _Hit(p.rule, p.line, p.value, f"{p.rule.title.lower()} ({p.detail})")
-        for p in find_patterns(text, configuration=reader is not None)
-    ]
+    hits: list[_Hit] = []
     cleared: set[int] = set()
+    for p in find_patterns(text, configuration=reader is not None):
+        if p.rule is None:
+            cleared.add(p.line)  # a connection string with a reference or example password
+        else:
+            hits.append(_Hit(p.rule, p.line, p.value, f"{p.rule.title.lower()} ({p.detail})"))
     if reader is None:
         return hits, cleared
     template = bool(_TEMPLATE_NAME.search(name))
@@ -166,7 +202,7 @@ def _judge(a: Assignment, template: bool) -> _Hit | None:
             PLACEHOLDER_CREDENTIAL,
             a.line,
             a.value,
-            f"'{key}' holds a placeholder in {_article(a.where)}: the real value would go here",
+            f"'{key}' holds a placeholder in {a.where}: the real value would go here",
         )
     if kind is ValueKind.WEAK:
         return _Hit(WEAK_PASSWORD, a.line, a.value, f"'{key}' is set to a well-known default value")
@@ -176,11 +212,7 @@ def _judge(a: Assignment, template: bool) -> _Hit | None:
         rule = CLOUD_CREDENTIAL
     else:
         rule = LITERAL_SECRET
-    return _Hit(rule, a.line, a.value, f"literal value for '{key}' in {_article(a.where)}")
-
-
-def _article(where: str) -> str:
-    return f"an {where}" if where[:1].lower() in "aeiou" else f"a {where}"
+    return _Hit(rule, a.line, a.value, f"literal value for '{key}' in {a.where}")
 
 
 _DS_SEVERITY = {
@@ -206,9 +238,9 @@ def detect_secrets_rule(secret_type: str) -> SecretRule:
     )
 
 
-def _from_detect_secrets(found: DetectSecretsHit) -> _Hit:
+def _from_detect_secrets(found: DetectSecretsHit, line: int) -> _Hit:
     rule = detect_secrets_rule(found.type)
-    return _Hit(rule, found.line, found.value, found.type.lower(), tool="detect-secrets")
+    return _Hit(rule, line, found.value, found.type.lower(), tool="detect-secrets")
 
 
 def _finding(file: ScanFile, hit: _Hit) -> Finding:
