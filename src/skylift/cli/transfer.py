@@ -11,28 +11,22 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.progress import Progress as RichProgressBar
 
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.output import emit, err, out
 from skylift.errors import ConfigError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgressBar
+    from rich.progress import TaskID
+
     from skylift.domain.transfer import CompareResult, TransferOptions, TransferPlan
 
 TRANSFER_HELP = """Copy SRC to DST (or sync with --delete): incremental, resumable, verified.
@@ -75,7 +69,14 @@ Examples:
 
 
 class RichTransferProgress:
-    """Bytes (with rate and ETA) and objects on stderr; totals grow as the listing streams."""
+    """Bytes (with rate and ETA) and objects on stderr; totals grow as the listing streams.
+
+    Workers call it per object and per chunk; the counts are summed under a
+    lock and pushed to the bar at most every :data:`_PUSH_EVERY` seconds, so a
+    run of many small objects does not spend its time redrawing.
+    """
+
+    _PUSH_EVERY = 0.1
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and err.is_terminal
@@ -85,9 +86,22 @@ class RichTransferProgress:
         self._objects: TaskID | None = None
         self._total_bytes = 0
         self._total_objects = 0
+        self._sent = 0
+        self._finished = 0
+        self._next_push = 0.0
 
     def __enter__(self) -> RichTransferProgress:
         if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+            from rich.progress import Progress as RichProgressBar
+
             self._bar = RichProgressBar(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -105,7 +119,19 @@ class RichTransferProgress:
 
     def __exit__(self, *_exc: object) -> None:
         if self._bar is not None:
+            with self._lock:
+                self._push_locked()
             self._bar.stop()
+
+    def _push_locked(self) -> None:
+        assert self._bar is not None and self._bytes is not None and self._objects is not None
+        self._bar.update(self._bytes, total=self._total_bytes, completed=self._sent)
+        self._bar.update(self._objects, total=self._total_objects, completed=self._finished)
+        self._next_push = time.monotonic() + self._PUSH_EVERY
+
+    def _maybe_push_locked(self) -> None:
+        if time.monotonic() >= self._next_push:
+            self._push_locked()
 
     def planned(self, objects: int, nbytes: int) -> None:
         """Grow the totals."""
@@ -114,19 +140,23 @@ class RichTransferProgress:
         with self._lock:
             self._total_bytes += nbytes
             self._total_objects += objects
-            assert self._bytes is not None and self._objects is not None
-            self._bar.update(self._bytes, total=self._total_bytes)
-            self._bar.update(self._objects, total=self._total_objects)
+            self._maybe_push_locked()
 
     def sent(self, nbytes: int) -> None:
         """Advance the bytes bar."""
-        if self._bar is not None and self._bytes is not None:
-            self._bar.advance(self._bytes, nbytes)
+        if self._bar is None:
+            return
+        with self._lock:
+            self._sent += nbytes
+            self._maybe_push_locked()
 
     def finished(self, objects: int = 1) -> None:
         """Advance the objects bar."""
-        if self._bar is not None and self._objects is not None:
-            self._bar.advance(self._objects, objects)
+        if self._bar is None:
+            return
+        with self._lock:
+            self._finished += objects
+            self._maybe_push_locked()
 
 
 def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:

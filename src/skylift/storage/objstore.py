@@ -132,6 +132,24 @@ def truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "on")
 
 
+class _CountedChunks:
+    """An iterator over chunks that counts the bytes it hands out (obstore reports no size)."""
+
+    __slots__ = ("_it", "size")
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._it = iter(chunks)
+        self.size = 0
+
+    def __iter__(self) -> _CountedChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = next(self._it)
+        self.size += len(chunk)
+        return chunk
+
+
 class ObstoreStorage(Storage):
     """list / stat / read / write / delete through an obstore store built by the subclass."""
 
@@ -253,18 +271,36 @@ class ObstoreStorage(Storage):
     def write(
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
     ) -> ObjectInfo:
-        """One PUT (or obstore's own multipart for a large stream): atomic either way."""
+        """One PUT (or obstore's own multipart for a large stream): atomic either way.
+
+        No HEAD afterwards: a successful PUT stored exactly the bytes sent
+        (``Content-Length``, signed by SigV4 where the store signs payloads);
+        the returned info carries that size and the ETag from the response
+        (an MD5 checksum where the store's ETags are MD5s).
+        """
         import obstore
 
         check_key(path)
         try:
-            body: Any = data if isinstance(data, bytes | bytearray | memoryview) else iter(data)
-            obstore.put(self.store, path, body)
-            return self.stat(path)
+            if isinstance(data, bytes | bytearray | memoryview):
+                size = memoryview(data).nbytes
+                result = obstore.put(self.store, path, data)
+            else:
+                counted = _CountedChunks(data)
+                result = obstore.put(self.store, path, counted)
+                size = counted.size
         except Exception as exc:
             if isinstance(exc, ProviderError):
                 raise
             raise self._error(path, exc) from exc
+        etag = result.get("e_tag")
+        return ObjectInfo(
+            path=path,
+            size=size,
+            mtime=None,
+            etag=etag.strip('"') if etag else None,
+            checksums=self._checksums({"e_tag": etag}),
+        )
 
     def delete(self, path: str) -> None:
         """DELETE; a missing object is not an error."""

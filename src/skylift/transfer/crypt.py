@@ -22,12 +22,13 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import zstandard
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from skylift.errors import ConfigError, TransferError
+
+if TYPE_CHECKING:  # imported where used: a plain transfer loads neither
+    import zstandard
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 MAGIC = b"SKLF"
 VERSION = 1
@@ -106,8 +107,16 @@ class Codec:
     ) -> bytes:
         """Encode one whole object or one part of it (frames numbered from ``first_frame``)."""
         out = [self.header()] if first else []
-        aes = AESGCM(self.key) if self.encrypt and self.key else None
-        cctx = zstandard.ZstdCompressor(level=3) if self.compress else None
+        aes = None
+        if self.encrypt and self.key:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            aes = AESGCM(self.key)
+        cctx = None
+        if self.compress:
+            import zstandard
+
+            cctx = zstandard.ZstdCompressor(level=3)
         n = max(1, -(-len(data) // FRAME_SIZE))
         for i in range(n):
             chunk = data[i * FRAME_SIZE : (i + 1) * FRAME_SIZE]
@@ -128,6 +137,8 @@ class Codec:
         flags = -1
         index = 0
         aes: AESGCM | None = None
+        import zstandard
+
         dctx = zstandard.ZstdDecompressor()
         pending: bytes | None = None  # one frame held back to learn whether it is the last
         exhausted = False
@@ -151,6 +162,8 @@ class Codec:
                             f"{path} is encrypted and no key was given",
                             f"set {KEY_ENV} or pass --key-file",
                         )
+                    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
                     aes = AESGCM(self.key)
                 del buf[:HEADER_SIZE]
                 continue
@@ -184,6 +197,8 @@ class Codec:
         path: str,
     ) -> bytes:
         if aes is not None:
+            from cryptography.exceptions import InvalidTag
+
             try:
                 frame = aes.decrypt(frame[:12], frame[12:], _AAD.pack(index, 1 if last else 0))
             except InvalidTag as exc:

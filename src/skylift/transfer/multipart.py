@@ -65,8 +65,8 @@ class MultipartJob:
         try:
             done = self._resume()
             if self.upload is None:
-                dst = ctx.dst
-                self.upload = ctx.retry.call(lambda: dst.create_multipart(path))
+                dst, part_size = ctx.dst, self.part_size
+                self.upload = ctx.retry.call(lambda: dst.create_multipart(path, part_size))
                 ctx.journal.start_upload(self.upload, self.src.size, self.src.mtime, self.part_size)
             self._parts = dict(done)
             if done:

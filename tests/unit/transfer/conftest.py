@@ -77,8 +77,8 @@ class Wrapped(Storage):
     def delete(self, path: str) -> None:
         self.inner.delete(path)
 
-    def create_multipart(self, path: str) -> MultipartUpload:
-        return self.inner.create_multipart(path)
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
+        return self.inner.create_multipart(path, part_size)
 
     def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
         return self.inner.upload_part(upload, number, data)
