@@ -7,10 +7,14 @@ a child process and reports its wall time, CPU time and peak RSS
 straightforward per-server pandas loop (resample to 10-minute peaks, P95,
 filter the catalog per region) sizes a 5,000-server subset, skylift sizes the
 same subset, and the ratio and the agreement of the chosen instance types are
-printed. The forecast is off here (benchmarks/forecast_traces.py covers it).
+printed. The assessment runs as ``skylift assess`` does by default — with the
+demand forecast (12-month horizon, fed the sizing pass's 10-minute peaks) —
+and again without it (``--forecast on|off|both``, default both). The machine
+is shared: each run reports wall and CPU time and the 1-minute load average
+before and after it.
 
     .venv/bin/python benchmarks/assess_scale.py
-    .venv/bin/python benchmarks/assess_scale.py --servers 20000 --subset 1000
+    .venv/bin/python benchmarks/assess_scale.py --servers 20000 --subset 1000 --forecast on
 """
 
 from __future__ import annotations
@@ -90,12 +94,12 @@ def servers(n: int) -> list[object]:
     return out
 
 
-def child(n: int, series: Path) -> None:
+def child(n: int, series: Path, forecast: bool) -> None:
     """Run the assess stage on n servers and print wall, CPU, RSS as JSON."""
     import polars as pl
 
     from skylift.assess.policy import AssessPolicy, TargetRegion
-    from skylift.assess.run import assess
+    from skylift.assess.run import assess, default_forecaster
     from skylift.catalog.loader import load_catalog
 
     t = time.perf_counter()
@@ -103,23 +107,29 @@ def child(n: int, series: Path) -> None:
     catalog = load_catalog()
     setup = time.perf_counter() - t
     policy = AssessPolicy(targets=tuple(TargetRegion(cloud=c, region=r) for c, r in TARGETS))
+    load0 = os.getloadavg()[0]
     wall0, cpu0 = time.perf_counter(), time.process_time()
     samples = pl.scan_parquet(series)
-    result = assess(srv, [], samples, catalog, policy, parquet_files=[series])  # type: ignore[arg-type]
+    result = assess(srv, [], samples, catalog, policy, parquet_files=[series],  # type: ignore[arg-type]
+                    forecaster=default_forecaster() if forecast else None)  # fmt: skip
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     aws = result.targets.filter((pl.col("cloud") == "aws") & (pl.col("region") == "us-east-1"))
+    basis = result.servers["basis"].value_counts()
     print(json.dumps({
-        "servers": n, "setup_s": setup, "wall_s": wall, "cpu_s": cpu, "load": os.getloadavg()[0],
+        "servers": n, "setup_s": setup, "wall_s": wall, "cpu_s": cpu, "forecast": forecast,
+        "load_before": load0, "load": os.getloadavg()[0],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "sized": result.summary.sized, "cheapest": result.summary.cheapest,
+        "basis": {str(k): int(v) for k, v in basis.iter_rows()},
         "choice": dict(zip(aws["server_key"], aws["instance_type"], strict=True)),
     }))  # fmt: skip
 
 
-def run_child(n: int, series: Path) -> dict[str, object]:
+def run_child(n: int, series: Path, forecast: bool) -> dict[str, object]:
     """Run :func:`child` in a fresh interpreter (clean RSS measurement)."""
+    mode = "on" if forecast else "off"
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), str(series)],
+        [sys.executable, __file__, "--child", str(n), str(series), mode],
         capture_output=True,
         text=True,
         check=True,
@@ -164,13 +174,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--servers", type=int, default=100_000)
     ap.add_argument("--subset", type=int, default=5_000)
-    ap.add_argument("--child", nargs=2, metavar=("N", "SERIES"))
+    ap.add_argument("--forecast", choices=("on", "off", "both"), default="both")
+    ap.add_argument("--child", nargs=3, metavar=("N", "SERIES", "FORECAST"))
     args = ap.parse_args()
     if args.child:
-        child(int(args.child[0]), Path(args.child[1]))
+        child(int(args.child[0]), Path(args.child[1]), args.child[2] == "on")
         return
     from skylift.workspace import Workspace
 
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.forecast]
     with tempfile.TemporaryDirectory(prefix="assess-bench-") as tmp:
         ws = Workspace.init(Path(tmp) / "ws", project="bench")
         ws.close()
@@ -182,32 +194,54 @@ def main() -> None:
         write_series(sub, args.subset)
         took = time.perf_counter() - t
         print(f"generated {args.servers:,} servers, {rows:,} samples in {took:.0f} s")
-        big = run_child(args.servers, full)
-        small = run_child(args.subset, sub)
+        big = {fc: run_child(args.servers, full, fc) for fc in modes}
+        small = {fc: run_child(args.subset, sub, fc) for fc in modes}
         peer_s, peer_choice = pandas_loop(args.subset, sub)
-    ours = small["choice"]
-    assert isinstance(ours, dict)
-    agree = sum(1 for k, v in peer_choice.items() if ours.get(k) == v) / max(1, len(peer_choice))
-    ratio = peer_s / float(small["wall_s"])  # type: ignore[arg-type]
-    rss_gib = float(big["peak_rss_mb"]) / 1024  # type: ignore[arg-type]
-    print(
-        f"\nassess {args.servers:,} servers x {len(TARGETS)} regions: wall {big['wall_s']:.1f} s, "
-        f"CPU {big['cpu_s']:.1f} s, peak RSS {rss_gib:.2f} GiB (setup {big['setup_s']:.1f} s "
-        f"not included); sized {big['sized']:,}; cheapest {big['cheapest']}"
-    )
-    print(
-        f"subset {args.subset:,}: skylift {small['wall_s']:.2f} s, pandas per-server loop "
-        f"{peer_s:.1f} s -> {ratio:.0f}x faster; same AWS instance for {agree:.1%} of servers"
-    )
-    print("\n| measure | value |\n| --- | --- |")
-    print(f"| assess {args.servers:,} servers × 6 regions, wall | {big['wall_s']:.1f} s |")
-    print(f"| same, CPU time | {big['cpu_s']:.1f} s |")
-    print(f"| same, peak RSS (child process) | {rss_gib:.2f} GiB |")
-    print(f"| 1-minute load average at the end of that run (2 cores) | {big['load']:.1f} |")
-    sub_line = f"{small['wall_s']:.2f} s / {peer_s:.1f} s"
-    print(f"| {args.subset:,}-server subset: skylift / pandas loop | {sub_line} |")
-    print(f"| speed-up vs pandas per-server loop | {ratio:.0f}× |")
-    print(f"| same AWS us-east-1 choice as the pandas loop | {agree:.1%} |")
+    print("\n| measure | " + " | ".join(_mode(fc) for fc in modes) + " |")
+    print("| --- |" + " --- |" * len(modes))
+    rows_out = [
+        (f"assess {args.servers:,} servers × {len(TARGETS)} regions, wall", "wall_s", "{:.1f} s"),
+        ("same, CPU time (all threads)", "cpu_s", "{:.1f} s"),
+        ("1-minute load average before / after (2 cores)", None, ""),
+        ("same, peak RSS (child process)", "peak_rss_mb", "{:.2f} GiB"),
+        ("servers sized to the forecast", None, ""),
+    ]
+    for label, field, fmt in rows_out:
+        cells = []
+        for fc in modes:
+            b = big[fc]
+            if field == "peak_rss_mb":
+                cells.append(fmt.format(float(b[field]) / 1024))  # type: ignore[arg-type]
+            elif field is not None:
+                cells.append(fmt.format(b[field]))
+            elif label.startswith("1-minute"):
+                cells.append(f"{b['load_before']:.2f} / {b['load']:.2f}")
+            else:
+                basis = b["basis"]
+                assert isinstance(basis, dict)
+                cells.append(f"{basis.get('forecast', 0):,}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    cells = []
+    for fc in modes:
+        ours = small[fc]["choice"]
+        assert isinstance(ours, dict)
+        agree = sum(1 for k, v in peer_choice.items() if ours.get(k) == v) / max(
+            1, len(peer_choice)
+        )
+        wall = float(small[fc]["wall_s"])  # type: ignore[arg-type]
+        cells.append(
+            f"{wall:.2f} s / {peer_s:.1f} s = **{peer_s / wall:.0f}×**; same AWS choice {agree:.1%}"
+        )
+    label = f"{args.subset:,}-server subset: skylift / pandas per-server loop"
+    print(f"| {label} | " + " | ".join(cells) + " |")
+    for fc in modes:
+        b = big[fc]
+        print(f"{_mode(fc)}: sized {b['sized']:,}; cheapest {b['cheapest']}; setup "
+              f"{b['setup_s']:.1f} s (building Server objects, not timed)")  # fmt: skip
+
+
+def _mode(forecast: bool) -> str:
+    return "forecast on (default)" if forecast else "forecast off"
 
 
 if __name__ == "__main__":

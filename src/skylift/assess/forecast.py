@@ -238,10 +238,12 @@ def _project(
     and newest to its end, and the damped trend up to that place is added.
     """
     keep = age < OBSERVATION_WINDOW_DAYS * DAY_S
-    group = rolled.group[keep]
-    values = rolled.value[keep]
+    everything = bool(keep.all())
+    group = rolled.group if everything else rolled.group[keep]
+    values = rolled.value if everything else rolled.value[keep]
     observed, _ = grouped_statistic(group, values, quantile, rolled.size)
-    upper = np.array([100.0 if is_percent_metric(m) else np.inf for m in rolled.metric])
+    bounds = {m: 100.0 if is_percent_metric(m) else np.inf for m in set(rolled.metric)}
+    upper = np.array([bounds[m] for m in rolled.metric])
     # Quantiles commute with clipping, so a series without trend needs no projection.
     forecast = np.clip(observed, 0.0, upper)
     moving = slope[group] != 0.0

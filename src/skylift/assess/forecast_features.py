@@ -362,11 +362,14 @@ def daily_statistics(
     ``age_s`` is :meth:`RolledSeries.age_s` (passed in so it is computed once).
     """
     keep = age_s < fit_window_days * DAY_S
-    group = rolled.group[keep]
-    back = age_s[keep] // DAY_S
+    everything = bool(keep.all())
+    group = rolled.group if everything else rolled.group[keep]
+    back = (age_s if everything else age_s[keep]) // DAY_S
     # Ascending within each series (rows are in time order), so the key is sorted.
     key = group * _DAY_KEY + (fit_window_days - 1 - back)
-    keys, stat, count = keyed_statistic(key, rolled.value[keep], quantile)
+    keys, stat, count = keyed_statistic(
+        key, rolled.value if everything else rolled.value[keep], quantile
+    )
     day_group = keys // _DAY_KEY
     back_of_day = fit_window_days - 1 - keys % _DAY_KEY
     median, _ = grouped_statistic(day_group, count.astype(np.float64), 0.5, rolled.size)

@@ -199,19 +199,27 @@ def _lag1_autocorrelation(resid: F64, valid: npt.NDArray[np.bool_]) -> F64:
 
 def _huber_weights(resid: F64, valid: npt.NDArray[np.bool_]) -> F64:
     """Huber weights ``min(1, k·scale/|r|)`` with scale = 1.4826 × MAD of valid residuals."""
-    masked = np.where(valid, np.abs(resid), np.nan)
-    counts = valid.sum(axis=1)
-    mad = np.zeros(resid.shape[0])
-    has = counts > 0
-    if has.any():
-        mad[has] = np.nanmedian(masked[has], axis=1)
-    scale = 1.4826 * mad
+    scale = 1.4826 * _row_median(np.abs(resid), valid)
     limit = HUBER_K * scale[:, None]
     abs_r = np.abs(resid)
     with np.errstate(divide="ignore", invalid="ignore"):
         weights = np.where(abs_r > limit, limit / abs_r, 1.0)
     # Zero scale (most residuals exactly 0) → keep plain least squares.
     return np.where((scale[:, None] > 0) & valid, weights, 1.0)
+
+
+def _row_median(values: F64, valid: npt.NDArray[np.bool_]) -> F64:
+    """Median of each row's valid entries (0 for a row without any), as ``np.nanmedian``.
+
+    One sort of the matrix with invalid entries pushed to the end, instead of
+    NumPy's per-row masked median.
+    """
+    ordered = np.sort(np.where(valid, values, np.inf), axis=1)
+    n = valid.sum(axis=1)
+    rows = np.arange(values.shape[0])
+    low = ordered[rows, np.maximum((n - 1) // 2, 0)]
+    high = ordered[rows, n // 2]
+    return np.where(n > 0, (low + high) / 2.0, 0.0)
 
 
 def damped_offset(u_days: F64, damping_per_day: float) -> F64:

@@ -78,7 +78,8 @@ class ObservedSettings:
     cpu_quantile: float | None = 0.95
     memory_quantile: float | None = 0.95
     batch_servers: int = 20_000
-    chunk_rows: int = 4_000_000
+    #: Rows per chunk: ~1 M keeps the working arrays in cache (4 M measured 30 % slower).
+    chunk_rows: int = 1_000_000
     #: Chunks reduced at once (0: one per CPU core, at most 4).
     threads: int = 0
 
@@ -309,6 +310,9 @@ def _statistics(
             .select(slots.columns)
         )
         slots = pl.concat([slots.filter(pl.Series(~paired)), summed])
+    else:
+        # Rows are in (server, metric) order and metric → group is monotone.
+        slots = slots.with_columns(pl.col("g").set_sorted())
     stats = _group_stats(slots, settings)
     sid_stats = pl.DataFrame(
         {
@@ -367,14 +371,11 @@ def _group_stats(slots: pl.DataFrame, settings: ObservedSettings) -> pl.DataFram
     v = pl.col("v")
     cpu_stat = v.mean() if cq is None else v.quantile(cq, interpolation="linear")
     mem_stat = v.mean() if mq is None else v.quantile(mq, interpolation="linear")
+    stats = [cpu_stat.alias("qc")] + ([] if cq == mq else [mem_stat.alias("qm")])
     agg = (
         slots.group_by("g")
-        .agg(
-            cpu_stat.alias("qc"),
-            mem_stat.alias("qm"),
-            v.mean().alias("avg"),
-            pl.len().cast(pl.Int64).alias("points"),
-        )
+        .agg(*stats, v.mean().alias("avg"), pl.len().cast(pl.Int64).alias("points"))
+        .with_columns(pl.col("qc" if cq == mq else "qm").alias("qm"))
         .with_columns(
             (pl.col("g") // 16).alias("sid"),
             (pl.col("g") % 16).alias("grp"),

@@ -16,7 +16,6 @@ preferred, the rest are alternatives (see docs/assess.md for the table).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,7 +31,7 @@ from skylift.domain.assessment import (
     StrategyOption,
     UtilisationClass,
 )
-from skylift.domain.inventory import Dependency, Server
+from skylift.domain.inventory import Dependency, OsFamily, Server
 
 DB_PORTS: dict[int, str] = {
     3306: "mysql", 5432: "postgresql", 1433: "sqlserver", 1521: "oracle", 27017: "mongodb",
@@ -243,6 +242,9 @@ def detect(
     return out
 
 
+_COLUMNS = ("strategy", "service_model", "strategy_reason", "strategy_score", "alternatives")
+
+
 def strategy_frame(
     servers: Sequence[Server],
     dependencies: Iterable[Dependency],
@@ -255,34 +257,31 @@ def strategy_frame(
     rows: dict[str, list[object]] = defaultdict(list)
     choices: dict[str, StrategyChoice] = {}
     # a handful of distinct trait combinations: decide each once, stamp the subject per server
-    cache: dict[Traits, tuple[StrategyChoice, str]] = {}
+    cache: dict[tuple[object, ...], tuple[StrategyChoice, tuple[object, ...]]] = {}
     for s in servers:
         engine, web, mail = found[s.key]
-        traits = Traits(
-            name=s.name,
-            utilisation_class=UtilisationClass(classes.get(s.key, "unknown")),
-            db_engine=engine,
-            web=web,
-            mail=mail,
-            os_supported=s.key not in unsupported,
-            vmware=s.source == "rvtools",
-            windows=s.os_family.value == "windows",
-        )
-        hit = cache.get(dataclasses.replace(traits, name=""))
+        key = (classes.get(s.key, "unknown"), engine, web, mail, s.key not in unsupported,
+               s.source == "rvtools", s.os_family is OsFamily.WINDOWS)  # fmt: skip
+        hit = cache.get(key)
         if hit is None:
-            decided = choose(dataclasses.replace(traits, name=""), goals)
+            cls, *rest = key
+            decided = choose(Traits("", UtilisationClass(cls), *rest), goals)  # type: ignore[arg-type]
+            p = decided.preferred
             alts = "; ".join(
                 f"{a.strategy.value}/{a.service_model.value}" for a in decided.alternatives
             )
-            hit = cache[dataclasses.replace(traits, name="")] = (decided, alts)
-        c = hit[0].model_copy(update={"subject": s.name})
-        choices[s.key] = c
+            hit = cache[key] = (
+                decided,
+                (p.strategy.value, p.service_model.value, p.reason, p.score, alts),
+            )
+        decided, cols = hit
+        # validated once per combination above; only the subject differs per server
+        choices[s.key] = StrategyChoice.model_construct(
+            subject=s.name, preferred=decided.preferred, alternatives=decided.alternatives
+        )
         rows["server_key"].append(s.key)
-        rows["strategy"].append(c.preferred.strategy.value)
-        rows["service_model"].append(c.preferred.service_model.value)
-        rows["strategy_reason"].append(c.preferred.reason)
-        rows["strategy_score"].append(c.preferred.score)
-        rows["alternatives"].append(hit[1])
+        for name, value in zip(_COLUMNS, cols, strict=True):
+            rows[name].append(value)
         rows["db_engine"].append(engine)
     schema = {
         "server_key": pl.String, "strategy": pl.String, "service_model": pl.String,
