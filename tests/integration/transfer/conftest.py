@@ -7,4 +7,6 @@ from tests.integration.servers import (  # noqa: F401 - fixtures used by name
     gcs_server,
     moto_server,
     s3_server,
+    sftp_server,
+    sftp_vfs_server,
 )

@@ -22,9 +22,9 @@ MIB = 1 << 20
 pytestmark = pytest.mark.servers
 
 
-# sftp_server is not in the list yet: the round trip hung there (> 2 min) on
-# 2026-11-26 and was not investigated before the deadline; see docs/transfer.md.
-@pytest.mark.parametrize("fixture", ["moto_server", "azurite_server", "gcs_server"])
+@pytest.mark.parametrize(
+    "fixture", ["moto_server", "azurite_server", "gcs_server", "sftp_server", "sftp_vfs_server"]
+)
 def test_round_trip_and_sync(
     fixture: str,
     request: pytest.FixtureRequest,
