@@ -20,7 +20,9 @@ MANIFEST_NAME = ".skylift-manifest.jsonl"
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built when first used, not at import (a
+    # transfer builds TransferOptions and TransferResult, never the plan or compare models)
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class TransferOptions(_Value):
