@@ -36,6 +36,7 @@ COMMANDS: dict[str, _Lazy] = {
     "catalog": _Lazy("skylift.cli.catalog:app"),
     "plan": _Lazy("skylift.cli.plan:app"),
     "generate": _Lazy("skylift.cli.generate:generate", "GENERATE_HELP"),
+    "scan": _Lazy("skylift.cli.scan:scan", "SCAN_HELP"),
     "transfer": _Lazy("skylift.cli.transfer:transfer", "TRANSFER_HELP"),
     "verify": _Lazy("skylift.cli.transfer:verify", "VERIFY_HELP"),
 }

@@ -74,17 +74,26 @@ def find_patterns(text: str, *, configuration: bool = True) -> Iterator[PatternH
         for m in _PEM.finditer(text):
             if _PEM_BODY.search(m.group(0)):  # a header with a body, not a doc example
                 kind = (m.group(1) or "").strip() or "PKCS#8"
-                yield PatternHit(PRIVATE_KEY, lines.at(m.start()), m.group(0), f"{kind} key")
+                yield PatternHit(
+                    PRIVATE_KEY, lines.at(m.start()), m.group(0), f"{kind} private key"
+                )
     for m in _AWS_KEY_ID.finditer(text):
         if "EXAMPLE" not in m.group(1):
-            yield PatternHit(AWS_ACCESS_KEY_ID, lines.at(m.start()), m.group(1), "access key ID")
+            yield PatternHit(
+                AWS_ACCESS_KEY_ID, lines.at(m.start()), m.group(1), "AWS access key ID"
+            )
     if "AccountKey=" in text:
         for m in _AZURE_KEY.finditer(text):
-            yield PatternHit(AZURE_STORAGE_KEY, lines.at(m.start()), m.group(1), "AccountKey")
+            yield PatternHit(
+                AZURE_STORAGE_KEY, lines.at(m.start()), m.group(1), "Azure storage AccountKey"
+            )
     if '"private_key"' in text and _GCP_TYPE.search(text):
         for m in _GCP_KEY.finditer(text):
             yield PatternHit(
-                GCP_SERVICE_ACCOUNT_KEY, lines.at(m.start()), m.group(1), "service-account key"
+                GCP_SERVICE_ACCOUNT_KEY,
+                lines.at(m.start()),
+                m.group(1),
+                "GCP service-account private key",
             )
     yield from _connection_strings(text, lines, configuration)
 
@@ -98,9 +107,9 @@ def _connection_strings(text: str, lines: _Lines, configuration: bool) -> Iterat
 
     if "://" in text:
         for m in _URL_CREDS.finditer(text):
-            yield hit(m.start(), m.group(3), f"{m.group(1)} URL")
+            yield hit(m.start(), m.group(3), f"password in a {m.group(1)} URL")
         for m in _QUERY_PASSWORD.finditer(text):
-            yield hit(m.start(), m.group(1), "password parameter")
+            yield hit(m.start(), m.group(1), "password parameter in a URL")
     if ";" not in text:
         return
     for m in _ADO_PASSWORD.finditer(text):
@@ -108,4 +117,4 @@ def _connection_strings(text: str, lines: _Lines, configuration: bool) -> Iterat
         line_end = text.find("\n", m.end())
         line = text[line_start : line_end if line_end >= 0 else len(text)]
         if ";" in line and _ADO_HOST.search(line):
-            yield hit(m.start(), m.group(1).strip(), "connection string")
+            yield hit(m.start(), m.group(1).strip(), "password in a connection string")

@@ -91,7 +91,7 @@ PLACEHOLDER_CREDENTIAL = SecretRule(
     "SKY-SECRET-030",
     "Credential placeholder in configuration",
     Severity.LOW,
-    "A secret-looking key holding an obvious placeholder (YOUR_SECRET_KEY, <password>, "
+    "A secret-looking key holding an obvious placeholder (YOUR_…, <password>, "
     "REPLACE_ME, xxx …) in a configuration file: no secret leaked yet, but the real "
     "value is meant to be typed into this file.",
     "Replace the literal slot with a reference (ansible-vault, lookup('env', …), "

@@ -172,7 +172,7 @@ def _skylift_hits(file: ScanFile, text: str) -> tuple[list[_Hit], set[int]]:
         if p.rule is None:
             cleared.add(p.line)  # a connection string with a reference or example password
         else:
-            hits.append(_Hit(p.rule, p.line, p.value, f"{p.rule.title.lower()} ({p.detail})"))
+            hits.append(_Hit(p.rule, p.line, p.value, p.detail))
     if reader is None:
         return hits, cleared
     template = bool(_TEMPLATE_NAME.search(name))

@@ -1,0 +1,225 @@
+"""``skylift scan PATH…``: secrets, misconfiguration and migration policies in one report.
+
+Parses flags into :class:`~skylift.security.scan.ScanOptions`, adds the
+workspace's policy scanner when run inside a workspace, calls
+:func:`~skylift.security.scan.scan` once, renders a table / JSON / SARIF and
+gates on ``--fail-on``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.output import RichProgress, emit, err, out
+from skylift.errors import InputError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from skylift.domain.findings import Finding, ScanResult, Severity
+    from skylift.security.scan import Scanner
+
+#: exit status when findings at or above --fail-on remain (after the baseline)
+FINDINGS_EXIT_CODE = 1
+
+SCAN_HELP = """Scan files and folders for secrets, misconfigurations and policy breaches.
+
+Secrets: skylift's rules for literal values under secret-looking keys (env
+files, compose, Kubernetes env and ConfigMaps, Ansible vars, Terraform, app
+config), connection strings with passwords, cloud keys and private keys, plus
+detect-secrets' detectors. References (${VAR}, {{ vault }}, secretKeyRef,
+Secrets Manager / Key Vault) are fine; obvious placeholders are reported low.
+Misconfiguration: checkov over Terraform, Kubernetes, Dockerfiles and Ansible.
+Policies: skylift.yaml 'policies:' on the workspace's plan and generated target.
+Secret values are never printed: each finding has a short fingerprint instead.
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+2 bad input (missing path, unreadable baseline).
+
+Examples:
+
+  skylift scan .
+
+  skylift scan samples/app build/target --fail-on critical
+
+  skylift scan . --sarif scan.sarif --fail-on high
+
+  skylift scan . --baseline .skylift-baseline.json --update-baseline
+
+  skylift scan deploy/ --no-misconfig --json
+"""
+
+_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+def _severity(value: str, flag: str) -> Severity:
+    from skylift.domain.findings import Severity
+
+    try:
+        return Severity(value.lower())
+    except ValueError as exc:
+        raise InputError(
+            f"{flag}: unknown severity {value!r}",
+            "choose one of: " + ", ".join(s.value for s in Severity),
+        ) from exc
+
+
+def _workspace_scanners(ctx: typer.Context) -> list[Scanner]:
+    """The workspace's policy scanner when there is a workspace (and a policy module)."""
+    try:
+        helper = importlib.import_module("skylift.workspace.security")
+    except ImportError:
+        return []
+    factory = getattr(helper, "policy_scanner", None)
+    if factory is None:
+        return []
+    from skylift.workspace import Workspace
+
+    try:
+        ws = Workspace.open(global_options(ctx).workspace)
+    except WorkspaceNotFoundError:
+        if global_options(ctx).workspace is not None:
+            raise
+        return []
+    with ws:
+        scanner = factory(ws)
+    return [scanner] if scanner is not None else []
+
+
+def scan(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders to scan.", show_default=False)
+    ],
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above this: low | medium | high | critical.",
+        ),
+    ] = "high",
+    severity_min: Annotated[
+        str,
+        typer.Option("--severity-min", help="Drop findings below this severity from the report."),
+    ] = "info",
+    sarif: Annotated[
+        Path | None, typer.Option("--sarif", help="Also write a SARIF 2.1.0 file here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="JSON file of accepted findings (by fingerprint)."),
+    ] = None,
+    update_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--update-baseline",
+            help="Write every current finding to --baseline (keeping reasons) and exit 0.",
+        ),
+    ] = False,
+    secrets: Annotated[
+        bool, typer.Option("--secrets/--no-secrets", help="Look for secrets.")
+    ] = True,
+    misconfig: Annotated[
+        bool,
+        typer.Option("--misconfig/--no-misconfig", help="Run checkov's misconfiguration checks."),
+    ] = True,
+    policies: Annotated[
+        bool,
+        typer.Option("--policies/--no-policies", help="Check the workspace's migration policies."),
+    ] = True,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Scan for secrets, misconfigurations and policy breaches."""
+    from skylift.security.baseline import Baseline, load_baseline, write_baseline
+    from skylift.security.scan import ScanOptions
+    from skylift.security.scan import scan as run_scan
+
+    threshold = _severity(fail_on, "--fail-on")
+    minimum = _severity(severity_min, "--severity-min")
+    if update_baseline and baseline is None:
+        raise InputError("--update-baseline needs --baseline FILE", "e.g. --baseline scan.json")
+    accepted = None
+    if baseline is not None and not (update_baseline and not baseline.exists()):
+        accepted = load_baseline(baseline)
+    options = ScanOptions(
+        secrets=secrets,
+        misconfig=misconfig,
+        policies=policies,
+        severity_min=minimum,
+        baseline=None if update_baseline else accepted,
+    )
+    extra = _workspace_scanners(ctx) if policies else []
+    with RichProgress(enabled=not as_json) as progress:
+        result = run_scan(paths, options, extra=extra, progress=progress)
+    if update_baseline:
+        assert baseline is not None
+        write_baseline(baseline, Baseline.of(result.findings, previous=accepted))
+        err.print(f"Baseline {escape(str(baseline))}: {len(result.findings)} accepted findings")
+        return
+    if sarif is not None:
+        from skylift.security.sarif import to_sarif
+
+        _write_text(sarif, json.dumps(to_sarif(result), indent=2) + "\n")
+    emit(result, as_json, lambda: _render(result, threshold))
+    if result.failing(threshold):
+        sys.exit(FINDINGS_EXIT_CODE)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", "check the folder") from exc
+
+
+def _render(result: ScanResult, threshold: Severity) -> None:
+    """Findings grouped by file (worst file first), then the summary."""
+    groups: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        groups.setdefault(f.location.path or "(no file)", []).append(f)
+    wide = out.width >= 120
+    for path, findings in groups.items():
+        out.print(f"[bold]{escape(path)}[/bold]")
+        table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        table.add_column("line", justify="right", no_wrap=True, min_width=5)
+        table.add_column("severity", no_wrap=True, min_width=8)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("finding", overflow="fold")
+        if wide:
+            table.add_column("fingerprint", no_wrap=True, style="dim")
+        for f in findings:
+            sev = f.severity.value
+            where = str(f.location.line or "")
+            message = f.message + (f" [{f.location.resource}]" if f.location.resource else "")
+            row = [where, f"[{_STYLE[sev]}]{sev}[/]", escape(f.rule_id), escape(message)]
+            table.add_row(*row, *([f.fingerprint] if wide else []))
+        out.print(table)
+    s = result.summary
+    counts = ", ".join(
+        f"[{_STYLE[sev.value]}]{s.by_severity[sev]} {sev.value}[/]"
+        for sev in sorted(s.by_severity, key=lambda x: -x.rank)
+    )
+    out.print(
+        f"{s.findings} findings{' (' + counts + ')' if counts else ''} in {s.files_scanned} files"
+        f"{f'; {s.suppressed} accepted by the baseline' if s.suppressed else ''}; "
+        f"scanners: {', '.join(result.scanners) or 'none'}"
+    )
+    for reason in result.skipped:
+        out.print(f"[yellow]not run:[/yellow] {escape(reason)}")
+    failing = len(result.failing(threshold))
+    if failing:
+        out.print(f"[red]{failing} at or above {threshold.value}[/red] (--fail-on): exit 1")
