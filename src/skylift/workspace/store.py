@@ -7,6 +7,7 @@ package and applied on open. Writes of one import happen in one transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
     create_engine,
@@ -285,6 +287,9 @@ class StateStore:
             )
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+        if conn.dialect.name == "sqlite":
+            _sqlite_executemany(conn, stmt, table, rows)
+            return
         for chunk in _chunks(rows, 20_000):
             conn.execute(stmt, list(chunk))
 
@@ -405,6 +410,32 @@ def _enum_fields(m: dict[str, Any]) -> dict[str, Any]:
     for name, enum in _ENUMS.items():
         m[name] = enum(m[name])
     return m
+
+
+def _sqlite_executemany(
+    conn: Connection, stmt: Any, table: Any, rows: list[dict[str, Any]]
+) -> None:
+    """Run an upsert for many rows through the driver's ``executemany``.
+
+    SQLAlchemy's per-row parameter processing cost about as much as SQLite
+    itself on 100,000-server imports; compiling once and handing the driver
+    plain tuples (JSON columns serialised as SQLAlchemy would) halves it. Same
+    connection, same transaction.
+    """
+    names = list(rows[0])
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    order = list(compiled.positiontup or ())
+    json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    dumps = json.dumps
+
+    def params(row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(dumps(row[n]) if n in json_cols else row[n] for n in order)
+
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(str(compiled), map(params, rows))
+    finally:
+        cursor.close()
 
 
 def _server_row(s: Server) -> dict[str, Any]:
