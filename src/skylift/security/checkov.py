@@ -29,7 +29,8 @@ from skylift.domain.progress import Progress
 from skylift.errors import SkyliftError
 from skylift.security.checkov_severity import severity_of
 from skylift.security.files import FileKind, ScanFile, ScanRoot, classify
-from skylift.security.scan import ScannerOutput, ScanOptions, fingerprint
+from skylift.security.fingerprint import fingerprint
+from skylift.security.scan import ScannerOutput, ScanOptions
 from skylift.tools import find_tool
 
 #: checkov frameworks the scan runs (each exists in checkov 3.3: ``checkov --list``).

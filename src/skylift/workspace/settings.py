@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skylift.domain.plan import PlanningSettings
+from skylift.domain.policy import PolicySettings
 from skylift.errors import ConfigError
 
 
@@ -109,7 +110,7 @@ class Settings(_Section):
     constraints: Constraints = Constraints()
     state: StateSettings = StateSettings()
     remotes: dict[str, dict[str, str]] = Field(default_factory=dict)
-    policies: dict[str, Any] = Field(default_factory=dict)
+    policies: PolicySettings = PolicySettings()
 
 
 ENV_PREFIX = "SKYLIFT_"

@@ -62,8 +62,18 @@ state:
 # environment or the cloud's identity, never from this file).
 remotes: {{}}
 
-# Migration policies checked by 'skylift scan' (docs/scan.md).
-policies: {{}}
+# Migration policies checked by 'skylift scan' on the plan and the generated
+# target (docs/scan.md); each finding names the rule (SKY-POL-...).
+policies:
+  allowed_regions: []      # data residency; [] = any. e.g. [eu-west-1, "azure:westeurope", "eu-*"]
+  require_encryption_at_rest: true     # databases, volumes, buckets
+  require_encryption_in_transit: true  # TLS on listeners, storage and databases; Ingress tls
+  public_ports: [80, 443]  # the only ports open to the internet, and only on the web tier
+  # words in a server's or resource's name or tags that mark the web tier
+  web_tier: [web, www, lb, alb, elb, nlb, frontend, ingress, proxy, gateway, edge, public]
+  forbid_plaintext: true   # FTP 21, telnet 23, TFTP, POP3, IMAP, rexec, rlogin; HTTP without HTTPS
+  retired_must_be_excluded: true  # retire/zombie servers must be decommissioned, not put in a wave,
+  migrate_anyway: []       # unless named here (server names or keys)
 """
 
 

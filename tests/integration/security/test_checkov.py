@@ -20,6 +20,7 @@ from skylift.security.checkov_severity import table
 from skylift.security.scan import scan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan"
+CLEAN = [FIXTURES / "clean" / kind for kind in ("docker", "k8s", "terraform")]
 TOOL = find_checkov()
 
 pytestmark = pytest.mark.skipif(
@@ -29,10 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def result() -> ScanResult:
-    paths = [
-        FIXTURES / "misconfig",
-        FIXTURES / "clean",
-    ]
+    paths = [FIXTURES / "misconfig", *CLEAN]
     single = "tests/fixtures/scan/single/Dockerfile"  # a file argument, relative
     assert Path(single).resolve() == FIXTURES / "single" / "Dockerfile", "run from the repo root"
     return scan([*map(str, paths), single], scanners=[CheckovScanner()])
