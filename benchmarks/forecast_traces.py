@@ -21,8 +21,12 @@ Compared, in the same run:
 
 Errors: MAE (percentage points), sMAPE, share of VMs under-predicted (forecast
 < actual: what hurts sizing) and mean under-prediction. Ratios model/naive and
-model/Holt-Winters are printed. ``--scale N`` instead times ``forecast_demand``
-on a synthetic N servers × 4 metrics × 30 days hourly Parquet file.
+model/Holt-Winters are printed. The same forecast is also computed the way
+``skylift assess`` computes it — from the 10-minute peaks of its sizing pass
+(``series_statistics`` with the forecast as peak consumer) — and the largest
+difference to ``forecast_demand`` is printed (expected: 0). ``--scale N``
+instead times ``forecast_demand`` on a synthetic N servers × 4 metrics × 30
+days hourly Parquet file, and the sizing pass with and without the forecast.
 
     .venv/bin/python benchmarks/forecast_traces.py
     .venv/bin/python benchmarks/forecast_traces.py --split validate
@@ -40,7 +44,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from skylift.assess.forecast import forecast_demand
+from skylift.assess.forecast import DemandForecast, forecast_demand
+from skylift.assess.observed import ObservedSettings, PeakConsumer, series_statistics
 
 TRACES = Path("/work/shared/data/traces/bitbrains-rnd")
 MONTHS = {"2013-7": 7, "2013-8": 8, "2013-9": 9}
@@ -136,6 +141,16 @@ def holt_winters(train: pl.DataFrame, horizon_days: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["server_key", "metric", "holt_winters"], orient="row")
 
 
+def one_pass(samples: pl.LazyFrame, keys: list[str], horizon: int, files: list[Path]) -> object:
+    """The forecast as ``assess`` computes it: fed the peaks of the sizing pass."""
+    fc = DemandForecast()
+    consumer = PeakConsumer(
+        fc.history_days, {m: lambda r: fc.block(r, Q, horizon, 7.0) for m in METRICS}
+    )
+    return series_statistics(samples, keys, ObservedSettings(), parquet_files=files,
+                             consumer=consumer)  # fmt: skip
+
+
 def scores(table: pl.DataFrame, column: str) -> dict[str, float]:
     """MAE, sMAPE, share under-predicted and mean under-prediction of ``column``."""
     f = table[column].to_numpy()
@@ -165,6 +180,16 @@ def accuracy(split: str) -> None:
     t0 = time.perf_counter()
     model = forecast_demand(train.lazy(), METRICS, Q, horizon)
     t_model = time.perf_counter() - t0
+    keys = sorted(set(train["server_key"]))
+    fused = one_pass(train.lazy(), keys, horizon, []).consumed  # type: ignore[attr-defined]
+    same = (
+        pl.concat(fused)
+        .sort("server_key", "metric")
+        .join(model, on=["server_key", "metric"], suffix="_alone")
+    )
+    gap = same.select((pl.col("forecast") - pl.col("forecast_alone")).abs().max()).item()
+    print(f"one-pass route (as in skylift assess) vs forecast_demand: {same.height} series, "
+          f"largest forecast difference {gap:g}")  # fmt: skip
     t0 = time.perf_counter()
     hw = holt_winters(train, horizon)
     t_hw = time.perf_counter() - t0
@@ -246,6 +271,22 @@ def scale(servers: int, workdir: Path) -> None:
         f"{out.height:,} series, {rows / elapsed / 1e6:.1f} M samples/s; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
+    # In the assessment the forecast is fed the sizing pass's peaks: its cost there
+    # is the difference between the pass with and without it.
+    files = sorted(folder.glob("*.parquet"))
+    keys = [f"srv-{i:07d}" for i in range(servers)]
+    cost = {}
+    for label, with_forecast in (("sizing pass", False), ("sizing pass + forecast", True)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        if with_forecast:
+            one_pass(pl.scan_parquet(path), keys, 365, files)
+        else:
+            series_statistics(pl.scan_parquet(path), keys, ObservedSettings(), parquet_files=files)
+        cost[label] = (time.perf_counter() - t0, time.process_time() - c0)
+        print(f"{label}: {cost[label][0]:.1f}s wall, {cost[label][1]:.1f}s CPU, "
+              f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    extra = cost["sizing pass + forecast"][1] - cost["sizing pass"][1]
+    print(f"forecast inside the assessment: +{extra:.1f}s CPU (vs {cpu:.1f}s CPU on its own)")
     # The peer, per series, on the same data: Holt-Winters on a sample of series.
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
