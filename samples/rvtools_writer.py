@@ -24,6 +24,7 @@ flushed as they are written), so 100,000 VMs cost little memory.
 from __future__ import annotations
 
 import csv
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -677,7 +678,7 @@ def _vhost_rows(hosts: Sequence[RVToolsHost]) -> Iterator[list[Cell]]:
             f"SN-{h.host.split('.', 1)[0].upper()}",
             "Dell Inc.",
             "2.19.1",
-            f"host-{abs(hash(h.host)) % 100000}",
+            f"host-{zlib.crc32(h.host.encode()) % 100000}",
             "4c4c4544-0000-0000-0000-000000000000",
             h.vcenter,
             "a1b2c3d4-0000-4000-8000-000000000001",
