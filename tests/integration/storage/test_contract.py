@@ -35,6 +35,8 @@ def test_empty_root_lists_nothing(store: Storage) -> None:
 def test_write_stat_read_roundtrip(store: Storage) -> None:
     info = store.write("dir/file.bin", b"hello world")
     assert (info.path, info.size) == ("dir/file.bin", 11)
+    if "md5" in info.checksums:  # from the PUT response's ETag (S3), not a HEAD
+        assert info.checksums["md5"] == hashlib.md5(b"hello world", usedforsecurity=False).hexdigest()
     assert store.stat("dir/file.bin").size == 11
     assert store.read("dir/file.bin") == b"hello world"
     assert store.exists("dir/file.bin")
@@ -42,9 +44,10 @@ def test_write_stat_read_roundtrip(store: Storage) -> None:
 
 
 def test_write_streams_chunks_and_empty_objects(store: Storage) -> None:
-    store.write("chunks", iter([b"ab", b"", b"cd" * 1000]))
+    info = store.write("chunks", iter([b"ab", b"", b"cd" * 1000]))
+    assert (info.path, info.size) == ("chunks", 2002)
     assert store.read("chunks") == b"ab" + b"cd" * 1000
-    store.write("empty", b"")
+    assert store.write("empty", b"").size == 0
     assert store.stat("empty").size == 0
     assert store.read("empty") == b""
 
