@@ -259,7 +259,7 @@ def to_finding(check: CheckovCheck, roots: Sequence[ScanRoot]) -> Finding:
         location=Location(
             path=shown, line=check.start_line, end_line=check.end_line, resource=resource
         ),
-        message=f"{check.resource or shown} fails checkov's check: {check.name}",
+        message=check.name,  # the resource is in the location
         remediation=(
             f"fix the {check.framework} code, or if it is intended add "
             f"'checkov:skip={check.check_id}:<reason>' at the resource"

@@ -52,7 +52,7 @@ def test_ssh_open_to_the_internet_is_critical_at_the_security_group(result: Scan
     assert f.category is Category.MISCONFIGURATION and f.tool == "checkov"
     assert (f.location.line, f.location.end_line) == (6, 18)
     assert f.location.resource == "aws_security_group.bastion"
-    assert "aws_security_group.bastion" in f.message and "checkov:skip=CKV_AWS_24" in f.remediation
+    assert "port 22" in f.message and "checkov:skip=CKV_AWS_24" in f.remediation
 
 
 def test_rdp_and_ssh_open_on_azure_and_gcp_are_critical(result: ScanResult) -> None:
