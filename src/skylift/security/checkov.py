@@ -227,7 +227,7 @@ def parse_report(payload: object) -> CheckovReport:
 
 # ---- the scanner ---------------------------------------------------------------
 
-_KINDS = frozenset({FileKind.TERRAFORM, FileKind.YAML, FileKind.DOCKERFILE, FileKind.JSON})
+_KINDS = frozenset({FileKind.TERRAFORM, FileKind.YAML, FileKind.DOCKERFILE})
 
 
 def _shown_path(path: Path, roots: Sequence[ScanRoot]) -> tuple[str, ScanRoot | None]:
