@@ -1,15 +1,15 @@
 """Confidence rating: 1–5 stars from the share of expected data points present.
 
 Bands (Azure Migrate): 0–20 % → 1★, 21–40 % → 2★, 41–60 % → 3★,
-61–80 % → 4★, 81–100 % → 5★. Below 80 % the assessment warns and suggests
-collecting longer or sizing as-is. Summary-only imports get no rating.
+61–80 % → 4★, 81–100 % → 5★. Below ``confidence_warn_pct`` (default 80 %,
+``assess.confidence_warn_pct`` in skylift.yaml) the assessment warns and
+suggests collecting longer or sizing as-is. Summary-only imports get no rating.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-WARN_BELOW_PCT = 80.0
 _BANDS = (20.0, 40.0, 60.0, 80.0)
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 
-from skylift.assess.confidence import WARN_BELOW_PCT
 from skylift.assess.disks import disks_frame, price_disks
 from skylift.assess.egress import egress_per_server
 from skylift.assess.forecast import DEMAND_SCHEMA, DemandForecast
@@ -45,6 +44,7 @@ def default_forecaster() -> DemandForecast:
 def _wants_forecast(forecaster: Forecaster | None, policy: AssessPolicy) -> bool:
     return (
         forecaster is not None
+        and policy.forecast
         and policy.method == "performance"
         and policy.forecast_horizon_days > 0
     )
@@ -210,7 +210,7 @@ def assess(
         zip(sized["server_key"].to_list(), sized["utilisation_class"].to_list(), strict=True)
     )
     strat, choices = strategy_frame(
-        servers, dependencies, classes, unsupported or set(), policy.goals
+        servers, dependencies, classes, unsupported or set(), policy.goals, policy.classes
     )
     srv = sized.join(strat, on="server_key", how="left", maintain_order="left").select(
         [*SERVER_COLUMNS, "provisioned_gib"]
@@ -219,10 +219,11 @@ def assess(
     progress.end()
     totals = region_totals(targets)
     best, margin = cheapest(totals)
-    low = srv.filter(pl.col("coverage_pct") < WARN_BELOW_PCT).height
+    low = srv.filter(pl.col("coverage_pct") < policy.confidence_warn_pct).height
     if low:
         warnings.append(
-            f"{low} server(s) have less than {WARN_BELOW_PCT:g} % of the expected data points: "
+            f"{low} server(s) have less than {policy.confidence_warn_pct:g} % of the expected "
+            "data points: "
             "confidence is low; collect longer or size them as-is"
         )
     dups = int(obs["duplicates"].sum() or 0) if obs.height else 0
@@ -236,7 +237,7 @@ def assess(
             f"egress assumes {policy.egress_share_pct:g} % of observed network-out leaves the "
             "cloud (policy egress_share_pct)"
         )
-    if forecaster is None and policy.method == "performance":
+    if policy.method == "performance" and not _wants_forecast(forecaster, policy):
         warnings.append("no demand forecast applied (sized to the observed statistic)")
     summary = AssessmentSummary(
         servers=srv.height,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from skylift.assess.policy import GoalWeights
+from skylift.assess.policy import ClassThresholds, GoalWeights
 from skylift.domain.assessment import (
     ServiceModel,
     Strategy,
@@ -184,15 +184,22 @@ def _option(key: str, goals: GoalWeights, reason: str, factor: float = 1.0) -> S
     )
 
 
-def choose(traits: Traits, goals: GoalWeights) -> StrategyChoice:
-    """Preferred option and alternatives for one server."""
+def choose(
+    traits: Traits, goals: GoalWeights, thresholds: ClassThresholds | None = None
+) -> StrategyChoice:
+    """Preferred option and alternatives for one server (``thresholds`` name the idle limits)."""
+    t = thresholds or ClassThresholds()
     opts: list[StrategyOption] = []
     cls = traits.utilisation_class
     if cls is UtilisationClass.ZOMBIE:
         retire = _option("retire", goals, "zombie: no CPU, memory or network use over the window")
         opts.append(retire.model_copy(update={"score": 1.0}))
     elif cls is UtilisationClass.IDLE:
-        opts.append(_option("retire", goals, "idle: below 5 % CPU and memory, 2 % network", 0.5))
+        idle = (
+            f"idle: below {t.idle_cpu_pct:g} % CPU, {t.idle_mem_pct:g} % memory, "
+            f"{t.idle_net_pct:g} % network"
+        )
+        opts.append(_option("retire", goals, idle, 0.5))
     if traits.db_engine is not None:
         db = _option(
             "replatform-db", goals, f"database detected ({traits.db_engine}) → managed service"
@@ -251,6 +258,7 @@ def strategy_frame(
     classes: dict[str, str],
     unsupported: set[str],
     goals: GoalWeights,
+    thresholds: ClassThresholds | None = None,
 ) -> tuple[pl.DataFrame, dict[str, StrategyChoice]]:
     """Per-server strategy columns, and the choice per server key (typed)."""
     found = detect(servers, dependencies)
@@ -265,7 +273,8 @@ def strategy_frame(
         hit = cache.get(key)
         if hit is None:
             cls, *rest = key
-            decided = choose(Traits("", UtilisationClass(cls), *rest), goals)  # type: ignore[arg-type]
+            traits = Traits("", UtilisationClass(cls), *rest)  # type: ignore[arg-type]
+            decided = choose(traits, goals, thresholds)
             p = decided.preferred
             alts = "; ".join(
                 f"{a.strategy.value}/{a.service_model.value}" for a in decided.alternatives

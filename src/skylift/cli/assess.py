@@ -30,6 +30,8 @@ Examples:
 
   skylift assess --window 7 --statistic p99 --headroom 1.5 --pricing commit_1y
 
+  skylift assess --no-forecast          (or --horizon 6: forecast 6 months ahead)
+
   skylift assess --clouds aws,gcp:europe-west1 --xlsx assessment.xlsx --csv servers.csv
 
   skylift assess --list
@@ -46,6 +48,8 @@ def _overrides(
     pricing: str | None,
     as_is: bool,
     burstable: bool | None,
+    forecast: bool | None = None,
+    horizon: int | None = None,
 ) -> dict[str, Any]:
     sizing: dict[str, Any] = {}
     if window is not None:
@@ -63,7 +67,15 @@ def _overrides(
         sizing["method"] = "as-is"
     if burstable is not None:
         sizing["allow_burstable"] = burstable
-    return {"sizing": sizing} if sizing else {}
+    fc: dict[str, Any] = {}
+    if forecast is not None:
+        fc["enabled"] = forecast
+    if horizon is not None:
+        fc["horizon_months"] = horizon
+    out: dict[str, Any] = {"sizing": sizing} if sizing else {}
+    if fc:
+        out["assess"] = {"forecast": fc}
+    return out
 
 
 def _targets(spec: str, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -107,8 +119,15 @@ def assess(
         bool | None, typer.Option("--burstable/--no-burstable", help="Allow burstable types.")
     ] = None,
     forecast: Annotated[
-        bool, typer.Option("--forecast/--no-forecast", help="Size to the demand forecast.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--forecast/--no-forecast",
+            help="Size to the demand forecast (default: assess.forecast.enabled, on).",
+        ),
+    ] = None,
+    horizon: Annotated[
+        int | None, typer.Option(help="Forecast horizon in months (default 12).")
+    ] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook here.")] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
@@ -121,7 +140,9 @@ def assess(
     """Right-size every server on each target cloud (see ASSESS_HELP)."""
     from skylift.workspace.assessments import AssessmentStore
 
-    overrides = _overrides(window, statistic, memory_statistic, headroom, pricing, as_is, burstable)
+    overrides = _overrides(
+        window, statistic, memory_statistic, headroom, pricing, as_is, burstable, forecast, horizon
+    )
     if clouds is not None:
         with open_workspace(ctx) as ws0:
             current = [t.model_dump(mode="json") for t in ws0.settings.targets]
@@ -137,7 +158,7 @@ def assess(
             emit(cmp, as_json, lambda: _render_compare(cmp))
             return
         with RichProgress(enabled=not as_json) as progress:
-            run, result = store.run(progress, forecast=forecast)
+            run, result = store.run(progress)
     from skylift.assess.export import write_csv, write_xlsx
 
     files: dict[str, str] = {}

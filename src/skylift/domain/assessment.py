@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,6 +68,72 @@ class SizingBasis(StrEnum):
     SUMMARY = "summary"
     AS_IS = "as_is"
     NONE = "none"
+
+
+class ClassThresholds(_Value):
+    """Utilisation classes (Azure business-case defaults; averages over the window).
+
+    zombie: CPU, memory and network all ≤ ``zombie_pct``; idle: all below the
+    ``idle_*`` thresholds; active otherwise. Network is a share of ``nic_mbps``.
+    """
+
+    idle_cpu_pct: float = Field(default=5.0, ge=0, le=100)
+    idle_mem_pct: float = Field(default=5.0, ge=0, le=100)
+    idle_net_pct: float = Field(default=2.0, ge=0, le=100)
+    zombie_pct: float = Field(default=0.0, ge=0, le=100)
+    nic_mbps: float = Field(default=1000.0, gt=0)
+
+
+class TcoAssumptions(_Value):
+    """On-prem cost model (Azure Migrate business case defaults), all editable.
+
+    Money in the workspace currency; ``*_pct`` are percentages; ``ramp`` is
+    the share of the estate running in the cloud in years 1, 2, … (missing
+    years are 100 %).
+    """
+
+    hw_cost_per_core_slope: float = Field(default=16.232, ge=0)
+    hw_cost_per_core_base: float = Field(default=113.87, ge=0)
+    hw_depreciation_years: float = Field(default=4.0, gt=0)
+    storage_cost_per_gb: float = Field(default=2.0, ge=0)
+    storage_depreciation_years: float = Field(default=4.0, gt=0)
+    storage_maintenance_pct: float = Field(default=10.0, ge=0)
+    network_share_pct: float = Field(default=10.0, ge=0)
+    network_depreciation_years: float = Field(default=5.0, gt=0)
+    network_maintenance_pct: float = Field(default=15.0, ge=0)
+    security_per_server_year: float = Field(default=250.0, ge=0)
+    security_per_sql_server_year: float = Field(default=1000.0, ge=0)
+    monitoring_per_server_year: float = Field(default=430.0, ge=0)
+    patching_per_server_year: float = Field(default=430.0, ge=0)
+    backup_per_server_year: float = Field(default=580.0, ge=0)
+    kw_per_core: float = Field(default=0.009, ge=0)
+    load_factor: float = Field(default=2.0, ge=0)
+    pue: float = Field(default=1.8, ge=1)
+    energy_price_kwh: float = Field(default=0.12, ge=0)
+    ramp: tuple[Annotated[float, Field(ge=0, le=1)], ...] = Field(
+        default=(0.2, 0.5, 1.0, 1.0, 1.0), max_length=5
+    )
+    discount_rate_pct: float = Field(default=7.0, ge=0, lt=100)
+    migration_cost_per_server: float = Field(default=0.0, ge=0)
+
+
+class ForecastSettings(_Value):
+    """Whether and how far ahead sizing uses the demand forecast."""
+
+    enabled: bool = True
+    horizon_months: int = Field(default=12, ge=0, le=60)
+    min_history_days: float = Field(default=7.0, ge=0)
+
+
+class AssessSettings(_Value):
+    """The ``assess:`` section of skylift.yaml (sizing knobs live in ``sizing:``)."""
+
+    forecast: ForecastSettings = ForecastSettings()
+    classes: ClassThresholds = ClassThresholds()
+    #: Warn when a server has less than this share of the expected data points.
+    confidence_warn_pct: float = Field(default=80.0, ge=0, le=100)
+    #: Share of observed network-out assumed to leave the cloud (internet egress).
+    egress_share_pct: float = Field(default=10.0, ge=0, le=100)
 
 
 class ReadinessResult(_Value):

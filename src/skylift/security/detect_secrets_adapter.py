@@ -47,7 +47,6 @@ class DetectSecretsHit:
 
 
 _QUOTED_ENTROPY = re.compile(r"""(['"])(?:[0-9a-fA-F]{8,}|[A-Za-z0-9+/=_\-]{20,})\1""")
-_ANY_ENTROPY = re.compile(r"[0-9a-fA-F]{8,}|[A-Za-z0-9+/=_\-]{20,}")
 
 
 def available() -> str | None:
@@ -80,12 +79,49 @@ def _named(text: str, name: str) -> NamedIO:
     return cast("NamedIO", _NamedText(text, name))
 
 
+#: the keyword-assignment detectors (IBM, Cloudant, SoftLayer …) all need one of these
+#: words on the line; they are the slowest patterns, so they only read such lines
+_ASSIGNMENT_FAMILY = "(?:(?<=\\W)|(?<=^))"
+_ASSIGNMENT_WORDS = re.compile(r"key|pw|pass|token|secret", re.IGNORECASE)
+_IP_LIKE = re.compile(r"\d\.\d+\.\d")
+
+
+@dataclass(frozen=True)
+class _Gated:
+    """A regex detector's pattern, and the cheap test a line must pass first (if any)."""
+
+    plugin: int
+    pattern: re.Pattern[str]
+    gate: re.Pattern[str] | None
+
+
+class _Text:
+    """Lines joined once, with offset → line lookups."""
+
+    def __init__(self, lines: list[str], numbers: list[int]) -> None:
+        self.numbers = numbers  #: original 0-based index of each line here
+        self.text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        self.starts = [0]
+        for line in lines:
+            self.starts.append(self.starts[-1] + len(line) + (0 if line.endswith("\n") else 1))
+
+    def hits(self, pattern: re.Pattern[str]) -> Iterator[int]:
+        """Original line indexes of every match (a match over a newline counts both lines)."""
+        for m in pattern.finditer(self.text):
+            first = bisect.bisect_right(self.starts, m.start()) - 1
+            last = bisect.bisect_right(self.starts, max(m.end() - 1, m.start())) - 1
+            for k in range(first, min(last, len(self.numbers) - 1) + 1):
+                yield self.numbers[k]
+
+
 class DetectSecrets:
     """detect-secrets' default plugins and filters; use inside :meth:`session`."""
 
     def __init__(self) -> None:
-        self._denylist: list[re.Pattern[str]] = []
-        self._keyword: re.Pattern[str] | None = None
+        self._plugins: list[Any] = []
+        self._patterns: list[_Gated] = []
+        self._keyword: tuple[int, re.Pattern[str]] | None = None
+        self._entropy: list[int] = []
         self._unknown_plugin = False
 
     @contextmanager
@@ -97,33 +133,25 @@ class DetectSecrets:
         from detect_secrets.settings import default_settings, get_plugins
 
         with default_settings():
-            self._denylist = []
-            for plugin in get_plugins():
+            self._plugins = list(get_plugins())
+            self._patterns, self._entropy, self._keyword = [], [], None
+            for i, plugin in enumerate(self._plugins):
                 if isinstance(plugin, RegexBasedDetector):
-                    self._denylist.extend(
-                        re.compile(p.pattern, p.flags | re.MULTILINE) for p in plugin.denylist
-                    )
-                elif not isinstance(plugin, HighEntropyStringsPlugin | keyword.KeywordDetector):
+                    for p in plugin.denylist:
+                        self._patterns.append(_Gated(i, *_compiled(p)))
+                elif isinstance(plugin, HighEntropyStringsPlugin):
+                    self._entropy.append(i)
+                elif isinstance(plugin, keyword.KeywordDetector):
+                    self._keyword = (i, re.compile("|".join(keyword.DENYLIST), re.IGNORECASE))
+                else:
                     self._unknown_plugin = True  # cannot prefilter for it: read every line
-            self._keyword = re.compile("|".join(keyword.DENYLIST), re.IGNORECASE)
             yield self
-
-    def _could_match(self, text: str) -> bool:
-        assert self._keyword is not None
-        return bool(
-            self._unknown_plugin
-            or self._keyword.search(text)
-            or _ANY_ENTROPY.search(text)
-            or any(p.search(text) for p in self._denylist)
-        )
 
     def scan(self, path: Path, text: str) -> list[DetectSecretsHit]:
         """The secrets detect-secrets' ``scan_file`` would report for ``path`` (with ``text``)."""
         from detect_secrets.core import scan as ds_scan
         from detect_secrets.transformers import get_transformed_file
 
-        if not self._could_match(text):
-            return []
         filename = str(path)
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename):
             return []
@@ -134,34 +162,38 @@ class DetectSecrets:
         eager = get_transformed_file(_named(text, filename), use_eager_transformers=True)
         return self._scan_lines(filename, eager) if eager else []
 
-    def _candidates(self, lines: list[str]) -> list[int]:
-        """0-based indexes of the lines any plugin could flag."""
-        assert self._keyword is not None
+    def _candidates(self, lines: list[str]) -> dict[int, set[int]]:
+        """0-based line index → the plugins that could flag that line."""
         if self._unknown_plugin:
-            return list(range(len(lines)))
-        picked = {
-            i
-            for i, line in enumerate(lines)
-            if self._keyword.search(line) or _QUOTED_ENTROPY.search(line)
-        }
-        joined = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-        starts = [0]
-        for line in lines:
-            starts.append(starts[-1] + len(line) + (0 if line.endswith("\n") else 1))
-        for pattern in self._denylist:
-            for m in pattern.finditer(joined):
-                picked.add(bisect.bisect_right(starts, m.start()) - 1)
-                picked.add(bisect.bisect_right(starts, max(m.end() - 1, m.start())) - 1)
-        return sorted(i for i in picked if 0 <= i < len(lines))
+            return {i: set(range(len(self._plugins))) for i in range(len(lines))}
+        whole = _Text(lines, list(range(len(lines))))
+        picked: dict[int, set[int]] = {}
+        if self._keyword is not None:
+            for i in whole.hits(self._keyword[1]):
+                picked.setdefault(i, set()).add(self._keyword[0])
+        for i in whole.hits(_QUOTED_ENTROPY):
+            picked.setdefault(i, set()).update(self._entropy)
+        reduced: dict[str, _Text] = {}
+        for gated in self._patterns:
+            where = whole
+            if gated.gate is not None:
+                key = gated.gate.pattern
+                if key not in reduced:
+                    kept = sorted(set(whole.hits(gated.gate)))
+                    reduced[key] = _Text([lines[i] for i in kept], kept)
+                where = reduced[key]
+            for i in where.hits(gated.pattern):
+                picked.setdefault(i, set()).add(gated.plugin)
+        return picked
 
     def _scan_lines(self, filename: str, lines: list[str]) -> list[DetectSecretsHit]:
-        """``detect_secrets.core.scan._process_line_based_plugins`` over candidate lines only."""
+        """``detect_secrets.core.scan._process_line_based_plugins`` over candidate lines only,
+        each with only the plugins that could match it."""
         from detect_secrets.core import scan as ds_scan
-        from detect_secrets.settings import get_plugins
         from detect_secrets.util.code_snippet import get_code_snippet
 
         hits: list[DetectSecretsHit] = []
-        for index in self._candidates(lines):
+        for index, plugins in sorted(self._candidates(lines).items()):
             number = index + 1
             line = lines[index].rstrip()
             context = get_code_snippet(lines=lines, line_number=number)
@@ -169,7 +201,7 @@ class DetectSecrets:
                 required_filter_parameters=["line"], filename=filename, line=line, context=context
             ):
                 continue
-            for plugin in get_plugins():
+            for plugin in (self._plugins[i] for i in sorted(plugins)):
                 for secret in ds_scan._scan_line(
                     plugin=plugin, filename=filename, line=line, line_number=number, context=context
                 ):
@@ -178,6 +210,17 @@ class DetectSecrets:
                             DetectSecretsHit(secret.type, number, secret.secret_value or "")
                         )
         return hits
+
+
+def _compiled(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """The pattern for whole-text search (``^``/``$`` at line ends) and its line gate."""
+    multi = re.compile(pattern.pattern, pattern.flags | re.MULTILINE)
+    source = pattern.pattern
+    if source.startswith(_ASSIGNMENT_FAMILY) and re.search(r"key|pw|pass|token|secret", source):
+        return multi, _ASSIGNMENT_WORDS
+    if "Negative lookbehind" in source and r"\." in source:  # the public-IP detector
+        return multi, _IP_LIKE
+    return multi, None
 
 
 def _filtered(ds_scan: Any, secret: Any, plugin: Any, line: str, context: Any) -> bool:

@@ -52,9 +52,11 @@ def policy_from_settings(
     classes: ClassThresholds | None = None,
     tco: TcoAssumptions | None = None,
 ) -> AssessPolicy:
-    """The assessment policy for these settings (class thresholds and TCO at defaults)."""
+    """The assessment policy for these settings (``sizing``, ``targets``, ``goals``,
+    ``assess`` and ``tco``); ``classes`` and ``tco`` override those sections."""
     s = settings.sizing
     g = settings.goals
+    a = settings.assess
     return AssessPolicy(
         method=s.method,
         window_days=s.window_days,
@@ -62,7 +64,9 @@ def policy_from_settings(
         memory_statistic=s.memory_statistic,
         headroom_factor=s.headroom.factor(),
         cpu_speed_multiplier=s.cpu_speed_multiplier,
-        forecast_horizon_days=round(s.forecast_horizon_months * 365 / 12),
+        forecast=a.forecast.enabled,
+        forecast_horizon_days=round(forecast_horizon_months(settings) * 365 / 12),
+        min_history_days=a.forecast.min_history_days,
         pricing=s.pricing,
         uptime_hours_month=s.uptime_hours_month,
         discount_pct=s.discount_pct,
@@ -77,9 +81,21 @@ def policy_from_settings(
             managed_services=g.managed_services,
             speed=g.speed,
         ),
-        classes=classes or ClassThresholds(),
-        tco=tco or TcoAssumptions(),
+        classes=classes or a.classes,
+        tco=tco or settings.tco,
+        confidence_warn_pct=a.confidence_warn_pct,
+        egress_share_pct=a.egress_share_pct,
     )
+
+
+def forecast_horizon_months(settings: Settings) -> int:
+    """``assess.forecast.horizon_months``; the older ``sizing.forecast_horizon_months``
+    still counts when the new key is not set (workspaces made before it existed)."""
+    fc = settings.assess.forecast
+    legacy = settings.sizing.forecast_horizon_months
+    if legacy is not None and "horizon_months" not in fc.model_fields_set:
+        return legacy
+    return fc.horizon_months
 
 
 def settings_yaml(settings: Settings) -> str:
@@ -111,23 +127,27 @@ class AssessmentStore:
         *,
         catalog: Catalog | None = None,
         forecaster: Forecaster | None = None,
-        forecast: bool = True,
+        forecast: bool | None = None,
         policy: AssessPolicy | None = None,
     ) -> tuple[AssessmentRun, Assessment]:
         """Assess the workspace's estate with its settings and store the run.
 
-        ``forecaster`` defaults to :func:`skylift.assess.run.default_forecaster`
-        when ``forecast`` is true.
+        ``forecaster`` defaults to :func:`skylift.assess.run.default_forecaster`;
+        whether it is used follows ``assess.forecast.enabled`` unless
+        ``forecast`` says otherwise.
         """
         ws = self.ws
         files = [ws.state_dir / p for p in ws.store.series_paths()]
-        fc = forecaster or (default_forecaster() if forecast else None)
+        fc = forecaster or default_forecaster()
+        chosen = policy or policy_from_settings(ws.settings)
+        if forecast is not None:
+            chosen = chosen.model_copy(update={"forecast": forecast})
         result = assess(
             ws.servers(),
             ws.dependencies(),
             ws.series(),
             catalog or load_catalog(self.catalog_dir()),
-            policy or policy_from_settings(ws.settings),
+            chosen,
             progress,
             forecaster=fc,
             parquet_files=[f for f in files if f.exists()],

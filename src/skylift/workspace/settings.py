@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from skylift.domain.assessment import AssessSettings, TcoAssumptions
 from skylift.domain.plan import PlanningSettings
 from skylift.domain.policy import PolicySettings
 from skylift.errors import ConfigError
@@ -68,7 +69,8 @@ class SizingSettings(_Section):
     memory_statistic: Literal["avg", "p50", "p90", "p95", "p99", "max"] = "p95"
     headroom: Headroom = Headroom()
     cpu_speed_multiplier: float = Field(default=1.0, gt=0)
-    forecast_horizon_months: int = Field(default=12, ge=0, le=60)
+    #: Deprecated: use ``assess.forecast.horizon_months`` (which wins when set).
+    forecast_horizon_months: int | None = Field(default=None, ge=0, le=60)
     pricing: Literal["on_demand", "spot", "commit_1y", "commit_3y"] = "on_demand"
     uptime_hours_month: float = Field(default=730.0, gt=0, le=744)
     discount_pct: float = Field(default=0.0, ge=0, lt=100)
@@ -111,6 +113,8 @@ class Settings(_Section):
     state: StateSettings = StateSettings()
     remotes: dict[str, dict[str, str]] = Field(default_factory=dict)
     policies: PolicySettings = PolicySettings()
+    assess: AssessSettings = AssessSettings()
+    tco: TcoAssumptions = TcoAssumptions()
 
 
 ENV_PREFIX = "SKYLIFT_"

@@ -31,12 +31,51 @@ sizing:
     style: comfort_factor  # comfort_factor (x1.3) | percent (+20) | target_utilisation (70 -> /0.7)
     value: 1.3
   cpu_speed_multiplier: 1.0   # 0.8 when the target CPU is 25 % faster
-  forecast_horizon_months: 12
   pricing: on_demand       # on_demand | spot | commit_1y | commit_3y
   uptime_hours_month: 730
   discount_pct: 0          # negotiated discount off list price
   allow_burstable: false
   exclude_families: []     # e.g. [t2, Standard_A]
+
+# Assessment: demand forecast, utilisation classes, warnings (docs/assess.md).
+assess:
+  forecast:
+    enabled: true          # size to the forecast demand when the history allows
+    horizon_months: 12     # plan for this far ahead (0 = no forecast)
+    min_history_days: 7    # shorter history: size to the observed statistic
+  classes:                 # on window averages; zombie -> retire, idle -> retire candidate
+    idle_cpu_pct: 5        # idle: CPU, memory and network all below these
+    idle_mem_pct: 5
+    idle_net_pct: 2        # of nic_mbps
+    zombie_pct: 0          # zombie: all three at or below this
+    nic_mbps: 1000
+  confidence_warn_pct: 80  # warn when a server has fewer of its expected data points
+  egress_share_pct: 10     # share of observed network-out that leaves the cloud (billed)
+
+# On-prem cost assumptions for the TCO (Azure Migrate business-case defaults;
+# money in 'currency' per server-year unless said otherwise).
+tco:
+  hw_cost_per_core_slope: 16.232   # hardware = cores x (slope x GB per HT core + base)
+  hw_cost_per_core_base: 113.87
+  hw_depreciation_years: 4
+  storage_cost_per_gb: 2.0         # purchase, per provisioned GB
+  storage_depreciation_years: 4
+  storage_maintenance_pct: 10
+  network_share_pct: 10            # network = share of compute + storage purchase
+  network_depreciation_years: 5
+  network_maintenance_pct: 15
+  security_per_server_year: 250
+  security_per_sql_server_year: 1000
+  monitoring_per_server_year: 430
+  patching_per_server_year: 430
+  backup_per_server_year: 580
+  kw_per_core: 0.009               # energy = cores x kW x load factor x PUE x 8,760 h x price
+  load_factor: 2.0
+  pue: 1.8
+  energy_price_kwh: 0.12
+  ramp: [0.2, 0.5, 1.0, 1.0, 1.0]  # share migrated in years 1..5
+  discount_rate_pct: 7             # for the NPV of savings
+  migration_cost_per_server: 0     # one-off; drives the payback period
 
 # Business goals, 1 (unimportant) .. 5 (critical): they shift the strategy.
 goals:
