@@ -88,11 +88,13 @@ _IP_LIKE = re.compile(r"\d\.\d+\.\d")
 
 @dataclass(frozen=True)
 class _Gated:
-    """A regex detector's pattern, and the cheap test a line must pass first (if any)."""
+    """A regex detector's pattern, and the cheap tests a text and a line must pass first."""
 
     plugin: int
     pattern: re.Pattern[str]
-    gate: re.Pattern[str] | None
+    gate: re.Pattern[str] | None  #: only lines matching this can match
+    literal: str | None = None  #: only texts containing this (lower-cased when ignorecase)
+    ignorecase: bool = False
 
 
 class _Text:
@@ -138,7 +140,16 @@ class DetectSecrets:
             for i, plugin in enumerate(self._plugins):
                 if isinstance(plugin, RegexBasedDetector):
                     for p in plugin.denylist:
-                        self._patterns.append(_Gated(i, *_compiled(p)))
+                        multi, gate = _compiled(p)
+                        self._patterns.append(
+                            _Gated(
+                                i,
+                                multi,
+                                gate,
+                                _required_literal(p),
+                                bool(p.flags & re.IGNORECASE),
+                            )
+                        )
                 elif isinstance(plugin, HighEntropyStringsPlugin):
                     self._entropy.append(i)
                 elif isinstance(plugin, keyword.KeywordDetector):
@@ -174,7 +185,12 @@ class DetectSecrets:
         for i in whole.hits(_QUOTED_ENTROPY):
             picked.setdefault(i, set()).update(self._entropy)
         reduced: dict[str, _Text] = {}
+        lowered = whole.text.lower()
         for gated in self._patterns:
+            if gated.literal is not None and gated.literal not in (
+                lowered if gated.ignorecase else whole.text
+            ):
+                continue
             where = whole
             if gated.gate is not None:
                 key = gated.gate.pattern
@@ -210,6 +226,30 @@ class DetectSecrets:
                             DetectSecretsHit(secret.type, number, secret.secret_value or "")
                         )
         return hits
+
+
+def _required_literal(pattern: re.Pattern[str]) -> str | None:
+    """The longest literal every match must contain (``AKIA`` …), ``None`` if unsure."""
+    from re import _constants as sre_constants  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return None
+    runs: list[str] = []
+    current = ""
+    for op, arg in parsed:
+        if op is sre_constants.LITERAL:
+            current += chr(arg)
+        else:
+            runs.append(current)
+            current = ""
+    runs.append(current)
+    best = max(runs, key=len)
+    if len(best) < 2:
+        return None
+    return best.lower() if pattern.flags & re.IGNORECASE else best
 
 
 def _compiled(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
