@@ -14,6 +14,7 @@ import polars as pl
 
 from skylift.assess.policy import AssessPolicy
 from skylift.catalog.loader import PRICE_COLUMNS, Catalog
+from skylift.errors import ConfigError
 
 _EPS = 1e-6
 
@@ -35,6 +36,30 @@ CHOICE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+def _excluded(family: pl.Expr, instance_type: pl.Expr, name: str) -> pl.Expr:
+    """Rows of an excluded family: the family itself, or types starting with the name."""
+    low = name.lower()
+    return (family.str.to_lowercase() == low) | instance_type.str.to_lowercase().str.starts_with(
+        low
+    )
+
+
+def check_exclusions(catalog: Catalog, policy: AssessPolicy) -> None:
+    """Raise :class:`ConfigError` for an excluded family no target cloud has (a typo)."""
+    clouds = sorted({t.cloud for t in policy.targets})
+    offers = catalog.instances.filter(pl.col("cloud").is_in(clouds))
+    for name in policy.exclude_families:
+        hit = offers.select(_excluded(pl.col("family"), pl.col("instance_type"), name).any())
+        if not hit.item():
+            examples = ", ".join(f"{c}: {', '.join(catalog.families(c)[:4])}" for c in clouds)
+            raise ConfigError(
+                f"sizing.exclude_families: no {' / '.join(clouds)} instance family or type "
+                f"starts with {name!r}",
+                f"families look like {examples} …; list them with "
+                "'skylift catalog show --cloud CLOUD --json'",
+            )
+
+
 def candidates(catalog: Catalog, cloud: str, region: str, policy: AssessPolicy) -> pl.DataFrame:
     """Instances allowed by the policy in ``cloud``/``region`` with the chosen price.
 
@@ -45,10 +70,7 @@ def candidates(catalog: Catalog, cloud: str, region: str, policy: AssessPolicy) 
     if not policy.allow_burstable:
         offers = offers.filter(~pl.col("burstable"))
     for ex in policy.exclude_families:
-        offers = offers.filter(
-            (pl.col("family").str.to_lowercase() != ex.lower())
-            & ~pl.col("instance_type").str.to_lowercase().str.starts_with(ex.lower())
-        )
+        offers = offers.filter(~_excluded(pl.col("family"), pl.col("instance_type"), ex))
     option = PRICE_COLUMNS[policy.pricing]
     return offers.with_columns(
         pl.when(pl.col(option).is_not_null())

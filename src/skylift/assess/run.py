@@ -20,7 +20,7 @@ from skylift.assess.observed import (
     statistic_quantile,
 )
 from skylift.assess.policy import AssessPolicy
-from skylift.assess.pricing import choose_instances
+from skylift.assess.pricing import check_exclusions, choose_instances
 from skylift.assess.readiness import readiness_columns
 from skylift.assess.result import SERVER_COLUMNS, TARGET_COLUMNS, Assessment
 from skylift.assess.sizing import servers_frame, size_servers
@@ -117,6 +117,7 @@ def assess(
         )
     for t in policy.targets:
         catalog.check_region(t.cloud, t.region)
+    check_exclusions(catalog, policy)
     frame = servers_frame(servers)
     forecast: pl.DataFrame | None = None
     if policy.method == "performance":
