@@ -105,6 +105,10 @@ def main() -> None:
             ],
         ),
         (
+            "scan: secrets, misconfiguration and policies in the app and the generated target",
+            ["scan", str(APP), str(WORKSPACE / "target"), "--fail-on", "critical"],
+        ),
+        (
             "transfer: move the application's data to a local 'cloud' folder",
             ["transfer", str(APP), str(WORKSPACE / "cloud" / "app")],
         ),
