@@ -9,6 +9,7 @@ resume), and says which checksums its store reports.
 from __future__ import annotations
 
 import builtins
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -36,6 +37,8 @@ _TRANSIENT_MARKS = (
 _STATUS = re.compile(r"status code: (\d{3})([^:<]*)")
 #: Page size asked of the store when listing (S3/Azure/GCS serve at most 1,000-5,000).
 LIST_PAGE = 1000
+#: Streams that end within this many bytes are written with one PUT.
+SMALL_STREAM = 8 << 20
 #: S3 CopyObject copies at most 5 GiB in one request.
 _S3_COPY_LIMIT = 5 << 30
 
@@ -148,6 +151,19 @@ class _CountedChunks:
         chunk = next(self._it)
         self.size += len(chunk)
         return chunk
+
+
+def _whole_if_small(chunks: Iterator[bytes], limit: int) -> tuple[bytes | None, list[bytes]]:
+    """Read ahead up to ``limit`` bytes: ``(all bytes, [])`` if the stream ends by then,
+    else ``(None, chunks read so far)``."""
+    head: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None, head
+    return b"".join(head), []
 
 
 class ObstoreStorage(Storage):
@@ -286,9 +302,16 @@ class ObstoreStorage(Storage):
                 size = memoryview(data).nbytes
                 result = obstore.put(self.store, path, data)
             else:
-                counted = _CountedChunks(data)
-                result = obstore.put(self.store, path, counted)
-                size = counted.size
+                # a short stream (the manifest, say) is one PUT, not obstore's multipart
+                chunks = iter(data)
+                whole, head = _whole_if_small(chunks, SMALL_STREAM)
+                if whole is not None:
+                    size = len(whole)
+                    result = obstore.put(self.store, path, whole)
+                else:
+                    counted = _CountedChunks(itertools.chain(head, chunks))
+                    result = obstore.put(self.store, path, counted)
+                    size = counted.size
         except Exception as exc:
             if isinstance(exc, ProviderError):
                 raise
