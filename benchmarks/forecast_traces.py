@@ -45,7 +45,12 @@ import numpy as np
 import polars as pl
 
 from skylift.assess.forecast import DemandForecast, forecast_demand
-from skylift.assess.observed import ObservedSettings, PeakConsumer, series_statistics
+from skylift.assess.observed import (
+    ObservedSettings,
+    PeakConsumer,
+    SeriesStatistics,
+    series_statistics,
+)
 
 TRACES = Path("/work/shared/data/traces/bitbrains-rnd")
 MONTHS = {"2013-7": 7, "2013-8": 8, "2013-9": 9}
@@ -141,7 +146,9 @@ def holt_winters(train: pl.DataFrame, horizon_days: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["server_key", "metric", "holt_winters"], orient="row")
 
 
-def one_pass(samples: pl.LazyFrame, keys: list[str], horizon: int, files: list[Path]) -> object:
+def one_pass(
+    samples: pl.LazyFrame, keys: list[str], horizon: int, files: list[Path]
+) -> SeriesStatistics:
     """The forecast as ``assess`` computes it: fed the peaks of the sizing pass."""
     fc = DemandForecast()
     consumer = PeakConsumer(
@@ -181,7 +188,8 @@ def accuracy(split: str) -> None:
     model = forecast_demand(train.lazy(), METRICS, Q, horizon)
     t_model = time.perf_counter() - t0
     keys = sorted(set(train["server_key"]))
-    fused = one_pass(train.lazy(), keys, horizon, []).consumed  # type: ignore[attr-defined]
+    got = one_pass(train.lazy(), keys, horizon, []).consumed
+    fused = [f for m in METRICS for f in got[m]]
     same = (
         pl.concat(fused)
         .sort("server_key", "metric")
@@ -274,14 +282,14 @@ def scale(servers: int, workdir: Path) -> None:
     # In the assessment the forecast is fed the sizing pass's peaks: its cost there
     # is the difference between the pass with and without it.
     files = sorted(folder.glob("*.parquet"))
-    keys = [f"srv-{i:07d}" for i in range(servers)]
+    names = [f"srv-{i:07d}" for i in range(servers)]
     cost = {}
     for label, with_forecast in (("sizing pass", False), ("sizing pass + forecast", True)):
         t0, c0 = time.perf_counter(), time.process_time()
         if with_forecast:
-            one_pass(pl.scan_parquet(path), keys, 365, files)
+            one_pass(pl.scan_parquet(path), names, 365, files)
         else:
-            series_statistics(pl.scan_parquet(path), keys, ObservedSettings(), parquet_files=files)
+            series_statistics(pl.scan_parquet(path), names, ObservedSettings(), parquet_files=files)
         cost[label] = (time.perf_counter() - t0, time.process_time() - c0)
         print(f"{label}: {cost[label][0]:.1f}s wall, {cost[label][1]:.1f}s CPU, "
               f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip

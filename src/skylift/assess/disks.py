@@ -77,7 +77,11 @@ DISK_SCHEMA: dict[str, pl.DataType] = {
 
 
 def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -> pl.DataFrame:
-    """One row per disk with its IOPS and MB/s demand (× ``factor`` headroom)."""
+    """One row per disk with its IOPS and MB/s demand (× ``factor`` headroom).
+
+    Disks grow by the server's ``disk_growth`` (storage forecast above the
+    provisioned size), in proportion to their size.
+    """
     keys: list[str] = []
     size: list[float] = []
     own_iops: list[float | None] = []
@@ -110,6 +114,7 @@ def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -
     share = pl.col("size_gib") / pl.col("size_gib").sum().over("server_key")
     server = sized.select(
         "server_key",
+        pl.col("disk_growth").fill_null(1.0),
         pl.coalesce(pl.col("disk_iops_stat") * factor, pl.lit(None, pl.Float64)).alias("srv_iops"),
         pl.coalesce(pl.col("disk_mbps_stat") * factor, pl.lit(None, pl.Float64)).alias("srv_mbps"),
     )
@@ -123,6 +128,7 @@ def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -
                 "mbps"
             ),
         )
+        .with_columns(pl.col("size_gib") * pl.col("disk_growth"))
         .select(list(DISK_SCHEMA))
     )
 

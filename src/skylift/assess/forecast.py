@@ -31,6 +31,7 @@ from skylift.assess.forecast_features import (
     I64,
     RolledSeries,
     check_samples,
+    coarser,
     daily_statistics,
     grouped_statistic,
     keyed_statistic,
@@ -76,6 +77,7 @@ STORAGE_SCHEMA: dict[str, pl.DataType] = {
     "forecast": pl.Float64(),
     "history_days": pl.Float64(),
 }
+STORAGE_ROLLUP_S = 3_600
 #: Storage grows by accumulation: no weekday profile, no damping.
 STORAGE_TREND = TrendSettings(
     fit_window_days=90, weekly_min_days=1_000_000, min_coverage=0.0, damping_per_day=1.0
@@ -188,6 +190,11 @@ class DemandForecast:
         return _forecast_block(
             rolled, statistic_quantile, horizon_days, min_history_days, self.settings
         )
+
+    def storage_block(self, rolled: RolledSeries, horizon_days: int) -> pl.DataFrame:
+        """:data:`STORAGE_SCHEMA` rows (as :func:`forecast_storage`) of a block of peaks."""
+        _check_arguments(None, horizon_days, 0.0)
+        return _storage_block(coarser(rolled, STORAGE_ROLLUP_S), horizon_days, STORAGE_TREND)
 
 
 def _forecast_block(

@@ -102,6 +102,27 @@ class RolledSeries:
         return age
 
 
+def coarser(rolled: RolledSeries, rollup_s: int) -> RolledSeries:
+    """The same series rolled up further, to ``rollup_s`` (a multiple of the current interval)."""
+    if rollup_s == rolled.rollup_s:
+        return rolled
+    bucket = rolled.bucket * rolled.rollup_s // rollup_s
+    change = (rolled.group[1:] != rolled.group[:-1]) | (bucket[1:] != bucket[:-1])
+    rows = np.concatenate((np.zeros(1, dtype=np.int64), np.flatnonzero(change) + 1))
+    group = rolled.group[rows]
+    starts = np.searchsorted(group, np.arange(rolled.size)).astype(np.int64)
+    return RolledSeries(
+        server_key=rolled.server_key,
+        metric=rolled.metric,
+        starts=starts,
+        counts=np.diff(np.append(starts, rows.size)).astype(np.int64),
+        group=group,
+        bucket=bucket[rows],
+        value=np.maximum.reduceat(rolled.value, rows),
+        rollup_s=rollup_s,
+    )
+
+
 def check_samples(samples: pl.LazyFrame) -> None:
     """Raise :class:`InputError` unless ``samples`` has the long-format columns and types."""
     schema = samples.collect_schema()

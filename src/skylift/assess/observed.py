@@ -66,8 +66,10 @@ GROUPS: tuple[str, ...] = (
 #: Groups that count towards data coverage (memory counts once: pct or used).
 COVERAGE_GROUPS: tuple[str, ...] = ("cpu", "memory", "disk_iops", "disk_mbps", "network")
 _MASK = (1 << 32) - 1
-_GROUP_OF = np.array([GROUPS.index(METRIC_GROUPS[m]) for m in METRICS], dtype=np.int64)
-assert tuple(METRIC_GROUPS) == METRICS
+_GROUP_OF = np.array([GROUPS.index(g) for g in METRIC_GROUPS.values()], dtype=np.int64)
+#: Metrics read for consumers only (after the grouped ones): no statistic of their own.
+_FIRST_UNGROUPED = len(METRIC_GROUPS)
+assert METRICS[:_FIRST_UNGROUPED] == tuple(METRIC_GROUPS)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class SeriesStatistics:
     """What one pass over the series produced."""
 
     observed: pl.DataFrame
-    consumed: list[pl.DataFrame] = field(default_factory=list)
+    #: The consumer's rows per metric, in chunk order.
+    consumed: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
 
 
 def statistic_quantile(name: str) -> float | None:
@@ -164,18 +167,19 @@ def series_statistics(
         else polars_chunks(samples, keys, settings.batch_servers, progress)
     )
     frames: list[pl.DataFrame] = []
-    consumed: list[pl.DataFrame] = []
+    consumed: dict[str, list[pl.DataFrame]] = {}
     for observed, extra in _reduce_all(chunks, keys, settings, consumer):
         if observed.height:
             frames.append(observed)
-        consumed += extra
+        for metric, rows in extra:
+            consumed.setdefault(metric, []).append(rows)
     progress.end()
     if not frames:
         return SeriesStatistics(pl.DataFrame(schema=OBSERVED_SCHEMA), consumed)
     return SeriesStatistics(pl.concat(frames, how="vertical"), consumed)
 
 
-_Reduced = tuple[pl.DataFrame, list[pl.DataFrame]]
+_Reduced = tuple[pl.DataFrame, list[tuple[str, pl.DataFrame]]]
 
 
 def _reduce_all(
@@ -242,6 +246,9 @@ def _reduce(
         # The window: slots starting after the server's last sample minus window_days.
         inside = pslot * SLOT_SECONDS > _spread(sid_last, pgm >> 4) - window
         peaks, pgm, pslot = peaks[inside], pgm[inside], pslot[inside]
+    grouped = (pgm & 15) < _FIRST_UNGROUPED
+    if not grouped.all():
+        peaks, pgm, pslot = peaks[grouped], pgm[grouped], pslot[grouped]
     per_server = (sid[sid_change], sid_first, sid_last, dups_per_sid)
     return _statistics(keys, settings, per_server, peaks, pgm, pslot), consumed
 
@@ -259,7 +266,7 @@ def _consume(
     pslot: npt.NDArray[np.int64],
     peaks: npt.NDArray[np.float64],
     t0: int,
-) -> list[pl.DataFrame]:
+) -> list[tuple[str, pl.DataFrame]]:
     """Hand each wanted metric's peaks, as whole series, to the consumer."""
     out = []
     for metric, block in consumer.blocks.items():
@@ -279,7 +286,7 @@ def _consume(
             value=np.ascontiguousarray(peaks[rows], dtype=np.float64),
             rollup_s=SLOT_SECONDS,
         )
-        out.append(block(rolled))
+        out.append((metric, block(rolled)))
     return out
 
 

@@ -27,7 +27,8 @@ SERVER_COLUMNS = (
     "server_key", "name", "application", "power_state", "os_name", "cores", "memory_gib",
     "cpu_demand", "memory_demand_gib", "basis", "sizing_note", "coverage_pct",
     "confidence_stars", "utilisation_class", "cpu_avg_pct", "mem_avg_pct", "net_avg_pct",
-    "egress_gb_month", "db_engine", "strategy", "service_model", "strategy_score",
+    "egress_gb_month", "storage_used_gib", "storage_demand_gib", "disk_growth", "db_engine",
+    "strategy", "service_model", "strategy_score",
     "strategy_reason", "alternatives",
 )  # fmt: skip
 TARGET_COLUMNS = (

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
+from skylift.assess.demand import Forecaster, read_demand, wants_forecast
 from skylift.assess.disks import disks_frame, price_disks
 from skylift.assess.egress import egress_per_server
-from skylift.assess.forecast import DEMAND_SCHEMA, DemandForecast
-from skylift.assess.forecast_features import RolledSeries
-from skylift.assess.observed import (
-    OBSERVED_SCHEMA,
-    ObservedSettings,
-    PeakConsumer,
-    series_statistics,
-    statistic_quantile,
-)
+from skylift.assess.forecast import DemandForecast
 from skylift.assess.policy import AssessPolicy
 from skylift.assess.pricing import check_exclusions, choose_instances
 from skylift.assess.readiness import readiness_columns
@@ -32,61 +24,12 @@ from skylift.domain.inventory import Dependency, Server
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import InputError
 
-#: ``forecast_demand(samples, metrics, statistic_quantile, horizon_days, min_history_days)``
-Forecaster = Callable[[pl.LazyFrame, Sequence[str], float | None, int, float], pl.DataFrame]
+__all__ = ["Forecaster", "assess", "default_forecaster"]
 
 
 def default_forecaster() -> DemandForecast:
     """The built-in demand forecast (:class:`skylift.assess.forecast.DemandForecast`)."""
     return DemandForecast()
-
-
-def _wants_forecast(forecaster: Forecaster | None, policy: AssessPolicy) -> bool:
-    return (
-        forecaster is not None
-        and policy.forecast
-        and policy.method == "performance"
-        and policy.forecast_horizon_days > 0
-    )
-
-
-def _consumer(forecaster: DemandForecast, policy: AssessPolicy) -> PeakConsumer:
-    """The built-in forecast, fed the peaks of the sizing pass (one read of the series)."""
-    args = (policy.forecast_horizon_days, policy.min_history_days)
-    cq = statistic_quantile(policy.cpu_statistic)
-    mq = statistic_quantile(policy.memory_statistic)
-    return PeakConsumer(
-        history_days=forecaster.history_days,
-        blocks={
-            "cpu_pct": partial(_block, forecaster, cq, *args),
-            "mem_pct": partial(_block, forecaster, mq, *args),
-        },
-    )
-
-
-def _block(
-    forecaster: DemandForecast,
-    quantile: float | None,
-    horizon_days: int,
-    min_history_days: float,
-    rolled: RolledSeries,
-) -> pl.DataFrame:
-    return forecaster.block(rolled, quantile, horizon_days, min_history_days)
-
-
-def _separate_forecast(
-    forecaster: Forecaster, samples: pl.LazyFrame, policy: AssessPolicy
-) -> pl.DataFrame:
-    """A plugged-in forecaster reads the samples itself."""
-    cq = statistic_quantile(policy.cpu_statistic)
-    mq = statistic_quantile(policy.memory_statistic)
-    args = (policy.forecast_horizon_days, policy.min_history_days)
-    if cq == mq:
-        return forecaster(samples, ["cpu_pct", "mem_pct"], cq, *args)
-    return pl.concat(
-        [forecaster(samples, ["cpu_pct"], cq, *args), forecaster(samples, ["mem_pct"], mq, *args)],
-        how="diagonal_relaxed",
-    )
 
 
 def assess(
@@ -119,35 +62,12 @@ def assess(
         catalog.check_region(t.cloud, t.region)
     check_exclusions(catalog, policy)
     frame = servers_frame(servers)
-    forecast: pl.DataFrame | None = None
-    if policy.method == "performance":
-        fused = forecaster if isinstance(forecaster, DemandForecast) else None
-        wanted = _wants_forecast(forecaster, policy)
-        stats = series_statistics(
-            samples,
-            frame["server_key"].to_list(),
-            ObservedSettings(
-                window_days=policy.window_days,
-                cpu_quantile=statistic_quantile(policy.cpu_statistic),
-                memory_quantile=statistic_quantile(policy.memory_statistic),
-            ),
-            progress,
-            parquet_files,
-            _consumer(fused, policy) if fused is not None and wanted else None,
-        )
-        obs = stats.observed
-        if fused is not None and wanted:
-            forecast = (
-                pl.concat(stats.consumed).sort("server_key", "metric")
-                if stats.consumed
-                else pl.DataFrame(schema=DEMAND_SCHEMA)
-            )
-        elif forecaster is not None and wanted:
-            forecast = _separate_forecast(forecaster, samples, policy)
-    else:
-        obs = pl.DataFrame(schema=OBSERVED_SCHEMA)
+    demand = read_demand(
+        samples, frame["server_key"].to_list(), policy, progress, parquet_files, forecaster
+    )
+    obs = demand.observed
     progress.begin("Sizing", total=len(policy.targets) + 2, unit="steps")
-    sized = size_servers(frame, obs, policy, forecast)
+    sized = size_servers(frame, obs, policy, demand.forecast, demand.storage)
     disks = disks_frame(servers, sized, policy.headroom_factor)
     progress.advance()
     warnings: list[str] = list(catalog.warnings)
@@ -230,6 +150,13 @@ def assess(
     dups = int(obs["duplicates"].sum() or 0) if obs.height else 0
     if dups:
         warnings.append(f"{dups} duplicate sample(s) (same server, metric, time) were merged")
+    grown = srv.filter(pl.col("disk_growth") > 1.0).height
+    if grown:
+        warnings.append(
+            f"{grown} server(s) need more disk than provisioned by the storage forecast "
+            f"(used + growth over {policy.forecast_horizon_days} days): their disks are "
+            "priced grown (column disk_growth)"
+        )
     unsized = srv.filter(pl.col("cpu_demand").is_null()).height
     if unsized:
         warnings.append(f"{unsized} server(s) could not be sized (no cores or memory recorded)")
@@ -238,7 +165,7 @@ def assess(
             f"egress assumes {policy.egress_share_pct:g} % of observed network-out leaves the "
             "cloud (policy egress_share_pct)"
         )
-    if policy.method == "performance" and not _wants_forecast(forecaster, policy):
+    if policy.method == "performance" and not wants_forecast(forecaster, policy):
         warnings.append("no demand forecast applied (sized to the observed statistic)")
     summary = AssessmentSummary(
         servers=srv.height,

@@ -33,6 +33,7 @@ METRICS: tuple[str, ...] = (
     "disk_write_mbps",
     "net_out_mbps",
     "net_in_mbps",
+    "disk_used_gib",  # storage forecast only; no sizing statistic
 )
 
 

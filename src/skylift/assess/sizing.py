@@ -48,6 +48,7 @@ SERVER_SCHEMA: dict[str, pl.DataType] = {
     "nic_count": pl.Int64(),
     "max_disk_gib": pl.Float64(),
     "provisioned_gib": pl.Float64(),
+    "used_gib": pl.Float64(),
     "disk_iops": pl.Float64(),
     "disk_mbps": pl.Float64(),
 }
@@ -85,6 +86,7 @@ def servers_frame(servers: Sequence[Server]) -> pl.DataFrame:
             "nic_count": len(s.nics),
             "max_disk_gib": max((d.size_gib for d in disks), default=None),
             "provisioned_gib": s.provisioned_gib,
+            "used_gib": s.used_gib,
             "disk_iops": sum((a or 0) + (b or 0) for a, b in iops) if has_iops else None,
             "disk_mbps": sum((a or 0) + (b or 0) for a, b in mbps) if has_mbps else None,
         }
@@ -114,13 +116,20 @@ def size_servers(
     observed: pl.DataFrame,
     policy: AssessPolicy,
     forecast: pl.DataFrame | None = None,
+    storage: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Add demand, basis, coverage, confidence and utilisation class to ``servers``.
+
+    ``storage`` (rows of ``forecast_storage``) gives ``storage_used_gib`` and
+    ``storage_demand_gib`` (used + growth × horizon); without it the inventory's
+    used space is both. ``disk_growth`` ≥ 1 is how much the disks must grow for
+    the storage demand (disks are never planned below their provisioned size).
 
     Columns added: ``cpu_demand``, ``memory_demand_gib``, ``basis``,
     ``sizing_note``, ``coverage_pct``, ``confidence_stars``, ``cpu_avg_pct``,
     ``mem_avg_pct``, ``net_avg_pct``, ``utilisation_class``, ``egress_gb_month``,
-    ``iops_demand``, ``mbps_demand``.
+    ``iops_demand``, ``mbps_demand``, ``storage_used_gib``, ``storage_demand_gib``,
+    ``disk_growth``.
     """
     if observed.height == 0:
         observed = pl.DataFrame(schema=OBSERVED_SCHEMA)
@@ -218,9 +227,36 @@ def size_servers(
         (pl.coalesce(pl.col("disk_iops_stat"), pl.col("disk_iops")) * factor).alias("iops_demand"),
         (pl.coalesce(pl.col("disk_mbps_stat"), pl.col("disk_mbps")) * factor).alias("mbps_demand"),
     )
-    return out.with_columns(
+    return _storage(out, storage).with_columns(
         stars_expr(pl.col("coverage_pct")).alias("confidence_stars"),
         class_expr(policy.classes),
+    )
+
+
+def _storage(sized: pl.DataFrame, storage: pl.DataFrame | None) -> pl.DataFrame:
+    """Storage used now and at the horizon, and the disk growth that demand needs."""
+    fc = pl.DataFrame(
+        schema={"server_key": pl.String(), "_used": pl.Float64(), "_forecast": pl.Float64()}
+    )
+    if storage is not None and storage.height:
+        fc = storage.select(
+            "server_key",
+            pl.col("used_now").cast(pl.Float64).alias("_used"),
+            pl.col("forecast").cast(pl.Float64).alias("_forecast"),
+        )
+    demand = pl.coalesce(pl.col("_forecast"), pl.col("used_gib"))
+    provisioned = pl.col("provisioned_gib")
+    return (
+        sized.join(fc, on="server_key", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce(pl.col("_used"), pl.col("used_gib")).alias("storage_used_gib"),
+            demand.alias("storage_demand_gib"),
+            pl.when((provisioned > 0) & (demand > provisioned))
+            .then(demand / provisioned)
+            .otherwise(1.0)
+            .alias("disk_growth"),
+        )
+        .drop("_used", "_forecast")
     )
 
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from skylift.assess.forecast import DemandForecast, forecast_demand
+from skylift.assess.forecast import DemandForecast, forecast_demand, forecast_storage
 from skylift.assess.observed import ObservedSettings, PeakConsumer, series_statistics
 from skylift.assess.run import assess, default_forecaster
 from skylift.catalog.loader import Catalog
@@ -35,6 +35,8 @@ def _rows() -> list[tuple[object, ...]]:
                 series = series[::3] + series[:40]  # gaps and duplicates
             rows += series
         rows += hourly(key, "disk_read_iops", [100.0 + i] * hours)
+        used = [50.0 + i * 10 + (0.5 * i) * (h // 24) + (h % 3) for h in range(hours)]
+        rows += hourly(key, "disk_used_gib", used)
     return rows
 
 
@@ -43,6 +45,18 @@ def _parquet(tmp_path: Path) -> Path:
     df = pl.DataFrame(_rows(), schema=SCHEMA, orient="row")
     df.sort("server_key", "metric", "ts").write_parquet(path, row_group_size=2_000)
     return path
+
+
+def _fused(path: Path, streamed: bool, consumer: PeakConsumer) -> pl.DataFrame:
+    """The consumer's rows from the sizing pass, in small chunks (streamed or lazy)."""
+    stats = series_statistics(
+        pl.scan_parquet(path),
+        KEYS,
+        ObservedSettings(chunk_rows=3_000, batch_servers=2),
+        parquet_files=[path] if streamed else [],
+        consumer=consumer,
+    )
+    return pl.concat([f for frames in stats.consumed.values() for f in frames])
 
 
 @pytest.mark.parametrize("streamed", [True, False])
@@ -54,14 +68,7 @@ def test_forecast_from_the_sizing_pass_equals_forecast_demand(
     consumer = PeakConsumer(
         fc.history_days, {m: lambda r: fc.block(r, 0.95, 365, 7.0) for m in ("cpu_pct", "mem_pct")}
     )
-    stats = series_statistics(
-        pl.scan_parquet(path),
-        KEYS,
-        ObservedSettings(chunk_rows=3_000, batch_servers=2),
-        parquet_files=[path] if streamed else [],
-        consumer=consumer,
-    )
-    fused = pl.concat(stats.consumed).sort("server_key", "metric")
+    fused = _fused(path, streamed, consumer).sort("server_key", "metric")
     alone = forecast_demand(pl.scan_parquet(path), ["cpu_pct", "mem_pct"], 0.95, 365)
     assert_frame_equal(fused, alone)
     assert set(fused["method"]) == {"model", "observed-insufficient-history"}
@@ -100,3 +107,41 @@ def test_assess_with_the_built_in_forecast_equals_a_separate_forecast_read(
     assert_frame_equal(fused.targets, apart.targets)
     assert fused.sized("s0").basis is SizingBasis.FORECAST  # rising: sized to the forecast
     assert fused.sized("s4").basis is SizingBasis.PERFORMANCE  # 5 days: too short
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_storage_forecast_from_the_sizing_pass_equals_forecast_storage(
+    tmp_path: Path, streamed: bool
+) -> None:
+    path = _parquet(tmp_path)
+    fc = DemandForecast()
+    consumer = PeakConsumer(fc.history_days, {"disk_used_gib": lambda r: fc.storage_block(r, 365)})
+    fused = _fused(path, streamed, consumer).sort("server_key")
+    alone = forecast_storage(pl.scan_parquet(path), 365)
+    assert_frame_equal(fused, alone)
+    assert fused.filter(pl.col("server_key") == "s3")["growth_per_day"][0] > 1.0
+
+
+def test_disks_grow_to_the_storage_forecast_and_never_shrink(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    from skylift.domain.inventory import Disk
+
+    path = _parquet(tmp_path)
+    disks = (Disk(name="a", size_gib=100.0), Disk(name="b", size_gib=300.0))
+    servers = [server(k, cores=16, memory_gib=64, disks=disks) for k in KEYS]
+    p = policy(forecast_horizon_days=365)
+    a = assess(servers, [], pl.scan_parquet(path), catalog, p,
+               forecaster=default_forecaster(), parquet_files=[path])  # fmt: skip
+    rows = {r["server_key"]: r for r in a.servers.iter_rows(named=True)}
+    # s3 grows 1.5 GiB a day: 45 days of history, ~140 GiB used now → ~690 GiB in a year
+    s3 = rows["s3"]
+    assert s3["storage_demand_gib"] > 400 and s3["disk_growth"] == pytest.approx(
+        s3["storage_demand_gib"] / 400.0
+    )
+    assert rows["s0"]["disk_growth"] == 1.0  # flat at ~50 GiB: disks stay at 400 GiB
+    no_fc = assess(servers, [], pl.scan_parquet(path), catalog, p, parquet_files=[path])
+    cost = {r["server_key"]: r["disk_month"] for r in a.targets.iter_rows(named=True)}
+    before = {r["server_key"]: r["disk_month"] for r in no_fc.targets.iter_rows(named=True)}
+    assert cost["s3"] > before["s3"] and cost["s0"] == before["s0"]
+    assert any("storage forecast" in w for w in a.summary.warnings)
