@@ -48,7 +48,7 @@ MIX = {
 
 _WORD_LIST = (
     "order customer invoice payment cart item price total tax currency shipping address "
-    "user account session token cache queue worker report export import batch retry "
+    "user account session cache queue worker report export import batch retry "
     "timeout limit offset page size count status event handler service client server"
 )
 WORDS = _WORD_LIST.split()
