@@ -214,7 +214,8 @@ def _render(result: ScanResult, threshold: Severity) -> None:
         for sev in sorted(s.by_severity, key=lambda x: -x.rank)
     )
     out.print(
-        f"{s.findings} findings{' (' + counts + ')' if counts else ''} in {s.files_scanned} files"
+        f"{s.findings} finding{'' if s.findings == 1 else 's'}"
+        f"{' (' + counts + ')' if counts else ''} in {s.files_scanned} files"
         f"{f'; {s.suppressed} accepted by the baseline' if s.suppressed else ''}; "
         f"scanners: {', '.join(result.scanners) or 'none'}"
     )
