@@ -78,7 +78,7 @@ def _severity(value: str, flag: str) -> Severity:
 
 
 def _workspace_scanners(ctx: typer.Context) -> list[Scanner]:
-    """The workspace's policy scanner when there is a workspace (and a policy module)."""
+    """The policy scanner: on the workspace's plan and settings, or defaults outside one."""
     try:
         helper = importlib.import_module("skylift.workspace.security")
     except ImportError:
@@ -93,9 +93,10 @@ def _workspace_scanners(ctx: typer.Context) -> list[Scanner]:
     except WorkspaceNotFoundError:
         if global_options(ctx).workspace is not None:
             raise
-        return []
-    with ws:
-        scanner = factory(ws)
+        scanner = factory(None)  # outside a workspace: the target's files, default policies
+    else:
+        with ws:
+            scanner = factory(ws)
     return [scanner] if scanner is not None else []
 
 
