@@ -2,9 +2,10 @@
 
 Sources (Apache-2.0, see data/README.md): the Kubernetes cluster-autoscaler
 instance-type tables (specs) and the Karpenter providers' generated price
-tables (on-demand prices), for AWS and Azure. GCP, storage and egress rows are
-kept from the current snapshot (their source, Cyclenerd's pricing.yml, is too
-large to fetch routinely). Regions: those already in the snapshot.
+tables (on-demand prices), for AWS and Azure; Cyclenerd's ``pricing.yml``
+(specs, on-demand, spot, committed-use and sustained-use prices) for GCP
+(:mod:`skylift.catalog.refresh_gcp`). Storage and egress rows are kept from the
+current snapshot. Regions: those already in the snapshot.
 
 The network is injected (``fetch``: URL → bytes) so tests run offline against
 saved samples of each format. The new snapshot is written to a temporary
@@ -24,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from skylift.catalog.loader import BUNDLED_DIR, INSTANCE_SCHEMA, load_catalog
+from skylift.catalog.refresh_gcp import GCP_PRICES, gcp_rows, parse_gcp_pricing
 from skylift.errors import ProviderError
 
 Fetch = Callable[[str], bytes]
@@ -36,6 +38,7 @@ SOURCES: dict[str, str] = {
     "aws_prices": f"{_RAW}/aws/karpenter-provider-aws/main/{_KP}/zz_generated.pricing_aws.go",
     "azure_specs": f"{_CA}/azure/azure_instance_types.go",
     "azure_prices": f"{_RAW}/Azure/karpenter-provider-azure/main/{_KP}/zz_generated.pricing.go",
+    "gcp_prices": GCP_PRICES,
 }
 
 _SPEC = re.compile(
@@ -153,10 +156,27 @@ def _cloud_rows(cloud: str, fetch: Fetch, base: pl.DataFrame) -> tuple[pl.DataFr
     return out, f"{specs_url} + {prices_url}"
 
 
+def _gcp(fetch: Fetch, base: pl.DataFrame) -> pl.DataFrame:
+    try:
+        text = fetch(GCP_PRICES).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProviderError(
+            f"cannot fetch the gcp catalog source ({exc})",
+            "offline? the current snapshot stays in use; retry when online",
+        ) from exc
+    parsed, date = parse_gcp_pricing(text)
+    if parsed.height == 0:
+        raise ProviderError(
+            f"gcp: no rows parsed from {GCP_PRICES}",
+            "the upstream format may have changed; the current snapshot stays in use",
+        )
+    return gcp_rows(parsed, date, base)
+
+
 def refresh_catalog(
     directory: Path, fetch: Fetch = urllib_fetch, base_dir: Path = BUNDLED_DIR
 ) -> RefreshResult:
-    """Fetch AWS and Azure specs and prices, keep GCP/storage/egress; write atomically.
+    """Fetch AWS, Azure and GCP specs and prices, keep storage/egress; write atomically.
 
     Raises :class:`ProviderError` when a source cannot be fetched or parsed;
     the existing snapshot in ``directory`` is then left untouched.
@@ -170,13 +190,16 @@ def refresh_catalog(
         cur = base.instances.filter(pl.col("cloud") == cloud).select(list(INSTANCE_SCHEMA))
         frames[cloud], sources[cloud] = _cloud_rows(cloud, fetch, cur)
         rows[cloud] = frames[cloud].height
+    gcp = base.instances.filter(pl.col("cloud") == "gcp").select(list(INSTANCE_SCHEMA))
+    frames["gcp"], sources["gcp"] = _gcp(fetch, gcp), GCP_PRICES
+    rows["gcp"] = frames["gcp"].height
     directory = directory.expanduser().resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         for cloud, frame in frames.items():
             frame.write_csv(tmp / f"{cloud}.csv")
-        kept = ("gcp.csv", "storage_prices.csv", "egress_prices.csv", "README.md", "NOTICE")
+        kept = ("storage_prices.csv", "egress_prices.csv", "README.md", "NOTICE")
         for name in kept:
             if (source / name).exists():
                 shutil.copy2(source / name, tmp / name)
@@ -189,4 +212,4 @@ def refresh_catalog(
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return RefreshResult(directory, rows, sources, ("gcp", "storage", "egress"))
+    return RefreshResult(directory, rows, sources, ("storage", "egress"))

@@ -148,11 +148,11 @@ def refresh(
     directory: Annotated[Path | None, DIR_OPTION] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Fetch AWS and Azure specs and prices from the documented upstream sources.
+    """Fetch AWS, Azure and GCP specs and prices from the documented upstream sources.
 
     Writes a new snapshot atomically to --dir (default: the workspace's
-    .skylift/catalog), which 'catalog show' and 'assess' then use. GCP, storage
-    and egress rows are kept from the current snapshot. Needs network access.
+    .skylift/catalog), which 'catalog show' and 'assess' then use. Storage and
+    egress rows are kept from the current snapshot. Needs network access.
 
     Examples:
 

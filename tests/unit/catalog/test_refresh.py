@@ -13,6 +13,7 @@ import pytest
 
 from skylift.catalog.loader import load_catalog
 from skylift.catalog.refresh import SOURCES, parse_prices, parse_specs, refresh_catalog
+from skylift.catalog.refresh_gcp import parse_gcp_pricing
 from skylift.errors import ProviderError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +22,7 @@ FILES = {
     SOURCES["aws_prices"]: "zz_generated.pricing_aws.go",
     SOURCES["azure_specs"]: "azure_instance_types.go",
     SOURCES["azure_prices"]: "zz_generated.pricing.go",
+    SOURCES["gcp_prices"]: "pricing.yml",
 }
 
 
@@ -53,12 +55,8 @@ def test_refresh_writes_a_loadable_snapshot(tmp_path: Path) -> None:
     eastus = azure.filter(pl.col("region") == "eastus")
     assert sorted(eastus["instance_type"]) == ["Standard_B2s", "Standard_D2s_v5", "Standard_D4s_v5"]
     assert "australiacentral" not in set(azure["region"])  # only regions already in the snapshot
-    bundled = load_catalog()
-    assert (
-        cat.instances.filter(pl.col("cloud") == "gcp").height
-        == bundled.instances.filter(pl.col("cloud") == "gcp").height
-    )
     assert result.rows["aws"] == cat.instances.filter(pl.col("cloud") == "aws").height
+    assert result.kept == ("storage", "egress")
     assert (out / "README.md").is_file() and (out / "NOTICE").is_file()
 
 
@@ -82,4 +80,38 @@ def test_a_changed_upstream_format_is_reported(tmp_path: Path) -> None:
 
     with pytest.raises(ProviderError, match="no rows parsed"):
         refresh_catalog(tmp_path / "c", fetch=garbled)
+    assert not (tmp_path / "c").exists()
+
+
+def test_gcp_pricing_yml_is_parsed_and_refreshed(tmp_path: Path) -> None:
+    parsed, date = parse_gcp_pricing((FIXTURES / "pricing.yml").read_text())
+    assert date == "2025-03-06"
+    assert parsed.height == 7  # (type, region) pairs with an hourly price
+    a2 = parsed.filter(pl.col("instance_type") == "a2-ultragpu-2g")
+    assert (a2["gpus"][0], a2["accelerator"][0]) == (2, "a100-80gb")  # local-ssd is not a GPU
+    refresh_catalog(tmp_path / "catalog", fetch=offline)
+    gcp = load_catalog(tmp_path / "catalog").instances.filter(pl.col("cloud") == "gcp")
+    central = gcp.filter(pl.col("region") == "us-central1")
+    assert sorted(central["instance_type"]) == [
+        "a2-highgpu-1g", "a2-ultragpu-2g", "c4a-standard-4", "n2-standard-4", "z9-future-8",
+    ]  # fmt: skip
+    n2 = central.filter(pl.col("instance_type") == "n2-standard-4").row(0, named=True)
+    assert n2["price_hour_ondemand"] == 0.194236
+    assert n2["price_hour_commit_1y"] == pytest.approx(89.33 / 730)
+    assert n2["price_month_sud"] == 141.79228 and n2["price_as_of"] == "2025-03-06"
+    by_type = {r["instance_type"]: r for r in central.iter_rows(named=True)}
+    assert by_type["a2-ultragpu-2g"]["gpu_model"] == "A100-80GB"  # kept from the snapshot
+    assert by_type["c4a-standard-4"]["arch"] == "arm64"
+    assert (by_type["z9-future-8"]["gpus"], by_type["z9-future-8"]["gpu_model"]) == (2, "X9000")
+    assert by_type["z9-future-8"]["price_hour_spot"] is None
+    assert "africa-south1" not in set(gcp["region"])  # only the snapshot's regions
+    assert gcp.filter(pl.col("region") == "asia-northeast1").height > 0  # not covered: kept
+
+
+def test_a_changed_gcp_format_is_reported(tmp_path: Path) -> None:
+    def gcp_garbled(url: str) -> bytes:
+        return b"compute: [1, 2]\n" if url == SOURCES["gcp_prices"] else offline(url)
+
+    with pytest.raises(ProviderError, match="gcp: no rows parsed"):
+        refresh_catalog(tmp_path / "c", fetch=gcp_garbled)
     assert not (tmp_path / "c").exists()
