@@ -34,7 +34,7 @@ RULES: dict[str, str] = {
     "SKY-POL-AT-REST": "data not encrypted at rest",
     "SKY-POL-IN-TRANSIT": "traffic not encrypted in transit",
 }
-HELP = "docs/scan-policies.md#policies"
+HELP = "docs/scan.md#policies"
 
 
 def policy_finding(
