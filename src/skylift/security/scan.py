@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -179,8 +180,17 @@ def scan(
     files = list(walk(roots, max_file_size=options.max_file_size, stats=stats))
     progress.end()
     merged = _Merged(files_scanned=len(files))
-    for scanner in [*(default_scanners(options) if scanners is None else scanners), *extra]:
-        output = scanner.run(roots, files, progress)
+    chosen = [*(default_scanners(options) if scanners is None else scanners), *extra]
+    # Scanners run side by side: checkov is a subprocess that waits in another
+    # interpreter, so the in-process secret rules use the other core meanwhile.
+    # Only the first scanner reports progress (one bar at a time).
+    with ThreadPoolExecutor(max_workers=max(1, len(chosen)), thread_name_prefix="scan") as pool:
+        futures = [
+            pool.submit(sc.run, roots, files, progress if i == 0 else NULL_PROGRESS)
+            for i, sc in enumerate(chosen)
+        ]
+        outputs = [f.result() for f in futures]
+    for scanner, output in zip(chosen, outputs, strict=True):
         if output.skipped is not None:
             merged.skipped.append(f"{scanner.name}: {output.skipped}")
             continue
