@@ -44,6 +44,14 @@ def plan(
     bandwidth: Annotated[
         float | None, typer.Option(help="Link bandwidth in Mbit/s for transfer time.")
     ] = None,
+    measured_bandwidth: Annotated[
+        bool,
+        typer.Option(
+            "--measured-bandwidth",
+            help="Use the median throughput of this workspace's recent transfers "
+            "(each ≥ 64 MiB) instead of the configured bandwidth.",
+        ),
+    ] = False,
     lanes: Annotated[int | None, typer.Option(help="Waves that may run in parallel.")] = None,
     pilot: Annotated[
         int | None, typer.Option(help="Servers in the pilot wave (0: no pilot).")
@@ -60,11 +68,13 @@ def plan(
       skylift plan
 
       skylift plan --explain db01 --json
+
+      skylift plan --measured-bandwidth --lanes 2
     """
     if ctx.invoked_subcommand is not None:
         return
     from skylift.plan.explain import explain_server
-    from skylift.workspace.plans import build_plan, load_plan
+    from skylift.workspace.plans import build_plan, load_plan, measured_settings
 
     overrides = _overrides(
         max_servers_per_wave=max_servers,
@@ -82,8 +92,9 @@ def plan(
                 lambda: out.print("\n".join(lines)),
             )
             return
+        settings = measured_settings(ws) if measured_bandwidth and bandwidth is None else None
         with RichProgress(enabled=not as_json) as progress:
-            result = build_plan(ws, progress=progress)
+            result = build_plan(ws, settings=settings, progress=progress)
         servers = {s.key: s for s in ws.servers()}
     _write_exports(result, servers, csv_path, mgn_csv, gantt)
     if as_json:
@@ -171,7 +182,8 @@ def _render(result: Any) -> None:
     out.print(
         f"[bold]Total:[/bold] {sum(len(w.servers) for w in result.waves)} servers in "
         f"{len(result.waves)} waves over {result.total_hours / 24:.1f} days on "
-        f"{result.lanes} lane(s)."
+        f"{result.lanes} lane(s); link {result.settings.get('bandwidth_mbps', 0):g} Mbit/s "
+        f"({result.settings.get('bandwidth_source', 'settings')})."
     )
 
 

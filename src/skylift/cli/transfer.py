@@ -420,6 +420,10 @@ def transfer(
         if result.failed > 50:
             out.print(f"… {result.failed - 50} more failures (see --json)")
 
+    if ws_journal is not None and result.ok:
+        from skylift.transfer.history import record
+
+        record(ws_journal, source, destination, result.bytes_transferred, result.elapsed_s)
     emit(result, as_json, render)
     if not result.ok:
         sys.exit(5)  # typer.Exit(code) is swallowed by app.main (standalone_mode=False)

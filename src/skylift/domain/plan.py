@@ -154,6 +154,8 @@ class PlanningSettings(BaseModel):
     max_servers_per_wave: int = Field(default=50, ge=1)
     max_tb_per_wave: float = Field(default=20.0, gt=0)
     bandwidth_mbps: float = Field(default=1000.0, gt=0)
+    #: Where the bandwidth figure came from (shown with the plan).
+    bandwidth_source: str = "settings"
     link_efficiency: float = Field(default=0.8, gt=0, le=1)
     cutover_window_hours: float = Field(default=8.0, gt=0)
     compression_ratio: float = Field(default=0.6, gt=0, le=1)

@@ -101,6 +101,8 @@ def make_plan(
             "max_servers_per_wave": settings.max_servers_per_wave,
             "max_tb_per_wave": settings.max_tb_per_wave,
             "bandwidth_mbps": settings.bandwidth_mbps,
+            "bandwidth_source": settings.bandwidth_source,
+            "link_efficiency": settings.link_efficiency,
             "compression_ratio": settings.compression_ratio,
             "cutover_window_hours": settings.cutover_window_hours,
             "lanes": settings.lanes,

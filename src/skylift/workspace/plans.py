@@ -178,3 +178,27 @@ def estate_workloads(ws: Workspace) -> list[Workload]:
             "run 'skylift assess' (it picks servers for containers), or pass --workloads FILE",
         )
     return items
+
+
+def measured_settings(ws: Workspace) -> PlanningSettings:
+    """The workspace's planning settings with the bandwidth its transfers achieved.
+
+    The measured figure is already the effective throughput, so the link
+    efficiency becomes 1; compression stays as configured.
+    """
+    from skylift.transfer.history import MIN_MEASURED_BYTES, measured_mbps, read
+
+    found = measured_mbps(read(ws.state_dir / "transfers"))
+    if found is None:
+        raise PlanningError(
+            f"no transfer in this workspace has moved {MIN_MEASURED_BYTES >> 20} MiB or more yet",
+            "run 'skylift transfer' on a representative share of the data, or pass --bandwidth",
+        )
+    mbps, runs = found
+    return ws.settings.constraints.model_copy(
+        update={
+            "bandwidth_mbps": round(mbps, 1),
+            "link_efficiency": 1.0,
+            "bandwidth_source": f"measured: median of {runs} recent transfer(s)",
+        }
+    )

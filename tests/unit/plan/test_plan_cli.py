@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from skylift.domain.imports import ImportBatch, SourceFile
 from skylift.domain.inventory import Environment
@@ -142,3 +145,31 @@ def test_servers_the_assessment_retires_are_decommissioned_not_moved(
     plan = json.loads(result.stdout)
     assert [d["server"] for d in plan["decommission"]] == ["old1"]
     assert all("old1" not in w["servers"] for w in plan["waves"])
+
+
+def test_measured_bandwidth_comes_from_the_workspace_transfers(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    _estate(workspace)
+    root = str(workspace.root)
+    refused = run_cli("--workspace", root, "plan", "--measured-bandwidth")
+    assert refused.code == 8
+    assert "no transfer in this workspace" in refused.stderr
+    src = tmp_path / "data"
+    src.mkdir()
+    # 64 MiB, incompressible enough not to matter: a real local transfer through the CLI.
+    (src / "blob.bin").write_bytes(os.urandom(64 << 20))
+    moved = run_cli("--workspace", root, "transfer", str(src), str(tmp_path / "dst"), "--json")
+    assert moved.code == 0, moved.stderr
+    history = (workspace.state_dir / "transfers" / "history.jsonl").read_text().splitlines()
+    assert len(history) == 1
+    entry = json.loads(history[0])
+    assert entry["source"] == "local" and entry["bytes"] == 64 << 20
+    assert str(src) not in history[0]  # no paths recorded
+    result = run_cli("--workspace", root, "plan", "--measured-bandwidth", "--json")
+    assert result.code == 0, result.stderr
+    settings = json.loads(result.stdout)["settings"]
+    expected = (64 << 20) * 8 / 1e6 / entry["seconds"]
+    assert settings["bandwidth_mbps"] == pytest.approx(expected, rel=0.01)
+    assert settings["link_efficiency"] == 1.0
+    assert settings["bandwidth_source"].startswith("measured")
