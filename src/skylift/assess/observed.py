@@ -208,8 +208,51 @@ def _reduce(
     c: Chunk, keys: list[str], settings: ObservedSettings, consumer: PeakConsumer | None
 ) -> _Reduced:
     """Peaks, consumer rows, window and per-group statistics of complete servers."""
+    consumed: list[tuple[str, pl.DataFrame]] = []
+    grouped = c.mid < _FIRST_UNGROUPED
+    if len(c.v) and not bool(grouped.all()):
+        # Consumer-only metrics (disk_used_gib) take no part in the sizing window.
+        if consumer is not None:
+            only = _take(c, ~grouped)
+            p = _peaks(only, consumer.history_days * 86400)
+            consumed += _consume(consumer, keys, p.gm, p.slot, p.value, p.t0)
+        c = _take(c, grouped)
     if len(c.v) == 0:
-        return pl.DataFrame(schema=OBSERVED_SCHEMA), []
+        return pl.DataFrame(schema=OBSERVED_SCHEMA), consumed
+    window = settings.window_days * 86400
+    keep_s = window if consumer is None else max(window, consumer.history_days * 86400)
+    p = _peaks(c, keep_s)
+    if consumer is not None:
+        consumed += _consume(consumer, keys, p.gm, p.slot, p.value, p.t0)
+    peaks, pgm, pslot = p.value, p.gm, p.slot
+    if bool(np.any(p.sid_first <= p.sid_last - window)):
+        # The window: slots starting after the server's last sample minus window_days.
+        inside = pslot * SLOT_SECONDS > _spread(p.sid_last, pgm >> 4) - window
+        peaks, pgm, pslot = peaks[inside], pgm[inside], pslot[inside]
+    per_server = (p.server, p.sid_first, p.sid_last, p.duplicates)
+    return _statistics(keys, settings, per_server, peaks, pgm, pslot), consumed
+
+
+def _take(c: Chunk, rows: npt.NDArray[np.bool_]) -> Chunk:
+    return Chunk(c.sid[rows], c.mid[rows], c.t[rows], c.v[rows])
+
+
+@dataclass(frozen=True)
+class _Peaks:
+    """10-minute peaks of a chunk, sorted by (server, metric, slot), and per-server facts."""
+
+    value: npt.NDArray[np.float64]
+    gm: npt.NDArray[np.int64]  # server << 4 | metric
+    slot: npt.NDArray[np.int64]  # 10-minute slot since t0
+    t0: int  # epoch seconds of slot 0 (a multiple of 10 minutes)
+    server: npt.NDArray[np.int64]
+    sid_first: npt.NDArray[np.int64]  # first and last sample, seconds since t0
+    sid_last: npt.NDArray[np.int64]
+    duplicates: npt.NDArray[np.int64]
+
+
+def _peaks(c: Chunk, keep_s: float) -> _Peaks:
+    """Roll a non-empty chunk up to peaks, keeping each series' last ``keep_s`` seconds."""
     # Slots are aligned to the clock (epoch multiples of 10 minutes).
     t0 = int(c.t.min()) // SLOT_SECONDS * SLOT_SECONDS
     gm = (c.sid << 4) | c.mid
@@ -228,10 +271,8 @@ def _reduce(
         dups_per_sid = np.add.reduceat(np.r_[False, dup].astype(np.int64), sid_change)
     else:
         dups_per_sid = np.zeros(len(sid_change), dtype=np.int64)
-    window = settings.window_days * 86400
-    keep_s = window if consumer is None else max(window, consumer.history_days * 86400)
     if bool(np.any(sid_first <= sid_last - keep_s)):
-        # Keep each series' last ``keep_s`` seconds (for the window: the server's last).
+        # Keep each series' last ``keep_s`` seconds (the window is cut later, per server).
         keep = t > _spread(np.maximum.reduceat(t, _starts(gm[1:] != gm[:-1])), gm) - keep_s
         v, gm, t = v[keep], gm[keep], t[keep]
     slot = t // SLOT_SECONDS
@@ -241,16 +282,7 @@ def _reduce(
     else:
         peaks = np.maximum.reduceat(v, starts)
         pgm, pslot = gm[starts], slot[starts]
-    consumed = [] if consumer is None else _consume(consumer, keys, pgm, pslot, peaks, t0)
-    if bool(np.any(sid_first <= sid_last - window)):
-        # The window: slots starting after the server's last sample minus window_days.
-        inside = pslot * SLOT_SECONDS > _spread(sid_last, pgm >> 4) - window
-        peaks, pgm, pslot = peaks[inside], pgm[inside], pslot[inside]
-    grouped = (pgm & 15) < _FIRST_UNGROUPED
-    if not grouped.all():
-        peaks, pgm, pslot = peaks[grouped], pgm[grouped], pslot[grouped]
-    per_server = (sid[sid_change], sid_first, sid_last, dups_per_sid)
-    return _statistics(keys, settings, per_server, peaks, pgm, pslot), consumed
+    return _Peaks(peaks, pgm, pslot, t0, sid[sid_change], sid_first, sid_last, dups_per_sid)
 
 
 def _spread(per_run: npt.NDArray[np.int64], ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -145,3 +145,23 @@ def test_disks_grow_to_the_storage_forecast_and_never_shrink(
     before = {r["server_key"]: r["disk_month"] for r in no_fc.targets.iter_rows(named=True)}
     assert cost["s3"] > before["s3"] and cost["s0"] == before["s0"]
     assert any("storage forecast" in w for w in a.summary.warnings)
+
+
+def test_storage_series_do_not_move_the_sizing_window_or_confidence(catalog: Catalog) -> None:
+    from skylift.domain.inventory import Disk
+    from tests.unit.assess.conftest import frame
+
+    # CPU/memory stop after 30 days; disk usage goes on for 20 more days.
+    rows = hourly("a", "cpu_pct", [40.0] * 24 * 30) + hourly("a", "mem_pct", [40.0] * 24 * 30)
+    rows += hourly("a", "disk_used_gib", [10.0] * 24 * 50)
+    rows += hourly("only", "disk_used_gib", [10.0 + h / 24 for h in range(24 * 20)])
+    disk = (Disk(name="x", size_gib=100.0),)
+    servers = [server("a", cores=10, memory_gib=10, disks=disk), server("only", disks=disk)]
+    a = assess(servers, [], frame(rows), catalog, policy(headroom_factor=1.0),
+               forecaster=default_forecaster())  # fmt: skip
+    assert a.sized("a").cpu_demand == pytest.approx(4.0)  # the window ends at the last CPU sample
+    assert a.sized("a").confidence_stars == 5
+    assert a.sized("only").confidence_stars is None  # no sizing series: no rating, no warning
+    assert not any("expected data points" in w for w in a.summary.warnings)
+    only = a.servers.filter(pl.col("server_key") == "only").row(0, named=True)
+    assert only["storage_demand_gib"] == pytest.approx(30.0 - 1 / 24 + 365, abs=0.5)
