@@ -90,6 +90,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--baseline-src",
+        default="",
+        help="also run skylift from this source folder (e.g. `git archive REV src | tar -x`), "
+        "interleaved, and print its times next to the current ones",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skylift-bench-"))
     data = work / "server"
@@ -114,6 +120,11 @@ def main() -> None:
         "PYTHONPYCACHEPREFIX": str(work / "pycache"),
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    tools = ["skylift", "rclone"]
+    envs = {"skylift": env, "rclone": env}
+    if args.baseline_src:
+        tools.append("baseline")
+        envs["baseline"] = {**env, "PYTHONPATH": str(Path(args.baseline_src).resolve())}
     ws = work / "ws"
     ws.mkdir()
     (ws / "skylift.yaml").write_text(
@@ -123,12 +134,13 @@ def main() -> None:
     try:
         time.sleep(0.5)
         warm = _make(work / "warm", 3, 1024)
-        for tool_argv in (
-            [str(BIN / "skylift"), "--workspace", str(ws), "transfer", str(warm),
-             "s3://bucket/warm", "--journal", str(work / "journal")],
-            [str(BIN / "rclone"), "copy", str(warm), "bench:bucket/warm-rclone"],
-        ):  # fmt: skip
-            _timed(tool_argv, env, server.pid)  # bytecode cache, page cache, server warm
+        for tool in tools:  # bytecode cache, page cache, server warm
+            if tool == "rclone":
+                argv = [str(BIN / "rclone"), "copy", str(warm), "bench:bucket/warm-rclone"]
+            else:
+                argv = [str(BIN / "skylift"), "--workspace", str(ws), "transfer", str(warm),
+                        f"s3://bucket/warm-{tool}", "--journal", str(work / "journal")]  # fmt: skip
+            _timed(argv, envs[tool], server.pid)
         sets = {
             "1,000 × 4 KiB": lambda p: _make(p, 1000, 4096),
             "200 × 1 MiB": lambda p: _make(p, 200, MIB),
@@ -136,6 +148,7 @@ def main() -> None:
             "10,000-file tree": lambda p: _make(p, 10_000, 2048, fanout=100),
         }
         rows = []
+        baseline_rows: list[tuple[str, Run, Run]] = []
         for n, (name, make) in enumerate(sets.items()):
             if args.only and args.only not in name:
                 continue
@@ -143,9 +156,9 @@ def main() -> None:
             total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
             best: dict[str, Run] = {}
             for r in range(args.repeat):
-                for tool in ("skylift", "rclone"):
+                for tool in tools:
                     prefix = f"{tool}-{n}-{r}"
-                    if tool == "skylift":
+                    if tool != "rclone":
                         argv = [str(BIN / "skylift"), "--workspace", str(ws), "transfer",
                                 str(src), f"s3://bucket/{prefix}", "-j", str(args.jobs),
                                 "--journal", str(work / "journal")]  # fmt: skip
@@ -153,19 +166,25 @@ def main() -> None:
                         argv = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}",
                                 "--transfers", str(args.jobs), "--checkers", str(args.jobs),
                                 "--s3-chunk-size", "16M", "--s3-upload-cutoff", "64M"]  # fmt: skip
-                    run = _timed(argv, env, server.pid)
+                    run = _timed(argv, envs[tool], server.pid)
                     if tool not in best or run[0] < best[tool][0]:
                         best[tool] = run
                     if name.startswith("10,000"):
-                        again = _timed(argv, env, server.pid)  # unchanged re-run
+                        again = _timed(argv, envs[tool], server.pid)  # unchanged re-run
                         key = f"{tool}-rerun"
                         if key not in best or again[0] < best[key][0]:
                             best[key] = again
                     shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
             rows.append((name, total, best["skylift"], best["rclone"]))
+            if args.baseline_src:
+                baseline_rows.append((name, best["skylift"], best["baseline"]))
             if "skylift-rerun" in best:
                 rows.append(("unchanged re-run (tree)", 0, best["skylift-rerun"],
                              best["rclone-rerun"]))  # fmt: skip
+                if args.baseline_src:
+                    baseline_rows.append(
+                        ("unchanged re-run (tree)", best["skylift-rerun"], best["baseline-rerun"])
+                    )
             shutil.rmtree(src)
         print(f"jobs={args.jobs}, best of {args.repeat} (by wall time), rclone serve s3 on "
               f"loopback, {os.cpu_count()} cores; CPU = client user+sys; server = rclone "
@@ -180,6 +199,12 @@ def main() -> None:
             print(f"| {name} | {sw:.2f} ({sc:.2f}, {ss:.2f}, {sl:.1f}) | "
                   f"{rw:.2f} ({rc:.2f}, {rs:.2f}, {rl:.1f}) | {srate} | {rrate} | "
                   f"{rw / sw:.2f}× | {rc / sc:.2f}× |")  # fmt: skip
+        if baseline_rows:
+            print(f"\nbaseline = skylift from {args.baseline_src}, same runs")
+            print("| data set | skylift s (CPU s) | baseline s (CPU s) | speed-up |")
+            print("|---|---|---|---|")
+            for name, (sw, sc, _, _), (bw, bc, _, _) in baseline_rows:
+                print(f"| {name} | {sw:.2f} ({sc:.2f}) | {bw:.2f} ({bc:.2f}) | {bw / sw:.2f}× |")
     finally:
         server.terminate()
         server.wait(timeout=10)
