@@ -15,6 +15,7 @@ before and after it.
 
     .venv/bin/python benchmarks/assess_scale.py
     .venv/bin/python benchmarks/assess_scale.py --servers 20000 --subset 1000 --forecast on
+    .venv/bin/python benchmarks/assess_scale.py --data /tmp/assess-data   # keep, reuse the data
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ def main() -> None:
     ap.add_argument("--servers", type=int, default=100_000)
     ap.add_argument("--subset", type=int, default=5_000)
     ap.add_argument("--forecast", choices=("on", "off", "both"), default="both")
+    ap.add_argument("--data", type=Path, help="keep the generated series here and reuse them")
     ap.add_argument("--child", nargs=3, metavar=("N", "SERIES", "FORECAST"))
     args = ap.parse_args()
     if args.child:
@@ -186,14 +188,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="assess-bench-") as tmp:
         ws = Workspace.init(Path(tmp) / "ws", project="bench")
         ws.close()
-        series_dir = ws.state_dir / "series"
+        series_dir = args.data or ws.state_dir / "series"
         series_dir.mkdir(parents=True, exist_ok=True)
-        full, sub = series_dir / "full.parquet", series_dir / "subset.parquet"
+        full = series_dir / f"full-{args.servers}.parquet"
+        sub = series_dir / f"subset-{args.subset}.parquet"
         t = time.perf_counter()
-        rows = write_series(full, args.servers)
-        write_series(sub, args.subset)
+        for path, n in ((full, args.servers), (sub, args.subset)):
+            if not path.exists():
+                write_series(path.with_suffix(".tmp"), n)
+                path.with_suffix(".tmp").rename(path)
         took = time.perf_counter() - t
-        print(f"generated {args.servers:,} servers, {rows:,} samples in {took:.0f} s")
+        rows = pq.ParquetFile(full).metadata.num_rows
+        print(f"{args.servers:,} servers, {rows:,} samples ready in {took:.0f} s")
         big = {fc: run_child(args.servers, full, fc) for fc in modes}
         small = {fc: run_child(args.subset, sub, fc) for fc in modes}
         peer_s, peer_choice = pandas_loop(args.subset, sub)
