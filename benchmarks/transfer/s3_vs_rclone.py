@@ -1,16 +1,20 @@
 """Claim: skylift uploads to S3 faster than rclone on the same link, at matched concurrency.
 
-Run: .venv/bin/python benchmarks/transfer/s3_vs_rclone.py [--jobs 8] [--repeat 2] [--only NAME]
+Run: .venv/bin/python benchmarks/transfer/s3_vs_rclone.py [--jobs 8] [--repeat 3] [--only NAME]
+     [--baseline-src DIR]
 
-Starts ``rclone serve s3`` on 127.0.0.1 and, for each data set, uploads it
-from a local folder with ``skylift transfer`` and with ``rclone copy`` (both
-as the command a user runs, start-up included), into fresh prefixes of the
-same bucket. Concurrency is matched: ``-j N`` for skylift, ``--transfers N
---checkers N`` for rclone; large files use 16 MiB parts above 64 MiB for
-both (``--s3-chunk-size 16M --s3-upload-cutoff 64M``, rclone's default
-``--s3-upload-concurrency 4`` per file). The "unchanged re-run" repeats the
-10,000-file tree upload onto the finished destination. Best of ``--repeat``
-runs (the two tools alternate, so both see the same load); prints wall time,
+For each data set and each run, starts a new ``rclone serve s3`` on 127.0.0.1
+over an empty folder (the server's CPU per request grows with what earlier
+runs left in its caches: 0.40 s per 1,000 PUTs fresh, 0.7 s after a few
+thousand, so a shared server would favour whoever runs first) and uploads
+the set from a local folder with ``skylift transfer`` or ``rclone copy``
+(both as the command a user runs, start-up included). Concurrency is
+matched: ``-j N`` for skylift, ``--transfers N --checkers N`` for rclone;
+large files use 16 MiB parts above 64 MiB for both (``--s3-chunk-size 16M
+--s3-upload-cutoff 64M``, rclone's default ``--s3-upload-concurrency 4`` per
+file). The "unchanged re-run" repeats the 10,000-file tree upload onto the
+finished destination (same server). Best of ``--repeat`` runs (the tools
+take turns going first, so both see the same load); prints wall time,
 client CPU (user+sys of the tool), the server's CPU during that run (the
 rclone server shares the cores), the 1-minute load average and the ratio
 (rclone time / skylift time: > 1 means skylift is faster).
@@ -24,6 +28,7 @@ every module it imports, about 0.5 s that a user never pays.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -84,6 +90,34 @@ def _timed(argv: list[str], env: dict[str, str], server: int) -> Run:
     return wall, cpu, server_cpu, load
 
 
+@contextlib.contextmanager
+def _server(work: Path) -> Iterator[tuple[int, str]]:
+    """``rclone serve s3`` on a new port over a new, empty folder; yields (pid, endpoint)."""
+    data = Path(tempfile.mkdtemp(dir=work, prefix="server-"))
+    (data / "bucket").mkdir()
+    port = _port()
+    server = subprocess.Popen(
+        [str(BIN / "rclone"), "serve", "s3", "--addr", f"127.0.0.1:{port}",
+         "--auth-key", f"{KEY},{SECRET}", str(data)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield server.pid, f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def main() -> None:
     """Run every data set with both tools and print a table."""
     parser = argparse.ArgumentParser()
@@ -98,49 +132,54 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skylift-bench-"))
-    data = work / "server"
-    (data / "bucket").mkdir(parents=True)
-    port = _port()
-    server = subprocess.Popen(
-        [str(BIN / "rclone"), "serve", "s3", "--addr", f"127.0.0.1:{port}",
-         "--auth-key", f"{KEY},{SECRET}", str(data)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {
+    base_env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET,
         "RCLONE_CONFIG_BENCH_TYPE": "s3",
         "RCLONE_CONFIG_BENCH_PROVIDER": "Other",
-        "RCLONE_CONFIG_BENCH_ENDPOINT": endpoint,
         "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": KEY,
         "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": SECRET,
         "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
         "PYTHONPYCACHEPREFIX": str(work / "pycache"),
     }
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    base_env.pop("PYTHONDONTWRITEBYTECODE", None)
     tools = ["skylift", "rclone"]
-    envs = {"skylift": env, "rclone": env}
+    extra: dict[str, dict[str, str]] = {"skylift": {}, "rclone": {}}
     if args.baseline_src:
         tools.append("baseline")
-        envs["baseline"] = {**env, "PYTHONPATH": str(Path(args.baseline_src).resolve())}
+        extra["baseline"] = {"PYTHONPATH": str(Path(args.baseline_src).resolve())}
     ws = work / "ws"
     ws.mkdir()
-    (ws / "skylift.yaml").write_text(
-        "project: bench\nremotes:\n  s3://bucket:\n"
-        f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
-    )
+
+    def argv_for(tool: str, src: Path, prefix: str) -> list[str]:
+        if tool == "rclone":
+            return [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}",
+                    "--transfers", str(args.jobs), "--checkers", str(args.jobs),
+                    "--s3-chunk-size", "16M", "--s3-upload-cutoff", "64M"]  # fmt: skip
+        return [str(BIN / "skylift"), "--workspace", str(ws), "transfer", str(src),
+                f"s3://bucket/{prefix}", "-j", str(args.jobs),
+                "--journal", str(work / "journal")]  # fmt: skip
+
+    def on_fresh_server(tool: str, src: Path, prefix: str, rerun: bool) -> list[Run]:
+        """Run ``tool`` against its own new server: its CPU per request grows with
+        what earlier runs left in its caches, so no run inherits another's."""
+        with _server(work) as (pid, endpoint):
+            (ws / "skylift.yaml").write_text(
+                "project: bench\nremotes:\n  s3://bucket:\n"
+                f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
+            )
+            env = {**base_env, **extra[tool], "RCLONE_CONFIG_BENCH_ENDPOINT": endpoint}
+            argv = argv_for(tool, src, prefix)
+            runs = [_timed(argv, env, pid)]
+            if rerun:
+                runs.append(_timed(argv, env, pid))  # unchanged re-run
+            return runs
+
     try:
-        time.sleep(0.5)
         warm = _make(work / "warm", 3, 1024)
-        for tool in tools:  # bytecode cache, page cache, server warm
-            if tool == "rclone":
-                argv = [str(BIN / "rclone"), "copy", str(warm), "bench:bucket/warm-rclone"]
-            else:
-                argv = [str(BIN / "skylift"), "--workspace", str(ws), "transfer", str(warm),
-                        f"s3://bucket/warm-{tool}", "--journal", str(work / "journal")]  # fmt: skip
-            _timed(argv, envs[tool], server.pid)
+        for tool in tools:  # bytecode cache, page cache
+            on_fresh_server(tool, warm, f"warm-{tool}", rerun=False)
         sets = {
             "1,000 × 4 KiB": lambda p: _make(p, 1000, 4096),
             "200 × 1 MiB": lambda p: _make(p, 200, MIB),
@@ -156,25 +195,12 @@ def main() -> None:
             total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
             best: dict[str, Run] = {}
             for r in range(args.repeat):
-                for tool in tools:
-                    prefix = f"{tool}-{n}-{r}"
-                    if tool != "rclone":
-                        argv = [str(BIN / "skylift"), "--workspace", str(ws), "transfer",
-                                str(src), f"s3://bucket/{prefix}", "-j", str(args.jobs),
-                                "--journal", str(work / "journal")]  # fmt: skip
-                    else:
-                        argv = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}",
-                                "--transfers", str(args.jobs), "--checkers", str(args.jobs),
-                                "--s3-chunk-size", "16M", "--s3-upload-cutoff", "64M"]  # fmt: skip
-                    run = _timed(argv, envs[tool], server.pid)
-                    if tool not in best or run[0] < best[tool][0]:
-                        best[tool] = run
-                    if name.startswith("10,000"):
-                        again = _timed(argv, envs[tool], server.pid)  # unchanged re-run
-                        key = f"{tool}-rerun"
-                        if key not in best or again[0] < best[key][0]:
-                            best[key] = again
-                    shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
+                order = tools[r % len(tools) :] + tools[: r % len(tools)]  # who goes first rotates
+                for tool in order:
+                    runs = on_fresh_server(tool, src, f"{tool}-{n}-{r}", name.startswith("10,000"))
+                    for key, run in zip((tool, f"{tool}-rerun"), runs, strict=False):
+                        if key not in best or run[0] < best[key][0]:
+                            best[key] = run
             rows.append((name, total, best["skylift"], best["rclone"]))
             if args.baseline_src:
                 baseline_rows.append((name, best["skylift"], best["baseline"]))
@@ -206,8 +232,6 @@ def main() -> None:
             for name, (sw, sc, _, _), (bw, bc, _, _) in baseline_rows:
                 print(f"| {name} | {sw:.2f} ({sc:.2f}) | {bw:.2f} ({bc:.2f}) | {bw / sw:.2f}× |")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
 
 
