@@ -73,16 +73,10 @@ def clustered_row_groups(files: Sequence[Path]) -> list[RowGroup] | None:
     return groups
 
 
-def _codes(
-    arr: pa.ChunkedArray | pa.Array, lookup: dict[str, int]
-) -> tuple[npt.NDArray[np.int64], bool]:
-    """Integer codes of a (dictionary-encoded) string column via ``lookup`` (−1: unknown).
-
-    Also says whether every row got a code (then no row needs dropping).
-    """
+def _codes(arr: pa.ChunkedArray | pa.Array, lookup: dict[str, int]) -> npt.NDArray[np.int64]:
+    """Map a (dictionary-encoded) string column to integer codes via ``lookup`` (−1: unknown)."""
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     out = []
-    complete = True
     for c in chunks:
         if not pa.types.is_dictionary(c.type):
             c = c.dictionary_encode()
@@ -90,91 +84,50 @@ def _codes(
         ind = c.indices
         if ind.null_count:
             ind = ind.fill_null(len(table) - 1)
-            complete = False
-        complete = complete and bool((table[:-1] >= 0).all())
         out.append(table[_np(ind)])
-    codes = np.concatenate(out) if out else np.empty(0, dtype=np.int64)
-    return codes, complete
-
-
-def _read_part(
-    pf: pq.ParquetFile, i: int, servers: dict[str, int], metrics: dict[str, int]
-) -> Chunk:
-    """One row group as a chunk (unknown servers or metrics and non-finite values dropped)."""
-    tbl = pf.read_row_group(i, columns=["server_key", "ts", "metric", "value"])
-    sid, all_servers = _codes(tbl.column("server_key"), servers)
-    mid, all_metrics = _codes(tbl.column("metric"), metrics)
-    unit = _ts_divisor(tbl.schema.field("ts").type)
-    ts = _np(tbl.column("ts").cast(pa.int64())).astype(np.int64, copy=False) // unit
-    vcol = tbl.column("value").cast(pa.float64())
-    v = _np(vcol.fill_null(np.nan) if vcol.null_count else vcol).astype(np.float64, copy=False)
-    ok = np.isfinite(v)
-    if not all_servers:
-        ok &= sid >= 0
-    if not all_metrics:
-        ok &= mid >= 0
-    part = Chunk(sid, mid, ts, v) if ok.all() else Chunk(sid[ok], mid[ok], ts[ok], v[ok])
-    if len(part.sid) > 1 and not bool(np.all(part.sid[1:] >= part.sid[:-1])):
-        order = np.argsort(part.sid, kind="stable")
-        part = Chunk(part.sid[order], part.mid[order], part.t[order], part.v[order])
-    return part
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
 def stream_chunks(
     groups: list[RowGroup], keys: list[str], chunk_rows: int, progress: Progress
 ) -> Iterator[Chunk]:
-    """Samples of complete servers, ~``chunk_rows`` at a time, from clustered row groups.
-
-    A row group's complete servers go out as a view (no copy) when they are
-    at least half a chunk; a server split across row groups, and small pieces,
-    are gathered and copied once.
-    """
+    """Samples of complete servers, ~``chunk_rows`` at a time, from clustered row groups."""
     lookup = {k: i for i, k in enumerate(keys)}
     metrics = {m: j for j, m in enumerate(METRICS)}
     progress.begin("Reading utilisation series", total=len(groups), unit="row groups")
+    parts: list[Chunk] = []
+    rows = 0
     files: dict[Path, pq.ParquetFile] = {}
-    carry: list[Chunk] = []  # the server that may go on in the next row group
-    ready: list[Chunk] = []  # complete servers waiting to fill a chunk
-    ready_rows = 0
     for path, i, _lo, _hi in groups:
         if path not in files:
             files[path] = pq.ParquetFile(path, read_dictionary=["server_key", "metric"])
-        part = _read_part(files[path], i, lookup, metrics)
+        tbl = files[path].read_row_group(i, columns=["server_key", "ts", "metric", "value"])
+        sid = _codes(tbl.column("server_key"), lookup)
+        mid = _codes(tbl.column("metric"), metrics)
+        unit = _ts_divisor(tbl.schema.field("ts").type)
+        ts = _np(tbl.column("ts").cast(pa.int64())).astype(np.int64, copy=False) // unit
+        vcol = tbl.column("value").cast(pa.float64())
+        v = _np(vcol.fill_null(np.nan) if vcol.null_count else vcol).astype(np.float64, copy=False)
+        ok = (sid >= 0) & (mid >= 0) & np.isfinite(v)
+        part = Chunk(sid, mid, ts, v) if ok.all() else Chunk(sid[ok], mid[ok], ts[ok], v[ok])
+        parts.append(part)
+        rows += len(part.v)
         progress.advance(1)
-        n = len(part.sid)
-        if n == 0:
-            continue
-        first_end = int(np.searchsorted(part.sid, part.sid[0], side="right"))
-        last_start = int(np.searchsorted(part.sid, part.sid[-1], side="left"))
-        body_start = 0
-        if carry and carry[0].sid[0] == part.sid[0]:
-            if first_end == n:
-                carry.append(part)
-                continue
-            ready.append(_concat([*carry, _slice(part, 0, first_end)]))
-            body_start = first_end
-        elif carry:
-            ready.append(_concat(carry))
-        ready_rows += len(ready[-1].sid) if carry else 0
-        carry = []
-        if last_start > body_start:
-            body = _slice(part, body_start, last_start)
-            if last_start - body_start >= chunk_rows // 2:
-                yield body
+        if rows >= chunk_rows:
+            chunk = _concat(parts)
+            sid_all = chunk.sid
+            last = int(sid_all.max()) if len(sid_all) else -1
+            if bool(np.all(sid_all[1:] >= sid_all[:-1])):
+                cut = int(np.searchsorted(sid_all, last))
+                yield Chunk(sid_all[:cut], chunk.mid[:cut], chunk.t[:cut], chunk.v[:cut])
+                parts = [Chunk(sid_all[cut:], chunk.mid[cut:], chunk.t[cut:], chunk.v[cut:])]
             else:
-                ready.append(body)
-                ready_rows += len(body.sid)
-        carry = [_slice(part, max(last_start, body_start), n)]
-        if ready_rows >= chunk_rows:
-            yield _concat(ready)
-            ready, ready_rows = [], 0
-    ready += [_concat(carry)] if carry else []
-    if ready:
-        yield _concat(ready)
-
-
-def _slice(c: Chunk, lo: int, hi: int) -> Chunk:
-    return Chunk(c.sid[lo:hi], c.mid[lo:hi], c.t[lo:hi], c.v[lo:hi])
+                done = sid_all != last
+                yield Chunk(sid_all[done], chunk.mid[done], chunk.t[done], chunk.v[done])
+                parts = [Chunk(sid_all[~done], chunk.mid[~done], chunk.t[~done], chunk.v[~done])]
+            rows = len(parts[0].v)
+    if parts:
+        yield _concat(parts)
 
 
 _NP_TYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64,
