@@ -3,18 +3,17 @@
 Run: .venv/bin/python benchmarks/transfer/s3_vs_rclone.py [--jobs 8] [--repeat 3] [--only NAME]
      [--baseline-src DIR]
 
-For each data set and each run, starts a new ``rclone serve s3`` on 127.0.0.1
-over an empty folder (the server's CPU per request grows with what earlier
-runs left in its caches: 0.40 s per 1,000 PUTs fresh, 0.7 s after a few
-thousand, so a shared server would favour whoever runs first) and uploads
-the set from a local folder with ``skylift transfer`` or ``rclone copy``
+Starts one ``rclone serve s3`` on 127.0.0.1 and warms it (a fresh server
+spends 2-3x the CPU per PUT on its first thousand or so requests) with an
+upload of 1,000 × 1 KiB by each tool, then uploads each data set from a
+local folder with ``skylift transfer`` and ``rclone copy``
 (both as the command a user runs, start-up included). Concurrency is
 matched: ``-j N`` for skylift, ``--transfers N --checkers N`` for rclone;
 large files use 16 MiB parts above 64 MiB for both (``--s3-chunk-size 16M
 --s3-upload-cutoff 64M``, rclone's default ``--s3-upload-concurrency 4`` per
 file). The "unchanged re-run" repeats the 10,000-file tree upload onto the
-finished destination (same server). Best of ``--repeat`` runs (the tools
-take turns going first, so both see the same load); prints wall time,
+finished destination. Best of ``--repeat`` runs (the tools take turns going
+first, so both see the same load and server state); prints wall time,
 client CPU (user+sys of the tool), the server's CPU during that run (the
 rclone server shares the cores), the 1-minute load average and the ratio
 (rclone time / skylift time: > 1 means skylift is faster).
@@ -91,8 +90,11 @@ def _timed(argv: list[str], env: dict[str, str], server: int) -> Run:
 
 
 @contextlib.contextmanager
-def _server(work: Path) -> Iterator[tuple[int, str]]:
-    """``rclone serve s3`` on a new port over a new, empty folder; yields (pid, endpoint)."""
+def _server(work: Path) -> Iterator[tuple[int, str, Path]]:
+    """``rclone serve s3`` on a new port over a new, empty folder.
+
+    Yields ``(pid, endpoint, folder)``.
+    """
     data = Path(tempfile.mkdtemp(dir=work, prefix="server-"))
     (data / "bucket").mkdir()
     port = _port()
@@ -111,7 +113,7 @@ def _server(work: Path) -> Iterator[tuple[int, str]]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield server.pid, f"http://127.0.0.1:{port}"
+        yield server.pid, f"http://127.0.0.1:{port}", data
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -161,25 +163,27 @@ def main() -> None:
                 f"s3://bucket/{prefix}", "-j", str(args.jobs),
                 "--journal", str(work / "journal")]  # fmt: skip
 
-    def on_fresh_server(tool: str, src: Path, prefix: str, rerun: bool) -> list[Run]:
-        """Run ``tool`` against its own new server: its CPU per request grows with
-        what earlier runs left in its caches, so no run inherits another's."""
-        with _server(work) as (pid, endpoint):
-            (ws / "skylift.yaml").write_text(
-                "project: bench\nremotes:\n  s3://bucket:\n"
-                f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
-            )
-            env = {**base_env, **extra[tool], "RCLONE_CONFIG_BENCH_ENDPOINT": endpoint}
-            argv = argv_for(tool, src, prefix)
-            runs = [_timed(argv, env, pid)]
-            if rerun:
-                runs.append(_timed(argv, env, pid))  # unchanged re-run
-            return runs
+    def timed_runs(tool: str, src: Path, prefix: str, rerun: bool) -> list[Run]:
+        env = {**base_env, **extra[tool], "RCLONE_CONFIG_BENCH_ENDPOINT": endpoint}
+        argv = argv_for(tool, src, prefix)
+        runs = [_timed(argv, env, pid)]
+        if rerun:
+            runs.append(_timed(argv, env, pid))  # unchanged re-run
+        shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
+        return runs
 
-    try:
-        warm = _make(work / "warm", 3, 1024)
-        for tool in tools:  # bytecode cache, page cache
-            on_fresh_server(tool, warm, f"warm-{tool}", rerun=False)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, work, ignore_errors=True)
+        pid, endpoint, data = cleanup.enter_context(_server(work))
+        (ws / "skylift.yaml").write_text(
+            "project: bench\nremotes:\n  s3://bucket:\n"
+            f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
+        )
+        # Warm up: the bytecode cache, the page cache, and the server (a fresh
+        # rclone serve s3 spends 2-3x the CPU per PUT on its first thousand or so).
+        warm = _make(work / "warm", 1000, 1024)
+        for tool in tools:
+            timed_runs(tool, warm, f"warm-{tool}", rerun=False)
         sets = {
             "1,000 × 4 KiB": lambda p: _make(p, 1000, 4096),
             "200 × 1 MiB": lambda p: _make(p, 200, MIB),
@@ -197,7 +201,7 @@ def main() -> None:
             for r in range(args.repeat):
                 order = tools[r % len(tools) :] + tools[: r % len(tools)]  # who goes first rotates
                 for tool in order:
-                    runs = on_fresh_server(tool, src, f"{tool}-{n}-{r}", name.startswith("10,000"))
+                    runs = timed_runs(tool, src, f"{tool}-{n}-{r}", name.startswith("10,000"))
                     for key, run in zip((tool, f"{tool}-rerun"), runs, strict=False):
                         if key not in best or run[0] < best[key][0]:
                             best[key] = run
@@ -231,8 +235,6 @@ def main() -> None:
             print("|---|---|---|---|")
             for name, (sw, sc, _, _), (bw, bc, _, _) in baseline_rows:
                 print(f"| {name} | {sw:.2f} ({sc:.2f}) | {bw:.2f} ({bc:.2f}) | {bw / sw:.2f}× |")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
