@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -184,7 +184,7 @@ def main() -> None:
         warm = _make(work / "warm", 1000, 1024)
         for tool in tools:
             timed_runs(tool, warm, f"warm-{tool}", rerun=False)
-        sets = {
+        sets: dict[str, Callable[[Path], Path]] = {
             "1,000 × 4 KiB": lambda p: _make(p, 1000, 4096),
             "200 × 1 MiB": lambda p: _make(p, 200, MIB),
             "2 × 256 MiB": lambda p: _make(p, 2, 256 * MIB),
