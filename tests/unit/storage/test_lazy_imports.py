@@ -20,3 +20,18 @@ def test_backend_modules_import_no_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+def test_transfer_engine_imports_no_codec_metrics_or_multipart_sdk() -> None:
+    """zstandard/cryptography load only for --encrypt/--compress/--decode, prometheus_client
+    only with --metrics-port, botocore only for S3 multipart."""
+    code = (
+        "import sys\n"
+        "import skylift.transfer.engine, skylift.transfer.crypt\n"
+        "print(','.join(m for m in ('zstandard', 'cryptography', 'prometheus_client', 'botocore')"
+        " if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == ""
