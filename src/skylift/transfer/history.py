@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,4 +97,6 @@ def measured_mbps(runs: list[Throughput], recent: int = 5) -> tuple[float, int] 
     big = [r for r in runs if r.bytes >= MIN_MEASURED_BYTES and r.seconds > 0][-recent:]
     if not big:
         return None
+    import statistics  # here, not at the top: every transfer imports this module to record
+
     return statistics.median(r.mbps for r in big), len(big)
