@@ -9,6 +9,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 PYTEST_ARGS ?=
+# Python keeps compiled bytecode as a normal install does (pip compiles on
+# install); some environments switch that off, which costs every CLI start
+# ~0.5 s of recompiling. site-packages are compiled by uv at sync.
+unexport PYTHONDONTWRITEBYTECODE
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: all venv lock lint typecheck imports unit test demo bench clean help
 
