@@ -98,8 +98,8 @@ R = {
     "crm": Role("crm", "CRM", CENTOS6, 2, 8, 100, "corp", 12, 60, "sales-it", "Medium"),
     "billing": Role("billing", "Billing", SOLARIS, 4, 16, 200, "batch", 15, 60, "finance-it"),
     "gpu": Role("gpu", "Recommendations", UBUNTU, 8, 64, 500, "batch", 50, 70, "data"),
-    "idle": Role("idle", "Wiki", UBUNTU, 2, 4, 40, "idle", 2, 20, "it-ops", "Low"),
-    "zombie": Role("zombie", "Unknown", CENTOS7, 2, 4, 60, "zombie", 0.3, 3, "unknown", "Low"),
+    "idle": Role("idle", "Wiki", UBUNTU, 2, 4, 40, "idle", 2, 3, "it-ops", "Low"),
+    "zombie": Role("zombie", "Unknown", CENTOS7, 2, 4, 60, "zombie", 0.3, 0.2, "unknown", "Low"),
 }  # fmt: skip
 
 
@@ -287,7 +287,10 @@ def perf_frame(vms: list[Vm], days: int, rng: np.random.Generator) -> pl.DataFra
     zombie = np.array([vm.role.profile == "zombie" for vm in live])[:, None]
     cpu = np.where(zombie, rng.uniform(0.0, 0.6, (n, hours)), cpu)
     drift = np.linspace(0.0, 1.0, hours)[None, :] * rng.uniform(-3.0, 6.0, (n, 1))
-    mem = np.clip(mem_mean + drift + rng.normal(0.0, 1.5, (n, hours)), 0.5, 99.5)
+    # Quiet VMs hold steady, low memory (active memory, as vCenter reports it).
+    drift = np.where(quiet, 0.0, drift)
+    jitter = np.where(quiet, 0.1, 1.5) * rng.normal(0.0, 1.0, (n, hours))
+    mem = np.clip(mem_mean + drift + jitter, np.where(quiet, 0.05, 0.5), 99.5)
     io = cpu / 100.0 * np.array([_io_scale(vm) for vm in live])[:, None]
     read = io * rng.lognormal(0.0, 0.4, (n, hours))
     write = io * 0.6 * rng.lognormal(0.0, 0.4, (n, hours))

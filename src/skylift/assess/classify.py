@@ -1,7 +1,7 @@
 """Utilisation classes: active / idle / zombie / unknown (retire candidates).
 
 Azure business-case rule on window averages: zombie = CPU, memory and network
-all at (or below) ``zombie_pct`` (0 %); idle = all below the idle thresholds
+all at (or below) ``zombie_pct`` ("0 %" as displayed: ≤ 0.5 %); idle = all below the idle thresholds
 (CPU 5 %, memory 5 %, network 2 % of the NIC); active otherwise; unknown when
 neither CPU nor memory utilisation is known. A missing network figure is
 ignored rather than guessed.

@@ -75,12 +75,15 @@ class ClassThresholds(_Value):
 
     zombie: CPU, memory and network all ≤ ``zombie_pct``; idle: all below the
     ``idle_*`` thresholds; active otherwise. Network is a share of ``nic_mbps``.
+    Azure's zombie rule is "0 %" as its reports display it (whole percent), so
+    the default counts averages that round to 0 (≤ 0.5 %): a measured average
+    of exactly zero is rare for a running VM.
     """
 
     idle_cpu_pct: float = Field(default=5.0, ge=0, le=100)
     idle_mem_pct: float = Field(default=5.0, ge=0, le=100)
     idle_net_pct: float = Field(default=2.0, ge=0, le=100)
-    zombie_pct: float = Field(default=0.0, ge=0, le=100)
+    zombie_pct: float = Field(default=0.5, ge=0, le=100)
     nic_mbps: float = Field(default=1000.0, gt=0)
 
 

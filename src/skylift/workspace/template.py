@@ -47,7 +47,7 @@ assess:
     idle_cpu_pct: 5        # idle: CPU, memory and network all below these
     idle_mem_pct: 5
     idle_net_pct: 2        # of nic_mbps
-    zombie_pct: 0          # zombie: all three at or below this
+    zombie_pct: 0.5        # zombie: all three at or below this ("0 %" as displayed)
     nic_mbps: 1000
   confidence_warn_pct: 80  # warn when a server has fewer of its expected data points
   egress_share_pct: 10     # share of observed network-out that leaves the cloud (billed)
