@@ -21,8 +21,10 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import Progress
@@ -296,14 +298,22 @@ class CheckovScanner:
             return ScannerOutput(skipped=f"checkov is not installed; {INSTALL_HINT}")
         dirs = [r.root for r in roots if r.only is None]
         singles = [r.only for r in roots if r.only is not None and _is_relevant(r.only)]
-        progress.begin("checkov", total=int(bool(dirs)) + int(bool(singles)), unit="runs")
-        reports: list[CheckovReport] = []
-        if dirs:
-            reports.append(run_checkov(tool, dirs=dirs))
-            progress.advance()
-        if singles:
-            reports.append(run_checkov(tool, files=singles))
-            progress.advance()
+        groups = _framework_groups({f.kind for f in relevant})
+        runs: list[dict[str, Any]] = []
+        for fw in groups:
+            if dirs:
+                runs.append({"dirs": dirs, "frameworks": fw})
+            if singles:
+                runs.append({"files": singles, "frameworks": fw})
+        progress.begin("checkov", total=len(runs), unit="runs")
+        # Terraform's graph is the slow part; it runs in its own checkov process
+        # beside the others (2 at a time: the machine has the secret scan too).
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkov") as pool:
+            futures = [pool.submit(run_checkov, tool, **kw) for kw in runs]
+            reports: list[CheckovReport] = []
+            for fut in futures:
+                reports.append(fut.result())
+                progress.advance()
         progress.end()
         findings = [to_finding(c, roots) for r in reports for c in r.failed]
         findings += [_parse_error(e, roots) for r in reports for e in r.parse_errors]
@@ -324,6 +334,17 @@ def _parse_error(path: str, roots: Sequence[ScanRoot]) -> Finding:
         tool="checkov",
         fingerprint=fingerprint("SKY-CHECKOV-PARSE", shown),
     )
+
+
+def _framework_groups(kinds: set[FileKind]) -> list[tuple[str, ...]]:
+    """checkov frameworks worth running for the file kinds present, as parallel groups."""
+    rest: list[str] = []
+    if FileKind.YAML in kinds:
+        rest += ["kubernetes", "ansible"]
+    if FileKind.DOCKERFILE in kinds:
+        rest.append("dockerfile")
+    groups: list[tuple[str, ...]] = [("terraform",)] if FileKind.TERRAFORM in kinds else []
+    return [*groups, tuple(rest)] if rest else groups
 
 
 def _is_relevant(path: Path) -> bool:
