@@ -95,4 +95,5 @@ $(CHECKOV_STAMP): $(UV) tools/checkov/requirements.txt
 .PHONY: validators
 validators: $(STAMP) $(CHECKOV_STAMP)
 unit: validators
+demo: validators
 # --- end validators -----------------------------------------------------------
