@@ -25,6 +25,7 @@ and the scanner reports detect-secrets as skipped.
 from __future__ import annotations
 
 import bisect
+import importlib
 import io
 import re
 from collections.abc import Iterator
@@ -230,8 +231,10 @@ class DetectSecrets:
 
 def _required_literal(pattern: re.Pattern[str]) -> str | None:
     """The longest literal every match must contain (``AKIA`` …), ``None`` if unsure."""
-    from re import _constants as sre_constants  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
+    # The regex parser is private API (re._parser / re._constants since 3.11);
+    # imported by name so type checkers see a plain module either way.
+    sre_constants: Any = importlib.import_module("re._constants")
+    sre_parse: Any = importlib.import_module("re._parser")
 
     try:
         parsed = sre_parse.parse(pattern.pattern, pattern.flags)
