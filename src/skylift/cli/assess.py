@@ -297,7 +297,12 @@ def _render_apps(apps: Sequence[StrategyChoice]) -> None:
 
 def _render_tco(run: AssessmentRun) -> None:
     best: dict[tuple[str, str], Any] = {}
+    unpriced: set[str] = set()
     for t in run.summary.tco:
+        if f"no {t.pricing} prices" in t.note:
+            # The catalog has no such prices here: the row would repeat on-demand.
+            unpriced.add(f"{t.cloud} {t.pricing}")
+            continue
         key = (t.cloud, t.pricing)
         if key not in best or t.cloud_annual < best[key].cloud_annual:
             best[key] = t
@@ -313,6 +318,13 @@ def _render_tco(run: AssessmentRun) -> None:
             "-" if t.payback_years is None else f"{t.payback_years:g} y",
         )  # fmt: skip
     out.print(table)
+    shown = {f"{c} {p}" for c, p in best}
+    if unpriced - shown:
+        out.print(
+            "No catalog prices for: "
+            + ", ".join(sorted(unpriced - shown))
+            + " (left out; `skylift catalog show` lists what the snapshot has)."
+        )
 
 
 def _render_runs(runs: list[AssessmentRun]) -> None:
