@@ -315,7 +315,7 @@ def _render_tco(run: AssessmentRun) -> None:
         table.add_row(
             t.cloud, t.region, t.pricing, _money(t.on_prem_annual, t.currency),
             _money(t.cloud_annual, t.currency), f"{t.savings_pct_5y:.1f} %",
-            "-" if t.payback_years is None else f"{t.payback_years:g} y",
+            _payback(t.payback_years),
         )  # fmt: skip
     out.print(table)
     shown = {f"{c} {p}" for c, p in best}
@@ -325,6 +325,13 @@ def _render_tco(run: AssessmentRun) -> None:
             + ", ".join(sorted(unpriced - shown))
             + " (left out; `skylift catalog show` lists what the snapshot has)."
         )
+
+
+def _payback(years: float | None) -> str:
+    """'-' when savings never cover the migration cost; 'year 1' when there is none."""
+    if years is None:
+        return "-"
+    return "year 1" if years == 0 else f"{years:g} y"
 
 
 def _render_runs(runs: list[AssessmentRun]) -> None:
