@@ -134,3 +134,23 @@ def test_scanner_is_skipped_when_there_is_nothing_it_checks() -> None:
 def test_checkov_is_a_default_scanner_only_with_misconfig_on() -> None:
     assert "checkov" in [s.name for s in default_scanners(ScanOptions())]
     assert "checkov" not in [s.name for s in default_scanners(ScanOptions(misconfig=False))]
+
+
+def test_ansible_runs_only_when_some_yaml_looks_like_a_playbook(tmp_path: Path) -> None:
+    from skylift.security.checkov import _framework_groups, _looks_ansible
+
+    def yaml_file(rel: str, text: str) -> ScanFile:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return ScanFile(rel, rel, path, tmp_path, FileKind.YAML, len(text))
+
+    manifest = yaml_file("k8s/web.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n")
+    play = yaml_file("ops/site.yml", "- name: prep\n  hosts: linux\n  tasks:\n    - ping:\n")
+    role_task = yaml_file("roles/web/tasks/main.yml", "- name: x\n  ansible.builtin.ping:\n")
+    assert not _looks_ansible(manifest)
+    assert _looks_ansible(play) and _looks_ansible(role_task)
+    kinds = {FileKind.YAML, FileKind.TERRAFORM}
+    assert _framework_groups(kinds, ansible=False) == [("terraform",), ("kubernetes",)]
+    assert _framework_groups(kinds, ansible=True) == [("terraform",), ("kubernetes", "ansible")]
+    assert _framework_groups({FileKind.DOCKERFILE}, ansible=False) == [("dockerfile",)]
