@@ -95,7 +95,8 @@ def plan(
         settings = measured_settings(ws) if measured_bandwidth and bandwidth is None else None
         with RichProgress(enabled=not as_json) as progress:
             result = build_plan(ws, settings=settings, progress=progress)
-        servers = {s.key: s for s in ws.servers()}
+        # The CSV exports need server details; a plain plan does not read them twice.
+        servers = {s.key: s for s in ws.servers()} if csv_path or mgn_csv else {}
     _write_exports(result, servers, csv_path, mgn_csv, gantt)
     if as_json:
         emit_json(result)

@@ -110,6 +110,7 @@ def assign_waves(
             ready[g.production].push(key(g.id), g.id)
     placed: dict[str, int] = {}
     waves: list[WaveDraft] = []
+    prod_groups: set[str] = set()  # groups already placed in production waves
     while len(placed) < len(groups):
         number = len(waves) + 1
         if not ready[False] and not ready[True]:  # pragma: no cover - groups form a DAG
@@ -153,17 +154,18 @@ def assign_waves(
             release(gid)
         for gid in deferred:
             ready[by_id[gid].production].push(key(gid), gid)
-        if not production and any(w.production for w in waves):
-            relax.append(_dev_after_prod(wave, by_id, waves))
+        if production:
+            prod_groups.update(wave.groups)
+        elif prod_groups:
+            relax.append(_dev_after_prod(wave, by_id, prod_groups))
         waves.append(wave)
     return waves, relax
 
 
 def _dev_after_prod(
-    wave: WaveDraft, by_id: Mapping[str, MoveGroup], waves: Sequence[WaveDraft]
+    wave: WaveDraft, by_id: Mapping[str, MoveGroup], prod_groups: set[str]
 ) -> Relaxation:
     """Dev/test groups that could only move after production (they depend on it)."""
-    prod_groups = {gid for w in waves if w.production for gid in w.groups}
     blocked = [by_id[g] for g in wave.groups if set(by_id[g].depends_on) & prod_groups]
     names = sorted({a for g in blocked for a in g.applications} or {g.id for g in blocked})
     wave.risks.append("dev/test moves after production: it depends on production servers")

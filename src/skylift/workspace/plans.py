@@ -31,16 +31,19 @@ def plans_dir(ws: Workspace) -> Path:
     return ws.state_dir / "plans"
 
 
-def _retire_map(ws: Workspace) -> dict[str, str]:
-    """Servers the latest assessment recommends to retire, with its reason (empty
-    when no assessment has been run)."""
+def _latest_assessed(ws: Workspace) -> pl.DataFrame | None:
+    """Per-server results of the latest assessment, or None when there is none."""
     from skylift.workspace.assessments import AssessmentStore
 
     store = AssessmentStore(ws)
-    if not store.list():
-        return {}
-    servers = store.load().servers
-    if "strategy" not in servers.columns:
+    return store.load().servers if store.list() else None
+
+
+def _retire_map(ws: Workspace) -> dict[str, str]:
+    """Servers the latest assessment recommends to retire, with its reason (empty
+    when no assessment has been run)."""
+    servers = _latest_assessed(ws)
+    if servers is None or "strategy" not in servers.columns:
         return {}
     out: dict[str, str] = {}
     for row in servers.filter(pl.col("strategy") == "retire").iter_rows(named=True):
@@ -137,13 +140,11 @@ def estate_workloads(ws: Workspace) -> list[Workload]:
     at their summary utilisation (50 % CPU / 60 % memory when unknown).
     Production runs two replicas, dev/test one.
     """
-    from skylift.workspace.assessments import AssessmentStore
-
     servers = {s.key: s for s in ws.servers()}
-    store = AssessmentStore(ws)
+    latest = _latest_assessed(ws)
     items: list[Workload] = []
-    if store.list():
-        assessed = store.load().servers.filter(pl.col("service_model") == "paas_containers")
+    if latest is not None:
+        assessed = latest.filter(pl.col("service_model") == "paas_containers")
         for row in assessed.iter_rows(named=True):
             s = servers.get(str(row["server_key"]))
             if s is None:
