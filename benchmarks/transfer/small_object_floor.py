@@ -13,7 +13,11 @@ run, on one warmed server, taking turns:
 * the **floor**: the same objects, already in memory, sent by N threads
   calling ``obstore.put`` from a Python process that has already imported
   obstore and built the store — no start-up, no listing, no file reads, no
-  checksums, no journal, no manifest. No client built on obstore can beat it.
+  checksums, no journal, no manifest. No client built on obstore can beat it;
+* **floor + MD5**: the same, hashing each object with MD5 before its PUT —
+  the least integrity work a client that checks what the store received
+  does (rclone sends Content-MD5 and compares hashes; skylift compares the
+  ETag with its MD5).
 
 It prints wall time, client CPU, the server's CPU and the ratios to rclone.
 If the floor itself is below 1.5× rclone, the goal is out of reach for this
@@ -37,8 +41,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from s3_vs_rclone import BIN, KEY, MIB, SECRET, Run, _cpu_of, _make, _server, _timed
 
 
-def _floor(endpoint: str, prefix: str, blobs: list[bytes], jobs: int, server: int) -> Run:
-    """PUT every blob with ``jobs`` threads; time only the PUTs."""
+def _floor(
+    endpoint: str, prefix: str, blobs: list[bytes], jobs: int, server: int, md5: bool = False
+) -> Run:
+    """PUT every blob with ``jobs`` threads (hashing it with MD5 first if ``md5``);
+    time only the PUTs."""
+    import hashlib
+
     import obstore
     from obstore.store import S3Store
 
@@ -55,6 +64,8 @@ def _floor(endpoint: str, prefix: str, blobs: list[bytes], jobs: int, server: in
     obstore.put(store, f"{prefix}/warm-connection", b"x")  # the first request opens a pool
 
     def put(i: int) -> None:
+        if md5:
+            hashlib.md5(blobs[i], usedforsecurity=False).hexdigest()
         obstore.put(store, f"{prefix}/f{i:05d}.bin", blobs[i])
 
     load = os.getloadavg()[0]
@@ -118,12 +129,13 @@ def main() -> None:
             src = _make(work / f"src{n}", count, size)
             blobs = [p.read_bytes() for p in sorted(src.iterdir())]
             best: dict[str, Run] = {}
-            tools = ["rclone", "skylift", "floor"]
+            tools = ["rclone", "skylift", "floor", "floor+md5"]
             for r in range(args.repeat):
-                for tool in tools[r % 3 :] + tools[: r % 3]:
+                for tool in tools[r % 4 :] + tools[: r % 4]:
                     prefix = f"{tool}-{n}-{r}"
-                    if tool == "floor":
-                        run = _floor(endpoint, prefix, blobs, args.jobs, pid)
+                    if tool.startswith("floor"):
+                        md5 = tool.endswith("md5")
+                        run = _floor(endpoint, prefix, blobs, args.jobs, pid, md5)
                     else:
                         run = cli(tool, src, prefix)
                     shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
@@ -133,17 +145,17 @@ def main() -> None:
             shutil.rmtree(src)
     print(f"jobs={args.jobs}, best of {args.repeat} by wall time, one warmed rclone serve "
           f"s3 on loopback, {os.cpu_count()} cores; (client CPU, server CPU, load)")  # fmt: skip
-    print("| data set | rclone s | skylift s | floor s | skylift ratio | floor ratio "
-          "| needed for 1.5× |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    print("| data set | rclone s | skylift s | floor s | floor + MD5 s | skylift ratio "
+          "| floor ratio | floor + MD5 ratio | needed for 1.5× |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, best in rows:
         cells = []
-        for tool in ("rclone", "skylift", "floor"):
+        for tool in tools:
             w, c, s, load = best[tool]
             cells.append(f"{w:.2f} ({c:.2f}, {s:.2f}, {load:.1f})")
-        rw, sw, fw = best["rclone"][0], best["skylift"][0], best["floor"][0]
-        print(f"| {name} | {' | '.join(cells)} | {rw / sw:.2f}× | {rw / fw:.2f}× "
-              f"| ≤ {rw / 1.5:.2f} s |")  # fmt: skip
+        rw = best["rclone"][0]
+        ratios = " | ".join(f"{rw / best[t][0]:.2f}×" for t in tools[1:])
+        print(f"| {name} | {' | '.join(cells)} | {ratios} | ≤ {rw / 1.5:.2f} s |")
 
 
 if __name__ == "__main__":
