@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import (
-    Progress as RichProgressBar,
-)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgressBar
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -60,6 +52,17 @@ class RichProgress:
 
     def __enter__(self) -> RichProgress:
         if self.enabled:
+            # imported here: most runs are not on a terminal and draw no bars (~10 ms)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import Progress as RichProgressBar
+
             self._bar = RichProgressBar(
                 SpinnerColumn(),
                 TextColumn("[progress.description]{task.description}"),
