@@ -200,20 +200,21 @@ def _reports(payload: object) -> Iterator[Mapping[str, object]]:
         yield payload
 
 
-def _check(item: Mapping[str, object], framework: str) -> CheckovCheck:
+def _check(item: Mapping[str, object], framework: str, paths: dict[str, Path]) -> CheckovCheck:
     lines = item.get("file_line_range")
     start = end = None
     if isinstance(lines, list) and len(lines) == 2:
         start = int(lines[0]) if lines[0] else None
         end = int(lines[1]) if lines[1] else None
-    path = str(item.get("file_abs_path") or item.get("file_path") or "")
+    text = str(item.get("file_abs_path") or item.get("file_path") or "")
+    path = paths.get(text) or paths.setdefault(text, Path(text))
     severity = item.get("severity")
     guideline = item.get("guideline")
     return CheckovCheck(
         check_id=str(item.get("check_id") or "?"),
         name=str(item.get("check_name") or ""),
         framework=framework,
-        path=Path(path),
+        path=path,
         start_line=start,
         end_line=end if end is None or start is None or end >= start else start,
         resource=str(item.get("resource") or ""),
@@ -227,6 +228,7 @@ def parse_report(payload: object) -> CheckovReport:
     failed: list[CheckovCheck] = []
     parse_errors: list[str] = []
     passed = resources = suppressed = 0
+    paths: dict[str, Path] = {}  #: one Path per file, not per failed check
     for report in _reports(payload):
         framework = str(report.get("check_type") or "")
         summary = report.get("summary")
@@ -238,7 +240,7 @@ def parse_report(payload: object) -> CheckovReport:
         results = report.get("results")
         if not isinstance(results, dict):
             continue
-        failed.extend(_check(i, framework) for i in results.get("failed_checks") or [])
+        failed.extend(_check(i, framework, paths) for i in results.get("failed_checks") or [])
     return CheckovReport(
         failed=tuple(failed),
         suppressed=suppressed,
@@ -267,9 +269,18 @@ def _shown_path(path: Path, roots: Sequence[ScanRoot]) -> tuple[str, ScanRoot | 
     return best.display(path.relative_to(best.root).as_posix()), best
 
 
-def to_finding(check: CheckovCheck, roots: Sequence[ScanRoot]) -> Finding:
-    """A skylift finding for one failed checkov check (file, line and resource kept)."""
-    shown, _ = _shown_path(check.path, roots)
+def to_finding(
+    check: CheckovCheck, roots: Sequence[ScanRoot], shown: dict[Path, str] | None = None
+) -> Finding:
+    """A skylift finding for one failed checkov check (file, line and resource kept).
+
+    ``shown`` caches the shown path of each file across calls (a Terraform
+    file holding 40 resources has some 300 failed checks).
+    """
+    cache = shown if shown is not None else {}
+    if check.path not in cache:
+        cache[check.path] = _shown_path(check.path, roots)[0]
+    shown_path = cache[check.path]
     severity = severity_of(check.check_id, check.name, check.severity)
     resource = check.resource or None
     if check.framework == "dockerfile":
@@ -280,7 +291,7 @@ def to_finding(check: CheckovCheck, roots: Sequence[ScanRoot]) -> Finding:
         severity=severity,
         category=Category.MISCONFIGURATION,
         location=Location(
-            path=shown, line=check.start_line, end_line=check.end_line, resource=resource
+            path=shown_path, line=check.start_line, end_line=check.end_line, resource=resource
         ),
         message=check.name,  # the resource is in the location
         remediation=(
@@ -288,7 +299,7 @@ def to_finding(check: CheckovCheck, roots: Sequence[ScanRoot]) -> Finding:
             f"'checkov:skip={check.check_id}:<reason>' at the resource"
         ),
         tool="checkov",
-        fingerprint=fingerprint(check.check_id, shown, check.resource),
+        fingerprint=fingerprint(check.check_id, shown_path, check.resource),
         help_uri=check.guideline,
     )
 
@@ -340,7 +351,8 @@ class CheckovScanner:
                 reports.append(fut.result())
                 progress.advance()
         progress.end()
-        findings = [to_finding(c, roots) for r in reports for c in r.failed]
+        shown: dict[Path, str] = {}
+        findings = [to_finding(c, roots, shown) for r in reports for c in r.failed]
         findings += [_parse_error(e, roots) for r in reports for e in r.parse_errors]
         return ScannerOutput(findings=tuple(findings), files_scanned=len(relevant))
 
