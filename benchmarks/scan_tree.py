@@ -1,13 +1,14 @@
 """Benchmark: `skylift scan` over a 10,000-file source tree, against `detect-secrets scan`.
 
 Writes a deterministic tree (mixed .py/.js/.ts/.yaml/.tf/.json/.env/Dockerfile/.md at
-realistic sizes, ~27 MB, with planted secrets at known lines) under a temporary folder,
+realistic sizes, ~42 MB, with planted secrets at known lines) under a temporary folder,
 then times, each in its own process and in the same run:
 
 * ``skylift scan TREE --no-misconfig --no-policies`` (skylift's rules + detect-secrets'
   detectors, in process) — the < 60 s claim;
-* ``skylift scan TREE --no-policies`` (adds checkov) when ``--with-checkov`` is given
-  and checkov is installed (``make validators``);
+* ``skylift scan TREE --no-policies`` (adds checkov; the default ``skylift scan`` outside
+  a workspace) when ``--with-checkov`` is given and checkov is installed
+  (``make validators``) — the same < 60 s claim for the full scan;
 * the peer, ``detect-secrets scan --all-files`` (its own CLI, same tree).
 
 Prints wall and CPU seconds, files/s, the ratio, and recall on the planted secrets
@@ -327,8 +328,9 @@ def main() -> None:
             kinds = sorted({m.what for m in missed_list})
             if kinds:
                 print(f"{name} missed: {', '.join(kinds)}")
-        target = "met" if rows[0][1] < 60 else "NOT met"
-        print(f"target < 60 s for {args.files:,} files (secrets): {target}")
+        for name, w, *_ in rows[:-1]:  # skylift's rows, not the peer's
+            target = "met" if w < 60 else "NOT met"
+            print(f"target < 60 s for {args.files:,} files, {name}: {target}")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
