@@ -109,33 +109,11 @@ def run_checkov(
     """
     if not dirs and not files:
         return CheckovReport()
-    args = command(tool)
-    if dirs:
-        for d in dirs:
-            args += ["-d", str(Path(d).resolve())]
-    else:
-        for f in files:
-            args += ["-f", str(Path(f).resolve())]
-    args += ["--framework", *frameworks, "--skip-download", "-o", "json", "--quiet", "--compact"]
-    for skip in skip_paths:
-        args += ["--skip-path", skip]
-    try:
-        proc = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-            env=_env(),
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise CheckovError(
-            f"checkov did not finish within {TIMEOUT_S} s",
-            "scan a smaller folder, or leave misconfiguration checks out of this scan",
-        ) from exc
-    except OSError as exc:
-        raise CheckovError(f"cannot run {tool}: {exc.strerror}", INSTALL_HINT) from exc
+    args = _arguments(dirs, files, frameworks, skip_paths)
+    start = command(tool)
+    proc = _run(tool, [*start, *args])
+    if proc.returncode == DRIVER_INCOMPATIBLE and start != [tool]:
+        proc = _run(tool, [tool, *args])  # a checkov the driver does not know: its own CLI
     text = proc.stdout.strip()
     if not text:
         if proc.returncode in (0, 1) and not proc.stderr.strip():
@@ -153,6 +131,46 @@ def run_checkov(
         ) from exc
     return parse_report(payload)
 
+
+def _arguments(
+    dirs: Sequence[Path], files: Sequence[Path], frameworks: Sequence[str], skip: Sequence[str]
+) -> list[str]:
+    args: list[str] = []
+    if dirs:
+        for d in dirs:
+            args += ["-d", str(Path(d).resolve())]
+    else:
+        for f in files:
+            args += ["-f", str(Path(f).resolve())]
+    args += ["--framework", *frameworks, "--skip-download", "-o", "json", "--quiet", "--compact"]
+    for path in skip:
+        args += ["--skip-path", path]
+    return args
+
+
+def _run(tool: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise CheckovError(
+            f"checkov did not finish within {TIMEOUT_S} s",
+            "scan a smaller folder, or leave misconfiguration checks out of this scan",
+        ) from exc
+    except OSError as exc:
+        raise CheckovError(f"cannot run {tool}: {exc.strerror}", INSTALL_HINT) from exc
+
+
+#: Exit code of :data:`DRIVER` when it cannot drive the installed checkov (another
+#: version's layout): checkov's own command line runs instead.
+DRIVER_INCOMPATIBLE = 86
 
 #: Run by checkov's own Python: checkov's command line with a compact report (see there).
 DRIVER = Path(__file__).parent / "data" / "checkov_driver.py"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,25 @@ def test_every_folder_argument_is_checked_not_only_the_first() -> None:
     assert any(p.endswith("misconfig/terraform/aws/main.tf") for p in paths if p)
     assert any(p.endswith("connections/main.tf") for p in paths if p)
     assert not [f for f in result.findings if "/../" in (f.location.path or "")]
+
+
+def test_a_checkov_the_driver_cannot_drive_runs_through_its_own_cli(
+    tool: str, tmp_path: Path
+) -> None:
+    """Another checkov's layout (here: a Python beside it where checkov does not
+    import) makes the driver exit with DRIVER_INCOMPATIBLE; checkov's CLI runs."""
+    from skylift.security.checkov import DRIVER_INCOMPATIBLE
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "checkov").symlink_to(tool)  # the real CLI (its shebang names its Python)
+    (bin_dir / "python").symlink_to(sys.executable)  # skylift's Python: no checkov in it
+    shim = str(bin_dir / "checkov")
+    driver = subprocess.run(
+        [*command(shim), "--version"], capture_output=True, text=True, check=False
+    )
+    assert driver.returncode == DRIVER_INCOMPATIBLE
+    assert "incompatible checkov" in driver.stderr
+    (tmp_path / "ok.tf").write_text('resource "aws_s3_bucket" "y" {\n  bucket = "y"\n}\n')
+    report = run_checkov(shim, dirs=[tmp_path], frameworks=("terraform",))
+    assert {c.resource for c in report.failed} == {"aws_s3_bucket.y"}

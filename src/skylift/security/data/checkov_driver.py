@@ -33,13 +33,21 @@ import sys
 import warnings
 from typing import Any
 
-from checkov.common.checks_infra.solvers.connections_solvers import (  # type: ignore[import-not-found]
-    and_connection_solver,
-    base_connection_solver,
-    complex_connection_solver,
-    or_connection_solver,
-)
-from checkov.main import Checkov  # type: ignore[import-not-found]
+#: Exit code meaning "this checkov is not one the driver can drive": skylift then
+#: runs checkov's own command line instead (see skylift.security.checkov).
+INCOMPATIBLE = 86
+
+try:
+    from checkov.common.checks_infra.solvers.connections_solvers import (  # type: ignore[import-not-found]
+        and_connection_solver,
+        base_connection_solver,
+        complex_connection_solver,
+        or_connection_solver,
+    )
+    from checkov.main import Checkov  # type: ignore[import-not-found]
+except ImportError as exc:  # another checkov layout: let skylift fall back to the CLI
+    sys.stderr.write(f"skylift checkov driver: incompatible checkov ({exc})\n")
+    sys.exit(INCOMPATIBLE)
 
 FIELDS = (
     "check_id",
