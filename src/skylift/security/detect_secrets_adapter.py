@@ -32,6 +32,7 @@ and the scanner reports detect-secrets as skipped.
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import io
 import math
@@ -93,10 +94,6 @@ def _named(text: str, name: str) -> NamedIO:
 _ASSIGNMENT_FAMILY = "(?:(?<=\\W)|(?<=^))"
 _ASSIGNMENT_WORDS = re.compile(r"key|pw|pass|token|secret", re.IGNORECASE)
 _IP_LIKE = re.compile(r"\d\.\d+\.\d")
-#: case-insensitive searches are slow in ``re`` (the keyword alternation took half of the
-#: prefilter's time); on ASCII text, the same pattern in lower case over the lower-cased
-#: text finds the same spans, ten times faster
-_LOWER_TWINS = {_ASSIGNMENT_WORDS: re.compile(_ASSIGNMENT_WORDS.pattern)}
 
 
 @dataclass(frozen=True)
@@ -119,6 +116,11 @@ class _Text:
         self.starts = [0]
         for line in lines:
             self.starts.append(self.starts[-1] + len(line) + (0 if line.endswith("\n") else 1))
+
+    @functools.cached_property
+    def lowered(self) -> str:
+        """The text lower-cased (same offsets when the text is ASCII)."""
+        return self.text.lower()
 
     def hits(self, pattern: re.Pattern[str], text: str | None = None) -> Iterator[int]:
         """Original line indexes of every match (a match over a newline counts both lines).
@@ -171,8 +173,8 @@ class DetectSecrets:
                 elif isinstance(plugin, HighEntropyStringsPlugin):
                     self._entropy[i] = _fewest_distinct(plugin.entropy_limit)
                 elif isinstance(plugin, keyword.KeywordDetector):
-                    words = "|".join(keyword.DENYLIST)
-                    self._keyword = (i, re.compile(words, re.IGNORECASE), _lower_twin(words))
+                    words = re.compile("|".join(keyword.DENYLIST), re.IGNORECASE)
+                    self._keyword = (i, words, _lower_twin(words))
                 else:
                     self._unknown_plugin = True  # cannot prefilter for it: read every line
             yield self
@@ -197,7 +199,7 @@ class DetectSecrets:
         if self._unknown_plugin:
             return {i: set(range(len(self._plugins))) for i in range(len(lines))}
         whole = _Text(lines, list(range(len(lines))))
-        lowered = whole.text.lower()
+        lowered = whole.lowered
         ascii_text = whole.text.isascii()  # then lower() keeps every offset and the case rules
         picked: dict[int, set[int]] = {}
         if self._keyword is not None:
@@ -224,7 +226,7 @@ class DetectSecrets:
             if gated.gate is not None:
                 key = gated.gate.pattern
                 if key not in reduced:
-                    twin = _LOWER_TWINS.get(gated.gate) if ascii_text else None
+                    twin = _lower_twin(gated.gate) if ascii_text else None
                     gate_hits = whole.hits(twin, lowered) if twin else whole.hits(gated.gate)
                     kept = sorted(set(gate_hits))
                     reduced[key] = _Text([lines[i] for i in kept], kept)
@@ -272,11 +274,68 @@ def _fewest_distinct(limit: float) -> int:
     return n
 
 
-def _lower_twin(words: str) -> re.Pattern[str] | None:
-    """``words`` (an alternation of lower-case words, ``_?``) for lower-cased ASCII text."""
-    if not re.fullmatch(r"[a-z_?|\u00f1]*", words):
-        return None  # something a lower-cased text would not match the same way
-    return re.compile(words)
+@functools.cache
+def _lower_twin(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``pattern`` without ``re.IGNORECASE``, to search the lower-cased text of an ASCII text.
+
+    Case-insensitive searches are slow in ``re`` (the keyword list alone took half of
+    the prefilter's time); on ASCII text the twin finds the same spans about ten times
+    faster. That holds when nothing in the pattern tells cases apart once the text is
+    lower case: no upper-case letter (literal or in a range), no non-ASCII character
+    with an ASCII case partner (Kelvin sign, long s …), no group switching the flag
+    off. ``None`` when the pattern is not case-insensitive or not provably safe.
+    """
+    if not pattern.flags & re.IGNORECASE:
+        return None
+    sre_parse: Any = importlib.import_module("re._parser")
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:
+        return None
+    if not _case_free(parsed):
+        return None
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+def _case_free(items: Any) -> bool:
+    """Whether a parsed pattern matches a lower-cased ASCII text case-blind (see above)."""
+    c: Any = importlib.import_module("re._constants")
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+    plain = {c.AT, c.ANY, c.CATEGORY, c.GROUPREF, c.NEGATE, c.FAILURE, c.SUCCESS}
+    for op, av in items:
+        if op in (c.LITERAL, c.NOT_LITERAL):
+            ch = chr(av)
+            if "A" <= ch <= "Z" or (not ch.isascii() and _has_ascii_partner(ch)):
+                return False
+        elif op is c.RANGE:
+            low, high = av
+            if (low <= ord("Z") and high >= ord("A")) or high > 127:
+                return False
+        elif op is c.SUBPATTERN:
+            if av[2] & re.IGNORECASE or not _case_free(av[3]):
+                return False
+        elif op is c.IN or op is getattr(c, "ATOMIC_GROUP", None):
+            if not _case_free(av):
+                return False
+        elif op is c.BRANCH:
+            if not all(_case_free(branch) for branch in av[1]):
+                return False
+        elif op in repeats:
+            if not _case_free(av[2]):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if not _case_free(av[1]):
+                return False
+        elif op is c.GROUPREF_EXISTS:
+            if not (_case_free(av[1]) and (av[2] is None or _case_free(av[2]))):
+                return False
+        elif op not in plain:
+            return False  # an op this check does not know: not provably safe
+    return True
+
+
+def _has_ascii_partner(ch: str) -> bool:
+    return any(x.isascii() for x in (ch.lower(), ch.upper(), ch.casefold()))
 
 
 def _required_literal(pattern: re.Pattern[str]) -> str | None:

@@ -135,3 +135,29 @@ def test_adapter_equals_scan_file_on_the_edge_corpus(tmp_path: Path) -> None:
         "Hex High Entropy String",
         "AWS Access Key",
     }
+
+
+def test_lower_case_twin_only_for_patterns_blind_to_case_on_lower_cased_ascii() -> None:
+    import re
+
+    from skylift.security.detect_secrets_adapter import _lower_twin
+
+    unsafe = [
+        "[A-Z]{4}",  # an upper-case range
+        "[0-_]x",  # a range over A-Z without an upper-case end
+        "AKIA",  # an upper-case literal
+        "(?-i:a)b",  # a group switching case-insensitivity off
+        "\\x41b",  # an escaped upper-case letter
+        "\u212a",  # the Kelvin sign matches k case-insensitively
+        "\u017fecret",  # long s matches s
+    ]
+    for source in unsafe:
+        assert _lower_twin(re.compile(source, re.IGNORECASE)) is None, source
+    assert _lower_twin(re.compile("abc")) is None  # not case-insensitive: nothing to gain
+    twin = _lower_twin(re.compile("api_?key|contraseña|(?<=\\W)pw[0-9a-f]{4}", re.IGNORECASE))
+    assert twin is not None and not twin.flags & re.IGNORECASE
+    text = "x API_Key y ;PW12Ab"
+    original = re.compile("api_?key|contraseña|(?<=\\W)pw[0-9a-f]{4}", re.IGNORECASE)
+    assert [m.span() for m in twin.finditer(text.lower())] == [
+        m.span() for m in original.finditer(text)
+    ]
