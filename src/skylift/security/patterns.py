@@ -38,6 +38,7 @@ _PEM = re.compile(
 )
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/]{40,}")
 _AWS_KEY_ID = re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])")
+_AWS_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA")
 _AZURE_KEY = re.compile(r"AccountKey=([A-Za-z0-9+/]{86}==)")
 _GCP_TYPE = re.compile(r'"type"\s*:\s*"service_account"')
 _GCP_KEY = re.compile(r'"private_key"\s*:\s*"(-----BEGIN[^"]{40,})"')
@@ -77,7 +78,9 @@ def find_patterns(text: str, *, configuration: bool = True) -> Iterator[PatternH
                 yield PatternHit(
                     PRIVATE_KEY, lines.at(m.start()), m.group(0), f"{kind} private key"
                 )
-    for m in _AWS_KEY_ID.finditer(text):
+    # the look-behind keeps ``re`` from skipping ahead to a prefix: test the prefixes first
+    aws = any(prefix in text for prefix in _AWS_PREFIXES)
+    for m in _AWS_KEY_ID.finditer(text) if aws else ():
         if "EXAMPLE" not in m.group(1):
             yield PatternHit(
                 AWS_ACCESS_KEY_ID, lines.at(m.start()), m.group(1), "AWS access key ID"
@@ -98,6 +101,19 @@ def find_patterns(text: str, *, configuration: bool = True) -> Iterator[PatternH
     yield from _connection_strings(text, lines, configuration)
 
 
+def _may_hold(text: str, words: tuple[str, ...]) -> bool:
+    """Whether a case-insensitive search for one of ``words`` (lower-case ASCII) could match.
+
+    On ASCII text a substring test of the lower-cased text decides it; other text may
+    hold letters that match case-insensitively without lowering to ASCII (the long s
+    matches ``s``), so it is always searched.
+    """
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
 def _connection_strings(text: str, lines: _Lines, configuration: bool) -> Iterator[PatternHit]:
     accept = {ValueKind.LITERAL, ValueKind.WEAK} if configuration else {ValueKind.LITERAL}
 
@@ -110,7 +126,7 @@ def _connection_strings(text: str, lines: _Lines, configuration: bool) -> Iterat
             yield hit(m.start(), m.group(3), f"password in a {m.group(1)} URL")
         for m in _QUERY_PASSWORD.finditer(text):
             yield hit(m.start(), m.group(1), "password parameter in a URL")
-    if ";" not in text:
+    if ";" not in text or not _may_hold(text, ("password", "pwd")):
         return
     for m in _ADO_PASSWORD.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1

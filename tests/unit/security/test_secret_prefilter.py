@@ -16,6 +16,8 @@ import random
 import string
 from pathlib import Path
 
+import pytest
+
 from skylift.security.detect_secrets_adapter import DetectSecrets
 
 B64 = string.ascii_letters + string.digits + "+/-_="
@@ -161,3 +163,29 @@ def test_lower_case_twin_only_for_patterns_blind_to_case_on_lower_cased_ascii() 
     assert [m.span() for m in twin.finditer(text.lower())] == [
         m.span() for m in original.finditer(text)
     ]
+
+
+def test_shape_rules_substring_gates_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """find_patterns with its substring gates equals find_patterns searching every text."""
+    from skylift.security import patterns
+
+    root = Path(__file__).resolve().parents[3]
+    texts = [
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted((root / "tests" / "fixtures" / "scan").rglob("*"))
+        if p.is_file()
+    ]
+    texts += [
+        "Server=db;User Id=sa;Password=Tr0ub4dor&3x;",
+        "Server=db;User Id=sa;PASSWORD=Tr0ub4dor&3x;",
+        "Server=db;User Id=sa;Pa\u017f\u017fword=Tr0ub4dor&3x;",  # long s, non-ASCII text
+        "Host=db; Pwd=Zq8vLx2Nw;",
+        "key = AKIAZ7Q3KXW2MPLR5TVB\nid=ASIAZ7Q3KXW2MPLR5TVB;",
+        "no key here; akiaz7q3kxw2mplr5tvb",
+    ]
+    gated = [list(patterns.find_patterns(t)) for t in texts]
+    monkeypatch.setattr(patterns, "_AWS_PREFIXES", ("",))
+    monkeypatch.setattr(patterns, "_may_hold", lambda text, words: True)
+    searched = [list(patterns.find_patterns(t)) for t in texts]
+    assert gated == searched
+    assert sum(len(hits) for hits in gated) >= 5
