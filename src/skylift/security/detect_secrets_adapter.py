@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import importlib
 import io
 import math
@@ -56,7 +57,8 @@ class DetectSecretsHit:
     value: str
 
 
-_QUOTED_ENTROPY = re.compile(r"""(['"])(?:[0-9a-fA-F]{8,}|[A-Za-z0-9+/=_\-]{20,})\1""")
+#: base64's charset in detect-secrets includes the backslash (``"\\-_"`` in its source)
+_QUOTED_ENTROPY = re.compile(r"""(['"])(?:[0-9a-fA-F]{8,}|[A-Za-z0-9+/=_\\\-]{20,})\1""")
 
 
 def available() -> str | None:
@@ -145,6 +147,7 @@ class DetectSecrets:
         #: entropy plugin index → the fewest distinct characters a string needs to pass its limit
         self._entropy: dict[int, int] = {}
         self._unknown_plugin = False
+        self._yaml_shortcut = False  #: see :meth:`_yaml_cannot_flag`
 
     @contextmanager
     def session(self) -> Iterator[DetectSecrets]:
@@ -177,6 +180,7 @@ class DetectSecrets:
                     self._keyword = (i, words, _lower_twin(words))
                 else:
                     self._unknown_plugin = True  # cannot prefilter for it: read every line
+            self._yaml_shortcut = _known_detectors(self._plugins, keyword.DENYLIST)
             yield self
 
     def scan(self, path: Path, text: str) -> list[DetectSecretsHit]:
@@ -187,12 +191,55 @@ class DetectSecrets:
         filename = str(path)
         if ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename):
             return []
+        if self._yaml_shortcut and self._yaml_cannot_flag(filename, text):
+            return []
         lines = get_transformed_file(_named(text, filename)) or text.splitlines(keepends=True)
         hits = self._scan_lines(filename, lines)
         if hits:
             return hits
         eager = get_transformed_file(_named(text, filename), use_eager_transformers=True)
         return self._scan_lines(filename, eager) if eager else []
+
+    def _yaml_cannot_flag(self, filename: str, text: str) -> bool:
+        """Whether no plugin could flag anything in a YAML file, decided without the
+        pure-Python YAML transformer (a third of the secrets pass's time).
+
+        detect-secrets reads a YAML file as one ``key: "value"`` line per string value
+        of a mapping (plus the comment of the line it attributes the value to, blank
+        lines between), or as its raw lines when the YAML does not parse or holds no
+        such value. Here libyaml (which skylift's own YAML rules use) lists every
+        mapping's scalar ``key: "value"`` lines, written the same way; in a file
+        without ``#`` every line detect-secrets would scan is one of those or a raw
+        line, so if none of them is a candidate, no line it would scan is. (With
+        the current detectors no candidate match reaches past a line's closing
+        ``"`` into the next line, so the order of the lines does not matter; a
+        comment after the ``"`` could be reached, hence no ``#``.) Anything unusual
+        reads the file as before: other detectors or transformers than those this
+        was checked against (:func:`_known_detectors`), a file the INI reader (tried
+        first) accepts, non-ASCII text, escapes, tags, directives, tabs, a key that
+        is not a scalar, a binary value, YAML libyaml rejects.
+        """
+        from detect_secrets.transformers.config import ConfigFileTransformer
+        from detect_secrets.transformers.exceptions import ParsingError
+        from detect_secrets.transformers.yaml import YAMLTransformer
+
+        if not YAMLTransformer().should_parse_file(filename):
+            return False
+        if not text.isascii() or any(c in text for c in _YAML_UNUSUAL):
+            return False
+        try:
+            ConfigFileTransformer().parse_file(_named(text, filename))
+        except ParsingError:
+            pass  # as usual for YAML: get_transformed_file goes on to the YAML reader
+        except Exception:
+            return False
+        else:
+            return False  # the INI reader's lines are what detect-secrets would scan
+        pairs = _yaml_string_pairs(text)
+        if pairs is None:
+            return False
+        check = [f'{key}: "{value.replace(chr(34), chr(92) + chr(34))}"\n' for key, value in pairs]
+        return not self._candidates(check + text.splitlines(keepends=True))
 
     def _candidates(self, lines: list[str]) -> dict[int, set[int]]:
         """0-based line index → the plugins that could flag that line."""
@@ -259,6 +306,65 @@ class DetectSecrets:
                             DetectSecretsHit(secret.type, number, secret.secret_value or "")
                         )
         return hits
+
+
+#: characters that make :meth:`DetectSecrets._yaml_cannot_flag` read the file as before:
+#: comments, escapes (values unlike the text), tags and directives (binary values,
+#: custom resolution), tabs, and the transformer's own marker keys
+_YAML_UNUSUAL = ("#", "\\", "!", "%", "\t", "__line__", "__value__", "__original_key__")
+
+#: sha256 of the detectors the YAML shortcut was checked against (detect-secrets 1.5's
+#: default plugins: class, patterns, keyword list, entropy charset and limit; and its
+#: transformers in order)
+_KNOWN_DETECTORS = "8aa4c07716b39c0feb4958eb3e221cec4056216386beff6a72c2cbe4397bcb7a"
+
+
+def _known_detectors(plugins: list[Any], denylist: Any) -> bool:
+    """Whether the plugins and transformers are those the YAML shortcut was reasoned about."""
+    from detect_secrets.transformers import get_transformers
+
+    parts = [repr(tuple(denylist))]
+    transformers: list[Any] = list(get_transformers())
+    parts += [f"{type(t).__name__}/{t.is_eager}" for t in transformers]
+    for plugin in plugins:
+        parts.append(type(plugin).__name__)
+        parts += [f"{p.pattern!r}/{p.flags}" for p in getattr(plugin, "denylist", ())]
+        parts.append(
+            repr((getattr(plugin, "charset", None), getattr(plugin, "entropy_limit", None)))
+        )
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return digest == _KNOWN_DETECTORS
+
+
+def _yaml_string_pairs(text: str) -> list[tuple[str, str]] | None:
+    """Every (key, scalar value) of every mapping, by libyaml; ``None`` when it fails
+    or a key is not a plain scalar or a value is binary."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    try:
+        docs = list(yaml.compose_all(text, Loader=loader))
+    except yaml.YAMLError:
+        return None
+    pairs: list[tuple[str, str]] = []
+    todo: list[Any] = [d for d in docs if d is not None]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    return None
+                if isinstance(value, yaml.ScalarNode):
+                    if value.tag.endswith(":binary"):
+                        return None
+                    pairs.append((str(key.value), str(value.value)))
+                else:
+                    todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+    return pairs
 
 
 def _fewest_distinct(limit: float) -> int:

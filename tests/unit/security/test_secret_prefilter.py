@@ -189,3 +189,70 @@ def test_shape_rules_substring_gates_change_nothing(monkeypatch: pytest.MonkeyPa
     searched = [list(patterns.find_patterns(t)) for t in texts]
     assert gated == searched
     assert sum(len(hits) for hits in gated) >= 5
+
+
+_YAML_SHAPES = [
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\nstringData:\n  password: {b64}\n",
+    "env:\n  - name: DB_PASSWORD\n    value: \"{b64}\"\n  - name: LIMIT\n    value: '42'\n",
+    "a: &base\n  token: {hex}\n  user: app\nb:\n  <<: *base\n  extra: {lower}\n",
+    'note: >\n  folded text with\n  {b64}\n  inside\nblock: |\n  KEY={b64}\n  aws_key = "{b64}"\n',
+    "flow: {{api_key: {b64}, other: [1, 2, {hex}]}}\n",
+    "---\nfirst: {lower}\n---\nsecond: {b64}\n",
+    "server: 10.0.0.1\npublic: 8.8.8.8\nurl: https://user:{lower}@db.example.com/x\n",
+    "quoted: 'it''s {b64}'\ndouble: \"a \\\"b\\\" {hex}\"\n",
+    "tagged: !!binary aGVsbG8gd29ybGQgdGhpcyBpcyBiaW5hcnk=\nplain: {lower}\n",
+    "commented: {lower} # secret: {b64}\n",
+    "[not_yaml_but_ini]\nkey = {b64}\n",
+    "bad: [unclosed\nsecret: {b64}\n",
+    "list:\n  - {b64}\n  - AKIA{upper}\n",
+    "cloudant_password: {lower24}\nibm_cloud_iam_key: {b64}\n",
+    "name: {name}\nreplicas: 3\nimage: registry.example.com/{name}:1.2.3\n",
+    "",
+]
+
+
+def _yaml_corpus(tmp_path: Path) -> list[Path]:
+    rng = random.Random(7)
+    paths = []
+    for n in range(120):
+        shape = _YAML_SHAPES[n % len(_YAML_SHAPES)]
+        text = shape.format(
+            name=rng.choice(["payment-worker", "invoice_api", "cart"]),
+            b64=_quoted(rng, B64, rng.randint(18, 30), 40)[1:-1],
+            hex=_quoted(rng, HEX, rng.randint(6, 12), 32)[1:-1],
+            lower="".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(6, 30))),
+            lower24="".join(rng.choice(string.ascii_lowercase) for _ in range(24)),
+            upper="".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+        )
+        path = tmp_path / f"y{n}.{'yaml' if n % 2 else 'yml'}"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_yaml_shortcut_reports_what_scan_file_reports(tmp_path: Path) -> None:
+    """Skipping detect-secrets' YAML reader where nothing could be flagged changes nothing."""
+    from detect_secrets.core.scan import scan_file
+    from detect_secrets.settings import default_settings
+
+    paths = _yaml_corpus(tmp_path)
+    with default_settings():
+        full = {(p.name, s.type, s.line_number) for p in paths for s in scan_file(str(p))}
+    with DetectSecrets().session() as ds:
+        assert ds._yaml_shortcut  # the detectors are those the shortcut was checked against
+        texts = {p: p.read_text(encoding="utf-8") for p in paths}
+        fast = {(p.name, h.type, h.line) for p in paths for h in ds.scan(p, texts[p])}
+        skipped = [p for p in paths if ds._yaml_cannot_flag(str(p), texts[p])]
+    assert fast == full
+    assert full  # the corpus has secrets detect-secrets reports
+    assert 10 < len(skipped) < len(paths)  # the shortcut is taken, and not everywhere
+    assert not {name for name, _, _ in full} & {p.name for p in skipped}
+
+
+def test_yaml_shortcut_off_for_other_detectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from skylift.security import detect_secrets_adapter
+
+    monkeypatch.setattr(detect_secrets_adapter, "_KNOWN_DETECTORS", "another version")
+    with DetectSecrets().session() as ds:
+        assert not ds._yaml_shortcut
+        assert not ds._yaml_cannot_flag("x.yaml", "a: b\n") or not ds._yaml_shortcut
