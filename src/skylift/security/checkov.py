@@ -21,7 +21,7 @@ import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -362,16 +362,21 @@ class CheckovScanner:
         progress.begin("checkov", total=len(runs), unit="runs")
         # Terraform's graph is the slow part; it runs in its own checkov process
         # beside the others (2 at a time: the machine has the secret scan too).
+        # Each report is turned into findings as soon as its run ends (the quick
+        # frameworks' while Terraform's still runs); findings keep the runs' order.
+        shown: dict[Path, str] = {}
+        converted: dict[int, list[Finding]] = {}
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkov") as pool:
-            futures = [pool.submit(run_checkov, tool, **kw) for kw in runs]
-            reports: list[CheckovReport] = []
-            for fut in futures:
-                reports.append(fut.result())
+            futures = {pool.submit(run_checkov, tool, **kw): i for i, kw in enumerate(runs)}
+            for fut in as_completed(futures):
+                report = fut.result()
+                converted[futures[fut]] = [
+                    *(to_finding(c, roots, shown) for c in report.failed),
+                    *(_parse_error(e, roots) for e in report.parse_errors),
+                ]
                 progress.advance()
         progress.end()
-        shown: dict[Path, str] = {}
-        findings = [to_finding(c, roots, shown) for r in reports for c in r.failed]
-        findings += [_parse_error(e, roots) for r in reports for e in r.parse_errors]
+        findings = [f for i in sorted(converted) for f in converted[i]]
         return ScannerOutput(findings=tuple(findings), files_scanned=len(relevant))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from skylift.domain.findings import Severity
@@ -54,8 +54,10 @@ def table() -> dict[str, Severity]:
     return {row["check_id"]: Severity(row["severity"]) for row in csv.DictReader(text.splitlines())}
 
 
+@lru_cache(maxsize=4096)
 def severity_of(check_id: str, name: str = "", reported: str | None = None) -> Severity:
-    """The severity of checkov check ``check_id`` named ``name``."""
+    """The severity of checkov check ``check_id`` named ``name`` (cached: a tree can
+    fail the same few hundred checks a hundred thousand times)."""
     if reported:
         try:
             return Severity(reported.lower())
