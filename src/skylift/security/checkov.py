@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -356,7 +357,12 @@ class CheckovScanner:
         # later folder, which it never reads. Files go in one run (-f is fine).
         runs: list[dict[str, Any]] = []
         for fw in groups:
-            runs += [{"dirs": [d], "frameworks": fw} for d in dirs]
+            for d in dirs:
+                halves = terraform_halves(d, relevant) if fw == ("terraform",) else None
+                if halves is None:
+                    runs.append({"dirs": [d], "frameworks": fw})
+                else:  # each half skips the other's folders: both cores on the slow pass
+                    runs += [{"dirs": [d], "frameworks": fw, "skip_paths": h} for h in halves]
             if singles:
                 runs.append({"files": singles, "frameworks": fw})
         progress.begin("checkov", total=len(runs), unit="runs")
@@ -366,7 +372,8 @@ class CheckovScanner:
         # frameworks' while Terraform's still runs); findings keep the runs' order.
         shown: dict[Path, str] = {}
         converted: dict[int, list[Finding]] = {}
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkov") as pool:
+        workers = max(2, sum(1 for r in runs if "skip_paths" in r))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checkov") as pool:
             futures = {pool.submit(run_checkov, tool, **kw): i for i, kw in enumerate(runs)}
             for fut in as_completed(futures):
                 report = fut.result()
@@ -378,6 +385,76 @@ class CheckovScanner:
         progress.end()
         findings = [f for i in sorted(converted) for f in converted[i]]
         return ScannerOutput(findings=tuple(findings), files_scanned=len(relevant))
+
+
+#: A Terraform tree is split in two checkov runs from this many ``.tf`` files on
+#: (each checkov process costs ~2 s of start-up CPU; below this the split does not pay).
+SPLIT_MIN_FILES = 200
+
+_MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+
+
+def terraform_halves(root: Path, files: Sequence[ScanFile]) -> list[list[str]] | None:
+    """``--skip-path`` lists for two checkov runs that together check ``root``'s
+    Terraform once, each about half of it; ``None`` when it should not be split.
+
+    The units are ``root``'s top-level folders: a Terraform module is a folder,
+    so no unit is cut in two, and folders whose modules call each other by a
+    relative ``source`` stay in the same half. Not split: fewer than
+    :data:`SPLIT_MIN_FILES` ``.tf`` files, ``.tf`` files directly in ``root``
+    (a root module usually calls the folders below it), symbolic links among
+    the folders, or a single folder. Each skip pattern is one folder's absolute
+    path, anchored (checkov matches ``--skip-path`` as a regex and a substring).
+    """
+    base = root.resolve()
+    tf = [f for f in files if f.kind is FileKind.TERRAFORM and f.root == root]
+    if len(tf) < SPLIT_MIN_FILES:
+        return None
+    size: dict[str, int] = {}
+    parent: dict[str, str] = {}
+
+    def find(unit: str) -> str:
+        while parent[unit] != unit:
+            parent[unit] = parent[parent[unit]]
+            unit = parent[unit]
+        return unit
+
+    for f in tf:
+        head, sep, _ = f.rel.partition("/")
+        if not sep or (root / head).is_symlink():
+            return None
+        size[head] = size.get(head, 0) + f.size
+        parent.setdefault(head, head)
+    for f in tf:
+        head = f.rel.partition("/")[0]
+        try:
+            text = f.abspath.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        for source in _MODULE_SOURCE.findall(text):
+            target = (f.abspath.parent / source).resolve()
+            if target == base or base not in target.parents:
+                continue  # outside the tree: both halves read it from disk
+            other = target.relative_to(base).parts[0]
+            parent.setdefault(other, other)
+            size.setdefault(other, 0)
+            parent[find(head)] = find(other)
+    groups: dict[str, list[str]] = {}
+    for unit in size:
+        groups.setdefault(find(unit), []).append(unit)
+    if len(groups) < 2:
+        return None
+    bins: list[list[str]] = [[], []]
+    weight = [0, 0]
+    for members in sorted(groups.values(), key=lambda m: -sum(size[u] for u in m)):
+        lighter = 0 if weight[0] <= weight[1] else 1
+        bins[lighter] += members
+        weight[lighter] += sum(size[u] for u in members)
+
+    def skip(units: list[str]) -> list[str]:
+        return [f"^{re.escape(str(base / u))}$" for u in sorted(units)]
+
+    return [skip(bins[1]), skip(bins[0])]
 
 
 def _parse_error(path: str, roots: Sequence[ScanRoot]) -> Finding:

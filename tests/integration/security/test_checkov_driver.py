@@ -145,3 +145,50 @@ def test_a_checkov_the_driver_cannot_drive_runs_through_its_own_cli(
     (tmp_path / "ok.tf").write_text('resource "aws_s3_bucket" "y" {\n  bucket = "y"\n}\n')
     report = run_checkov(shim, dirs=[tmp_path], frameworks=("terraform",))
     assert {c.resource for c in report.failed} == {"aws_s3_bucket.y"}
+
+
+def test_a_split_terraform_tree_gives_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checkov runs each skipping the other's folders find what one run finds."""
+    import shutil
+
+    from skylift.security import checkov
+
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "misconfig" / "terraform", tree)  # aws, azure, gcp
+    shutil.copytree(FIXTURES / "connections", tree / "connections")
+    (tree / "caller").mkdir()
+    (tree / "caller" / "main.tf").write_text('module "c" {\n  source = "../connections"\n}\n')
+
+    class Runs:
+        """Records how many checkov runs the scanner announces (its progress total)."""
+
+        total = 0.0
+
+        def begin(self, description: str, total: float | None = None, unit: str = "") -> None:
+            if description == "checkov":
+                self.total = total or 0
+
+        def advance(self, amount: float = 1.0) -> None:
+            pass
+
+        def end(self) -> None:
+            pass
+
+    def findings(runs: Runs) -> set[tuple[str, str | None, int | None, str | None]]:
+        result = scan([str(tree)], scanners=[CheckovScanner()], progress=runs)
+        return {
+            (f.rule_id, f.location.path, f.location.line, f.location.resource)
+            for f in result.findings
+        }
+
+    one, two = Runs(), Runs()
+    monkeypatch.setattr(checkov, "SPLIT_MIN_FILES", 10_000)
+    whole = findings(one)
+    monkeypatch.setattr(checkov, "SPLIT_MIN_FILES", 2)
+    split = findings(two)
+    assert two.total == one.total + 1  # the Terraform pass ran as two checkov runs
+    assert split == whole
+    folders = {Path(p).parent.name for _, p, _, _ in whole if p}
+    assert {"aws", "azure", "gcp", "connections"} <= folders
