@@ -89,6 +89,32 @@ def _timed(argv: list[str], env: dict[str, str], server: int) -> Run:
     return wall, cpu, server_cpu, load
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment both tools run in: the server's keys, rclone's ``bench:`` remote
+    (its endpoint is added once the server runs), and a bytecode cache for skylift."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "RCLONE_CONFIG_BENCH_TYPE": "s3",
+        "RCLONE_CONFIG_BENCH_PROVIDER": "Other",
+        "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": KEY,
+        "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": SECRET,
+        "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
+        "PYTHONPYCACHEPREFIX": str(work / "pycache"),
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def write_workspace(ws: Path, endpoint: str) -> None:
+    """A skylift workspace whose ``s3://bucket`` remote is the benchmark server."""
+    (ws / "skylift.yaml").write_text(
+        "project: bench\nremotes:\n  s3://bucket:\n"
+        f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
+    )
+
+
 @contextlib.contextmanager
 def _server(work: Path) -> Iterator[tuple[int, str, Path]]:
     """``rclone serve s3`` on a new port over a new, empty folder.
@@ -134,18 +160,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skylift-bench-"))
-    base_env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET,
-        "RCLONE_CONFIG_BENCH_TYPE": "s3",
-        "RCLONE_CONFIG_BENCH_PROVIDER": "Other",
-        "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": KEY,
-        "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": SECRET,
-        "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
-        "PYTHONPYCACHEPREFIX": str(work / "pycache"),
-    }
-    base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+    base_env = bench_env(work)
     tools = ["skylift", "rclone"]
     extra: dict[str, dict[str, str]] = {"skylift": {}, "rclone": {}}
     if args.baseline_src:
@@ -175,10 +190,7 @@ def main() -> None:
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(shutil.rmtree, work, ignore_errors=True)
         pid, endpoint, data = cleanup.enter_context(_server(work))
-        (ws / "skylift.yaml").write_text(
-            "project: bench\nremotes:\n  s3://bucket:\n"
-            f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
-        )
+        write_workspace(ws, endpoint)
         # Warm up: the bytecode cache, the page cache, and the server (a fresh
         # rclone serve s3 spends 2-3x the CPU per PUT on its first thousand or so).
         warm = _make(work / "warm", 1000, 1024)

@@ -38,7 +38,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from s3_vs_rclone import BIN, KEY, MIB, SECRET, Run, _cpu_of, _make, _server, _timed
+from s3_vs_rclone import (
+    BIN,
+    KEY,
+    MIB,
+    SECRET,
+    Run,
+    _cpu_of,
+    _make,
+    _server,
+    _timed,
+    bench_env,
+    write_workspace,
+)
 
 
 def _floor(
@@ -87,18 +99,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="skylift-floor-"))
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET,
-        "RCLONE_CONFIG_BENCH_TYPE": "s3",
-        "RCLONE_CONFIG_BENCH_PROVIDER": "Other",
-        "RCLONE_CONFIG_BENCH_ACCESS_KEY_ID": KEY,
-        "RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY": SECRET,
-        "RCLONE_CONFIG_BENCH_REGION": "us-east-1",
-        "PYTHONPYCACHEPREFIX": str(work / "pycache"),
-    }
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = bench_env(work)
     ws = work / "ws"
     ws.mkdir()
     rows = []
@@ -106,10 +107,7 @@ def main() -> None:
         cleanup.callback(shutil.rmtree, work, ignore_errors=True)
         pid, endpoint, data = cleanup.enter_context(_server(work))
         env["RCLONE_CONFIG_BENCH_ENDPOINT"] = endpoint
-        (ws / "skylift.yaml").write_text(
-            "project: bench\nremotes:\n  s3://bucket:\n"
-            f"    endpoint: {endpoint}\n    region: us-east-1\n    allow_http: 'true'\n"
-        )
+        write_workspace(ws, endpoint)
 
         def cli(tool: str, src: Path, prefix: str) -> Run:
             if tool == "rclone":
