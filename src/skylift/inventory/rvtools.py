@@ -273,24 +273,27 @@ class _Count:
 def _each(
     c: Cells, joiner: Joiner, ctx: ImportContext, count: _Count
 ) -> Iterator[tuple[int, Sequence[object], Draft]]:
-    """Rows of a per-VM sheet with their VM (unmatched and template rows dropped), streamed."""
+    """Rows of a per-VM sheet with their VM (unmatched and template rows dropped), streamed.
+
+    A row attached by VM UUID or VM ID whose ``VM`` name differs from the vInfo
+    name of that VM is kept (ids outrank names) with a warning naming both.
+    """
     table = c.table
+    sheet = table.sheet or ""
     iu, ii, isd, iv = _ids(c, table)
     for n, cells in table.rows:
         count.rows += 1
         if count.rows % _PROGRESS_EVERY == 0:
             ctx.progress.advance(_PROGRESS_EVERY)
         uuid = c.text(cells, iu)
+        vmid = c.text(cells, ii)
+        name = c.text(cells, iv)
         draft = joiner.by_uuid(uuid) if uuid else None
         if draft is None:
-            draft = joiner.match(
-                table.sheet or "",
-                uuid,
-                c.text(cells, ii),
-                c.text(cells, isd),
-                c.text(cells, iv),
-            )
+            draft = joiner.match(sheet, uuid, vmid, c.text(cells, isd), name)
         if draft is not None:
+            if name and name != draft.name:
+                joiner.name_mismatch(draft, sheet, name, uuid, vmid, c.loc(n, iv, name))
             yield n, cells, draft
     ctx.progress.advance(count.rows % _PROGRESS_EVERY)
 
@@ -300,8 +303,9 @@ def _read_vcpu(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
     i_s, i_c = c.index(v.SOCKETS), c.index(v.CPUS)
     for n, cells, d in _each(c, joiner, ctx, count):
         d.sockets = _whole(c.number(n, cells, i_s, "a whole number of sockets", True))
-        if d.cores is None:
-            d.cores = _whole(c.number(n, cells, i_c, "a whole number of CPUs", True))
+        cpus = _whole(c.number(n, cells, i_c, "a whole number of CPUs", True))
+        if cpus is not None:
+            joiner.fill(d, "cores", cpus, "CPUs", c.loc(n, i_c, cpus))
     return count.rows
 
 
@@ -310,8 +314,8 @@ def _read_vmemory(table: Table, joiner: Joiner, ctx: ImportContext) -> int:
     i_m = c.index(v.MEM_SIZE)
     for n, cells, d in _each(c, joiner, ctx, count):
         size = c.number(n, cells, i_m, "a memory size in MiB")
-        if d.memory_mib is None:
-            d.memory_mib = size
+        if size is not None:
+            joiner.fill(d, "memory_mib", size, "Memory", c.loc(n, i_m, size))
     return count.rows
 
 

@@ -90,6 +90,8 @@ class Draft:
     partitions: list[tuple[str | None, float]] = field(default_factory=list)
     nics: list[Nic] = field(default_factory=list)
     has_vdisk: bool = True
+    #: Fields filled from another sheet because vInfo's cell was empty: field → sheet.
+    filled: dict[str, str] = field(default_factory=dict)
 
     def add_disk(self, label: str, key: str | None, capacity_mib: float, thin: bool | None) -> None:
         """A vDisk row."""
@@ -165,6 +167,13 @@ class Draft:
         )
 
 
+def _shown(attr: str, value: float) -> str:
+    """A CPU count as ``4``, a memory size as ``16,384 MiB (16 GiB)``."""
+    if attr == "cores":
+        return f"{value:g}"
+    return f"{value:,.0f} MiB ({value / MIB_PER_GIB:g} GiB)"
+
+
 def disk_usage(
     disks: list[tuple[str | None, float]], partitions: list[tuple[str | None, float]]
 ) -> list[float | None]:
@@ -218,6 +227,7 @@ class Joiner:
         self._skip_vmid: set[str] = set()
         self._skip_name: set[str] = set()
         self._unmatched: Counter[str] = Counter()
+        self._mismatched: dict[str, set[int]] = {}
         self._source_drafts: list[Draft] = []
 
     def add(self, draft: Draft, uuid: str | None, vmid: str | None, sdk: str | None) -> None:
@@ -305,6 +315,57 @@ class Joiner:
                 return None
         self._unmatched[sheet] += 1
         return None
+
+    def fill(
+        self, draft: Draft, attr: str, value: float, vinfo_column: str, where: Location
+    ) -> None:
+        """A vCPU/vMemory value for ``attr`` (``cores`` or ``memory_mib``) of ``draft``.
+
+        vInfo's value wins. An empty vInfo cell is filled from this sheet with a
+        warning; a value that disagrees with vInfo's is ignored with a warning.
+        Both name the VM, the sheets and both values.
+        """
+        current = getattr(draft, attr)
+        sheet = where.sheet or "?"
+        shown = _shown(attr, value)
+        if current is None:
+            setattr(draft, attr, int(value) if attr == "cores" else value)
+            draft.filled[attr] = sheet
+            self.warnings.add(
+                f"VM {draft.name!r}: vInfo '{vinfo_column}' is empty; "
+                f"took {shown} from {sheet} '{where.column}'",
+                where.describe(),
+                key=f"fill:{sheet}",
+            )
+        elif current != value and attr not in draft.filled:
+            self.warnings.add(
+                f"VM {draft.name!r}: {sheet} '{where.column}' says {shown} but vInfo "
+                f"'{vinfo_column}' says {_shown(attr, current)}; kept vInfo's value",
+                where.describe(),
+                key=f"disagree:{sheet}",
+            )
+
+    def name_mismatch(
+        self,
+        draft: Draft,
+        sheet: str,
+        name: str,
+        uuid: str | None,
+        vmid: str | None,
+        where: Location,
+    ) -> None:
+        """A ``sheet`` row matched ``draft`` by id but names another VM: warn once per VM."""
+        seen = self._mismatched.setdefault(sheet, set())
+        if id(draft) in seen:
+            return
+        seen.add(id(draft))
+        by = f"VM UUID {uuid}" if uuid and self.by_uuid(uuid) is draft else f"VM ID {vmid}"
+        self.warnings.add(
+            f"{sheet} rows name VM {name!r} but their {by} is vInfo VM {draft.name!r}; "
+            f"attached to {draft.name!r} by id",
+            where.describe(),
+            key=f"mismatch:{sheet}",
+        )
 
     def end_source(self, has_vdisk: bool) -> None:
         """Finish an export: warn about rows that matched no VM."""
