@@ -153,6 +153,16 @@ class Storage(ABC):
 
     # ---- derived ---------------------------------------------------------
 
+    def root_is_folder(self) -> bool | None:
+        """Whether the URL's root exists as a folder.
+
+        ``True``: an existing folder (or a bucket's root), even if empty;
+        ``False``: absent, or not a folder (a file); ``None``: the store has no
+        folders (an object-store prefix), so the root exists when objects live
+        under it. The default is ``None``.
+        """
+        return None
+
     def exists(self, path: str) -> bool:
         """True if the object exists."""
         try:

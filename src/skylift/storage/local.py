@@ -118,6 +118,10 @@ class LocalStorage(Storage):
     def _info(self, key: str, st: os.stat_result) -> ObjectInfo:
         return ObjectInfo(key, st.st_size, st.st_mtime_ns / 1e9)
 
+    def root_is_folder(self) -> bool:
+        """True if the root is an existing folder (a file or nothing: False)."""
+        return self.root.is_dir()
+
     # ---- primitives ------------------------------------------------------
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:

@@ -131,6 +131,10 @@ class MemoryStorage(Storage):
                 f"memory://{self.name}: {path!r} is read-only", "this store was opened read_only"
             )
 
+    def root_is_folder(self) -> bool | None:
+        """A store's root always exists; a key prefix exists when objects live under it."""
+        return None if self.root else True
+
     # ---- primitives ------------------------------------------------------
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:

@@ -247,6 +247,10 @@ class ObstoreStorage(Storage):
     def _visible(self, path: str) -> bool:
         return True
 
+    def root_is_folder(self) -> bool | None:
+        """A bucket's root exists (if the bucket does); a key prefix only through its objects."""
+        return None if getattr(self, "root", "") else True
+
     def stat(self, path: str) -> ObjectInfo:
         """HEAD one object."""
         import obstore

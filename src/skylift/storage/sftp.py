@@ -173,6 +173,14 @@ class SftpStorage(Storage):
         out.sort(key=lambda item: item[0])
         return out
 
+    def root_is_folder(self) -> bool:
+        """True if the root is an existing folder on the server."""
+        try:
+            attrs = self.call("", lambda s: s.stat(self.remote("")))
+        except NotFoundError:
+            return False
+        return stat_module.S_ISDIR(attrs.st_mode or 0)
+
     def stat(self, path: str) -> ObjectInfo:
         """Metadata of one regular file."""
         attrs = self.call(path, lambda s: s.stat(self.remote(check_key(path))))

@@ -16,14 +16,15 @@ from collections.abc import Iterator
 
 from skylift.domain.transfer import DETAIL_LIMIT, CompareResult, ObjectFailure, TransferOptions
 from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.urls import redact_url
 from skylift.transfer.crypt import Codec
-from skylift.transfer.engine import build_filter, comparison_for
+from skylift.transfer.engine import build_filter, comparison_for, open_pair
 from skylift.transfer.hashing import digest_stream
 from skylift.transfer.objects import STREAM_CHUNK
 from skylift.transfer.plan.diff import Comparison, Verdict, diff
 from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
-from skylift.transfer.remotes import Remotes, open_remote
+from skylift.transfer.remotes import Remotes
 from skylift.transfer.scheduler import TaskPool, choose_jobs
 from skylift.transfer.tally import describe_failure
 
@@ -74,8 +75,7 @@ def verify(
     """Compare ``destination`` with ``source``; filters and ``checksum`` come from ``options``."""
     options = options or TransferOptions()
     progress = progress or NullTransferProgress()
-    src = src or open_remote(source, remotes)
-    dst = dst or open_remote(destination, remotes)
+    src, dst = open_pair(source, destination, options, src, dst, remotes)
     flt = build_filter(options)
     base = comparison_for(src, dst, options)
     cmp = Comparison(
@@ -119,8 +119,8 @@ def verify(
     finally:
         pool.shutdown()
     return CompareResult(
-        source=source,
-        destination=destination,
+        source=redact_url(source),
+        destination=redact_url(destination),
         checksum=options.checksum,
         ok=found.ok,
         missing_count=found.counts["missing"],

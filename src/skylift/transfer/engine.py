@@ -25,6 +25,7 @@ from skylift.domain.transfer import (
 )
 from skylift.errors import InputError
 from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.urls import redact_url
 from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
@@ -40,6 +41,7 @@ from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
+from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
 
 if TYPE_CHECKING:
@@ -93,12 +95,28 @@ def _pairs(
         yield verdict, s, d
 
 
-def _check_urls(source: str, destination: str) -> None:
-    if source.rstrip("/") == destination.rstrip("/"):
+def open_pair(
+    source: str,
+    destination: str,
+    options: TransferOptions,
+    src: Storage | None,
+    dst: Storage | None,
+    remotes: Remotes | None,
+) -> tuple[Storage, Storage]:
+    """Check the source rules (see :mod:`~skylift.transfer.sources`), then open both sides.
+
+    The source is checked (it must exist; overlap is refused) before the
+    destination is opened or listed.
+    """
+    check_overlap(source, destination, build_filter(options), remotes)
+    src, single = open_source(source, remotes, src)
+    if single and options.delete:
         raise InputError(
-            f"source and destination are the same: {source}",
-            "give a different destination URL",
+            f"--delete with a single-file source {redact_url(source)} would delete "
+            "every other object at the destination",
+            "drop --delete to copy the file into the destination folder",
         )
+    return src, dst or open_remote(destination, remotes)
 
 
 def plan_transfer(
@@ -110,9 +128,7 @@ def plan_transfer(
     remotes: Remotes | None = None,
 ) -> TransferPlan:
     """What a run would do, without writing anything (reads content only for --checksum)."""
-    _check_urls(source, destination)
-    src = src or open_remote(source, remotes)
-    dst = dst or open_remote(destination, remotes)
+    src, dst = open_pair(source, destination, options, src, dst, remotes)
     counts = dict.fromkeys(Action, 0)
     send = 0
     actions: list[PlannedAction] = []
@@ -128,8 +144,8 @@ def plan_transfer(
         if action is not Action.SKIP and len(actions) < DETAIL_LIMIT:
             actions.append(PlannedAction(action=action, path=obj.path, size=obj.size))
     return TransferPlan(
-        source=source,
-        destination=destination,
+        source=redact_url(source),
+        destination=redact_url(destination),
         copy_count=counts[Action.COPY],
         update_count=counts[Action.UPDATE],
         delete_count=counts[Action.DELETE],
@@ -163,11 +179,9 @@ def run_transfer(
     passed already opened (tests, shared connections); else they are opened
     from the URLs with their ``remotes`` options (``skylift.yaml``).
     """
-    _check_urls(source, destination)
     started = time.monotonic()
     progress = progress or NullTransferProgress()
-    src = src or open_remote(source, remotes)
-    dst = dst or open_remote(destination, remotes)
+    src, dst = open_pair(source, destination, options, src, dst, remotes)
     if options.backup_to and backup is None:
         backup = open_remote(options.backup_to, remotes)
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
@@ -215,7 +229,12 @@ def run_transfer(
     if metrics is not None:
         metrics.retries.inc(retry.retried)
     return tally.result(
-        source, destination, jobs, time.monotonic() - started, retry.retried, manifest_path
+        redact_url(source),
+        redact_url(destination),
+        jobs,
+        time.monotonic() - started,
+        retry.retried,
+        manifest_path,
     )
 
 

@@ -16,23 +16,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
 
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.storage.base import Storage
+from skylift.storage.urls import redact_url
 
 _quote = json.encoder.encode_basestring  # a JSON string literal, C-accelerated
-
-
-def redact_url(url: str) -> str:
-    """Drop ``user:password@`` from a URL (for anything written or shown)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import IO
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.errors import SkyliftError, TransferError
 from skylift.storage.base import ObjectInfo
-from skylift.transfer.manifest import redact_url
+from skylift.storage.urls import redact_url
 
 #: Schemes whose listing API returns keys in lexicographic order.
 SORTED_SCHEMES = frozenset({"s3", "az", "gs", "memory", "file"})

@@ -1,0 +1,26 @@
+"""Storage URLs made safe to show: credentials stripped before anything is printed or stored."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+
+def redact_url(url: str) -> str:
+    """Drop ``user:password@`` (and any query string, which may carry a SAS token) from a URL.
+
+    Plain paths come back unchanged. Used for every URL skylift prints, logs,
+    puts in JSON or stores (manifest, journal, history).
+    """
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a malformed port: keep only the scheme
+        return url.split("://", 1)[0] + "://…"
+    if parts.username is None and parts.password is None and not parts.query:
+        return url
+    host = parts.hostname or ""
+    if port is not None:
+        host += f":{port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", parts.fragment))

@@ -1,0 +1,204 @@
+"""What a source URL means, decided before anything at the destination is listed.
+
+Three rules, shared by ``transfer`` and ``verify``:
+
+* **A source must exist.** A local path or SFTP folder that is not there, or an
+  object-store prefix with no object under it (other than a bucket's root),
+  is an error — never an empty listing, which with ``--delete`` would empty
+  the destination.
+* **A single file is copied into the destination**, as ``rclone copy FILE DST/``
+  does: ``transfer ./a/report.pdf s3://b/docs`` writes ``docs/report.pdf``. With
+  ``--delete`` it is refused (it would delete everything else at DST).
+* **Source and destination must not overlap** (one inside the other, on the same
+  store), unless the inner one is excluded by ``--exclude``: each run would
+  otherwise copy the previous copy again, or ``--delete`` would remove the source.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from skylift.errors import InputError
+from skylift.storage.base import NotFoundError, ObjectInfo, PermissionDeniedError, Storage
+from skylift.storage.registry import scheme_of
+from skylift.storage.urls import redact_url
+from skylift.transfer.filters import ObjectFilter
+from skylift.transfer.plan.listing import guarded
+from skylift.transfer.remotes import Remotes, open_remote, remote_options
+
+
+class SingleObject(Storage):
+    """A read-only view of one object of ``parent`` (the ``FILE`` of ``transfer FILE DST``)."""
+
+    def __init__(self, url: str, parent: Storage, info: ObjectInfo) -> None:
+        super().__init__(url)
+        self.parent = parent
+        self.info = info
+        self.scheme = parent.scheme  # type: ignore[misc]
+        self.capabilities = parent.capabilities  # type: ignore[misc]
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """The one object, if its name starts with ``prefix``."""
+        if self.info.path.startswith(prefix):
+            yield self.info
+
+    def stat(self, path: str) -> ObjectInfo:
+        """The object's metadata (only its own name exists here)."""
+        if path != self.info.path:
+            raise NotFoundError(f"{redact_url(self.url)}: no object {path!r}")
+        return self.parent.stat(path)
+
+    def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        """Bytes of the object."""
+        self._own(path)
+        return self.parent.read(path, start, end)
+
+    def read_chunks(
+        self, path: str, chunk_size: int = 8 << 20, size: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream the object (the parent's ranged reads)."""
+        self._own(path)
+        return self.parent.read_chunks(path, chunk_size, size)
+
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        """Refused: a single-file source is read-only."""
+        raise PermissionDeniedError(f"{redact_url(self.url)} is a single-file source")
+
+    def delete(self, path: str) -> None:
+        """Refused: a single-file source is read-only."""
+        raise PermissionDeniedError(f"{redact_url(self.url)} is a single-file source")
+
+    def _own(self, path: str) -> None:
+        if path != self.info.path:
+            raise NotFoundError(f"{redact_url(self.url)}: no object {path!r}")
+
+    def close(self) -> None:
+        """Close the parent store."""
+        self.parent.close()
+
+
+def split_parent(url: str) -> tuple[str, str] | None:
+    """``s3://b/docs/a.pdf`` → (``s3://b/docs``, ``a.pdf``); ``None`` for a store's root."""
+    if scheme_of(url) == "file" and "://" not in url:
+        path = url.rstrip("/\\") or url
+        head, name = os.path.split(path)
+        if not name:
+            return None
+        return head or ".", name
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    head, _, name = path.rpartition("/")
+    if not name:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, head, parts.query, parts.fragment)), name
+
+
+def open_source(
+    url: str,
+    remotes: Remotes | None = None,
+    src: Storage | None = None,
+) -> tuple[Storage, bool]:
+    """Open the source and check it exists: ``(store, is_single_file)``.
+
+    Raises :class:`InputError` when the source is missing. Lists at most one
+    page of the source; the destination is not touched.
+    """
+    store = src or open_remote(url, remotes)
+    folder = store.root_is_folder()
+    if folder is None:  # object store prefix: it exists if any object lives under it
+        try:
+            first = next(guarded(store.list(), url), None)
+        except NotFoundError:  # no such bucket/container
+            first = None
+        if first is not None:
+            return store, False
+    elif folder:
+        return store, False
+    single = _single_object(url, remotes)
+    if single is not None:
+        return single, True
+    raise InputError(
+        f"source {redact_url(url)} does not exist (no such folder, file or object prefix)",
+        "check the path or URL; nothing was listed or changed at the destination",
+    )
+
+
+def _single_object(url: str, remotes: Remotes | None) -> SingleObject | None:
+    split = split_parent(url)
+    if split is None:
+        return None
+    parent_url, name = split
+    try:
+        parent = open_remote(parent_url, remotes)
+    except InputError:
+        return None
+    try:
+        if parent.root_is_folder() is False:
+            return None
+        info = parent.stat(name)
+    except (NotFoundError, InputError):
+        parent.close()
+        return None
+    return SingleObject(url, parent, info)
+
+
+# ---- overlap ------------------------------------------------------------------
+
+
+def _location(url: str, remotes: Remotes | None) -> tuple[str, builtins.list[str]]:
+    """(store identity, root path segments) of a URL, credentials left out."""
+    scheme = scheme_of(url)
+    if scheme == "file":
+        from skylift.storage.local import local_root
+
+        real = os.path.realpath(local_root(url))
+        return "file", [s for s in real.split(os.sep) if s]
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    options = sorted(remote_options(url, remotes or {}).items())
+    ident = f"{scheme}://{host} {options}"
+    return ident, [s for s in parts.path.split("/") if s]
+
+
+def _excluded(flt: ObjectFilter, rel: str) -> bool:
+    """True if the filter's excludes drop everything under folder ``rel``."""
+    if flt.exclude is None:
+        return False
+    probes = (f"{rel}/x", f"{rel}/x/y.bin", f"{rel}/.hidden")
+    return all(flt.exclude.match(p) is not None for p in probes)
+
+
+def check_overlap(
+    source: str, destination: str, flt: ObjectFilter, remotes: Remotes | None = None
+) -> None:
+    """Refuse a source and destination on the same store when one contains the other."""
+    src_id, src_path = _location(source, remotes)
+    dst_id, dst_path = _location(destination, remotes)
+    if src_id != dst_id:
+        return
+    shown = f"{redact_url(source)} and {redact_url(destination)}"
+    if src_path == dst_path:
+        raise InputError(
+            f"source and destination are the same: {shown}", "give a different destination"
+        )
+    if dst_path[: len(src_path)] == src_path:
+        inner, outer = dst_path, src_path
+        what = "the destination is inside the source"
+    elif src_path[: len(dst_path)] == dst_path:
+        inner, outer = src_path, dst_path
+        what = "the source is inside the destination"
+    else:
+        return
+    rel = "/".join(inner[len(outer) :])
+    if _excluded(flt, rel):
+        return
+    raise InputError(
+        f"{shown} overlap: {what}",
+        f"pick a destination outside the source, or exclude the inner folder with "
+        f"--exclude '{rel}/**'",
+    )

@@ -1,0 +1,79 @@
+"""Source rules on memory:// stores: existence, single objects, prefix nesting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.errors import InputError
+from skylift.storage.memory import MemoryStorage
+from skylift.transfer.compare import verify
+from skylift.transfer.engine import build_filter, run_transfer
+from skylift.transfer.sources import check_overlap, split_parent
+from tests.unit.transfer.conftest import new_url
+
+
+def test_an_empty_prefix_is_a_missing_source_and_delete_never_runs(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(dst).write("keep", b"1")
+    with pytest.raises(InputError, match="does not exist"):
+        run_transfer(f"{src}/nothing", dst, TransferOptions(delete=True), journal_dir)
+    with pytest.raises(InputError, match="does not exist"):
+        verify(f"{src}/nothing", dst)
+    assert MemoryStorage(dst).exists("keep")
+
+
+def test_an_object_url_is_a_single_file_source(mem: list[str], journal_dir: Path) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    store = MemoryStorage(src)
+    store.write("docs/a.pdf", b"pdf")
+    store.write("docs/b.pdf", b"other")
+    result = run_transfer(f"{src}/docs/a.pdf", f"{dst}/out", TransferOptions(), journal_dir)
+    assert result.transferred == 1
+    assert [i.path for i in MemoryStorage(f"{dst}/out").list()] == ["a.pdf"]
+    assert verify(f"{src}/docs/a.pdf", f"{dst}/out").matches
+
+
+@pytest.mark.parametrize(
+    ("source", "destination"),
+    [
+        ("s3://bucket/a", "s3://bucket/a/b"),
+        ("s3://bucket/a/b/", "s3://bucket/a"),
+        ("s3://bucket", "s3://bucket/x"),
+        ("sftp://u:pw@host/srv", "sftp://u@host/srv/x"),
+        ("memory://m/data", "memory://m/data/copy"),
+    ],
+)
+def test_nested_prefixes_of_one_store_are_refused(source: str, destination: str) -> None:
+    with pytest.raises(InputError, match="overlap") as exc:
+        check_overlap(source, destination, build_filter(TransferOptions()))
+    assert "pw" not in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "destination"),
+    [
+        ("s3://bucket/a", "s3://bucket/ab"),
+        ("s3://bucket/a", "s3://other/a/b"),
+        ("s3://bucket/a", "gs://bucket/a/b"),
+    ],
+)
+def test_siblings_and_other_stores_do_not_overlap(source: str, destination: str) -> None:
+    check_overlap(source, destination, build_filter(TransferOptions()))
+
+
+def test_different_endpoints_with_the_same_bucket_name_do_not_overlap() -> None:
+    remotes = {"s3://bucket/a/b": {"endpoint": "http://127.0.0.1:9"}}
+    check_overlap("s3://bucket/a", "s3://bucket/a/b", build_filter(TransferOptions()), remotes)
+
+
+def test_split_parent() -> None:
+    assert split_parent("s3://b/docs/a.pdf") == ("s3://b/docs", "a.pdf")
+    assert split_parent("s3://b/a.pdf/") == ("s3://b", "a.pdf")
+    assert split_parent("s3://b") is None
+    assert split_parent("/x/y.txt") == ("/x", "y.txt")
+    assert split_parent("y.txt") == (".", "y.txt")
