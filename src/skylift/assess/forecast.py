@@ -85,7 +85,10 @@ STORAGE_TREND = TrendSettings(
 
 
 def is_percent_metric(metric: str) -> bool:
-    """Whether ``metric`` is a percentage (name ends in ``_pct``), bounded to 0–100."""
+    """Whether ``metric`` is a percentage (name ends in ``_pct``), forecast within 0–100.
+
+    (Or up to the series' own largest peak, when its data goes beyond 100 %.)
+    """
     return metric.endswith("_pct")
 
 
@@ -110,7 +113,8 @@ def forecast_demand(
     * ``observed`` — the statistic (``statistic_quantile``, e.g. 0.95, or the
       mean when it is ``None``) over the most recent 30 days of peaks;
     * ``forecast`` — the same statistic predicted over the horizon, clipped to
-      0–100 for ``*_pct`` metrics and to ≥ 0 otherwise; equal to ``observed``
+      0–100 for ``*_pct`` metrics (to the series' largest peak when the data
+      shows more than 100 %) and to ≥ 0 otherwise; equal to ``observed``
       when the history is shorter than ``min_history_days``;
     * ``method`` — :data:`METHOD_MODEL` or :data:`METHOD_INSUFFICIENT`;
     * ``history_days`` — first to last peak, plus one roll-up interval;
@@ -249,8 +253,7 @@ def _project(
     group = rolled.group if everything else rolled.group[keep]
     values = rolled.value if everything else rolled.value[keep]
     observed, _ = grouped_statistic(group, values, quantile, rolled.size)
-    bounds = {m: 100.0 if is_percent_metric(m) else np.inf for m in set(rolled.metric)}
-    upper = np.array([bounds[m] for m in rolled.metric])
+    upper = percent_ceiling(rolled)
     # Quantiles commute with clipping, so a series without trend needs no projection.
     forecast = np.clip(observed, 0.0, upper)
     moving = slope[group] != 0.0
@@ -271,6 +274,22 @@ def _project(
     ids, stat, _ = keyed_statistic(group, projected, quantile)
     forecast[ids] = stat
     return observed, forecast
+
+
+def percent_ceiling(rolled: RolledSeries) -> F64:
+    """Per series, the highest value a forecast may reach.
+
+    ``*_pct`` metrics: 100, or the series' largest peak when the source has
+    reported more than 100 % (CPU usage above the provisioned capacity, as the
+    Bitbrains traces show up to 104 %) — the data is believed, not clipped.
+    Other metrics: unbounded.
+    """
+    percent = np.array([is_percent_metric(m) for m in rolled.metric], dtype=bool)
+    upper = np.full(rolled.size, np.inf)
+    if percent.any() and rolled.value.size:
+        peak = np.fmax.reduceat(rolled.value, rolled.starts)  # NaN-ignoring
+        upper[percent] = np.fmax(100.0, peak[percent])
+    return upper
 
 
 def forecast_storage(
