@@ -159,6 +159,26 @@ class RichTransferProgress:
             self._maybe_push_locked()
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (newline, ESC …) shown as escapes, for one line."""
+    if text.isprintable():
+        return text
+    out = text.translate(_CONTROL)
+    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in out)
+
+
+def _show(text: str) -> str:
+    """A name or message made safe for one rich line: no control characters, no markup."""
+    return escape(printable(text))
+
+
 def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:
     """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
 
@@ -242,7 +262,7 @@ def _options(**kwargs: object) -> TransferOptions:
 
 def _render_plan(plan: TransferPlan) -> None:
     for a in plan.actions[:200]:
-        out.print(f"{a.action.value:<6} {escape(a.path)}  ({a.size:,} B)")
+        out.print(f"{a.action.value:<6} {_show(a.path)}  ({a.size:,} B)")
     if len(plan.actions) > 200 or plan.actions_truncated:
         out.print("… more actions (see --json)")
     out.print(
@@ -412,11 +432,10 @@ def transfer(
             f"{result.jobs} jobs, {result.elapsed_s:.1f} s"
         )
         if result.manifest:
-            out.print(f"Manifest: {escape(destination.rstrip('/'))}/{result.manifest}")
+            out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
         for f in result.failures[:50]:
-            out.print(
-                f"[red]failed[/red] {escape(f.path)}: {escape(f.error)} {escape(f'[{f.kind}]')}"
-            )
+            kind = escape(f"[{f.kind}]")
+            out.print(f"[red]failed[/red] {_show(f.path)}: {_show(f.error)} {kind}")
         if result.failed > 50:
             out.print(f"… {result.failed - 50} more failures (see --json)")
 
@@ -488,9 +507,9 @@ def _render_compare(result: CompareResult) -> None:
         ("changed", result.changed, "red"),
     ):
         for p in paths[:50]:
-            out.print(f"[{colour}]{label}[/{colour}] {escape(p)}")
+            out.print(f"[{colour}]{label}[/{colour}] {_show(p)}")
     for e in result.errors[:50]:
-        out.print(f"[red]error[/red] {escape(e.path)}: {escape(e.error)}")
+        out.print(f"[red]error[/red] {_show(e.path)}: {_show(e.error)}")
     verdict = "[green]match[/green]" if result.matches else "[red]differ[/red]"
     how = "content" if result.checksum else "size+mtime"
     out.print(

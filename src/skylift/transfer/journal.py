@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 from skylift.domain.transfer import TransferOptions
 from skylift.errors import ConfigError
 from skylift.storage.base import MultipartUpload, PartInfo
+from skylift.storage.urls import redact_url
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,6 +42,22 @@ CREATE TABLE IF NOT EXISTS parts (
 """
 
 _BATCH = 512
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by the owner only; tighten an existing one.
+
+    SQLite gives its ``-wal``/``-shm`` files the database file's mode, so they
+    stay private too.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 _BATCH_SECONDS = 1.0
 
 
@@ -52,7 +70,12 @@ def shard_of(path: str) -> str:
 def journal_key(source: str, destination: str, options: TransferOptions) -> str:
     """Stable key of a run: the same command gets the same journal."""
     ident = json.dumps(
-        {"src": source, "dst": destination, "opts": options.journal_identity()}, sort_keys=True
+        {
+            "src": redact_url(source),
+            "dst": redact_url(destination),
+            "opts": options.journal_identity(),
+        },
+        sort_keys=True,
     )
     return hashlib.sha256(ident.encode()).hexdigest()[:20]
 
@@ -101,7 +124,7 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
@@ -125,7 +148,11 @@ class Journal:
         with journal._lock:
             journal._db.executemany(
                 "INSERT OR IGNORE INTO meta VALUES (?, ?)",
-                [("source", source), ("destination", destination), ("created", str(time.time()))],
+                [
+                    ("source", redact_url(source)),
+                    ("destination", redact_url(destination)),
+                    ("created", str(time.time())),
+                ],
             )
         return journal
 
