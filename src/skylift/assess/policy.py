@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skylift.domain.assessment import ClassThresholds, TcoAssumptions
+from skylift.domain.assessment import ClassThresholds, FamilyClassName, TcoAssumptions
 
 __all__ = [
     "PRICING_OPTIONS",
@@ -66,6 +66,18 @@ class AssessPolicy(_Policy):
     discount_pct: float = 0.0
     allow_burstable: bool = False
     exclude_families: tuple[str, ...] = ()
+    #: Instance-family classes for servers without GPUs (skylift.catalog.classes).
+    family_classes: tuple[FamilyClassName, ...] = Field(
+        default=("general", "compute", "memory"), min_length=1
+    )
+    #: Allow partitioned GPUs for GPU servers (a share counts as one GPU).
+    partial_gpus: bool = False
+    #: Size, cost and plan powered-off VMs like running ones.
+    include_powered_off: bool = False
+    #: Reporting currency: totals, TCO and on-prem assumptions are in it.
+    currency: str = "USD"
+    #: Units of ``currency`` per unit of another currency (catalog prices in it are converted).
+    currency_rates: dict[str, float] = Field(default_factory=dict)
     targets: tuple[TargetRegion, ...] = (
         TargetRegion(cloud="aws", region="us-east-1"),
         TargetRegion(cloud="azure", region="eastus"),

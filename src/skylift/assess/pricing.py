@@ -13,6 +13,7 @@ import numpy.typing as npt
 import polars as pl
 
 from skylift.assess.policy import AssessPolicy
+from skylift.catalog.eligibility import EligibilityRules, allowed_expr, excluded_expr, fit_expr
 from skylift.catalog.loader import PRICE_COLUMNS, Catalog
 from skylift.errors import ConfigError
 
@@ -36,20 +37,12 @@ CHOICE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _excluded(family: pl.Expr, instance_type: pl.Expr, name: str) -> pl.Expr:
-    """Rows of an excluded family: the family itself, or types starting with the name."""
-    low = name.lower()
-    return (family.str.to_lowercase() == low) | instance_type.str.to_lowercase().str.starts_with(
-        low
-    )
-
-
 def check_exclusions(catalog: Catalog, policy: AssessPolicy) -> None:
     """Raise :class:`ConfigError` for an excluded family no target cloud has (a typo)."""
     clouds = sorted({t.cloud for t in policy.targets})
     offers = catalog.instances.filter(pl.col("cloud").is_in(clouds))
     for name in policy.exclude_families:
-        hit = offers.select(_excluded(pl.col("family"), pl.col("instance_type"), name).any())
+        hit = offers.select(excluded_expr(name).any())
         if not hit.item():
             examples = ", ".join(f"{c}: {', '.join(catalog.families(c)[:4])}" for c in clouds)
             raise ConfigError(
@@ -60,17 +53,27 @@ def check_exclusions(catalog: Catalog, policy: AssessPolicy) -> None:
             )
 
 
+def rules(policy: AssessPolicy) -> EligibilityRules:
+    """The selection rules (:mod:`skylift.catalog.eligibility`) of ``policy``."""
+    return EligibilityRules(
+        classes=tuple(policy.family_classes),
+        allow_burstable=policy.allow_burstable,
+        exclude_families=policy.exclude_families,
+        partial_gpus=policy.partial_gpus,
+    )
+
+
 def candidates(catalog: Catalog, cloud: str, region: str, policy: AssessPolicy) -> pl.DataFrame:
     """Instances allowed by the policy in ``cloud``/``region`` with the chosen price.
 
+    Burstable and excluded families are dropped here; family classes,
+    architecture and GPUs depend on the server (:func:`fit_expr`).
     ``price_hour`` is the policy's pricing option where the catalog has it,
     else on-demand (``pricing_used`` says which).
     """
-    offers = catalog.offers(cloud, region, pricing=policy.pricing)
-    if not policy.allow_burstable:
-        offers = offers.filter(~pl.col("burstable"))
-    for ex in policy.exclude_families:
-        offers = offers.filter(~_excluded(pl.col("family"), pl.col("instance_type"), ex))
+    offers = catalog.offers(cloud, region, pricing=policy.pricing).filter(
+        allowed_expr(rules(policy))
+    )
     option = PRICE_COLUMNS[policy.pricing]
     return offers.with_columns(
         pl.when(pl.col(option).is_not_null())
@@ -129,8 +132,9 @@ def choose_instances(
 ) -> pl.DataFrame:
     """Per server: the cheapest allowed type with vCPU ≥ demand, memory ≥ demand.
 
-    Architecture must match (arm64 only for arm64 sources, x86_64 otherwise);
-    GPUs ≥ the source's. Servers that cannot be sized carry ``not_sized_reason``.
+    The rows allowed follow :mod:`skylift.catalog.eligibility` (architecture,
+    family classes, GPUs of the source's vendor). Servers that cannot be sized
+    carry ``not_sized_reason``.
     """
     cand = candidates(catalog, cloud, region, policy)
     currency = cand["currency"][0] if cand.height else "USD"
@@ -142,39 +146,51 @@ def choose_instances(
     base_reason = sized["sizing_note"].to_list() if "sizing_note" in sized.columns else [""] * n
     cpu = sized["cpu_demand"].fill_null(np.nan).to_numpy().astype(np.float64)
     mem = sized["memory_demand_gib"].fill_null(np.nan).to_numpy().astype(np.float64)
-    arm = (sized["arch"] == "arm64").fill_null(False).to_numpy()
+    arch_of = np.where((sized["arch"] == "arm64").fill_null(False).to_numpy(), "arm64", "x86_64")
     gpus = sized["gpus"].fill_null(0).to_numpy()
+    vendor = (
+        sized["gpu_vendor"].fill_null("").to_numpy()
+        if "gpu_vendor" in sized.columns
+        else np.full(n, "", dtype=object)
+    )
     undemanded = np.isnan(cpu) | np.isnan(mem)
     for i in np.flatnonzero(undemanded):
         reason[i] = base_reason[i] or "no demand computed"
-    for want_arm in (False, True):
-        arch = "arm64" if want_arm else "x86_64"
-        sub = cand.filter(pl.col("arch") == arch)
-        for g in np.unique(gpus):
-            rows = np.flatnonzero((arm == want_arm) & (gpus == g) & ~undemanded)
-            if len(rows) == 0:
-                continue
-            pool = sub.filter(pl.col("gpus") >= int(g))
-            if pool.height == 0:
-                what = f"{arch} instances" + (f" with ≥ {g} GPUs" if g else "")
-                for i in rows:
-                    reason[i] = f"no allowed {what} in {cloud}/{region}"
-                continue
-            grid = _Grid(
-                pool["vcpus"].to_numpy(),
-                pool["memory_gib"].to_numpy(),
-                pool["price_hour"].to_numpy(),
-            )
-            found = grid.lookup(cpu[rows], mem[rows])
-            global_idx = _pool_to_cand(cand, pool)
-            chosen[rows] = np.where(found >= 0, global_idx[np.maximum(found, 0)], -1)
-            big_v, big_m = float(pool["vcpus"].max()), float(pool["memory_gib"].max())  # type: ignore[arg-type]
-            for i, f in zip(rows, found, strict=True):
-                if f < 0:
-                    reason[i] = (
-                        f"no fitting instance: needs {cpu[i]:.1f} vCPU / {mem[i]:.1f} GiB; "
-                        f"largest allowed in {cloud}/{region}: {big_v:g} vCPU / {big_m:g} GiB"
-                    )
+    sel = rules(policy)
+    kinds = {
+        (str(a), int(g), str(v) if g else "") for a, g, v in zip(arch_of, gpus, vendor, strict=True)
+    }
+    for arch, g, v in sorted(kinds):
+        rows = np.flatnonzero(
+            (arch_of == arch) & (gpus == g) & ((vendor == v) if g else True) & ~undemanded
+        )
+        if len(rows) == 0:
+            continue
+        pool = cand.filter(fit_expr(sel, arch=arch, gpus=g, gpu_vendor=v or None))
+        if pool.height == 0:
+            what = _kind(arch, g, v or "nvidia", policy)
+            extra = catalog.missing_note(cloud, region)
+            for i in rows:
+                reason[i] = f"no allowed {what} in {cloud}/{region}" + (
+                    f" ({extra})" if extra else ""
+                )
+            continue
+        extra = catalog.missing_note(cloud, region)
+        grid = _Grid(
+            pool["vcpus"].to_numpy(),
+            pool["memory_gib"].to_numpy(),
+            pool["price_hour"].to_numpy(),
+        )
+        found = grid.lookup(cpu[rows], mem[rows])
+        global_idx = _pool_to_cand(cand, pool)
+        chosen[rows] = np.where(found >= 0, global_idx[np.maximum(found, 0)], -1)
+        big_v, big_m = float(pool["vcpus"].max()), float(pool["memory_gib"].max())  # type: ignore[arg-type]
+        for i, f in zip(rows, found, strict=True):
+            if f < 0:
+                reason[i] = (
+                    f"no fitting instance: needs {cpu[i]:.1f} vCPU / {mem[i]:.1f} GiB; "
+                    f"largest allowed in {cloud}/{region}: {big_v:g} vCPU / {big_m:g} GiB"
+                ) + (f" ({extra})" if extra else "")
     picked = cand.with_row_index("ci").select(
         pl.col("ci").cast(pl.Int64),
         "instance_type",
@@ -199,6 +215,14 @@ def choose_instances(
         .select(list(CHOICE_SCHEMA))
         .cast(CHOICE_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def _kind(arch: str, gpus: int, vendor: str, policy: AssessPolicy) -> str:
+    """What a server needs, for the 'no allowed …' reason."""
+    if not gpus:
+        return f"{arch} instances of the classes {', '.join(policy.family_classes)}"
+    share = " (or GPU shares)" if policy.partial_gpus else ""
+    return f"{arch} instances with ≥ {gpus} whole {vendor} GPU(s){share}"
 
 
 def _pool_to_cand(cand: pl.DataFrame, pool: pl.DataFrame) -> npt.NDArray[np.int64]:

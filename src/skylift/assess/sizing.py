@@ -38,6 +38,7 @@ SERVER_SCHEMA: dict[str, pl.DataType] = {
     "cores": pl.Int64(),
     "memory_gib": pl.Float64(),
     "gpus": pl.Int64(),
+    "gpu_vendor": pl.String(),
     "application": pl.String(),
     "environment": pl.String(),
     "cpu_util_pct": pl.Float64(),
@@ -52,6 +53,28 @@ SERVER_SCHEMA: dict[str, pl.DataType] = {
     "disk_iops": pl.Float64(),
     "disk_mbps": pl.Float64(),
 }
+
+
+_GPU_VENDORS = (
+    ("nvidia", ("nvidia", "tesla", "quadro", "geforce", "rtx", "a100", "h100", "h200", "v100",
+                "t4", "l4", "l40", "a10", "a16", "a40", "p100", "p40", "k80", "grid")),
+    ("amd", ("amd", "radeon", "instinct", "firepro", "mi25", "mi50", "mi100", "mi210",
+             "mi250", "mi300")),
+    ("intel", ("intel", "arc", "flex", "max 1")),
+)  # fmt: skip
+
+
+def gpu_vendor(server: Server) -> str | None:
+    """GPU vendor of ``server`` from its ``gpu_vendor`` or ``gpu_model`` tag (lower case),
+    or ``None`` when unknown (sizing then assumes NVIDIA)."""
+    tags = {k.lower(): v for k, v in server.tags.items()}
+    text = (tags.get("gpu_vendor") or tags.get("gpu_model") or "").strip().lower()
+    if not text:
+        return None
+    for vendor, words in _GPU_VENDORS:
+        if any(w in text for w in words):
+            return vendor
+    return text.split()[0]
 
 
 def servers_frame(servers: Sequence[Server]) -> pl.DataFrame:
@@ -76,6 +99,7 @@ def servers_frame(servers: Sequence[Server]) -> pl.DataFrame:
             "cores": s.cores,
             "memory_gib": None if s.memory_mib is None else s.memory_mib / 1024.0,
             "gpus": s.gpus,
+            "gpu_vendor": gpu_vendor(s),
             "application": s.application,
             "environment": s.environment.value,
             "cpu_util_pct": s.cpu_util_pct,

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from skylift.catalog.constrained import constrained_vcpus
+from skylift.catalog.eligibility import with_classes
 from skylift.catalog.families import burstable_expr, family_expr
 from skylift.errors import ConfigError
 
@@ -44,7 +46,18 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
     "price_month_sud": pl.Float64(),
     "network_mbps": pl.Float64(),
     "price_as_of": pl.String(),
+    "vcpus_parent": pl.Float64(),
 }
+#: Columns a catalog file may lack (snapshots written before they existed): read as empty.
+OPTIONAL_COLUMNS = frozenset({"vcpus_parent"})
+#: Regions whose rows are a validated subset of the types offered there (see
+#: data/README.md): a missing row means "no price in the catalog", not "not offered".
+PARTIAL_REGIONS: dict[str, frozenset[str]] = {
+    "aws": frozenset({
+        "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2", "ap-southeast-1",
+        "ap-northeast-1", "ap-south-1", "sa-east-1", "ca-central-1",
+    }),
+}  # fmt: skip
 STORAGE_SCHEMA: dict[str, pl.DataType] = {
     "cloud": pl.String(),
     "region": pl.String(),
@@ -69,9 +82,13 @@ EGRESS_SCHEMA: dict[str, pl.DataType] = {
 class Catalog:
     """Instance types with prices per region, plus storage and egress prices.
 
-    ``instances`` has the columns of the CSVs plus ``family`` and ``burstable``;
+    ``instances`` has the columns of the CSVs plus ``family``, ``burstable``
+    and the family class and accelerator columns of
+    :func:`skylift.catalog.eligibility.with_classes`;
     every row has an on-demand price (rows without one are dropped on load and
-    reported in ``warnings``).
+    reported in ``warnings``). ``vcpus`` is what the workload gets: for Azure
+    constrained-vCPU sizes (``Standard_E8-4as_v5``) the active count, with the
+    parent's count in ``vcpus_parent``.
     """
 
     instances: pl.DataFrame
@@ -116,6 +133,23 @@ class Catalog:
                 "pick a listed region in skylift.yaml 'targets', or refresh the catalog "
                 "with 'skylift catalog refresh'",
             )
+
+    def partial(self, cloud: str, region: str) -> bool:
+        """True where the catalog keeps only a validated subset of the offered types.
+
+        There a missing type means "no price in the catalog", not "not offered".
+        """
+        return region in PARTIAL_REGIONS.get(cloud, frozenset())
+
+    def missing_note(self, cloud: str, region: str) -> str:
+        """How to read an absent type in ``cloud``/``region`` (for messages)."""
+        if self.partial(cloud, region):
+            return (
+                f"{cloud}/{region} is only partly covered by the catalog (prices from "
+                "2025-03 for about 45 % of the types): no price in the catalog does not "
+                "mean the type is not offered there"
+            )
+        return ""
 
     def check_family(self, cloud: str, family: str) -> None:
         """Raise :class:`ConfigError` unless ``family`` exists on ``cloud``."""
@@ -177,6 +211,11 @@ def _read(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
             "reinstall skylift, or run 'skylift catalog refresh' to write a new snapshot",
         )
     raw = pl.read_csv(path, infer_schema=False)
+    raw = raw.with_columns(
+        pl.lit(None, pl.String).alias(c)
+        for c in schema
+        if c in OPTIONAL_COLUMNS and c not in raw.columns
+    )
     missing = [c for c in schema if c not in raw.columns]
     if missing:
         raise ConfigError(
@@ -213,6 +252,8 @@ def _instances(directory: Path, warnings: list[str]) -> pl.DataFrame:
                 & pl.col("region").is_not_null()
                 & pl.col("instance_type").is_not_null()
             )
+        if cloud == "azure":
+            df = _active_vcpus(df, path.name, warnings)
         df = df.with_columns(
             pl.lit(cloud).alias("cloud"),
             pl.col("gpus").fill_null(0),
@@ -220,7 +261,25 @@ def _instances(directory: Path, warnings: list[str]) -> pl.DataFrame:
             family_expr(cloud, df["instance_type"]).alias("family"),
         ).with_columns(burstable_expr(cloud).alias("burstable"))
         frames.append(df)
-    return pl.concat(frames, how="vertical")
+    return with_classes(pl.concat(frames, how="vertical"))
+
+
+def _active_vcpus(df: pl.DataFrame, name: str, warnings: list[str]) -> pl.DataFrame:
+    """Azure constrained-vCPU sizes get their active vCPUs (the number after the dash).
+
+    Snapshots written before ``vcpus_parent`` existed list the parent's count in
+    ``vcpus``; it moves to ``vcpus_parent`` with a warning.
+    """
+    out = constrained_vcpus(df)
+    moved = out.filter(pl.col("vcpus") != df["vcpus"])
+    if moved.height:
+        first = moved.row(0, named=True)
+        warnings.append(
+            f"{name}: {moved.height} constrained-vCPU row(s) listed the parent's vCPUs; "
+            f"the active vCPUs are used (first: {first['instance_type']} has "
+            f"{first['vcpus']:g} of {first['vcpus_parent']:g})"
+        )
+    return out
 
 
 def load_catalog(directory: Path | None = None) -> Catalog:

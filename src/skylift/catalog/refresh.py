@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from skylift.catalog.constrained import constrained_vcpus
 from skylift.catalog.loader import BUNDLED_DIR, INSTANCE_SCHEMA, load_catalog
 from skylift.catalog.refresh_gcp import GCP_PRICES, gcp_rows, parse_gcp_pricing
 from skylift.errors import ProviderError
@@ -146,7 +147,9 @@ def _cloud_rows(cloud: str, fetch: Fetch, base: pl.DataFrame) -> tuple[pl.DataFr
                 )
             ],
             pl.lit(date).alias("price_as_of"),
+            pl.lit(None, pl.Float64).alias("vcpus_parent"),
         )
+        .pipe(constrained_vcpus)
         .select(list(INSTANCE_SCHEMA))
         .cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]
     )

@@ -108,6 +108,7 @@ def gcp_rows(parsed: pl.DataFrame, date: str | None, base: pl.DataFrame) -> pl.D
             (pl.col("month_3y") / HOURS_PER_MONTH).alias("price_hour_commit_3y"),
             pl.col("month").alias("price_month_sud"),
             pl.lit(date, pl.String).alias("price_as_of"),
+            pl.lit(None, pl.Float64).alias("vcpus_parent"),
         )
         .select(list(INSTANCE_SCHEMA))
         .cast(INSTANCE_SCHEMA)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -128,10 +128,34 @@ class ForecastSettings(_Value):
     min_history_days: float = Field(default=7.0, ge=0)
 
 
+#: Instance-family classes (docs/assess.md "Instance families").
+FamilyClassName = Literal[
+    "general", "compute", "memory", "storage", "accelerator", "hpc", "confidential",
+    "previous", "other",
+]  # fmt: skip
+
+
+class FamilySettings(_Value):
+    """Which instance-family classes are recommended (``assess.families``)."""
+
+    #: Classes for servers without GPUs; GPU servers also get ``accelerator``.
+    classes: tuple[FamilyClassName, ...] = Field(
+        default=("general", "compute", "memory"), min_length=1
+    )
+    #: Allow partitioned GPUs (e.g. 1/6 of an A10) for servers with GPUs.
+    partial_gpus: bool = False
+
+
 class AssessSettings(_Value):
     """The ``assess:`` section of skylift.yaml (sizing knobs live in ``sizing:``)."""
 
     forecast: ForecastSettings = ForecastSettings()
+    families: FamilySettings = FamilySettings()
+    #: Size, cost and plan powered-off VMs like running ones (default: retire candidates).
+    include_powered_off: bool = False
+    #: Exchange rates: units of the reporting ``currency`` per unit of another
+    #: currency (e.g. ``{CNY: 0.14}`` with currency USD).
+    currency_rates: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     classes: ClassThresholds = ClassThresholds()
     #: Warn when a server has less than this share of the expected data points.
     confidence_warn_pct: float = Field(default=80.0, ge=0, le=100)

@@ -72,6 +72,11 @@ def policy_from_settings(
         discount_pct=s.discount_pct,
         allow_burstable=s.allow_burstable,
         exclude_families=s.exclude_families,
+        family_classes=a.families.classes,
+        partial_gpus=a.families.partial_gpus,
+        include_powered_off=a.include_powered_off,
+        currency=settings.currency,
+        currency_rates=dict(a.currency_rates),
         targets=tuple(
             TargetRegion(cloud=t.cloud.value, region=r) for t in settings.targets for r in t.regions
         ),

@@ -49,6 +49,11 @@ assess:
     idle_net_pct: 2        # of nic_mbps
     zombie_pct: 0.5        # zombie: all three at or below this ("0 %" as displayed)
     nic_mbps: 1000
+  families:                # instance-family classes recommended (docs/assess.md)
+    classes: [general, compute, memory]  # also: storage, hpc, confidential, previous, other
+    partial_gpus: false    # GPU servers may get a share of a GPU (e.g. 1/6 of an A10)
+  include_powered_off: false  # size, cost and plan powered-off VMs (default: retire candidates)
+  currency_rates: {{}}     # 'currency' per unit of a catalog currency, e.g. {{CNY: 0.14}}
   confidence_warn_pct: 80  # warn when a server has fewer of its expected data points
   egress_share_pct: 10     # share of observed network-out that leaves the cloud (billed)
 
