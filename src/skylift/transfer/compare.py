@@ -20,7 +20,7 @@ from skylift.storage.urls import redact_url
 from skylift.transfer.crypt import Codec
 from skylift.transfer.engine import build_filter, comparison_for, open_pair
 from skylift.transfer.hashing import digest_stream
-from skylift.transfer.objects import STREAM_CHUNK
+from skylift.transfer.objects import STREAM_CHUNK, expected_version
 from skylift.transfer.plan.diff import Comparison, Verdict, diff
 from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
@@ -57,7 +57,8 @@ class _Collector:
 def _content(store: Storage, info: ObjectInfo, decoder: Codec | None) -> str:
     chunks: Iterator[bytes] = store.read_chunks(info.path, STREAM_CHUNK, info.size)
     if decoder is not None:
-        chunks = decoder.decode_stream(chunks, info.path)
+        version = expected_version(store, info)
+        chunks = decoder.decode_stream(chunks, info.path, version=version)
     return digest_stream("blake3", chunks)
 
 

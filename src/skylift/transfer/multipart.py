@@ -103,6 +103,8 @@ class MultipartJob:
                         start // FRAME_SIZE,
                         first=number == 1,
                         last=number == self.count,
+                        path=src.path,
+                        version=src.mtime,
                     )
                 checksum = digest(ctx.algorithm, data)
                 ctx.bucket.consume(len(data))

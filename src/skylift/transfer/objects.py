@@ -34,6 +34,12 @@ def same_content(
     return src_sum == dst_sum
 
 
+def expected_version(store: Storage, info: ObjectInfo) -> float | None:
+    """The version an encoded object must carry: its listed mtime where the store keeps
+    the source's (local, SFTP, memory); unknown on object stores (upload time)."""
+    return info.mtime if store.capabilities.preserves_mtime else None
+
+
 def _skip_identical(ctx: RunContext, src: ObjectInfo, dst: ObjectInfo) -> None:
     ctx.tally.skip(dst.size)
     if ctx.manifest is not None:
@@ -53,9 +59,9 @@ def copy_small(ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectIn
         _skip_identical(ctx, src, dst)
         return
     if ctx.decoder is not None:
-        data = ctx.decoder.decode(data, path)
+        data = ctx.decoder.decode(data, path, version=expected_version(ctx.src, src))
     elif ctx.codec.active:
-        data = ctx.codec.encode(data)
+        data = ctx.codec.encode(data, path=path, version=src.mtime)
     checksum = digest(ctx.algorithm, data)
     if dst is not None:
         ctx.keep_backup(dst)
@@ -121,7 +127,8 @@ def copy_streamed(
             total = 0
             chunks: Iterator[bytes] = ctx.src.read_chunks(path, STREAM_CHUNK, src.size)
             if ctx.decoder is not None:
-                chunks = ctx.decoder.decode_stream(chunks, path)
+                version = expected_version(ctx.src, src)
+                chunks = ctx.decoder.decode_stream(chunks, path, version=version)
                 for chunk in chunks:
                     yield from _emit(ctx, hasher, chunk)
                     total += len(chunk)
@@ -131,7 +138,12 @@ def copy_streamed(
                     if ctx.codec.active:
                         last = offset + len(chunk) >= src.size
                         chunk = ctx.codec.encode(
-                            chunk, offset // FRAME_SIZE, first=offset == 0, last=last
+                            chunk,
+                            offset // FRAME_SIZE,
+                            first=offset == 0,
+                            last=last,
+                            path=path,
+                            version=src.mtime,
                         )
                     offset += STREAM_CHUNK
                     yield from _emit(ctx, hasher, chunk)
