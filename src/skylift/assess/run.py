@@ -15,7 +15,7 @@ from skylift.assess.policy import AssessPolicy
 from skylift.assess.pricing import check_exclusions, choose_instances
 from skylift.assess.readiness import readiness_columns
 from skylift.assess.result import SERVER_COLUMNS, TARGET_COLUMNS, Assessment
-from skylift.assess.sizing import servers_frame, size_servers
+from skylift.assess.sizing import NO_DATA_NOTE, servers_frame, size_servers
 from skylift.assess.strategy import application_strategies, strategy_frame
 from skylift.assess.summary import cheapest, region_totals, tco_results
 from skylift.catalog.loader import Catalog
@@ -146,6 +146,13 @@ def assess(
             f"{low} server(s) have less than {policy.confidence_warn_pct:g} % of the expected "
             "data points: "
             "confidence is low; collect longer or size them as-is"
+        )
+    blind = srv.filter(pl.col("sizing_note") == NO_DATA_NOTE).height
+    if blind:
+        warnings.append(
+            f"{blind} server(s) have no utilisation data: sized as on-premises (allocated "
+            "cores and memory, no headroom), confidence 1★; import performance data to "
+            "right-size them"
         )
     dups = int(obs["duplicates"].sum() or 0) if obs.height else 0
     if dups:

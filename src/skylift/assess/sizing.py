@@ -3,8 +3,9 @@
 Performance-based (Azure Migrate's method): demand = allocated × utilisation
 statistic × headroom factor (× CPU-speed multiplier for cores). The statistic
 comes from the 10-minute-peak series (:mod:`skylift.assess.observed`), else from
-a summary import's single figure, else the server is sized as-is (allocated)
-and says so. With a forecast (history ≥ ``min_history_days``) the utilisation
+a summary import's single figure, else the server is sized as on premises:
+allocated cores and memory with no headroom (headroom is for measured demand),
+with the lowest confidence (1 star) and a note. With a forecast (history ≥ ``min_history_days``) the utilisation
 used is max(observed, forecast). As-is sizing uses allocated cores and memory.
 Seed case: 100 cores at 80 % → 80 cores before headroom.
 """
@@ -22,6 +23,11 @@ from skylift.assess.policy import AssessPolicy
 from skylift.domain.assessment import SizingBasis
 from skylift.domain.inventory import Server
 
+#: The sizing note of a server without utilisation data (lowest confidence).
+NO_DATA_NOTE = (
+    "no utilisation data: sized as on-premises (allocated cores and memory, no headroom); "
+    "lowest confidence"
+)
 #: GB transferred per month by 1 Mbit/s sustained over 730 hours (decimal GB).
 GB_PER_MBPS_MONTH = 1e6 / 8 * 3600 * 730 / 1e9
 
@@ -185,14 +191,16 @@ def size_servers(
         .otherwise(None)
     )
     if perf:
+        # headroom applies to measured demand only; an unmeasured part is the
+        # allocation as on premises (Azure Migrate's "as on-premises" sizing)
         cpu_demand = (
-            pl.col("cores")
-            * cpu_used.fill_null(100.0)
-            / 100.0
-            * factor
-            * policy.cpu_speed_multiplier
+            pl.when(cpu_used.is_null())
+            .then(pl.col("cores").cast(pl.Float64))
+            .otherwise(pl.col("cores") * cpu_used / 100.0 * factor * policy.cpu_speed_multiplier)
         )
-        mem_demand = mem_gib * mem_used.fill_null(100.0) / 100.0 * factor
+        mem_demand = (
+            pl.when(mem_used.is_null()).then(mem_gib).otherwise(mem_gib * mem_used / 100.0 * factor)
+        )
         basis = (
             pl.when(has_series & forecasted)
             .then(pl.lit(SizingBasis.FORECAST.value))
@@ -204,9 +212,9 @@ def size_servers(
         )
         note = (
             pl.when(~has_series & ~has_summary)
-            .then(pl.lit("no utilisation data; sized as-is (allocated)"))
-            .when(has_series & (cpu_used.is_null() | mem_used.is_null()))
-            .then(pl.lit("CPU or memory series missing; that part sized as allocated"))
+            .then(pl.lit(NO_DATA_NOTE))
+            .when(cpu_used.is_null() | mem_used.is_null())
+            .then(pl.lit("CPU or memory figure missing; that part sized as allocated, no headroom"))
             .otherwise(pl.lit(""))
         )
     else:
@@ -251,8 +259,12 @@ def size_servers(
         (pl.coalesce(pl.col("disk_iops_stat"), pl.col("disk_iops")) * factor).alias("iops_demand"),
         (pl.coalesce(pl.col("disk_mbps_stat"), pl.col("disk_mbps")) * factor).alias("mbps_demand"),
     )
+    no_data = pl.col("sizing_note") == NO_DATA_NOTE
     return _storage(out, storage).with_columns(
-        stars_expr(pl.col("coverage_pct")).alias("confidence_stars"),
+        pl.when(no_data)
+        .then(pl.lit(1, pl.Int8))
+        .otherwise(stars_expr(pl.col("coverage_pct")))
+        .alias("confidence_stars"),
         class_expr(policy.classes),
     )
 

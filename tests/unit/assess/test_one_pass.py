@@ -161,7 +161,8 @@ def test_storage_series_do_not_move_the_sizing_window_or_confidence(catalog: Cat
                forecaster=default_forecaster())  # fmt: skip
     assert a.sized("a").cpu_demand == pytest.approx(4.0)  # the window ends at the last CPU sample
     assert a.sized("a").confidence_stars == 5
-    assert a.sized("only").confidence_stars is None  # no sizing series: no rating, no warning
+    # no sizing series: sized as on premises at the lowest confidence, no coverage warning
+    assert a.sized("only").confidence_stars == 1
     assert not any("expected data points" in w for w in a.summary.warnings)
     only = a.servers.filter(pl.col("server_key") == "only").row(0, named=True)
     assert only["storage_demand_gib"] == pytest.approx(30.0 - 1 / 24 + 365, abs=0.5)

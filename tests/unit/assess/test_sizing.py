@@ -125,6 +125,25 @@ def test_no_data_falls_back_to_allocated_with_a_note(catalog: Catalog) -> None:
     assert "no utilisation data" in a.sized("n").reason
 
 
+def test_no_data_is_sized_as_on_premises_without_headroom_at_the_lowest_confidence(
+    catalog: Catalog,
+) -> None:
+    """Issue 14: allocated x 1.3 headroom was labelled "as-is" (+36 % cost)."""
+    a = assess([server("n", cores=4, memory_gib=16)], [], empty(), catalog, policy())
+    s = a.sized("n")
+    assert (s.cpu_demand, s.memory_demand_gib) == (4.0, 16.0)
+    assert s.confidence_stars == 1
+    assert "no headroom" in s.reason and "lowest confidence" in s.reason
+    assert a.recommendations("n")[0].instance_type == "m5a.xlarge"  # 4 vCPU / 16 GiB
+    assert any("no utilisation data" in w and "1★" in w for w in a.summary.warnings)
+    measured = server("m", cores=4, memory_gib=16, cpu_util_pct=50.0, mem_util_pct=50.0)
+    b = assess([measured], [], empty(), catalog, policy())
+    assert b.sized("m").cpu_demand == pytest.approx(4 * 0.5 * 1.3)  # headroom on measured
+    half = server("h", cores=4, memory_gib=16, cpu_util_pct=50.0)
+    c = assess([half], [], empty(), catalog, policy())
+    assert c.sized("h").memory_demand_gib == 16.0  # unmeasured memory: allocated, no headroom
+
+
 @pytest.mark.parametrize(
     ("cores", "memory", "reason"),
     [(None, 8.0, "no cores"), (0, 8.0, "no cores"), (4, None, "no memory")],
