@@ -5,8 +5,9 @@ statistic × headroom factor (× CPU-speed multiplier for cores). The statistic
 comes from the 10-minute-peak series (:mod:`skylift.assess.observed`), else from
 a summary import's single figure, else the server is sized as on premises:
 allocated cores and memory with no headroom (headroom is for measured demand),
-with the lowest confidence (1 star) and a note. With a forecast (history ≥ ``min_history_days``) the utilisation
-used is max(observed, forecast). As-is sizing uses allocated cores and memory.
+with the lowest confidence (1 star) and a note. With a forecast (history ≥
+``min_history_days``) the utilisation used is max(observed, forecast). As-is
+sizing uses allocated cores and memory.
 Seed case: 100 cores at 80 % → 80 cores before headroom.
 """
 
