@@ -252,12 +252,14 @@ def _options(**kwargs: object) -> TransferOptions:
 
             parse_bwlimit(str(value))  # fail early, before anything is listed
         values[name] = value
+    from pydantic import ValidationError
+
     try:
         return TransferOptions.model_validate(values)
-    except ValueError as exc:
-        raise InputError(
-            f"invalid option: {exc}".splitlines()[0], "see skylift transfer --help"
-        ) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        raise InputError(f"invalid {flag}: {first['msg']}", "see skylift transfer --help") from exc
 
 
 def _render_plan(plan: TransferPlan) -> None:
@@ -356,6 +358,14 @@ def transfer(
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT.")
     ] = None,
+    links: Annotated[
+        str,
+        typer.Option(
+            "--links",
+            help="Symlinks in a local source: copy (follow those inside the source; default), "
+            "skip, or follow (all). Every skipped link is reported.",
+        ),
+    ] = "copy",
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Copy or sync objects between stores."""
@@ -379,6 +389,7 @@ def transfer(
         decode=decode,
         manifest=not no_manifest,
         retries=retries,
+        links=links,
     )
     from skylift.transfer.engine import plan_transfer, run_transfer
 
@@ -438,6 +449,7 @@ def transfer(
             out.print(f"[red]failed[/red] {_show(f.path)}: {_show(f.error)} {kind}")
         if result.failed > 50:
             out.print(f"… {result.failed - 50} more failures (see --json)")
+        _render_warnings(result.warnings, result.warnings_count)
 
     if ws_journal is not None and result.ok:
         from skylift.transfer.history import record
@@ -477,11 +489,18 @@ def verify(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Parallel readers for --checksum.", min=1)
     ] = None,
+    links: Annotated[
+        str, typer.Option("--links", help="Symlinks in a local source: copy, skip or follow.")
+    ] = "copy",
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Compare a destination with its source."""
     options = _options(
-        checksum=checksum, include=tuple(include or ()), exclude=tuple(exclude or ()), jobs=jobs
+        checksum=checksum,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
+        jobs=jobs,
+        links=links,
     )
     from skylift.transfer.compare import verify as run_verify
 
@@ -500,6 +519,14 @@ def verify(
         sys.exit(6)
 
 
+def _render_warnings(warnings: tuple[str, ...], count: int) -> None:
+    """Every warning on stderr (all of them: a skipped link must not go unnoticed)."""
+    for w in warnings:
+        err.print(f"[yellow]warning:[/yellow] {_show(w)}")
+    if count > len(warnings):
+        err.print(f"[yellow]warning:[/yellow] … {count - len(warnings)} more (see --json)")
+
+
 def _render_compare(result: CompareResult) -> None:
     for label, paths, colour in (
         ("missing", result.missing, "red"),
@@ -510,6 +537,7 @@ def _render_compare(result: CompareResult) -> None:
             out.print(f"[{colour}]{label}[/{colour}] {_show(p)}")
     for e in result.errors[:50]:
         out.print(f"[red]error[/red] {_show(e.path)}: {_show(e.error)}")
+    _render_warnings(result.warnings, result.warnings_count)
     verdict = "[green]match[/green]" if result.matches else "[red]differ[/red]"
     how = "content" if result.checksum else "size+mtime"
     out.print(

@@ -8,6 +8,7 @@ No I/O here. The engine in :mod:`skylift.transfer` consumes
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +51,8 @@ class TransferOptions(_Value):
     decode: bool = False
     manifest: bool = True
     retries: int = Field(default=5, ge=0, le=50)
+    #: symbolic links in a local source: follow those inside the root (copy), none, or all
+    links: Literal["copy", "skip", "follow"] = "copy"
 
     def journal_identity(self) -> dict[str, object]:
         """The options that change what ends up at the destination (the journal key)."""
@@ -127,6 +130,8 @@ class TransferResult(_Value):
     elapsed_s: float = 0.0
     manifest: str | None = None
     failures: tuple[ObjectFailure, ...] = ()
+    warnings_count: int = 0
+    warnings: tuple[str, ...] = ()  # skipped symlinks …, the first DETAIL_LIMIT
 
     @property
     def ok(self) -> bool:
@@ -154,6 +159,8 @@ class CompareResult(_Value):
     extra: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     errors: tuple[ObjectFailure, ...] = ()
+    warnings_count: int = 0
+    warnings: tuple[str, ...] = ()  # skipped symlinks …, the first DETAIL_LIMIT
 
     @property
     def matches(self) -> bool:

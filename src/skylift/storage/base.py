@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -152,6 +152,13 @@ class Storage(ABC):
         raise NotImplementedError
 
     # ---- derived ---------------------------------------------------------
+
+    def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:  # noqa: B027
+        """How listings treat symbolic links (``copy``, ``skip``, ``follow``; see
+        :class:`skylift.storage.walk.LinkPolicy`), and where skipped links are reported.
+
+        Only stores with links (local folders) act on it; the default ignores it.
+        """
 
     def root_is_folder(self) -> bool | None:
         """Whether the URL's root exists as a folder.

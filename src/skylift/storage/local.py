@@ -19,13 +19,13 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import google_crc32c
 
-from skylift.errors import InputError, Location
+from skylift.errors import ConfigError, InputError, Location
 from skylift.storage.base import (
     Capabilities,
     MultipartUpload,
@@ -44,7 +44,7 @@ from skylift.storage.keys import (
 )
 from skylift.storage.multipart import check_parts
 from skylift.storage.oserrors import translate_os_error
-from skylift.storage.walk import walk_sorted
+from skylift.storage.walk import LINK_MODES, LinkPolicy, walk_sorted
 
 _COPY_CHUNK = 8 << 20
 
@@ -69,7 +69,7 @@ class LocalStorage(Storage):
     """Files under a root folder; keys are paths relative to it."""
 
     scheme = "file"
-    option_names = frozenset({"fsync", "follow_symlinks"})
+    option_names = frozenset({"fsync", "follow_symlinks", "links"})
     capabilities = Capabilities(
         multipart=True,
         min_part_size=0,
@@ -80,7 +80,10 @@ class LocalStorage(Storage):
         ranged_read=True,
         gaps=(
             ("checksums", "a file system stores no content checksum; it must be computed"),
-            ("symlinks", "symlinked files are followed, symlinked folders are skipped"),
+            (
+                "symlinks",
+                "links are followed only inside the root by default (--links copy|skip|follow)",
+            ),
         ),
     )
 
@@ -90,6 +93,21 @@ class LocalStorage(Storage):
         self.fsync = _truthy(options.get("fsync"))
         self.follow_symlinks = _truthy(options.get("follow_symlinks"))
         self._inside: set[str] = set()  # folders verified to resolve inside the root
+        mode = options.get("links", "copy")
+        if mode not in LINK_MODES:
+            raise ConfigError(
+                f"unknown links mode {mode!r} for a local folder",
+                f"use one of: {', '.join(LINK_MODES)}",
+            )
+        self.links = LinkPolicy(mode)
+
+    def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:
+        """Set the symlink policy of listings; ``warn`` hears about every skipped link."""
+        if mode not in LINK_MODES:
+            raise InputError(
+                f"unknown --links mode {mode!r}", f"use one of: {', '.join(LINK_MODES)}"
+            )
+        self.links = LinkPolicy(mode, warn)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -128,7 +146,7 @@ class LocalStorage(Storage):
         """Yield files under ``prefix`` in lexical key order, one folder in memory at a time."""
         check_prefix(prefix)
         folder, _ = parent_and_name(prefix)
-        for key, st in walk_sorted(self.root, folder, self._error):
+        for key, st in walk_sorted(self.root, folder, self._error, self.links):
             if key.startswith(prefix):
                 yield self._info(key, st)
 

@@ -15,11 +15,36 @@ import stat
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from skylift.storage.keys import INTERNAL_PREFIX, join_key
 
 ErrorFactory = Callable[[str, OSError], Exception]
+
+#: ``--links`` modes: follow links that stay inside the root (default), none, or all.
+LINK_MODES = ("copy", "skip", "follow")
+
+
+def _no_warning(message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class LinkPolicy:
+    """What a walk does with symbolic links, and where it reports the ones it skips.
+
+    ``copy`` (default): a link is followed — its file's content is copied, its
+    folder walked — only if it resolves inside the walk's root; links leading
+    out of the root, dangling links and links to a folder that contains them
+    (loops) are skipped with a warning. ``skip``: every link is skipped with a
+    warning. ``follow``: every link is followed wherever it points (dangling
+    links and loops are still skipped with a warning).
+    """
+
+    mode: str = "copy"
+    warn: Callable[[str], None] = _no_warning
+
 
 _STAT_THREADS = 4
 _BATCH = 64
@@ -44,16 +69,63 @@ def _stat_many(entries: list[os.DirEntry[str]]) -> list[os.stat_result | OSError
     return out
 
 
-def _sorted_entries(folder: Path) -> list[tuple[str, bool, os.DirEntry[str]]]:
+Classify = Callable[[str, os.DirEntry[str]], bool | None]
+
+
+def _sorted_entries(
+    folder: Path, base: str, link: Classify
+) -> list[tuple[str, bool, os.DirEntry[str]]]:
     out: list[tuple[str, bool, os.DirEntry[str]]] = []
     with os.scandir(folder) as it:
         for entry in it:
             if entry.name.startswith(INTERNAL_PREFIX):
                 continue
-            is_dir = entry.is_dir(follow_symlinks=False)
+            if entry.is_symlink():
+                followed = link(join_key(base, entry.name), entry)
+                if followed is None:
+                    continue
+                is_dir = followed
+            else:
+                is_dir = entry.is_dir(follow_symlinks=False)
             out.append((entry.name + "/" if is_dir else entry.name, is_dir, entry))
     out.sort(key=lambda item: item[0])
     return out
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_classifier(root: Path, policy: LinkPolicy, chain: list[str]) -> Classify:
+    """``(key, entry) -> True`` (walk as a folder), ``False`` (a file) or ``None`` (skip).
+
+    ``chain`` holds the real paths of the folders being walked (the walk keeps it
+    current): a link to one of them would loop.
+    """
+    real_root = os.path.realpath(root)
+
+    def classify(key: str, entry: os.DirEntry[str]) -> bool | None:
+        if policy.mode == "skip":
+            policy.warn(f"skipped symlink {key} (--links skip)")
+            return None
+        target = os.path.realpath(entry.path)
+        if not os.path.exists(target):
+            policy.warn(f"skipped symlink {key}: dangling (its target does not exist)")
+            return None
+        if policy.mode == "copy" and not _inside(target, real_root):
+            policy.warn(
+                f"skipped symlink {key}: it points outside the source ({target}); "
+                "use --links follow to copy it"
+            )
+            return None
+        if os.path.isdir(target):
+            if target in chain:
+                policy.warn(f"skipped symlink {key}: it loops to a folder that contains it")
+                return None
+            return True
+        return False
+
+    return classify
 
 
 def _with_stats(
@@ -72,14 +144,24 @@ def _with_stats(
 
 
 def walk_sorted(
-    root: Path, start: str, error: ErrorFactory
+    root: Path, start: str, error: ErrorFactory, links: LinkPolicy | None = None
 ) -> Iterator[tuple[str, os.stat_result]]:
     """Yield ``(key, stat)`` for every regular file under ``root/start``, in key order.
 
-    A missing start folder yields nothing; an unreadable folder raises ``error(key, exc)``.
+    A missing start folder yields nothing; an unreadable folder raises
+    ``error(key, exc)``. Symbolic links are handled by ``links`` (default:
+    :class:`LinkPolicy` ``copy``, no warnings).
     """
+    chain: list[str] = []
+    link = _link_classifier(root, links or LinkPolicy(), chain)
+    first = root / start if start else root
+    chain.append(os.path.realpath(root))
+    folder = root
+    for part in [p for p in start.split("/") if p]:
+        folder = folder / part
+        chain.append(os.path.realpath(folder))
     try:
-        top = _sorted_entries(root / start if start else root)
+        top = _sorted_entries(first, start, link)
     except (FileNotFoundError, NotADirectoryError):
         return
     except OSError as exc:
@@ -90,13 +172,16 @@ def walk_sorted(
         item = next(entries, None)
         if item is None:
             stack.pop()
+            chain.pop()
             continue
         is_dir, entry, st = item
         key = join_key(base, entry.name)
         if is_dir:
+            chain.append(os.path.realpath(entry.path))
             try:
-                children = _sorted_entries(Path(entry.path))
+                children = _sorted_entries(Path(entry.path), key, link)
             except FileNotFoundError:
+                chain.pop()
                 continue
             except OSError as exc:
                 raise error(key, exc) from exc

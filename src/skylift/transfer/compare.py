@@ -37,6 +37,11 @@ class _Collector:
         self.lists: dict[str, list[str]] = {"missing": [], "extra": [], "changed": []}
         self.errors: list[ObjectFailure] = []
         self.errors_count = 0
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        with self.lock:
+            self.warnings.append(message)
 
     def add(self, kind: str, path: str) -> None:
         with self.lock:
@@ -87,6 +92,7 @@ def verify(
     )
     deep = options.checksum and decoder is not None
     found = _Collector()
+    src.configure_links(options.links, found.warn)
     pool = TaskPool(choose_jobs(src.scheme, dst.scheme, options.jobs))
 
     def check(s: ObjectInfo, d: ObjectInfo) -> None:
@@ -132,4 +138,6 @@ def verify(
         extra=tuple(sorted(found.lists["extra"])),
         changed=tuple(sorted(found.lists["changed"])),
         errors=tuple(sorted(found.errors, key=lambda e: e.path)),
+        warnings_count=len(found.warnings),
+        warnings=tuple(found.warnings[:DETAIL_LIMIT]),
     )

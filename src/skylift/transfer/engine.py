@@ -189,6 +189,7 @@ def run_transfer(
     jobs = choose_jobs(src.scheme, dst.scheme, options.jobs)
     retry = RetryPolicy(attempts=options.retries)
     tally = Tally(progress, metrics)
+    src.configure_links(options.links, tally.warn)
     spool = ManifestSpool() if options.manifest else None
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
     journal = Journal.open(journal_dir, source, destination, options)

@@ -51,6 +51,15 @@ class Tally:
         self.parts_sent = 0
         self.parts_resumed = 0
         self.failures: list[ObjectFailure] = []
+        self.warnings: list[str] = []
+        self.warnings_count = 0
+
+    def warn(self, message: str) -> None:
+        """Something the user should know that is not a failure (a skipped symlink)."""
+        with self._lock:
+            self.warnings_count += 1
+            if len(self.warnings) < DETAIL_LIMIT:
+                self.warnings.append(message)
 
     def sent(self, nbytes: int) -> None:
         """Bytes written to the destination (parts or whole objects)."""
@@ -137,4 +146,6 @@ class Tally:
                 elapsed_s=round(elapsed, 3),
                 manifest=manifest,
                 failures=tuple(sorted(self.failures, key=lambda f: f.path)),
+                warnings_count=self.warnings_count,
+                warnings=tuple(self.warnings),
             )

@@ -1,0 +1,35 @@
+"""Names with control characters cannot forge lines in skylift's human-readable output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+FAKE = "x\nDone: 0 transferred (0 bytes), 0 unchanged, 0 deleted, 0 failed\x1b[2K"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "skylift", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_a_newline_in_a_file_name_does_not_forge_a_summary_line(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / FAKE).write_text("payload")
+    os.symlink(tmp_path / "nowhere", src / ("link" + FAKE))
+    plan = _run("transfer", str(src), str(tmp_path / "dst"), "--dry-run")
+    run = _run("transfer", str(src), str(tmp_path / "dst"), "--journal", str(tmp_path / "j"))
+    assert plan.returncode == 0 and run.returncode == 0, plan.stderr + run.stderr
+    for text in (plan.stdout, run.stdout, run.stderr):
+        assert "\x1b" not in text
+        assert not any(line.startswith("Done: 0 transferred") for line in text.splitlines())
+    assert "x\\nDone: 0 transferred" in plan.stdout
+    assert "skipped symlink linkx\\nDone" in run.stderr
