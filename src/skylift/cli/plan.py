@@ -138,6 +138,13 @@ def _atomic_write(path: Path, text: str) -> None:
         ) from exc
 
 
+def _env_label(wave: Any) -> str:
+    """``prod``, ``dev/test``, or ``unknown→prod`` when no server of the wave has an environment."""
+    if not wave.production:
+        return "dev/test"
+    return "unknown→prod" if wave.unknown_environment >= len(wave.servers) else "prod"
+
+
 def _render(result: Any) -> None:
     names = result.server_names
     table = Table(title=f"Migration waves ({len(result.waves)})")
@@ -149,7 +156,7 @@ def _render(result: Any) -> None:
         "start d",
         "days",
         "risk",
-        "conf",
+        "data",
         "strategy",
         "why",
     ):
@@ -159,13 +166,13 @@ def _render(result: Any) -> None:
         more = f" +{len(w.servers) - 4}" if len(w.servers) > 4 else ""
         table.add_row(
             w.name,
-            "prod" if w.production else "dev/test",
+            _env_label(w),
             f"{len(w.servers)}: {sample}{more}",
             f"{w.data_gib / 1024:.2f}",
             f"{w.start_hour / 24:.1f}",
             f"{(w.end_hour - w.start_hour) / 24:.1f}",
             w.risk,
-            f"{w.confidence:.0%}",
+            f"{w.data_coverage:.0%}",
             w.strategy or "-",
             "; ".join(w.reasons),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,7 +14,8 @@ class InventoryTotals(BaseModel):
     """Totals over an estate, as ``skylift inventory`` prints them.
 
     ``with_series`` counts servers that have utilisation time series;
-    ``with_summary_util`` those with at least a single utilisation figure.
+    ``with_summary_util`` those with at least a single utilisation figure;
+    ``with_utilisation`` those with either (:func:`has_utilisation_data`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -33,20 +34,31 @@ class InventoryTotals(BaseModel):
     with_series: int
     with_summary_util: int
     dependencies: int
+    with_utilisation: int = 0
 
     @property
     def data_coverage_pct(self) -> float:
         """Share of servers with any utilisation data (series or summary), 0–100."""
         if self.servers == 0:
             return 0.0
-        return 100.0 * max(self.with_series, self.with_summary_util) / self.servers
+        return 100.0 * self.with_utilisation / self.servers
+
+
+def has_utilisation_data(server: Server, series_keys: Container[str]) -> bool:
+    """The one definition of data coverage (inventory and plan): a utilisation time
+    series, or at least one summary utilisation figure (CPU or memory)."""
+    return (
+        server.key in series_keys
+        or server.cpu_util_pct is not None
+        or server.mem_util_pct is not None
+    )
 
 
 def summarise(
     servers: Iterable[Server], series_keys: frozenset[str], dependencies: int
 ) -> InventoryTotals:
     """Add up cores, memory, storage, power states and OS families over ``servers``."""
-    n = cores = on = off = used_known = with_series = with_util = 0
+    n = cores = on = off = used_known = with_series = with_util = with_any = 0
     mem_mib = prov = used = 0.0
     families: Counter[str] = Counter()
     envs: Counter[str] = Counter()
@@ -72,6 +84,8 @@ def summarise(
             with_series += 1
         if s.cpu_util_pct is not None or s.mem_util_pct is not None:
             with_util += 1
+        if has_utilisation_data(s, series_keys):
+            with_any += 1
     return InventoryTotals(
         servers=n,
         cores=cores,
@@ -87,4 +101,5 @@ def summarise(
         with_series=with_series,
         with_summary_util=with_util,
         dependencies=dependencies,
+        with_utilisation=with_any,
     )

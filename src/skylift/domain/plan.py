@@ -60,6 +60,8 @@ class Wave(_Value):
     data_gib: float = 0.0
     priority: float = 0.0
     confidence: float = Field(default=0.0, ge=0, le=1)
+    data_coverage: float = Field(default=0.0, ge=0, le=1)  # share with utilisation data
+    unknown_environment: int = Field(default=0, ge=0)  # servers planned as prod by default
     risk: str = "low"
     reasons: tuple[str, ...] = ()
     risks: tuple[str, ...] = ()

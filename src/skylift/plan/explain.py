@@ -20,7 +20,8 @@ def explain_server(plan: Plan, server: str) -> list[str]:
     names = plan.server_names
     lines = [
         f"{name} is in {wave.name} ({'production' if wave.production else 'dev/test'}, "
-        f"risk {wave.risk}, confidence {wave.confidence:.0%}, strategy {wave.strategy})."
+        f"risk {wave.risk}, data coverage {wave.data_coverage:.0%}, "
+        f"strategy {wave.strategy})."
     ]
     others = [names.get(k, k) for k in group.servers if k != key]
     if others:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from skylift.domain.estate import has_utilisation_data
 from skylift.domain.inventory import Dependency, Environment, Server
 
 _CRITICALITY_WORDS = {
@@ -56,6 +57,8 @@ class ServerFacts:
     complexity: int
     data_gib: float
     confidence: float
+    has_data: bool = False  # utilisation data, as inventory's data coverage counts it
+    environment_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,5 +112,7 @@ def server_facts(inp: PlanInput) -> dict[str, ServerFacts]:
             complexity=min(5, complexity),
             data_gib=data,
             confidence=conf,
+            has_data=has_utilisation_data(s, inp.with_series),
+            environment_known=s.environment is not Environment.UNKNOWN,
         )
     return facts

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from skylift.domain.plan import (
@@ -70,6 +71,14 @@ def make_plan(
     for i in range(len(drafts) - 2, -1, -1):
         nxt = drafts[i + 1]
         dev_later[i] = dev_later[i + 1] | (set() if nxt.production else apps_of[i + 1])
+    dev_before: list[set[str]] = []
+    devtest_waves_before: list[int] = []
+    seen: set[str] = set()
+    for i, d in enumerate(drafts):
+        dev_before.append(set(seen))
+        devtest_waves_before.append(sum(1 for e in drafts[:i] if not e.production))
+        if not d.production:
+            seen |= apps_of[i]
     waves = [
         _wave(
             d,
@@ -78,7 +87,11 @@ def make_plan(
             slots[i],
             cross[d.number],
             settings,
-            rehearsed_later=sorted(apps_of[i] & dev_later[i]) if d.production else (),
+            Rehearsal(
+                before=tuple(sorted(apps_of[i] & dev_before[i])) if d.production else (),
+                later=tuple(sorted(apps_of[i] & dev_later[i])) if d.production else (),
+                devtest_waves_before=devtest_waves_before[i],
+            ),
         )
         for i, d in enumerate(drafts)
     ]
@@ -185,6 +198,52 @@ def wave_options(
     ]
 
 
+@dataclass(frozen=True)
+class Rehearsal:
+    """What dev/test there is around a production wave, from the plan itself.
+
+    ``before``: its applications whose dev/test moved in an earlier wave;
+    ``later``: those whose dev/test can only follow; ``devtest_waves_before``:
+    earlier dev/test waves of any application.
+    """
+
+    before: tuple[str, ...] = ()
+    later: tuple[str, ...] = ()
+    devtest_waves_before: int = 0
+
+
+def production_reason(rehearsal: Rehearsal, servers: int, unknown_environment: int) -> str:
+    """Why a production wave is what it is, claiming only what the data shows.
+
+    Servers without an environment are planned as production (the conservative
+    choice) and the label says so; "after its dev/test rehearsal" only when a
+    dev/test wave of the same applications really comes first.
+    """
+    if unknown_environment >= servers:
+        head = (
+            f"environment unknown for {'the' if servers == 1 else f'all {servers}'} "
+            f"server{'s' if servers != 1 else ''}: planned as production (the conservative "
+            "choice; tag environments to plan dev/test first)"
+        )
+    elif unknown_environment:
+        head = (
+            f"production ({unknown_environment} of {servers} servers have no environment "
+            "and are planned as production)"
+        )
+    else:
+        head = "production"
+    if rehearsal.before:
+        return f"{head} after its dev/test rehearsal ({', '.join(rehearsal.before[:4])})"
+    if rehearsal.later:
+        return (
+            f"{head}; the dev/test of {', '.join(rehearsal.later[:4])} can only follow "
+            "(it depends on production servers)"
+        )
+    if rehearsal.devtest_waves_before:
+        return f"{head}; no dev/test copy of its applications to rehearse on"
+    return f"{head}; no dev/test wave to rehearse on"
+
+
 def _wave(
     d: WaveDraft,
     groups: list[MoveGroup],
@@ -192,25 +251,23 @@ def _wave(
     slot: Slot,
     cross: int,
     settings: PlanningSettings,
-    rehearsed_later: Sequence[str] = (),
+    rehearsal: Rehearsal,
 ) -> Wave:
     servers = tuple(k for g in groups for k in g.servers)
     apps = sorted({a for g in groups for a in g.applications})
     crit = max((g.criticality for g in groups), default=1)
     complexity = max((g.complexity for g in groups), default=1)
     confidence = sum(facts[k].confidence for k in servers) / max(1, len(servers))
+    with_data = sum(1 for k in servers if facts[k].has_data)
+    coverage = with_data / max(1, len(servers))
+    unknown_env = sum(1 for k in servers if not facts[k].environment_known)
     reasons: list[str] = []
     if d.pilot:
         reasons.append("pilot: small, low-risk dev/test servers to prove the process")
     elif not d.production:
         reasons.append("dev/test before production")
-    elif rehearsed_later:
-        reasons.append(
-            f"production; the dev/test of {', '.join(rehearsed_later[:4])} can only follow "
-            "(it depends on production servers)"
-        )
     else:
-        reasons.append("production after its dev/test rehearsal")
+        reasons.append(production_reason(rehearsal, len(servers), unknown_env))
     if apps:
         reasons.append(
             f"applications kept together: {', '.join(apps[:6])}{' …' if len(apps) > 6 else ''}"
@@ -226,8 +283,11 @@ def _wave(
             f"{settings.cutover_window_hours:g} h cutover window: "
             "replicate continuously and cut over on the delta"
         )
-    if confidence < 0.8:
-        risks.append(f"data coverage {confidence:.0%}: sizes and dependencies may be incomplete")
+    if coverage < 0.8:
+        risks.append(
+            f"data coverage {coverage:.0%} ({with_data} of {len(servers)} servers have "
+            "utilisation data): sizes and dependencies may be incomplete"
+        )
     if cross:
         risks.append(
             f"{cross} dependency edge(s) cross into other waves: keep the hybrid link "
@@ -255,6 +315,8 @@ def _wave(
         data_gib=round(d.data_gib, 3),
         priority=priority,
         confidence=round(confidence, 3),
+        data_coverage=round(coverage, 3),
+        unknown_environment=unknown_env if d.production else 0,
         risk=level,
         reasons=tuple(reasons),
         risks=tuple(risks),
