@@ -24,7 +24,8 @@ from skylift.domain.assessment import (
 )
 
 SERVER_COLUMNS = (
-    "server_key", "name", "application", "power_state", "os_name", "cores", "memory_gib",
+    "server_key", "name", "application", "power_state", "cost_scope", "os_name", "cores",
+    "memory_gib",
     "cpu_demand", "memory_demand_gib", "basis", "sizing_note", "coverage_pct",
     "confidence_stars", "utilisation_class", "cpu_avg_pct", "mem_avg_pct", "net_avg_pct",
     "egress_gb_month", "storage_used_gib", "storage_demand_gib", "disk_growth", "db_engine",

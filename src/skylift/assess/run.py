@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from skylift.assess.currency import STORAGE_CURRENCY, conversion_note, rate
 from skylift.assess.demand import Forecaster, read_demand, wants_forecast
 from skylift.assess.disks import disks_frame, price_disks
 from skylift.assess.egress import egress_per_server
@@ -15,6 +16,7 @@ from skylift.assess.policy import AssessPolicy
 from skylift.assess.pricing import check_exclusions, choose_instances
 from skylift.assess.readiness import readiness_columns
 from skylift.assess.result import SERVER_COLUMNS, TARGET_COLUMNS, Assessment
+from skylift.assess.scope import cost_scope_expr, is_powered_off
 from skylift.assess.sizing import NO_DATA_NOTE, servers_frame, size_servers
 from skylift.assess.strategy import application_strategies, strategy_frame
 from skylift.assess.summary import cheapest, region_totals, tco_results
@@ -60,6 +62,8 @@ def assess(
         )
     for t in policy.targets:
         catalog.check_region(t.cloud, t.region)
+        rate(policy, catalog.currency(t.cloud, t.region), f"{t.cloud}/{t.region} instance prices")
+    rate(policy, STORAGE_CURRENCY, "the catalog's disk and egress prices")
     check_exclusions(catalog, policy)
     frame = servers_frame(servers)
     demand = read_demand(
@@ -78,6 +82,20 @@ def assess(
         dp = price_disks(disks, catalog, t.cloud, t.region)
         egress, note = egress_per_server(sized["egress_gb_month"], catalog, t.cloud, t.region)
         warnings += [n for n in (*dp.notes, note) if n and n not in warnings]
+        here = catalog.currency(t.cloud, t.region)
+        what = f"{t.cloud}/{t.region} instance prices"
+        choice = _converted(choice, rate(policy, here, what), policy.currency)
+        store_rate = rate(policy, STORAGE_CURRENCY, "disk and egress prices")
+        egress = egress * store_rate
+        per_server_disks = dp.per_server.with_columns(pl.col("disk_month") * store_rate)
+        warnings += [
+            n
+            for n in (
+                conversion_note(policy, here, what),
+                conversion_note(policy, STORAGE_CURRENCY, "disk and egress prices"),
+            )
+            if n and n not in warnings
+        ]
         rows = (
             choice.join(
                 pl.DataFrame({"server_key": sized["server_key"], "egress_month": egress}),
@@ -85,7 +103,7 @@ def assess(
                 how="left",
                 maintain_order="left",
             )
-            .join(dp.per_server, on="server_key", how="left", maintain_order="left")
+            .join(per_server_disks, on="server_key", how="left", maintain_order="left")
             .with_columns(
                 pl.col("disk_month").fill_null(0.0),
                 pl.lit(t.cloud).alias("cloud"),
@@ -130,16 +148,28 @@ def assess(
     classes = dict(
         zip(sized["server_key"].to_list(), sized["utilisation_class"].to_list(), strict=True)
     )
-    strat, choices = strategy_frame(
-        servers, dependencies, classes, unsupported or set(), policy.goals, policy.classes
+    off = frozenset(
+        () if policy.include_powered_off else (s.key for s in servers if is_powered_off(s))
     )
-    srv = sized.join(strat, on="server_key", how="left", maintain_order="left").select(
-        [*SERVER_COLUMNS, "provisioned_gib"]
+    strat, choices = strategy_frame(
+        servers, dependencies, classes, unsupported or set(), policy.goals, policy.classes, off
+    )
+    srv = (
+        sized.join(strat, on="server_key", how="left", maintain_order="left")
+        .with_columns(cost_scope_expr(policy.include_powered_off))
+        .select([*SERVER_COLUMNS, "provisioned_gib"])
     )
     progress.advance()
     progress.end()
-    totals = region_totals(targets)
-    best, margin = cheapest(totals)
+    in_scope = srv.filter(pl.col("cost_scope").is_null()).select("server_key")
+    totals = region_totals(targets.join(in_scope, on="server_key", how="semi"))
+    if off:
+        warnings.append(
+            f"{len(off)} powered-off server(s) are retire candidates, left out of the cost "
+            "totals, the TCO and the migration waves (column cost_scope); "
+            "--include-powered-off or assess.include_powered_off to cost and migrate them"
+        )
+    best, margin = cheapest(totals, policy.currency.upper())
     low = srv.filter(pl.col("coverage_pct") < policy.confidence_warn_pct).height
     if low:
         warnings.append(
@@ -187,7 +217,12 @@ def assess(
             str(k): v
             for k, v in _counts(srv["confidence_stars"].cast(pl.String).fill_null("none")).items()
         },
-        tco=tco_results(srv, targets, policy),
+        tco=tco_results(
+            srv.filter(pl.col("cost_scope").is_null()),
+            targets,
+            policy,
+            srv.height - in_scope.height,
+        ),
         warnings=tuple(warnings),
     )
     return Assessment(
@@ -196,6 +231,16 @@ def assess(
         applications=application_strategies(servers, choices),
         strategies=choices,
         summary=summary,
+    )
+
+
+def _converted(choice: pl.DataFrame, factor: float, currency: str) -> pl.DataFrame:
+    """Instance prices × ``factor``, labelled with the reporting ``currency``."""
+    money = ["price_hour", "hour_on_demand", "hour_spot", "hour_commit_1y", "hour_commit_3y",
+             "compute_month"]  # fmt: skip
+    return choice.with_columns(
+        *[(pl.col(c) * factor) for c in money if factor != 1.0],
+        pl.lit(currency.upper()).alias("currency"),
     )
 
 

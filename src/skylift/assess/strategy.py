@@ -155,6 +155,7 @@ class Traits:
     os_supported: bool = True
     vmware: bool = False
     windows: bool = False
+    powered_off: bool = False
 
 
 def score(option: str, goals: GoalWeights) -> float:
@@ -191,7 +192,10 @@ def choose(
     t = thresholds or ClassThresholds()
     opts: list[StrategyOption] = []
     cls = traits.utilisation_class
-    if cls is UtilisationClass.ZOMBIE:
+    if traits.powered_off:
+        off = _option("retire", goals, "powered off: retire candidate (confirm with the owner)")
+        opts.append(off.model_copy(update={"score": 1.0}))
+    elif cls is UtilisationClass.ZOMBIE:
         retire = _option("retire", goals, "zombie: no CPU, memory or network use over the window")
         opts.append(retire.model_copy(update={"score": 1.0}))
     elif cls is UtilisationClass.IDLE:
@@ -259,8 +263,13 @@ def strategy_frame(
     unsupported: set[str],
     goals: GoalWeights,
     thresholds: ClassThresholds | None = None,
+    powered_off: frozenset[str] = frozenset(),
 ) -> tuple[pl.DataFrame, dict[str, StrategyChoice]]:
-    """Per-server strategy columns, and the choice per server key (typed)."""
+    """Per-server strategy columns, and the choice per server key (typed).
+
+    Servers in ``powered_off`` are retire candidates first (their other options
+    stay as alternatives).
+    """
     found = detect(servers, dependencies)
     rows: dict[str, list[object]] = defaultdict(list)
     choices: dict[str, StrategyChoice] = {}
@@ -269,7 +278,8 @@ def strategy_frame(
     for s in servers:
         engine, web, mail = found[s.key]
         key = (classes.get(s.key, "unknown"), engine, web, mail, s.key not in unsupported,
-               s.source == "rvtools", s.os_family is OsFamily.WINDOWS)  # fmt: skip
+               s.source == "rvtools", s.os_family is OsFamily.WINDOWS,
+               s.key in powered_off)  # fmt: skip
         hit = cache.get(key)
         if hit is None:
             cls, *rest = key

@@ -55,12 +55,13 @@ def region_totals(targets: pl.DataFrame) -> tuple[RegionTotal, ...]:
     )
 
 
-def cheapest(totals: tuple[RegionTotal, ...]) -> tuple[str, float | None]:
-    """'cloud/region' with the lowest USD total, and its margin (%) over the next cloud's best.
+def cheapest(totals: tuple[RegionTotal, ...], currency: str = "USD") -> tuple[str, float | None]:
+    """'cloud/region' with the lowest total in ``currency``, and its margin (%) over the
+    next cloud's best.
 
     Regions are only comparable when they sized the same number of servers.
     """
-    usd = [t for t in totals if t.currency == "USD" and t.sized > 0]
+    usd = [t for t in totals if t.currency == currency and t.sized > 0]
     if not usd:
         return "", None
     most = max(t.sized for t in usd)
@@ -78,9 +79,13 @@ def cheapest(totals: tuple[RegionTotal, ...]) -> tuple[str, float | None]:
 
 
 def tco_results(
-    servers: pl.DataFrame, targets: pl.DataFrame, policy: AssessPolicy
+    servers: pl.DataFrame, targets: pl.DataFrame, policy: AssessPolicy, left_out: int = 0
 ) -> tuple[TcoResult, ...]:
-    """TCO per cloud region and pricing option; retired servers cost nothing in the cloud."""
+    """TCO per cloud region and pricing option; retired servers cost nothing in the cloud.
+
+    ``servers`` are those in scope; ``left_out`` counts the others (powered off),
+    which are on neither side and are named in the note.
+    """
     a = policy.tco
     on_prem = float(servers.select(on_prem_annual_expr(a).sum()).item() or 0.0)
     n = servers.height
@@ -96,6 +101,8 @@ def tco_results(
         for option in PRICING_OPTIONS:
             compute = float(g[f"hour_{option}"].fill_null(0.0).sum()) * hours
             note = []
+            if left_out:
+                note.append(f"{left_out} powered-off server(s) left out (cloud and on-prem)")
             if retired:
                 note.append(f"{retired} retire candidate(s) excluded from cloud cost")
             if unsized:

@@ -134,6 +134,12 @@ class Catalog:
                 "with 'skylift catalog refresh'",
             )
 
+    def currency(self, cloud: str, region: str) -> str:
+        """Currency of the instance prices in ``cloud``/``region`` (USD when it has none)."""
+        rows = self.instances.filter((pl.col("cloud") == cloud) & (pl.col("region") == region))
+        found = rows["currency"].drop_nulls().unique().to_list()
+        return str(found[0]) if found else "USD"
+
     def partial(self, cloud: str, region: str) -> bool:
         """True where the catalog keeps only a validated subset of the offered types.
 

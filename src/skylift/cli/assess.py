@@ -32,6 +32,10 @@ Examples:
 
   skylift assess --no-forecast          (or --horizon 6: forecast 6 months ahead)
 
+  skylift assess --include-powered-off --families general,compute,memory,storage
+
+  skylift assess --clouds aws:cn-north-1 --rate CNY=0.14
+
   skylift assess --clouds aws,gcp:europe-west1 --xlsx assessment.xlsx --csv servers.csv
 
   skylift assess --list
@@ -50,6 +54,7 @@ def _overrides(
     burstable: bool | None,
     forecast: bool | None = None,
     horizon: int | None = None,
+    assess_keys: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     sizing: dict[str, Any] = {}
     if window is not None:
@@ -73,8 +78,44 @@ def _overrides(
     if horizon is not None:
         fc["horizon_months"] = horizon
     out: dict[str, Any] = {"sizing": sizing} if sizing else {}
+    section = dict(assess_keys or {})
     if fc:
-        out["assess"] = {"forecast": fc}
+        section["forecast"] = fc
+    if section:
+        out["assess"] = section
+    return out
+
+
+def _assess_keys(
+    include_powered_off: bool | None,
+    families: str | None,
+    partial_gpus: bool | None,
+    rates: list[str] | None,
+) -> dict[str, Any]:
+    """``assess:`` settings from the flags (only those given)."""
+    out: dict[str, Any] = {}
+    if include_powered_off is not None:
+        out["include_powered_off"] = include_powered_off
+    fam: dict[str, Any] = {}
+    if families is not None:
+        fam["classes"] = [f.strip() for f in families.split(",") if f.strip()]
+    if partial_gpus is not None:
+        fam["partial_gpus"] = partial_gpus
+    if fam:
+        out["families"] = fam
+    if rates:
+        parsed: dict[str, float] = {}
+        for item in rates:
+            code, _, value = item.partition("=")
+            try:
+                parsed[code.strip().upper()] = float(value)
+            except ValueError:
+                raise ConfigError(
+                    f"--rate {item!r}: expected CURRENCY=RATE, e.g. CNY=0.14",
+                    "RATE is units of the reporting currency (skylift.yaml 'currency') "
+                    "per unit of CURRENCY",
+                ) from None
+        out["currency_rates"] = parsed
     return out
 
 
@@ -128,6 +169,30 @@ def assess(
     horizon: Annotated[
         int | None, typer.Option(help="Forecast horizon in months (default 12).")
     ] = None,
+    include_powered_off: Annotated[
+        bool | None,
+        typer.Option(
+            "--include-powered-off/--exclude-powered-off",
+            help="Cost and migrate powered-off VMs (default: retire candidates, not in totals).",
+        ),
+    ] = None,
+    families: Annotated[
+        str | None,
+        typer.Option(
+            help="Family classes to recommend: general,compute,memory (default) plus "
+            "storage, hpc, confidential, previous, other."
+        ),
+    ] = None,
+    partial_gpus: Annotated[
+        bool | None,
+        typer.Option("--partial-gpus/--whole-gpus", help="Allow shares of a GPU."),
+    ] = None,
+    rate: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Exchange rate CURRENCY=RATE (reporting currency per unit), e.g. CNY=0.14; repeat."
+        ),
+    ] = None,
     csv: Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook here.")] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
@@ -141,8 +206,9 @@ def assess(
     from skylift.workspace.assessments import AssessmentStore
 
     overrides = _overrides(
-        window, statistic, memory_statistic, headroom, pricing, as_is, burstable, forecast, horizon
-    )
+        window, statistic, memory_statistic, headroom, pricing, as_is, burstable, forecast,
+        horizon, _assess_keys(include_powered_off, families, partial_gpus, rate),
+    )  # fmt: skip
     if clouds is not None:
         with open_workspace(ctx) as ws0:
             current = [t.model_dump(mode="json") for t in ws0.settings.targets]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from skylift.assess.scope import powered_off_retire
 from skylift.domain.plan import Plan, PlanningSettings
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import ConfigError, InputError, PlanningError
@@ -56,13 +57,24 @@ def build_plan(
     settings: PlanningSettings | None = None,
     retire: Mapping[str, str] | None = None,
     progress: Progress = NULL_PROGRESS,
+    include_powered_off: bool | None = None,
 ) -> Plan:
-    """Plan the workspace's estate with its settings (or ``settings``) and store the plan."""
+    """Plan the workspace's estate with its settings (or ``settings``) and store the plan.
+
+    Powered-off servers are decommission candidates, not in a wave, unless
+    ``include_powered_off`` (default: ``assess.include_powered_off``).
+    """
     servers = ws.servers()
+    include = (
+        ws.settings.assess.include_powered_off
+        if include_powered_off is None
+        else (include_powered_off)
+    )
+    retired = dict(retire) if retire is not None else _retire_map(ws)
     inp = PlanInput(
         servers=servers,
         dependencies=ws.dependencies(),
-        retire=dict(retire) if retire is not None else _retire_map(ws),
+        retire=powered_off_retire(servers, retired, include),
         with_series=ws.store.series_server_keys(),
     )
     plan = make_plan(inp, settings or ws.settings.constraints, progress)
