@@ -312,20 +312,51 @@ def pack_cmd(
     cloud: Annotated[str, typer.Option(help="aws | azure | gcp")] = "aws",
     region: Annotated[str, typer.Option(help="Catalog region.")] = "us-east-1",
     zones: Annotated[int, typer.Option(help="Availability zones to spread nodes over.")] = 3,
-    headroom: Annotated[float, typer.Option(help="Capacity factor over requests.")] = 1.1,
+    headroom: Annotated[
+        float, typer.Option(help="Capacity factor over requests (20 % headroom: 1.2).")
+    ] = 1.1,
+    node_type: Annotated[
+        str | None,
+        typer.Option(
+            help="Scale-out: size the tier as N instances of this type (e.g. m5.2xlarge)."
+        ),
+    ] = None,
+    cores: Annotated[
+        float | None,
+        typer.Option(
+            help="Scale-out: the tier's total core demand (default: the workloads' sum); "
+            "without --node-type the cheapest type is chosen."
+        ),
+    ] = None,
+    memory_gib: Annotated[
+        float | None, typer.Option(help="Scale-out: the tier's total memory demand in GiB.")
+    ] = None,
+    min_instances: Annotated[int, typer.Option(help="Scale-out: at least this many.")] = 1,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Consolidate container workloads onto Kubernetes node pools at minimum cost.
+    """Consolidate container workloads onto Kubernetes node pools at minimum cost,
+    or (--node-type / --cores) size a stateless tier as N instances of one size.
 
     Reports the cost against one VM per workload (rehosting) and the gap to the
-    LP lower bound.
+    LP lower bound. Scale-out: N = ceil(demand × headroom / per-instance capacity),
+    for cores and memory; the larger wins.
 
     Examples:
 
       skylift plan pack --cloud aws --region us-east-1
 
       skylift plan pack --workloads workloads.csv --cloud gcp --region europe-west1 --json
+
+      skylift plan pack --cores 80 --headroom 1.2 --node-type m5.2xlarge
+
+      skylift plan pack --cores 80 --memory-gib 160 --headroom 1.2 --min-instances 2
     """
+    if node_type is not None or cores is not None or memory_gib is not None:
+        _scale_out(
+            ctx, workloads, cloud, region, headroom, node_type, cores, memory_gib,
+            min_instances, as_json,
+        )  # fmt: skip
+        return
     from skylift.workspace.plans import consolidate
 
     items = _read_workloads(workloads) if workloads is not None else _estate_workloads(ctx)
@@ -357,6 +388,62 @@ def pack_cmd(
             f"{data['monthly_cost']:,.2f}/month (LP lower bound "
             f"{data['lp_lower_bound_monthly']:,.2f}, gap {data['gap_pct']} %); "
             f"one VM per workload: {data['rehost_monthly_cost']:,.2f}/month"
+        )
+
+    emit(data, as_json, render)
+
+
+def _scale_out(
+    ctx: typer.Context,
+    workloads: Path | None,
+    cloud: str,
+    region: str,
+    headroom: float,
+    node_type: str | None,
+    cores: float | None,
+    memory_gib: float | None,
+    min_instances: int,
+    as_json: bool,
+) -> None:
+    """``plan pack`` in scale-out mode: N instances of one size for the tier's demand."""
+    from skylift.plan.scaleout import scale_out
+    from skylift.workspace.plans import node_types
+
+    if cores is None:
+        items = _read_workloads(workloads) if workloads is not None else _estate_workloads(ctx)
+        cores = sum(w.cpu * w.replicas for w in items)
+        if memory_gib is None:
+            memory_gib = sum(w.memory_gib * w.replicas for w in items)
+    r = scale_out(cores, node_types(cloud, region), headroom, node_type, memory_gib or 0.0,
+                  min_instances)  # fmt: skip
+    data = {
+        "mode": "scale-out",
+        "cloud": cloud,
+        "region": region,
+        "node_type": r.node_type,
+        "instances": r.instances,
+        "instance_vcpus": r.vcpus,
+        "instance_memory_gib": r.memory_gib,
+        "demand_cores": r.demand_cores,
+        "demand_memory_gib": r.demand_memory_gib,
+        "headroom": r.headroom,
+        "binding": r.binding,
+        "capacity_cores": r.instances * r.vcpus,
+        "monthly_cost": round(r.monthly_cost, 2),
+    }
+
+    def render() -> None:
+        need = f"{r.demand_cores:g} cores"
+        if r.demand_memory_gib:
+            need += f" / {r.demand_memory_gib:g} GiB"
+        out.print(
+            f"[bold]Scale-out ({cloud} {region}):[/bold] {r.instances} × {r.node_type} "
+            f"({r.vcpus:g} vCPU, {r.memory_gib:g} GiB each)"
+        )
+        out.print(
+            f"{need} × headroom {r.headroom:g} → {r.instances} instances ({r.binding} sets "
+            f"the count; {r.instances * r.vcpus:g} vCPU in all) → "
+            f"{r.monthly_cost:,.2f}/month"
         )
 
     emit(data, as_json, render)
