@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from skylift.domain.transfer import (
     DETAIL_LIMIT,
+    MANIFEST_NAME,
     Action,
     PlannedAction,
     TransferOptions,
@@ -32,6 +33,7 @@ from skylift.transfer.crypt import Codec
 from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.hashing import choose_algorithm
 from skylift.transfer.journal import DoneCursor, Journal
+from skylift.transfer.lock import DestinationLock
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.multipart import MultipartJob
 from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
@@ -190,9 +192,15 @@ def run_transfer(
     retry = RetryPolicy(attempts=options.retries)
     tally = Tally(progress, metrics)
     src.configure_links(options.links, tally.warn)
-    spool = ManifestSpool() if options.manifest else None
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
-    journal = Journal.open(journal_dir, source, destination, options)
+    lock = DestinationLock(journal_dir, destination, source)
+    lock.__enter__()
+    try:
+        journal = Journal.open(journal_dir, source, destination, options)
+    except BaseException:
+        lock.__exit__()
+        raise
+    spool = ManifestSpool() if options.manifest else None
     ctx = RunContext(
         src=src,
         dst=dst,
@@ -214,6 +222,7 @@ def run_transfer(
             deletes = _dispatch(ctx, pool, Path(tmp), progress)
             pool.wait()
             if deletes and tally.failed == 0:
+                _withdraw_manifest(dst, retry)
                 _delete_all(ctx, pool, deletes)
                 pool.wait()
             journal.flush()
@@ -227,6 +236,7 @@ def run_transfer(
         journal.close()
         if spool is not None:
             spool.close()
+        lock.__exit__()
     if metrics is not None:
         metrics.retries.inc(retry.retried)
     return tally.result(
@@ -249,6 +259,7 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
     done = DoneCursor(ctx.journal.done_entries()) if ctx.manifest is not None else None
     delete_file = tmp / "deletes.txt"
     n_deletes = 0
+    withdrawn = False  # the previous manifest, before the first change
     with delete_file.open("w", encoding="utf-8") as deletes:
         for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp):
             if verdict is Verdict.DELETE:
@@ -256,6 +267,11 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
                 deletes.write(d.path + "\n")
                 n_deletes += 1
                 continue
+            if not withdrawn and verdict is not Verdict.SKIP:
+                # the old manifest would describe objects this run replaces: withdraw it
+                # before the first write; the new one is published last, if all succeed
+                _withdraw_manifest(ctx.dst, ctx.retry)
+                withdrawn = True
             assert s is not None
             if verdict is Verdict.SKIP:
                 ctx.tally.skip(s.size)
@@ -279,6 +295,12 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
         if batch:
             pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
     return [delete_file] if n_deletes else []
+
+
+def _withdraw_manifest(dst: Storage, retry: RetryPolicy) -> None:
+    """Remove the previous run's manifest, if there is one (it no longer describes DST)."""
+    if retry.call(lambda: dst.exists(MANIFEST_NAME)):
+        retry.call(lambda: dst.delete(MANIFEST_NAME))
 
 
 def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:

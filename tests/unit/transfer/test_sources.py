@@ -77,3 +77,39 @@ def test_split_parent() -> None:
     assert split_parent("s3://b") is None
     assert split_parent("/x/y.txt") == ("/x", "y.txt")
     assert split_parent("y.txt") == (".", "y.txt")
+
+
+def test_a_stale_manifest_is_withdrawn_before_the_first_overwrite(
+    mem: list[str], journal_dir: Path
+) -> None:
+    from skylift.domain.transfer import MANIFEST_NAME
+    from tests.unit.transfer.conftest import DeniesReads
+
+    src, dst = new_url(mem), new_url(mem)
+    store = MemoryStorage(src)
+    for name in ("a", "b", "c"):
+        store.write(name, b"v1", mtime=1_700_000_000.0)
+    assert run_transfer(src, dst, TransferOptions(), journal_dir).manifest == MANIFEST_NAME
+    for name in ("a", "b"):
+        store.write(name, b"version 2", mtime=1_800_000_000.0)
+    broken = DeniesReads(MemoryStorage(src), {"b"})
+    result = run_transfer(src, dst, TransferOptions(), journal_dir, src=broken)
+    assert result.failed == 1 and result.manifest is None
+    assert not MemoryStorage(dst).exists(MANIFEST_NAME)  # no manifest with v1 sizes left
+
+
+def test_a_second_transfer_to_the_same_destination_is_refused_naming_the_first(
+    mem: list[str], journal_dir: Path
+) -> None:
+    import os
+
+    from skylift.transfer.lock import DestinationBusyError, DestinationLock
+
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("a", b"1")
+    with DestinationLock(journal_dir, dst, "elsewhere"):
+        with pytest.raises(DestinationBusyError) as exc:
+            run_transfer(src, dst, TransferOptions(), journal_dir)
+        assert f"pid {os.getpid()}" in exc.value.message and exc.value.hint
+        assert not MemoryStorage(dst).exists("a")
+    assert run_transfer(src, dst, TransferOptions(), journal_dir).transferred == 1

@@ -1,0 +1,84 @@
+"""One transfer at a time per destination: an advisory lock next to the journals.
+
+Two runs writing the same destination would race on the same multipart
+uploads and temp names. Each run takes ``<journal dir>/locks/<hash of the
+destination URL>.lock`` with ``flock`` (released by the kernel when the process
+dies, even by SIGKILL, so a crash never leaves a stale lock) and writes its
+pid, host and start time into it, so the second run can say who holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+from skylift.errors import TransferError
+from skylift.storage.urls import redact_url
+from skylift.transfer.journal import private_file
+
+
+class DestinationBusyError(TransferError):
+    """Another skylift transfer is writing the same destination."""
+
+
+class DestinationLock:
+    """``with DestinationLock(folder, destination):`` — held for the whole run."""
+
+    def __init__(self, folder: Path, destination: str, source: str = "") -> None:
+        shown = redact_url(destination).rstrip("/")
+        name = hashlib.sha256(shown.encode()).hexdigest()[:20]
+        self.path = folder / "locks" / f"{name}.lock"
+        self.destination = shown
+        self.source = redact_url(source)
+        self._fd: int | None = None
+
+    def __enter__(self) -> DestinationLock:
+        private_file(self.path)
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            holder = _holder(fd)
+            os.close(fd)
+            raise DestinationBusyError(
+                f"{self.destination} is being written by another skylift transfer ({holder})",
+                "wait for it to finish (or stop it), then run again; "
+                "the lock is released when that process exits",
+            ) from exc
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "source": self.source,
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing releases the flock
+            self._fd = None
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, from what it wrote (``pid 123 on host h since …``)."""
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not isinstance(info, dict) or "pid" not in info:
+        return "process unknown"
+    text = f"pid {info['pid']} on host {info.get('host', '?')} since {info.get('started', '?')}"
+    if info.get("source"):
+        text += f", from {info['source']}"
+    return text
