@@ -7,7 +7,9 @@ secret value)::
       "path": "deploy/.env", "line": 3, "reason": "rotated; test account"}]}
 
 A finding whose fingerprint is in the baseline is reported as suppressed, not
-as a finding, and does not trip ``--fail-on``. Rewriting the baseline keeps the
+as a finding, and does not trip ``--fail-on``. A secret value repeated on several
+lines of a file has one fingerprint: its one entry (at the first line) accepts
+every occurrence. Rewriting the baseline keeps the
 ``reason`` of entries that are still found and drops entries that no longer are.
 """
 
@@ -55,16 +57,18 @@ class Baseline(BaseModel):
     def of(cls, findings: Iterable[Finding], previous: Baseline | None = None) -> Baseline:
         """A baseline accepting ``findings``, keeping the reasons given in ``previous``."""
         reasons = {e.fingerprint: e.reason for e in previous.accepted} if previous else {}
-        entries = {
-            f.fingerprint: BaselineEntry(
-                fingerprint=f.fingerprint,
-                rule_id=f.rule_id,
-                path=f.location.path,
-                line=f.location.line,
-                reason=reasons.get(f.fingerprint, ""),
+        entries: dict[str, BaselineEntry] = {}
+        for f in sorted(findings, key=lambda f: (f.location.path or "", f.location.line or 0)):
+            entries.setdefault(  # the first occurrence stands for every repeat of the value
+                f.fingerprint,
+                BaselineEntry(
+                    fingerprint=f.fingerprint,
+                    rule_id=f.rule_id,
+                    path=f.location.path,
+                    line=f.location.line,
+                    reason=reasons.get(f.fingerprint, ""),
+                ),
             )
-            for f in findings
-        }
         ordered = sorted(entries.values(), key=lambda e: (e.path or "", e.line or 0, e.rule_id))
         return cls(accepted=tuple(ordered))
 

@@ -200,6 +200,19 @@ class DetectSecrets:
         eager = get_transformed_file(_named(text, filename), use_eager_transformers=True)
         return self._scan_lines(filename, eager) if eager else []
 
+    def scan_shapes(self, path: Path, text: str) -> list[DetectSecretsHit]:
+        """What the value-shape detectors find in ``text``'s raw lines, for a lock file.
+
+        detect-secrets skips lock files by name, so a GitHub, npm or Slack token
+        in one would never be reported; here they are read like any text file, with
+        every filter but the file-name ones, and without the keyword and entropy
+        detectors (package names and integrity hashes are what a lock file is
+        made of)."""
+        skip = frozenset(self._entropy) | (
+            frozenset({self._keyword[0]}) if self._keyword is not None else frozenset()
+        )
+        return self._scan_lines(str(path), text.splitlines(keepends=True), skip)
+
     def _yaml_cannot_flag(self, filename: str, text: str) -> bool:
         """Whether no plugin could flag anything in a YAML file, decided without the
         pure-Python YAML transformer (a third of the secrets pass's time).
@@ -282,14 +295,19 @@ class DetectSecrets:
                 picked.setdefault(i, set()).add(gated.plugin)
         return picked
 
-    def _scan_lines(self, filename: str, lines: list[str]) -> list[DetectSecretsHit]:
+    def _scan_lines(
+        self, filename: str, lines: list[str], skip: frozenset[int] = frozenset()
+    ) -> list[DetectSecretsHit]:
         """``detect_secrets.core.scan._process_line_based_plugins`` over candidate lines only,
-        each with only the plugins that could match it."""
+        each with only the plugins that could match it (but those in ``skip``)."""
         from detect_secrets.core import scan as ds_scan
         from detect_secrets.util.code_snippet import get_code_snippet
 
         hits: list[DetectSecretsHit] = []
-        for index, plugins in sorted(self._candidates(lines).items()):
+        for index, could in sorted(self._candidates(lines).items()):
+            plugins = could - skip
+            if not plugins:
+                continue
             number = index + 1
             line = lines[index].rstrip()
             context = get_code_snippet(lines=lines, line_number=number)

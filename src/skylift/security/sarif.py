@@ -4,7 +4,9 @@ One run, driver ``skylift``; every rule that produced a finding is described
 once in ``tool.driver.rules`` (id, short description, help, default level and
 GitHub's numeric ``security-severity``); each finding is a result with its
 level, message, file and line, and its fingerprint in ``partialFingerprints``
-so that code scanning tracks it across commits. Secret values never appear:
+so that code scanning tracks it across commits (a value repeated on several lines
+has one fingerprint; its second, third … occurrence in a file also carries
+``skylift/occurrence/v1`` so that each stays a separate alert). Secret values never appear:
 findings do not carry them.
 """
 
@@ -53,7 +55,10 @@ def to_sarif(result: ScanResult) -> dict[str, Any]:
                         "rules": list(rules.values()),
                     }
                 },
-                "results": [_result(f, index[f.rule_id]) for f in result.findings],
+                "results": [
+                    _result(f, index[f.rule_id], n)
+                    for f, n in zip(result.findings, _occurrences(result.findings), strict=True)
+                ],
                 "invocations": [
                     {
                         "executionSuccessful": True,
@@ -89,14 +94,33 @@ def _rule(finding: Finding) -> dict[str, Any]:
     return rule
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _occurrences(findings: tuple[Finding, ...]) -> list[int]:
+    """For each finding, which occurrence of its fingerprint in its file it is (1, 2 …),
+    counted in line order."""
+    order = sorted(
+        range(len(findings)),
+        key=lambda i: (findings[i].location.path or "", findings[i].location.line or 0),
+    )
+    seen: dict[tuple[str, str], int] = {}
+    numbers = [1] * len(findings)
+    for i in order:
+        key = (findings[i].fingerprint, findings[i].location.path or "")
+        seen[key] = seen.get(key, 0) + 1
+        numbers[i] = seen[key]
+    return numbers
+
+
+def _result(finding: Finding, rule_index: int, occurrence: int = 1) -> dict[str, Any]:
     loc = finding.location
+    fingerprints = {"skylift/v1": finding.fingerprint}
+    if occurrence > 1:
+        fingerprints["skylift/occurrence/v1"] = f"{finding.fingerprint}:{occurrence}"
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": finding.severity.sarif_level,
         "message": {"text": finding.message},
-        "partialFingerprints": {"skylift/v1": finding.fingerprint},
+        "partialFingerprints": fingerprints,
         "properties": {
             "severity": finding.severity.value,
             "category": finding.category.value,

@@ -152,7 +152,9 @@ def default_scanners(options: ScanOptions) -> list[Scanner]:
 
 @dataclass
 class _Merged:
-    findings: dict[str, Finding] = field(default_factory=dict)
+    #: keyed by (fingerprint, path, line): a value repeated on several lines is a finding
+    #: per line, one fingerprint for all of them
+    findings: dict[tuple[str, str, int], Finding] = field(default_factory=dict)
     scanners: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     files_scanned: int = 0
@@ -170,8 +172,9 @@ def scan(
 
     ``scanners`` defaults to :func:`default_scanners`; ``extra`` are appended
     (caller-built scanners such as the workspace's policies). Findings are
-    de-duplicated by fingerprint, those below ``options.severity_min`` dropped,
-    baseline matches moved to ``suppressed``. Raises
+    de-duplicated by fingerprint and line (every line holding a secret is reported,
+    with the same fingerprint for the same value in a file), those below
+    ``options.severity_min`` dropped, baseline matches moved to ``suppressed``. Raises
     :class:`~skylift.errors.InputError` when a path does not exist.
     """
     roots = resolve_roots(paths)
@@ -197,7 +200,8 @@ def scan(
         merged.scanners.append(scanner.name)
         for finding in output.findings:
             if finding.severity.at_least(options.severity_min):
-                merged.findings.setdefault(finding.fingerprint, finding)
+                key = (finding.fingerprint, finding.location.path or "", finding.location.line or 0)
+                merged.findings.setdefault(key, finding)
     return _result(merged, options.baseline)
 
 

@@ -12,7 +12,13 @@ Per file:
    only on lines skylift has no finding for and did not recognise as a
    reference or placeholder.
 
-One finding per line (the most severe). A line carrying
+Lock files and the dependency sections of manifests (:mod:`dependency_files`)
+get the value-shape rules only: no key-name rule (their keys are package names)
+and none of detect-secrets' keyword or entropy detectors (their hashes are
+high-entropy by design).
+
+One finding per line (the most severe); every line holding a secret is reported,
+so a value repeated on several lines gives several findings with one fingerprint. A line carrying
 ``pragma: allowlist secret`` (detect-secrets' marker) or ``skylift:ignore`` is
 skipped. Values never leave this module: findings carry a fingerprint.
 """
@@ -27,6 +33,7 @@ from typing import TYPE_CHECKING
 from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import Progress
 from skylift.security.assignments import READERS, Assignment
+from skylift.security.dependency_files import DependencyFile, dependency_file
 from skylift.security.detect_secrets_adapter import DetectSecrets, DetectSecretsHit, available
 from skylift.security.files import ScanFile, ScanRoot, read_text
 from skylift.security.fingerprint import fingerprint
@@ -75,6 +82,20 @@ _PRIORITY = {
 }
 
 
+#: rules whose values are not looked for again on other lines: well-known defaults and
+#: placeholders (``admin`` would match every user name), entropy (found on every line anyway)
+_NOT_REPEATED = frozenset(
+    {
+        WEAK_PASSWORD.id,
+        PLACEHOLDER_CREDENTIAL.id,
+        "DS-BASE64-HIGH-ENTROPY-STRING",
+        "DS-HEX-HIGH-ENTROPY-STRING",
+        "DS-PUBLIC-IP-IPV4",
+    }
+)
+_MIN_REPEATED = 6  #: shorter values are not looked for again (too many chance matches)
+
+
 @dataclass(frozen=True)
 class _Hit:
     rule: SecretRule
@@ -121,7 +142,8 @@ def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
     text = read_text(file)
     if not text:
         return []
-    hits, cleared = _skylift_hits(file, text)
+    deps = dependency_file(file.rel, text)
+    hits, cleared = _skylift_hits(file, text, deps)
     by_line: dict[int, _Hit] = {}
     for hit in hits:
         current = by_line.get(hit.line)
@@ -129,13 +151,42 @@ def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
             by_line[hit.line] = hit
     lines = text.splitlines()
     if ds is not None:
-        for found in ds.scan(file.abspath, text):
+        whole = deps is not None and deps.whole
+        for found in ds.scan_shapes(file.abspath, text) if whole else ds.scan(file.abspath, text):
             line = _locate(lines, found)
+            if deps is not None and deps.covers(line) and found.type in _BY_KEY_OR_ENTROPY:
+                continue  # a package name or an integrity hash
             if line not in by_line and line not in cleared:
                 by_line[line] = _from_detect_secrets(found, line)
+    by_line = _repeats(lines, by_line)
     return [
         _finding(file, hit) for line, hit in sorted(by_line.items()) if not _ignored(lines, line)
     ]
+
+
+def _repeats(lines: list[str], by_line: dict[int, _Hit]) -> dict[int, _Hit]:
+    """Every line holding a value already found (a password in a healthcheck command, the
+    same POSTGRES_PASSWORD in two services), as a hit with the first one's rule and value.
+
+    A later hit whose value merely contains an earlier one (``PGPASSWORD=<pw> pg_isready``
+    read as one value) takes the earlier value, so the same secret has one fingerprint.
+    """
+    out = dict(by_line)
+    for first in sorted(by_line):
+        hit = out[first]
+        if hit.rule.id in _NOT_REPEATED or len(hit.value) < _MIN_REPEATED or "\n" in hit.value:
+            continue
+        whole = re.compile(rf"(?<![\w]){re.escape(hit.value)}(?![\w])")
+        for number, text in enumerate(lines, 1):
+            if number == first or hit.value not in text or not whole.search(text):
+                continue
+            own = out.get(number)
+            if own is None:
+                message = f"the secret of line {first} again ({hit.message})"
+                out[number] = _Hit(hit.rule, number, hit.value, message, hit.tool)
+            elif number > first and own.value != hit.value and whole.search(own.value):
+                out[number] = _Hit(own.rule, number, hit.value, own.message, own.tool)
+    return out
 
 
 def _locate(lines: list[str], found: DetectSecretsHit) -> int:
@@ -162,10 +213,14 @@ def _ignored(lines: list[str], line: int) -> bool:
     return any(marker in _line(lines, line) for marker in _IGNORE_MARKERS)
 
 
-def _skylift_hits(file: ScanFile, text: str) -> tuple[list[_Hit], set[int]]:
-    """skylift's own hits, and the lines whose secret-looking values it recognised as fine."""
+def _skylift_hits(
+    file: ScanFile, text: str, deps: DependencyFile | None = None
+) -> tuple[list[_Hit], set[int]]:
+    """skylift's own hits, and the lines whose secret-looking values it recognised as fine.
+
+    Key-name rules are not applied on the dependency lines of ``deps``."""
     name = file.rel.rsplit("/", 1)[-1]
-    reader = READERS.get(file.kind)
+    reader = None if deps is not None and deps.whole else READERS.get(file.kind)
     hits: list[_Hit] = []
     cleared: set[int] = set()
     for p in find_patterns(text, configuration=reader is not None):
@@ -177,6 +232,8 @@ def _skylift_hits(file: ScanFile, text: str) -> tuple[list[_Hit], set[int]]:
         return hits, cleared
     template = bool(_TEMPLATE_NAME.search(name))
     for assignment in reader(text):
+        if deps is not None and deps.covers(assignment.line):
+            continue  # "registry-auth-token": "^5.0.1" names a package
         if not is_secret_key(assignment.key):
             if mentions_secret(assignment.key):
                 cleared.add(assignment.line)  # secretName, DB_PASSWORD_FILE: about a secret
@@ -214,6 +271,11 @@ def _judge(a: Assignment, template: bool) -> _Hit | None:
         rule = LITERAL_SECRET
     return _Hit(rule, a.line, a.value, f"literal value for '{key}' in {a.where}")
 
+
+#: detect-secrets detectors that judge by key name or randomness, not by a value's shape
+_BY_KEY_OR_ENTROPY = frozenset(
+    {"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"}
+)
 
 _DS_SEVERITY = {
     "Secret Keyword": Severity.MEDIUM,
