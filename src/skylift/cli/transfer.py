@@ -219,7 +219,16 @@ def _read_remotes(config: Path) -> dict[str, dict[str, str]]:
             "e.g. remotes: {s3://bucket: {endpoint: http://127.0.0.1:9000}}",
             Location(str(config), column="remotes"),
         )
-    return {str(k): {str(o): str(v) for o, v in opts.items()} for k, opts in remotes.items()}
+    return {
+        str(k): {str(o): _option_text(v) for o, v in opts.items()} for k, opts in remotes.items()
+    }
+
+
+def _option_text(value: object) -> str:
+    """A YAML scalar as option text: booleans as ``true``/``false`` (as in settings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _require_journal(journal: Path | None) -> Path:

@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from skylift.errors import InputError
+from skylift.errors import ConfigError, InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
 from skylift.storage.objstore import ObstoreStorage, client_options, retry_config, truthy
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3_client import S3Client
+from skylift.storage.urls import redact_url
 
 
 class S3Storage(ObstoreStorage):
@@ -75,7 +76,7 @@ class S3Storage(ObstoreStorage):
         self.root = unquote(parts.path).strip("/")
         if self.root:
             check_key(self.root)
-        self.options = dict(options)
+        self.options = _with_endpoint(dict(options), url)
         self.etag_md5 = options.get("etag_md5", "true").lower() != "false"
         super().__init__(
             url, self._make_store(), f"s3://{self.bucket}", _tree_listing(self.options)
@@ -201,6 +202,35 @@ class S3Storage(ObstoreStorage):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
+    """Options with the endpoint resolved as the AWS tools do, and plain HTTP checked.
+
+    ``endpoint`` from ``remotes:`` wins; else ``$AWS_ENDPOINT_URL_S3``, else
+    ``$AWS_ENDPOINT_URL``. An ``http://`` endpoint needs ``allow_http: true``
+    (or ``$AWS_ALLOW_HTTP=true``): refused with a message saying so, instead of
+    the HTTP client's bare "builder error".
+    """
+    endpoint = (
+        options.get("endpoint")
+        or os.environ.get("AWS_ENDPOINT_URL_S3")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    if not endpoint:
+        return options
+    options["endpoint"] = endpoint
+    if "allow_http" not in options and truthy(os.environ.get("AWS_ALLOW_HTTP")):
+        options["allow_http"] = "true"
+    if endpoint.lower().startswith("http://") and not truthy(options.get("allow_http")):
+        raise ConfigError(
+            f"the S3 endpoint {redact_url(endpoint)} for {redact_url(url)} is plain HTTP, "
+            "which is refused unless allowed",
+            "use https://, or (for a trusted network such as a 127.0.0.1 test server) set "
+            "allow_http: true for this remote under remotes: in skylift.yaml "
+            "(or AWS_ALLOW_HTTP=true in the environment)",
+        )
+    return options
 
 
 def _botocore_provider(profile: str | None) -> Any:

@@ -10,15 +10,28 @@ import os
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from skylift.domain.assessment import AssessSettings, TcoAssumptions
 from skylift.domain.plan import PlanningSettings
 from skylift.domain.policy import PolicySettings
 from skylift.errors import ConfigError
+
+
+def option_text(value: object) -> object:
+    """A YAML scalar as the option string a storage backend reads (``true`` → ``"true"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+#: A per-remote storage option: YAML booleans and numbers are accepted as their text.
+RemoteOption = Annotated[str, BeforeValidator(option_text)]
 
 
 class _Section(BaseModel):
@@ -111,7 +124,7 @@ class Settings(_Section):
     goals: Goals = Goals()
     constraints: Constraints = Constraints()
     state: StateSettings = StateSettings()
-    remotes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    remotes: dict[str, dict[str, RemoteOption]] = Field(default_factory=dict)
     policies: PolicySettings = PolicySettings()
     assess: AssessSettings = AssessSettings()
     tco: TcoAssumptions = TcoAssumptions()
