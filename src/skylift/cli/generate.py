@@ -14,6 +14,7 @@ from skylift.errors import InputError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from skylift.domain.inventory import Server
+    from skylift.domain.target import CheckResult
     from skylift.workspace import Workspace
 
 GENERATE_HELP = """Generate the target: Dockerfiles, Kubernetes (+ Helm, Kustomize), Terraform,
@@ -30,6 +31,9 @@ Examples:
   skylift generate ./shop --out build/target
 
   skylift generate --compose docker-compose.yml --only docker,k8s,kustomize --check
+
+  skylift generate ./shop --compose ./shop/compose.yaml --env-file ./shop/env.example --check \
+      --accept SKY-GEN-IMAGE-UNPINNED:grafana/grafana --baseline .skylift-baseline.json
 
   skylift generate samples/app --compose samples/app/docker-compose.yml --cloud gcp --json
 
@@ -132,11 +136,40 @@ def generate(
             "--check", help="Run the validators (kubernetes-validate, hadolint, checkov …) first."
         ),
     ] = False,
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--env-file",
+            help="Compose variables from this file instead of the .env beside the compose file "
+            "(repeatable; later files win; the environment wins over all).",
+        ),
+    ] = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="Accept a finding: RULE or RULE:PATH (file, or the image for "
+            "SKY-GEN-IMAGE-UNPINNED). Repeatable.",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Accept the findings listed in this baseline file (scan's format)."),
+    ] = None,
+    allow_missing_validators: Annotated[
+        bool,
+        typer.Option(
+            "--allow-missing-validators",
+            help="With --check, pass even when a validator is not installed (it is still listed).",
+        ),
+    ] = False,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the target's deployment artifacts into --out."""
     from skylift.domain.inventory import Dependency
     from skylift.domain.target import ArtifactKind, Cloud
+    from skylift.errors import GenerationError
+    from skylift.generate.acceptance import Acceptance
     from skylift.generate.inputs import read_inputs
     from skylift.generate.pipeline import generate as run_generate
 
@@ -192,7 +225,14 @@ def generate(
         other_names=all_names,
         registry=registry,
         version=version,
+        env_files=tuple(env_file or ()),
     )
+    fingerprints: frozenset[str] = frozenset()
+    if baseline is not None:
+        from skylift.security.baseline import load_baseline
+
+        fingerprints = load_baseline(baseline).fingerprints()
+    acceptance = Acceptance.parse(accept or (), fingerprints)
     with RichProgress(enabled=not as_json) as progress:
         result = run_generate(
             inputs.target,
@@ -203,28 +243,54 @@ def generate(
             warnings=inputs.warnings,
             check=check,
             progress=progress,
+            findings=inputs.findings,
+            acceptance=acceptance,
+            allow_missing_validators=allow_missing_validators,
         )
 
     def render() -> None:
         t = result.target
-        out.print(
-            f"Generated [bold]{len(result.files)}[/bold] files for [bold]{t.name}[/bold] in "
-            f"{result.out_dir}: {len(t.services)} services, {len(t.hosts)} hosts, "
-            f"{len(t.connections) + len(t.host_rules)} allowed flows"
-        )
-        for c in result.checks:
-            if c.files == 0 and not c.skipped:
-                continue  # nothing of that kind was generated
-            state = (
-                "[yellow]skipped[/yellow]"
-                if c.skipped
-                else ("[green]ok[/green]" if c.ok else "[red]FAILED[/red]")
-            )
-            extra = f" ({c.suppressed} suppressed with justification)" if c.suppressed else ""
+        if result.written:
             out.print(
-                f"  check {c.validator}: {state}{extra}{' — ' + c.reason if c.reason else ''}"
+                f"Generated [bold]{len(result.files)}[/bold] files for [bold]{t.name}[/bold] in "
+                f"{result.out_dir}: {len(t.services)} services, {len(t.hosts)} hosts, "
+                f"{len(t.connections) + len(t.host_rules)} allowed flows"
             )
+        else:
+            out.print(f"[red]Nothing was written[/red] to {result.out_dir}: --check failed")
+        for c in result.checks:
+            _render_check(c)
         for w in result.warnings:
             out.print(f"[yellow]warning:[/yellow] {w.message}")
 
     emit(result, as_json, render)
+    if not result.written:
+        raise GenerationError(
+            f"--check failed: {result.problems[0]}"
+            + (f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""),
+            "nothing was written; fix what is listed above, or accept a finding with "
+            "--accept RULE[:PATH] / --baseline FILE",
+        )
+
+
+def _render_check(c: CheckResult) -> None:
+    """One validator: passed / failed / not checked, then its failures and findings."""
+    colour = {"passed": "green", "failed": "red", "not checked": "yellow"}[c.status]
+    detail = []
+    if c.suppressed:
+        detail.append(f"{c.suppressed} suppressed with justification")
+    if c.findings:
+        detail.append(f"{len(c.findings)} findings in your files")
+    if c.accepted:
+        detail.append(f"{len(c.accepted)} accepted")
+    reason = f" — {c.reason}" if c.reason else ""
+    extra = f" ({', '.join(detail)})" if detail else ""
+    out.print(f"  check {c.validator}: [{colour}]{c.status}[/{colour}]{extra}{reason}")
+    for f in c.failures[:10]:
+        out.print(f"    failed: {f}", markup=False)
+    for n in c.not_checked:
+        out.print(f"    not checked: {n}", markup=False)
+    for finding in c.findings:
+        out.print(
+            f"    finding {finding.rule_id} {finding.location}: {finding.message}", markup=False
+        )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from skylift.domain.findings import Finding
 
 DEFAULT_REGISTRY = "registry.example.com"
 DEFAULT_VERSION = "0.1.0"
@@ -86,6 +88,10 @@ class AppSpec(_Value):
     health_path: str | None = None
     dockerfile: str | None = None
     evidence: tuple[str, ...] = ()
+    build_target: str | None = None  #: compose ``build.target``: the stage to build
+    #: compose ``build.args`` as (name, value); a value of ``None`` looks like a secret and
+    #: is passed from the build environment (``--build-arg NAME``), never written
+    build_args: tuple[tuple[str, str | None], ...] = ()
 
 
 class PortSpec(_Value):
@@ -260,6 +266,23 @@ class CheckResult(_Value):
     reason: str | None = None
     failures: tuple[str, ...] = ()
     suppressed: int = Field(default=0, ge=0)
+    missing: bool = False  #: skipped because the validator is not installed
+    #: files the validator could not read, each "path: reason" (not a failure)
+    not_checked: tuple[str, ...] = ()
+    #: problems in files the user wrote (their Dockerfiles): reported, not failures
+    findings: tuple[Finding, ...] = ()
+    #: user-file findings accepted with ``--accept`` or a baseline
+    accepted: tuple[Finding, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed`` or ``not checked`` (skipped, or nothing it could read)."""
+        if not self.ok:
+            return "failed"
+        if self.skipped or (self.not_checked and self.files <= len(self.not_checked)):
+            return "not checked"
+        return "passed"
 
 
 class GenerateResult(_Value):
@@ -270,6 +293,10 @@ class GenerateResult(_Value):
     files: tuple[GeneratedFile, ...] = ()
     warnings: tuple[GenerationWarning, ...] = ()
     checks: tuple[CheckResult, ...] = ()
+    #: False when ``--check`` failed: nothing was written to ``out_dir``
+    written: bool = True
+    #: why ``--check`` failed (one line per cause); empty when it passed
+    problems: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:

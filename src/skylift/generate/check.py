@@ -4,8 +4,15 @@ kubernetes-validate (strict) on every manifest, ``kubectl kustomize`` on the
 Kustomize output, hadolint on every Dockerfile, python-hcl2 and
 ``terraform fmt -check`` on Terraform, ``ansible-playbook --syntax-check`` on
 the playbooks, and checkov (``--skip-download``, from its own virtual
-environment) over the whole tree once. A validator that is not installed is
-reported as skipped with the reason, never silently passed.
+environment) over the whole tree once, and the syntax of every image reference.
+
+What skylift generated must pass every validator. Files the user wrote (their
+own Dockerfiles, copied into ``docker/<service>/``; ``user_files`` maps them to
+the original path) are not failures: their problems come back as
+:class:`~skylift.domain.findings.Finding` values with the original file and
+line, and a file a validator cannot parse (hadolint's DL1000 on BuildKit
+heredocs) as "not checked" with the reason. A validator that is not installed
+is reported as skipped and ``missing``, never silently passed.
 """
 
 from __future__ import annotations
@@ -16,11 +23,14 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.domain.target import CheckResult
+from skylift.generate.images import reference_problem
+from skylift.security.fingerprint import fingerprint
 from skylift.tools import find_tool
 
 K8S_VERSION = "1.30.0"
@@ -41,6 +51,7 @@ def _skipped(validator: str, tool: str) -> CheckResult:
         validator=validator,
         ok=True,
         skipped=True,
+        missing=True,
         reason=f"{tool} is not installed (run 'make validators')",
     )
 
@@ -174,6 +185,7 @@ def check_kustomize(root: Path) -> CheckResult:
             validator="kubectl kustomize",
             ok=True,
             skipped=True,
+            missing=True,
             reason="this kubectl has no 'kustomize' sub-command",
         )
     failures: list[str] = []
@@ -186,30 +198,136 @@ def check_kustomize(root: Path) -> CheckResult:
     )
 
 
-def check_dockerfiles(root: Path) -> CheckResult:
-    """hadolint with failure threshold 'error' on every Dockerfile."""
+_HADOLINT_SEVERITY = {"error": Severity.MEDIUM, "warning": Severity.LOW}
+
+
+def user_finding(
+    rule: str, title: str, path: str, line: int | None, tool: str, severity: Severity
+) -> Finding:
+    """A finding in a file the user wrote (shown at its original path and line)."""
+    return Finding(
+        rule_id=rule,
+        title=title,
+        severity=severity,
+        category=Category.MISCONFIGURATION,
+        location=Location(path=path, line=line if line and line > 0 else None),
+        message=title,
+        remediation=f"fix it in {path}, or accept it: --accept {rule}:{path}",
+        tool=tool,
+        fingerprint=fingerprint(rule, path, str(line or 0)),
+    )
+
+
+def _hadolint(tool: str, files: Sequence[Path]) -> tuple[list[dict[str, object]], str]:
+    if not files:
+        return [], ""
+    proc = _run([tool, "-f", "json", "--no-fail", *map(str, files)])
+    try:
+        found = json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError:
+        return [], (proc.stderr or proc.stdout).strip()[:300] or f"exit {proc.returncode}"
+    return list(found), ""
+
+
+def check_dockerfiles(root: Path, user_files: Mapping[str, str] | None = None) -> CheckResult:
+    """hadolint on every Dockerfile: errors fail generated files; the user's own are findings.
+
+    A file hadolint cannot parse (DL1000, e.g. BuildKit ``RUN <<EOF`` heredocs)
+    is "not checked" with the reason, not a failure.
+    """
+    user = user_files or {}
     files = _files(root, "Dockerfile")
     if not files:
         return CheckResult(validator="hadolint", ok=True)
     tool = find_tool("hadolint")
     if tool is None:
         return _skipped("hadolint", "hadolint")
-    proc = _run([tool, "-f", "json", "--failure-threshold", "error", *map(str, files)])
-    try:
-        findings = json.loads(proc.stdout or "[]")
-    except json.JSONDecodeError:
-        findings = [{"file": "?", "line": 0, "level": "error", "code": "?", "message": proc.stderr}]
-    failures = tuple(
-        f"{Path(f['file']).relative_to(root) if Path(f['file']).is_absolute() else f['file']}:"
-        f"{f['line']}: {f['code']} {f['message']}"
-        for f in findings
-        if f.get("level") == "error"
-    )
+    found, error = _hadolint(tool, files)
+    if error:
+        return CheckResult(validator="hadolint", files=len(files), ok=False, failures=(error,))
+    failures: list[str] = []
+    findings: list[Finding] = []
+    not_checked: dict[str, str] = {}
+    for f in found:
+        path = Path(str(f["file"]))
+        rel = (path.relative_to(root) if path.is_absolute() else path).as_posix()
+        line = int(str(f.get("line") or 0))
+        code, message, level = str(f["code"]), str(f["message"]), str(f.get("level"))
+        shown = user.get(rel)
+        if code == "DL1000":
+            not_checked[shown or rel] = (
+                f"hadolint cannot parse it (DL1000 {message.splitlines()[0]}; hadolint does not "
+                "know BuildKit syntax such as RUN <<EOF heredocs)"
+            )
+            if shown is None:
+                failures.append(f"{rel}:{line}: DL1000 {message}")
+        elif shown is not None:
+            if level in _HADOLINT_SEVERITY:
+                findings.append(
+                    user_finding(code, message, shown, line, "hadolint", _HADOLINT_SEVERITY[level])
+                )
+        elif level == "error":
+            failures.append(f"{rel}:{line}: {code} {message}")
     return CheckResult(
         validator="hadolint",
         files=len(files),
-        ok=proc.returncode == 0 and not failures,
-        failures=failures or (() if proc.returncode == 0 else (proc.stderr.strip(),)),
+        ok=not failures,
+        failures=tuple(failures),
+        not_checked=tuple(f"{p}: {why}" for p, why in sorted(not_checked.items())),
+        findings=_unique(findings),
+    )
+
+
+def _unique(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """One finding per fingerprint (two services built from one Dockerfile share them)."""
+    return tuple({f.fingerprint: f for f in findings}.values())
+
+
+_IMAGE_KEYS = ("image",)
+
+
+def _images_in(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [str(v) for k, v in node.items() if k in _IMAGE_KEYS and isinstance(v, str)]
+        for v in node.values():
+            found.extend(_images_in(v))
+        return found
+    if isinstance(node, list):
+        return [i for v in node for i in _images_in(v)]
+    return []
+
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE | re.MULTILINE)
+
+
+def check_images(root: Path, user_files: Mapping[str, str] | None = None) -> CheckResult:
+    """Every image reference in the manifests and generated Dockerfiles is valid syntax."""
+    import yaml
+
+    user = user_files or {}
+    failures: list[str] = []
+    count = 0
+    for f in _manifests(root):
+        try:
+            docs = [d for d in yaml.safe_load_all(f.read_text(encoding="utf-8")) if d]
+        except yaml.YAMLError:
+            continue  # kubernetes-validate reports it
+        for image in _images_in(docs):
+            count += 1
+            problem = reference_problem(image)
+            if problem:
+                failures.append(f"{f.relative_to(root)}: image {image!r}: {problem}")
+    for f in _files(root, "Dockerfile"):
+        rel = f.relative_to(root).as_posix()
+        if rel in user:
+            continue  # the user's file: its stages and ARGs are theirs
+        for image in _FROM.findall(f.read_text(encoding="utf-8")):
+            count += 1
+            problem = reference_problem(image)
+            if problem:
+                failures.append(f"{rel}: FROM {image!r}: {problem}")
+    return CheckResult(
+        validator="image references", files=count, ok=not failures, failures=tuple(failures)
     )
 
 
@@ -276,13 +394,16 @@ def check_ansible(root: Path) -> CheckResult:
     )
 
 
-def check_checkov(root: Path) -> CheckResult:
+def check_checkov(root: Path, user_files: Mapping[str, str] | None = None) -> CheckResult:
     """checkov once over the tree (terraform, kubernetes, dockerfile), offline.
 
-    Runs through :func:`skylift.security.checkov.run_checkov`, the scan's own runner.
+    Runs through :func:`skylift.security.checkov.run_checkov`, the scan's own
+    runner. Failed checks in the user's own files are findings, not failures.
     """
     from skylift.security.checkov import CheckovError, find_checkov, run_checkov
+    from skylift.security.checkov_severity import severity_of
 
+    user = user_files or {}
     tool = find_checkov()
     if tool is None:
         return _skipped("checkov", "checkov (in .tools/checkov)")
@@ -295,16 +416,40 @@ def check_checkov(root: Path) -> CheckResult:
         )
     except CheckovError as exc:
         return CheckResult(validator="checkov", ok=False, failures=(exc.message,))
-    failures = [
-        f"{_relative(c.path, root)}: {c.check_id} {c.name} ({c.resource})" for c in report.failed
-    ]
-    failures.extend(f"{e}: could not be parsed" for e in report.parse_errors)
+    failures: list[str] = []
+    findings: list[Finding] = []
+    for c in report.failed:
+        rel = _relative(c.path, root)
+        shown = user.get(rel)
+        if shown is None:
+            failures.append(f"{rel}: {c.check_id} {c.name} ({c.resource})")
+        else:
+            line = c.start_line if c.framework != "dockerfile" or c.start_line else None
+            findings.append(
+                user_finding(
+                    c.check_id,
+                    c.name,
+                    shown,
+                    line,
+                    "checkov",
+                    severity_of(c.check_id, c.name, c.severity),
+                )
+            )
+    not_checked: list[str] = []
+    for e in report.parse_errors:
+        rel = _relative(Path(e), root)
+        if rel in user:
+            not_checked.append(f"{user[rel]}: checkov could not parse it")
+        else:
+            failures.append(f"{e}: could not be parsed")
     return CheckResult(
         validator="checkov",
         files=report.resources,
         ok=not failures,
         failures=tuple(failures),
         suppressed=report.suppressed,
+        not_checked=tuple(dict.fromkeys(not_checked)),
+        findings=_unique(findings),
     )
 
 
@@ -313,16 +458,26 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(resolved).as_posix() if path.is_relative_to(resolved) else str(path)
 
 
-def run_checks(root: Path, progress: Progress = NULL_PROGRESS) -> list[CheckResult]:
-    """Every validator over the tree at ``root``, in a fixed order."""
+def run_checks(
+    root: Path,
+    progress: Progress = NULL_PROGRESS,
+    user_files: Mapping[str, str] | None = None,
+) -> list[CheckResult]:
+    """Every validator over the tree at ``root``, in a fixed order.
+
+    ``user_files`` maps files under ``root`` that the user wrote (relative
+    POSIX path) to the path shown for them in findings.
+    """
+    user = dict(user_files or {})
     steps: tuple[tuple[str, Callable[[], list[CheckResult]]], ...] = (
         ("kubernetes-validate", lambda: [check_kubernetes(root)]),
         ("kubectl kustomize", lambda: [check_kustomize(root)]),
         ("helm render", lambda: [check_helm(root)]),
-        ("hadolint", lambda: [check_dockerfiles(root)]),
+        ("hadolint", lambda: [check_dockerfiles(root, user)]),
+        ("image references", lambda: [check_images(root, user)]),
         ("terraform", lambda: check_terraform(root)),
         ("ansible", lambda: [check_ansible(root)]),
-        ("checkov", lambda: [check_checkov(root)]),
+        ("checkov", lambda: [check_checkov(root, user)]),
     )
     results: list[CheckResult] = []
     progress.begin("validating", total=len(steps), unit="validators")

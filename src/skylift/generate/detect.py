@@ -28,11 +28,41 @@ DEFAULT_PORTS: dict[Language, int] = {
     Language.STATIC: 8080,
 }
 
-_PORT_PATTERNS = (
-    re.compile(r"\.listen\(\s*(?:process\.env\.PORT\s*\|\|\s*)?(\d{2,5})"),
-    re.compile(r"\bport\s*[=:]\s*(?:int\([^)]*?)?\D{0,30}?(\d{4,5})\b", re.IGNORECASE),
+#: How a server says which port it listens on, most specific first. Client
+#: connection settings (``Redis(host='redis', port=6379)``) match none of them.
+_SERVER_PORT_PATTERNS = (
+    # gunicorn / hypercorn / uvicorn / any "--bind host:port" or "-b host:port"
+    re.compile(r"(?:--bind|\B-b)[\s=]+[\"']?(?:tcp://)?(?:[\w.\[\]]*:)(\d{2,5})\b"),
+    re.compile(r"(?:uvicorn|hypercorn|gunicorn|daphne)\b[^\n]*?--port[\s=]+[\"']?(\d{2,5})\b"),
+    re.compile(r"\b(?:app|server|application|web)\.run\([^)]*?\bport\s*=\s*(\d{2,5})\b"),
+    re.compile(r"\buvicorn\.run\([^)]*?\bport\s*=\s*(\d{2,5})\b"),
+    re.compile(r"\.listen\(\s*(?:process\.env\.PORT\s*\|\|\s*)?(\d{2,5})\b"),
+    re.compile(r"ListenAndServe(?:TLS)?\(\s*\"[^\"]*:(\d{2,5})\""),
+    re.compile(r"^\s*server\.port\s*[=:]\s*(\d{2,5})\b", re.MULTILINE),
+    re.compile(r"\brunserver\s+[\"']?(?:[\d.]+:)?(\d{2,5})\b"),
+    re.compile(r"\bFLASK_RUN_PORT[\s=]+(\d{2,5})\b"),
     re.compile(r"^\s*EXPOSE\s+(\d{2,5})", re.MULTILINE),
-    re.compile(r"server\.port\s*[=:]\s*(\d{2,5})"),
+    re.compile(r"\bENV\s+PORT[\s=]+(\d{2,5})\b"),
+    re.compile(r"process\.env\.PORT\s*\|\|\s*(\d{2,5})\b"),
+)
+
+#: Where a server's port is written, read in this order: how the image runs
+#: (Dockerfile, Procfile), then the entry-point sources and the Spring settings.
+_PORT_SOURCES = (
+    "Dockerfile",
+    "Procfile",
+    "app.py",
+    "main.py",
+    "wsgi.py",
+    "asgi.py",
+    "server.py",
+    "run.py",
+    "server.js",
+    "index.js",
+    "app.js",
+    "main.go",
+    "src/main/resources/application.properties",
+    "src/main/resources/application.yml",
 )
 
 
@@ -59,7 +89,7 @@ def read_procfile(folder: Path) -> dict[str, tuple[str, ...]]:
 
 def _port_in(texts: list[str]) -> int | None:
     for text in texts:
-        for pattern in _PORT_PATTERNS:
+        for pattern in _SERVER_PORT_PATTERNS:
             m = pattern.search(text)
             if m:
                 port = int(m.group(1))
@@ -68,7 +98,18 @@ def _port_in(texts: list[str]) -> int | None:
     return None
 
 
-def _python(folder: Path, evidence: list[str]) -> dict[str, object]:
+def served_port(folder: Path) -> int | None:
+    """The port the application's server listens on, from how it is started.
+
+    Server commands and calls win (gunicorn/uvicorn ``--bind``/``--port``,
+    ``app.run(port=)``, ``server.listen(N)``, ``ListenAndServe(":N")``,
+    Spring ``server.port``, ``EXPOSE``); client connection strings to other
+    services never count. ``None`` when nothing says.
+    """
+    return _port_in([_read(folder / f, 50_000) for f in _PORT_SOURCES])
+
+
+def _python(folder: Path, evidence: list[str], served: int | None) -> dict[str, object]:
     pm = "pip"
     deps = ""
     pyproject = folder / "pyproject.toml"
@@ -106,7 +147,7 @@ def _python(folder: Path, evidence: list[str]) -> dict[str, object]:
     module = next(
         (m for m in ("app", "main", "wsgi", "server") if (folder / f"{m}.py").exists()), "app"
     )
-    port = DEFAULT_PORTS[Language.PYTHON]
+    port = served or DEFAULT_PORTS[Language.PYTHON]
     bind = "0.0.0.0"  # noqa: S104 - inside a container the app must listen on all interfaces
     start: tuple[str, ...]
     if framework == "django":
@@ -225,7 +266,7 @@ def detect_app(folder: Path, name: str | None = None) -> tuple[AppSpec, list[Gen
     if (folder / "package.json").exists():
         language, info = Language.NODE, _node(folder, evidence)
     elif any((folder / f).exists() for f in ("pyproject.toml", "requirements.txt", "Pipfile")):
-        language, info = Language.PYTHON, _python(folder, evidence)
+        language, info = Language.PYTHON, _python(folder, evidence, served_port(folder))
     elif any((folder / f).exists() for f in ("pom.xml", "build.gradle", "build.gradle.kts")):
         language, info = Language.JAVA, _java(folder, evidence)
     elif (folder / "go.mod").exists():
@@ -281,13 +322,6 @@ def detect_app(folder: Path, name: str | None = None) -> tuple[AppSpec, list[Gen
         language, info = Language.STATIC, {"framework": None}
     else:
         language, info = Language.UNKNOWN, {}
-        warnings.append(
-            GenerationWarning(
-                message="could not recognise the application's language; a generic "
-                "Dockerfile with TODO comments was written — edit its build and start steps",
-                location=str(folder),
-            )
-        )
     procfile = read_procfile(folder)
     start = info.get("start_command", ())
     if "web" in procfile:
@@ -295,8 +329,7 @@ def detect_app(folder: Path, name: str | None = None) -> tuple[AppSpec, list[Gen
         start = tuple(w.replace("$PORT", "${PORT}") for w in procfile["web"])
     port_obj = info.get("port")
     port = port_obj if isinstance(port_obj, int) else DEFAULT_PORTS.get(language)
-    sources = [_read(folder / f, 50_000) for f in ("server.js", "index.js", "app.py", "main.go")]
-    found = _port_in([*sources, _read(folder / "Dockerfile")])
+    found = served_port(folder)
     if found is not None and language is not Language.STATIC:
         port = found
     existing = folder / "Dockerfile"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from skylift.domain.findings import Finding
 from skylift.domain.inventory import Dependency, Server
 from skylift.domain.target import (
     DEFAULT_REGISTRY,
@@ -18,24 +19,28 @@ from skylift.domain.target import (
     TargetSpec,
 )
 from skylift.errors import InputError
-from skylift.generate.compose import infer_connections, load_compose
+from skylift.generate.compose import load_compose
 from skylift.generate.detect import detect_app
+from skylift.generate.flows import infer_connections
 from skylift.generate.infra import hosts_from_inventory, measured_resources
 from skylift.generate.names import dns_name
 
 
 class TargetInputs:
-    """The result of reading the inputs: the target, warnings and measured resources."""
+    """The result of reading the inputs: the target, warnings, measured resources and
+    findings about the inputs (an unpinned image …), which ``--check`` gates on."""
 
     def __init__(
         self,
         target: TargetSpec,
         warnings: list[GenerationWarning],
         measured: dict[str, Resources],
+        findings: list[Finding] | None = None,
     ) -> None:
         self.target = target
         self.warnings = warnings
         self.measured = measured
+        self.findings = findings or []
 
 
 def service_from_app(
@@ -70,13 +75,15 @@ def read_inputs(
     other_names: Mapping[str, str] | None = None,
     registry: str | None = None,
     version: str | None = None,
+    env_files: Sequence[Path] = (),
 ) -> TargetInputs:
     """Read every given input into one target; at least one input is required.
 
     Servers and dependencies come from the workspace (the CLI passes them in);
     ``sizes`` and ``strategies`` from the assessment when it exists.
     ``other_names`` (key → name of servers outside the selection) only makes
-    warnings about connections leaving the selection readable.
+    warnings about connections leaving the selection readable. ``env_files``
+    (``--env-file``) replace the ``.env`` beside the compose file.
     """
     if app_dir is None and compose is None and not servers:
         raise InputError(
@@ -86,10 +93,19 @@ def read_inputs(
     warnings: list[GenerationWarning] = []
     services: list[ServiceSpec] = []
     project = name
+    findings: list[Finding] = []
+    connections = None
     if compose is not None:
-        proj = load_compose(compose, environ, project=name)
+        if compose.is_dir():
+            raise InputError(
+                f"--compose {compose}: is a folder, not a compose file",
+                f"pass the file, e.g. --compose {compose}/compose.yaml",
+            )
+        proj = load_compose(compose, environ, project=name, env_files=env_files)
         services.extend(proj.services)
         warnings.extend(proj.warnings)
+        findings.extend(proj.findings)
+        connections = proj.connections
         project = project or proj.name
     if app_dir is not None and compose is None:
         svc, w = service_from_app(app_dir, dns_name(name) if name else None)
@@ -108,14 +124,14 @@ def read_inputs(
     target = TargetSpec(
         name=dns_name(project or "estate"),
         services=tuple(services),
-        connections=tuple(infer_connections(services)),
+        connections=tuple(connections if connections is not None else infer_connections(services)),
         hosts=tuple(hosts),
         host_rules=tuple(rules),
         region=region,
         registry=(registry or DEFAULT_REGISTRY).rstrip("/"),
         version=version or DEFAULT_VERSION,
     )
-    return TargetInputs(target, warnings, measured)
+    return TargetInputs(target, warnings, measured, findings)
 
 
 def _edges_outside(

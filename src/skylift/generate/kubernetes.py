@@ -22,6 +22,7 @@ from skylift.domain.target import (
     TargetSpec,
     VolumeSpec,
 )
+from skylift.generate.images import UNPINNED_RULE, is_pinned
 from skylift.generate.names import dns_name
 
 WAIT_IMAGE = "busybox:1.37.0"
@@ -197,6 +198,14 @@ def build_context(
             skips.append(CHECKOV_SKIP_SECRET_ENV)
         if s.user_id < 10000:
             skips.append(CHECKOV_SKIP_LOW_UID)
+        if s.image and not is_pinned(s.image):
+            skips.append(
+                (
+                    "CKV_K8S_14",
+                    f"the compose file gives no version for {s.image}; skylift never guesses "
+                    f"one — finding {UNPINNED_RULE} fails --check unless accepted",
+                )
+            )
         for ref in s.secrets:
             secrets.setdefault(ref.secret, []).append(ref.env or ref.key)
         scratch = tuple(

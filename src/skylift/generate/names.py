@@ -61,6 +61,7 @@ _ROLE_BY_IMAGE: tuple[tuple[str, ServiceRole], ...] = (
     ("mariadb", ServiceRole.DATABASE),
     ("mongo", ServiceRole.DATABASE),
     ("mssql", ServiceRole.DATABASE),
+    ("azure-sql-edge", ServiceRole.DATABASE),
     ("redis", ServiceRole.CACHE),
     ("valkey", ServiceRole.CACHE),
     ("memcached", ServiceRole.CACHE),
@@ -111,6 +112,8 @@ _PROFILES: dict[str, ImageProfile] = {
     "mongo": ImageProfile(999, (SCRATCH,), "/data/db", 27017),
     "rabbitmq": ImageProfile(999, (SCRATCH,), "/var/lib/rabbitmq", 5672),
     "memcached": ImageProfile(11211, (SCRATCH,), None, 11211),
+    "mssql": ImageProfile(10001, (SCRATCH,), "/var/opt/mssql", 1433),
+    "azure-sql-edge": ImageProfile(10001, (SCRATCH,), "/var/opt/mssql", 1433),
     "nginx": ImageProfile(101, (SCRATCH, "/var/cache/nginx", "/var/run"), None, None),
 }
 

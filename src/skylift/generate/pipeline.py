@@ -2,16 +2,18 @@
 
 Every selected generator renders into memory first; the files are written to
 a temporary sibling folder that replaces ``out`` only when everything rendered
-(and, with ``check``, every validator passed).
+(and, with ``check``, every validator passed on what skylift generated, every
+validator ran, and every finding about the inputs was accepted).
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from skylift.domain.findings import Finding
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.domain.target import (
     ArtifactKind,
@@ -20,11 +22,15 @@ from skylift.domain.target import (
     GeneratedFile,
     GenerateResult,
     GenerationWarning,
+    Language,
     Resources,
     TargetSpec,
 )
 from skylift.errors import GenerationError, InputError, Location
 from skylift.generate import ansible, kubernetes, monitoring, terraform
+from skylift.generate.acceptance import Acceptance
+from skylift.generate.build_script import render_build_script
+from skylift.generate.compose_fields import shown_path
 from skylift.generate.docker import DOCKERIGNORE, dockerfile_context
 from skylift.generate.helm import render_helm
 from skylift.generate.render import render
@@ -35,7 +41,14 @@ ALL_KINDS: tuple[ArtifactKind, ...] = tuple(ArtifactKind)
 Files = dict[str, tuple[ArtifactKind, str]]
 
 
-def _docker(target: TargetSpec, files: Files, warnings: list[GenerationWarning]) -> None:
+def _docker(
+    target: TargetSpec,
+    files: Files,
+    warnings: list[GenerationWarning],
+    user_files: dict[str, str] | None = None,
+) -> None:
+    """Dockerfiles per built service; the user's own are copied and recorded in ``user_files``."""
+    reused: set[str] = set()
     for s in target.services:
         if s.app is None:
             continue
@@ -45,10 +58,14 @@ def _docker(target: TargetSpec, files: Files, warnings: list[GenerationWarning])
             if existing.exists():
                 text = existing.read_text(encoding="utf-8")
                 files[f"{base}/Dockerfile"] = (ArtifactKind.DOCKER, text)
+                if user_files is not None:
+                    user_files[f"{base}/Dockerfile"] = shown_path(existing)
+                reused.add(s.name)
                 warnings.append(
                     GenerationWarning(
                         message=f"service '{s.name}': reusing the existing Dockerfile "
-                        f"({existing}); it is validated but not rewritten",
+                        f"({existing}); it is checked (problems are reported as findings in "
+                        "your file) but not rewritten",
                         location=str(existing),
                     )
                 )
@@ -56,6 +73,17 @@ def _docker(target: TargetSpec, files: Files, warnings: list[GenerationWarning])
         ctx = dockerfile_context(s.app)
         files[f"{base}/Dockerfile"] = (ArtifactKind.DOCKER, render(ctx.template, ctx=ctx))
         files[f"{base}/Dockerfile.dockerignore"] = (ArtifactKind.DOCKER, DOCKERIGNORE)
+        if s.app.language is Language.UNKNOWN:
+            warnings.append(
+                GenerationWarning(
+                    message=f"service '{s.name}': could not recognise the application's "
+                    f"language in {s.app.path}; a generic Dockerfile with TODO comments was "
+                    f"written to {base}/Dockerfile — edit its build and start steps",
+                    location=s.app.path,
+                )
+            )
+    if any(s.app is not None for s in target.services):
+        files["build.sh"] = (ArtifactKind.DOCKER, render_build_script(target, reused))
 
 
 def _kubernetes(
@@ -105,12 +133,17 @@ def render_target(
     kinds: Collection[ArtifactKind] = ALL_KINDS,
     cloud: Cloud = Cloud.AWS,
     measured: Mapping[str, Resources] | None = None,
+    user_files: dict[str, str] | None = None,
 ) -> tuple[dict[str, tuple[ArtifactKind, str]], list[GenerationWarning]]:
-    """Render every selected artifact in memory: ``{relative path: (kind, text)}``."""
+    """Render every selected artifact in memory: ``{relative path: (kind, text)}``.
+
+    ``user_files``, when given, receives the output paths that are copies of
+    files the user wrote (their Dockerfiles) mapped to the original path.
+    """
     files: Files = {}
     warnings: list[GenerationWarning] = []
     if ArtifactKind.DOCKER in kinds:
-        _docker(target, files, warnings)
+        _docker(target, files, warnings, user_files)
     if {ArtifactKind.K8S, ArtifactKind.KUSTOMIZE, ArtifactKind.HELM} & set(kinds):
         _kubernetes(target, kinds, measured, files)
     if ArtifactKind.TERRAFORM in kinds:
@@ -128,6 +161,12 @@ def render_target(
 
 
 def _prepare_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(
+            "--out is an existing file, not a folder",
+            "choose a new or empty folder for the generated files",
+            Location(str(out)),
+        )
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise InputError(
             "output folder is not empty and was not written by skylift generate",
@@ -148,6 +187,8 @@ def write_files(out: Path, files: Mapping[str, tuple[ArtifactKind, str]]) -> lis
             path.parent.mkdir(parents=True, exist_ok=True)
             data = text.encode("utf-8")
             path.write_bytes(data)
+            if rel.endswith(".sh"):
+                path.chmod(0o755)
             written.append(GeneratedFile(path=rel, kind=kind, size_bytes=len(data)))
         (tmp / MARKER).write_text("written by skylift generate; replaced on every run\n")
         if out.exists():
@@ -166,6 +207,36 @@ def write_files(out: Path, files: Mapping[str, tuple[ArtifactKind, str]]) -> lis
     return written
 
 
+def _gate(
+    checks: list[CheckResult],
+    input_findings: Sequence[Finding],
+    acceptance: Acceptance,
+    allow_missing: bool,
+) -> tuple[list[CheckResult], list[str]]:
+    """Apply acceptance to every finding; the problems that make ``--check`` fail."""
+    gated = [acceptance.apply(c) for c in checks]
+    pins = acceptance.apply(
+        CheckResult(validator="image pins", ok=True, files=0, findings=tuple(input_findings))
+    )
+    gated.append(pins.model_copy(update={"ok": not pins.findings}))
+    problems: list[str] = []
+    for c in gated:
+        if not c.ok and c.validator != "image pins":
+            problems.append(f"{c.validator}: {c.failures[0] if c.failures else 'failed'}")
+    for f in pins.findings:
+        problems.append(
+            f"{f.rule_id}: {f.message} ({f.location}); accept it with "
+            f"--accept {f.rule_id}:{f.location.resource}"
+        )
+    missing = [c.validator for c in gated if c.missing]
+    if missing and not allow_missing:
+        problems.append(
+            f"not installed, so not run: {', '.join(missing)} (run 'make validators', or pass "
+            "--allow-missing-validators to accept the gap)"
+        )
+    return gated, problems
+
+
 def generate(
     target: TargetSpec,
     out: Path,
@@ -175,39 +246,48 @@ def generate(
     warnings: Collection[GenerationWarning] = (),
     check: bool = False,
     progress: Progress = NULL_PROGRESS,
+    findings: Sequence[Finding] = (),
+    acceptance: Acceptance | None = None,
+    allow_missing_validators: bool = False,
 ) -> GenerateResult:
     """Render ``target`` into ``out`` and, with ``check``, run every validator on it.
 
     ``warnings`` from reading the inputs are carried into the result. With
-    ``check`` the files are validated in a temporary folder first and ``out``
-    is only replaced when they pass; otherwise :class:`GenerationError` names
-    the first failures and ``out`` is left as it was.
+    ``check`` the files are validated in a temporary folder first; ``out`` is
+    only replaced when what skylift generated passes every validator, every
+    validator ran (unless ``allow_missing_validators``) and every input
+    finding (``findings``: an unpinned image …) is accepted by ``acceptance``.
+    Otherwise the result says ``written=False`` with the ``problems``, and
+    ``out`` is left as it was. Findings in the user's own files are reported,
+    never a failure.
     """
     from skylift.generate.check import run_checks
 
     _prepare_out(out)
     progress.begin("rendering", total=None)
-    files, render_warnings = render_target(target, kinds, cloud, measured)
+    user_files: dict[str, str] = {}
+    files, render_warnings = render_target(target, kinds, cloud, measured, user_files)
     progress.end()
     all_warnings = [*warnings, *render_warnings]
-    checks: tuple[CheckResult, ...] = ()
+    checks: list[CheckResult] = []
+    problems: list[str] = []
     if check:
         with tempfile.TemporaryDirectory(prefix="skylift-check-") as tmp:
             staged = Path(tmp) / "out"
             write_files(staged, files)
-            checks = tuple(run_checks(staged, progress))
-        failed = [c for c in checks if not c.ok]
-        if failed:
-            first = "; ".join(f"{c.validator}: {c.failures[0]}" for c in failed if c.failures)
-            raise GenerationError(
-                f"generated files failed validation ({len(failed)} validators): {first}",
-                "nothing was written; re-run without --check to inspect the files",
-            )
-    written = write_files(out, files)
+            checks = run_checks(staged, progress, user_files)
+        checks, problems = _gate(
+            checks, findings, acceptance or Acceptance(), allow_missing_validators
+        )
+    written: list[GeneratedFile] = []
+    if not problems:
+        written = write_files(out, files)
     return GenerateResult(
         out_dir=str(out),
         target=target,
         files=tuple(written),
         warnings=tuple(all_warnings),
-        checks=checks,
+        checks=tuple(checks),
+        written=not problems,
+        problems=tuple(problems),
     )

@@ -162,25 +162,32 @@ def test_unresolvable_variable_and_port_conflict_are_warnings(tmp_path: Path) ->
 def test_env_file_missing_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "docker-compose.yml"
     path.write_text("services:\n  a:\n    image: nginx:1.27.3\n    env_file: missing.env\n")
-    with pytest.raises(InputError, match="env_file not found"):
+    with pytest.raises(InputError, match="env file not found"):
         read_inputs(compose=path, environ={})
 
 
-def test_untagged_images_are_pinned_or_warned(tmp_path: Path) -> None:
+def test_untagged_images_are_kept_as_written_and_reported_never_guessed(tmp_path: Path) -> None:
     path = tmp_path / "docker-compose.yml"
     path.write_text(
         "services:\n  db:\n    image: postgres\n  cache:\n    image: redis:latest\n"
-        "  odd:\n    image: example.org/team/thing\n"
+        "  odd:\n    image: example.org/team/thing\n  ok:\n    image: redis:7.4.1\n"
     )
     inputs = read_inputs(compose=path, environ={})
     images = {s.name: s.image for s in inputs.target.services}
     assert images == {
-        "db": "postgres:16.6",
-        "cache": "redis:7.4.1",
+        "db": "postgres",
+        "cache": "redis:latest",
         "odd": "example.org/team/thing",
+        "ok": "redis:7.4.1",
+    }
+    found = {(f.rule_id, f.location.resource, f.location.line) for f in inputs.findings}
+    assert found == {
+        ("SKY-GEN-IMAGE-UNPINNED", "postgres", 3),
+        ("SKY-GEN-IMAGE-UNPINNED", "redis:latest", 5),
+        ("SKY-GEN-IMAGE-UNPINNED", "example.org/team/thing", 7),
     }
     messages = " ".join(w.message for w in inputs.warnings)
-    assert "'postgres' has no pinned tag; using 'postgres:16.6'" in messages
-    assert "'example.org/team/thing' has no pinned tag; pin a version" in messages
+    assert "image 'postgres' names no version" in messages
+    assert "16.6" not in messages
     db = next(s for s in inputs.target.services if s.name == "db")
     assert ("PGDATA", "/var/lib/postgresql/data/pgdata") in {(e.name, e.value) for e in db.env}

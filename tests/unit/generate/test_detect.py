@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from skylift.domain.target import Language
+from skylift.domain.target import ArtifactKind, Language
 from skylift.errors import InputError
 from skylift.generate.detect import detect_app
 from skylift.generate.docker import dockerfile_context
+from skylift.generate.inputs import read_inputs
+from skylift.generate.pipeline import render_target
 from skylift.generate.render import render
 from tests.unit.generate.apps import APPS, make_app
 from tests.unit.generate.golden import assert_golden
@@ -57,11 +59,24 @@ def test_multi_stage_where_it_builds(tmp_path: Path) -> None:
 
 
 def test_unknown_language_is_a_warning_and_a_commented_generic_dockerfile(tmp_path: Path) -> None:
-    app, warnings = detect_app(make_app(tmp_path, "unknown"))
+    app, _ = detect_app(make_app(tmp_path, "unknown"))
     assert app.language is Language.UNKNOWN
-    assert len(warnings) == 1 and "could not recognise" in warnings[0].message
     ctx = dockerfile_context(app)
     assert "TODO" in render(ctx.template, ctx=ctx)
+    inputs = read_inputs(app_dir=make_app(tmp_path / "2", "unknown"), environ={})
+    files, warnings = render_target(inputs.target, (ArtifactKind.DOCKER,))
+    todo = [w.message for w in warnings if "TODO" in w.message]
+    assert len(todo) == 1 and "docker/unknown/Dockerfile" in todo[0]
+    assert "TODO" in files["docker/unknown/Dockerfile"][1]
+
+
+def test_no_todo_message_when_the_application_has_its_own_dockerfile(tmp_path: Path) -> None:
+    folder = make_app(tmp_path, "unknown")
+    (folder / "Dockerfile").write_text('FROM alpine:3.21.0\nCMD ["true"]\n')
+    inputs = read_inputs(app_dir=folder, environ={})
+    files, warnings = render_target(inputs.target, (ArtifactKind.DOCKER,))
+    assert not [w for w in warnings if "TODO" in w.message or "generic" in w.message]
+    assert files["docker/unknown/Dockerfile"][1].startswith("FROM alpine:3.21.0")
 
 
 def test_procfile_web_process_is_the_start_command(tmp_path: Path) -> None:

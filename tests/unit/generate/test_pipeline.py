@@ -118,6 +118,7 @@ def test_output_is_replaced_whole_and_foreign_folders_are_refused(tmp_path: Path
     result = generate(inputs.target, out, kinds=(ArtifactKind.DOCKER,))
     assert (out / MARKER).exists() and not (out / "k8s").exists()
     assert {f.path for f in result.files} == {
+        "build.sh",
         "docker/api/Dockerfile",
         "docker/api/Dockerfile.dockerignore",
     }
