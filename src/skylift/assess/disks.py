@@ -4,8 +4,9 @@ Per disk, demand = (read + write) IOPS and MB/s × headroom; where only the
 server has figures (series), they are shared out by disk size.
 
 - AWS: gp3 (3,000 IOPS and 125 MB/s included; extra IOPS and MB/s priced as
-  in the catalog notes: $0.005/IOPS-month, $0.04/MB/s-month; up to 16,000 IOPS
-  and 1,000 MB/s). Beyond that io2, capacity price only (its IOPS price is not
+  in the catalog notes: $0.005/IOPS-month, $0.04/MB/s-month; up to 16 TiB,
+  16,000 IOPS and 1,000 MB/s per volume, striped beyond). Where gp3 would
+  need more than 16 volumes, io2, capacity price only (its IOPS price is not
   in the catalog; the note says so).
 - Azure: Premium SSD (P) and Standard SSD (E) tiers from sizing.md; the
   smallest tier of each kind meeting all three, the cheaper kind wins. Only
@@ -14,6 +15,11 @@ server has figures (series), they are shared out by disk size.
 - GCP: pd-standard, pd-balanced, pd-ssd; performance grows with size, so the
   disk is sized up until it meets IOPS and MB/s (model values below), and the
   cheapest of the three wins.
+
+Every type has per-volume limits (:mod:`skylift.assess.disk_limits`): a disk
+beyond them is priced as equal striped volumes (tier ``3×gp3``, with a note),
+and a disk that would need more than 16 volumes is not priced and makes its
+server not ready (``disk_blocker``).
 
 Regions without storage prices use the cloud's priced region, with a note.
 """
@@ -27,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from skylift.assess.disk_limits import LIMITS, MAX_STRIPE, volumes
 from skylift.catalog.loader import Catalog
 from skylift.domain.inventory import Server
 
@@ -137,7 +144,7 @@ def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -
 class DiskPrices:
     """Per-disk cost and tier for one cloud region, plus notes on the prices used."""
 
-    per_server: pl.DataFrame  # server_key, disk_month, disk_tiers
+    per_server: pl.DataFrame  # server_key, disk_month, disk_tiers, disk_blocker
     notes: tuple[str, ...]
 
 
@@ -155,23 +162,62 @@ def _rates(catalog: Catalog, cloud: str, region: str) -> tuple[dict[str, float],
 
 
 def price_disks(disks: pl.DataFrame, catalog: Catalog, cloud: str, region: str) -> DiskPrices:
-    """Cheapest tier per disk on ``cloud``, summed per server."""
+    """Cheapest tier per disk on ``cloud``, summed per server.
+
+    ``disk_blocker`` names the disks no type can hold within :data:`MAX_STRIPE`
+    volumes (those are not priced).
+    """
     rates, note = _rates(catalog, cloud, region)
     notes = [note] if note else []
     size = disks["size_gib"].to_numpy().astype(np.float64)
     iops = disks["iops"].to_numpy().astype(np.float64)
     mbps = disks["mbps"].to_numpy().astype(np.float64)
     if cloud == "aws":
-        cost, tier = _aws(size, iops, mbps, rates, notes)
+        cost, tier, n = _aws(size, iops, mbps, rates, notes)
     elif cloud == "azure":
-        cost, tier = _azure(size, iops, mbps, rates, notes)
+        cost, tier, n = _azure(size, iops, mbps, rates, notes)
     else:
-        cost, tier = _gcp(size, iops, mbps, rates, notes)
+        cost, tier, n = _gcp(size, iops, mbps, rates, notes)
+    over = n > MAX_STRIPE
+    label = [
+        "none" if o else (f"{k}×{t} striped" if k > 1 else t)
+        for t, k, o in zip(tier, n.tolist(), over.tolist(), strict=True)
+    ]
+    blocker = [
+        f"a {z / 1024:,.1f} TiB disk ({i:,.0f} IOPS, {m:,.0f} MB/s) needs more than "
+        f"{MAX_STRIPE} {cloud} volumes"
+        if o
+        else None
+        for z, i, m, o in zip(
+            size.tolist(), iops.tolist(), mbps.tolist(), over.tolist(), strict=True
+        )
+    ]
+    striped = int(((n > 1) & ~over).sum())
+    if striped:
+        notes.append(
+            f"{cloud}: {striped} disk(s) exceed one volume's size, IOPS or throughput limit "
+            "and are priced as striped volumes (RAID 0/LVM in the guest; tier 'N×type')"
+        )
+    if over.any():
+        notes.append(
+            f"{cloud}: {int(over.sum())} disk(s) need more than {MAX_STRIPE} striped volumes: "
+            "not priced, their servers are not ready (rule disk-over-limit)"
+        )
     per_disk = disks.select("server_key").with_columns(
-        pl.Series("disk_month", cost), pl.Series("tier", tier, dtype=pl.String)
+        pl.Series("disk_month", np.where(over, 0.0, cost)),
+        pl.Series("tier", label, dtype=pl.String),
+        pl.Series("blocker", blocker, dtype=pl.String),
     )
-    per_server = per_disk.group_by("server_key").agg(
-        pl.col("disk_month").sum(), pl.col("tier").str.join(",").alias("disk_tiers")
+    per_server = per_disk.group_by("server_key", maintain_order=True).agg(
+        pl.col("disk_month").sum(),
+        pl.col("tier").str.join(",").alias("disk_tiers"),
+        pl.col("blocker").drop_nulls().str.join("; ").alias("disk_blocker"),
+    )
+    per_server = per_server.with_columns(
+        pl.when(pl.col("disk_blocker") == "")
+        .then(None)
+        .otherwise(pl.col("disk_blocker"))
+        .alias("disk_blocker")
     )
     return DiskPrices(per_server, tuple(notes))
 
@@ -182,21 +228,24 @@ def _aws(
     mbps: npt.NDArray[np.float64],
     rates: dict[str, float],
     notes: list[str],
-) -> tuple[npt.NDArray[np.float64], list[str]]:
+) -> tuple[npt.NDArray[np.float64], list[str], npt.NDArray[np.int64]]:
     gp3 = rates.get("ebs-gp3", 0.08)
     io2 = rates.get("ebs-io2", 0.125)
+    n = volumes("gp3", size, iops, mbps)
+    per_i, per_m = iops / n, mbps / n
     extra = (
-        np.maximum(iops - _GP3_IOPS, 0) * _GP3_IOPS_PRICE
-        + np.maximum(mbps - _GP3_MBPS, 0) * _GP3_MBPS_PRICE
-    )
-    fits = (iops <= _GP3_MAX_IOPS) & (mbps <= _GP3_MAX_MBPS)
+        np.maximum(per_i - _GP3_IOPS, 0) * _GP3_IOPS_PRICE
+        + np.maximum(per_m - _GP3_MBPS, 0) * _GP3_MBPS_PRICE
+    ) * n
+    fits = n <= MAX_STRIPE
+    n_io2 = volumes("io2", size, iops, mbps)
     cost = np.where(fits, size * gp3 + extra, size * io2)
     if (~fits).any():
         notes.append(
             f"aws: {int((~fits).sum())} disk(s) need io2; its IOPS price is not in the "
             "catalog (capacity only)"
         )
-    return cost, np.where(fits, "gp3", "io2").tolist()
+    return cost, np.where(fits, "gp3", "io2").tolist(), np.where(fits, n, n_io2)
 
 
 def _azure(
@@ -205,40 +254,39 @@ def _azure(
     mbps: npt.NDArray[np.float64],
     rates: dict[str, float],
     notes: list[str],
-) -> tuple[npt.NDArray[np.float64], list[str]]:
+) -> tuple[npt.NDArray[np.float64], list[str], npt.NDArray[np.int64]]:
     best = np.full(len(size), np.inf)
     name = np.array([""] * len(size), dtype=object)
+    count = np.ones(len(size), dtype=np.int64)
     for tiers, names, prefix in ((_P, _P_NAMES, "premium-ssd"), (_E, _E_NAMES, "standard-ssd")):
         priced = {k: v for k, v in rates.items() if k.startswith(prefix)}
         if not priced:
             continue
+        n = volumes(prefix, size, iops, mbps)
         t = np.array(tiers, dtype=np.float64)
         idx = np.maximum.reduce(
             [
-                np.searchsorted(t[:, 0], size - _EPS),
-                np.searchsorted(t[:, 1], iops - _EPS),
-                np.searchsorted(t[:, 2], mbps - _EPS),
+                np.searchsorted(t[:, 0], size / n - _EPS),
+                np.searchsorted(t[:, 1], iops / n - _EPS),
+                np.searchsorted(t[:, 2], mbps / n - _EPS),
             ]
         )
-        ok = idx < len(t)
-        tier_size = t[np.minimum(idx, len(t) - 1), 0]
+        idx = np.minimum(idx, len(t) - 1)
         rate = np.array(
             [_nearest_rate(priced, prefix, names[i], tiers[i][0]) for i in range(len(t))]
         )
-        cost = np.where(ok, tier_size * rate[np.minimum(idx, len(t) - 1)], np.inf)
+        cost = t[idx, 0] * rate[idx] * n
         better = cost < best
         best = np.where(better, cost, best)
-        name = np.where(better, np.array(names, dtype=object)[np.minimum(idx, len(t) - 1)], name)
+        name = np.where(better, np.array(names, dtype=object)[idx], name)
+        count = np.where(better, n, count)
     if np.isinf(best).any():
-        notes.append(
-            f"azure: {int(np.isinf(best).sum())} disk(s) exceed every managed-disk tier "
-            "(not priced)"
-        )
+        notes.append(f"azure: {int(np.isinf(best).sum())} disk(s) without a priced disk type")
     notes.append(
         "azure: tiers other than P10/P20/P30/E20/E30 priced at the nearest priced tier's "
         "rate per GiB (estimate)"
     )
-    return np.where(np.isinf(best), 0.0, best), [str(n) for n in name]
+    return np.where(np.isinf(best), 0.0, best), [str(x) for x in name], count
 
 
 def _nearest_rate(priced: dict[str, float], prefix: str, tier: str, size: float) -> float:
@@ -261,16 +309,20 @@ def _gcp(
     mbps: npt.NDArray[np.float64],
     rates: dict[str, float],
     notes: list[str],
-) -> tuple[npt.NDArray[np.float64], list[str]]:
+) -> tuple[npt.NDArray[np.float64], list[str], npt.NDArray[np.int64]]:
     best = np.full(len(size), np.inf)
     name = np.array([""] * len(size), dtype=object)
+    count = np.ones(len(size), dtype=np.int64)
     for cls, ipg, mpg, bi, bm in _GCP:
         rate = rates.get(cls)
         if rate is None:
             continue
-        need = np.maximum.reduce([size, (iops - bi) / ipg, (mbps - bm) / mpg])
-        cost = need * rate
+        n = volumes(cls, size, iops, mbps)
+        need = np.maximum.reduce([size / n, (iops / n - bi) / ipg, (mbps / n - bm) / mpg])
+        need = np.minimum(need, LIMITS[cls].size_gib)
+        cost = need * rate * n
         better = cost < best
         best = np.where(better, cost, best)
         name = np.where(better, cls, name)
-    return np.where(np.isinf(best), 0.0, best), [str(n) for n in name]
+        count = np.where(better, n, count)
+    return np.where(np.isinf(best), 0.0, best), [str(x) for x in name], count

@@ -4,7 +4,8 @@ Every rule is a conjunction of simple conditions on server fields; for each
 server and cloud the worst fired status wins (not ready > unknown >
 conditionally ready > ready) and the first rule with that status is reported
 with its reason and remediation. A server for which no instance fits is not
-ready (rule ``no-fitting-size``).
+ready (rule ``no-fitting-size``), nor is one with a disk no volume type can
+hold within the striping limit (rule ``disk-over-limit``).
 """
 
 from __future__ import annotations
@@ -102,13 +103,26 @@ def readiness_columns(
 ) -> pl.DataFrame:
     """``readiness``, ``readiness_rule``, ``readiness_reason``, ``remediation`` for ``cloud``.
 
-    ``frame`` needs the server columns and ``not_sized_reason`` from instance choice.
+    ``frame`` needs the server columns and ``not_sized_reason`` from instance choice;
+    a ``disk_blocker`` (disks beyond every volume limit) makes the server not ready.
     """
     table = table or load_rules()
     rules = [r for r in table.rules if cloud in r.clouds]
     rules.sort(key=lambda r: -_RANK.get(r.status, 0))
     nofit = pl.col("not_sized_reason").fill_null("").str.starts_with("no fitting instance")
-    chain: Any = pl.when(nofit).then(
+    blocker = pl.col("disk_blocker") if "disk_blocker" in frame.columns else pl.lit(None, pl.String)
+    chain: Any = pl.when(blocker.is_not_null()).then(
+        pl.struct(
+            pl.lit(Readiness.NOT_READY.value).alias("readiness"),
+            pl.lit("disk-over-limit").alias("readiness_rule"),
+            blocker.alias("readiness_reason"),
+            pl.lit(
+                "split the data over several disks or file systems, or move it to a file "
+                "or object service"
+            ).alias("remediation"),
+        )
+    )
+    chain = chain.when(nofit).then(
         pl.struct(
             pl.lit(Readiness.NOT_READY.value).alias("readiness"),
             pl.lit("no-fitting-size").alias("readiness_rule"),

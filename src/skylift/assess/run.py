@@ -121,7 +121,7 @@ def assess(
             )
         )
         ready = readiness_columns(
-            rows.select("server_key", "not_sized_reason").join(
+            rows.select("server_key", "not_sized_reason", "disk_blocker").join(
                 sized, on="server_key", how="left", maintain_order="left"
             ),
             t.cloud,
@@ -138,7 +138,7 @@ def assess(
         os_blocked = set(
             rows.filter(
                 (pl.col("readiness") == "not_ready")
-                & (pl.col("readiness_rule") != "no-fitting-size")
+                & ~pl.col("readiness_rule").is_in(["no-fitting-size", "disk-over-limit"])
             )["server_key"].to_list()
         )
         unsupported = os_blocked if unsupported is None else unsupported & os_blocked
