@@ -60,7 +60,7 @@ def test_azure_and_gcp_volume_limits(
     row = price_disks(_disks(size_tib), catalog, cloud, region).per_server.row(0, named=True)
     assert row["disk_tiers"] == tier
     kind = {"azure": "standard-ssd", "gcp": "pd-standard"}[cloud]
-    n = int(tier.split("×")[0]) if "×" in tier else 1
+    n = int(tier.split("×", maxsplit=1)[0]) if "×" in tier else 1
     assert size_tib * TIB / n <= LIMITS[kind].size_gib
 
 
