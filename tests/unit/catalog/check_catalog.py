@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # ruff: noqa
-# Vendored unchanged (apart from these three comment lines) from the shared catalog
+# fmt: off
+# Vendored unchanged (apart from these four comment lines) from the shared catalog
 # source folder ../shared/data/catalog/check_catalog.py (revision 2026-12-06); the
 # tests run it on the shipped copy in src/skylift/catalog/data (test_shipped_catalog.py).
 """Sanity checks for the bundled price catalog (stdlib only).
