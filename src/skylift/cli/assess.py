@@ -309,13 +309,24 @@ def _render(
             else f"[red]{r['sizing_note']}[/red]"
         )
         stars = "★" * (r["confidence_stars"] or 0) or "-"
+        cells = [by_key.get(r["server_key"], {}).get(c, "") for c, _ in firsts]
+        strategy = r["strategy"] or ""
+        if r.get("cost_scope"):  # powered off: priced for reference, not in the totals
+            cells = [f"[dim]{c}[/dim]" for c in cells]
+            strategy += " (powered off)"
         table.add_row(
-            r["name"], now, demand,
-            *[by_key.get(r["server_key"], {}).get(c, "") for c, _ in firsts],
-            stars, r["utilisation_class"], r["strategy"] or "",
+            r["name"], now, demand, *cells, stars, r["utilisation_class"], strategy,
         )  # fmt: skip
     out.print(table)
-    tot = Table(title="Monthly totals per cloud region")
+    off = (
+        servers.filter(pl.col("cost_scope").is_not_null()).height
+        if "cost_scope" in (servers.columns)
+        else 0
+    )
+    tot = Table(
+        title="Monthly totals per cloud region"
+        + (f" ({off} powered-off server(s) not included)" if off else "")
+    )
     for col in ("cloud", "region", "sized", "compute", "disks", "egress", "total", "ready ✔/~/✘/?"):
         tot.add_column(col, justify="right" if col not in ("cloud", "region") else "left")
     for t in s.totals:
