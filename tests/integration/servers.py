@@ -21,6 +21,7 @@ offset like OpenSSH).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -310,3 +311,84 @@ def sftp_vfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     """``rclone serve sftp --vfs-cache-mode writes``: accepts writes at an offset, as
     OpenSSH does (multipart writes parts in place)."""
     yield from _sftp(tmp_path_factory, "rclone-sftp-vfs", ["--vfs-cache-mode", "writes"])
+
+
+class FaultProxy:
+    """A TCP proxy on 127.0.0.1 in front of a server that can lose one response.
+
+    ``drop_response_to(chunk)`` is asked for each chunk the client sends; the
+    first time it says yes, the request is still forwarded (the server acts on
+    it), but its response is swallowed and the client's connection closed — a
+    response lost on the network. Use :attr:`endpoint` instead of the server's.
+    """
+
+    def __init__(self, target_port: int, drop_response_to: Callable[[bytes], bool]) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.drop_response_to = drop_response_to
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port: int = self._listener.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            state = {"drop": False}
+            threading.Thread(
+                target=self._pump_up, args=(client, upstream, state), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump_down, args=(upstream, client, state), daemon=True
+            ).start()
+
+    def _pump_up(
+        self, client: socket.socket, upstream: socket.socket, state: dict[str, bool]
+    ) -> None:
+        try:
+            while chunk := client.recv(1 << 16):
+                with self._lock:
+                    if not self.dropped and self.drop_response_to(chunk):
+                        self.dropped += 1
+                        state["drop"] = True
+                upstream.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            _close(upstream)
+
+    def _pump_down(
+        self, upstream: socket.socket, client: socket.socket, state: dict[str, bool]
+    ) -> None:
+        try:
+            while chunk := upstream.recv(1 << 16):
+                if state["drop"]:
+                    break  # the server answered; the client never hears it
+                client.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            _close(client)
+            _close(upstream)
+
+    def close(self) -> None:
+        """Stop accepting connections."""
+        _close(self._listener)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

@@ -151,6 +151,14 @@ class Storage(ABC):
         """Discard an upload and its parts."""
         raise NotImplementedError
 
+    def completed_etag(self, parts: builtins.list[PartInfo]) -> str | None:
+        """The ETag the store gives an object completed from ``parts``, if it is computable.
+
+        Lets a client whose CompleteMultipartUpload response was lost recognise
+        that the object is there. ``None`` (the default): not computable.
+        """
+        return None
+
     # ---- derived ---------------------------------------------------------
 
     def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:  # noqa: B027

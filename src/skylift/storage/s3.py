@@ -193,6 +193,18 @@ class S3Storage(ObstoreStorage):
         self.client.complete(self._key(upload.path), upload, parts)
         return self.stat(upload.path)
 
+    def completed_etag(self, parts: builtins.list[PartInfo]) -> str | None:
+        """S3's multipart ETag: MD5 of the parts' binary MD5s, ``-N`` (None if not MD5s)."""
+        import hashlib
+
+        try:
+            digests = b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)
+        except ValueError:
+            return None
+        if len(digests) != 16 * len(parts) or not parts:
+            return None
+        return f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
+
     def abort_multipart(self, upload: MultipartUpload) -> None:
         """AbortMultipartUpload (no error if it is already gone)."""
         self.client.abort(self._key(upload.path), upload)

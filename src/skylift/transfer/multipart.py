@@ -11,6 +11,7 @@ re-sends only the missing parts.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 
 from skylift.errors import TransferError
@@ -127,6 +128,32 @@ class MultipartJob:
             else:
                 self._complete()
 
+    def _already_complete(self, size: int, parts: list[PartInfo]) -> ObjectInfo | None:
+        """The destination object, if it is exactly what completing ``parts`` makes."""
+        ctx, src = self.ctx, self.src
+        try:
+            info = ctx.retry.call(lambda: ctx.dst.stat(src.path))
+        except NotFoundError:
+            return None
+        if info.size != size:
+            return None
+        etag = (info.etag or "").strip('"').lower()
+        expected = ctx.dst.completed_etag(parts)
+        if expected is not None and etag == expected:
+            return info
+        if len(etag) == 32 and "-" not in etag and not ctx.codec.active:
+            # some S3 servers (rclone serve s3) give completed objects their whole MD5
+            md5 = hashlib.md5(usedforsecurity=False)
+            for chunk in ctx.src.read_chunks(src.path, 8 << 20, src.size):
+                md5.update(chunk)
+            return info if md5.hexdigest() == etag else None
+        if expected is not None:
+            return None
+        keeps = ctx.dst.capabilities.preserves_mtime
+        if keeps and info.mtime is not None and src.mtime is not None:
+            return info if abs(info.mtime - src.mtime) <= 1.0 else None
+        return None
+
     def _complete(self) -> None:
         ctx, src, upload = self.ctx, self.src, self.upload
         assert upload is not None
@@ -141,8 +168,18 @@ class MultipartJob:
             if self.dst is not None:
                 ctx.keep_backup(self.dst)
             dst = ctx.dst
-            info = ctx.retry.call(lambda: dst.complete_multipart(upload, parts, mtime=src.mtime))
             size = sum(p.size for p in parts)
+            try:
+                info = ctx.retry.call(
+                    lambda: dst.complete_multipart(upload, parts, mtime=src.mtime)
+                )
+            except NotFoundError:
+                # the upload is gone: maybe an earlier attempt completed it and only its
+                # response was lost (the retry then finds no upload). Check the object.
+                found = self._already_complete(size, parts)
+                if found is None:
+                    raise
+                info = found
             if info is not None and info.size != size:
                 raise TransferError(
                     f"{src.path}: destination reports {info.size} bytes after completing {size}",

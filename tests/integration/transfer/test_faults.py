@@ -1,0 +1,50 @@
+"""Faults against a real S3 server (``rclone serve s3``) without false failures."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.storage.registry import open_storage
+from skylift.transfer.engine import run_transfer
+from tests.integration.servers import FaultProxy, ServerInfo
+
+MIB = 1 << 20
+pytestmark = pytest.mark.servers
+
+
+def _is_complete_multipart(chunk: bytes) -> bool:
+    line = chunk.split(b"\r\n", 1)[0]
+    return line.startswith(b"POST ") and b"uploadId=" in line and b"partNumber" not in line
+
+
+@pytest.fixture
+def lossy(s3_server: ServerInfo) -> Iterator[FaultProxy]:
+    port = int(s3_server.endpoint.rsplit(":", 1)[1])
+    proxy = FaultProxy(port, _is_complete_multipart)
+    yield proxy
+    proxy.close()
+
+
+def test_lost_complete_multipart_response_is_not_a_failure(
+    tmp_path: Path, s3_server: ServerInfo, lossy: FaultProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in s3_server.env.items():
+        monkeypatch.setenv(k, v)
+    src = tmp_path / "src"
+    src.mkdir()
+    data = os.urandom(12 * MIB + 3)
+    (src / "big.bin").write_bytes(data)
+    dst = f"{s3_server.url}/{uuid.uuid4().hex[:8]}"
+    remotes = {s3_server.url: {**s3_server.options, "endpoint": lossy.endpoint}}
+    opts = TransferOptions(multipart_threshold=5 * MIB, part_size=5 * MIB)
+    result = run_transfer(str(src), dst, opts, tmp_path / "j", remotes=remotes)
+    assert lossy.dropped == 1  # the fault happened
+    assert result.ok, result.failures
+    assert result.transferred == 1 and result.manifest is not None
+    assert open_storage(dst, **s3_server.options).read("big.bin") == data
