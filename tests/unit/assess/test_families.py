@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,6 +16,9 @@ from skylift.catalog.classes import accelerator, family_class
 from skylift.catalog.constrained import active_vcpus
 from skylift.catalog.eligibility import EligibilityRules, eligible_rows, with_classes
 from skylift.catalog.loader import Catalog, load_catalog
+from skylift.errors import ConfigError
+from skylift.workspace.assessments import policy_from_settings
+from skylift.workspace.settings import load_settings
 from tests.unit.assess.conftest import policy
 
 AZ = (TargetRegion(cloud="azure", region="eastus"),)
@@ -194,3 +198,14 @@ def test_e8_4as_v5_is_not_chosen_for_5_to_8_vcpus() -> None:
             (pl.col("instance_type") == name) & (pl.col("region") == "eastus")
         )
         assert row["vcpus"][0] >= want
+
+
+def test_settings_reject_an_unknown_family_class(tmp_path: Path) -> None:
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text("assess:\n  families:\n    classes: [general, gpu]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(cfg, environ={})
+    assert "assess.families.classes" in str(exc.value) and "'accelerator'" in str(exc.value)
+    env = {"SKYLIFT_ASSESS__FAMILIES__CLASSES": "[general, storage]"}
+    s = load_settings(None, environ=env)
+    assert policy_from_settings(s).family_classes == ("general", "storage")
