@@ -2,7 +2,8 @@
 
 Network across zones with public and private subnets; firewall rules from the
 dependency graph (least privilege, the internet only on 443/80 at the load
-balancer); VMs for rehosted servers at the assessed size; managed databases
+balancer, behind a web application firewall: :mod:`skylift.generate.waf`); VMs for
+rehosted servers at the assessed size; managed databases
 for replatformed ones; a managed Kubernetes cluster sized for the container
 workloads; an encrypted, versioned, private bucket; a KMS key. Providers are
 pinned; credentials come from the environment, never from these files.
@@ -23,6 +24,7 @@ from skylift.domain.target import (
 from skylift.generate import kubernetes
 from skylift.generate.names import tf_name
 from skylift.generate.render import render
+from skylift.generate.waf import WafSettings, waf_settings
 
 REGIONS = {Cloud.AWS: "eu-west-1", Cloud.AZURE: "westeurope", Cloud.GCP: "europe-west1"}
 NODE_SIZES = {
@@ -81,6 +83,7 @@ class TfContext:
     node_count: int
     node_max: int
     k8s_version: str
+    waf: WafSettings  #: the perimeter firewall in front of the load balancer (if any)
 
 
 def vm_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
@@ -204,6 +207,7 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
             node_count=kube[1],
             node_max=kube[2],
             k8s_version="1.30",
+            waf=waf_settings(),
         ),
         warnings,
     )

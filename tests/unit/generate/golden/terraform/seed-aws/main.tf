@@ -243,8 +243,6 @@ resource "aws_vpc_security_group_ingress_rule" "lb_http_redirect" {
 
 resource "aws_lb" "web" {
   # checkov:skip=CKV_AWS_91:access logs need an organisation log bucket; set access_logs once it exists
-  # checkov:skip=CKV2_AWS_28:attach the organisation's WAF web ACL (aws_wafv2_web_acl_association)
-  # checkov:skip=CKV2_AWS_76:attach the organisation's WAF web ACL (aws_wafv2_web_acl_association)
   name                       = "${var.app}-web"
   internal                   = false
   load_balancer_type         = "application"
@@ -281,6 +279,148 @@ resource "aws_lb_listener" "https" {
   default_action {
     type             = "forward"
     target_group_arn = aws_lb_target_group.web.arn
+  }
+}
+
+# ---- web application firewall on the load balancer ----------------------------------
+# AWS WAFv2 with AWS's managed rules (common exploits, known bad inputs such as Log4Shell,
+# IP reputation; anonymous IPs counted, not blocked) and a per-IP rate limit. Set
+# var.waf_web_acl_arn to attach the organisation's web ACL instead: then none is created here.
+
+resource "aws_wafv2_web_acl" "web" {
+  count       = var.waf_web_acl_arn == "" ? 1 : 0
+  name        = "${var.app}-web"
+  description = "skylift: perimeter of ${var.app}'s public load balancer"
+  scope       = "REGIONAL"
+  default_action {
+    allow {}
+  }
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+    action {
+      block {}
+    }
+    statement {
+      rate_based_statement {
+        limit              = var.waf_rate_limit
+        aggregate_key_type = "IP"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.app}-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    # addresses Amazon's threat intelligence lists as bots and attackers
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 1
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.app}-ip-reputation"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    # the OWASP Top 10 family: XSS, path traversal, oversized bodies, bad bots
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.app}-common"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    # request patterns of known exploits (Log4Shell, Java deserialisation, host header)
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.app}-known-bad-inputs"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    # VPNs, Tor and hosting providers: counted and labelled, not blocked, since blocking them is a business decision
+    name     = "AWSManagedRulesAnonymousIpList"
+    priority = 4
+    override_action {
+      count {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAnonymousIpList"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.app}-anonymous-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.app}-web"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "web" {
+  resource_arn = aws_lb.web.arn
+  web_acl_arn  = var.waf_web_acl_arn != "" ? var.waf_web_acl_arn : aws_wafv2_web_acl.web[0].arn
+}
+
+resource "aws_cloudwatch_log_group" "waf" {
+  count             = var.waf_web_acl_arn == "" ? 1 : 0
+  name              = "aws-waf-logs-${var.app}"
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.main.arn
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "web" {
+  count                   = var.waf_web_acl_arn == "" ? 1 : 0
+  resource_arn            = aws_wafv2_web_acl.web[0].arn
+  log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+  redacted_fields {
+    single_header {
+      name = "cookie"
+    }
   }
 }
 

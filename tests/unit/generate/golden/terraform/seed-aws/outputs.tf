@@ -27,3 +27,8 @@ output "load_balancer_dns" {
   description = "DNS name of the public load balancer (HTTPS on 443)."
   value       = aws_lb.web.dns_name
 }
+
+output "waf_web_acl_arn" {
+  description = "The web ACL protecting the load balancer (created here or var.waf_web_acl_arn)."
+  value       = aws_wafv2_web_acl_association.web.web_acl_arn
+}

@@ -33,3 +33,15 @@ variable "node_count" {
   type        = number
   default     = 3
 }
+
+variable "waf_web_acl_arn" {
+  description = "ARN of the organisation's WAFv2 web ACL (scope REGIONAL) to attach to the load balancer instead of the one created here; empty creates one."
+  type        = string
+  default     = ""
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client IP in any 5 minutes before the web ACL blocks it."
+  type        = number
+  default     = 2000
+}
