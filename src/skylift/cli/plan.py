@@ -59,6 +59,14 @@ def plan(
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write waves as CSV.")] = None,
     mgn_csv: Annotated[Path | None, typer.Option(help="Write an AWS MGN-style import CSV.")] = None,
     gantt: Annotated[Path | None, typer.Option(help="Write a Gantt chart (SVG).")] = None,
+    include_powered_off: Annotated[
+        bool | None,
+        typer.Option(
+            "--include-powered-off/--exclude-powered-off",
+            help="Give powered-off VMs a wave (default: assess.include_powered_off, off: "
+            "they are decommission candidates).",
+        ),
+    ] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Plan waves for the workspace's estate (or explain the stored plan).
@@ -94,7 +102,9 @@ def plan(
             return
         settings = measured_settings(ws) if measured_bandwidth and bandwidth is None else None
         with RichProgress(enabled=not as_json) as progress:
-            result = build_plan(ws, settings=settings, progress=progress)
+            result = build_plan(
+                ws, settings=settings, progress=progress, include_powered_off=include_powered_off
+            )
         # The CSV exports need server details; a plain plan does not read them twice.
         servers = {s.key: s for s in ws.servers()} if csv_path or mgn_csv else {}
     _write_exports(result, servers, csv_path, mgn_csv, gantt)

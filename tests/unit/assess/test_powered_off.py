@@ -79,3 +79,20 @@ def test_powered_off_vms_are_kept_out_of_waves_unless_included(ws: Workspace) ->
     assert all(r.startswith("powered off") for r in gone.values())
     everything = build_plan(ws, include_powered_off=True)
     assert {k for w in everything.waves for k in w.servers} == {s.key for s in _estate()}
+
+
+def test_plan_cli_flag_includes_powered_off_vms(ws: Workspace) -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    root = str(ws.root)
+    ws.close()
+    default = run_cli("--workspace", root, "plan", "--json")
+    assert default.code == 0, default.stderr
+    plan = json.loads(default.stdout)
+    assert {k for w in plan["waves"] for k in w["servers"]} == {"on0", "on1"}
+    everything = run_cli("--workspace", root, "plan", "--json", "--include-powered-off")
+    assert everything.code == 0, everything.stderr
+    waved = {k for w in json.loads(everything.stdout)["waves"] for k in w["servers"]}
+    assert len(waved) == 8
