@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from skylift.cli.context import JSON_OPTION, global_options
-from skylift.cli.output import RichProgress, emit, out
+from skylift.cli.output import RichProgress, emit, err, out
 from skylift.errors import InputError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
@@ -265,12 +265,16 @@ def generate(
 
     emit(result, as_json, render)
     if not result.written:
-        raise GenerationError(
+        failure = GenerationError(
             f"--check failed: {result.problems[0]}"
             + (f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""),
             "nothing was written; fix what is listed above, or accept a finding with "
             "--accept RULE[:PATH] / --baseline FILE",
         )
+        if as_json:  # the result above is the one JSON document on stdout
+            err.print(f"error: {failure.message}", markup=False, highlight=False)
+            raise typer.Exit(failure.exit_code)
+        raise failure
 
 
 def _render_check(c: CheckResult) -> None:

@@ -235,6 +235,9 @@ class TargetSpec(_Value):
     region: str | None = None
     registry: str = Field(default=DEFAULT_REGISTRY, min_length=1)
     version: str = Field(default=DEFAULT_VERSION, min_length=1)
+    #: the folder the inputs were read from (compose file's or application's); build
+    #: contexts are written relative to it
+    source_dir: str | None = None
 
 
 class GenerationWarning(_Value):

@@ -32,8 +32,8 @@ DEFAULT_PORTS: dict[Language, int] = {
 #: connection settings (``Redis(host='redis', port=6379)``) match none of them.
 _SERVER_PORT_PATTERNS = (
     # gunicorn / hypercorn / uvicorn / any "--bind host:port" or "-b host:port"
-    re.compile(r"(?:--bind|\B-b)[\s=]+[\"']?(?:tcp://)?(?:[\w.\[\]]*:)(\d{2,5})\b"),
-    re.compile(r"(?:uvicorn|hypercorn|gunicorn|daphne)\b[^\n]*?--port[\s=]+[\"']?(\d{2,5})\b"),
+    re.compile(r"(?:--bind|\B-b)[\s=\"',]+(?:tcp://)?(?:[\w.\[\]]*:)(\d{2,5})\b"),
+    re.compile(r"(?:uvicorn|hypercorn|gunicorn|daphne)\b[^\n]*?--port[\s=\"',]+(\d{2,5})\b"),
     re.compile(r"\b(?:app|server|application|web)\.run\([^)]*?\bport\s*=\s*(\d{2,5})\b"),
     re.compile(r"\buvicorn\.run\([^)]*?\bport\s*=\s*(\d{2,5})\b"),
     re.compile(r"\.listen\(\s*(?:process\.env\.PORT\s*\|\|\s*)?(\d{2,5})\b"),

@@ -130,6 +130,7 @@ def read_inputs(
         region=region,
         registry=(registry or DEFAULT_REGISTRY).rstrip("/"),
         version=version or DEFAULT_VERSION,
+        source_dir=str((compose.parent if compose is not None else app_dir or Path(".")).resolve()),
     )
     return TargetInputs(target, warnings, measured, findings)
 

@@ -43,7 +43,14 @@ class KnownSecret:
     owner: str  #: the service that declared it
 
 
+#: From this length a value is replaced wherever it occurs (``-pSECRET`` too); shorter
+#: ones only as a whole word, so that ``test`` does not rewrite ``pytest``.
+SUBSTRING_LENGTH = 8
+
+
 def _token(value: str) -> re.Pattern[str]:
+    if len(value) >= SUBSTRING_LENGTH:
+        return re.compile(re.escape(value))
     return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])")
 
 

@@ -65,7 +65,7 @@ def test_unknown_language_is_a_warning_and_a_commented_generic_dockerfile(tmp_pa
     assert "TODO" in render(ctx.template, ctx=ctx)
     inputs = read_inputs(app_dir=make_app(tmp_path / "2", "unknown"), environ={})
     files, warnings = render_target(inputs.target, (ArtifactKind.DOCKER,))
-    todo = [w.message for w in warnings if "TODO" in w.message]
+    todo = [w.message for w in [*inputs.warnings, *warnings] if "TODO" in w.message]
     assert len(todo) == 1 and "docker/unknown/Dockerfile" in todo[0]
     assert "TODO" in files["docker/unknown/Dockerfile"][1]
 
@@ -75,7 +75,8 @@ def test_no_todo_message_when_the_application_has_its_own_dockerfile(tmp_path: P
     (folder / "Dockerfile").write_text('FROM alpine:3.21.0\nCMD ["true"]\n')
     inputs = read_inputs(app_dir=folder, environ={})
     files, warnings = render_target(inputs.target, (ArtifactKind.DOCKER,))
-    assert not [w for w in warnings if "TODO" in w.message or "generic" in w.message]
+    every = [*inputs.warnings, *warnings]
+    assert not [w for w in every if "TODO" in w.message or "generic" in w.message]
     assert files["docker/unknown/Dockerfile"][1].startswith("FROM alpine:3.21.0")
 
 
