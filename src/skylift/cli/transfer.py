@@ -37,7 +37,10 @@ Per-remote options (endpoint, region …) come from `remotes:` in skylift.yaml.
 The resume journal lives in <workspace>/.skylift/transfers (or --journal DIR);
 re-running the same command resumes, without re-sending finished parts.
 A manifest (.skylift-manifest.jsonl) is written at DST last, only when every
-object succeeded. Exit code 5 when any object failed (listed at the end).
+object succeeded. Exit codes: 5 when any object failed (listed at the end) or
+the destination is locked by another run; 4 when an endpoint stayed
+unreachable (--unreachable-after); 2 for bad input (a missing source,
+overlapping source and destination).
 
 Examples:
 
@@ -246,7 +249,7 @@ def _options(**kwargs: object) -> TransferOptions:
     from skylift.transfer.filters import parse_duration, parse_size
 
     sizes = ("min_size", "max_size", "part_size", "multipart_threshold")
-    ages = ("min_age", "max_age")
+    ages = ("min_age", "max_age", "unreachable_after")
     values: dict[str, object] = {}
     for name, value in kwargs.items():
         if value is None:
@@ -361,6 +364,12 @@ def transfer(
     retries: Annotated[
         int, typer.Option(help="Retries per request on transient errors.", min=0)
     ] = 5,
+    unreachable_after: Annotated[
+        str | None,
+        typer.Option(
+            help="Stop (exit 4) when an endpoint has not answered for this long (default 30s)."
+        ),
+    ] = None,
     journal: Annotated[
         Path | None, typer.Option(help="Folder of the resume journal (default: the workspace's).")
     ] = None,
@@ -399,6 +408,7 @@ def transfer(
         manifest=not no_manifest,
         retries=retries,
         links=links,
+        unreachable_after=unreachable_after,
     )
     from skylift.transfer.engine import plan_transfer, run_transfer
 

@@ -53,6 +53,8 @@ class TransferOptions(_Value):
     retries: int = Field(default=5, ge=0, le=50)
     #: symbolic links in a local source: follow those inside the root (copy), none, or all
     links: Literal["copy", "skip", "follow"] = "copy"
+    #: seconds of consecutive connection failures after which an endpoint is unreachable
+    unreachable_after: float = Field(default=30.0, gt=0)
 
     def journal_identity(self) -> dict[str, object]:
         """The options that change what ends up at the destination (the journal key)."""

@@ -161,6 +161,17 @@ class Storage(ABC):
 
     # ---- derived ---------------------------------------------------------
 
+    @property
+    def endpoint_id(self) -> str:
+        """Where this store's requests go (scheme and host, no credentials): the key of
+        the transfer engine's per-endpoint circuit breaker."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        if len(parts.scheme) <= 1:
+            return "file://"
+        return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+
     def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:  # noqa: B027
         """How listings treat symbolic links (``copy``, ``skip``, ``follow``; see
         :class:`skylift.storage.walk.LinkPolicy`), and where skipped links are reported.

@@ -124,6 +124,11 @@ class S3Storage(ObstoreStorage):
         )
 
     @property
+    def endpoint_id(self) -> str:
+        """The S3 endpoint requests go to (the configured one, else AWS for the bucket)."""
+        return redact_url(self.options.get("endpoint") or f"s3://{self.bucket}")
+
+    @property
     def client(self) -> S3Client:
         """The botocore-based client for multipart and 200-ranged reads (made on first use)."""
         with self._sdk_lock:

@@ -38,12 +38,15 @@ class RunContext:
             return
         dst, path = self.dst, existing.path
         if existing.size <= 32 << 20:
-            data = self.retry.call(lambda: dst.read(path))
-            self.retry.call(lambda: backup.write(path, data, mtime=existing.mtime))
+            data = self.retry.call(lambda: dst.read(path), dst.endpoint_id)
+            self.retry.call(
+                lambda: backup.write(path, data, mtime=existing.mtime), backup.endpoint_id
+            )
         else:
             self.retry.call(
                 lambda: backup.write(
                     path, dst.read_chunks(path, 8 << 20, existing.size), mtime=existing.mtime
-                )
+                ),
+                backup.endpoint_id,
             )
         self.tally.backup()

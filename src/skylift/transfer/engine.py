@@ -27,6 +27,7 @@ from skylift.domain.transfer import (
 from skylift.errors import InputError
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url
+from skylift.transfer.breaker import CircuitBreaker
 from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
@@ -189,7 +190,9 @@ def run_transfer(
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
     decoder = Codec(key=key) if options.decode else None
     jobs = choose_jobs(src.scheme, dst.scheme, options.jobs)
-    retry = RetryPolicy(attempts=options.retries)
+    retry = RetryPolicy(
+        attempts=options.retries, breaker=CircuitBreaker(window=options.unreachable_after)
+    )
     tally = Tally(progress, metrics)
     src.configure_links(options.links, tally.warn)
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
@@ -221,13 +224,17 @@ def run_transfer(
         with tempfile.TemporaryDirectory(prefix="skylift-xfer-") as tmp:
             deletes = _dispatch(ctx, pool, Path(tmp), progress)
             pool.wait()
+            if retry.breaker.tripped is not None:
+                raise retry.breaker.error()
             if deletes and tally.failed == 0:
                 _withdraw_manifest(dst, retry)
                 _delete_all(ctx, pool, deletes)
                 pool.wait()
             journal.flush()
             if spool is not None and tally.failed == 0:
-                manifest_path = retry.call(lambda: spool.publish(dst, source, ctx.algorithm))
+                manifest_path = retry.call(
+                    lambda: spool.publish(dst, source, ctx.algorithm), dst.endpoint_id
+                )
     except BaseException:
         pool.shutdown(cancel=True)
         raise
@@ -262,6 +269,8 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
     withdrawn = False  # the previous manifest, before the first change
     with delete_file.open("w", encoding="utf-8") as deletes:
         for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp):
+            if ctx.retry.breaker.tripped is not None:
+                break  # an endpoint is unreachable: queue nothing more
             if verdict is Verdict.DELETE:
                 assert d is not None
                 deletes.write(d.path + "\n")
@@ -299,8 +308,8 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
 
 def _withdraw_manifest(dst: Storage, retry: RetryPolicy) -> None:
     """Remove the previous run's manifest, if there is one (it no longer describes DST)."""
-    if retry.call(lambda: dst.exists(MANIFEST_NAME)):
-        retry.call(lambda: dst.delete(MANIFEST_NAME))
+    if retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id):
+        retry.call(lambda: dst.delete(MANIFEST_NAME), dst.endpoint_id)
 
 
 def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
@@ -309,7 +318,7 @@ def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
             try:
                 if ctx.backup is not None:
                     ctx.keep_backup(ctx.dst.stat(path))
-                ctx.retry.call(lambda p=path: ctx.dst.delete(p))  # type: ignore[misc]
+                ctx.retry.call(lambda p=path: ctx.dst.delete(p), ctx.dst.endpoint_id)  # type: ignore[misc]
                 ctx.journal.forget(path)
                 ctx.tally.delete()
             except Exception as exc:

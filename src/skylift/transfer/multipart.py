@@ -67,7 +67,9 @@ class MultipartJob:
             done = self._resume()
             if self.upload is None:
                 dst, part_size = ctx.dst, self.part_size
-                self.upload = ctx.retry.call(lambda: dst.create_multipart(path, part_size))
+                self.upload = ctx.retry.call(
+                    lambda: dst.create_multipart(path, part_size), dst.endpoint_id
+                )
                 ctx.journal.start_upload(self.upload, self.src.size, self.src.mtime, self.part_size)
             self._parts = dict(done)
             if done:
@@ -91,7 +93,9 @@ class MultipartJob:
             if self._failed is None:
                 start = (number - 1) * self.part_size
                 end = min(src.size, start + self.part_size)
-                data = ctx.retry.call(lambda: ctx.src.read(src.path, start, end))
+                data = ctx.retry.call(
+                    lambda: ctx.src.read(src.path, start, end), ctx.src.endpoint_id
+                )
                 if len(data) != end - start:
                     raise TransferError(
                         f"{src.path}: source returned {len(data)} bytes for "
@@ -109,7 +113,9 @@ class MultipartJob:
                     )
                 checksum = digest(ctx.algorithm, data)
                 ctx.bucket.consume(len(data))
-                part = ctx.retry.call(lambda: ctx.dst.upload_part(upload, number, data))
+                part = ctx.retry.call(
+                    lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
+                )
                 ctx.journal.record_part(src.path, part, checksum)
                 ctx.tally.sent(len(data))
                 ctx.tally.part()
@@ -132,7 +138,7 @@ class MultipartJob:
         """The destination object, if it is exactly what completing ``parts`` makes."""
         ctx, src = self.ctx, self.src
         try:
-            info = ctx.retry.call(lambda: ctx.dst.stat(src.path))
+            info = ctx.retry.call(lambda: ctx.dst.stat(src.path), ctx.dst.endpoint_id)
         except NotFoundError:
             return None
         if info.size != size:
@@ -171,7 +177,7 @@ class MultipartJob:
             size = sum(p.size for p in parts)
             try:
                 info = ctx.retry.call(
-                    lambda: dst.complete_multipart(upload, parts, mtime=src.mtime)
+                    lambda: dst.complete_multipart(upload, parts, mtime=src.mtime), dst.endpoint_id
                 )
             except NotFoundError:
                 # the upload is gone: maybe an earlier attempt completed it and only its

@@ -50,7 +50,7 @@ def copy_small(ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectIn
     """Copy one object held in memory (or skip it after a content check)."""
     path = src.path
     store = ctx.src
-    data = ctx.retry.call(lambda: store.read(path))
+    data = ctx.retry.call(lambda: store.read(path), store.endpoint_id)
     if (
         verdict is Verdict.CHECK
         and dst is not None
@@ -67,7 +67,7 @@ def copy_small(ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectIn
         ctx.keep_backup(dst)
     ctx.bucket.consume(len(data))
     target, mtime = ctx.dst, src.mtime
-    info = ctx.retry.call(lambda: target.write(path, data, mtime=mtime))
+    info = ctx.retry.call(lambda: target.write(path, data, mtime=mtime), target.endpoint_id)
     _check_written(ctx, path, len(data), checksum, info)
     ctx.tally.sent(len(data))
     ctx.journal.record_done(path, src.size, src.mtime, checksum)
@@ -154,7 +154,7 @@ def copy_streamed(
             written.clear()
             return ctx.dst.write(path, stream(), mtime=src.mtime)
 
-        info = ctx.retry.call(attempt)
+        info = ctx.retry.call(attempt, ctx.dst.endpoint_id)
         size, checksum = written[-1]
         _check_written(ctx, path, size, checksum, info)
         ctx.journal.record_done(path, src.size, src.mtime, checksum)

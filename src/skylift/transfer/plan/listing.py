@@ -19,8 +19,9 @@ from typing import IO
 
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.errors import SkyliftError, TransferError
-from skylift.storage.base import ObjectInfo
+from skylift.storage.base import ObjectInfo, TransientError
 from skylift.storage.urls import redact_url
+from skylift.transfer.breaker import EndpointUnreachableError, is_connection_failure
 
 #: Schemes whose listing API returns keys in lexicographic order.
 SORTED_SCHEMES = frozenset({"s3", "az", "gs", "memory", "file"})
@@ -103,6 +104,14 @@ def guarded(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInfo]:
     """Pass a listing through; an untranslated backend failure becomes one TransferError."""
     try:
         yield from listing
+    except TransientError as exc:
+        if not is_connection_failure(exc):
+            raise
+        raise EndpointUnreachableError(
+            f"endpoint unreachable: cannot list {redact_url(url)}: {exc.message}",
+            "check that the server is up and reachable (endpoint in skylift.yaml remotes), "
+            "then re-run",
+        ) from exc
     except SkyliftError:
         raise
     except Exception as exc:
