@@ -18,8 +18,10 @@ server has figures (series), they are shared out by disk size.
 
 Every type has per-volume limits (:mod:`skylift.assess.disk_limits`): a disk
 beyond them is priced as equal striped volumes (tier ``3×gp3``, with a note),
-and a disk that would need more than 16 volumes is not priced and makes its
-server not ready (``disk_blocker``).
+and its server is conditionally ready (``disk_striped``: block replication
+moves a disk to one volume, so the data must be copied at file level); a disk
+that would need more than 16 volumes is not priced and makes its server not
+ready (``disk_blocker``).
 
 Regions without storage prices use the cloud's priced region, with a note.
 """
@@ -74,6 +76,8 @@ _GCP = [
 _GP3_IOPS, _GP3_MBPS, _GP3_MAX_IOPS, _GP3_MAX_MBPS = 3000.0, 125.0, 16000.0, 1000.0
 _GP3_IOPS_PRICE, _GP3_MBPS_PRICE = 0.005, 0.04
 _EPS = 1e-9
+#: Tier name → volume kind of :data:`skylift.assess.disk_limits.LIMITS`.
+_KIND = {**{n: "premium-ssd" for n in _P_NAMES}, **{n: "standard-ssd" for n in _E_NAMES}}
 
 DISK_SCHEMA: dict[str, pl.DataType] = {
     "server_key": pl.String(),
@@ -144,7 +148,7 @@ def disks_frame(servers: Sequence[Server], sized: pl.DataFrame, factor: float) -
 class DiskPrices:
     """Per-disk cost and tier for one cloud region, plus notes on the prices used."""
 
-    per_server: pl.DataFrame  # server_key, disk_month, disk_tiers, disk_blocker
+    per_server: pl.DataFrame  # server_key, disk_month, disk_tiers, disk_blocker, disk_striped
     notes: tuple[str, ...]
 
 
@@ -192,6 +196,18 @@ def price_disks(disks: pl.DataFrame, catalog: Catalog, cloud: str, region: str) 
             size.tolist(), iops.tolist(), mbps.tolist(), over.tolist(), strict=True
         )
     ]
+    kinds = [_KIND.get(t, t) for t in tier]
+    condition = [
+        f"a {z / 1024:,.1f} TiB disk ({i:,.0f} IOPS, {m:,.0f} MB/s) exceeds one {k} volume "
+        f"({LIMITS[k].size_gib / 1024:g} TiB, {LIMITS[k].iops:,.0f} IOPS, "
+        f"{LIMITS[k].mbps:,.0f} MB/s): priced as {c} striped volumes"
+        if c > 1 and not o and k in LIMITS
+        else None
+        for z, i, m, k, c, o in zip(
+            size.tolist(), iops.tolist(), mbps.tolist(), kinds, n.tolist(), over.tolist(),
+            strict=True,
+        )
+    ]  # fmt: skip
     striped = int(((n > 1) & ~over).sum())
     if striped:
         notes.append(
@@ -207,17 +223,17 @@ def price_disks(disks: pl.DataFrame, catalog: Catalog, cloud: str, region: str) 
         pl.Series("disk_month", np.where(over, 0.0, cost)),
         pl.Series("tier", label, dtype=pl.String),
         pl.Series("blocker", blocker, dtype=pl.String),
+        pl.Series("striped", condition, dtype=pl.String),
     )
     per_server = per_disk.group_by("server_key", maintain_order=True).agg(
         pl.col("disk_month").sum(),
         pl.col("tier").str.join(",").alias("disk_tiers"),
         pl.col("blocker").drop_nulls().str.join("; ").alias("disk_blocker"),
+        pl.col("striped").drop_nulls().str.join("; ").alias("disk_striped"),
     )
     per_server = per_server.with_columns(
-        pl.when(pl.col("disk_blocker") == "")
-        .then(None)
-        .otherwise(pl.col("disk_blocker"))
-        .alias("disk_blocker")
+        pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("disk_blocker", "disk_striped")
     )
     return DiskPrices(per_server, tuple(notes))
 

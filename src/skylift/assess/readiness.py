@@ -5,7 +5,8 @@ server and cloud the worst fired status wins (not ready > unknown >
 conditionally ready > ready) and the first rule with that status is reported
 with its reason and remediation. A server for which no instance fits is not
 ready (rule ``no-fitting-size``), nor is one with a disk no volume type can
-hold within the striping limit (rule ``disk-over-limit``).
+hold within the striping limit (rule ``disk-over-limit``); a disk priced as
+striped volumes makes it conditionally ready (rule ``disk-striped``).
 """
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ def readiness_columns(
     """``readiness``, ``readiness_rule``, ``readiness_reason``, ``remediation`` for ``cloud``.
 
     ``frame`` needs the server columns and ``not_sized_reason`` from instance choice;
-    a ``disk_blocker`` (disks beyond every volume limit) makes the server not ready.
+    a ``disk_blocker`` (disks beyond every volume limit) makes the server not ready,
+    ``disk_striped`` (a disk priced as striped volumes) conditionally ready when no
+    rule says worse.
     """
     table = table or load_rules()
     rules = [r for r in table.rules if cloud in r.clouds]
@@ -139,6 +142,24 @@ def readiness_columns(
                 pl.lit(r.remediation).alias("remediation"),
             )
         )
+    striped = pl.col("disk_striped") if "disk_striped" in frame.columns else pl.lit(None, pl.String)
+    chain = chain.when(striped.is_not_null()).then(
+        pl.struct(
+            pl.lit(Readiness.CONDITIONAL.value).alias("readiness"),
+            pl.lit("disk-striped").alias("readiness_rule"),
+            (
+                striped
+                + pl.lit(
+                    "; block replication moves a disk to one volume, so this one cannot be "
+                    "replicated as it is"
+                )
+            ).alias("readiness_reason"),
+            pl.lit(
+                "create the striped volume in the target (LVM, mdadm, Storage Spaces) and copy "
+                "the data at file level, or split the data before migrating"
+            ).alias("remediation"),
+        )
+    )
     chain = chain.otherwise(
         pl.struct(
             pl.lit(Readiness.READY.value).alias("readiness"),

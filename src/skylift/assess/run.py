@@ -121,7 +121,7 @@ def assess(
             )
         )
         ready = readiness_columns(
-            rows.select("server_key", "not_sized_reason", "disk_blocker").join(
+            rows.select("server_key", "not_sized_reason", "disk_blocker", "disk_striped").join(
                 sized, on="server_key", how="left", maintain_order="left"
             ),
             t.cloud,

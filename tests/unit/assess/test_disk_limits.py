@@ -76,6 +76,14 @@ def test_a_disk_beyond_every_stripe_limit_is_not_priced_and_not_ready(catalog: C
     assert "2,048.0 TiB disk" in rows["big"]["readiness_reason"]
     assert rows["big"]["disk_month"] == 0.0 and rows["big"]["disk_tiers"] == "none"
     assert rows["ok"]["disk_tiers"] == "3×gp3 striped"
+    # priced as striped volumes: conditionally ready, the reason says why
+    assert (rows["ok"]["readiness"], rows["ok"]["readiness_rule"]) == (
+        "conditionally_ready",
+        "disk-striped",
+    )
+    assert "40.0 TiB disk" in rows["ok"]["readiness_reason"]
+    assert "exceeds one gp3 volume (16 TiB" in rows["ok"]["readiness_reason"]
+    assert "file level" in rows["ok"]["remediation"]
     azure = assess([ok], [], empty(), catalog,
                    policy(targets=(TargetRegion(cloud="azure", region="eastus"),)))  # fmt: skip
     assert azure.targets["disk_tiers"][0] == "2×E80 striped"
