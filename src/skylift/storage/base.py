@@ -179,6 +179,14 @@ class Storage(ABC):
         Only stores with links (local folders) act on it; the default ignores it.
         """
 
+    def sweep_leftovers(self, older_than: float) -> None:  # noqa: B027 - optional hook
+        """Remove skylift temp files older than ``older_than`` (epoch) that crashed runs left.
+
+        Called by the transfer engine on its destination while it holds the
+        destination lock; stores that leave no temp files ignore it. Local
+        folders do it during the next listing (no extra walk).
+        """
+
     def root_is_folder(self) -> bool | None:
         """Whether the URL's root exists as a folder.
 

@@ -16,6 +16,8 @@ from skylift.errors import InputError, Location
 
 #: Names starting with this belong to skylift (temp files, multipart part folders).
 INTERNAL_PREFIX = ".skylift-"
+#: Temporary files of atomic writes (``.skylift-tmp-<random>``), beside their target.
+TEMP_PREFIX = ".skylift-tmp-"
 #: Folder (next to the destination object) that holds parts of multipart uploads.
 PARTS_DIR = ".skylift-parts"
 

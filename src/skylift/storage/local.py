@@ -20,6 +20,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +37,7 @@ from skylift.storage.base import (
 )
 from skylift.storage.keys import (
     INTERNAL_PREFIX,
+    TEMP_PREFIX,
     check_key,
     check_prefix,
     check_upload_id,
@@ -93,6 +95,7 @@ class LocalStorage(Storage):
         self.fsync = _truthy(options.get("fsync"))
         self.follow_symlinks = _truthy(options.get("follow_symlinks"))
         self._inside: set[str] = set()  # folders verified to resolve inside the root
+        self._sweep_before: float | None = None
         mode = options.get("links", "copy")
         if mode not in LINK_MODES:
             raise ConfigError(
@@ -107,7 +110,19 @@ class LocalStorage(Storage):
             raise InputError(
                 f"unknown --links mode {mode!r}", f"use one of: {', '.join(LINK_MODES)}"
             )
-        self.links = LinkPolicy(mode, warn)
+        self.links = replace(self.links, mode=mode, warn=warn)
+
+    def sweep_leftovers(self, older_than: float) -> None:
+        """Remove ``.skylift-tmp-*`` files older than ``older_than`` during listings (and in
+        part folders when they are read for resume)."""
+        self._sweep_before = older_than
+
+        def remove(entry: os.DirEntry[str]) -> None:
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < older_than:
+                    os.unlink(entry.path)
+
+        self.links = replace(self.links, on_temp=remove)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -209,7 +224,7 @@ class LocalStorage(Storage):
 
     @staticmethod
     def _temp_beside(target: Path) -> Path:
-        return target.parent / f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"
+        return target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}"
 
     def _publish(self, key: str, tmp: Path, target: Path, mtime: float | None) -> ObjectInfo:
         if mtime is not None:
@@ -248,6 +263,11 @@ class LocalStorage(Storage):
                 "it was completed or aborted; start a new upload",
             ) from exc
         for entry in entries:
+            if self._sweep_before is not None and entry.name.startswith(TEMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < self._sweep_before:
+                        os.unlink(entry.path)  # a part a killed run was writing
+                continue
             number, dot, etag = entry.name.partition(".")
             if dot and number.isdigit() and not entry.name.startswith(INTERNAL_PREFIX):
                 info = PartInfo(int(number), entry.stat().st_size, etag)
@@ -263,15 +283,19 @@ class LocalStorage(Storage):
         try:
             if not folder.is_dir():
                 raise NotFoundError(f"{self.root}: no multipart upload {upload.upload_id!r}")
-            tmp = folder / f"{INTERNAL_PREFIX}tmp-{uuid.uuid4().hex[:16]}"
-            with open(tmp, "xb") as fh:
-                fh.write(data)
-                if self.fsync:
-                    os.fsync(fh.fileno())
-            for entry in os.scandir(folder):
-                if entry.name.startswith(f"{number:05d}."):
-                    os.unlink(entry.path)
-            os.replace(tmp, folder / f"{number:05d}.{etag}")
+            tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}"
+            try:
+                with open(tmp, "xb") as fh:
+                    fh.write(data)
+                    if self.fsync:
+                        os.fsync(fh.fileno())
+                for entry in os.scandir(folder):
+                    if entry.name.startswith(f"{number:05d}."):
+                        os.unlink(entry.path)
+                os.replace(tmp, folder / f"{number:05d}.{etag}")
+            except BaseException:
+                tmp.unlink(missing_ok=True)  # a full disk leaves no partial part behind
+                raise
         except OSError as exc:
             raise self._error(upload.path, exc) from exc
         return PartInfo(number=number, size=len(data), etag=etag)
@@ -283,16 +307,28 @@ class LocalStorage(Storage):
     def complete_multipart(
         self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
     ) -> ObjectInfo:
-        """Concatenate the parts into a temp file, rename it over the target, drop the parts."""
+        """Assemble the parts in place and rename the result over the target.
+
+        The first part's file becomes the temp file and each following part is
+        appended (in-kernel) and deleted at once, so completing needs the
+        object's size plus one part of free space, not twice the object. If it
+        fails midway (a full disk), the parts already appended are gone: the
+        journal still lists them, the store no longer does, so the next run
+        sends just those again.
+        """
         stored = self._stored_parts(upload)
         check_parts(self.url, upload, parts, {n: info for n, (info, _) in stored.items()})
         target = self._target(upload.path)
         tmp = self._temp_beside(target)
         try:
-            with open(tmp, "xb") as out:
-                for part in parts:
-                    with open(stored[part.number][1], "rb") as src:
+            os.rename(stored[parts[0].number][1], tmp)
+            with open(tmp, "r+b") as out:
+                out.seek(0, os.SEEK_END)
+                for part in parts[1:]:
+                    part_file = stored[part.number][1]
+                    with open(part_file, "rb") as src:
                         _copy_all(src.fileno(), out.fileno(), part.size)
+                    os.unlink(part_file)
                 if self.fsync:
                     os.fsync(out.fileno())
             info = self._publish(upload.path, tmp, target, mtime)

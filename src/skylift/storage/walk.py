@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from skylift.storage.keys import INTERNAL_PREFIX, join_key
+from skylift.storage.keys import INTERNAL_PREFIX, TEMP_PREFIX, join_key
 
 ErrorFactory = Callable[[str, OSError], Exception]
 
@@ -44,6 +44,8 @@ class LinkPolicy:
 
     mode: str = "copy"
     warn: Callable[[str], None] = _no_warning
+    #: skylift temp files (``.skylift-tmp-*``) seen by the walk go here (leftover sweeping)
+    on_temp: Callable[[os.DirEntry[str]], None] | None = None
 
 
 _STAT_THREADS = 4
@@ -73,12 +75,17 @@ Classify = Callable[[str, os.DirEntry[str]], bool | None]
 
 
 def _sorted_entries(
-    folder: Path, base: str, link: Classify
+    folder: Path,
+    base: str,
+    link: Classify,
+    on_temp: Callable[[os.DirEntry[str]], None] | None = None,
 ) -> list[tuple[str, bool, os.DirEntry[str]]]:
     out: list[tuple[str, bool, os.DirEntry[str]]] = []
     with os.scandir(folder) as it:
         for entry in it:
             if entry.name.startswith(INTERNAL_PREFIX):
+                if on_temp is not None and entry.name.startswith(TEMP_PREFIX):
+                    on_temp(entry)
                 continue
             if entry.is_symlink():
                 followed = link(join_key(base, entry.name), entry)
@@ -153,7 +160,9 @@ def walk_sorted(
     :class:`LinkPolicy` ``copy``, no warnings).
     """
     chain: list[str] = []
-    link = _link_classifier(root, links or LinkPolicy(), chain)
+    policy = links or LinkPolicy()
+    link = _link_classifier(root, policy, chain)
+    on_temp = policy.on_temp
     first = root / start if start else root
     chain.append(os.path.realpath(root))
     folder = root
@@ -161,7 +170,7 @@ def walk_sorted(
         folder = folder / part
         chain.append(os.path.realpath(folder))
     try:
-        top = _sorted_entries(first, start, link)
+        top = _sorted_entries(first, start, link, on_temp)
     except (FileNotFoundError, NotADirectoryError):
         return
     except OSError as exc:
@@ -179,7 +188,7 @@ def walk_sorted(
         if is_dir:
             chain.append(os.path.realpath(entry.path))
             try:
-                children = _sorted_entries(Path(entry.path), key, link)
+                children = _sorted_entries(Path(entry.path), key, link, on_temp)
             except FileNotFoundError:
                 chain.pop()
                 continue

@@ -204,6 +204,7 @@ def run_transfer(
         lock.__exit__()
         raise
     spool = ManifestSpool() if options.manifest else None
+    dst.sweep_leftovers(older_than=time.time())  # temp files of crashed runs (we hold the lock)
     ctx = RunContext(
         src=src,
         dst=dst,
