@@ -184,7 +184,11 @@ def _write_text(path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}", "check the folder") from exc
+        from skylift.security.files import blocking_file
+
+        blocker = blocking_file(path)
+        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror
+        raise InputError(f"cannot write {path}: {why}", "give a path you can write to") from exc
 
 
 def _render(result: ScanResult, threshold: Severity) -> None:

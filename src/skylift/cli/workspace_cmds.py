@@ -10,6 +10,7 @@ from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, open_workspace
 from skylift.cli.output import emit, out
+from skylift.errors import InputError
 
 INIT_HELP = """Create a workspace: a commented skylift.yaml and an embedded state store.
 
@@ -34,13 +35,20 @@ def init(
     """Create a workspace."""
     from skylift.workspace import CONFIG_NAME, Workspace
 
-    with Workspace.init(directory, project=project, force=force) as ws:
-        info = {
-            "workspace": str(ws.root),
-            "settings": str(ws.root / CONFIG_NAME),
-            "state": ws.settings.state.url or str(ws.state_dir / "state.db"),
-            "project": ws.settings.project,
-        }
+    _check_folder(directory, CONFIG_NAME)
+    try:
+        with Workspace.init(directory, project=project, force=force) as ws:
+            info = {
+                "workspace": str(ws.root),
+                "settings": str(ws.root / CONFIG_NAME),
+                "state": ws.settings.state.url or str(ws.state_dir / "state.db"),
+                "project": ws.settings.project,
+            }
+    except OSError as exc:  # a read-only or full disk, a file where a folder must go
+        raise InputError(
+            f"{directory}: cannot create the workspace: {exc.strerror or exc}",
+            "give a folder you can write to (it is created if missing)",
+        ) from exc
     emit(
         info,
         as_json,
@@ -50,6 +58,24 @@ def init(
             "Next: skylift discover rvtools EXPORT.xlsx"
         ),
     )
+
+
+def _check_folder(directory: Path, config_name: str) -> None:
+    """Raise :class:`InputError` when ``directory`` cannot hold a workspace: it (or a
+    parent) is a file, or its settings path is a folder."""
+    for p in (directory, *directory.parents):
+        if p.exists() and not p.is_dir():
+            where = "is a file" if p == directory else f"is inside {p}, which is a file"
+            raise InputError(
+                f"{directory}: {where}, not a folder",
+                "give the folder for the workspace, e.g. 'skylift init estate' "
+                "(it is created if missing)",
+            )
+    if (directory / config_name).is_dir():
+        raise InputError(
+            f"{directory / config_name} is a folder; the workspace settings file goes there",
+            "remove or rename that folder, or choose another folder for the workspace",
+        )
 
 
 INVENTORY_HELP = """List the servers in the workspace with estate totals.

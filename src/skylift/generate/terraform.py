@@ -11,6 +11,7 @@ pinned; credentials come from the environment, never from these files.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from skylift.domain.target import (
     HostSpec,
     TargetSpec,
 )
+from skylift.errors import InputError
 from skylift.generate import kubernetes
 from skylift.generate.names import tf_name
 from skylift.generate.render import render
@@ -257,10 +259,31 @@ def align(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", result)
 
 
+def check_region(cloud: Cloud, region: str) -> None:
+    """Raise :class:`InputError` unless ``region`` is one of ``cloud``'s regions in the
+    shipped catalog; the message names the closest ones."""
+    from skylift.catalog.loader import load_catalog
+
+    regions = load_catalog().regions(cloud.value)
+    if region in regions:
+        return
+    close = difflib.get_close_matches(region.strip().lower(), regions, n=3, cutoff=0.5)
+    nearest = f"did you mean {' or '.join(close)}?" if close else "no close match"
+    raise InputError(
+        f"--region {region!r} is not a region of {cloud.value} in skylift's catalog ({nearest})",
+        f"{cloud.value} regions: {', '.join(regions)} (prices and sizes come from the catalog; "
+        "see 'skylift catalog show --cloud " + cloud.value + "')",
+    )
+
+
 def render_terraform(
     target: TargetSpec, cloud: Cloud
 ) -> tuple[dict[str, str], list[GenerationWarning]]:
-    """The Terraform files for ``cloud``: ``{file name: text}`` and warnings."""
+    """The Terraform files for ``cloud``: ``{file name: text}`` and warnings.
+
+    Raises :class:`InputError` when the target's region is not one of ``cloud``'s."""
+    if target.region is not None:
+        check_region(cloud, target.region)
     ctx, warnings = build_context(target, cloud)
     files = {name: align(render(f"terraform/{cloud.value}/{name}.j2", ctx=ctx)) for name in FILES}
     return files, warnings

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skylift.domain.findings import Finding
 from skylift.errors import InputError
+from skylift.security.files import blocking_file
 
 BASELINE_VERSION = 1
 
@@ -107,8 +108,18 @@ def load_baseline(path: Path) -> Baseline:
 def write_baseline(path: Path, baseline: Baseline) -> None:
     """Write ``baseline`` to ``path`` atomically (a temporary file renamed over it)."""
     text = json.dumps(baseline.model_dump(mode="json"), indent=2) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise InputError(f"baseline {path}: is a folder", "give a file name: --baseline FILE")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        blocker = blocking_file(path)
+        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise InputError(
+            f"baseline {path}: cannot write it: {why}",
+            "give a path in a folder you can write to",
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -223,6 +223,12 @@ def _keep(full: Path, name: str, max_file_size: int, tally: WalkStats) -> int | 
     return st.st_size
 
 
+def blocking_file(path: Path) -> Path | None:
+    """The first parent of ``path`` that exists but is not a folder (so ``path`` cannot be
+    written), ``None`` when there is none."""
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
 def read_text(file: ScanFile) -> str | None:
     """The file's text (UTF-8, undecodable bytes replaced), ``None`` when binary or unreadable."""
     try:

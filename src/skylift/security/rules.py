@@ -166,6 +166,8 @@ NON_SECRET_KEY_QUALIFIERS = frozenset(
         "label",
         "annotation",
         "tag",
+        "on",  # enforce_on_key (Cloud Armor), partition_on_key: what requests are grouped by
+        "by",  # group_by_key, sort_by_key, order_by_key
     }
 )
 

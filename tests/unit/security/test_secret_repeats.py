@@ -103,3 +103,19 @@ def test_sarif_keeps_each_occurrence_a_separate_result(tmp_path: Path) -> None:
     assert len(prints) == 4 and len({json.dumps(p, sort_keys=True) for p in prints}) == 4
     assert len({p["skylift/v1"] for p in prints}) == 1
     assert "skylift/occurrence/v1" not in prints[0]
+
+
+def test_baseline_and_sarif_paths_below_a_file_are_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "docker-compose.yml").write_text(COMPOSE)
+    blocker = tmp_path / "report.txt"
+    blocker.write_text("x\n")
+    for option in (
+        ["--baseline", str(blocker / "b.json"), "--update-baseline"],
+        ["--sarif", str(blocker / "scan.sarif")],
+    ):
+        done = run_cli("scan", str(tmp_path / "app"), "--no-misconfig", *option)
+        assert done.code == 2, done.stderr
+        first = done.stderr.splitlines()[0]
+        assert first.endswith(f"{blocker} is a file, not a folder"), done.stderr
+        assert "internal error" not in done.stderr
