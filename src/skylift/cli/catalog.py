@@ -88,19 +88,54 @@ def show(
         family=family,
         pricing=pricing,
     )
-    cols = ["instance_type", "family", "region", "vcpus", "memory_gib", "gpus", "arch",
-            "burstable", "price_hour", "currency", "price_as_of"]  # fmt: skip
+    import polars as pl
+
+    from skylift.catalog.loader import PRICE_COLUMNS
+
+    rows = rows.with_columns(
+        pl.when(pl.col(PRICE_COLUMNS[pricing]).is_not_null())
+        .then(pl.lit(pricing))
+        .otherwise(pl.lit("on_demand"))
+        .alias("pricing_used")
+    )
+    cols = ["instance_type", "family", "family_class", "region", "vcpus", "vcpus_parent",
+            "memory_gib", "gpus", "arch", "burstable", "price_hour", "pricing_used", "currency",
+            "price_as_of"]  # fmt: skip
     shown = rows.select(cols).head(limit) if limit else rows.select(cols)
+    notes = _notes(cat, cloud, region, pricing, rows)
     data: dict[str, Any] = {
         "total": rows.height,
         "rows": shown.to_dicts(),
+        "notes": notes,
         "warnings": cat.warnings,
     }
-    emit(data, as_json, lambda: _render_rows(shown, rows.height, cloud, pricing))
+    emit(data, as_json, lambda: _render_rows(shown, rows.height, cloud, pricing, notes))
+
+
+def _notes(cat: Any, cloud: str, region: str | None, pricing: str, rows: Any) -> list[str]:
+    """What the user must know to read the rows (partial coverage, price fallback)."""
+    notes = []
+    regions = [region] if region is not None else list(cat.regions(cloud))
+    partial = [r for r in regions if cat.partial(cloud, r)]
+    if partial:
+        notes.append(
+            f"{cloud} {', '.join(partial)}: only partly covered by the catalog (prices from "
+            "2025-03 for about 45 % of the types); a type missing here has no price in the "
+            "catalog, which does not mean it is not offered"
+        )
+    fell = rows.filter(rows["pricing_used"] != pricing).height if pricing != "on_demand" else 0
+    if fell:
+        notes.append(
+            f"{fell} of {rows.height} row(s) have no {pricing} price in the catalog: "
+            "on-demand shown (column pricing_used)"
+        )
+    return notes
 
 
 def _overview(cat: Any) -> dict[str, Any]:
     import polars as pl
+
+    from skylift.catalog.loader import PRICE_COLUMNS
 
     per = (
         cat.instances.group_by("cloud")
@@ -109,37 +144,60 @@ def _overview(cat: Any) -> dict[str, Any]:
             pl.col("region").unique().sort().alias("regions"),
             pl.col("price_as_of").unique().sort().alias("price_dates"),
             pl.col("currency").unique().sort().alias("currencies"),
+            *[
+                pl.col(col).is_not_null().any().alias(option)
+                for option, col in PRICE_COLUMNS.items()
+            ],
         )
         .sort("cloud")
     )
-    return {"source": cat.source, "clouds": per.to_dicts(), "warnings": list(cat.warnings)}
+    clouds = []
+    for c in per.to_dicts():
+        c["pricing_options"] = [o for o in PRICE_COLUMNS if c.pop(o)]
+        c["partial_regions"] = [r for r in c["regions"] if cat.partial(c["cloud"], r)]
+        clouds.append(c)
+    return {"source": cat.source, "clouds": clouds, "warnings": list(cat.warnings)}
 
 
 def _render_overview(data: dict[str, Any]) -> None:
     table = Table(title=f"Catalog ({data['source']})")
-    for col in ("cloud", "types", "regions", "price dates", "currency"):
+    for col in ("cloud", "types", "regions (* partly covered)", "price dates", "currency",
+                "pricing options"):  # fmt: skip
         table.add_column(col)
     for c in data["clouds"]:
+        regions = [r + ("*" if r in c["partial_regions"] else "") for r in c["regions"]]
         table.add_row(
-            c["cloud"], str(c["types"]), ", ".join(c["regions"]), ", ".join(c["price_dates"]),
-            ", ".join(c["currencies"]),
+            c["cloud"], str(c["types"]), ", ".join(regions), ", ".join(c["price_dates"]),
+            ", ".join(c["currencies"]), ", ".join(c["pricing_options"]),
         )  # fmt: skip
     out.print(table)
+    if any(c["partial_regions"] for c in data["clouds"]):
+        out.print(
+            "* only partly covered (about 45 % of the types, prices from 2025-03): a missing "
+            "type has no price in the catalog, which does not mean it is not offered there"
+        )
     for w in data["warnings"]:
         out.print(f"[yellow]warning:[/yellow] {w}")
 
 
-def _render_rows(rows: Any, total: int, cloud: str, pricing: str) -> None:
+def _render_rows(rows: Any, total: int, cloud: str, pricing: str, notes: list[str]) -> None:
     table = Table(title=f"{cloud}: {total} matching types ({pricing}), cheapest first")
-    for col in ("type", "family", "region", "vCPU", "GiB", "GPU", "arch", "$/h"):
+    for col in ("type", "family", "class", "region", "vCPU", "GiB", "GPU", "arch", "$/h"):
         table.add_column(col)
     for r in rows.iter_rows(named=True):
+        vcpu = f"{r['vcpus']:g}" + (
+            f" of {r['vcpus_parent']:g}" if r["vcpus_parent"] is not None else ""
+        )
+        price = f"{r['price_hour']:.4f} {r['currency'] if r['currency'] != 'USD' else ''}".strip()
+        if r["pricing_used"] != pricing:
+            price += " (on-demand)"
         table.add_row(
-            r["instance_type"], r["family"], r["region"], f"{r['vcpus']:g}",
-            f"{r['memory_gib']:g}", str(r["gpus"]), r["arch"],
-            f"{r['price_hour']:.4f} {r['currency'] if r['currency'] != 'USD' else ''}".strip(),
+            r["instance_type"], r["family"], r["family_class"], r["region"], vcpu,
+            f"{r['memory_gib']:g}", str(r["gpus"]), r["arch"], price,
         )  # fmt: skip
     out.print(table)
+    for n in notes:
+        out.print(f"[yellow]note:[/yellow] {n}")
 
 
 @app.command("refresh")

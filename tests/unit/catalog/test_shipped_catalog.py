@@ -108,3 +108,54 @@ def test_azure_linux_prices_restored(catalog: Catalog) -> None:
     price = dict(zip(az["instance_type"], az["price_hour_ondemand"], strict=True))
     assert price["Standard_D2as_v5"] == pytest.approx(0.086)
     assert price["Standard_E8as_v5"] == pytest.approx(0.452)
+
+
+def test_catalog_show_marks_partial_regions_pricing_options_and_fallbacks() -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    r = run_cli("catalog", "show", "--json")
+    assert r.code == 0, r.stderr
+    clouds = {c["cloud"]: c for c in json.loads(r.stdout)["clouds"]}
+    assert clouds["gcp"]["pricing_options"] == ["on_demand", "spot", "commit_1y", "commit_3y"]
+    assert clouds["aws"]["pricing_options"] == ["on_demand"]
+    assert "eu-west-1" in clouds["aws"]["partial_regions"]
+    assert "us-east-1" not in clouds["aws"]["partial_regions"]
+    spot = run_cli("catalog", "show", "--cloud", "aws", "--region", "eu-west-1", "--pricing",
+                   "spot", "--json")  # fmt: skip
+    data = json.loads(spot.stdout)
+    assert {row["pricing_used"] for row in data["rows"]} == {"on_demand"}
+    assert any("no price in the catalog" in n for n in data["notes"])
+    assert any("no spot price" in n for n in data["notes"])
+    gcp = json.loads(
+        run_cli(
+            "catalog",
+            "show",
+            "--cloud",
+            "gcp",
+            "--region",
+            "us-central1",
+            "--pricing",
+            "spot",
+            "--json",
+        ).stdout
+    )
+    assert {row["pricing_used"] for row in gcp["rows"]} == {"spot"}
+    az = json.loads(
+        run_cli(
+            "catalog",
+            "show",
+            "--cloud",
+            "azure",
+            "--region",
+            "eastus",
+            "--family",
+            "Easv5",
+            "--limit",
+            "0",
+            "--json",
+        ).stdout
+    )
+    e84 = next(row for row in az["rows"] if row["instance_type"] == "Standard_E8-4as_v5")
+    assert (e84["vcpus"], e84["vcpus_parent"], e84["family_class"]) == (4, 8, "memory")
