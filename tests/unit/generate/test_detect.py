@@ -14,6 +14,7 @@ from skylift.generate.inputs import read_inputs
 from skylift.generate.pipeline import render_target
 from skylift.generate.render import render
 from tests.unit.generate.apps import APPS, make_app
+from tests.unit.generate.dockerfile_props import assert_dockerfile_properties
 from tests.unit.generate.golden import assert_golden
 
 EXPECTED = {
@@ -46,8 +47,8 @@ def test_dockerfile_per_language_matches_golden(tmp_path: Path, kind: str) -> No
     app, _ = detect_app(make_app(tmp_path, kind), name=kind)
     ctx = dockerfile_context(app)
     text = render(ctx.template, ctx=ctx)
-    assert "USER " in text and "HEALTHCHECK" in text
-    assert ":latest" not in text
+    # parsed, not substrings: non-root USER, HEALTHCHECK on the served port, pinned bases
+    assert_dockerfile_properties(text, port=EXPECTED[kind][3])
     assert_golden(f"dockerfile/{kind}", {"Dockerfile": text})
 
 
