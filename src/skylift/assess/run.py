@@ -82,6 +82,12 @@ def assess(
         dp = price_disks(disks, catalog, t.cloud, t.region)
         egress, note = egress_per_server(sized["egress_gb_month"], catalog, t.cloud, t.region)
         warnings += [n for n in (*dp.notes, note) if n and n not in warnings]
+        partial = catalog.missing_note(t.cloud, t.region)
+        if partial:
+            warnings.append(
+                partial + "; types without a price there are not considered (compare with a "
+                "fully covered region such as us-east-1)"
+            )
         here = catalog.currency(t.cloud, t.region)
         what = f"{t.cloud}/{t.region} instance prices"
         choice = _converted(choice, rate(policy, here, what), policy.currency)
