@@ -163,7 +163,8 @@ def assess(
         bool | None,
         typer.Option(
             "--forecast/--no-forecast",
-            help="Size to the demand forecast (default: assess.forecast.enabled, on).",
+            help="Size to max(observed, forecast demand) (default: assess.forecast.enabled, "
+            "off: last month's statistic × headroom, see docs/forecast.md).",
         ),
     ] = None,
     horizon: Annotated[

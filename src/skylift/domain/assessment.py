@@ -121,9 +121,14 @@ class TcoAssumptions(_Value):
 
 
 class ForecastSettings(_Value):
-    """Whether and how far ahead sizing uses the demand forecast."""
+    """Whether and how far ahead sizing uses the demand forecast.
 
-    enabled: bool = True
+    Off by default: on real traces the forecast does not give a cheaper
+    allocation at the same safety than last month's statistic × headroom
+    (docs/forecast.md, "Does the forecast earn its place?").
+    """
+
+    enabled: bool = False
     horizon_months: int = Field(default=12, ge=0, le=60)
     min_history_days: float = Field(default=7.0, ge=0)
 

@@ -40,7 +40,7 @@ sizing:
 # Assessment: demand forecast, utilisation classes, warnings (docs/assess.md).
 assess:
   forecast:
-    enabled: true          # size to the forecast demand when the history allows
+    enabled: false         # true: size to max(observed, forecast) (not cheaper at equal safety: docs/forecast.md)
     horizon_months: 12     # plan for this far ahead (0 = no forecast)
     min_history_days: 7    # shorter history: size to the observed statistic
   classes:                 # on window averages; zombie -> retire, idle -> retire candidate
