@@ -116,16 +116,17 @@ def write_workspace(ws: Path, endpoint: str) -> None:
 
 
 @contextlib.contextmanager
-def _server(work: Path) -> Iterator[tuple[int, str, Path]]:
+def _server(work: Path, prefix: tuple[str, ...] = ()) -> Iterator[tuple[int, str, Path]]:
     """``rclone serve s3`` on a new port over a new, empty folder.
 
-    Yields ``(pid, endpoint, folder)``.
+    ``prefix`` goes before the command (``("taskset", "-c", "0")`` pins it to a
+    core). Yields ``(pid, endpoint, folder)``.
     """
     data = Path(tempfile.mkdtemp(dir=work, prefix="server-"))
     (data / "bucket").mkdir()
     port = _port()
     server = subprocess.Popen(
-        [str(BIN / "rclone"), "serve", "s3", "--addr", f"127.0.0.1:{port}",
+        [*prefix, str(BIN / "rclone"), "serve", "s3", "--addr", f"127.0.0.1:{port}",
          "--auth-key", f"{KEY},{SECRET}", str(data)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

