@@ -109,6 +109,11 @@ def tco_results(
                 note.append(f"{unsized} server(s) not sized (no cloud cost)")
             if option != "on_demand" and g[f"hour_{option}"].equals(g["hour_on_demand"]):
                 note.append(f"no {option} prices in the catalog here: on-demand used")
+            elif option == "spot":
+                note.append(
+                    "spot capacity can be reclaimed at short notice: for batch or "
+                    "fault-tolerant servers, not for servers that must stay up"
+                )
             out.append(
                 cash_flow(
                     on_prem,

@@ -303,7 +303,7 @@ def _render(
         )
         by_key.setdefault(r["server_key"], {})[r["cloud"]] = cell
     for r in servers.head(top).iter_rows(named=True):
-        now = f"{r['cores'] or '?'}c/{(r['memory_gib'] or 0):g}G"
+        now = f"{r['cores'] or '?'}c/{round(r['memory_gib'] or 0, 1):g}G"
         demand = (
             f"{r['cpu_demand']:.1f}c/{r['memory_demand_gib']:.1f}G"
             if r["cpu_demand"] is not None
@@ -391,7 +391,8 @@ def _render_tco(run: AssessmentRun) -> None:
         table.add_column(col)
     for (_cloud, _p), t in sorted(best.items()):
         table.add_row(
-            t.cloud, t.region, t.pricing, _money(t.on_prem_annual, t.currency),
+            t.cloud, t.region, "spot (interruptible)" if t.pricing == "spot" else t.pricing,
+            _money(t.on_prem_annual, t.currency),
             _money(t.cloud_annual, t.currency), f"{t.savings_pct_5y:.1f} %",
             _payback(t.payback_years),
         )  # fmt: skip
