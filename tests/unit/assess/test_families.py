@@ -222,3 +222,29 @@ def test_assessing_a_partly_covered_region_warns_no_price_in_the_catalog() -> No
     assert notes and "no price in the catalog does not mean the type is not offered" in notes[0]
     us = assess([server("s", cores=2, memory_gib=8)], [], empty(), _catalog(), policy())
     assert not any("partly covered" in w for w in us.summary.warnings)
+
+
+def test_no_constrained_row_of_any_region_is_chosen_above_its_active_vcpus() -> None:
+    """Exhaustive over the catalog: for every constrained row, demand just above its
+    active vCPUs (with its memory) never gets a size with fewer active vCPUs."""
+    from skylift.catalog.classes import FAMILY_CLASSES
+
+    cat = _catalog()
+    rows = cat.instances.filter(pl.col("vcpus_parent").is_not_null())
+    everything = AssessPolicy(family_classes=FAMILY_CLASSES, targets=())
+    checked = 0
+    for (region,), g in rows.group_by("region"):
+        cpu = (g["vcpus"] + 0.5).to_list()
+        mem = g["memory_gib"].to_list()
+        got = choose_instances(_sized(cpu, mem), cat, "azure", str(region), everything)
+        for want, name in zip(cpu, got["instance_type"].to_list(), strict=True):
+            if name is None:
+                continue
+            active = active_vcpus(name)
+            assert active is None or active >= want, (name, want)
+            row = cat.instances.filter(
+                (pl.col("instance_type") == name) & (pl.col("region") == region)
+            )
+            assert row["vcpus"][0] >= want, (name, want)
+            checked += 1
+    assert checked > 2000
