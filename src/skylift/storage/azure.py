@@ -27,7 +27,13 @@ from skylift.errors import ConfigError, InputError
 from skylift.storage.azure_blocks import BlockClient
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
-from skylift.storage.objstore import ObstoreStorage, client_options, retry_config, truthy
+from skylift.storage.objstore import (
+    ObstoreStorage,
+    check_plain_http,
+    client_options,
+    retry_config,
+    truthy,
+)
 from skylift.storage.objstore import tree_listing as _tree_listing
 
 
@@ -127,6 +133,8 @@ class AzureStorage(ObstoreStorage):
         from obstore.store import AzureStore
 
         creds = self.credentials
+        allow = truthy(self.options.get("allow_http"))
+        check_plain_http(creds.endpoint, allow, f"az://{self.container}")
         config: dict[str, Any] = {"account_name": creds.account, "endpoint": creds.endpoint}
         if creds.key:
             config["account_key"] = creds.key

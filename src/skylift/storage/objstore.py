@@ -120,6 +120,22 @@ def client_options(options: dict[str, str], allow_http: bool) -> dict[str, Any]:
     }
 
 
+def check_plain_http(endpoint: str | None, allow_http: bool, url: str) -> None:
+    """Refuse an ``http://`` endpoint unless ``allow_http`` — with a message saying what to set.
+
+    (The HTTP client's own refusal is a bare "builder error".)
+    """
+    if endpoint and endpoint.lower().startswith("http://") and not allow_http:
+        from skylift.storage.urls import redact_url
+
+        raise ConfigError(
+            f"the endpoint {redact_url(endpoint)} for {redact_url(url)} is plain HTTP, "
+            "which is refused unless allowed",
+            "use https://, or (for a trusted network such as a 127.0.0.1 test server) set "
+            "allow_http: true for this remote under remotes: in skylift.yaml",
+        )
+
+
 def tree_listing(options: dict[str, str]) -> bool:
     """The ``listing`` option: ``flat`` (default) or ``tree`` (folder by folder)."""
     mode = options.get("listing", "flat")

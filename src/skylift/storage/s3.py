@@ -26,10 +26,16 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from skylift.errors import ConfigError, InputError
+from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
-from skylift.storage.objstore import ObstoreStorage, client_options, retry_config, truthy
+from skylift.storage.objstore import (
+    ObstoreStorage,
+    check_plain_http,
+    client_options,
+    retry_config,
+    truthy,
+)
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3_client import S3Client
 from skylift.storage.urls import redact_url
@@ -239,14 +245,7 @@ def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
     options["endpoint"] = endpoint
     if "allow_http" not in options and truthy(os.environ.get("AWS_ALLOW_HTTP")):
         options["allow_http"] = "true"
-    if endpoint.lower().startswith("http://") and not truthy(options.get("allow_http")):
-        raise ConfigError(
-            f"the S3 endpoint {redact_url(endpoint)} for {redact_url(url)} is plain HTTP, "
-            "which is refused unless allowed",
-            "use https://, or (for a trusted network such as a 127.0.0.1 test server) set "
-            "allow_http: true for this remote under remotes: in skylift.yaml "
-            "(or AWS_ALLOW_HTTP=true in the environment)",
-        )
+    check_plain_http(endpoint, truthy(options.get("allow_http")), url)
     return options
 
 

@@ -132,6 +132,7 @@ def plan_transfer(
 ) -> TransferPlan:
     """What a run would do, without writing anything (reads content only for --checksum)."""
     src, dst = open_pair(source, destination, options, src, dst, remotes)
+    src.configure_links(options.links, lambda _message: None)  # the plan lists no warnings
     counts = dict.fromkeys(Action, 0)
     send = 0
     actions: list[PlannedAction] = []
@@ -231,6 +232,8 @@ def run_transfer(
                 _withdraw_manifest(dst, retry)
                 _delete_all(ctx, pool, deletes)
                 pool.wait()
+                if retry.breaker.tripped is not None:
+                    raise retry.breaker.error()
             journal.flush()
             if spool is not None and tally.failed == 0:
                 manifest_path = retry.call(

@@ -43,3 +43,13 @@ def test_aws_endpoint_url_from_the_environment_is_used(monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_ALLOW_HTTP", "true")
     store = open_storage("s3://bucket/x", region="us-east-1")
     assert store.options["endpoint"] == "http://127.0.0.1:9"  # type: ignore[attr-defined]
+
+
+def test_azure_http_endpoint_without_allow_http_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_NAME", "devstoreaccount1")
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_KEY", "a2V5")
+    with pytest.raises(ConfigError, match="plain HTTP") as exc:
+        open_storage("az://container/x", endpoint="http://127.0.0.1:9/devstoreaccount1")
+    assert "allow_http: true" in exc.value.hint
