@@ -310,6 +310,8 @@ class Joiner:
         if name:
             named = self._name.get(name, [])
             if len(named) == 1:
+                if uuid or vmid:
+                    self._by_name_despite_ids(sheet, named[0], uuid, vmid)
                 return named[0]
             if name in self._skip_name:
                 return None
@@ -365,6 +367,24 @@ class Joiner:
             f"attached to {draft.name!r} by id",
             where.describe(),
             key=f"mismatch:{sheet}",
+        )
+
+    def _by_name_despite_ids(
+        self, sheet: str, draft: Draft, uuid: str | None, vmid: str | None
+    ) -> None:
+        """A row whose ids match no vInfo VM, attached by its unique name: warn once per VM."""
+        seen = self._mismatched.setdefault(f"ids:{sheet}", set())
+        if id(draft) in seen:
+            return
+        seen.add(id(draft))
+        ids = " / ".join(
+            p for p in (f"VM UUID {uuid}" if uuid else "", f"VM ID {vmid}" if vmid else "") if p
+        )
+        self.warnings.add(
+            f"{sheet} rows of VM {draft.name!r} carry {ids}, which matches no single vInfo VM; "
+            f"attached to {draft.name!r} by its unique name",
+            f"{self._file}, sheet {sheet}",
+            key=f"by-name:{sheet}",
         )
 
     def end_source(self, has_vdisk: bool) -> None:

@@ -150,4 +150,29 @@ def test_disk_row_whose_name_disagrees_with_its_id_is_attached_by_id_with_a_warn
 def test_a_consistent_export_has_no_repair_warnings(tmp_path: Path) -> None:
     vms = [vm(i, name=f"vm{i}", cpus=2 + i % 3, memory_mib=2048 * (1 + i % 2)) for i in range(6)]
     batch = parse(write_rvtools_xlsx(tmp_path / "rv.xlsx", vms, hosts()[:2]))
-    assert not [w for w in batch.warnings if "vInfo" in w.message or "rows name VM" in w.message]
+    repairs = ("vInfo", "rows name VM", "single vInfo VM")
+    assert not [w for w in batch.warnings if any(r in w.message for r in repairs)]
+
+
+def test_row_whose_ids_match_no_vm_is_attached_by_name_with_a_warning(tmp_path: Path) -> None:
+    path = write_sheets(
+        tmp_path / "rv.xlsx",
+        {
+            "vInfo": [VINFO, _vinfo("web01", 2, 4096, 1)],
+            "vDisk": [
+                VDISK,
+                ["web01", "poweredOn", "False", "Hard disk 1", 10240, "vm-77", "uuid-77"],
+                ["web01", "poweredOn", "False", "Hard disk 2", 10240, "vm-77", "uuid-77"],
+            ],
+        },
+    )
+    batch = parse(path)
+    (web01,) = batch.servers
+    assert len(web01.disks) == 2
+    found = _messages(
+        batch,
+        "vDisk rows of VM 'web01' carry VM UUID uuid-77 / VM ID vm-77",
+        "matches no single vInfo VM",
+        "by its unique name",
+    )
+    assert len(found) == 1, [w.message for w in batch.warnings]
