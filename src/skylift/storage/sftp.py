@@ -34,6 +34,7 @@ from skylift.storage.base import (
 from skylift.storage.keys import (
     INTERNAL_PREFIX,
     PARTS_DIR,
+    TEMP_PREFIX,
     check_key,
     check_prefix,
     join_key,
@@ -72,6 +73,7 @@ class SftpStorage(Storage):
         self.conn = SftpConnection(self.target, dict(options))
         self._made_dirs: set[str] = set()
         self._parts = SftpMultipart(self)
+        self._sweep_before: float | None = None
 
     # ---- helpers -------------------------------------------------------------
 
@@ -148,12 +150,26 @@ class SftpStorage(Storage):
             elif key.startswith(prefix):
                 yield self._info(key, attrs)
 
+    def sweep_leftovers(self, older_than: float) -> None:
+        """Remove ``.skylift-tmp-*`` files older than ``older_than`` while listing."""
+        self._sweep_before = older_than
+
+    def _maybe_sweep(self, folder: str, attrs: Any) -> None:
+        before = self._sweep_before
+        if before is None or not attrs.filename.startswith(TEMP_PREFIX):
+            return
+        if stat_module.S_ISREG(attrs.st_mode or 0) and (attrs.st_mtime or 0) < before:
+            with contextlib.suppress(ProviderError):
+                remote = self.remote(join_key(folder, attrs.filename))
+                self.call(folder, lambda s: s.remove(remote))
+
     def _entries(self, folder: str) -> builtins.list[tuple[str, bool, Any]]:
         listed = self.call(folder, lambda s: s.listdir_attr(self.remote(folder)))
         out = []
         for attrs in listed:
             name = attrs.filename
             if name.startswith(INTERNAL_PREFIX) or name in (".", ".."):
+                self._maybe_sweep(folder, attrs)
                 continue
             mode = attrs.st_mode or 0
             if stat_module.S_ISLNK(mode):  # follow links to files; skip links to folders

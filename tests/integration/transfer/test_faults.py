@@ -48,3 +48,29 @@ def test_lost_complete_multipart_response_is_not_a_failure(
     assert result.ok, result.failures
     assert result.transferred == 1 and result.manifest is not None
     assert open_storage(dst, **s3_server.options).read("big.bin") == data
+
+
+def test_sftp_temp_files_a_killed_run_left_are_removed_by_the_next_run(
+    tmp_path: Path, sftp_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    for k, v in sftp_server.env.items():
+        monkeypatch.setenv(k, v)
+    assert sftp_server.data_dir is not None
+    name = uuid.uuid4().hex[:8]
+    stale = sftp_server.data_dir / name / "sub" / ".skylift-tmp-0123456789abcdef"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half a file")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "a.txt").write_text("a")
+    remotes = {"sftp": dict(sftp_server.options)}
+    result = run_transfer(
+        str(src), f"{sftp_server.url}/{name}", TransferOptions(), tmp_path / "j", remotes=remotes
+    )
+    assert result.ok, result.failures
+    assert not stale.exists()
+    assert (sftp_server.data_dir / name / "sub" / "a.txt").read_text() == "a"
