@@ -35,6 +35,7 @@ from skylift.storage.objstore import (
     truthy,
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
+from skylift.storage.urls import redact_url, refuse_credentials
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,12 @@ class AzureStorage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
+        refuse_credentials(url, "az")
         parts = urlsplit(url)
         if not parts.netloc:
             raise InputError(
-                f"Azure URL without a container: {url!r}", "use az://CONTAINER/optional/prefix"
+                f"Azure URL without a container: {redact_url(url)!r}",
+                "use az://CONTAINER/optional/prefix",
             )
         self.container = parts.netloc
         self.root = unquote(parts.path).strip("/")

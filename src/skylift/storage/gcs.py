@@ -39,6 +39,7 @@ from skylift.storage.keys import (
 from skylift.storage.multipart import check_parts
 from skylift.storage.objstore import ObstoreStorage, client_options, retry_config
 from skylift.storage.objstore import tree_listing as _tree_listing
+from skylift.storage.urls import redact_url, refuse_credentials
 
 
 class GcsStorage(ObstoreStorage):
@@ -64,10 +65,11 @@ class GcsStorage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
+        refuse_credentials(url, "gs")
         parts = urlsplit(url)
         if not parts.netloc:
             raise InputError(
-                f"GCS URL without a bucket: {url!r}", "use gs://BUCKET/optional/prefix"
+                f"GCS URL without a bucket: {redact_url(url)!r}", "use gs://BUCKET/optional/prefix"
             )
         self.bucket = parts.netloc
         self.root = unquote(parts.path).strip("/")

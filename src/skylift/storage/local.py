@@ -46,6 +46,7 @@ from skylift.storage.keys import (
 )
 from skylift.storage.multipart import check_parts
 from skylift.storage.oserrors import translate_os_error
+from skylift.storage.urls import redact_url
 from skylift.storage.walk import LINK_MODES, LinkPolicy, walk_sorted
 
 _COPY_CHUNK = 8 << 20
@@ -61,7 +62,8 @@ def local_root(url: str) -> Path:
     if parts.scheme.lower() == "file":
         if parts.netloc not in ("", "localhost"):
             raise InputError(
-                f"file:// URL with a host: {url!r}", "use file:///absolute/path or a plain path"
+                f"file:// URL with a host: {redact_url(url)!r}",
+                "use file:///absolute/path or a plain path",
             )
         return Path(unquote(parts.path))
     return Path(url)

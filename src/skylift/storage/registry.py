@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from skylift.errors import ConfigError, InputError, MissingDependencyError
 from skylift.storage.base import Storage
+from skylift.storage.urls import redact_url
 
 #: scheme → ("module:Class", optional extra that provides its SDK)
 BACKENDS: dict[str, tuple[str, str | None]] = {
@@ -39,7 +40,7 @@ def open_storage(url: str, **options: str) -> Storage:
     entry = BACKENDS.get(scheme)
     if entry is None:
         raise InputError(
-            f"unsupported storage URL scheme {scheme!r} in {url!r}",
+            f"unsupported storage URL scheme {scheme!r} in {redact_url(url)!r}",
             f"use one of: {', '.join(sorted(BACKENDS))}:// or a local path",
         )
     target, extra = entry

@@ -38,7 +38,7 @@ from skylift.storage.objstore import (
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3_client import S3Client
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import redact_url, refuse_credentials
 
 
 class S3Storage(ObstoreStorage):
@@ -75,9 +75,12 @@ class S3Storage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
+        refuse_credentials(url, "s3")
         parts = urlsplit(url)
         if not parts.netloc:
-            raise InputError(f"S3 URL without a bucket: {url!r}", "use s3://BUCKET/optional/prefix")
+            raise InputError(
+                f"S3 URL without a bucket: {redact_url(url)!r}", "use s3://BUCKET/optional/prefix"
+            )
         self.bucket = parts.netloc
         self.root = unquote(parts.path).strip("/")
         if self.root:

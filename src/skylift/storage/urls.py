@@ -24,3 +24,16 @@ def redact_url(url: str) -> str:
     if port is not None:
         host += f":{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", parts.fragment))
+
+
+def refuse_credentials(url: str, scheme: str) -> None:
+    """Object-store URLs name a bucket, never a user: refuse ``user:password@`` in them."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        from skylift.errors import InputError
+
+        raise InputError(
+            f"{scheme}:// URL with user info: {redact_url(url)!r}",
+            f"use {scheme}://BUCKET/prefix; credentials come from the environment "
+            "or the cloud's profile chain, never from the URL",
+        )

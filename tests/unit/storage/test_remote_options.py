@@ -53,3 +53,20 @@ def test_azure_http_endpoint_without_allow_http_says_what_to_set(
     with pytest.raises(ConfigError, match="plain HTTP") as exc:
         open_storage("az://container/x", endpoint="http://127.0.0.1:9/devstoreaccount1")
     assert "allow_http: true" in exc.value.hint
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://u:hunter2@host/x",
+        "s3://u:hunter2@bkt/x",
+        "az://u:hunter2@c/x",
+        "file://u:hunter2@host/x",
+    ],
+)
+def test_url_errors_never_show_a_password(url: str) -> None:
+    from skylift.errors import SkyliftError
+
+    with pytest.raises(SkyliftError) as exc:
+        open_storage(url)
+    assert "hunter2" not in exc.value.message + exc.value.hint

@@ -92,7 +92,7 @@ def checked_order(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInf
     for info in listing:
         if not first and info.path <= last:
             raise TransferError(
-                f"{url}: listing is not in path order ({last!r} then {info.path!r})",
+                f"{redact_url(url)}: listing is not in path order ({last!r} then {info.path!r})",
                 "report this backend; the diff needs sorted listings",
             )
         first = False
