@@ -5,7 +5,9 @@ applies the rules documented in docs/assess.md ("Instance choice") and
 docs/catalog.md ("Families and burstable types") directly: same region, a
 price (the pricing option, else on-demand), same architecture (empty = x86_64),
 GPUs ≥ the source's, not burstable unless allowed, not in an excluded family,
-vCPU ≥ demand and memory ≥ demand. Among those, the lowest price. It shares no
+vCPU ≥ demand and memory ≥ demand, and the family policy (default classes
+general/compute/memory; GPU servers whole NVIDIA GPUs), re-typed from the docs
+in ``oracle_rules``. Among those, the lowest price. It shares no
 code with the engine (no grid, no searchsorted, no Polars, no catalog loader).
 
 The engine's choice must fit and cost exactly the oracle's minimum (several
@@ -32,6 +34,7 @@ import skylift.catalog
 from skylift.assess.policy import AssessPolicy, TargetRegion
 from skylift.assess.pricing import choose_instances
 from skylift.catalog.loader import Catalog, load_catalog
+from tests.unit.assess import oracle_rules as rules
 
 DATA = Path(skylift.catalog.__file__).parent / "data"
 PRICE = {
@@ -143,7 +146,18 @@ def oracle_prices(
         return [None] * len(demands)
     v = np.array([o.vcpus for o in rows])
     m = np.array([o.memory_gib for o in rows])
-    g = np.array([o.gpus for o in rows])
+    # family policy (docs/assess.md "Instance families"): plain servers get the default
+    # classes; GPU servers whole NVIDIA GPUs of an accelerator or default class
+    cls = [rules.family_class(cloud, o.instance_type) for o in rows]
+    plain = np.array([c in rules.DEFAULT_CLASSES for c in cls])
+    g = np.array(
+        [
+            rules.whole_nvidia_gpus(cloud, o.instance_type, o.gpus)
+            if c in rules.DEFAULT_CLASSES | {"accelerator"}
+            else 0
+            for o, c in zip(rows, cls, strict=True)
+        ]
+    )
     arch = np.array([o.arch for o in rows])
     price = np.array(
         [o.prices["on_demand"] if o.prices[pricing] is None else o.prices[pricing] for o in rows],
@@ -156,7 +170,7 @@ def oracle_prices(
     fits = (
         (v[None, :] >= cpu[:, None] - TOL)
         & (m[None, :] >= mem[:, None] - TOL)
-        & (g[None, :] >= want_g[:, None])
+        & np.where(want_g[:, None] > 0, g[None, :] >= want_g[:, None], plain[None, :])
         & (arch[None, :] == want_arch[:, None])
     )
     best = np.where(fits, price[None, :], np.inf).min(axis=1)
