@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from skylift.errors import TransferError
+from skylift.storage.registry import scheme_of
 from skylift.storage.urls import redact_url
 from skylift.transfer.journal import private_file
 
@@ -32,7 +33,12 @@ class DestinationLock:
 
     def __init__(self, folder: Path, destination: str, source: str = "") -> None:
         shown = redact_url(destination).rstrip("/")
-        name = hashlib.sha256(shown.encode()).hexdigest()[:20]
+        ident = shown
+        if scheme_of(destination) == "file":  # ./dst, dst/ and /abs/dst are one folder
+            from skylift.storage.local import local_root
+
+            ident = "file://" + os.path.realpath(local_root(destination))
+        name = hashlib.sha256(ident.encode()).hexdigest()[:20]
         self.path = folder / "locks" / f"{name}.lock"
         self.destination = shown
         self.source = redact_url(source)

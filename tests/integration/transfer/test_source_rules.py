@@ -106,3 +106,22 @@ def test_overlap_is_allowed_when_the_inner_folder_is_excluded(tmp_path: Path) ->
         "sub/.skylift-manifest.jsonl",
         "sub/f.txt",
     ]
+
+
+def test_a_second_run_to_the_same_folder_is_refused_naming_the_first(tmp_path: Path) -> None:
+    import os
+
+    from skylift.transfer.lock import DestinationLock
+
+    src, journal = tmp_path / "src", tmp_path / "j"
+    src.mkdir()
+    (src / "a").write_text("a")
+    with DestinationLock(journal, str(tmp_path / "sub" / ".." / "dst") + "/", "other"):
+        r = _skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal))
+    assert r.returncode == 5, r.stderr
+    assert f"pid {os.getpid()}" in r.stderr and "another skylift transfer" in r.stderr
+    assert not (tmp_path / "dst").exists()
+    assert (
+        _skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal)).returncode
+        == 0
+    )
