@@ -133,11 +133,12 @@ class ScanRoot:
     only: Path | None = None  #: set when the argument was a single file
 
     def display(self, rel: str) -> str:
-        """The shown path of a file ``rel`` under this root."""
+        """The shown path of a file ``rel`` under this root (bytes of a name that are not
+        UTF-8 shown as ``\\xff``, so reports and SARIF can be written)."""
         given = Path(self.given).as_posix()
         if self.only is not None or not rel:
-            return posixpath.normpath(given)
-        return posixpath.normpath(f"{given}/{rel}")
+            return printable(posixpath.normpath(given))
+        return printable(posixpath.normpath(f"{given}/{rel}"))
 
 
 def resolve_roots(paths: Sequence[str | Path]) -> tuple[ScanRoot, ...]:
@@ -221,6 +222,16 @@ def _keep(full: Path, name: str, max_file_size: int, tally: WalkStats) -> int | 
         tally.too_large += 1
         return None
     return st.st_size
+
+
+def printable(name: str) -> str:
+    """``name`` with the undecodable bytes of a file name (lone surrogates from the file
+    system's decoding) written as ``\\xNN``; other names unchanged."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 def blocking_file(path: Path) -> Path | None:
