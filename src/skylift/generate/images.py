@@ -34,7 +34,13 @@ def reference_problem(image: str) -> str | None:
     m = _REFERENCE.fullmatch(image)
     if m is None:
         return "not a valid image reference (expected [registry/]name[:tag][@digest])"
-    if len(m.group("name")) > 255:
+    name = m.group("name")
+    first = name.split("/", 1)[0]
+    is_host = "." in first or ":" in first or first == "localhost"
+    if "/" in name and not is_host and re.fullmatch(_COMPONENT, first) is None:
+        # only a registry host may have capitals; "A/app" is neither host nor path
+        return "not a valid image reference (repository names are lower case)"
+    if len(name) > 255:
         return "the repository name is longer than 255 characters"
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -153,30 +152,3 @@ def test_out_pointing_at_a_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.code == 2, result.stderr
     assert result.stderr.startswith("error: ") and "--out is an existing file" in result.stderr
     assert "Traceback" not in result.stderr and target.read_text() == "mine"
-
-
-def test_cli_env_file_and_failed_check_lists_every_validator_in_json(tmp_path: Path) -> None:
-    (tmp_path / "compose.yaml").write_text(VENDOR)
-    (tmp_path / "env.example").write_text("APP_IMAGE=shop\nAPP_IMAGE_TAG=latest\n")
-    out = tmp_path / "out"
-    args = ["generate", "--compose", str(tmp_path / "compose.yaml"), "--out", str(out)]
-    args += ["--no-workspace-data", "--only", "k8s", "--env-file", str(tmp_path / "env.example")]
-    result = run_cli(*args, "--check", "--json", "--allow-missing-validators")
-    assert result.code == 7, result.stderr
-    payload = json.loads(result.stdout)
-    assert payload["written"] is False and not out.exists()
-    statuses = {c["validator"]: c["status"] for c in payload["checks"]}
-    assert statuses["image pins"] == "failed"
-    assert statuses["kubernetes-validate"] == "passed"
-    assert "SKY-GEN-IMAGE-UNPINNED" in result.stderr
-    ok = run_cli(
-        *args,
-        "--check",
-        "--json",
-        "--allow-missing-validators",
-        "--accept",
-        "SKY-GEN-IMAGE-UNPINNED:vendor/shop:latest",
-    )
-    assert ok.code == 0, ok.stderr
-    accepted = {c["validator"]: c for c in json.loads(ok.stdout)["checks"]}["image pins"]
-    assert accepted["status"] == "passed" and len(accepted["accepted"]) == 1

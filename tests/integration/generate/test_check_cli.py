@@ -1,0 +1,38 @@
+"""``generate --check`` through the CLI: a failed check lists every validator in ``--json``
+(one JSON document on stdout), nothing is written, and ``--accept`` lets it pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import run_cli
+
+VENDOR = "services:\n  app:\n    image: vendor/${APP_IMAGE}:${APP_IMAGE_TAG}\n"
+
+
+def test_cli_env_file_and_failed_check_lists_every_validator_in_json(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(VENDOR)
+    (tmp_path / "env.example").write_text("APP_IMAGE=shop\nAPP_IMAGE_TAG=latest\n")
+    out = tmp_path / "out"
+    args = ["generate", "--compose", str(tmp_path / "compose.yaml"), "--out", str(out)]
+    args += ["--no-workspace-data", "--only", "k8s", "--env-file", str(tmp_path / "env.example")]
+    result = run_cli(*args, "--check", "--json", "--allow-missing-validators")
+    assert result.code == 7, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["written"] is False and not out.exists()
+    statuses = {c["validator"]: c["status"] for c in payload["checks"]}
+    assert statuses["image pins"] == "failed"
+    assert statuses["kubernetes-validate"] == "passed"
+    assert "SKY-GEN-IMAGE-UNPINNED" in result.stderr
+    ok = run_cli(
+        *args,
+        "--check",
+        "--json",
+        "--allow-missing-validators",
+        "--accept",
+        "SKY-GEN-IMAGE-UNPINNED:vendor/shop:latest",
+    )
+    assert ok.code == 0, ok.stderr
+    accepted = {c["validator"]: c for c in json.loads(ok.stdout)["checks"]}["image pins"]
+    assert accepted["status"] == "passed" and len(accepted["accepted"]) == 1
