@@ -53,7 +53,10 @@ def assess(
     built-in one (:func:`default_forecaster`) works on the peaks of the
     sizing pass; any other callable reads ``samples`` itself. Raises
     :class:`InputError` for an empty estate and :class:`ConfigError` for a
-    cloud or region not in the catalog.
+    cloud or region not in the catalog, or for prices in a currency other
+    than ``policy.currency`` without a rate in ``policy.currency_rates``.
+    Powered-off servers stay out of the totals and the TCO unless
+    ``policy.include_powered_off`` (column ``cost_scope`` says why).
     """
     if not servers:
         raise InputError(
