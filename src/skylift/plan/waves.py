@@ -118,7 +118,7 @@ def assign_waves(
         production = not ready[False]
         pilot = number == 1 and settings.pilot_max_servers > 0 and not production
         wave = WaveDraft(number=number, production=production, pilot=pilot)
-        cap_servers = settings.pilot_max_servers if pilot else settings.max_servers_per_wave
+        cap_servers = _server_cap(settings, pilot)
         queue = ready[production]
         deferred: list[str] = []
         affinity: dict[str, int] = defaultdict(int)
@@ -178,6 +178,13 @@ def _dev_after_prod(
     )
 
 
+def _server_cap(settings: PlanningSettings, pilot: bool) -> int:
+    """Servers a wave may hold: the pilot is smaller, never larger, than any other wave."""
+    if pilot:
+        return min(settings.pilot_max_servers, settings.max_servers_per_wave)
+    return settings.max_servers_per_wave
+
+
 def _neighbours(g: MoveGroup, dependents: Mapping[str, list[str]]) -> list[str]:
     return [*g.depends_on, *dependents.get(g.id, ())]
 
@@ -198,14 +205,12 @@ def _place(
     wave.data_gib += g.data_gib
     placed[g.id] = wave.number
     label = ", ".join(g.applications) or f"group {g.id}"
-    if forced and len(g.servers) > (
-        settings.pilot_max_servers if pilot else settings.max_servers_per_wave
-    ):
+    if forced and len(g.servers) > _server_cap(settings, pilot):
         relax.append(
             Relaxation(
                 constraint="max servers per wave",
                 detail=f"{label} has {len(g.servers)} servers that must move together "
-                f"(> {settings.max_servers_per_wave}); placed alone in wave {wave.number}",
+                f"(> {_server_cap(settings, pilot)}); placed alone in wave {wave.number}",
                 servers=g.servers,
             )
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,11 +164,6 @@ def test_dense_one_way_graphs_keep_order(
     check_plan(inp, limits, make_plan(inp, limits))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by the property above: the pilot wave is filled to pilot_max_servers "
-    "even when that exceeds max_servers_per_wave (plan/waves.py cap_servers)",
-)
 def test_pilot_limit_above_wave_limit_still_keeps_the_wave_limit() -> None:
     """Two dev servers, at most 1 per wave, pilot up to 2: no wave may hold 2."""
     inp = PlanInput(
