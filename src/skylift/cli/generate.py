@@ -288,6 +288,8 @@ def _render_check(c: CheckResult) -> None:
     if c.accepted:
         detail.append(f"{len(c.accepted)} accepted")
     reason = f" — {c.reason}" if c.reason else ""
+    if c.files == 0 and c.status == "passed" and not c.findings and not c.accepted:
+        reason = " — nothing of this kind was generated"
     extra = f" ({', '.join(detail)})" if detail else ""
     out.print(f"  check {c.validator}: [{colour}]{c.status}[/{colour}]{extra}{reason}")
     for f in c.failures[:10]:

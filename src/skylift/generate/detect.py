@@ -39,6 +39,8 @@ _SERVER_PORT_PATTERNS = (
     re.compile(r"\.listen\(\s*(?:process\.env\.PORT\s*\|\|\s*)?(\d{2,5})\b"),
     re.compile(r"ListenAndServe(?:TLS)?\(\s*\"[^\"]*:(\d{2,5})\""),
     re.compile(r"^\s*server\.port\s*[=:]\s*(\d{2,5})\b", re.MULTILINE),
+    re.compile(r"^server:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*(\d{2,5})\b", re.MULTILINE),
+    re.compile(r"^\s*bind\s*=\s*[\"'\[]*[^\"'\n]*:(\d{2,5})\b", re.MULTILINE),
     re.compile(r"\brunserver\s+[\"']?(?:[\d.]+:)?(\d{2,5})\b"),
     re.compile(r"\bFLASK_RUN_PORT[\s=]+(\d{2,5})\b"),
     re.compile(r"^\s*EXPOSE\s+(\d{2,5})", re.MULTILINE),
@@ -51,6 +53,7 @@ _SERVER_PORT_PATTERNS = (
 _PORT_SOURCES = (
     "Dockerfile",
     "Procfile",
+    "gunicorn.conf.py",
     "app.py",
     "main.py",
     "wsgi.py",

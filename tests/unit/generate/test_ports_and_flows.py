@@ -88,6 +88,15 @@ def test_node_listen_go_listen_and_serve_and_spring_server_port(tmp_path: Path) 
         "spring.datasource.url=jdbc:postgresql://db:5432/x\nserver.port=8081\n"
     )
     assert detect_app(spring)[0].port == 8081
+    (spring / "src/main/resources/application.properties").unlink()
+    (spring / "src/main/resources/application.yml").write_text(
+        "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/x\nserver:\n  port: 8082\n"
+    )
+    assert detect_app(spring)[0].port == 8082
+    (tmp_path / "gconf").mkdir()
+    folder = _flask(tmp_path / "gconf")
+    (folder / "gunicorn.conf.py").write_text('bind = "0.0.0.0:8001"\nworkers = 2\n')
+    assert detect_app(folder)[0].port == 8001
 
 
 def _flows(app: str) -> set[tuple[str, str, int]]:
