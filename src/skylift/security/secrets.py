@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,17 +84,20 @@ _PRIORITY = {
 
 
 #: rules whose values are not looked for again on other lines: well-known defaults and
-#: placeholders (``admin`` would match every user name), entropy (found on every line anyway)
+#: placeholders (``admin`` would match every user name), entropy (found on every line
+#: anyway), detect-secrets' keyword detector (it may take the wrong string of a line)
 _NOT_REPEATED = frozenset(
     {
         WEAK_PASSWORD.id,
         PLACEHOLDER_CREDENTIAL.id,
+        "DS-SECRET-KEYWORD",
         "DS-BASE64-HIGH-ENTROPY-STRING",
         "DS-HEX-HIGH-ENTROPY-STRING",
         "DS-PUBLIC-IP-IPV4",
     }
 )
-_MIN_REPEATED = 6  #: shorter values are not looked for again (too many chance matches)
+_MIN_REPEATED = 8  #: shorter values are not looked for again (too many chance matches)
+_MAX_HUNTED = 500  #: values looked for in other files (the longest first)
 
 
 @dataclass(frozen=True)
@@ -122,26 +126,35 @@ class SecretScanner:
 
         reason = available() if self.use_detect_secrets else "disabled"
         findings: list[Finding] = []
+        seen = _Seen()
         progress.begin("scanning for secrets", total=len(files), unit="files")
         ds = DetectSecrets()
-        if reason is None:
-            with ds.session():
-                for file in files:
-                    findings.extend(scan_file(file, ds))
-                    progress.advance()
-        else:
+        with ds.session() if reason is None else nullcontext(ds):
             for file in files:
-                findings.extend(scan_file(file, None))
+                lines, hits = _file_hits(file, ds if reason is None else None)
+                seen.add(file, lines, hits)
+                findings.extend(_findings(file, lines, hits))
                 progress.advance()
         progress.end()
+        findings.extend(seen.elsewhere(files))
         return ScannerOutput(findings=tuple(findings), files_scanned=len(files))
 
 
 def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
     """The secret findings of one file (``ds`` inside its session, or ``None``)."""
+    lines, hits = _file_hits(file, ds)
+    return _findings(file, lines, hits)
+
+
+def _findings(file: ScanFile, lines: list[str], hits: dict[int, _Hit]) -> list[Finding]:
+    return [_finding(file, hit) for line, hit in sorted(hits.items()) if not _ignored(lines, line)]
+
+
+def _file_hits(file: ScanFile, ds: DetectSecrets | None) -> tuple[list[str], dict[int, _Hit]]:
+    """The file's lines, and its hits by line (ignore markers not applied yet)."""
     text = read_text(file)
     if not text:
-        return []
+        return [], {}
     deps = dependency_file(file.rel, text)
     hits, cleared = _skylift_hits(file, text, deps)
     by_line: dict[int, _Hit] = {}
@@ -158,10 +171,67 @@ def scan_file(file: ScanFile, ds: DetectSecrets | None) -> list[Finding]:
                 continue  # a package name or an integrity hash
             if line not in by_line and line not in cleared:
                 by_line[line] = _from_detect_secrets(found, line)
-    by_line = _repeats(lines, by_line)
-    return [
-        _finding(file, hit) for line, hit in sorted(by_line.items()) if not _ignored(lines, line)
-    ]
+    return lines, _repeats(lines, by_line)
+
+
+class _Seen:
+    """The values found so far (held only during the scan), to report them in other files.
+
+    A secret found in one file (``.env``) and copied into another where nothing names it
+    (a probe's ``sqlcmd -P <it>``) is reported there too, as the same rule."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[_Hit, str]] = {}  #: value → first hit and its path
+        self.lines: dict[str, set[int]] = {}  #: path → lines that already have a finding
+
+    def add(self, file: ScanFile, lines: list[str], hits: dict[int, _Hit]) -> None:
+        """Remember the repeatable values of one file's hits."""
+        self.lines[file.path] = set(hits)
+        for hit in hits.values():
+            if _repeatable(hit) and not _ignored(lines, hit.line):
+                self.first.setdefault(hit.value, (hit, file.path))
+
+    def elsewhere(self, files: Sequence[ScanFile]) -> list[Finding]:
+        """Findings for the known values on lines of other files that have none yet."""
+        if not self.first:
+            return []
+        values = sorted(self.first, key=len, reverse=True)[:_MAX_HUNTED]
+        anywhere = re.compile("|".join(re.escape(v) for v in values))
+        whole = {v: _whole(v) for v in values}
+        found: list[Finding] = []
+        for file in files:
+            text = read_text(file)
+            if not text or not anywhere.search(text):
+                continue
+            done = self.lines.get(file.path, set())
+            lines = text.splitlines()
+            for number, line in enumerate(lines, 1):
+                if number in done or _ignored(lines, number):
+                    continue
+                value = next((v for v in values if v in line and whole[v].search(line)), None)
+                if value is None:
+                    continue
+                hit, where = self.first[value]
+                message = f"the secret of {where}:{hit.line} again ({hit.message})"
+                found.append(_finding(file, _Hit(hit.rule, number, value, message, hit.tool)))
+        return found
+
+
+def _repeatable(hit: _Hit) -> bool:
+    """Whether to look for ``hit``'s value on other lines: only values shaped like a
+    credential (letters with digits or symbols, 8+ characters): ``development`` or
+    ``skylift`` under a secret key would match all over the prose and code."""
+    v = hit.value
+    if hit.rule.id in _NOT_REPEATED or len(v) < _MIN_REPEATED or "\n" in v or " " in v:
+        return False
+    letters = any(c.isalpha() for c in v)
+    others = any(c.isdigit() or not (c.isalnum() or c in "_-.") for c in v)
+    return letters and others
+
+
+def _whole(value: str) -> re.Pattern[str]:
+    """``value`` not inside a longer word (not cached: values stay inside the scan)."""
+    return re.compile(rf"(?<![\w]){re.escape(value)}(?![\w])")
 
 
 def _repeats(lines: list[str], by_line: dict[int, _Hit]) -> dict[int, _Hit]:
@@ -174,9 +244,9 @@ def _repeats(lines: list[str], by_line: dict[int, _Hit]) -> dict[int, _Hit]:
     out = dict(by_line)
     for first in sorted(by_line):
         hit = out[first]
-        if hit.rule.id in _NOT_REPEATED or len(hit.value) < _MIN_REPEATED or "\n" in hit.value:
+        if not _repeatable(hit):
             continue
-        whole = re.compile(rf"(?<![\w]){re.escape(hit.value)}(?![\w])")
+        whole = _whole(hit.value)
         for number, text in enumerate(lines, 1):
             if number == first or hit.value not in text or not whole.search(text):
                 continue

@@ -53,11 +53,15 @@ def test_a_repeated_env_value_and_its_use_in_a_url_are_each_reported(tmp_path: P
     assert [line for line, _, _ in _lines(tmp_path)] == [1, 2, 4]
 
 
-def test_short_or_default_values_are_not_hunted_on_other_lines(tmp_path: Path) -> None:
+def test_short_default_or_word_values_are_not_hunted_on_other_lines(tmp_path: Path) -> None:
+    """Only credential-shaped values are looked for again: ``development`` under a secret
+    key would otherwise flag every line that mentions the environment."""
     (tmp_path / "app.env").write_text(
         "ADMIN_PASSWORD=admin\nADMIN_USER=admin\nAPI_TOKEN=ab12\nNOTE=ab12 is short\n"
+        "SECRET_KEY=development\nAPP_ENV=development\nMYSQL_PASSWORD=wordpress\n"
+        "WORDPRESS_IMAGE=wordpress:6\n"
     )
-    assert [line for line, _, _ in _lines(tmp_path)] == [1, 3]
+    assert [line for line, _, _ in _lines(tmp_path)] == [1, 3, 5, 7]
 
 
 def test_one_baseline_entry_accepts_every_occurrence(tmp_path: Path) -> None:
@@ -119,3 +123,26 @@ def test_baseline_and_sarif_paths_below_a_file_are_one_line_errors(tmp_path: Pat
         first = done.stderr.splitlines()[0]
         assert first.endswith(f"{blocker} is a file, not a folder"), done.stderr
         assert "internal error" not in done.stderr
+
+
+def test_a_secret_copied_into_another_file_is_reported_there_too(tmp_path: Path) -> None:
+    """The issue's case: compose's SA_PASSWORD written into a Kubernetes exec probe."""
+    app, out = tmp_path / "app", tmp_path / "target"
+    app.mkdir()
+    out.mkdir()
+    (app / "docker-compose.yml").write_text(
+        f"services:\n  db:\n    environment:\n      SA_PASSWORD: {PASSWORD}\n"
+    )
+    (out / "db.yaml").write_text(
+        "livenessProbe:\n  exec:\n    command:\n"
+        f'      - "/opt/mssql-tools/bin/sqlcmd -S localhost -U sa -P {PASSWORD} -Q \'SELECT 1\'"\n'
+    )
+    assert _lines(out) == []  # alone, nothing names the value
+    found = scan([str(app), str(out)], ONLY_SECRETS).findings
+    assert [(Path(f.location.path or "").name, f.location.line) for f in found] == [
+        ("docker-compose.yml", 4),
+        ("db.yaml", 4),
+    ]
+    assert found[1].rule_id == "SKY-SECRET-020"
+    assert "docker-compose.yml:4 again" in found[1].message
+    assert PASSWORD not in found[1].message
