@@ -61,6 +61,19 @@ def wants_forecast(forecaster: Forecaster | None, policy: AssessPolicy) -> bool:
     )
 
 
+def grows_storage(forecaster: Forecaster | None, policy: AssessPolicy) -> bool:
+    """Whether used storage is projected to the horizon (a linear trend, not the demand model).
+
+    Independent of ``policy.forecast``: switching the CPU/memory forecast off
+    (the default, docs/forecast.md) keeps disks sized for their growth.
+    """
+    return (
+        forecaster is not None
+        and policy.method == "performance"
+        and policy.forecast_horizon_days > 0
+    )
+
+
 def read_demand(
     samples: pl.LazyFrame,
     server_keys: Sequence[str],
@@ -74,7 +87,8 @@ def read_demand(
     if policy.method != "performance":
         return Demand(pl.DataFrame(schema=OBSERVED_SCHEMA), None, no_storage)
     wanted = wants_forecast(forecaster, policy)
-    fused = forecaster if wanted and isinstance(forecaster, DemandForecast) else None
+    grows = grows_storage(forecaster, policy)
+    fused = forecaster if grows and isinstance(forecaster, DemandForecast) else None
     stats = series_statistics(
         samples,
         server_keys,
@@ -85,41 +99,43 @@ def read_demand(
         ),
         progress,
         parquet_files,
-        None if fused is None else _consumer(fused, policy),
+        None if fused is None else _consumer(fused, policy, demand=wanted),
     )
     if fused is not None:
         got = stats.consumed
         demand = [*got.get("cpu_pct", []), *got.get("mem_pct", [])]
         return Demand(
             stats.observed,
-            pl.concat(demand).sort("server_key", "metric")
+            None
+            if not wanted
+            else pl.concat(demand).sort("server_key", "metric")
             if demand
             else pl.DataFrame(schema=DEMAND_SCHEMA),
             pl.concat(got[STORAGE_METRIC]).sort("server_key")
             if got.get(STORAGE_METRIC)
             else no_storage,
         )
-    if forecaster is None or not wanted:
+    if forecaster is None or not grows:
         return Demand(stats.observed, None, no_storage)
     return Demand(
         stats.observed,
-        _separate_forecast(forecaster, samples, policy),
+        _separate_forecast(forecaster, samples, policy) if wanted else None,
         forecast_storage(samples, policy.forecast_horizon_days),
     )
 
 
-def _consumer(forecaster: DemandForecast, policy: AssessPolicy) -> PeakConsumer:
+def _consumer(forecaster: DemandForecast, policy: AssessPolicy, *, demand: bool) -> PeakConsumer:
+    """Forecast blocks fed by the sizing pass: storage always, CPU/memory when ``demand``."""
     args = (policy.forecast_horizon_days, policy.min_history_days)
     cq = statistic_quantile(policy.cpu_statistic)
     mq = statistic_quantile(policy.memory_statistic)
-    return PeakConsumer(
-        history_days=forecaster.history_days,
-        blocks={
-            "cpu_pct": partial(_block, forecaster, cq, *args),
-            "mem_pct": partial(_block, forecaster, mq, *args),
-            STORAGE_METRIC: partial(_storage_block, forecaster, policy.forecast_horizon_days),
-        },
-    )
+    blocks: dict[str, Callable[[RolledSeries], pl.DataFrame]] = {
+        STORAGE_METRIC: partial(_storage_block, forecaster, policy.forecast_horizon_days)
+    }
+    if demand:
+        blocks["cpu_pct"] = partial(_block, forecaster, cq, *args)
+        blocks["mem_pct"] = partial(_block, forecaster, mq, *args)
+    return PeakConsumer(history_days=forecaster.history_days, blocks=blocks)
 
 
 def _block(

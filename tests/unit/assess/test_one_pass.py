@@ -166,3 +166,25 @@ def test_storage_series_do_not_move_the_sizing_window_or_confidence(catalog: Cat
     assert not any("expected data points" in w for w in a.summary.warnings)
     only = a.servers.filter(pl.col("server_key") == "only").row(0, named=True)
     assert only["storage_demand_gib"] == pytest.approx(30.0 - 1 / 24 + 365, abs=0.5)
+
+
+def test_disks_still_grow_when_the_demand_forecast_is_off(tmp_path: Path, catalog: Catalog) -> None:
+    """Storage growth is a trend of used space, kept when the CPU/memory forecast is off."""
+    from skylift.domain.inventory import Disk
+
+    path = _parquet(tmp_path)
+    disks = (Disk(name="a", size_gib=100.0), Disk(name="b", size_gib=300.0))
+    servers = [server(k, cores=16, memory_gib=64, disks=disks) for k in KEYS]
+    p = policy(forecast=False, forecast_horizon_days=365)
+    a = assess(servers, [], pl.scan_parquet(path), catalog, p,
+               forecaster=default_forecaster(), parquet_files=[path])  # fmt: skip
+    rows = {r["server_key"]: r for r in a.servers.iter_rows(named=True)}
+    assert rows["s3"]["disk_growth"] > 1.0 and rows["s0"]["disk_growth"] == 1.0
+    assert a.sized("s0").basis is SizingBasis.PERFORMANCE  # rising, but no demand forecast
+    with_fc = assess(servers, [], pl.scan_parquet(path), catalog,
+                     policy(forecast=True, forecast_horizon_days=365),
+                     forecaster=default_forecaster(), parquet_files=[path])  # fmt: skip
+    grown = {
+        r["server_key"]: r["storage_demand_gib"] for r in with_fc.servers.iter_rows(named=True)
+    }
+    assert rows["s3"]["storage_demand_gib"] == pytest.approx(grown["s3"])
