@@ -167,6 +167,17 @@ def _environment(raw: dict[str, Any], path: Path, env: Mapping[str, str]) -> dic
     return values
 
 
+def _secret_value(declared: Mapping[str, Any], path: Path, env: Mapping[str, str]) -> str:
+    """The value of a top-level compose secret (``file:`` or ``environment:``), '' if unknown."""
+    if declared.get("file"):
+        secret_file = path.parent / str(declared["file"])
+        if secret_file.is_file():
+            return secret_file.read_text(encoding="utf-8", errors="replace").strip()
+    if declared.get("environment"):
+        return env.get(str(declared["environment"]), "").strip()
+    return ""
+
+
 def _labels(raw: dict[str, Any]) -> dict[str, str]:
     labels = raw.get("labels") or {}
     if isinstance(labels, list):
@@ -266,20 +277,18 @@ def _read_service(
                     location=origin,
                 )
             )
-        elif isinstance(declared, dict) and declared.get("file"):
-            secret_file = path.parent / str(declared["file"])
-            if secret_file.is_file():
-                value = secret_file.read_text(encoding="utf-8", errors="replace").strip()
-                if value:
-                    known.append(
-                        redact.KnownSecret(
-                            value,
-                            redact.env_name_for(source),
-                            dns_name(source),
-                            dns_name(source),
-                            sname,
-                        )
+        elif isinstance(declared, dict):
+            value = _secret_value(declared, path, env)
+            if value:
+                known.append(
+                    redact.KnownSecret(
+                        value,
+                        redact.env_name_for(source),
+                        dns_name(source),
+                        dns_name(source),
+                        sname,
                     )
+                )
         target_path = str(target or source)
         if not target_path.startswith("/"):
             target_path = f"/run/secrets/{target_path}"

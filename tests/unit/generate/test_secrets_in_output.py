@@ -128,3 +128,26 @@ def test_exec_probe_expands_to_the_original_words_when_the_secret_is_set(
         check=True,
     )
     assert run.stdout == "".join(f"{w}|" for w in original[2:])
+
+
+def test_compose_secrets_from_files_and_the_environment_are_never_written(tmp_path: Path) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "password.txt").write_text("file-secret-4711\n")
+    path = tmp_path / "compose.yaml"
+    path.write_text(
+        "services:\n  app:\n    image: example/app:1.0\n    secrets: [db-password, api-key]\n"
+        "    command: [run, --password, file-secret-4711, --key, env-secret-0815]\n"
+        "secrets:\n  db-password:\n    file: db/password.txt\n"
+        "  api-key:\n    environment: API_KEY_VALUE\n"
+    )
+    inputs = read_inputs(compose=path, environ={"API_KEY_VALUE": "env-secret-0815"})
+    files, _ = render_target(inputs.target)
+    text = "".join(t for _, t in files.values()) + inputs.target.model_dump_json()
+    assert "file-secret-4711" not in text and "env-secret-0815" not in text
+    app = inputs.target.services[0]
+    assert app.command == ("run", "--password", "$(DB_PASSWORD)", "--key", "$(API_KEY)")
+    refs = {r.env: (r.secret, r.key) for r in app.secrets if r.env}
+    assert refs == {
+        "DB_PASSWORD": ("db-password", "db-password"),
+        "API_KEY": ("api-key", "api-key"),
+    }
