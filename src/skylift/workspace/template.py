@@ -9,7 +9,7 @@ SKYLIFT_YAML = """\
 # Every key is optional; delete a line to get the default back.
 
 project: {project}
-currency: USD            # reporting currency (catalog prices are USD)
+currency: USD            # reporting currency; prices in another currency are converted at assess.currency_rates
 
 # Target clouds and the regions to compare in each. 'skylift catalog show'
 # lists what the bundled price catalog covers.
