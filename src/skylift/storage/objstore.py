@@ -39,6 +39,8 @@ _STATUS = re.compile(r"status code: (\d{3})([^:<]*)")
 LIST_PAGE = 1000
 #: Streams that end within this many bytes are written with one PUT.
 SMALL_STREAM = 8 << 20
+#: The largest object written with one PUT (S3 and GCS: 5 GiB; Azure Put Blob: 5000 MiB).
+SINGLE_PUT_LIMIT = 4 << 30
 #: S3 CopyObject copies at most 5 GiB in one request.
 _S3_COPY_LIMIT = 5 << 30
 
@@ -307,7 +309,7 @@ class ObstoreStorage(Storage):
     def write(
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
     ) -> ObjectInfo:
-        """One PUT (or obstore's own multipart for a large stream): atomic either way.
+        """One PUT (or obstore's own multipart for a stream over 8 MiB): atomic either way.
 
         No HEAD afterwards: a successful PUT stored exactly the bytes sent
         (``Content-Length``, signed by SigV4 where the store signs payloads);
@@ -319,8 +321,14 @@ class ObstoreStorage(Storage):
         check_key(path)
         try:
             if isinstance(data, bytes | bytearray | memoryview):
+                # bytes in memory go in ONE request up to the stores' single-PUT limit:
+                # obstore would otherwise split anything over 5 MiB into a non-resumable
+                # multipart upload of 5 MiB parts (many requests, and servers that
+                # assemble parts on disk pay for it twice)
                 size = memoryview(data).nbytes
-                result = obstore.put(self.store, path, data)
+                result = obstore.put(
+                    self.store, path, data, use_multipart=size > SINGLE_PUT_LIMIT
+                )
             else:
                 # a short stream (the manifest, say) is one PUT, not obstore's multipart
                 chunks = iter(data)

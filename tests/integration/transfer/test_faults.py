@@ -74,3 +74,32 @@ def test_sftp_temp_files_a_killed_run_left_are_removed_by_the_next_run(
     assert result.ok, result.failures
     assert not stale.exists()
     assert (sftp_server.data_dir / name / "sub" / "a.txt").read_text() == "a"
+
+
+def test_objects_below_the_threshold_go_in_one_put_not_a_hidden_multipart(
+    tmp_path: Path, s3_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in s3_server.env.items():
+        monkeypatch.setenv(k, v)
+    lines: list[bytes] = []
+
+    def record(chunk: bytes) -> bool:
+        if chunk[:4] in (b"PUT ", b"POST"):
+            lines.append(chunk.split(b"\r\n", 1)[0])
+        return False
+
+    proxy = FaultProxy(int(s3_server.endpoint.rsplit(":", 1)[1]), record)
+    try:
+        src = tmp_path / "src"
+        src.mkdir()
+        data = os.urandom(12 * MIB)
+        (src / "mid.bin").write_bytes(data)
+        dst = f"{s3_server.url}/{uuid.uuid4().hex[:8]}"
+        remotes = {s3_server.url: {**s3_server.options, "endpoint": proxy.endpoint}}
+        result = run_transfer(str(src), dst, TransferOptions(), tmp_path / "j", remotes=remotes)
+    finally:
+        proxy.close()
+    assert result.ok, result.failures
+    uploads = [line for line in lines if b"mid.bin" in line]
+    assert len(uploads) == 1 and b"uploadId" not in uploads[0], uploads
+    assert open_storage(dst, **s3_server.options).read("mid.bin") == data
