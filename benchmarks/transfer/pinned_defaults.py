@@ -12,10 +12,12 @@ pinned to core 0 with ``taskset`` and each client to core 1.
 Data sets: *small* (2,000 × 4 KiB + 500 × 16 KiB) and *large* (one 96 MiB and
 one 200 MiB file). Links: loopback, and a *latency link* — an asyncio TCP
 proxy (``delay_proxy.py``) adding ``--one-way-ms`` each way (default 20 ms,
-40 ms RTT) with loopback bandwidth. *modes*: skylift on the large set with
-single PUTs (threshold above both files) vs parallel 16 MiB parts from
-64 MiB and from 128 MiB, on both links — the data for choosing the default
-multipart threshold.
+40 ms RTT) with a per-connection window of ``--window-kib`` in flight
+(default 2048: at most 100 MiB/s per connection, as a Linux TCP connection
+with default buffers gets at 40 ms RTT; parallel connections add up).
+*modes*: skylift on the large set with single PUTs (threshold above both
+files) vs parallel 16 MiB parts from 64 MiB and from 128 MiB, on both
+links — the data for choosing the default multipart threshold.
 
 Best of ``--repeat`` runs by wall time, the tools taking turns going first;
 prints wall time, client CPU (user+sys), the load average before the run,
@@ -51,6 +53,14 @@ from s3_vs_rclone import (
     write_workspace,
 )
 
+
+def _s5cmd() -> str:
+    """The s5cmd binary itself (``.venv/bin/s5cmd`` is a Python wrapper that would add
+    an interpreter start-up to every s5cmd run)."""
+    found = sorted(BIN.parent.glob("lib/python*/site-packages/s5cmd/bin/s5cmd"))
+    return str(found[0]) if found else str(BIN / "s5cmd")
+
+
 SERVER_CORE = ("taskset", "-c", "0")
 CLIENT_CORE = ("taskset", "-c", "1")
 PEERS = ("rclone", "s5cmd")
@@ -72,13 +82,14 @@ def _large(root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _delay_proxy(target: str, one_way_ms: float) -> Iterator[str]:
+def _delay_proxy(target: str, one_way_ms: float, window_kib: int) -> Iterator[str]:
     """The delay proxy in front of ``target`` (pinned with the server); yields its endpoint."""
     port = _port()
     target_port = target.rsplit(":", 1)[1]
     script = Path(__file__).resolve().parent / "delay_proxy.py"
+    proxy_args = [str(port), target_port, str(one_way_ms), str(window_kib)]
     proc = subprocess.Popen(
-        [*SERVER_CORE, sys.executable, str(script), str(port), target_port, str(one_way_ms)],
+        [*SERVER_CORE, sys.executable, str(script), *proxy_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -107,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--one-way-ms", type=float, default=20.0)
+    parser.add_argument("--window-kib", type=int, default=2048)
     parser.add_argument("--only", default="")
     parser.add_argument("--no-latency", action="store_true")
     args = parser.parse_args()
@@ -119,7 +131,7 @@ def main() -> None:
         links = {"loopback": loopback}
         if not args.no_latency:
             links[f"{2 * args.one_way_ms:g} ms RTT"] = stack.enter_context(
-                _delay_proxy(loopback, args.one_way_ms)
+                _delay_proxy(loopback, args.one_way_ms, args.window_kib)
             )
         spaces: dict[str, Path] = {}
         for n, (link, endpoint) in enumerate(links.items()):
@@ -132,7 +144,7 @@ def main() -> None:
             if tool == "rclone":
                 cmd = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}"]
             elif tool == "s5cmd":
-                cmd = [str(BIN / "s5cmd"), "--endpoint-url", endpoint, "cp", f"{src}/*",
+                cmd = [_s5cmd(), "--endpoint-url", endpoint, "cp", f"{src}/*",
                        f"s3://bucket/{prefix}/"]  # fmt: skip
             else:
                 cmd = [str(BIN / "skylift"), "--workspace", str(spaces[link]), "transfer",
