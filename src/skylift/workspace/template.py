@@ -9,7 +9,7 @@ SKYLIFT_YAML = """\
 # Every key is optional; delete a line to get the default back.
 
 project: {project}
-currency: USD            # reporting currency; prices in another currency are converted at assess.currency_rates
+currency: USD            # reporting currency (others: see assess.currency_rates)
 
 # Target clouds and the regions to compare in each. 'skylift catalog show'
 # lists what the bundled price catalog covers.
@@ -40,7 +40,7 @@ sizing:
 # Assessment: demand forecast, utilisation classes, warnings (docs/assess.md).
 assess:
   forecast:
-    enabled: false         # true: size to max(observed, forecast) (not cheaper at equal safety: docs/forecast.md)
+    enabled: false         # true: size to max(observed, forecast); docs/forecast.md
     horizon_months: 12     # plan for this far ahead (0 = no forecast)
     min_history_days: 7    # shorter history: size to the observed statistic
   classes:                 # on window averages; zombie -> retire, idle -> retire candidate
