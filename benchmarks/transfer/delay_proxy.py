@@ -72,7 +72,9 @@ async def _serve(listen: int, target: int, delay: float, window: int) -> None:
         except OSError:
             client_w.close()
             return
-        await asyncio.gather(_pipe(client_r, server_w, delay), _pipe(server_r, client_w, delay))
+        await asyncio.gather(
+            _pipe(client_r, server_w, delay, window), _pipe(server_r, client_w, delay, window)
+        )
 
     server = await asyncio.start_server(handle, "127.0.0.1", listen, backlog=512)
     async with server:
