@@ -62,6 +62,15 @@ GCP_SERVICE_ACCOUNT_KEY = SecretRule(
     'A Google Cloud service-account key file ("type": "service_account" with a private_key).',
     "Delete the key in IAM; use workload identity federation or attached service accounts.",
 )
+SECRET_FILE = SecretRule(
+    "SKY-SECRET-006",
+    "Secret file in the repository",
+    Severity.HIGH,
+    "A file a compose project mounts as a secret (top-level ``secrets: NAME: file: PATH``) "
+    "is among the scanned files: its content is the secret, committed with the code.",
+    "Keep the file out of version control (.gitignore) and create it at deploy time from "
+    "a secret store; rotate the value.",
+)
 CONNECTION_STRING = SecretRule(
     "SKY-SECRET-010",
     "Connection string with a password",
@@ -104,6 +113,7 @@ RULES: tuple[SecretRule, ...] = (
     CLOUD_CREDENTIAL,
     AZURE_STORAGE_KEY,
     GCP_SERVICE_ACCOUNT_KEY,
+    SECRET_FILE,
     CONNECTION_STRING,
     LITERAL_SECRET,
     WEAK_PASSWORD,

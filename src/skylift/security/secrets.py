@@ -36,7 +36,7 @@ from skylift.domain.progress import Progress
 from skylift.security.assignments import READERS, Assignment
 from skylift.security.dependency_files import DependencyFile, dependency_file
 from skylift.security.detect_secrets_adapter import DetectSecrets, DetectSecretsHit, available
-from skylift.security.files import ScanFile, ScanRoot, read_text
+from skylift.security.files import FileKind, ScanFile, ScanRoot, read_text
 from skylift.security.fingerprint import fingerprint
 from skylift.security.patterns import find_patterns
 from skylift.security.rules import (
@@ -50,6 +50,7 @@ from skylift.security.rules import (
     PLACEHOLDER_CREDENTIAL,
     PRIVATE_KEY,
     RULES,
+    SECRET_FILE,
     WEAK_PASSWORD,
     SecretRule,
     is_cloud_credential_key,
@@ -57,7 +58,8 @@ from skylift.security.rules import (
     mentions_secret,
     normalized_key,
 )
-from skylift.security.values import ValueKind, classify_value
+from skylift.security.secret_files import MAX_SECRET_FILE, SecretFileRef, compose_secret_files
+from skylift.security.values import ValueKind, classify_value, reference_default
 
 if TYPE_CHECKING:
     from skylift.security.scan import ScannerOutput, ScanOptions
@@ -129,13 +131,17 @@ class SecretScanner:
         seen = _Seen()
         progress.begin("scanning for secrets", total=len(files), unit="files")
         ds = DetectSecrets()
+        refs: list[SecretFileRef] = []
         with ds.session() if reason is None else nullcontext(ds):
             for file in files:
                 lines, hits = _file_hits(file, ds if reason is None else None)
                 seen.add(file, lines, hits)
                 findings.extend(_findings(file, lines, hits))
+                if file.kind is FileKind.YAML and lines:
+                    refs.extend(compose_secret_files(file.abspath, "\n".join(lines)))
                 progress.advance()
         progress.end()
+        findings.extend(_secret_files(files, refs, seen))
         findings.extend(seen.elsewhere(files))
         return ScannerOutput(findings=tuple(findings), files_scanned=len(files))
 
@@ -215,6 +221,34 @@ class _Seen:
                 message = f"the secret of {where}:{hit.line} again ({hit.message})"
                 found.append(_finding(file, _Hit(hit.rule, number, value, message, hit.tool)))
         return found
+
+
+def _secret_files(
+    files: Sequence[ScanFile], refs: list[SecretFileRef], seen: _Seen
+) -> list[Finding]:
+    """Findings for compose secret files that are among the scanned files (their content is
+    judged like a value: a placeholder is low, a well-known default 021, else 006)."""
+    scanned = {f.abspath.resolve(): f for f in files}
+    found: list[Finding] = []
+    for ref in refs:
+        file = scanned.pop(ref.target, None)  # one finding per file, however many references
+        if file is None or file.size > MAX_SECRET_FILE or seen.lines.get(file.path):
+            continue
+        text = read_text(file)
+        value = (text or "").strip()
+        if not value or value.startswith("#") or "pragma: allowlist secret" in value:
+            continue
+        kind = classify_value(value)
+        if kind in (ValueKind.EMPTY, ValueKind.NOT_SECRET, ValueKind.REFERENCE):
+            continue
+        rule = {ValueKind.PLACEHOLDER: PLACEHOLDER_CREDENTIAL, ValueKind.WEAK: WEAK_PASSWORD}.get(
+            kind, SECRET_FILE
+        )
+        message = f"the value of compose secret '{ref.name}', committed with the code"
+        hit = _Hit(rule, 1, value, message)
+        seen.add(file, value.splitlines(), {1: hit})
+        found.append(_finding(file, hit))
+    return found
 
 
 def _repeatable(hit: _Hit) -> bool:
@@ -319,6 +353,9 @@ def _skylift_hits(
 def _judge(a: Assignment, template: bool) -> _Hit | None:
     """The hit for a secret-looking key's value, ``None`` when the value is fine."""
     key = a.key.strip("\"'")
+    default = None if a.vaulted else reference_default(a.value)
+    if default is not None:  # ${DB_PASSWORD:-s3cret}: the default is deployed when unset
+        a = Assignment(a.key, default, a.line, f"{a.where}, as the default of a reference")
     kind = ValueKind.REFERENCE if a.vaulted else classify_value(a.value)
     if kind in (ValueKind.EMPTY, ValueKind.NOT_SECRET, ValueKind.REFERENCE):
         return None

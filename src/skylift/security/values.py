@@ -125,6 +125,19 @@ _PATH = re.compile(r"^(/|\./|\.\./|~/|[A-Za-z]:\\)[^\s]*$|^[^\s]+\.(pem|key|pub|
 _SHORT_NUMBER = re.compile(r"^-?\d{1,5}(\.\d+)?$")
 
 
+_DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_.]*(?::-|:=|:(?![?])|-|=)([^}]*)\}$")
+
+
+def reference_default(value: str) -> str | None:
+    """The literal default of a reference that has one: ``${DB_PASSWORD:-s3cret}`` (shell,
+    compose), ``${DB_PASSWORD:s3cret}`` (Spring) → ``s3cret``; ``None`` otherwise (no
+    default, an empty one, ``${VAR:?message}``)."""
+    m = _DEFAULTED.match(unquote(value))
+    if m is None or not m.group(1).strip():
+        return None
+    return m.group(1).strip()
+
+
 def unquote(value: str) -> str:
     """Strip surrounding whitespace and one level of matching quotes."""
     v = value.strip()
