@@ -36,3 +36,19 @@ def test_cli_env_file_and_failed_check_lists_every_validator_in_json(tmp_path: P
     assert ok.code == 0, ok.stderr
     accepted = {c["validator"]: c for c in json.loads(ok.stdout)["checks"]}["image pins"]
     assert accepted["status"] == "passed" and len(accepted["accepted"]) == 1
+
+
+def test_a_baseline_file_in_scans_format_accepts_a_finding(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx\n")
+    args = ["generate", "--compose", str(tmp_path / "compose.yaml"), "--out"]
+    args += [str(tmp_path / "out"), "--no-workspace-data", "--only", "k8s", "--check", "--json"]
+    first = run_cli(*args, "--allow-missing-validators")
+    assert first.code == 7
+    pins = {c["validator"]: c for c in json.loads(first.stdout)["checks"]}["image pins"]
+    finding = pins["findings"][0]
+    baseline = tmp_path / "baseline.json"
+    entry = {"fingerprint": finding["fingerprint"], "rule_id": finding["rule_id"]}
+    baseline.write_text(json.dumps({"version": 1, "accepted": [{**entry, "reason": "vendor"}]}))
+    second = run_cli(*args, "--allow-missing-validators", "--baseline", str(baseline))
+    assert second.code == 0, second.stderr
+    assert (tmp_path / "out" / "k8s" / "web.yaml").exists()
