@@ -159,6 +159,11 @@ def test_azure_application_gateway_runs_the_owasp_waf_policy_in_prevention_mode(
     logs = res[("azurerm_monitor_diagnostic_setting", "gateway")]
     assert {e["category"] for e in logs["enabled_log"]} >= {"ApplicationGatewayFirewallLog"}
     assert "default" not in variables["certificate_secret_id"]  # the user must give one
+    # the gateway reaches the firewalled Key Vault through a service endpoint of its subnet
+    assert res[("azurerm_subnet", "public")]["service_endpoints"] == ["Microsoft.KeyVault"]
+    vault_acls = _one(res[("azurerm_key_vault", "main")], "network_acls")
+    assert vault_acls["default_action"] == "Deny"
+    assert vault_acls["virtual_network_subnet_ids"] == ["${azurerm_subnet.public.id}"]
 
 
 def test_gcp_cloud_armor_policy_on_the_backend_service() -> None:
