@@ -100,6 +100,7 @@ _NOT_REPEATED = frozenset(
 )
 _MIN_REPEATED = 8  #: shorter values are not looked for again (too many chance matches)
 _MAX_HUNTED = 500  #: values looked for in other files (the longest first)
+_TEXT_BUDGET = 64 * 1024 * 1024  #: characters of file text held for the second look
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,9 @@ class SecretScanner:
         refs: list[SecretFileRef] = []
         with ds.session() if reason is None else nullcontext(ds):
             for file in files:
-                lines, hits = _file_hits(file, ds if reason is None else None)
+                text = read_text(file)
+                seen.keep(file, text)
+                lines, hits = _file_hits(file, ds if reason is None else None, text)
                 seen.add(file, lines, hits)
                 findings.extend(_findings(file, lines, hits))
                 if file.kind is FileKind.YAML and lines:
@@ -156,9 +159,13 @@ def _findings(file: ScanFile, lines: list[str], hits: dict[int, _Hit]) -> list[F
     return [_finding(file, hit) for line, hit in sorted(hits.items()) if not _ignored(lines, line)]
 
 
-def _file_hits(file: ScanFile, ds: DetectSecrets | None) -> tuple[list[str], dict[int, _Hit]]:
-    """The file's lines, and its hits by line (ignore markers not applied yet)."""
-    text = read_text(file)
+def _file_hits(
+    file: ScanFile, ds: DetectSecrets | None, text: str | None = None
+) -> tuple[list[str], dict[int, _Hit]]:
+    """The file's lines, and its hits by line (ignore markers not applied yet); ``text``
+    when the caller has read the file already."""
+    if text is None:
+        text = read_text(file)
     if not text:
         return [], {}
     deps = dependency_file(file.rel, text)
@@ -189,6 +196,14 @@ class _Seen:
     def __init__(self) -> None:
         self.first: dict[str, tuple[_Hit, str]] = {}  #: value → first hit and its path
         self.lines: dict[str, set[int]] = {}  #: path → lines that already have a finding
+        self.texts: dict[str, str] = {}  #: the first files' texts, not to read them twice
+        self.kept = 0  #: characters in ``texts``
+
+    def keep(self, file: ScanFile, text: str | None) -> None:
+        """Hold ``text`` for the second look while the budget allows."""
+        if text and self.kept + len(text) <= _TEXT_BUDGET:
+            self.texts[file.path] = text
+            self.kept += len(text)
 
     def add(self, file: ScanFile, lines: list[str], hits: dict[int, _Hit]) -> None:
         """Remember the repeatable values of one file's hits."""
@@ -206,7 +221,7 @@ class _Seen:
         whole = {v: _whole(v) for v in values}
         found: list[Finding] = []
         for file in files:
-            text = read_text(file)
+            text = self.texts[file.path] if file.path in self.texts else read_text(file)
             if not text or not anywhere.search(text):
                 continue
             done = self.lines.get(file.path, set())
