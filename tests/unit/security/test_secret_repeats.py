@@ -135,7 +135,7 @@ def test_a_secret_copied_into_another_file_is_reported_there_too(tmp_path: Path)
     )
     (out / "db.yaml").write_text(
         "livenessProbe:\n  exec:\n    command:\n"
-        f'      - "/opt/mssql-tools/bin/sqlcmd -S localhost -U sa -P {PASSWORD} -Q \'SELECT 1\'"\n'
+        f"      - \"/opt/mssql-tools/bin/sqlcmd -S localhost -U sa -P {PASSWORD} -Q 'SELECT 1'\"\n"
     )
     assert _lines(out) == []  # alone, nothing names the value
     found = scan([str(app), str(out)], ONLY_SECRETS).findings
