@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
@@ -34,3 +35,13 @@ def run_cli(*args: str) -> CliResult:
     finally:
         output.out.file, output.err.file = saved
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def examples(n: int) -> int:
+    """Hypothesis ``max_examples``: ``n``, capped by ``SKYLIFT_HYPOTHESIS_MAX`` when set.
+
+    ``make mutation`` sets a low cap: each mutant then costs a fraction of a
+    full run while a broken invariant still fails within the first examples.
+    """
+    cap = os.environ.get("SKYLIFT_HYPOTHESIS_MAX", "").strip()
+    return min(n, int(cap)) if cap else n

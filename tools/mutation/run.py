@@ -77,6 +77,8 @@ def _setup_cfg(module: str, tests: tuple[str, ...]) -> str:
         "also_copy =",
         "    samples",
         "    docs",
+        "timeout_multiplier = 3.0",
+        "timeout_constant = 5.0",
         "do_not_mutate_patterns =",
         "    .*__doc__.*",
         "",
@@ -100,7 +102,12 @@ def run_module(name: str) -> dict[str, object]:
     _copy(folder)
     (folder / "setup.cfg").write_text(_setup_cfg(module, tests), encoding="utf-8")
     jobs = os.environ.get("MUTATION_JOBS", "2")
-    env = {**os.environ, "PYTHONPATH": f"{folder / 'src'}{os.pathsep}{folder}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{folder / 'src'}{os.pathsep}{folder}",
+        # Hypothesis properties run 50 examples per mutant (tests/helpers.py examples())
+        "SKYLIFT_HYPOTHESIS_MAX": os.environ.get("SKYLIFT_HYPOTHESIS_MAX", "50"),
+    }
     subprocess.run(
         [sys.executable, "-m", "mutmut", "run", "--max-children", jobs],
         cwd=folder, env=env, check=False,

@@ -34,6 +34,7 @@ import skylift.catalog
 from skylift.assess.policy import AssessPolicy, TargetRegion
 from skylift.assess.pricing import choose_instances
 from skylift.catalog.loader import Catalog, load_catalog
+from tests.helpers import examples
 from tests.unit.assess import oracle_rules as rules
 
 DATA = Path(skylift.catalog.__file__).parent / "data"
@@ -330,7 +331,7 @@ def cases(draw: st.DrawFn) -> tuple[str, str, list[Demand], str, bool, tuple[str
     return cloud, region, demands, pricing, burstable, exclude
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases())
 def test_engine_matches_brute_force_on_generated_demands(
     catalog: Catalog, case: tuple[str, str, list[Demand], str, bool, tuple[str, ...]]

@@ -24,6 +24,7 @@ from skylift.domain.inventory import Dependency, Environment, Server
 from skylift.domain.plan import INFRASTRUCTURE_PORTS, Plan, PlanningSettings
 from skylift.plan.inputs import PlanInput
 from skylift.plan.run import make_plan
+from tests.helpers import examples
 from tests.unit.plan.estates import server
 
 PORTS = [8080, 5432, 443, INFRASTRUCTURE_PORTS[0]]
@@ -127,7 +128,7 @@ def check_plan(inp: PlanInput, limits: PlanningSettings, plan: Plan) -> None:
             assert set(w.servers) <= over_limit and len(w.groups) == 1, w
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=estates())
 def test_generated_estates_keep_every_ordering_property(
     case: tuple[PlanInput, PlanningSettings],
@@ -137,7 +138,7 @@ def test_generated_estates_keep_every_ordering_property(
     check_plan(inp, limits, make_plan(inp, limits))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n=st.integers(min_value=3, max_value=40),
     edges=st.lists(
