@@ -78,7 +78,7 @@ def _exec_form(words: tuple[str, ...]) -> str:
     return json.dumps(list(words))
 
 
-def _health(language: Language, port: int | None) -> str | None:
+def health_command(language: Language, port: int | None) -> str | None:
     """A HEALTHCHECK command that needs no extra package in the runtime image."""
     if port is None:
         return None
@@ -140,7 +140,7 @@ def dockerfile_context(app: AppSpec) -> DockerfileContext:
         runtime_image=runtime,
         port=port,
         user_id=10001,
-        healthcheck=_health(app.language, port),
+        healthcheck=health_command(app.language, port),
         start=_exec_form(start) if start else "",
         install=shlex.join(app.install_command),
         build=shlex.join(app.build_command),

@@ -32,6 +32,7 @@ from skylift.generate.acceptance import Acceptance
 from skylift.generate.build_script import render_build_script
 from skylift.generate.compose_fields import shown_path
 from skylift.generate.docker import DOCKERIGNORE, dockerfile_context
+from skylift.generate.hardened import harden
 from skylift.generate.helm import render_helm
 from skylift.generate.render import render
 
@@ -61,6 +62,20 @@ def _docker(
                 if user_files is not None:
                     user_files[f"{base}/Dockerfile"] = shown_path(existing)
                 reused.add(s.name)
+                hardened = harden(text, s)
+                if hardened is not None:
+                    files[f"{base}/Dockerfile.hardened"] = (ArtifactKind.DOCKER, hardened)
+                    if user_files is not None:
+                        user_files[f"{base}/Dockerfile.hardened"] = f"{base}/Dockerfile.hardened"
+                    warnings.append(
+                        GenerationWarning(
+                            message=f"service '{s.name}': the stage your Dockerfile builds has "
+                            "no non-root USER or no HEALTHCHECK; a hardened variant is offered "
+                            f"in {base}/Dockerfile.hardened (build.sh still builds yours: "
+                            "review it, then pass it with --file)",
+                            location=str(existing),
+                        )
+                    )
                 warnings.append(
                     GenerationWarning(
                         message=f"service '{s.name}': reusing the existing Dockerfile "
