@@ -248,6 +248,8 @@ def generate(
             allow_missing_validators=allow_missing_validators,
         )
 
+    from rich.markup import escape
+
     def render() -> None:
         t = result.target
         if result.written:
@@ -261,7 +263,10 @@ def generate(
         for c in result.checks:
             _render_check(c)
         for w in result.warnings:
-            out.print(f"[yellow]warning:[/yellow] {w.message}")
+            out.print(f"[yellow]warning:[/yellow] {escape(w.message)}")
+        if len(result.problems) > 1:  # the error line below names the first one only
+            for problem in result.problems:
+                out.print(f"[red]--check failed:[/red] {escape(problem)}")
 
     emit(result, as_json, render)
     if not result.written:
