@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run_cli
 
 VENDOR = "services:\n  app:\n    image: vendor/${APP_IMAGE}:${APP_IMAGE_TAG}\n"
@@ -52,3 +54,25 @@ def test_a_baseline_file_in_scans_format_accepts_a_finding(tmp_path: Path) -> No
     second = run_cli(*args, "--allow-missing-validators", "--baseline", str(baseline))
     assert second.code == 0, second.stderr
     assert (tmp_path / "out" / "k8s" / "web.yaml").exists()
+
+
+def test_a_validator_that_is_not_installed_fails_check_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kubectl (kustomize) and terraform are looked up on PATH: an empty PATH hides them."""
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.27.3\n")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    args = ["generate", "--compose", str(tmp_path / "compose.yaml"), "--no-workspace-data"]
+    args += ["--only", "k8s,kustomize", "--check", "--json"]
+    refused = run_cli(*args, "--out", str(tmp_path / "a"))
+    assert refused.code == 7
+    payload = json.loads(refused.stdout)
+    kustomize = {c["validator"]: c for c in payload["checks"]}["kubectl kustomize"]
+    assert kustomize["status"] == "not checked" and kustomize["missing"]
+    assert any("not installed, so not run: kubectl kustomize" in p for p in payload["problems"])
+    assert not (tmp_path / "a").exists()
+    allowed = run_cli(*args, "--out", str(tmp_path / "b"), "--allow-missing-validators")
+    assert allowed.code == 0, allowed.stderr
+    assert (tmp_path / "b" / "k8s" / "web.yaml").exists()
