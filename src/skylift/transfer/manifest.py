@@ -92,7 +92,9 @@ class ManifestSpool:
 def read_manifest(store: Storage) -> Iterator[ManifestEntry]:
     """Entries of the manifest at ``store``'s root (header skipped)."""
     data = store.read(MANIFEST_NAME)
-    for i, line in enumerate(data.decode().splitlines()):
+    # split on "\n" only: str.splitlines() also breaks at U+0085/U+2028/U+2029,
+    # which JSON leaves unescaped inside a path
+    for i, line in enumerate(data.decode().split("\n")):
         if i == 0 or not line:
             continue
         row = json.loads(line)
