@@ -500,7 +500,9 @@ def load_compose(
     ]
     services, secret_warnings = _redact_all(services, [k for r in read for k in r.secrets])
     warnings.extend(secret_warnings)
-    warnings.extend(unreachable_warnings(services, flows.connections))
+    warnings.extend(
+        unreachable_warnings(services, flows.connections, {r.spec.name: r.evidence for r in read})
+    )
     for var in sorted(interp.unresolved):
         warnings.append(
             GenerationWarning(

@@ -234,11 +234,25 @@ def infer_connections(services: Sequence[ServiceSpec]) -> list[Connection]:
 
 
 def unreachable_warnings(
-    services: Sequence[ServiceSpec], connections: Sequence[Connection]
+    services: Sequence[ServiceSpec],
+    connections: Sequence[Connection],
+    evidence: Mapping[str, FlowEvidence] | None = None,
 ) -> list[GenerationWarning]:
-    """A warning for every non-public service with a port that no flow reaches."""
+    """A warning for every non-public service with a port that no flow reaches, and for
+    every declared flow (label or link) naming a service that does not exist."""
     reached = {c.target for c in connections}
+    names = {s.name for s in services}
     warnings = []
+    for source, ev in sorted((evidence or {}).items()):
+        for entry in ev.declared:
+            host, _ = _declared(entry)
+            if host not in names:
+                warnings.append(
+                    GenerationWarning(
+                        message=f"service '{source}': {FLOW_LABEL} or links names '{host}', "
+                        "which is not a service of this compose file; no flow was opened",
+                    )
+                )
     for s in services:
         if s.ports and not s.public and s.name not in reached:
             ports = ", ".join(str(p) for p in dict.fromkeys(p.container for p in s.ports))

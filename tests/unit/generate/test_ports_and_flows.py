@@ -127,7 +127,7 @@ def test_links_and_the_flow_label_add_flows_and_silent_ports_are_warned(tmp_path
     path.write_text(
         "services:\n"
         "  app:\n    image: example/app:1.0\n    links: [cache]\n"
-        "    labels:\n      skylift.connects-to: 'search:9200'\n"
+        "    labels:\n      skylift.connects-to: 'search:9200, serach:9200'\n"
         "  cache:\n    image: redis:7.4.1\n"
         "  search:\n    image: example/search:8.1\n    expose: ['9200', '9300']\n"
         "  lonely:\n    image: example/metrics:1.0\n    expose: ['9100']\n"
@@ -135,6 +135,8 @@ def test_links_and_the_flow_label_add_flows_and_silent_ports_are_warned(tmp_path
     inputs = read_inputs(compose=path, environ={})
     flows = {(c.source, c.target, c.port) for c in inputs.target.connections}
     assert flows == {("app", "cache", 6379), ("app", "search", 9200)}
+    typo = [w.message for w in inputs.warnings if "'serach'" in w.message]
+    assert len(typo) == 1 and "not a service of this compose file" in typo[0]
     lonely = [w.message for w in inputs.warnings if "no service is known" in w.message]
     assert len(lonely) == 1 and "'lonely' listens on 9100" in lonely[0]
     files, _ = render_target(inputs.target, (ArtifactKind.K8S,))
