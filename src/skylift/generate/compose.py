@@ -99,8 +99,8 @@ def _line_of(text: str, service: str, key: str) -> int | None:
 def _check_image_variables(data: dict[str, Any], env: Mapping[str, str], origin: str) -> None:
     for svc_name, raw in (data.get("services") or {}).items():
         image = (raw or {}).get("image") if isinstance(raw, dict) else None
-        if image is None:
-            continue
+        if image is None or raw.get("build") is not None:
+            continue  # a built image's compose tag is not used in the target
         missing = unresolved_in(str(image), env)
         if missing:
             raise InputError(
@@ -236,6 +236,18 @@ def _read_service(
     ports = parse_ports(as_list(raw.get("ports")), Location(origin, column=f"{svc_name}.ports"))
     for item in as_list(raw.get("expose")):
         ports.extend(parse_ports([str(item)], Location(origin, column=f"{svc_name}.expose")))
+    if raw.get("build") is not None and raw.get("image"):
+        # compose builds the image and tags it with this name; in the target the built
+        # image is pushed under --registry/--version (build.sh) and the manifests use that
+        warnings.append(
+            GenerationWarning(
+                message=f"service '{svc_name}': builds its image, which compose tags "
+                f"'{raw['image']}'; in the target it is pushed and run as "
+                "REGISTRY/APP/SERVICE:VERSION (see build.sh, --registry, --version)",
+                location=origin,
+            )
+        )
+        raw = {k: v for k, v in raw.items() if k != "image"}
     image, finding = _image(raw, svc_name, path, text, warnings)
     if finding is not None:
         findings.append(finding)

@@ -152,3 +152,17 @@ def test_out_pointing_at_a_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.code == 2, result.stderr
     assert result.stderr.startswith("error: ") and "--out is an existing file" in result.stderr
     assert "Traceback" not in result.stderr and target.read_text() == "mine"
+
+
+def test_a_built_service_runs_the_pushed_image_not_composes_local_tag(tmp_path: Path) -> None:
+    (tmp_path / "etl").mkdir()
+    (tmp_path / "etl" / "Dockerfile").write_text("FROM alpine:3.21.0\n")
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  etl:\n    build: etl\n    image: etl-kafka\n")
+    inputs = read_inputs(compose=path, environ={}, registry="reg.example.com", version="1.0")
+    assert inputs.findings == []  # a local tag is not an unpinned image to pull
+    files, _ = render_target(inputs.target, (ArtifactKind.K8S, ArtifactKind.DOCKER))
+    image = f"reg.example.com/{inputs.target.name}/etl:1.0"
+    assert f'image: "{image}"' in files["k8s/etl.yaml"][1]
+    assert "etl-kafka" not in files["k8s/etl.yaml"][1]
+    assert any("compose tags 'etl-kafka'" in w.message for w in inputs.warnings)
