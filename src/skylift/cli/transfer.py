@@ -333,7 +333,10 @@ def transfer(
     ] = None,
     multipart_threshold: Annotated[
         str | None,
-        typer.Option(help="Objects at least this big go in parallel parts (default 64M)."),
+        typer.Option(
+            help="Objects at least this big go in parallel parts (default: from the measured "
+            "round trip for object stores, 32M-256M; 64M for local/SFTP)."
+        ),
     ] = None,
     backup_to: Annotated[
         str | None,

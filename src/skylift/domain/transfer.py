@@ -44,7 +44,8 @@ class TransferOptions(_Value):
     bwlimit: str | None = None
     jobs: int | None = Field(default=None, ge=1, le=1024)
     part_size: int | None = Field(default=None, ge=1)
-    multipart_threshold: int = Field(default=64 << 20, ge=1)
+    #: None: chosen per destination (measured round trip for object stores; 64 MiB else)
+    multipart_threshold: int | None = Field(default=None, ge=1)
     backup_to: str | None = None
     encrypt: bool = False
     compress: bool = False

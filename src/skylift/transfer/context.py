@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from skylift.domain.transfer import TransferOptions
 from skylift.storage.base import ObjectInfo, Storage
@@ -12,6 +15,34 @@ from skylift.transfer.journal import Journal
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.tally import Tally
+
+
+class MemoryBudget:
+    """Bytes of whole objects held in memory at once, across workers (blocks when full).
+
+    Objects below the multipart threshold are read whole and sent in one PUT;
+    with a threshold of 256 MiB and 16 workers that could otherwise be 4 GiB.
+    An object bigger than the whole budget still goes, alone.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._used = 0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def hold(self, nbytes: int) -> Iterator[None]:
+        """Wait until ``nbytes`` fit, keep them reserved for the ``with`` block."""
+        with self._cond:
+            while self._used and self._used + nbytes > self.limit:
+                self._cond.wait()
+            self._used += nbytes
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._used -= nbytes
+                self._cond.notify_all()
 
 
 @dataclass
@@ -30,6 +61,8 @@ class RunContext:
     manifest: ManifestSpool | None
     algorithm: str
     backup: Storage | None
+    threshold: int = 64 << 20  # objects this big or bigger go in parts (or stream)
+    memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
 
     def keep_backup(self, existing: ObjectInfo) -> None:
         """Copy the destination's current ``existing`` object to --backup-to before it changes."""

@@ -46,6 +46,7 @@ from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
+from skylift.transfer.threshold import choose_threshold
 
 if TYPE_CHECKING:
     from skylift.transfer.metrics import TransferMetrics
@@ -219,6 +220,7 @@ def run_transfer(
         manifest=spool,
         algorithm=choose_algorithm(dst.capabilities.checksums),
         backup=backup,
+        threshold=choose_threshold(dst, options.multipart_threshold),
     )
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
@@ -264,7 +266,7 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
     """Walk the diff, queue work; return spooled deletions (done after copies)."""
     options = ctx.options
     multipart = ctx.dst.capabilities.multipart and options.decode is False
-    threshold = options.multipart_threshold
+    threshold = ctx.threshold
     batch: list[Item] = []
     batch_bytes = 0
     done = DoneCursor(ctx.journal.done_entries()) if ctx.manifest is not None else None

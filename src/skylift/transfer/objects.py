@@ -46,8 +46,22 @@ def _skip_identical(ctx: RunContext, src: ObjectInfo, dst: ObjectInfo) -> None:
         ctx.manifest.add(dst.path, dst.size, src.mtime, None)
 
 
+#: Objects at least this big reserve their size in the run's memory budget first.
+BUDGETED = 8 << 20
+
+
 def copy_small(ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectInfo | None) -> None:
     """Copy one object held in memory (or skip it after a content check)."""
+    if src.size >= BUDGETED:
+        with ctx.memory.hold(src.size):
+            _copy_in_memory(ctx, verdict, src, dst)
+    else:
+        _copy_in_memory(ctx, verdict, src, dst)
+
+
+def _copy_in_memory(
+    ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectInfo | None
+) -> None:
     path = src.path
     store = ctx.src
     data = ctx.retry.call(lambda: store.read(path), store.endpoint_id)

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,18 +60,27 @@ def test_sftp_temp_files_a_killed_run_left_are_removed_by_the_next_run(
         monkeypatch.setenv(k, v)
     assert sftp_server.data_dir is not None
     name = uuid.uuid4().hex[:8]
-    stale = sftp_server.data_dir / name / "sub" / ".skylift-tmp-0123456789abcdef"
-    stale.parent.mkdir(parents=True)
-    stale.write_bytes(b"half a file")
+    dst = f"{sftp_server.url}/{name}"
+    # made through the server (rclone caches listings: files made behind its back may not show)
+    store = open_storage(dst, **sftp_server.options)
+    store.write("sub/b.txt", b"b")
+    stale_remote = store.remote("sub/.skylift-tmp-0123456789abcdef")  # type: ignore[attr-defined]
     old = time.time() - 3600
-    os.utime(stale, (old, old))
+
+    def plant(sftp: Any) -> None:
+        with sftp.open(stale_remote, "wb") as fh:
+            fh.write(b"half a file")
+        sftp.utime(stale_remote, (old, old))
+
+    store.call("sub", plant)  # type: ignore[attr-defined]
+    store.close()
+    stale = sftp_server.data_dir / name / "sub" / ".skylift-tmp-0123456789abcdef"
+    assert stale.exists()
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     (src / "sub" / "a.txt").write_text("a")
     remotes = {"sftp": dict(sftp_server.options)}
-    result = run_transfer(
-        str(src), f"{sftp_server.url}/{name}", TransferOptions(), tmp_path / "j", remotes=remotes
-    )
+    result = run_transfer(str(src), dst, TransferOptions(), tmp_path / "j", remotes=remotes)
     assert result.ok, result.failures
     assert not stale.exists()
     assert (sftp_server.data_dir / name / "sub" / "a.txt").read_text() == "a"
@@ -103,3 +113,14 @@ def test_objects_below_the_threshold_go_in_one_put_not_a_hidden_multipart(
     uploads = [line for line in lines if b"mid.bin" in line]
     assert len(uploads) == 1 and b"uploadId" not in uploads[0], uploads
     assert open_storage(dst, **s3_server.options).read("mid.bin") == data
+
+
+def test_the_threshold_is_measured_for_an_object_store(
+    s3_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skylift.transfer.threshold import HIGH, choose_threshold
+
+    for k, v in s3_server.env.items():
+        monkeypatch.setenv(k, v)
+    store = open_storage(f"{s3_server.url}/{uuid.uuid4().hex[:8]}", **s3_server.options)
+    assert choose_threshold(store, None) == HIGH  # loopback: one PUT up to 256 MiB
