@@ -176,7 +176,7 @@ def main() -> None:
                     "--transfers", str(args.jobs), "--checkers", str(args.jobs),
                     "--s3-chunk-size", "16M", "--s3-upload-cutoff", "64M"]  # fmt: skip
         return [str(BIN / "skylift"), "--workspace", str(ws), "transfer", str(src),
-                f"s3://bucket/{prefix}", "-j", str(args.jobs),
+                f"s3://bucket/{prefix}", "-j", str(args.jobs), "--multipart-threshold", "64M",
                 "--journal", str(work / "journal")]  # fmt: skip
 
     def timed_runs(tool: str, src: Path, prefix: str, rerun: bool) -> list[Run]:
