@@ -1,4 +1,8 @@
-"""The ``skylift`` command: root options, sub-commands, and the one error→exit-code map."""
+"""The ``skylift`` command: root options, sub-commands, and where exit codes are applied.
+
+:func:`main` is the only place that ends the process; the codes come from the
+one table in :mod:`skylift.cli.exits`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from skylift import __version__
+from skylift.cli import exits
 from skylift.cli.context import GlobalOptions
 from skylift.errors import SkyliftError
 
@@ -163,9 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     except click_exception as exc:
         exc.show()  # type: ignore[attr-defined]
         sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except exits.Finished as exc:  # the result is rendered; only the status is left
+        sys.exit(exits.outcome_code(exc.outcome))
     except (typer.Abort, KeyboardInterrupt):
         _print_error("aborted", None)
-        sys.exit(130)
+        sys.exit(exits.INTERRUPTED)
     except SkyliftError as exc:
         if debug:
             traceback.print_exc()
@@ -174,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
 
             emit_json({"error": exc.message, "hint": exc.hint, "type": type(exc).__name__})
         _print_error(exc.message, exc.hint)
-        sys.exit(exc.exit_code)
+        sys.exit(exits.error_code(exc))
     except Exception as exc:
         if debug:
             raise
@@ -182,10 +189,10 @@ def main(argv: list[str] | None = None) -> None:
             f"internal error: {type(exc).__name__}: {exc}",
             "re-run with --debug for the traceback and report it",
         )
-        sys.exit(70)
+        sys.exit(exits.INTERNAL)
     # Without standalone mode typer *returns* the code of ``typer.Exit(n)`` and of
     # Ctrl-C (130) instead of exiting; commands themselves return None.
-    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
-    if code == 130:
+    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else exits.OK
+    if code == exits.INTERRUPTED:
         _print_error("aborted", None)
     sys.exit(code)

@@ -1,16 +1,12 @@
 """``skylift scan PATH…``: secrets, misconfiguration and migration policies in one report.
 
-Parses flags into :class:`~skylift.security.scan.ScanOptions`, adds the
-workspace's policy scanner when run inside a workspace, calls
-:func:`~skylift.security.scan.scan` once, renders a table / JSON / SARIF and
-gates on ``--fail-on``.
+Parses flags into a :class:`~skylift.workspace.scanning.ScanRequest`, calls
+:func:`~skylift.workspace.scanning.scan_paths` once, renders a table / JSON
+and gates on ``--fail-on`` (exit status from :mod:`skylift.cli.exits`).
 """
 
 from __future__ import annotations
 
-import importlib
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -19,15 +15,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.exits import Finished, Outcome
 from skylift.cli.output import RichProgress, emit, err, out
-from skylift.errors import InputError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from skylift.domain.findings import Finding, ScanResult, Severity
-    from skylift.security.scan import Scanner
-
-#: exit status when findings at or above --fail-on remain (after the baseline)
-FINDINGS_EXIT_CODE = 1
 
 SCAN_HELP = """Scan files and folders for secrets, misconfigurations and policy breaches.
 
@@ -63,41 +55,6 @@ _STYLE = {
     "low": "cyan",
     "info": "dim",
 }
-
-
-def _severity(value: str, flag: str) -> Severity:
-    from skylift.domain.findings import Severity
-
-    try:
-        return Severity(value.lower())
-    except ValueError as exc:
-        raise InputError(
-            f"{flag}: unknown severity {value!r}",
-            "choose one of: " + ", ".join(s.value for s in Severity),
-        ) from exc
-
-
-def _workspace_scanners(ctx: typer.Context) -> list[Scanner]:
-    """The policy scanner: on the workspace's plan and settings, or defaults outside one."""
-    try:
-        helper = importlib.import_module("skylift.workspace.security")
-    except ImportError:
-        return []
-    factory = getattr(helper, "policy_scanner", None)
-    if factory is None:
-        return []
-    from skylift.workspace import Workspace
-
-    try:
-        ws = Workspace.open(global_options(ctx).workspace)
-    except WorkspaceNotFoundError:
-        if global_options(ctx).workspace is not None:
-            raise
-        scanner = factory(None)  # outside a workspace: the target's files, default policies
-    else:
-        with ws:
-            scanner = factory(ws)
-    return [scanner] if scanner is not None else []
 
 
 def scan(
@@ -144,51 +101,23 @@ def scan(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Scan for secrets, misconfigurations and policy breaches."""
-    from skylift.security.baseline import Baseline, load_baseline, write_baseline
-    from skylift.security.scan import ScanOptions
-    from skylift.security.scan import scan as run_scan
+    from skylift.workspace.scanning import ScanRequest, scan_paths
 
-    threshold = _severity(fail_on, "--fail-on")
-    minimum = _severity(severity_min, "--severity-min")
-    if update_baseline and baseline is None:
-        raise InputError("--update-baseline needs --baseline FILE", "e.g. --baseline scan.json")
-    accepted = None
-    if baseline is not None and not (update_baseline and not baseline.exists()):
-        accepted = load_baseline(baseline)
-    options = ScanOptions(
-        secrets=secrets,
-        misconfig=misconfig,
-        policies=policies,
-        severity_min=minimum,
-        baseline=None if update_baseline else accepted,
-    )
-    extra = _workspace_scanners(ctx) if policies else []
+    request = ScanRequest(
+        paths=paths, fail_on=fail_on, severity_min=severity_min, sarif=sarif,
+        baseline=baseline, update_baseline=update_baseline, secrets=secrets,
+        misconfig=misconfig, policies=policies, workspace=global_options(ctx).workspace,
+    )  # fmt: skip
     with RichProgress(enabled=not as_json) as progress:
-        result = run_scan(paths, options, extra=extra, progress=progress)
-    if update_baseline:
-        assert baseline is not None
-        write_baseline(baseline, Baseline.of(result.findings, previous=accepted))
-        err.print(f"Baseline {escape(str(baseline))}: {len(result.findings)} accepted findings")
+        outcome = scan_paths(request, progress)
+    result = outcome.result
+    if outcome.baseline_written is not None:
+        where = escape(str(outcome.baseline_written))
+        err.print(f"Baseline {where}: {len(result.findings)} accepted findings")
         return
-    if sarif is not None:
-        from skylift.security.sarif import to_sarif
-
-        _write_text(sarif, json.dumps(to_sarif(result), indent=2) + "\n")
-    emit(result, as_json, lambda: _render(result, threshold))
-    if result.failing(threshold):
-        sys.exit(FINDINGS_EXIT_CODE)
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        from skylift.security.files import blocking_file
-
-        blocker = blocking_file(path)
-        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror
-        raise InputError(f"cannot write {path}: {why}", "give a path you can write to") from exc
+    emit(result, as_json, lambda: _render(result, outcome.threshold))
+    if outcome.failing:
+        raise Finished(Outcome.FINDINGS)
 
 
 def _render(result: ScanResult, threshold: Severity) -> None:

@@ -14,20 +14,19 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from skylift.domain.estate import InventoryTotals, summarise
-from skylift.domain.imports import ImportSummary
-from skylift.domain.inventory import Dependency, Server
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import ConfigError, InputError, WorkspaceNotFoundError
-from skylift.inventory.base import ImportContext, get_importer
-from skylift.workspace.series import ParquetSeriesCommit, scan_series
 from skylift.workspace.settings import Settings, load_settings
-from skylift.workspace.store import StateStore
-from skylift.workspace.template import render
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from skylift.domain.estate import InventoryTotals
+    from skylift.domain.imports import ImportSummary
+    from skylift.domain.inventory import Dependency, Server
+    from skylift.workspace.store import StateStore
 
 CONFIG_NAME = "skylift.yaml"
 STATE_DIR = ".skylift"
@@ -61,16 +60,37 @@ def find_workspace(
 
 
 class Workspace:
-    """An opened workspace: its settings and state store."""
+    """An opened workspace: its settings and (on first use) its state store.
+
+    Opening one reads ``skylift.yaml`` only: the SQL engine is built, and the
+    Alembic migrations run, the first time :attr:`store` is used, so a caller
+    that needs the settings alone (``skylift transfer`` reading ``remotes:``)
+    pays for neither, and imports neither SQLAlchemy nor polars.
+    """
 
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root
         self.settings = settings
         self.state_dir = root / STATE_DIR
-        self.state_dir.mkdir(exist_ok=True)
-        url = settings.state.url or f"sqlite:///{self.state_dir / 'state.db'}"
-        self.store = StateStore(url)
-        self.store.migrate()
+        self._store: StateStore | None = None
+
+    @property
+    def store(self) -> StateStore:
+        """The state store, created and migrated on first use."""
+        if self._store is None:
+            from skylift.workspace.store import StateStore
+
+            self.state_dir.mkdir(exist_ok=True)
+            url = self.settings.state.url or f"sqlite:///{self.state_dir / 'state.db'}"
+            store = StateStore(url)
+            store.migrate()
+            self._store = store
+        return self._store
+
+    @property
+    def store_opened(self) -> bool:
+        """Whether :attr:`store` has been used (the database opened and migrated)."""
+        return self._store is not None
 
     @classmethod
     def open(
@@ -87,6 +107,8 @@ class Workspace:
     @classmethod
     def init(cls, root: Path, project: str | None = None, force: bool = False) -> Workspace:
         """Create ``skylift.yaml`` and the state store in ``root`` (created if needed)."""
+        from skylift.workspace.template import render
+
         root = root.expanduser().resolve()
         cfg = root / CONFIG_NAME
         if cfg.exists() and not force:
@@ -100,11 +122,14 @@ class Workspace:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, cfg)
-        return cls(root, load_settings(cfg, environ={}))
+        ws = cls(root, load_settings(cfg, environ={}))
+        _ = ws.store  # init creates the database and its schema now
+        return ws
 
     def close(self) -> None:
-        """Release the state store."""
-        self.store.close()
+        """Release the state store (if it was opened)."""
+        if self._store is not None:
+            self._store.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -122,23 +147,25 @@ class Workspace:
         progress: Progress = NULL_PROGRESS,
     ) -> ImportSummary:
         """Import ``paths`` in format ``fmt``; all or nothing."""
+        from skylift.inventory.base import ImportContext, get_importer
+        from skylift.workspace.series import ParquetSeriesCommit
+
         for p in paths:
             if not p.exists():
                 raise InputError(f"{p}: no such file or folder", "check the path")
         importer = get_importer(fmt, **dict(options or {}))
         started = datetime.now(UTC)
+        store = self.store  # creates .skylift/ and the database if needed
         tmp_dir = Path(tempfile.mkdtemp(prefix="import-", dir=self.state_dir))
         try:
-            ctx = ImportContext(
-                servers=self.store.server_index(), tmp_dir=tmp_dir, progress=progress
-            )
+            ctx = ImportContext(servers=store.server_index(), tmp_dir=tmp_dir, progress=progress)
             batch = importer.parse(paths, ctx)
             commit = None
             if batch.series is not None:
                 source_hash = "+".join(sorted(f.sha256 for f in batch.files))
                 commit = ParquetSeriesCommit(self.state_dir / "series", source_hash[:64])
             try:
-                summary = self.store.apply_import(batch, started, commit)
+                summary = store.apply_import(batch, started, commit)
             except BaseException:
                 if commit is not None:
                     commit.rollback()
@@ -161,10 +188,14 @@ class Workspace:
 
     def series(self) -> pl.LazyFrame:
         """All utilisation samples (long format), lazily."""
+        from skylift.workspace.series import scan_series
+
         return scan_series(self.state_dir, self.store.series_paths())
 
     def inventory(self) -> tuple[list[Server], InventoryTotals]:
         """Servers and their totals."""
+        from skylift.domain.estate import summarise
+
         servers = self.servers()
         totals = summarise(
             servers, self.store.series_server_keys(), self.store.count("dependencies")

@@ -1,0 +1,59 @@
+"""Every exit status of ``skylift``, in one table; :func:`skylift.cli.app.main` applies it.
+
+Errors end a command with their family's status (``skylift.errors``: 2 input,
+3 config, 4 provider, 5 transfer, 6 verification, 7 generation, 8 planning,
+9 missing optional dependency, 1 any other). A command that rendered its
+result but must still end non-zero (findings above ``--fail-on``, an
+incomplete transfer, a destination that differs) raises :class:`Finished`
+with its :class:`Outcome`; no command sets a status itself.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from skylift.errors import SkyliftError
+
+OK = 0
+#: an error outside the skylift families (a bug): printed as "internal error"
+INTERNAL = 70
+#: Ctrl-C, or an interrupted transfer (re-run to resume)
+INTERRUPTED = 130
+
+
+class Outcome(Enum):
+    """A rendered result that still ends the command non-zero."""
+
+    FINDINGS = "findings at or above --fail-on remain"
+    TRANSFER_INCOMPLETE = "some objects failed to transfer"
+    DIFFERS = "the destination differs from the source"
+    CHECK_FAILED = "generated artifacts failed a --check"
+    INTERRUPTED = "interrupted"
+
+
+#: exit status per outcome (the documented codes: docs/scan.md, docs/transfer.md)
+OUTCOME_CODES: dict[Outcome, int] = {
+    Outcome.FINDINGS: 1,
+    Outcome.TRANSFER_INCOMPLETE: 5,
+    Outcome.DIFFERS: 6,
+    Outcome.CHECK_FAILED: 7,
+    Outcome.INTERRUPTED: INTERRUPTED,
+}
+
+
+class Finished(Exception):  # noqa: N818 -- a signal, not an error
+    """Raised by a command after rendering: end with ``outcome``'s status, print nothing."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.value)
+        self.outcome = outcome
+
+
+def error_code(exc: SkyliftError) -> int:
+    """The exit status of a skylift error: its family's code."""
+    return exc.exit_code
+
+
+def outcome_code(outcome: Outcome) -> int:
+    """The exit status of a rendered outcome."""
+    return OUTCOME_CODES[outcome]
