@@ -12,7 +12,9 @@ from fnmatch import fnmatchcase
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-_CLOUDS = ("aws", "azure", "gcp")
+from skylift.domain.cloud import Cloud
+
+_CLOUDS = tuple(c.value for c in Cloud)
 
 #: Words that mark the web tier in a server's or resource's name or tags
 #: (``prd-web01``, ``shop-lb``, ``tier: frontend``).

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from skylift.domain.cloud import Cloud as Cloud  # noqa: PLC0414 (re-exported: the one enum)
 from skylift.domain.findings import Finding
 
 DEFAULT_REGISTRY = "registry.example.com"
@@ -33,14 +34,6 @@ class Language(StrEnum):
     PHP = "php"
     STATIC = "static"
     UNKNOWN = "unknown"
-
-
-class Cloud(StrEnum):
-    """Target cloud of the infrastructure code."""
-
-    AWS = "aws"
-    AZURE = "azure"
-    GCP = "gcp"
 
 
 class ArtifactKind(StrEnum):

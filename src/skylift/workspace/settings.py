@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +15,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from skylift.domain.assessment import AssessSettings, TcoAssumptions
+from skylift.domain.cloud import Cloud
 from skylift.domain.plan import PlanningSettings
 from skylift.domain.policy import PolicySettings
 from skylift.errors import ConfigError
@@ -36,14 +36,6 @@ RemoteOption = Annotated[str, BeforeValidator(option_text)]
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Cloud(StrEnum):
-    """Target clouds skylift sizes and generates for."""
-
-    AWS = "aws"
-    AZURE = "azure"
-    GCP = "gcp"
 
 
 class Target(_Section):
