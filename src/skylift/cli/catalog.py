@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.output import emit, out
-from skylift.errors import ConfigError
+
+if TYPE_CHECKING:
+    from skylift.workspace.catalogs import CatalogListing
 
 app = typer.Typer(
     help=(
@@ -30,17 +32,6 @@ DIR_OPTION = typer.Option(
     "else the bundled snapshot).",
     show_default=False,
 )
-
-
-def _workspace_catalog(ctx: typer.Context) -> Path | None:
-    from skylift.errors import WorkspaceNotFoundError
-    from skylift.workspace import STATE_DIR, find_workspace
-
-    try:
-        root = find_workspace(global_options(ctx).workspace)
-    except WorkspaceNotFoundError:
-        return None
-    return root / STATE_DIR / "catalog"
 
 
 @app.command("show")
@@ -69,94 +60,20 @@ def show(
 
       skylift catalog show --cloud gcp --region europe-west1 --pricing commit_3y --min-memory 64
     """  # noqa: E501
-    from skylift.catalog.loader import load_catalog
+    from skylift.workspace.catalogs import CatalogListing, CatalogQuery, show_catalog
 
-    if directory is None:
-        ws_dir = _workspace_catalog(ctx)
-        directory = ws_dir if ws_dir is not None and (ws_dir / "aws.csv").exists() else None
-    cat = load_catalog(directory)
-    if cloud is None:
-        overview = _overview(cat)
+    query = CatalogQuery(
+        cloud=cloud, region=region, min_vcpus=min_vcpus, min_memory=min_memory,
+        max_price=max_price, family=family, pricing=pricing, limit=limit,
+        directory=directory, workspace=global_options(ctx).workspace,
+    )  # fmt: skip
+    found = show_catalog(query)
+    if isinstance(found, CatalogListing):
+        listing = found
+        emit(listing.as_json(), as_json, lambda: _render_rows(listing))
+    else:
+        overview = found.as_json()
         emit(overview, as_json, lambda: _render_overview(overview))
-        return
-    rows = cat.offers(
-        cloud,
-        region,
-        min_vcpus=min_vcpus,
-        min_memory_gib=min_memory,
-        max_price=max_price,
-        family=family,
-        pricing=pricing,
-    )
-    import polars as pl
-
-    from skylift.catalog.loader import PRICE_COLUMNS
-
-    rows = rows.with_columns(
-        pl.when(pl.col(PRICE_COLUMNS[pricing]).is_not_null())
-        .then(pl.lit(pricing))
-        .otherwise(pl.lit("on_demand"))
-        .alias("pricing_used")
-    )
-    cols = ["instance_type", "family", "family_class", "region", "vcpus", "vcpus_parent",
-            "memory_gib", "gpus", "arch", "burstable", "price_hour", "pricing_used", "currency",
-            "price_as_of"]  # fmt: skip
-    shown = rows.select(cols).head(limit) if limit else rows.select(cols)
-    notes = _notes(cat, cloud, region, pricing, rows)
-    data: dict[str, Any] = {
-        "total": rows.height,
-        "rows": shown.to_dicts(),
-        "notes": notes,
-        "warnings": cat.warnings,
-    }
-    emit(data, as_json, lambda: _render_rows(shown, rows.height, cloud, pricing, notes))
-
-
-def _notes(cat: Any, cloud: str, region: str | None, pricing: str, rows: Any) -> list[str]:
-    """What the user must know to read the rows (partial coverage, price fallback)."""
-    notes = []
-    regions = [region] if region is not None else list(cat.regions(cloud))
-    partial = [r for r in regions if cat.partial(cloud, r)]
-    if partial:
-        notes.append(
-            f"{cloud} {', '.join(partial)}: only partly covered by the catalog (prices from "
-            "2025-03 for about 45 % of the types); a type missing here has no price in the "
-            "catalog, which does not mean it is not offered"
-        )
-    fell = rows.filter(rows["pricing_used"] != pricing).height if pricing != "on_demand" else 0
-    if fell:
-        notes.append(
-            f"{fell} of {rows.height} row(s) have no {pricing} price in the catalog: "
-            "on-demand shown (column pricing_used)"
-        )
-    return notes
-
-
-def _overview(cat: Any) -> dict[str, Any]:
-    import polars as pl
-
-    from skylift.catalog.loader import PRICE_COLUMNS
-
-    per = (
-        cat.instances.group_by("cloud")
-        .agg(
-            pl.col("instance_type").n_unique().alias("types"),
-            pl.col("region").unique().sort().alias("regions"),
-            pl.col("price_as_of").unique().sort().alias("price_dates"),
-            pl.col("currency").unique().sort().alias("currencies"),
-            *[
-                pl.col(col).is_not_null().any().alias(option)
-                for option, col in PRICE_COLUMNS.items()
-            ],
-        )
-        .sort("cloud")
-    )
-    clouds = []
-    for c in per.to_dicts():
-        c["pricing_options"] = [o for o in PRICE_COLUMNS if c.pop(o)]
-        c["partial_regions"] = [r for r in c["regions"] if cat.partial(c["cloud"], r)]
-        clouds.append(c)
-    return {"source": cat.source, "clouds": clouds, "warnings": list(cat.warnings)}
 
 
 def _render_overview(data: dict[str, Any]) -> None:
@@ -180,11 +97,14 @@ def _render_overview(data: dict[str, Any]) -> None:
         out.print(f"[yellow]warning:[/yellow] {w}")
 
 
-def _render_rows(rows: Any, total: int, cloud: str, pricing: str, notes: list[str]) -> None:
-    table = Table(title=f"{cloud}: {total} matching types ({pricing}), cheapest first")
+def _render_rows(listing: CatalogListing) -> None:
+    pricing = listing.pricing
+    table = Table(
+        title=f"{listing.cloud}: {listing.total} matching types ({pricing}), cheapest first"
+    )
     for col in ("type", "family", "class", "region", "vCPU", "GiB", "GPU", "arch", "$/h"):
         table.add_column(col)
-    for r in rows.iter_rows(named=True):
+    for r in listing.shown.iter_rows(named=True):
         vcpu = f"{r['vcpus']:g}" + (
             f" of {r['vcpus_parent']:g}" if r["vcpus_parent"] is not None else ""
         )
@@ -196,7 +116,7 @@ def _render_rows(rows: Any, total: int, cloud: str, pricing: str, notes: list[st
             f"{r['memory_gib']:g}", str(r["gpus"]), r["arch"], price,
         )  # fmt: skip
     out.print(table)
-    for n in notes:
+    for n in listing.notes:
         out.print(f"[yellow]note:[/yellow] {n}")
 
 
@@ -218,28 +138,10 @@ def refresh(
 
       skylift catalog refresh --dir ./catalog --json
     """
-    from skylift.catalog.refresh import SOURCES, refresh_catalog
+    from skylift.workspace.catalogs import refresh_catalog
 
-    if directory is None:
-        directory = _workspace_catalog(ctx)
-        if directory is None:
-            raise ConfigError(
-                "no workspace to write the refreshed catalog into",
-                "pass --dir DIR, or run inside a workspace (skylift init)",
-            )
-    base = directory if (directory / "aws.csv").exists() else None
-    result = (
-        refresh_catalog(directory, base_dir=base)
-        if base is not None
-        else refresh_catalog(directory)
-    )
-    data = {
-        "directory": str(result.directory),
-        "rows": result.rows,
-        "sources": result.sources,
-        "kept_from_snapshot": list(result.kept),
-        "upstream": SOURCES,
-    }
+    refreshed = refresh_catalog(directory, global_options(ctx).workspace)
+    result = refreshed.result
 
     def render() -> None:
         out.print(f"Catalog refreshed in {result.directory}")
@@ -247,4 +149,4 @@ def refresh(
             out.print(f"  {cloud}: {n} rows from {result.sources[cloud]}")
         out.print(f"  kept from the snapshot: {', '.join(result.kept)}")
 
-    emit(data, as_json, render)
+    emit(refreshed.as_json(), as_json, render)
