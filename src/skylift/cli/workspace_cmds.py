@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, open_workspace
 from skylift.cli.output import emit, out
-from skylift.errors import InputError
+
+if TYPE_CHECKING:
+    from skylift.workspace.core import InventoryReport
 
 INIT_HELP = """Create a workspace: a commented skylift.yaml and an embedded state store.
 
@@ -33,49 +35,18 @@ def init(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a workspace."""
-    from skylift.workspace import CONFIG_NAME, Workspace
+    from skylift.workspace.core import create_workspace
 
-    _check_folder(directory, CONFIG_NAME)
-    try:
-        with Workspace.init(directory, project=project, force=force) as ws:
-            info = {
-                "workspace": str(ws.root),
-                "settings": str(ws.root / CONFIG_NAME),
-                "state": ws.settings.state.url or str(ws.state_dir / "state.db"),
-                "project": ws.settings.project,
-            }
-    except OSError as exc:  # a read-only or full disk, a file where a folder must go
-        raise InputError(
-            f"{directory}: cannot create the workspace: {exc.strerror or exc}",
-            "give a folder you can write to (it is created if missing)",
-        ) from exc
+    created = create_workspace(directory, project=project, force=force)
     emit(
-        info,
+        created.as_json(),
         as_json,
         lambda: out.print(
-            f"Created workspace [bold]{info['project']}[/bold] in {info['workspace']}\n"
-            f"  settings: {info['settings']}\n  state:    {info['state']}\n"
+            f"Created workspace [bold]{created.project}[/bold] in {created.workspace}\n"
+            f"  settings: {created.settings}\n  state:    {created.state}\n"
             "Next: skylift discover rvtools EXPORT.xlsx"
         ),
     )
-
-
-def _check_folder(directory: Path, config_name: str) -> None:
-    """Raise :class:`InputError` when ``directory`` cannot hold a workspace: it (or a
-    parent) is a file, or its settings path is a folder."""
-    for p in (directory, *directory.parents):
-        if p.exists() and not p.is_dir():
-            where = "is a file" if p == directory else f"is inside {p}, which is a file"
-            raise InputError(
-                f"{directory}: {where}, not a folder",
-                "give the folder for the workspace, e.g. 'skylift init estate' "
-                "(it is created if missing)",
-            )
-    if (directory / config_name).is_dir():
-        raise InputError(
-            f"{directory / config_name} is a folder; the workspace settings file goes there",
-            "remove or rename that folder, or choose another folder for the workspace",
-        )
 
 
 INVENTORY_HELP = """List the servers in the workspace with estate totals.
@@ -97,20 +68,12 @@ def inventory(
 ) -> None:
     """List servers with totals."""
     with open_workspace(ctx) as ws:
-        servers, totals = ws.inventory()
-        runs = ws.import_runs()
-    if as_json:
-        emit(
-            {
-                "totals": totals.model_dump(mode="json")
-                | {"data_coverage_pct": round(totals.data_coverage_pct, 1)},
-                "servers": servers,
-                "imports": runs,
-            },
-            True,
-            lambda: None,
-        )
-        return
+        report = ws.inventory_report()
+    emit(report.as_json(), as_json, lambda: _render(report, limit))
+
+
+def _render(report: InventoryReport, limit: int) -> None:
+    servers, totals = report.servers, report.totals
     if limit and servers:
         table = Table(title=f"Servers ({len(servers)})", show_lines=False)
         for col in (

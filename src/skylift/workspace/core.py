@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,86 @@ def find_workspace(
         f"no skylift workspace in {start} or its parents",
         "run 'skylift init' here, or pass --workspace DIR / set SKYLIFT_WORKSPACE",
     )
+
+
+@dataclass(frozen=True)
+class InventoryReport:
+    """``skylift inventory``: the servers, their totals and the history of imports."""
+
+    servers: list[Server]
+    totals: InventoryTotals
+    imports: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` document (coverage rounded to one decimal)."""
+        coverage = {"data_coverage_pct": round(self.totals.data_coverage_pct, 1)}
+        return {
+            "totals": self.totals.model_dump(mode="json") | coverage,
+            "servers": self.servers,
+            "imports": self.imports,
+        }
+
+
+@dataclass(frozen=True)
+class CreatedWorkspace:
+    """What ``skylift init`` made: folder, settings file, state store, project name."""
+
+    workspace: str
+    settings: str
+    state: str
+    project: str
+
+    def as_json(self) -> dict[str, str]:
+        """The ``--json`` document."""
+        return {
+            "workspace": self.workspace,
+            "settings": self.settings,
+            "state": self.state,
+            "project": self.project,
+        }
+
+
+def create_workspace(
+    directory: Path, project: str | None = None, force: bool = False
+) -> CreatedWorkspace:
+    """``skylift init``: a workspace in ``directory`` (created if missing).
+
+    InputError when the folder cannot hold one (it or a parent is a file, its
+    settings path is a folder, the disk refuses); ConfigError when settings
+    exist and not ``force``.
+    """
+    _check_folder(directory)
+    try:
+        with Workspace.init(directory, project=project, force=force) as ws:
+            return CreatedWorkspace(
+                workspace=str(ws.root),
+                settings=str(ws.root / CONFIG_NAME),
+                state=ws.settings.state.url or str(ws.state_dir / "state.db"),
+                project=ws.settings.project,
+            )
+    except OSError as exc:  # a read-only or full disk, a file where a folder must go
+        raise InputError(
+            f"{directory}: cannot create the workspace: {exc.strerror or exc}",
+            "give a folder you can write to (it is created if missing)",
+        ) from exc
+
+
+def _check_folder(directory: Path) -> None:
+    """Raise :class:`InputError` when ``directory`` cannot hold a workspace: it (or a
+    parent) is a file, or its settings path is a folder."""
+    for p in (directory, *directory.parents):
+        if p.exists() and not p.is_dir():
+            where = "is a file" if p == directory else f"is inside {p}, which is a file"
+            raise InputError(
+                f"{directory}: {where}, not a folder",
+                "give the folder for the workspace, e.g. 'skylift init estate' "
+                "(it is created if missing)",
+            )
+    if (directory / CONFIG_NAME).is_dir():
+        raise InputError(
+            f"{directory / CONFIG_NAME} is a folder; the workspace settings file goes there",
+            "remove or rename that folder, or choose another folder for the workspace",
+        )
 
 
 class Workspace:
@@ -205,6 +286,11 @@ class Workspace:
     def import_runs(self) -> list[dict[str, Any]]:
         """History of imports, newest first."""
         return self.store.import_runs()
+
+    def inventory_report(self) -> InventoryReport:
+        """Servers, totals and import history (``skylift inventory``)."""
+        servers, totals = self.inventory()
+        return InventoryReport(servers, totals, self.import_runs())
 
 
 def remove_quietly(path: Path) -> None:
