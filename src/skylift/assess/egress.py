@@ -2,7 +2,8 @@
 
 Tiers apply to the estate's monthly total per cloud region (as providers bill
 per account); each server carries its share at the blended price. Destination:
-the internet (GCP: worldwide except China and Australia).
+the internet (the cloud profile's ``egress_destination``; GCP: worldwide
+except China and Australia).
 """
 
 from __future__ import annotations
@@ -10,12 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from skylift.catalog.loader import Catalog
-
-_DESTINATION = {
-    "aws": "internet",
-    "azure": "internet",
-    "gcp": "internet-worldwide-excl-china-australia",
-}
+from skylift.clouds import profile
 
 
 def tiered_cost(total_gb: float, tiers: pl.DataFrame) -> float:
@@ -34,7 +30,7 @@ def tiered_cost(total_gb: float, tiers: pl.DataFrame) -> float:
 def egress_tiers(catalog: Catalog, cloud: str, region: str) -> tuple[pl.DataFrame, str]:
     """Internet egress tiers for the region (or the cloud's priced region, with a note)."""
     e = catalog.egress.filter(
-        (pl.col("cloud") == cloud) & (pl.col("destination") == _DESTINATION.get(cloud, "internet"))
+        (pl.col("cloud") == cloud) & (pl.col("destination") == profile(cloud).egress_destination)
     )
     here = e.filter(pl.col("region") == region)
     if here.height or e.height == 0:

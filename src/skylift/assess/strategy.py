@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from skylift.assess.policy import ClassThresholds, GoalWeights
+from skylift.clouds import profiles
 from skylift.domain.assessment import (
     ServiceModel,
     Strategy,
@@ -53,80 +54,25 @@ _DB_NAME = re.compile(
 )
 _WEB_NAME = re.compile(r"(?i)(^|[-_.\d])(web|www|app|api|iis|portal|front)([-_.\d]|$)")
 
+
+def managed_db(engine: str) -> dict[str, str]:
+    """The managed service for database ``engine`` on each registered cloud
+    (its profile's ``services.databases``; ``database`` for any other engine)."""
+    return {
+        p.name: p.services.databases.get(engine, p.services.databases["database"])
+        for p in profiles()
+    }
+
+
+def _services(option: str) -> dict[str, str]:
+    """The target service of a strategy option on each registered cloud."""
+    return {p.name: getattr(p.services, option) for p in profiles()}
+
+
+#: Managed database/cache/search service per engine and cloud (registered at import).
 MANAGED_DB: dict[str, dict[str, str]] = {
-    "mysql": {
-        "aws": "Amazon RDS for MySQL / Aurora MySQL",
-        "azure": "Azure Database for MySQL",
-        "gcp": "Cloud SQL for MySQL",
-    },
-    "postgresql": {
-        "aws": "Amazon RDS for PostgreSQL / Aurora PostgreSQL",
-        "azure": "Azure Database for PostgreSQL",
-        "gcp": "Cloud SQL for PostgreSQL",
-    },
-    "sqlserver": {
-        "aws": "Amazon RDS for SQL Server",
-        "azure": "Azure SQL Managed Instance",
-        "gcp": "Cloud SQL for SQL Server",
-    },
-    "oracle": {
-        "aws": "Amazon RDS for Oracle",
-        "azure": "Oracle Database@Azure",
-        "gcp": "Oracle Database@Google Cloud",
-    },
-    "mongodb": {
-        "aws": "Amazon DocumentDB",
-        "azure": "Azure Cosmos DB for MongoDB",
-        "gcp": "MongoDB Atlas on Google Cloud",
-    },
-    "redis": {
-        "aws": "Amazon ElastiCache",
-        "azure": "Azure Cache for Redis",
-        "gcp": "Memorystore for Redis",
-    },
-    "memcached": {
-        "aws": "Amazon ElastiCache for Memcached",
-        "azure": "Azure Cache for Redis",
-        "gcp": "Memorystore for Memcached",
-    },
-    "cassandra": {
-        "aws": "Amazon Keyspaces",
-        "azure": "Azure Managed Instance for Apache Cassandra",
-        "gcp": "Cassandra on GKE",
-    },
-    "elasticsearch": {
-        "aws": "Amazon OpenSearch Service",
-        "azure": "Elastic Cloud on Azure",
-        "gcp": "Elastic Cloud on Google Cloud",
-    },
-    "db2": {
-        "aws": "Amazon RDS for Db2",
-        "azure": "Db2 on Azure VMs",
-        "gcp": "Db2 on Compute Engine",
-    },
-    "database": {"aws": "Amazon RDS", "azure": "Azure Database / Azure SQL", "gcp": "Cloud SQL"},
-}
-CONTAINERS = {
-    "aws": "Amazon EKS / ECS",
-    "azure": "AKS / Azure Container Apps",
-    "gcp": "GKE / Cloud Run",
-}
-APP_HOSTING = {
-    "aws": "AWS App Runner / Elastic Beanstalk",
-    "azure": "Azure App Service",
-    "gcp": "Cloud Run / App Engine",
-}
-VMS = {"aws": "Amazon EC2", "azure": "Azure Virtual Machines", "gcp": "Compute Engine"}
-RELOCATE = {
-    "aws": "VMware Cloud on AWS",
-    "azure": "Azure VMware Solution",
-    "gcp": "Google Cloud VMware Engine",
-}
-SAAS = {"aws": "Amazon WorkMail / SaaS", "azure": "Microsoft 365", "gcp": "Google Workspace"}
-REFACTOR = {
-    "aws": "AWS Lambda / serverless",
-    "azure": "Azure Functions / serverless",
-    "gcp": "Cloud Run functions / serverless",
+    engine: managed_db(engine)
+    for engine in dict.fromkeys(e for p in profiles() for e in p.services.databases)
 }
 
 #: Fit of each option for (license_cost, modernise, managed_services, speed).
@@ -167,21 +113,21 @@ def score(option: str, goals: GoalWeights) -> float:
 
 def _option(key: str, goals: GoalWeights, reason: str, factor: float = 1.0) -> StrategyOption:
     strategy, model, targets = {
-        "retire": (Strategy.RETIRE, ServiceModel.NONE, {}),
-        "retain": (Strategy.RETAIN, ServiceModel.ON_PREMISES, {}),
-        "rehost": (Strategy.REHOST, ServiceModel.IAAS_VM, VMS),
-        "relocate": (Strategy.RELOCATE, ServiceModel.IAAS_VM, RELOCATE),
-        "repurchase": (Strategy.REPURCHASE, ServiceModel.SAAS, SAAS),
-        "replatform-containers": (Strategy.REPLATFORM, ServiceModel.PAAS_CONTAINERS, CONTAINERS),
-        "replatform-app": (Strategy.REPLATFORM, ServiceModel.PAAS_APP_HOSTING, APP_HOSTING),
-        "refactor": (Strategy.REFACTOR, ServiceModel.PAAS_APP_HOSTING, REFACTOR),
-    }.get(key, (Strategy.REPLATFORM, ServiceModel.PAAS_DATABASE, {}))
+        "retire": (Strategy.RETIRE, ServiceModel.NONE, ""),
+        "retain": (Strategy.RETAIN, ServiceModel.ON_PREMISES, ""),
+        "rehost": (Strategy.REHOST, ServiceModel.IAAS_VM, "vms"),
+        "relocate": (Strategy.RELOCATE, ServiceModel.IAAS_VM, "relocate"),
+        "repurchase": (Strategy.REPURCHASE, ServiceModel.SAAS, "saas"),
+        "replatform-containers": (Strategy.REPLATFORM, ServiceModel.PAAS_CONTAINERS, "containers"),
+        "replatform-app": (Strategy.REPLATFORM, ServiceModel.PAAS_APP_HOSTING, "app_hosting"),
+        "refactor": (Strategy.REFACTOR, ServiceModel.PAAS_APP_HOSTING, "serverless"),
+    }.get(key, (Strategy.REPLATFORM, ServiceModel.PAAS_DATABASE, ""))
     return StrategyOption(
         strategy=strategy,
         service_model=model,
         score=round(score(key, goals) * factor, 3),
         reason=reason,
-        targets=dict(targets),
+        targets=_services(targets) if targets else {},
     )
 
 
@@ -208,7 +154,7 @@ def choose(
         db = _option(
             "replatform-db", goals, f"database detected ({traits.db_engine}) → managed service"
         )
-        opts.append(db.model_copy(update={"targets": MANAGED_DB[traits.db_engine]}))
+        opts.append(db.model_copy(update={"targets": managed_db(traits.db_engine)}))
     if traits.web:
         opts.append(_option("replatform-containers", goals, "web/app server → containers"))
         opts.append(_option("replatform-app", goals, "web/app server → managed app hosting"))

@@ -1,73 +1,54 @@
 """Instance families and burstable flags, parsed from instance type names.
 
-Rules (documented in docs/catalog.md):
-
-- AWS: the part before the dot: ``m5.large`` → ``m5``, ``m6gd.xlarge`` → ``m6gd``.
-- Azure: series letters + feature letters + version, without ``Standard_``
-  and the size number: ``Standard_D2s_v5`` → ``Dsv5``, ``Standard_A1_v2`` →
-  ``Av2``, ``Standard_B2ms`` → ``Bms``, ``Standard_M8-2ms`` → ``Mms``.
-  Exclusions also match a prefix of the type name (``Standard_A``).
-- GCP: the part before the first dash: ``n2-standard-4`` → ``n2``.
-
-Burstable: AWS ``t*`` families (t2, t3, t3a, t4g); Azure B-series; GCP
-shared-core types (e2-micro/small/medium, f1-micro, g1-small).
+The rules are each cloud's (:mod:`skylift.clouds`, documented in
+docs/catalog.md): AWS ``m5.large`` → ``m5``; Azure ``Standard_D2s_v5`` →
+``Dsv5``; GCP ``n2-standard-4`` → ``n2``. Exclusions also match a prefix of
+the type name (``Standard_A``). Burstable: AWS ``t*`` families, Azure
+B-series, GCP shared-core types.
 """
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
-_AZURE = re.compile(r"^([A-Z]+)\d+(?:-\d+)?([a-z]*)$")
-_VERSION = re.compile(r"^v\d+$")
-_GCP_SHARED = frozenset({"e2-micro", "e2-small", "e2-medium", "f1-micro", "g1-small"})
+from skylift.clouds import profile
 
 
 def family_of(cloud: str, instance_type: str) -> str:
-    """The family of ``instance_type`` on ``cloud`` (see the module rules)."""
-    if cloud == "aws":
-        return instance_type.split(".", 1)[0]
-    if cloud == "gcp":
-        return instance_type.split("-", 1)[0]
-    parts = instance_type.removeprefix("Standard_").removeprefix("Basic_").split("_")
-    m = _AZURE.match(parts[0])
-    if m is None:
-        return parts[0]
-    version = parts[-1] if len(parts) > 1 and _VERSION.match(parts[-1]) else ""
-    return f"{m.group(1)}{m.group(2)}{version}"
+    """The family of ``instance_type`` on ``cloud`` (the cloud's rule)."""
+    return profile(cloud).family(instance_type)
 
 
 def is_burstable(cloud: str, instance_type: str) -> bool:
     """True for burstable (CPU-credit or shared-core) types."""
-    family = family_of(cloud, instance_type)
-    if cloud == "aws":
-        return re.fullmatch(r"t\d+[a-z]*", family) is not None
-    if cloud == "gcp":
-        return instance_type in _GCP_SHARED
-    return family.startswith("B")
+    return profile(cloud).is_burstable(instance_type)
 
 
 def family_expr(cloud: str, instance_types: pl.Series) -> pl.Expr:
     """A Polars expression computing the family from column ``instance_type``.
 
-    ``instance_types`` are the names that will be seen (used for Azure, whose
-    rule is easier to state in Python than as a vector expression).
+    ``instance_types`` are the names that will be seen (used where the cloud's
+    rule is not "the name before a separator").
     """
+    p = profile(cloud)
     col = pl.col("instance_type")
-    if cloud == "aws":
-        return col.str.split(".").list.first()
-    if cloud == "gcp":
-        return col.str.split("-").list.first()
-    names = instance_types.unique().to_list()
-    mapping = {t: family_of("azure", t) for t in names}
+    if p.family_separator is not None:
+        return col.str.split(p.family_separator).list.first()
+    mapping = {t: p.family(t) for t in instance_types.unique().to_list()}
     return col.replace_strict(mapping, return_dtype=pl.String, default="")
 
 
 def burstable_expr(cloud: str) -> pl.Expr:
     """A Polars expression flagging burstable types (needs column ``family``)."""
-    if cloud == "aws":
-        return pl.col("family").str.contains(r"^t\d+[a-z]*$")
-    if cloud == "gcp":
-        return pl.col("instance_type").is_in(list(_GCP_SHARED))
-    return pl.col("family").str.starts_with("B")
+    p = profile(cloud)
+    parts = []
+    if p.burstable_family is not None:
+        parts.append(pl.col("family").str.contains(f"^(?:{p.burstable_family})$"))
+    if p.burstable_types:
+        parts.append(pl.col("instance_type").is_in(sorted(p.burstable_types)))
+    if not parts:
+        return pl.lit(False)
+    expr = parts[0]
+    for more in parts[1:]:
+        expr = expr | more
+    return expr

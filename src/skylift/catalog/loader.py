@@ -16,10 +16,10 @@ import polars as pl
 from skylift.catalog.constrained import constrained_vcpus
 from skylift.catalog.eligibility import with_classes
 from skylift.catalog.families import burstable_expr, family_expr
+from skylift.clouds import names, profile
 from skylift.errors import ConfigError
 
 BUNDLED_DIR = Path(__file__).parent / "data"
-CLOUDS = ("aws", "azure", "gcp")
 
 #: Pricing option → catalog column.
 PRICE_COLUMNS: dict[str, str] = {
@@ -50,14 +50,6 @@ INSTANCE_SCHEMA: dict[str, pl.DataType] = {
 }
 #: Columns a catalog file may lack (snapshots written before they existed): read as empty.
 OPTIONAL_COLUMNS = frozenset({"vcpus_parent"})
-#: Regions whose rows are a validated subset of the types offered there (see
-#: data/README.md): a missing row means "no price in the catalog", not "not offered".
-PARTIAL_REGIONS: dict[str, frozenset[str]] = {
-    "aws": frozenset({
-        "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "eu-west-2", "ap-southeast-1",
-        "ap-northeast-1", "ap-south-1", "sa-east-1", "ca-central-1",
-    }),
-}  # fmt: skip
 STORAGE_SCHEMA: dict[str, pl.DataType] = {
     "cloud": pl.String(),
     "region": pl.String(),
@@ -145,7 +137,7 @@ class Catalog:
 
         There a missing type means "no price in the catalog", not "not offered".
         """
-        return region in PARTIAL_REGIONS.get(cloud, frozenset())
+        return cloud in names() and region in profile(cloud).partial_regions
 
     def missing_note(self, cloud: str, region: str) -> str:
         """How to read an absent type in ``cloud``/``region`` (for messages)."""
@@ -235,7 +227,7 @@ def _read(path: Path, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 def _instances(directory: Path, warnings: list[str]) -> pl.DataFrame:
     frames = []
-    for cloud in CLOUDS:
+    for cloud in names():
         path = directory / f"{cloud}.csv"
         df = _read(path, INSTANCE_SCHEMA)
         bad = df.filter(
@@ -258,7 +250,7 @@ def _instances(directory: Path, warnings: list[str]) -> pl.DataFrame:
                 & pl.col("region").is_not_null()
                 & pl.col("instance_type").is_not_null()
             )
-        if cloud == "azure":
+        if profile(cloud).constrained_vcpus:
             df = _active_vcpus(df, path.name, warnings)
         df = df.with_columns(
             pl.lit(cloud).alias("cloud"),

@@ -1,5 +1,8 @@
 """Terraform for AWS, Azure or GCP: a typed context per cloud, rendered by ``templates/terraform``.
 
+The cloud's names (sizes, node pool, default region, templates folder) come
+from its profile's ``terraform`` (:mod:`skylift.clouds`).
+
 Network across zones with public and private subnets; firewall rules from the
 dependency graph (least privilege, the internet only on 443/80 at the load
 balancer, behind a web application firewall: :mod:`skylift.generate.waf`); VMs for
@@ -16,6 +19,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from skylift.clouds import profile
 from skylift.domain.target import (
     Cloud,
     GenerationWarning,
@@ -28,12 +32,6 @@ from skylift.generate.names import tf_name
 from skylift.generate.render import render
 from skylift.generate.waf import WafSettings, waf_settings
 
-REGIONS = {Cloud.AWS: "eu-west-1", Cloud.AZURE: "westeurope", Cloud.GCP: "europe-west1"}
-NODE_SIZES = {
-    Cloud.AWS: ("m6i.xlarge", 4, 16),
-    Cloud.AZURE: ("Standard_D4s_v5", 4, 16),
-    Cloud.GCP: ("e2-standard-4", 4, 16),
-}
 DB_PORT = {"postgres": 5432, "mysql": 3306, "sqlserver": 1433}
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 
@@ -88,52 +86,25 @@ class TfContext:
     waf: WafSettings  #: the perimeter firewall in front of the load balancer (if any)
 
 
+_STEPS = (2, 4, 8, 16, 32, 64)
+
+
 def vm_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
     """A current general-purpose (or memory-optimised) size with at least these resources."""
-    steps = (2, 4, 8, 16, 32, 64)
-    n = next((s for s in steps if s >= cores and s * 8 >= memory_gib), 64)
-    heavy = memory_gib > n * 4
-    if cloud is Cloud.AWS:
-        names = {
-            2: "large",
-            4: "xlarge",
-            8: "2xlarge",
-            16: "4xlarge",
-            32: "8xlarge",
-            64: "16xlarge",
-        }
-        return f"{'r6i' if heavy else 'm6i'}.{names[n]}"
-    if cloud is Cloud.AZURE:
-        return f"Standard_{'E' if heavy else 'D'}{n}s_v5"
-    return f"{'n2-highmem' if heavy else 'e2-standard'}-{n}"
+    n = next((s for s in _STEPS if s >= cores and s * 8 >= memory_gib), 64)
+    return profile(cloud).terraform.vm_size(n, memory_gib > n * 4)
 
 
 def db_size(cloud: Cloud, cores: int, memory_gib: float) -> str:
     """Managed database instance class for a server of this size."""
-    n = next((s for s in (2, 4, 8, 16, 32, 64) if s >= cores), 64)
-    if cloud is Cloud.AWS:
-        names = {
-            2: "large",
-            4: "xlarge",
-            8: "2xlarge",
-            16: "4xlarge",
-            32: "8xlarge",
-            64: "16xlarge",
-        }
-        return f"db.m6i.{names[n]}"
-    if cloud is Cloud.AZURE:
-        return f"GP_Standard_D{n}ds_v5"
-    return f"db-custom-{n}-{max(3840, round(memory_gib * 1024 / 256) * 256)}"
+    n = next((s for s in _STEPS if s >= cores), 64)
+    return profile(cloud).terraform.db_size(n, memory_gib)
 
 
 def _db_class(cloud: Cloud, h: HostSpec) -> str:
     """A managed-database class: the assessed VM size translated where it maps cleanly."""
-    if cloud is Cloud.AWS and h.size and "." in h.size and not h.size.startswith("db."):
-        family, suffix = h.size.split(".", 1)
-        return f"db.{'r6i' if family.startswith(('r', 'x')) else 'm6i'}.{suffix}"
-    if cloud is Cloud.AWS and h.size and h.size.startswith("db."):
-        return h.size
-    return db_size(cloud, h.cores, h.memory_gib)
+    mapped = profile(cloud).terraform.db_class_of(h.size) if h.size else None
+    return mapped or db_size(cloud, h.cores, h.memory_gib)
 
 
 def _host(cloud: Cloud, h: HostSpec, ids: dict[str, str]) -> TfHost:
@@ -195,7 +166,7 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
             app=target.name,
             id=tf_name(target.name),
             cloud=cloud.value,
-            region=target.region or REGIONS[cloud],
+            region=target.region or profile(cloud).terraform.default_region,
             vpc_cidr="10.0.0.0/16",
             zones=3,
             public_subnets=tuple(f"10.0.{i}.0/24" for i in range(3)),
@@ -209,7 +180,7 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
             node_count=kube[1],
             node_max=kube[2],
             k8s_version="1.30",
-            waf=waf_settings(),
+            waf=waf_settings(cloud),
         ),
         warnings,
     )
@@ -217,7 +188,7 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
 
 def _kube_capacity(target: TargetSpec, cloud: Cloud) -> tuple[str, int, int]:
     """Node size and count that fit every container's requests with 25 % headroom."""
-    size, cores, mem = NODE_SIZES[cloud]
+    size, cores, mem = profile(cloud).terraform.node_size
     workloads = kubernetes.build_context(target).workloads
     cpu = sum(w.resources.cpu_request_m * max(1, w.replicas) for w in workloads) / 1000
     mem_gib = sum(w.resources.memory_request_mib * max(1, w.replicas) for w in workloads) / 1024
@@ -285,5 +256,6 @@ def render_terraform(
     if target.region is not None:
         check_region(cloud, target.region)
     ctx, warnings = build_context(target, cloud)
-    files = {name: align(render(f"terraform/{cloud.value}/{name}.j2", ctx=ctx)) for name in FILES}
+    folder = profile(cloud).terraform.templates
+    files = {name: align(render(f"terraform/{folder}/{name}.j2", ctx=ctx)) for name in FILES}
     return files, warnings

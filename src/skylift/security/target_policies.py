@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from skylift.clouds import profiles
 from skylift.domain.findings import Finding, Location, Severity
 from skylift.domain.policy import PolicySettings
 from skylift.domain.progress import Progress
@@ -30,21 +31,24 @@ from skylift.security.policy_network import (
 )
 from skylift.security.policy_network import plaintext_findings as network_plaintext
 
-_CLOUD_OF_PROVIDER = {"aws": "aws", "azurerm": "azure", "google": "gcp", "google-beta": "gcp"}
 _VAR = re.compile(r"^\$\{var\.(\w+)\}$|^var\.(\w+)$")
-_INTERNAL_LB = (
-    "service.beta.kubernetes.io/aws-load-balancer-internal",
-    "service.beta.kubernetes.io/azure-load-balancer-internal",
-    "networking.gke.io/load-balancer-type",
-    "cloud.google.com/load-balancer-type",
-)
+
+
+def _cloud_of_provider() -> dict[str, str]:
+    """Terraform provider name (and resource type prefix) → cloud, from the cloud profiles."""
+    return {provider: p.name for p in profiles() for provider in p.iac_providers}
+
+
+def _internal_lb() -> tuple[str, ...]:
+    """Service annotations that keep a load balancer internal, on any cloud."""
+    return tuple(a for p in profiles() for a in p.k8s_internal_lb)
 
 
 def _cloud(block: TfBlock) -> str | None:
     if block.kind == "provider":
-        return _CLOUD_OF_PROVIDER.get(block.type)
+        return _cloud_of_provider().get(block.type)
     prefix = block.type.split("_", 1)[0]
-    return _CLOUD_OF_PROVIDER.get(prefix)
+    return _cloud_of_provider().get(prefix)
 
 
 def _variables(blocks: Sequence[TfBlock]) -> dict[tuple[str, str], Any]:
@@ -111,7 +115,7 @@ def _public_service(obj: K8sObject) -> bool:
     if kind not in {"LoadBalancer", "NodePort"}:
         return False
     annotations = (obj.body.get("metadata") or {}).get("annotations") or {}
-    if any(a in annotations for a in _INTERNAL_LB):
+    if any(a in annotations for a in _internal_lb()):
         return False
     ranges = spec.get("loadBalancerSourceRanges") or []
     return not ranges or any(r in {"0.0.0.0/0", "::/0"} for r in ranges)
