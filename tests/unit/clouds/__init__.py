@@ -1,0 +1,1 @@
+"""Cloud profiles and the registry (skylift.clouds)."""
