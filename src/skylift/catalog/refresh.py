@@ -27,6 +27,7 @@ import polars as pl
 from skylift.catalog.constrained import constrained_vcpus
 from skylift.catalog.loader import BUNDLED_DIR, INSTANCE_SCHEMA, load_catalog
 from skylift.catalog.refresh_gcp import GCP_PRICES, gcp_rows, parse_gcp_pricing
+from skylift.clouds import names
 from skylift.errors import ProviderError
 
 Fetch = Callable[[str], bytes]
@@ -179,7 +180,8 @@ def _gcp(fetch: Fetch, base: pl.DataFrame) -> pl.DataFrame:
 def refresh_catalog(
     directory: Path, fetch: Fetch = urllib_fetch, base_dir: Path = BUNDLED_DIR
 ) -> RefreshResult:
-    """Fetch AWS, Azure and GCP specs and prices, keep storage/egress; write atomically.
+    """Fetch AWS, Azure and GCP specs and prices, keep storage/egress (and the
+    snapshot of any other registered cloud); write atomically.
 
     Raises :class:`ProviderError` when a source cannot be fetched or parsed;
     the existing snapshot in ``directory`` is then left untouched.
@@ -202,7 +204,9 @@ def refresh_catalog(
     try:
         for cloud, frame in frames.items():
             frame.write_csv(tmp / f"{cloud}.csv")
-        kept = ("storage_prices.csv", "egress_prices.csv", "README.md", "NOTICE")
+        # clouds without a price fetcher here keep their snapshot as it is
+        unfetched = tuple(f"{c}.csv" for c in names() if c not in frames)
+        kept = (*unfetched, "storage_prices.csv", "egress_prices.csv", "README.md", "NOTICE")
         for name in kept:
             if (source / name).exists():
                 shutil.copy2(source / name, tmp / name)

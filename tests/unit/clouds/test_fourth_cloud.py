@@ -26,6 +26,7 @@ from skylift.assess.strategy import Traits, choose
 from skylift.catalog.classes import family_class
 from skylift.catalog.families import family_of, is_burstable
 from skylift.catalog.loader import BUNDLED_DIR, Catalog, load_catalog
+from skylift.catalog.refresh import refresh_catalog
 from skylift.clouds.base import (
     CloudProfile,
     DiskQuote,
@@ -39,6 +40,7 @@ from skylift.clouds.base import (
 from skylift.domain.assessment import Strategy
 from skylift.domain.inventory import Disk, Server
 from skylift.errors import ConfigError
+from tests.unit.catalog.test_refresh import offline
 
 NAME, REGION = "fakecloud", "fk-central-1"
 BLOCK = VolumeLimit(size_gib=1000, iops=5000, mbps=200)
@@ -240,3 +242,15 @@ def test_disk_quote_shape_is_what_the_engine_reads() -> None:
         np.array([10.0]), np.array([0.0]), np.array([0.0]), {"blk": BLOCK_PRICE}, []
     )
     assert cost.tolist() == [pytest.approx(0.4)] and tiers == ["blk"] and n.tolist() == [1]
+
+
+def test_catalog_refresh_keeps_the_snapshot_of_a_cloud_it_cannot_fetch(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    out = tmp_path / "refreshed"
+    refresh_catalog(out, fetch=offline, base_dir=Path(catalog.source))
+    again = load_catalog(out)
+    assert again.families(NAME) == ("FK.Mem", "FK.Std", "FK.Tiny")
+    assert (out / f"{NAME}.csv").read_text(encoding="utf-8") == (
+        Path(catalog.source) / f"{NAME}.csv"
+    ).read_text(encoding="utf-8")
