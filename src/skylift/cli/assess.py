@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from skylift.cli.context import JSON_OPTION, open_workspace
-from skylift.cli.output import RichProgress, emit, emit_json, out
-from skylift.errors import ConfigError
+from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.output import RichProgress, emit, out
 
 if TYPE_CHECKING:
     import polars as pl
 
     from skylift.domain.assessment import AssessmentComparison, AssessmentRun, StrategyChoice
+    from skylift.workspace.assessing import AssessOutcome
 
 ASSESS_HELP = """Right-size every server to the cheapest fitting instance on each target cloud.
 
@@ -42,105 +42,6 @@ Examples:
 
   skylift assess --compare 1 --json
 """
-
-
-def _overrides(
-    window: int | None,
-    statistic: str | None,
-    memory_statistic: str | None,
-    headroom: float | None,
-    pricing: str | None,
-    as_is: bool,
-    burstable: bool | None,
-    forecast: bool | None = None,
-    horizon: int | None = None,
-    assess_keys: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    sizing: dict[str, Any] = {}
-    if window is not None:
-        sizing["window_days"] = window
-    if statistic is not None:
-        sizing["cpu_statistic"] = statistic
-        sizing.setdefault("memory_statistic", statistic)
-    if memory_statistic is not None:
-        sizing["memory_statistic"] = memory_statistic
-    if headroom is not None:
-        sizing["headroom"] = {"style": "comfort_factor", "value": headroom}
-    if pricing is not None:
-        sizing["pricing"] = pricing
-    if as_is:
-        sizing["method"] = "as-is"
-    if burstable is not None:
-        sizing["allow_burstable"] = burstable
-    fc: dict[str, Any] = {}
-    if forecast is not None:
-        fc["enabled"] = forecast
-    if horizon is not None:
-        fc["horizon_months"] = horizon
-    out: dict[str, Any] = {"sizing": sizing} if sizing else {}
-    section = dict(assess_keys or {})
-    if fc:
-        section["forecast"] = fc
-    if section:
-        out["assess"] = section
-    return out
-
-
-def _assess_keys(
-    include_powered_off: bool | None,
-    families: str | None,
-    partial_gpus: bool | None,
-    rates: list[str] | None,
-) -> dict[str, Any]:
-    """``assess:`` settings from the flags (only those given)."""
-    out: dict[str, Any] = {}
-    if include_powered_off is not None:
-        out["include_powered_off"] = include_powered_off
-    fam: dict[str, Any] = {}
-    if families is not None:
-        fam["classes"] = [f.strip() for f in families.split(",") if f.strip()]
-    if partial_gpus is not None:
-        fam["partial_gpus"] = partial_gpus
-    if fam:
-        out["families"] = fam
-    if rates:
-        parsed: dict[str, float] = {}
-        for item in rates:
-            code, _, value = item.partition("=")
-            try:
-                parsed[code.strip().upper()] = float(value)
-            except ValueError:
-                raise ConfigError(
-                    f"--rate {item!r}: expected CURRENCY=RATE, e.g. CNY=0.14",
-                    "RATE is units of the reporting currency (skylift.yaml 'currency') "
-                    "per unit of CURRENCY",
-                ) from None
-        out["currency_rates"] = parsed
-    return out
-
-
-def _targets(spec: str, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``aws,gcp:europe-west1`` → targets (a cloud alone keeps its configured regions)."""
-    have = {t["cloud"]: t["regions"] for t in current}
-    picked: dict[str, list[str]] = {}
-    for part in [p.strip() for p in spec.split(",") if p.strip()]:
-        cloud, _, region = part.partition(":")
-        cloud = cloud.lower()
-        if cloud not in ("aws", "azure", "gcp"):
-            raise ConfigError(
-                f"--clouds: unknown cloud {cloud!r}; valid: aws, azure, gcp",
-                "e.g. --clouds aws,azure:westeurope",
-            )
-        regions = [region] if region else list(have.get(cloud, []))
-        if not regions:
-            raise ConfigError(
-                f"--clouds: {cloud} has no region in skylift.yaml 'targets'",
-                f"name one, e.g. --clouds {cloud}:REGION "
-                f"(see 'skylift catalog show --cloud {cloud}')",
-            )
-        picked.setdefault(cloud, [])
-        picked[cloud] += [r for r in regions if r not in picked[cloud]]
-    return [{"cloud": c, "regions": r} for c, r in picked.items()]
 
 
 def assess(
@@ -204,50 +105,32 @@ def assess(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Right-size every server on each target cloud (see ASSESS_HELP)."""
-    from skylift.workspace.assessments import AssessmentStore
+    from skylift.workspace.assessing import AssessFlags, AssessOutcome, AssessRequest
+    from skylift.workspace.assessing import assess_workspace as run
 
-    overrides = _overrides(
-        window, statistic, memory_statistic, headroom, pricing, as_is, burstable, forecast,
-        horizon, _assess_keys(include_powered_off, families, partial_gpus, rate),
+    flags = AssessFlags(
+        window=window, statistic=statistic, memory_statistic=memory_statistic,
+        headroom=headroom, pricing=pricing, clouds=clouds, as_is=as_is, burstable=burstable,
+        forecast=forecast, horizon=horizon, include_powered_off=include_powered_off,
+        families=families, partial_gpus=partial_gpus, rates=tuple(rate or ()),
     )  # fmt: skip
-    if clouds is not None:
-        with open_workspace(ctx) as ws0:
-            current = [t.model_dump(mode="json") for t in ws0.settings.targets]
-        overrides["targets"] = _targets(clouds, current)
-    with open_workspace(ctx, overrides) as ws:
-        store = AssessmentStore(ws)
-        if list_runs:
-            runs = store.list()
-            emit(runs, as_json, lambda: _render_runs(runs))
-            return
-        if compare is not None:
-            cmp = store.compare(compare)
-            emit(cmp, as_json, lambda: _render_compare(cmp))
-            return
-        with RichProgress(enabled=not as_json) as progress:
-            run, result = store.run(progress)
-    from skylift.assess.export import write_csv, write_xlsx
+    request = AssessRequest(
+        flags, csv=csv, xlsx=xlsx, list_runs=list_runs, compare=compare,
+        workspace=global_options(ctx).workspace,
+    )  # fmt: skip
+    with RichProgress(enabled=not (as_json or list_runs or compare is not None)) as progress:
+        found = run(request, progress)
+    if isinstance(found, list):
+        emit(found, as_json, lambda: _render_runs(found))
+    elif isinstance(found, AssessOutcome):
+        emit(found.as_json(), as_json, lambda: _render_outcome(found, top))
+    else:
+        emit(found, as_json, lambda: _render_compare(found))
 
-    files: dict[str, str] = {}
-    if csv is not None:
-        write_csv(csv, result.servers, result.targets)
-        files["csv"] = str(csv)
-    if xlsx is not None:
-        write_xlsx(xlsx, result.servers, result.targets, result.summary, result.applications)
-        files["xlsx"] = str(xlsx)
-    if as_json:
-        emit_json(
-            {
-                "run": {"id": run.id, "created_at": run.created_at.isoformat()},
-                "summary": run.summary,
-                "applications": list(result.applications),
-                "servers": result.servers.to_dicts(),
-                "targets": result.targets.to_dicts(),
-                "files": files,
-            }
-        )
-        return
-    _render(run, result.servers, result.targets, top, files)
+
+def _render_outcome(outcome: AssessOutcome, top: int) -> None:
+    result = outcome.result
+    _render(outcome.run, result.servers, result.targets, top, outcome.files)
     _render_apps(result.applications)
 
 
