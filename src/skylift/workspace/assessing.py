@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from skylift.domain.cloud import Cloud
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import ConfigError
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from skylift.assess.result import Assessment
     from skylift.domain.assessment import AssessmentComparison, AssessmentRun
 
-CLOUD_NAMES = ("aws", "azure", "gcp")
+CLOUD_NAMES = tuple(c.value for c in Cloud)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,6 @@ ALLOWED: dict[str, str] = {
     # fetching prices talks to each provider's own price API; a new cloud ships a
     # catalog snapshot (or brings its own fetcher)
     "catalog/refresh.py": "per-provider price fetchers",
-    "catalog/refresh_gcp.py": "the GCP price fetcher",
-    # --clouds validation, being moved from cli/assess.py to workspace/assessing.py
-    # by the CLI refactor running in parallel (issue 16): it should ask
-    # skylift.clouds.names() instead of keeping its own tuple
-    "cli/assess.py": "--clouds validation (pending the CLI refactor)",
-    "workspace/assessing.py": "--clouds validation (pending the CLI refactor)",
 }
 
 
