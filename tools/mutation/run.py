@@ -28,13 +28,32 @@ WORK = ROOT / "build" / "mutation"
 MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "plan-waves": ("src/skylift/plan/waves.py", ("tests/unit/plan",)),
     "plan-groups": ("src/skylift/plan/groups.py", ("tests/unit/plan",)),
-    "assess-pricing": ("src/skylift/assess/pricing.py", ("tests/unit/assess",)),
-    "assess-sizing": ("src/skylift/assess/sizing.py", ("tests/unit/assess",)),
+    "assess-pricing": (
+        "src/skylift/assess/pricing.py",
+        (
+            "tests/unit/assess/test_pricing.py",
+            "tests/unit/assess/test_pricing_oracle.py",
+            "tests/unit/assess/test_families.py",
+        ),
+    ),
+    "assess-sizing": (
+        "src/skylift/assess/sizing.py",
+        ("tests/unit/assess/test_sizing.py", "tests/unit/assess/test_policy_knobs.py"),
+    ),
     "transfer-manifest": ("src/skylift/transfer/manifest.py", ("tests/unit/transfer",)),
     "transfer-journal": ("src/skylift/transfer/journal.py", ("tests/unit/transfer",)),
     "transfer-multipart": ("src/skylift/transfer/multipart.py", ("tests/unit/transfer",)),
     "transfer-engine": ("src/skylift/transfer/engine.py", ("tests/unit/transfer",)),
-    "security-secrets": ("src/skylift/security/secrets.py", ("tests/unit/security",)),
+    "security-secrets": (
+        "src/skylift/security/secrets.py",
+        (
+            "tests/unit/security/test_secret_rules.py",
+            "tests/unit/security/test_secret_scan.py",
+            "tests/unit/security/test_secret_repeats.py",
+            "tests/unit/security/test_secret_files.py",
+            "tests/unit/security/test_secret_prefilter.py",
+        ),
+    ),
     "security-sarif": ("src/skylift/security/sarif.py", ("tests/unit/security",)),
     "security-baseline": ("src/skylift/security/baseline.py", ("tests/unit/security",)),
     "inventory-rvtools-join": (
