@@ -62,6 +62,7 @@ class RunContext:
     algorithm: str
     backup: Storage | None
     threshold: int = 64 << 20  # objects this big or bigger go in parts (or stream)
+    batch_objects: int = 32  # small objects per task (fewer on distant stores)
     memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
 
     def keep_backup(self, existing: ObjectInfo) -> None:

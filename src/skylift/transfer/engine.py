@@ -43,10 +43,16 @@ from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy
-from skylift.transfer.scheduler import BATCH_BYTES, BATCH_OBJECTS, TaskPool, choose_jobs
+from skylift.transfer.scheduler import (
+    BATCH_BYTES,
+    TaskPool,
+    batch_for_rtt,
+    choose_jobs,
+    jobs_for_rtt,
+)
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
-from skylift.transfer.threshold import choose_threshold
+from skylift.transfer.threshold import choose_threshold, store_rtt
 
 if TYPE_CHECKING:
     from skylift.transfer.metrics import TransferMetrics
@@ -191,7 +197,9 @@ def run_transfer(
         backup = open_remote(options.backup_to, remotes)
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
     decoder = Codec(key=key) if options.decode else None
-    jobs = choose_jobs(src.scheme, dst.scheme, options.jobs)
+    # one round-trip measurement decides the multipart threshold, workers and batch size
+    rtt = _rtt(src, dst)
+    jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
     retry = RetryPolicy(
         attempts=options.retries, breaker=CircuitBreaker(window=options.unreachable_after)
     )
@@ -220,7 +228,8 @@ def run_transfer(
         manifest=spool,
         algorithm=choose_algorithm(dst.capabilities.checksums),
         backup=backup,
-        threshold=choose_threshold(dst, options.multipart_threshold),
+        threshold=choose_threshold(dst, options.multipart_threshold, rtt),
+        batch_objects=batch_for_rtt(rtt),
     )
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
@@ -304,12 +313,18 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
                 continue
             batch.append((verdict, s, d))
             batch_bytes += s.size
-            if len(batch) >= BATCH_OBJECTS or batch_bytes >= BATCH_BYTES:
+            if len(batch) >= ctx.batch_objects or batch_bytes >= BATCH_BYTES:
                 pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
                 batch, batch_bytes = [], 0
         if batch:
             pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
     return [delete_file] if n_deletes else []
+
+
+def _rtt(src: Storage, dst: Storage) -> float | None:
+    """The longer round trip of the two stores that are object stores (None: neither)."""
+    measured = [r for r in (store_rtt(src), store_rtt(dst)) if r is not None]
+    return max(measured) if measured else None
 
 
 def _withdraw_manifest(dst: Storage, retry: RetryPolicy) -> None:
@@ -335,7 +350,7 @@ def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
             chunk: list[str] = []
             for line in fh:
                 chunk.append(line.rstrip("\n"))
-                if len(chunk) >= BATCH_OBJECTS:
+                if len(chunk) >= ctx.batch_objects:
                     pool.submit(lambda c=chunk: delete_batch(c))  # type: ignore[misc]
                     chunk = []
             if chunk:

@@ -35,6 +35,29 @@ def choose_jobs(src_scheme: str, dst_scheme: str, override: int | None = None) -
     return base
 
 
+#: Round trip below which the defaults above hold (a LAN, loopback).
+NEAR_RTT = 0.002
+#: Most workers the round trip may ask for.
+MAX_RTT_JOBS = 128
+
+
+def jobs_for_rtt(jobs: int, rtt: float | None) -> int:
+    """More workers for a distant store: each request waits a round trip, so keep
+    ``jobs × (rtt / NEAR_RTT)`` of them in flight, up to :data:`MAX_RTT_JOBS`
+    (16 on a LAN, 32 at 4 ms, 128 from 16 ms)."""
+    if rtt is None or rtt <= NEAR_RTT:
+        return jobs
+    return max(jobs, min(MAX_RTT_JOBS, round(jobs * rtt / NEAR_RTT)))
+
+
+def batch_for_rtt(rtt: float | None) -> int:
+    """Objects per task: :data:`BATCH_OBJECTS` on a LAN; fewer when each object costs a
+    round trip, so the work spreads over all workers (1 from 64 ms, 4 at 16 ms)."""
+    if rtt is None or rtt <= NEAR_RTT:
+        return BATCH_OBJECTS
+    return max(1, int(BATCH_OBJECTS * NEAR_RTT / rtt))
+
+
 def choose_part_size(size: int, caps: Capabilities, override: int | None = None) -> int:
     """A part size the store accepts: ≥ its minimum, ≤ its part count, default 16 MiB."""
     part = override or DEFAULT_PART_SIZE

@@ -57,11 +57,16 @@ def measure_rtt(store: Storage, probes: int = 2) -> float | None:
     return best
 
 
-def choose_threshold(store: Storage, override: int | None) -> int:
-    """``override`` if given; else measured for object stores, :data:`FIXED` for the rest."""
+def store_rtt(store: Storage) -> float | None:
+    """The measured round trip to an object store; None for other stores (or on error)."""
+    return measure_rtt(store) if store.scheme in _OBJECT_STORES else None
+
+
+def choose_threshold(store: Storage, override: int | None, rtt: float | None) -> int:
+    """``override`` if given; else from the measured ``rtt`` for object stores,
+    :data:`FIXED` for the rest (and when nothing could be measured)."""
     if override is not None:
         return override
-    if store.scheme not in _OBJECT_STORES or not store.capabilities.multipart:
+    if store.scheme not in _OBJECT_STORES or not store.capabilities.multipart or rtt is None:
         return FIXED
-    rtt = measure_rtt(store)
-    return FIXED if rtt is None else threshold_for_rtt(rtt)
+    return threshold_for_rtt(rtt)

@@ -118,9 +118,11 @@ def test_objects_below_the_threshold_go_in_one_put_not_a_hidden_multipart(
 def test_the_threshold_is_measured_for_an_object_store(
     s3_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from skylift.transfer.threshold import HIGH, choose_threshold
+    from skylift.transfer.threshold import HIGH, choose_threshold, measure_rtt
 
     for k, v in s3_server.env.items():
         monkeypatch.setenv(k, v)
     store = open_storage(f"{s3_server.url}/{uuid.uuid4().hex[:8]}", **s3_server.options)
-    assert choose_threshold(store, None) == HIGH  # loopback: one PUT up to 256 MiB
+    rtt = measure_rtt(store)
+    assert rtt is not None
+    assert choose_threshold(store, None, rtt) == HIGH  # loopback: one PUT up to 256 MiB

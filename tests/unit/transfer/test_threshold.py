@@ -6,6 +6,7 @@ import threading
 
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.context import MemoryBudget
+from skylift.transfer.scheduler import batch_for_rtt, jobs_for_rtt
 from skylift.transfer.threshold import FIXED, HIGH, LOW, choose_threshold, threshold_for_rtt
 from tests.unit.transfer.conftest import new_url
 
@@ -24,8 +25,16 @@ def test_threshold_falls_with_the_round_trip() -> None:
 
 def test_override_wins_and_non_object_stores_keep_the_fixed_threshold(mem: list[str]) -> None:
     store = MemoryStorage(new_url(mem))
-    assert choose_threshold(store, 5 * MIB) == 5 * MIB
-    assert choose_threshold(store, None) == FIXED
+    assert choose_threshold(store, 5 * MIB, 0.001) == 5 * MIB
+    assert choose_threshold(store, None, 0.001) == FIXED
+
+
+def test_distant_stores_get_more_workers_and_smaller_batches() -> None:
+    assert (jobs_for_rtt(16, None), batch_for_rtt(None)) == (16, 32)
+    assert (jobs_for_rtt(16, 0.0005), batch_for_rtt(0.0005)) == (16, 32)
+    assert (jobs_for_rtt(16, 0.004), batch_for_rtt(0.004)) == (32, 16)
+    assert (jobs_for_rtt(16, 0.040), batch_for_rtt(0.040)) == (128, 1)
+    assert jobs_for_rtt(16, 5.0) == 128
 
 
 def test_memory_budget_never_holds_more_than_its_limit_but_lets_a_big_object_through() -> None:
