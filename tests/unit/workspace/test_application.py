@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from skylift.domain.cloud import Cloud
 from skylift.domain.findings import (
     Category,
     Finding,
@@ -15,11 +16,19 @@ from skylift.domain.findings import (
     ScanSummary,
     Severity,
 )
+from skylift.domain.target import GenerateResult, TargetSpec
 from skylift.errors import ConfigError, InputError
 from skylift.workspace.assessing import AssessFlags, parse_rates, parse_targets
 from skylift.workspace.catalogs import CatalogListing, CatalogOverview, CatalogQuery, show_catalog
 from skylift.workspace.core import Workspace, create_workspace
 from skylift.workspace.deciding import DecideRequest, decide, parse_option, parse_weights
+from skylift.workspace.generating import (
+    GenerateRequest,
+    check_failure,
+    generate_target,
+    parse_cloud,
+    parse_kinds,
+)
 from skylift.workspace.packing import PackRequest, read_workloads
 from skylift.workspace.planning import PlanRequest
 from skylift.workspace.scanning import ScanOutcome, parse_severity
@@ -193,3 +202,38 @@ def test_catalog_overview_without_a_cloud_and_listing_with_one(tmp_path: Path) -
     assert listing.shown.height == 3 and listing.total >= 3
     assert all(v >= 4 for v in listing.shown["vcpus"])
     assert not outside.exists()
+
+
+# ---- generate ---------------------------------------------------------------
+
+
+def test_kinds_and_cloud_parse_and_bad_values_are_named() -> None:
+    assert [k.value for k in parse_kinds(" Docker, k8s ,")] == ["docker", "k8s"]
+    with pytest.raises(InputError, match="--only: unknown kind 'vm'"):
+        parse_kinds("docker,vm")
+    with pytest.raises(InputError, match="none given"):
+        parse_kinds(" , ")
+    assert parse_cloud("GCP") is Cloud.GCP
+    with pytest.raises(InputError, match="--cloud: unknown cloud 'oci'"):
+        parse_cloud("oci")
+
+
+def test_a_failed_check_names_the_first_problem_and_counts_the_rest() -> None:
+    target = TargetSpec(name="shop")
+    assert check_failure(GenerateResult(out_dir="o", target=target)) is None
+    one = GenerateResult(out_dir="o", target=target, written=False, problems=("a",))
+    failure = check_failure(one)
+    assert failure is not None and failure.message == "--check failed: a"
+    three = GenerateResult(out_dir="o", target=target, written=False, problems=("a", "b", "c"))
+    failure = check_failure(three)
+    assert failure is not None and failure.message == "--check failed: a (and 2 more)"
+    assert failure.exit_code == 7
+
+
+def test_an_unknown_application_outside_any_workspace_data_is_an_input_error(
+    tmp_path: Path,
+) -> None:
+    created = create_workspace(tmp_path / "w")
+    request = GenerateRequest(application="Shop", workspace=Path(created.workspace))
+    with pytest.raises(InputError, match="no workspace server matches --application 'Shop'"):
+        generate_target(request)
