@@ -17,6 +17,7 @@ from skylift.domain.findings import (
     Severity,
 )
 from skylift.domain.target import GenerateResult, TargetSpec
+from skylift.domain.transfer import TransferResult
 from skylift.errors import ConfigError, InputError
 from skylift.workspace.assessing import AssessFlags, parse_rates, parse_targets
 from skylift.workspace.catalogs import CatalogListing, CatalogOverview, CatalogQuery, show_catalog
@@ -32,6 +33,13 @@ from skylift.workspace.generating import (
 from skylift.workspace.packing import PackRequest, read_workloads
 from skylift.workspace.planning import PlanRequest
 from skylift.workspace.scanning import ScanOutcome, parse_severity
+from skylift.workspace.transferring import (
+    TransferRequest,
+    VerifyRequest,
+    transfer_data,
+    verify_copy,
+    workspace_context,
+)
 
 # ---- plan decide ------------------------------------------------------------
 
@@ -237,3 +245,53 @@ def test_an_unknown_application_outside_any_workspace_data_is_an_input_error(
     request = GenerateRequest(application="Shop", workspace=Path(created.workspace))
     with pytest.raises(InputError, match="no workspace server matches --application 'Shop'"):
         generate_target(request)
+
+
+# ---- transfer, verify -------------------------------------------------------
+
+
+def test_transfer_flags_parse_sizes_and_ages_and_name_a_bad_flag() -> None:
+    opts = TransferRequest("a", "b", min_size="1M", max_age="30d", manifest=False).options()
+    assert opts.min_size == 1 << 20 and not opts.manifest
+    with pytest.raises(InputError, match="--max-size"):
+        TransferRequest("a", "b", max_size="lots").options()
+
+
+def test_workspace_context_outside_a_workspace_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SKYLIFT_WORKSPACE", raising=False)
+    assert workspace_context(None) == (None, {})
+    with pytest.raises(ConfigError, match="is not a skylift workspace"):
+        workspace_context(tmp_path / "none")
+
+
+def test_workspace_context_reads_remotes_without_opening_the_store(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    root.mkdir()
+    (root / "skylift.yaml").write_text(
+        "remotes:\n  s3://b:\n    allow_http: true\n    endpoint: http://127.0.0.1:9\n",
+        encoding="utf-8",
+    )
+    journal, remotes = workspace_context(root)
+    assert journal == root.resolve() / ".skylift" / "transfers"
+    assert remotes == {"s3://b": {"allow_http": "true", "endpoint": "http://127.0.0.1:9"}}
+    assert not (root / ".skylift").exists()
+
+
+def test_a_run_in_a_workspace_is_recorded_and_verifies(tmp_path: Path) -> None:
+    created = create_workspace(tmp_path / "w")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"x" * 100)
+    ws = Path(created.workspace)
+    plan = transfer_data(
+        TransferRequest(str(src), str(tmp_path / "dst"), dry_run=True, workspace=ws)
+    )
+    assert not isinstance(plan, TransferResult) and plan.copy_count == 1
+    result = transfer_data(TransferRequest(str(src), str(tmp_path / "dst"), workspace=ws))
+    assert isinstance(result, TransferResult) and result.ok and result.transferred == 1
+    assert (ws / ".skylift" / "transfers" / "history.jsonl").is_file()
+    check = verify_copy(VerifyRequest(str(src), str(tmp_path / "dst"), checksum=True, workspace=ws))
+    assert check.matches

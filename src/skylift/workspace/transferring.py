@@ -1,0 +1,231 @@
+"""``skylift transfer`` and ``skylift verify`` as one call each: typed flags in, a
+plan / result / comparison out.
+
+The workspace gives the resume journal folder (``.skylift/transfers``) and the
+per-remote options (``remotes:``); only its settings are read, so the state
+store is never opened for a transfer. A successful run is recorded in the
+workspace's transfer history (``skylift plan --measured-bandwidth`` reads it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from skylift.errors import ConfigError, InputError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from skylift.domain.transfer import CompareResult, TransferOptions, TransferPlan
+    from skylift.domain.transfer import TransferResult as EngineResult
+    from skylift.transfer.progress import TransferProgress
+
+_SIZES = ("min_size", "max_size", "part_size", "multipart_threshold")
+_AGES = ("min_age", "max_age", "unreachable_after")
+
+
+def transfer_options(values: Mapping[str, object]) -> TransferOptions:
+    """Flag values (None: not given) as :class:`TransferOptions`: sizes (``1M``) and
+    durations (``30d``) parsed, ``bwlimit`` checked early; InputError naming the flag."""
+    from pydantic import ValidationError
+
+    from skylift.domain.transfer import TransferOptions
+    from skylift.transfer.filters import parse_duration, parse_size
+
+    picked: dict[str, object] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if name in _SIZES:
+            value = parse_size(str(value), flag)
+        elif name in _AGES:
+            value = parse_duration(str(value), flag)
+        elif name == "bwlimit":
+            from skylift.transfer.bwlimit import parse_bwlimit
+
+            parse_bwlimit(str(value))  # fail early, before anything is listed
+        picked[name] = value
+    try:
+        return TransferOptions.model_validate(picked)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        raise InputError(f"invalid {flag}: {first['msg']}", "see skylift transfer --help") from exc
+
+
+def workspace_context(explicit: Path | None) -> tuple[Path | None, dict[str, dict[str, str]]]:
+    """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
+
+    Reads the settings only (no state store). A workspace named by
+    ``--workspace`` or ``$SKYLIFT_WORKSPACE`` must exist.
+    """
+    import os
+
+    from skylift.workspace.core import Workspace
+
+    try:
+        ws = Workspace.open(explicit)
+    except WorkspaceNotFoundError:
+        if explicit is not None or os.environ.get("SKYLIFT_WORKSPACE"):
+            raise
+        return None, {}
+    with ws:
+        remotes = {k: dict(v) for k, v in ws.settings.remotes.items()}
+        return ws.state_dir / "transfers", remotes
+
+
+def _optional_key() -> bytes | None:
+    """--decode of compressed-only objects needs no key; encrypted ones will ask for it."""
+    import os
+
+    from skylift.transfer.crypt import KEY_ENV, load_key
+
+    return load_key() if os.environ.get(KEY_ENV) else None
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """``skylift transfer SRC DST`` with its flags as given (sizes and ages as text)."""
+
+    source: str
+    destination: str
+    delete: bool = False
+    checksum: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    min_age: str | None = None
+    max_age: str | None = None
+    min_size: str | None = None
+    max_size: str | None = None
+    dry_run: bool = False
+    bwlimit: str | None = None
+    jobs: int | None = None
+    part_size: str | None = None
+    multipart_threshold: str | None = None
+    backup_to: str | None = None
+    encrypt: bool = False
+    compress: bool = False
+    decode: bool = False
+    manifest: bool = True
+    retries: int = 5
+    links: str = "copy"
+    unreachable_after: str | None = None
+    key_file: Path | None = None
+    journal: Path | None = None
+    metrics_port: int | None = None
+    workspace: Path | None = None
+
+    def options(self) -> TransferOptions:
+        """The engine's options from the flags."""
+        not_options = {"source", "destination", "key_file", "journal", "metrics_port", "workspace"}
+        return transfer_options(
+            {f.name: getattr(self, f.name) for f in fields(self) if f.name not in not_options}
+        )
+
+
+def transfer_data(
+    request: TransferRequest, progress: TransferProgress | None = None
+) -> TransferPlan | EngineResult:
+    """Plan (``dry_run``) or run the transfer; a run that succeeds is recorded in the
+    workspace's history. Per-object failures are in the result, not raised."""
+    from skylift.transfer.engine import plan_transfer, run_transfer
+
+    options = request.options()
+    ws_journal, remotes = workspace_context(request.workspace)
+    journal_dir = request.journal or ws_journal
+    if request.dry_run:
+        return plan_transfer(request.source, request.destination, options, remotes=remotes)
+    key = None
+    if request.encrypt or request.decode:
+        from skylift.transfer.crypt import load_key
+
+        wants_file = request.encrypt or request.key_file is not None
+        key = load_key(request.key_file) if wants_file else _optional_key()
+    metrics = None
+    if request.metrics_port is not None:
+        from skylift.transfer.metrics import TransferMetrics
+
+        metrics = TransferMetrics()
+        metrics.serve(request.metrics_port)
+    try:
+        result = run_transfer(
+            request.source,
+            request.destination,
+            options,
+            _require_journal(journal_dir),
+            key=key,
+            progress=progress,
+            metrics=metrics,
+            remotes=remotes,
+        )
+    finally:
+        if metrics is not None:
+            metrics.stop()
+    if ws_journal is not None and result.ok:
+        from skylift.transfer.history import record
+
+        record(
+            ws_journal,
+            request.source,
+            request.destination,
+            result.bytes_transferred,
+            result.elapsed_s,
+        )
+    return result
+
+
+def _require_journal(journal: Path | None) -> Path:
+    if journal is None:
+        raise ConfigError(
+            "no place for the resume journal",
+            "run inside a workspace (skylift init) or pass --journal DIR",
+        )
+    return journal
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    """``skylift verify SRC DST`` with its flags."""
+
+    source: str
+    destination: str
+    checksum: bool = False
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    decode: bool = False
+    key_file: Path | None = None
+    jobs: int | None = None
+    links: str = "copy"
+    workspace: Path | None = None
+
+
+def verify_copy(request: VerifyRequest, progress: TransferProgress | None = None) -> CompareResult:
+    """Compare the destination with the source (by size+mtime, or content with ``checksum``)."""
+    from skylift.transfer.compare import verify
+
+    options = transfer_options(
+        {
+            "checksum": request.checksum,
+            "include": request.include,
+            "exclude": request.exclude,
+            "jobs": request.jobs,
+            "links": request.links,
+        }
+    )
+    decoder = None
+    if request.decode:
+        from skylift.transfer.crypt import Codec, load_key
+
+        key = load_key(request.key_file) if request.key_file is not None else _optional_key()
+        decoder = Codec(key=key)
+    _, remotes = workspace_context(request.workspace)
+    return verify(
+        request.source,
+        request.destination,
+        options,
+        decoder=decoder,
+        progress=progress,
+        remotes=remotes,
+    )
