@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from skylift.domain.transfer import TransferOptions
-from skylift.storage.base import MultipartUpload, PartInfo
+from skylift.storage.base import MultipartUpload, ObjectInfo, PartInfo, TransientError
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.engine import run_transfer
 from skylift.transfer.manifest import read_manifest
@@ -148,3 +148,51 @@ def test_a_part_the_destination_lost_is_sent_again(mem: list[str], journal_dir: 
     assert result.ok, result.failures
     assert result.parts_resumed == 2 and sorted(rec.sent) == [2, 4]
     assert MemoryStorage(dst).read("big.bin") == data
+
+
+class LostCompleteResponse(Wrapped):
+    """Completes the upload, then the response is lost once (the client sees an error).
+
+    With ``replace``, another writer overwrites the object (same size) before
+    the client looks again.
+    """
+
+    def __init__(self, inner: MemoryStorage, replace: bytes | None = None) -> None:
+        super().__init__(inner)
+        self.replace = replace
+        self.lost = 0
+
+    def complete_multipart(
+        self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
+    ) -> ObjectInfo:
+        info = super().complete_multipart(upload, parts, mtime)
+        if self.lost == 0:
+            self.lost += 1
+            if self.replace is not None:
+                self.inner.write(upload.path, self.replace, mtime=MTIME + 999)
+            raise TransientError("connection reset while completing")
+        return info
+
+
+def test_a_lost_complete_response_is_recognised_as_done(mem: list[str], journal_dir: Path) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    data = os.urandom(3 * MIB)
+    _fill(src, {"big.bin": data})
+    opts = TransferOptions(multipart_threshold=MIB, part_size=MIB, jobs=1)
+    lossy = LostCompleteResponse(MemoryStorage(dst))
+    result = run_transfer(src, dst, opts, journal_dir, dst=lossy)
+    assert result.ok, result.failures
+    assert lossy.lost == 1 and result.transferred == 1
+    assert MemoryStorage(dst).read("big.bin") == data
+
+
+def test_an_object_replaced_meanwhile_is_not_taken_for_ours(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    data = os.urandom(3 * MIB)
+    _fill(src, {"big.bin": data})
+    opts = TransferOptions(multipart_threshold=MIB, part_size=MIB, jobs=1)
+    lossy = LostCompleteResponse(MemoryStorage(dst), replace=os.urandom(3 * MIB))
+    result = run_transfer(src, dst, opts, journal_dir, dst=lossy)
+    assert [f.path for f in result.failures] == ["big.bin"]
