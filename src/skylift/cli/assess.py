@@ -44,64 +44,83 @@ Examples:
 """
 
 
+WindowOpt = Annotated[int | None, typer.Option(help="History window in days: 1, 7 or 30.")]
+StatisticOpt = Annotated[
+    str | None, typer.Option(help="CPU (and memory) statistic: avg|p50|p90|p95|p99|max.")
+]
+MemoryStatisticOpt = Annotated[str | None, typer.Option(help="Memory statistic.")]
+HeadroomOpt = Annotated[float | None, typer.Option(help="Comfort factor, e.g. 1.3.")]
+PricingOpt = Annotated[str | None, typer.Option(help="on_demand|spot|commit_1y|commit_3y.")]
+CloudsOpt = Annotated[
+    str | None, typer.Option(help="Targets to size for: aws,azure:westeurope,gcp …")
+]
+AsIsOpt = Annotated[bool, typer.Option("--as-is", help="Size to allocated cores/memory.")]
+BurstableOpt = Annotated[
+    bool | None, typer.Option("--burstable/--no-burstable", help="Allow burstable types.")
+]
+ForecastOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--forecast/--no-forecast",
+        help="Size to max(observed, forecast demand) (default: assess.forecast.enabled, "
+        "off: last month's statistic × headroom, see docs/forecast.md).",
+    ),
+]
+HorizonOpt = Annotated[int | None, typer.Option(help="Forecast horizon in months (default 12).")]
+IncludePoweredOffOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--include-powered-off/--exclude-powered-off",
+        help="Cost and migrate powered-off VMs (default: retire candidates, not in totals).",
+    ),
+]
+FamiliesOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Family classes to recommend: general,compute,memory (default) plus "
+        "storage, hpc, confidential, previous, other."
+    ),
+]
+PartialGpusOpt = Annotated[
+    bool | None,
+    typer.Option("--partial-gpus/--whole-gpus", help="Allow shares of a GPU."),
+]
+RateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Exchange rate CURRENCY=RATE (reporting currency per unit), e.g. CNY=0.14; repeat."
+    ),
+]
+CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")]
+XlsxOpt = Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook here.")]
+ListRunsOpt = Annotated[bool, typer.Option("--list", help="List stored runs.")]
+CompareOpt = Annotated[
+    int | None, typer.Option("--compare", help="Compare stored run RUN with the latest.")
+]
+TopOpt = Annotated[int, typer.Option(help="Servers to show in the table.")]
+
+
 def assess(
     ctx: typer.Context,
-    window: Annotated[int | None, typer.Option(help="History window in days: 1, 7 or 30.")] = None,
-    statistic: Annotated[
-        str | None, typer.Option(help="CPU (and memory) statistic: avg|p50|p90|p95|p99|max.")
-    ] = None,
-    memory_statistic: Annotated[str | None, typer.Option(help="Memory statistic.")] = None,
-    headroom: Annotated[float | None, typer.Option(help="Comfort factor, e.g. 1.3.")] = None,
-    pricing: Annotated[str | None, typer.Option(help="on_demand|spot|commit_1y|commit_3y.")] = None,
-    clouds: Annotated[
-        str | None, typer.Option(help="Targets to size for: aws,azure:westeurope,gcp …")
-    ] = None,
-    as_is: Annotated[bool, typer.Option("--as-is", help="Size to allocated cores/memory.")] = False,
-    burstable: Annotated[
-        bool | None, typer.Option("--burstable/--no-burstable", help="Allow burstable types.")
-    ] = None,
-    forecast: Annotated[
-        bool | None,
-        typer.Option(
-            "--forecast/--no-forecast",
-            help="Size to max(observed, forecast demand) (default: assess.forecast.enabled, "
-            "off: last month's statistic × headroom, see docs/forecast.md).",
-        ),
-    ] = None,
-    horizon: Annotated[
-        int | None, typer.Option(help="Forecast horizon in months (default 12).")
-    ] = None,
-    include_powered_off: Annotated[
-        bool | None,
-        typer.Option(
-            "--include-powered-off/--exclude-powered-off",
-            help="Cost and migrate powered-off VMs (default: retire candidates, not in totals).",
-        ),
-    ] = None,
-    families: Annotated[
-        str | None,
-        typer.Option(
-            help="Family classes to recommend: general,compute,memory (default) plus "
-            "storage, hpc, confidential, previous, other."
-        ),
-    ] = None,
-    partial_gpus: Annotated[
-        bool | None,
-        typer.Option("--partial-gpus/--whole-gpus", help="Allow shares of a GPU."),
-    ] = None,
-    rate: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Exchange rate CURRENCY=RATE (reporting currency per unit), e.g. CNY=0.14; repeat."
-        ),
-    ] = None,
-    csv: Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")] = None,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write a workbook here.")] = None,
-    list_runs: Annotated[bool, typer.Option("--list", help="List stored runs.")] = False,
-    compare: Annotated[
-        int | None, typer.Option("--compare", help="Compare stored run RUN with the latest.")
-    ] = None,
-    top: Annotated[int, typer.Option(help="Servers to show in the table.")] = 25,
+    window: WindowOpt = None,
+    statistic: StatisticOpt = None,
+    memory_statistic: MemoryStatisticOpt = None,
+    headroom: HeadroomOpt = None,
+    pricing: PricingOpt = None,
+    clouds: CloudsOpt = None,
+    as_is: AsIsOpt = False,
+    burstable: BurstableOpt = None,
+    forecast: ForecastOpt = None,
+    horizon: HorizonOpt = None,
+    include_powered_off: IncludePoweredOffOpt = None,
+    families: FamiliesOpt = None,
+    partial_gpus: PartialGpusOpt = None,
+    rate: RateOpt = None,
+    csv: CsvOpt = None,
+    xlsx: XlsxOpt = None,
+    list_runs: ListRunsOpt = False,
+    compare: CompareOpt = None,
+    top: TopOpt = 25,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Right-size every server on each target cloud (see ASSESS_HELP)."""

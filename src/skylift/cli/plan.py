@@ -32,40 +32,51 @@ app = typer.Typer(
 )
 
 
+ExplainOpt = Annotated[
+    str | None, typer.Option(help="Explain why SERVER (name or key) sits in its wave.")
+]
+MaxServersOpt = Annotated[int | None, typer.Option(help="Servers per wave at most.")]
+MaxTbOpt = Annotated[float | None, typer.Option(help="TB per wave at most.")]
+BandwidthOpt = Annotated[
+    float | None, typer.Option(help="Link bandwidth in Mbit/s for transfer time.")
+]
+MeasuredBandwidthOpt = Annotated[
+    bool,
+    typer.Option(
+        "--measured-bandwidth",
+        help="Use the median throughput of this workspace's recent transfers "
+        "(each ≥ 64 MiB) instead of the configured bandwidth.",
+    ),
+]
+LanesOpt = Annotated[int | None, typer.Option(help="Waves that may run in parallel.")]
+PilotOpt = Annotated[int | None, typer.Option(help="Servers in the pilot wave (0: no pilot).")]
+CsvPathOpt = Annotated[Path | None, typer.Option("--csv", help="Write waves as CSV.")]
+MgnCsvOpt = Annotated[Path | None, typer.Option(help="Write an AWS MGN-style import CSV.")]
+GanttOpt = Annotated[Path | None, typer.Option(help="Write a Gantt chart (SVG).")]
+IncludePoweredOffOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--include-powered-off/--exclude-powered-off",
+        help="Give powered-off VMs a wave (default: assess.include_powered_off, off: "
+        "they are decommission candidates).",
+    ),
+]
+
+
 @app.callback()
 def plan(
     ctx: typer.Context,
-    explain: Annotated[
-        str | None, typer.Option(help="Explain why SERVER (name or key) sits in its wave.")
-    ] = None,
-    max_servers: Annotated[int | None, typer.Option(help="Servers per wave at most.")] = None,
-    max_tb: Annotated[float | None, typer.Option(help="TB per wave at most.")] = None,
-    bandwidth: Annotated[
-        float | None, typer.Option(help="Link bandwidth in Mbit/s for transfer time.")
-    ] = None,
-    measured_bandwidth: Annotated[
-        bool,
-        typer.Option(
-            "--measured-bandwidth",
-            help="Use the median throughput of this workspace's recent transfers "
-            "(each ≥ 64 MiB) instead of the configured bandwidth.",
-        ),
-    ] = False,
-    lanes: Annotated[int | None, typer.Option(help="Waves that may run in parallel.")] = None,
-    pilot: Annotated[
-        int | None, typer.Option(help="Servers in the pilot wave (0: no pilot).")
-    ] = None,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write waves as CSV.")] = None,
-    mgn_csv: Annotated[Path | None, typer.Option(help="Write an AWS MGN-style import CSV.")] = None,
-    gantt: Annotated[Path | None, typer.Option(help="Write a Gantt chart (SVG).")] = None,
-    include_powered_off: Annotated[
-        bool | None,
-        typer.Option(
-            "--include-powered-off/--exclude-powered-off",
-            help="Give powered-off VMs a wave (default: assess.include_powered_off, off: "
-            "they are decommission candidates).",
-        ),
-    ] = None,
+    explain: ExplainOpt = None,
+    max_servers: MaxServersOpt = None,
+    max_tb: MaxTbOpt = None,
+    bandwidth: BandwidthOpt = None,
+    measured_bandwidth: MeasuredBandwidthOpt = False,
+    lanes: LanesOpt = None,
+    pilot: PilotOpt = None,
+    csv_path: CsvPathOpt = None,
+    mgn_csv: MgnCsvOpt = None,
+    gantt: GanttOpt = None,
+    include_powered_off: IncludePoweredOffOpt = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Plan waves for the workspace's estate (or explain the stored plan).
@@ -223,39 +234,48 @@ def _render_decision(decision: Decision) -> None:
         )
 
 
+WorkloadsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="CSV with name,cpu,memory_gib,replicas (default: the estate's "
+        "non-database servers at their measured demand)."
+    ),
+]
+CloudOpt = Annotated[str, typer.Option(help="aws | azure | gcp")]
+RegionOpt = Annotated[str, typer.Option(help="Catalog region.")]
+ZonesOpt = Annotated[int, typer.Option(help="Availability zones to spread nodes over.")]
+HeadroomOpt = Annotated[
+    float, typer.Option(help="Capacity factor over requests (20 % headroom: 1.2).")
+]
+NodeTypeOpt = Annotated[
+    str | None,
+    typer.Option(help="Scale-out: size the tier as N instances of this type (e.g. m5.2xlarge)."),
+]
+CoresOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Scale-out: the tier's total core demand (default: the workloads' sum); "
+        "without --node-type the cheapest type is chosen."
+    ),
+]
+MemoryGibOpt = Annotated[
+    float | None, typer.Option(help="Scale-out: the tier's total memory demand in GiB.")
+]
+MinInstancesOpt = Annotated[int, typer.Option(help="Scale-out: at least this many.")]
+
+
 @app.command("pack")
 def pack_cmd(
     ctx: typer.Context,
-    workloads: Annotated[
-        Path | None,
-        typer.Option(
-            help="CSV with name,cpu,memory_gib,replicas (default: the estate's "
-            "non-database servers at their measured demand)."
-        ),
-    ] = None,
-    cloud: Annotated[str, typer.Option(help="aws | azure | gcp")] = "aws",
-    region: Annotated[str, typer.Option(help="Catalog region.")] = "us-east-1",
-    zones: Annotated[int, typer.Option(help="Availability zones to spread nodes over.")] = 3,
-    headroom: Annotated[
-        float, typer.Option(help="Capacity factor over requests (20 % headroom: 1.2).")
-    ] = 1.1,
-    node_type: Annotated[
-        str | None,
-        typer.Option(
-            help="Scale-out: size the tier as N instances of this type (e.g. m5.2xlarge)."
-        ),
-    ] = None,
-    cores: Annotated[
-        float | None,
-        typer.Option(
-            help="Scale-out: the tier's total core demand (default: the workloads' sum); "
-            "without --node-type the cheapest type is chosen."
-        ),
-    ] = None,
-    memory_gib: Annotated[
-        float | None, typer.Option(help="Scale-out: the tier's total memory demand in GiB.")
-    ] = None,
-    min_instances: Annotated[int, typer.Option(help="Scale-out: at least this many.")] = 1,
+    workloads: WorkloadsOpt = None,
+    cloud: CloudOpt = "aws",
+    region: RegionOpt = "us-east-1",
+    zones: ZonesOpt = 3,
+    headroom: HeadroomOpt = 1.1,
+    node_type: NodeTypeOpt = None,
+    cores: CoresOpt = None,
+    memory_gib: MemoryGibOpt = None,
+    min_instances: MinInstancesOpt = 1,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Consolidate container workloads onto Kubernetes node pools at minimum cost,

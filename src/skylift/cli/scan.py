@@ -57,47 +57,56 @@ _STYLE = {
 }
 
 
+PathsOpt = Annotated[
+    list[Path], typer.Argument(help="Files or folders to scan.", show_default=False)
+]
+FailOnOpt = Annotated[
+    str,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a finding is at or above this: low | medium | high | critical.",
+    ),
+]
+SeverityMinOpt = Annotated[
+    str,
+    typer.Option("--severity-min", help="Drop findings below this severity from the report."),
+]
+SarifOpt = Annotated[
+    Path | None, typer.Option("--sarif", help="Also write a SARIF 2.1.0 file here.")
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option("--baseline", help="JSON file of accepted findings (by fingerprint)."),
+]
+UpdateBaselineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--update-baseline",
+        help="Write every current finding to --baseline (keeping reasons) and exit 0.",
+    ),
+]
+SecretsOpt = Annotated[bool, typer.Option("--secrets/--no-secrets", help="Look for secrets.")]
+MisconfigOpt = Annotated[
+    bool,
+    typer.Option("--misconfig/--no-misconfig", help="Run checkov's misconfiguration checks."),
+]
+PoliciesOpt = Annotated[
+    bool,
+    typer.Option("--policies/--no-policies", help="Check the workspace's migration policies."),
+]
+
+
 def scan(
     ctx: typer.Context,
-    paths: Annotated[
-        list[Path], typer.Argument(help="Files or folders to scan.", show_default=False)
-    ],
-    fail_on: Annotated[
-        str,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 when a finding is at or above this: low | medium | high | critical.",
-        ),
-    ] = "high",
-    severity_min: Annotated[
-        str,
-        typer.Option("--severity-min", help="Drop findings below this severity from the report."),
-    ] = "info",
-    sarif: Annotated[
-        Path | None, typer.Option("--sarif", help="Also write a SARIF 2.1.0 file here.")
-    ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option("--baseline", help="JSON file of accepted findings (by fingerprint)."),
-    ] = None,
-    update_baseline: Annotated[
-        bool,
-        typer.Option(
-            "--update-baseline",
-            help="Write every current finding to --baseline (keeping reasons) and exit 0.",
-        ),
-    ] = False,
-    secrets: Annotated[
-        bool, typer.Option("--secrets/--no-secrets", help="Look for secrets.")
-    ] = True,
-    misconfig: Annotated[
-        bool,
-        typer.Option("--misconfig/--no-misconfig", help="Run checkov's misconfiguration checks."),
-    ] = True,
-    policies: Annotated[
-        bool,
-        typer.Option("--policies/--no-policies", help="Check the workspace's migration policies."),
-    ] = True,
+    paths: PathsOpt,
+    fail_on: FailOnOpt = "high",
+    severity_min: SeverityMinOpt = "info",
+    sarif: SarifOpt = None,
+    baseline: BaselineOpt = None,
+    update_baseline: UpdateBaselineOpt = False,
+    secrets: SecretsOpt = True,
+    misconfig: MisconfigOpt = True,
+    policies: PoliciesOpt = True,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Scan for secrets, misconfigurations and policy breaches."""
