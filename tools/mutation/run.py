@@ -32,6 +32,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         "src/skylift/assess/pricing.py",
         (
             "tests/unit/assess/test_pricing.py",
+            "tests/unit/assess/test_pricing_columns.py",
             "tests/unit/assess/test_pricing_oracle.py",
             "tests/unit/assess/test_families.py",
         ),
