@@ -62,6 +62,16 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("tests/unit/inventory_rvtools",),
     ),
 }
+#: Areas whose tests use Polars: its thread pool does not survive fork() (a mutant
+#: forked from mutmut's process after the tests ran hangs until its timeout), so
+#: their mutants are forked from a fresh fork server instead.
+FORKSERVER = {
+    "plan-waves",
+    "plan-groups",
+    "assess-pricing",
+    "assess-sizing",
+    "inventory-rvtools-join",
+}
 #: What the tests need besides src/ and tests/.
 COPY = ("src", "tests", "samples", "docs", "pyproject.toml")
 
@@ -79,9 +89,11 @@ def _copy(dest: Path) -> None:
             shutil.copy2(src, dest / name)
 
 
-def _setup_cfg(module: str, tests: tuple[str, ...]) -> str:
+def _setup_cfg(module: str, tests: tuple[str, ...], forkserver: bool) -> str:
     lines = [
         "[mutmut]",
+        f"process_isolation = {'forkserver' if forkserver else 'fork'}",
+        "forkserver_warmup = none",
         "source_paths = src/skylift",
         f"only_mutate = {module}",
         "pytest_add_cli_args_test_selection =",
@@ -120,7 +132,9 @@ def run_module(name: str) -> dict[str, object]:
     module, tests = MODULES[name]
     folder = WORK / name
     _copy(folder)
-    (folder / "setup.cfg").write_text(_setup_cfg(module, tests), encoding="utf-8")
+    (folder / "setup.cfg").write_text(
+        _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
+    )
     jobs = os.environ.get("MUTATION_JOBS", "2")
     env = {
         **os.environ,
