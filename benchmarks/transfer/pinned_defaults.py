@@ -15,9 +15,10 @@ proxy (``delay_proxy.py``) adding ``--one-way-ms`` each way (default 20 ms,
 40 ms RTT) with a per-connection window of ``--window-kib`` in flight
 (default 2048: at most 100 MiB/s per connection, as a Linux TCP connection
 with default buffers gets at 40 ms RTT; parallel connections add up).
-*modes*: skylift on the large set with single PUTs (threshold above both
-files) vs parallel 16 MiB parts from 64 MiB and from 128 MiB, on both
-links — the data for choosing the default multipart threshold.
+*modes*: skylift on the large set at its default, with single PUTs
+(threshold above both files) and with parallel 16, 32 or 64 MiB parts from
+64 MiB, on both links — the data for choosing the default multipart
+threshold and part size.
 
 Best of ``--repeat`` runs by wall time, the tools taking turns going first;
 prints wall time, client CPU (user+sys), the load average before the run,
@@ -189,9 +190,21 @@ def main() -> None:
                     rows.append((name, link, total, best(tools, link, src)))
                 if name == "large" and args.only in ("", "modes"):
                     variants = {
+                        "default (threshold from the round trip)": [],
                         "single PUT": ["--multipart-threshold", "1G"],
-                        "parts from 128 MiB": ["--multipart-threshold", "128M"],
-                        "parts from 64 MiB": ["--multipart-threshold", "64M"],
+                        "16 MiB parts from 64 MiB": ["--multipart-threshold", "64M"],
+                        "32 MiB parts from 64 MiB": [
+                            "--multipart-threshold",
+                            "64M",
+                            "--part-size",
+                            "32M",
+                        ],
+                        "64 MiB parts from 64 MiB": [
+                            "--multipart-threshold",
+                            "64M",
+                            "--part-size",
+                            "64M",
+                        ],
                     }
                     runs = best([("skylift", v) for v in variants.values()], link, src)
                     modes += [(link, label, run) for label, run in zip(variants, runs, strict=True)]
