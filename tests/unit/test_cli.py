@@ -105,3 +105,17 @@ def test_python_dash_m_works() -> None:
     )
     assert out.returncode == 0
     assert out.stdout.startswith("skylift ")
+
+
+def test_exit_statuses_come_from_one_table() -> None:
+    from skylift.cli import exits
+    from skylift.errors import GenerationError, InputError, TransferError, VerificationError
+
+    # the documented codes (docs/scan.md, docs/transfer.md, docs/architecture.md)
+    assert exits.outcome_code(exits.Outcome.FINDINGS) == 1
+    assert exits.outcome_code(exits.Outcome.TRANSFER_INCOMPLETE) == TransferError.exit_code == 5
+    assert exits.outcome_code(exits.Outcome.DIFFERS) == VerificationError.exit_code == 6
+    assert exits.outcome_code(exits.Outcome.CHECK_FAILED) == GenerationError.exit_code == 7
+    assert exits.outcome_code(exits.Outcome.INTERRUPTED) == 130
+    assert exits.error_code(InputError("x")) == 2
+    assert set(exits.OUTCOME_CODES) == set(exits.Outcome)
