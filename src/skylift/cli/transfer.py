@@ -325,7 +325,10 @@ def transfer(
     jobs: Annotated[
         int | None,
         typer.Option(
-            "--jobs", "-j", help="Parallel workers (default: chosen from the stores).", min=1
+            "--jobs",
+            "-j",
+            help="Parallel workers (default: chosen from the stores and their round trip).",
+            min=1,
         ),
     ] = None,
     part_size: Annotated[
