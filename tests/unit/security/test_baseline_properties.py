@@ -40,12 +40,18 @@ def test_of_orders_entries_keeps_first_occurrence_and_reasons() -> None:
             _f("b", "a.env", 7),  # same value earlier in path order: this one stands
             _f("c", None, None, "SKY-POLICY-001"),
             _f("d", "b.env", 1),
+            _f("e", "Dockerfile", 4),  # upper case sorts before lower case
+            _f("g", "b.env", None, "SKY-A"),  # no line: before line 1
+            _f("h", "b.env", 1, "SKY-B"),
         ],
         previous=previous,
     )
     assert [(e.fingerprint, e.path, e.line, e.reason) for e in got.accepted] == [
         ("c", None, None, ""),
+        ("e", "Dockerfile", 4, ""),
         ("b", "a.env", 7, "rotated; test é"),
+        ("g", "b.env", None, ""),
+        ("h", "b.env", 1, ""),
         ("d", "b.env", 1, ""),
         ("a", "b.env", 3, ""),
     ]

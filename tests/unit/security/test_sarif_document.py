@@ -181,3 +181,16 @@ def test_equal_start_and_end_line_is_kept() -> None:
     f = _finding(location=Location(path="a", line=4, end_line=4))
     region = to_sarif(ScanResult(findings=(f,)))["runs"][0]["results"][0]["locations"][0]
     assert region["physicalLocation"]["region"] == {"startLine": 4, "endLine": 4}
+
+
+def test_one_value_in_two_files_is_a_first_occurrence_in_each() -> None:
+    findings = tuple(
+        _finding(fingerprint="same", location=Location(path=p, line=n))
+        for p, n in (("b.env", 1), ("a.env", 5), ("a.env", 2))
+    )
+    results = to_sarif(ScanResult(findings=findings))["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in results] == [
+        {"skylift/v1": "same"},
+        {"skylift/v1": "same", "skylift/occurrence/v1": "same:2"},
+        {"skylift/v1": "same"},
+    ]
