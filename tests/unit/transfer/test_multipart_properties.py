@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from skylift.domain.transfer import TransferOptions
+from skylift.errors import ProviderError
 from skylift.storage.base import MultipartUpload, ObjectInfo, PartInfo, TransientError
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.engine import run_transfer
@@ -122,14 +123,14 @@ def test_the_stale_upload_is_aborted_when_the_source_changed(
     src, dst = new_url(mem), new_url(mem)
     store = _fill(src, {"big.bin": os.urandom(4 * MIB)})
     opts = TransferOptions(multipart_threshold=MIB, part_size=MIB, jobs=1)
-    dying = DiesAfterParts(MemoryStorage(dst), 2)
-    assert run_transfer(src, dst, opts, journal_dir, dst=dying).failed == 1
+    first = Recording(DiesAfterParts(MemoryStorage(dst), 2))  # type: ignore[arg-type]
+    assert run_transfer(src, dst, opts, journal_dir, dst=first).failed == 1
     new = os.urandom(4 * MIB)
     store.write("big.bin", new, mtime=MTIME + 60)
     rec = Recording(MemoryStorage(dst))
     result = run_transfer(src, dst, opts, journal_dir, dst=rec)
     assert result.ok and result.parts_resumed == 0
-    assert len(rec.aborted) == 1 and rec.aborted[0] not in rec.created  # the old one
+    assert rec.aborted == first.created  # the old upload, and only it
     assert sorted(rec.sent) == [1, 2, 3, 4]
     assert MemoryStorage(dst).read("big.bin") == new
 
@@ -196,3 +197,22 @@ def test_an_object_replaced_meanwhile_is_not_taken_for_ours(
     lossy = LostCompleteResponse(MemoryStorage(dst), replace=os.urandom(3 * MIB))
     result = run_transfer(src, dst, opts, journal_dir, dst=lossy)
     assert [f.path for f in result.failures] == ["big.bin"]
+
+
+class RefusesUploads(Wrapped):
+    """A destination that cannot start a multipart upload."""
+
+    def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
+        raise ProviderError("quota exceeded for multipart uploads", "ask for more quota")
+
+
+def test_an_upload_that_cannot_start_is_a_failure_naming_the_object(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    _fill(src, {"big.bin": os.urandom(3 * MIB), "small": b"x"})
+    opts = TransferOptions(multipart_threshold=MIB, part_size=MIB, retries=0)
+    result = run_transfer(src, dst, opts, journal_dir, dst=RefusesUploads(MemoryStorage(dst)))
+    assert [f.path for f in result.failures] == ["big.bin"]
+    assert "quota exceeded for multipart uploads" in result.failures[0].error
+    assert result.transferred == 1
