@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+from functools import partial
 
 from skylift.errors import TransferError
 from skylift.storage.base import MultipartUpload, NotFoundError, ObjectInfo, PartInfo
@@ -49,16 +50,35 @@ class MultipartJob:
             except NotFoundError:
                 stored = {}
             else:
-                self.upload = old.upload
-                return {
+                kept = {
                     n: (part, checksum)
                     for n, (part, checksum) in old.parts.items()
                     if n in stored and stored[n].size == part.size
                 }
+                if ctx.codec.active or self._source_unchanged(kept):
+                    self.upload = old.upload
+                    return kept
         with contextlib.suppress(Exception):  # the old upload may be long gone
             ctx.dst.abort_multipart(old.upload)
         ctx.journal.end_upload(src.path)
         return {}
+
+    def _source_unchanged(self, parts: dict[int, tuple[PartInfo, str]]) -> bool:
+        """True if the source's bytes still hash to every journaled part's checksum.
+
+        Size and mtime cannot tell a file rewritten with the same size and its
+        mtime put back from the one the parts came from; reading the finished
+        ranges again can (reading costs less than sending). Encoded parts carry
+        fresh nonces and cannot be re-derived: they are trusted by size+mtime.
+        """
+        ctx, src = self.ctx, self.src
+        for number, (_part, checksum) in sorted(parts.items()):
+            start = (number - 1) * self.part_size
+            end = min(src.size, start + self.part_size)
+            data = ctx.retry.call(partial(ctx.src.read, src.path, start, end), ctx.src.endpoint_id)
+            if digest(ctx.algorithm, data) != checksum:
+                return False
+        return True
 
     def start(self, pool: TaskPool) -> None:
         """Start or resume the upload and queue the missing parts (dispatcher thread)."""
@@ -111,16 +131,7 @@ class MultipartJob:
                         path=src.path,
                         version=src.mtime,
                     )
-                checksum = digest(ctx.algorithm, data)
-                ctx.bucket.consume(len(data))
-                part = ctx.retry.call(
-                    lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
-                )
-                ctx.journal.record_part(src.path, part, checksum)
-                ctx.tally.sent(len(data))
-                ctx.tally.part()
-                with self._lock:
-                    self._parts[number] = (part, checksum)
+                self._upload(upload, number, data, digest(ctx.algorithm, data))
         except Exception as exc:
             with self._lock:
                 if self._failed is None:
@@ -133,6 +144,18 @@ class MultipartJob:
                 ctx.tally.fail(src.path, self._failed)
             else:
                 self._complete()
+
+    def _upload(self, upload: MultipartUpload, number: int, data: bytes, checksum: str) -> None:
+        ctx = self.ctx
+        ctx.bucket.consume(len(data))
+        part = ctx.retry.call(
+            lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
+        )
+        ctx.journal.record_part(self.src.path, part, checksum)
+        ctx.tally.sent(len(data))
+        ctx.tally.part()
+        with self._lock:
+            self._parts[number] = (part, checksum)
 
     def _already_complete(self, size: int, parts: list[PartInfo]) -> ObjectInfo | None:
         """The destination object, if it is exactly what completing ``parts`` makes."""

@@ -8,9 +8,9 @@ an object that never existed.
 
 With a different mtime the journaled upload is stale and must be dropped
 (dropping mtime from the resume check makes these fail). With the same size
-and the same mtime nothing in the listing tells the versions apart; that case
-is pinned as a known gap (strict xfail) until the resume re-checks part
-checksums against the source.
+and the same mtime nothing in the listing tells the versions apart: the
+resume re-reads and re-hashes each journaled part before reusing it (plain
+uploads; encrypted parts carry fresh nonces and are trusted by size+mtime).
 """
 
 from __future__ import annotations
@@ -73,15 +73,15 @@ def test_resume_after_the_source_changed_with_a_new_mtime(case: StoreCase, tmp_p
     assert check.matches, check
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: same size and same mtime, the resume reuses stale parts and reports "
-    "ok over content that never existed (needs a checksum re-check of reused parts)",
-)
 @pytest.mark.parametrize("case", BACKENDS, indirect=True)
 def test_resume_after_the_source_changed_with_the_same_mtime(
     case: StoreCase, tmp_path: Path
 ) -> None:
-    """Same size, new content, mtime put back: never an ok run over a mixed object."""
-    store, _src, second, new, _remotes = _interrupted_then_changed(case, tmp_path, True)
-    assert not second.ok or store.read("big.bin") == new
+    """Same size, new content, mtime put back: the journaled parts are re-hashed against
+    the source before reuse, so the stale ones are sent again and the object is the new one."""
+    store, src, second, new, remotes = _interrupted_then_changed(case, tmp_path, True)
+    assert second.ok, second.failures
+    assert second.parts_resumed == 0  # every old part differs (every byte was flipped)
+    assert store.read("big.bin") == new
+    check = verify(str(src), case.url, TransferOptions(checksum=True), remotes=remotes)
+    assert check.matches, check
