@@ -37,3 +37,17 @@ def refuse_credentials(url: str, scheme: str) -> None:
             f"use {scheme}://BUCKET/prefix; credentials come from the environment "
             "or the cloud's profile chain, never from the URL",
         )
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def shown_url(url: str) -> str:
+    """A URL or path for a one-line message: credentials stripped, control characters escaped
+    (a name with a newline cannot forge a second line)."""
+    text = redact_url(url)
+    return text if text.isprintable() else text.translate(_CONTROL)

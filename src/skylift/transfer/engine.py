@@ -26,7 +26,7 @@ from skylift.domain.transfer import (
 )
 from skylift.errors import InputError
 from skylift.storage.base import ObjectInfo, Storage
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import redact_url, shown_url
 from skylift.transfer.breaker import CircuitBreaker
 from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
@@ -122,7 +122,7 @@ def open_pair(
     src, single = open_source(source, remotes, src)
     if single and options.delete:
         raise InputError(
-            f"--delete with a single-file source {redact_url(source)} would delete "
+            f"--delete with a single-file source {shown_url(source)} would delete "
             "every other object at the destination",
             "drop --delete to copy the file into the destination folder",
         )

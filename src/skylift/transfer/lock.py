@@ -20,7 +20,7 @@ from pathlib import Path
 
 from skylift.errors import TransferError
 from skylift.storage.registry import scheme_of
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import redact_url, shown_url
 from skylift.transfer.journal import private_file
 
 
@@ -53,7 +53,8 @@ class DestinationLock:
             holder = _holder(fd)
             os.close(fd)
             raise DestinationBusyError(
-                f"{self.destination} is being written by another skylift transfer ({holder})",
+                f"{shown_url(self.destination)} is being written by another skylift transfer "
+                f"({holder})",
                 "wait for it to finish (or stop it), then run again; "
                 "the lock is released when that process exits",
             ) from exc
@@ -86,5 +87,5 @@ def _holder(fd: int) -> str:
         return "process unknown"
     text = f"pid {info['pid']} on host {info.get('host', '?')} since {info.get('started', '?')}"
     if info.get("source"):
-        text += f", from {info['source']}"
+        text += f", from {shown_url(str(info['source']))}"
     return text

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from skylift.errors import InputError
 from skylift.storage.base import NotFoundError, ObjectInfo, PermissionDeniedError, Storage
 from skylift.storage.registry import scheme_of
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import shown_url
 from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.plan.listing import guarded
 from skylift.transfer.remotes import Remotes, open_remote, remote_options
@@ -48,7 +48,7 @@ class SingleObject(Storage):
     def stat(self, path: str) -> ObjectInfo:
         """The object's metadata (only its own name exists here)."""
         if path != self.info.path:
-            raise NotFoundError(f"{redact_url(self.url)}: no object {path!r}")
+            raise NotFoundError(f"{shown_url(self.url)}: no object {path!r}")
         return self.parent.stat(path)
 
     def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
@@ -67,15 +67,15 @@ class SingleObject(Storage):
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
     ) -> ObjectInfo:
         """Refused: a single-file source is read-only."""
-        raise PermissionDeniedError(f"{redact_url(self.url)} is a single-file source")
+        raise PermissionDeniedError(f"{shown_url(self.url)} is a single-file source")
 
     def delete(self, path: str) -> None:
         """Refused: a single-file source is read-only."""
-        raise PermissionDeniedError(f"{redact_url(self.url)} is a single-file source")
+        raise PermissionDeniedError(f"{shown_url(self.url)} is a single-file source")
 
     def _own(self, path: str) -> None:
         if path != self.info.path:
-            raise NotFoundError(f"{redact_url(self.url)}: no object {path!r}")
+            raise NotFoundError(f"{shown_url(self.url)}: no object {path!r}")
 
     def close(self) -> None:
         """Close the parent store."""
@@ -123,7 +123,7 @@ def open_source(
     if single is not None:
         return single, True
     raise InputError(
-        f"source {redact_url(url)} does not exist (no such folder, file or object prefix)",
+        f"source {shown_url(url)} does not exist (no such folder, file or object prefix)",
         "check the path or URL; nothing was listed or changed at the destination",
     )
 
@@ -181,7 +181,7 @@ def check_overlap(
     dst_id, dst_path = _location(destination, remotes)
     if src_id != dst_id:
         return
-    shown = f"{redact_url(source)} and {redact_url(destination)}"
+    shown = f"{shown_url(source)} and {shown_url(destination)}"
     if src_path == dst_path:
         raise InputError(
             f"source and destination are the same: {shown}", "give a different destination"

@@ -33,3 +33,10 @@ def test_a_newline_in_a_file_name_does_not_forge_a_summary_line(tmp_path: Path) 
         assert not any(line.startswith("Done: 0 transferred") for line in text.splitlines())
     assert "x\\nDone: 0 transferred" in plan.stdout
     assert "skipped symlink linkx\\nDone" in run.stderr
+
+
+def test_a_newline_in_a_missing_source_path_stays_on_the_error_line(tmp_path: Path) -> None:
+    r = _run("transfer", str(tmp_path / FAKE), str(tmp_path / "dst"), "--journal", str(tmp_path))
+    assert r.returncode == 2
+    assert "does not exist" in r.stderr and "x\\nDone: 0 transferred" in r.stderr
+    assert not any(line.startswith("Done:") for line in r.stderr.splitlines())

@@ -20,7 +20,7 @@ from typing import IO
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.errors import SkyliftError, TransferError
 from skylift.storage.base import ObjectInfo, TransientError
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import shown_url
 from skylift.transfer.breaker import EndpointUnreachableError, is_connection_failure
 
 #: Schemes whose listing API returns keys in lexicographic order.
@@ -92,7 +92,7 @@ def checked_order(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInf
     for info in listing:
         if not first and info.path <= last:
             raise TransferError(
-                f"{redact_url(url)}: listing is not in path order ({last!r} then {info.path!r})",
+                f"{shown_url(url)}: listing is not in path order ({last!r} then {info.path!r})",
                 "report this backend; the diff needs sorted listings",
             )
         first = False
@@ -108,7 +108,7 @@ def guarded(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInfo]:
         if not is_connection_failure(exc):
             raise
         raise EndpointUnreachableError(
-            f"endpoint unreachable: cannot list {redact_url(url)}: {exc.message}",
+            f"endpoint unreachable: cannot list {shown_url(url)}: {exc.message}",
             "check that the server is up and reachable (endpoint in skylift.yaml remotes), "
             "then re-run",
         ) from exc
@@ -117,7 +117,7 @@ def guarded(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInfo]:
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise TransferError(
-            f"cannot list {redact_url(url)}: {first}",
+            f"cannot list {shown_url(url)}: {first}",
             "check the URL, the endpoint in skylift.yaml remotes and the credentials",
         ) from exc
 
