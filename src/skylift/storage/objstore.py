@@ -326,9 +326,7 @@ class ObstoreStorage(Storage):
                 # multipart upload of 5 MiB parts (many requests, and servers that
                 # assemble parts on disk pay for it twice)
                 size = memoryview(data).nbytes
-                result = obstore.put(
-                    self.store, path, data, use_multipart=size > SINGLE_PUT_LIMIT
-                )
+                result = obstore.put(self.store, path, data, use_multipart=size > SINGLE_PUT_LIMIT)
             else:
                 # a short stream (the manifest, say) is one PUT, not obstore's multipart
                 chunks = iter(data)
