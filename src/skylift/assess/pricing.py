@@ -83,6 +83,18 @@ def candidates(catalog: Catalog, cloud: str, region: str, policy: AssessPolicy) 
     ).sort(["price_hour", "vcpus", "memory_gib", "instance_type"])
 
 
+def _better(
+    p_new: npt.NDArray[np.float64],
+    i_new: npt.NDArray[np.int64],
+    p_old: npt.NDArray[np.float64],
+    i_old: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Where (price, index) ``new`` beats ``old``: cheaper, or as cheap and ranked first."""
+    tie = (p_new == p_old) & (i_new >= 0) & ((i_old < 0) | (i_new < i_old))
+    out: npt.NDArray[np.bool_] = (p_new < p_old) | tie
+    return out
+
+
 class _Grid:
     """Cheapest candidate index at or above each (vCPU, memory) grid point."""
 
@@ -103,12 +115,14 @@ class _Grid:
             if price[k] <= p[iv[k], im[k]]:
                 p[iv[k], im[k]] = price[k]
                 idx[iv[k], im[k]] = k
+        # Equal prices: the lower candidate index wins (candidates are sorted by price,
+        # vCPUs, memory, name: the documented tie-break).
         for i in range(nv - 2, -1, -1):
-            better = p[i + 1] < p[i]
+            better = _better(p[i + 1], idx[i + 1], p[i], idx[i])
             p[i, better] = p[i + 1, better]
             idx[i, better] = idx[i + 1, better]
         for j in range(nm - 2, -1, -1):
-            better = p[:, j + 1] < p[:, j]
+            better = _better(p[:, j + 1], idx[:, j + 1], p[:, j], idx[:, j])
             p[better, j] = p[better, j + 1]
             idx[better, j] = idx[better, j + 1]
         self.idx = idx
