@@ -34,6 +34,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/unit/assess/test_pricing.py",
             "tests/unit/assess/test_pricing_columns.py",
             "tests/unit/assess/test_pricing_oracle.py",
+            "tests/unit/assess/test_pricing_ties.py",
             "tests/unit/assess/test_families.py",
         ),
     ),

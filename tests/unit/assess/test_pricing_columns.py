@@ -102,3 +102,23 @@ def test_no_allowed_class_names_the_classes() -> None:
     assert got["not_sized_reason"][0] == (
         "no allowed arm64 instances of the classes hpc in gcp/us-central1"
     )
+
+
+def test_an_excluded_family_no_target_has_is_a_config_error_with_examples() -> None:
+    from skylift.assess.pricing import check_exclusions
+    from skylift.errors import ConfigError
+
+    catalog = load_catalog()
+    targets = (TargetRegion(cloud="aws", region="us-east-1"),
+               TargetRegion(cloud="gcp", region="us-central1"))  # fmt: skip
+    check_exclusions(catalog, AssessPolicy(targets=targets, exclude_families=("M5", "n2-")))
+    with pytest.raises(ConfigError) as err:
+        check_exclusions(catalog, AssessPolicy(targets=targets, exclude_families=("m5", "zz9")))
+    assert str(err.value) == (
+        "sizing.exclude_families: no aws / gcp instance family or type starts with 'zz9'"
+    )
+    aws, gcp = (", ".join(catalog.families(c)[:4]) for c in ("aws", "gcp"))
+    assert err.value.hint == (
+        f"families look like aws: {aws}, gcp: {gcp} …; list them with "
+        "'skylift catalog show --cloud CLOUD --json'"
+    )
