@@ -122,7 +122,14 @@ def main() -> None:
     parser.add_argument("--window-kib", type=int, default=2048)
     parser.add_argument("--only", default="")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument(
+        "--peers", default=",".join(PEERS), help="peers to compare with (rclone,s5cmd)"
+    )
+    parser.add_argument(
+        "--skylift-args", default="", help="extra skylift flags (experiments, e.g. '-j 256')"
+    )
     args = parser.parse_args()
+    peers = [p for p in args.peers.split(",") if p]
     print(f"start: {_uptime()}")
     work = Path(tempfile.mkdtemp(prefix="skylift-pinned-"))
     env0 = {**bench_env(work), "AWS_REGION": "us-east-1"}
@@ -173,7 +180,7 @@ def main() -> None:
 
         # warm the server, the page cache and skylift's bytecode cache
         warm = _make(work / "warm", 500, 1024)
-        for tool in ("skylift", *PEERS):
+        for tool in ("skylift", *peers):
             once(tool, "loopback", warm, "warm", [])
 
         sets: dict[str, Callable[[Path], Path]] = {"small": _small, "large": _large}
@@ -186,7 +193,8 @@ def main() -> None:
             total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
             for link in links:
                 if not args.only or args.only == name:
-                    tools = [("skylift", []), *((peer, []) for peer in PEERS)]
+                    mine = args.skylift_args.split()
+                    tools = [("skylift", mine), *((peer, []) for peer in peers)]
                     rows.append((name, link, total, best(tools, link, src)))
                 if name == "large" and args.only in ("", "modes"):
                     variants = {
@@ -213,12 +221,14 @@ def main() -> None:
     print(f"end: {_uptime()}")
     print(f"\nbest of {args.repeat}; server (+ delay proxy) on core 0, each client on core 1; "
           "CPU = client user+sys; load = 1-min load average before the run")  # fmt: skip
-    print("| set | link | skylift s (CPU s, load) | rclone s (CPU s) | s5cmd s (CPU s) "
-          "| rclone/skylift | s5cmd/skylift |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
-    for name, link, _total, ((sw, sc, _, sl), (rw, rc, _, _), (cw, cc, _, _)) in rows:
-        print(f"| {name} | {link} | {sw:.2f} ({sc:.2f}, {sl:.1f}) | {rw:.2f} ({rc:.2f}) | "
-              f"{cw:.2f} ({cc:.2f}) | {rw / sw:.2f}× | {cw / sw:.2f}× |")  # fmt: skip
+    print("| set | link | skylift s (CPU s, load) | "
+          + "".join(f"{p} s (CPU s) | " for p in peers)
+          + "".join(f"{p}/skylift | " for p in peers))  # fmt: skip
+    print("|---|---|---|" + "---|" * (2 * len(peers)))
+    for name, link, _total, ((sw, sc, _, sl), *others) in rows:
+        cells = "".join(f"{w:.2f} ({c:.2f}) | " for w, c, _, _ in others)
+        ratios = "".join(f"{w / sw:.2f}× | " for w, _, _, _ in others)
+        print(f"| {name} | {link} | {sw:.2f} ({sc:.2f}, {sl:.1f}) | {cells}{ratios}")
     if modes:
         print("\nskylift on the large set (96 MiB + 200 MiB), by upload mode")
         print("| link | mode | wall s | CPU s | load |")
