@@ -119,3 +119,14 @@ def test_exit_statuses_come_from_one_table() -> None:
     assert exits.outcome_code(exits.Outcome.INTERRUPTED) == 130
     assert exits.error_code(InputError("x")) == 2
     assert set(exits.OUTCOME_CODES) == set(exits.Outcome)
+
+
+def test_no_command_module_ends_the_process_itself() -> None:
+    import re
+
+    cli = Path(__file__).resolve().parents[2] / "src" / "skylift" / "cli"
+    for module in sorted(cli.glob("*.py")):
+        if module.name == "app.py":
+            continue
+        text = module.read_text(encoding="utf-8")
+        assert not re.search(r"sys\.exit\(|typer\.Exit\(", text), module.name

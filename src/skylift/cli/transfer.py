@@ -1,18 +1,16 @@
 """``skylift transfer SRC DST`` and ``skylift verify SRC DST``: the data mover's edge.
 
-Parses flags into :class:`~skylift.domain.transfer.TransferOptions`, finds the
-journal folder (``--journal DIR``, else ``<workspace>/.skylift/transfers``),
-calls the engine once and renders. The engine is imported lazily so that
-loading the CLI loads no storage SDK.
+Parses flags into a :class:`~skylift.workspace.transferring.TransferRequest`
+(or ``VerifyRequest``), calls the application layer once and renders; the
+exit status of an incomplete run, a difference or an interruption comes from
+:mod:`skylift.cli.exits`. Nothing here imports the engine, so loading the CLI
+loads no storage SDK.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,14 +18,14 @@ import typer
 from rich.markup import escape
 
 from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.exits import Finished, Outcome
 from skylift.cli.output import emit, err, out
-from skylift.errors import ConfigError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
     from rich.progress import TaskID
 
-    from skylift.domain.transfer import CompareResult, TransferOptions, TransferPlan
+    from skylift.domain.transfer import CompareResult, TransferPlan, TransferResult
 
 TRANSFER_HELP = """Copy SRC to DST (or sync with --delete): incremental, resumable, verified.
 
@@ -182,98 +180,6 @@ def _show(text: str) -> str:
     return escape(printable(text))
 
 
-def _workspace_bits(ctx: typer.Context) -> tuple[Path | None, Mapping[str, Mapping[str, str]]]:
-    """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
-
-    Reads only ``skylift.yaml``'s ``remotes`` section: opening the full
-    workspace imports the state store and polars (about 2 s of CPU), which a
-    data mover that users script in loops should not pay.
-    """
-    explicit = global_options(ctx).workspace or os.environ.get("SKYLIFT_WORKSPACE")
-    if explicit:
-        root = Path(explicit).expanduser().resolve()
-        if not (root / "skylift.yaml").is_file():
-            raise WorkspaceNotFoundError(
-                f"{root} is not a skylift workspace (no skylift.yaml)",
-                f"create one with: skylift init {explicit}",
-            )
-    else:
-        here = Path.cwd().resolve()
-        found = [d for d in (here, *here.parents) if (d / "skylift.yaml").is_file()]
-        if not found:
-            return None, {}
-        root = found[0]
-    return root / ".skylift" / "transfers", _read_remotes(root / "skylift.yaml")
-
-
-def _read_remotes(config: Path) -> dict[str, dict[str, str]]:
-    import yaml
-
-    from skylift.errors import InputError, Location
-
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read {config}: {exc}".splitlines()[0], "fix the YAML") from exc
-    remotes = data.get("remotes") or {} if isinstance(data, dict) else {}
-    if not isinstance(remotes, dict) or not all(isinstance(v, dict) for v in remotes.values()):
-        raise InputError(
-            "'remotes' must map a URL prefix or scheme to options",
-            "e.g. remotes: {s3://bucket: {endpoint: http://127.0.0.1:9000}}",
-            Location(str(config), column="remotes"),
-        )
-    return {
-        str(k): {str(o): _option_text(v) for o, v in opts.items()} for k, opts in remotes.items()
-    }
-
-
-def _option_text(value: object) -> str:
-    """A YAML scalar as option text: booleans as ``true``/``false`` (as in settings)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-def _require_journal(journal: Path | None) -> Path:
-    if journal is None:
-        raise ConfigError(
-            "no place for the resume journal",
-            "run inside a workspace (skylift init) or pass --journal DIR",
-        )
-    return journal
-
-
-def _options(**kwargs: object) -> TransferOptions:
-    from skylift.domain.transfer import TransferOptions
-    from skylift.errors import InputError
-    from skylift.transfer.filters import parse_duration, parse_size
-
-    sizes = ("min_size", "max_size", "part_size", "multipart_threshold")
-    ages = ("min_age", "max_age", "unreachable_after")
-    values: dict[str, object] = {}
-    for name, value in kwargs.items():
-        if value is None:
-            continue
-        flag = "--" + name.replace("_", "-")
-        if name in sizes:
-            value = parse_size(str(value), flag)
-        elif name in ages:
-            value = parse_duration(str(value), flag)
-        elif name == "bwlimit":
-            from skylift.transfer.bwlimit import parse_bwlimit
-
-            parse_bwlimit(str(value))  # fail early, before anything is listed
-        values[name] = value
-    from pydantic import ValidationError
-
-    try:
-        return TransferOptions.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        flag = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
-        raise InputError(f"invalid {flag}: {first['msg']}", "see skylift transfer --help") from exc
-
-
 def _render_plan(plan: TransferPlan) -> None:
     for a in plan.actions[:200]:
         out.print(f"{a.action.value:<6} {_show(a.path)}  ({a.size:,} B)")
@@ -286,262 +192,220 @@ def _render_plan(plan: TransferPlan) -> None:
     )
 
 
+SourceOpt = Annotated[str, typer.Argument(help="Source URL or local path.")]
+DestinationOpt = Annotated[str, typer.Argument(help="Destination URL or local path.")]
+DeleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--delete",
+        help="Sync: delete destination objects missing at the source (after all copies).",
+    ),
+]
+ChecksumOpt = Annotated[
+    bool, typer.Option("--checksum", help="Compare content instead of size+mtime.")
+]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--include", help="Only paths matching this glob (repeatable)."),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Skip paths matching this glob (repeatable)."),
+]
+MinAgeOpt = Annotated[str | None, typer.Option(help="Only objects older than this (e.g. 2h, 30d).")]
+MaxAgeOpt = Annotated[str | None, typer.Option(help="Only objects newer than this.")]
+MinSizeOpt = Annotated[str | None, typer.Option(help="Only objects at least this big (e.g. 1M).")]
+MaxSizeOpt = Annotated[str | None, typer.Option(help="Only objects at most this big.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Print the plan; write nothing.")]
+BwlimitOpt = Annotated[
+    str | None, typer.Option(help="Bandwidth limit, e.g. 10M or '08:00,512K 18:00,off'.")
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Parallel workers (default: chosen from the stores and their round trip).",
+        min=1,
+    ),
+]
+PartSizeOpt = Annotated[str | None, typer.Option(help="Multipart part size (default 16M).")]
+MultipartThresholdOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Objects at least this big go in parallel parts (default: from the measured "
+        "round trip for object stores, 32M-256M; 64M for local/SFTP)."
+    ),
+]
+BackupToOpt = Annotated[
+    str | None,
+    typer.Option(help="Keep destination objects the run overwrites or deletes here."),
+]
+EncryptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--encrypt",
+        help="Encrypt (AES-256-GCM); key from $SKYLIFT_ENCRYPTION_KEY or --key-file.",
+    ),
+]
+CompressOpt = Annotated[bool, typer.Option("--compress", help="Compress client-side (zstd).")]
+DecodeOpt = Annotated[
+    bool, typer.Option("--decode", help="Reverse --encrypt/--compress (transferring back).")
+]
+KeyFileOpt = Annotated[
+    Path | None, typer.Option(help="File with the 32-byte key (raw, hex or base64).")
+]
+NoManifestOpt = Annotated[
+    bool,
+    typer.Option("--no-manifest", help="Do not write .skylift-manifest.jsonl at the destination."),
+]
+RetriesOpt = Annotated[int, typer.Option(help="Retries per request on transient errors.", min=0)]
+UnreachableAfterOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Stop (exit 4) when an endpoint has not answered for this long (default 30s)."
+    ),
+]
+JournalOpt = Annotated[
+    Path | None, typer.Option(help="Folder of the resume journal (default: the workspace's).")
+]
+MetricsPortOpt = Annotated[
+    int | None, typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT.")
+]
+LinksOpt = Annotated[
+    str,
+    typer.Option(
+        "--links",
+        help="Symlinks in a local source: copy (follow those inside the source; default), "
+        "skip, or follow (all). Every skipped link is reported.",
+    ),
+]
+
+
 def transfer(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="Source URL or local path.")],
-    destination: Annotated[str, typer.Argument(help="Destination URL or local path.")],
-    delete: Annotated[
-        bool,
-        typer.Option(
-            "--delete",
-            help="Sync: delete destination objects missing at the source (after all copies).",
-        ),
-    ] = False,
-    checksum: Annotated[
-        bool, typer.Option("--checksum", help="Compare content instead of size+mtime.")
-    ] = False,
-    include: Annotated[
-        list[str] | None,
-        typer.Option("--include", help="Only paths matching this glob (repeatable)."),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option("--exclude", help="Skip paths matching this glob (repeatable)."),
-    ] = None,
-    min_age: Annotated[
-        str | None, typer.Option(help="Only objects older than this (e.g. 2h, 30d).")
-    ] = None,
-    max_age: Annotated[str | None, typer.Option(help="Only objects newer than this.")] = None,
-    min_size: Annotated[
-        str | None, typer.Option(help="Only objects at least this big (e.g. 1M).")
-    ] = None,
-    max_size: Annotated[str | None, typer.Option(help="Only objects at most this big.")] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan; write nothing.")
-    ] = False,
-    bwlimit: Annotated[
-        str | None, typer.Option(help="Bandwidth limit, e.g. 10M or '08:00,512K 18:00,off'.")
-    ] = None,
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "--jobs",
-            "-j",
-            help="Parallel workers (default: chosen from the stores and their round trip).",
-            min=1,
-        ),
-    ] = None,
-    part_size: Annotated[
-        str | None, typer.Option(help="Multipart part size (default 16M).")
-    ] = None,
-    multipart_threshold: Annotated[
-        str | None,
-        typer.Option(
-            help="Objects at least this big go in parallel parts (default: from the measured "
-            "round trip for object stores, 32M-256M; 64M for local/SFTP)."
-        ),
-    ] = None,
-    backup_to: Annotated[
-        str | None,
-        typer.Option(help="Keep destination objects the run overwrites or deletes here."),
-    ] = None,
-    encrypt: Annotated[
-        bool,
-        typer.Option(
-            "--encrypt",
-            help="Encrypt (AES-256-GCM); key from $SKYLIFT_ENCRYPTION_KEY or --key-file.",
-        ),
-    ] = False,
-    compress: Annotated[
-        bool, typer.Option("--compress", help="Compress client-side (zstd).")
-    ] = False,
-    decode: Annotated[
-        bool, typer.Option("--decode", help="Reverse --encrypt/--compress (transferring back).")
-    ] = False,
-    key_file: Annotated[
-        Path | None, typer.Option(help="File with the 32-byte key (raw, hex or base64).")
-    ] = None,
-    no_manifest: Annotated[
-        bool,
-        typer.Option(
-            "--no-manifest", help="Do not write .skylift-manifest.jsonl at the destination."
-        ),
-    ] = False,
-    retries: Annotated[
-        int, typer.Option(help="Retries per request on transient errors.", min=0)
-    ] = 5,
-    unreachable_after: Annotated[
-        str | None,
-        typer.Option(
-            help="Stop (exit 4) when an endpoint has not answered for this long (default 30s)."
-        ),
-    ] = None,
-    journal: Annotated[
-        Path | None, typer.Option(help="Folder of the resume journal (default: the workspace's).")
-    ] = None,
-    metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT.")
-    ] = None,
-    links: Annotated[
-        str,
-        typer.Option(
-            "--links",
-            help="Symlinks in a local source: copy (follow those inside the source; default), "
-            "skip, or follow (all). Every skipped link is reported.",
-        ),
-    ] = "copy",
+    source: SourceOpt,
+    destination: DestinationOpt,
+    delete: DeleteOpt = False,
+    checksum: ChecksumOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    min_age: MinAgeOpt = None,
+    max_age: MaxAgeOpt = None,
+    min_size: MinSizeOpt = None,
+    max_size: MaxSizeOpt = None,
+    dry_run: DryRunOpt = False,
+    bwlimit: BwlimitOpt = None,
+    jobs: JobsOpt = None,
+    part_size: PartSizeOpt = None,
+    multipart_threshold: MultipartThresholdOpt = None,
+    backup_to: BackupToOpt = None,
+    encrypt: EncryptOpt = False,
+    compress: CompressOpt = False,
+    decode: DecodeOpt = False,
+    key_file: KeyFileOpt = None,
+    no_manifest: NoManifestOpt = False,
+    retries: RetriesOpt = 5,
+    unreachable_after: UnreachableAfterOpt = None,
+    journal: JournalOpt = None,
+    metrics_port: MetricsPortOpt = None,
+    links: LinksOpt = "copy",
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Copy or sync objects between stores."""
-    options = _options(
-        delete=delete,
-        checksum=checksum,
-        include=tuple(include or ()),
-        exclude=tuple(exclude or ()),
-        min_age=min_age,
-        max_age=max_age,
-        min_size=min_size,
-        max_size=max_size,
-        dry_run=dry_run,
-        bwlimit=bwlimit,
-        jobs=jobs,
-        part_size=part_size,
-        multipart_threshold=multipart_threshold,
-        backup_to=backup_to,
-        encrypt=encrypt,
-        compress=compress,
-        decode=decode,
-        manifest=not no_manifest,
-        retries=retries,
-        links=links,
-        unreachable_after=unreachable_after,
-    )
-    from skylift.transfer.engine import plan_transfer, run_transfer
+    from skylift.domain.transfer import TransferPlan
+    from skylift.workspace.transferring import TransferRequest, transfer_data
 
-    ws_journal, remotes = _workspace_bits(ctx)
-    journal_dir = journal or ws_journal
-    if dry_run:
-        plan = plan_transfer(source, destination, options, remotes=remotes)
-        emit(plan, as_json, lambda: _render_plan(plan))
-        return
-    key = None
-    if encrypt or decode:
-        from skylift.transfer.crypt import load_key
-
-        key = load_key(key_file) if (encrypt or key_file is not None) else _optional_key()
-    metrics = None
-    if metrics_port is not None:
-        from skylift.transfer.metrics import TransferMetrics
-
-        metrics = TransferMetrics()
-        metrics.serve(metrics_port)
+    request = TransferRequest(
+        source, destination, delete=delete, checksum=checksum, include=tuple(include or ()),
+        exclude=tuple(exclude or ()), min_age=min_age, max_age=max_age, min_size=min_size,
+        max_size=max_size, dry_run=dry_run, bwlimit=bwlimit, jobs=jobs, part_size=part_size,
+        multipart_threshold=multipart_threshold, backup_to=backup_to, encrypt=encrypt,
+        compress=compress, decode=decode, manifest=not no_manifest, retries=retries,
+        links=links, unreachable_after=unreachable_after, key_file=key_file, journal=journal,
+        metrics_port=metrics_port, workspace=global_options(ctx).workspace,
+    )  # fmt: skip
     try:
-        with RichTransferProgress(enabled=not as_json) as progress:
-            result = run_transfer(
-                source,
-                destination,
-                options,
-                _require_journal(journal_dir),
-                key=key,
-                progress=progress,
-                metrics=metrics,
-                remotes=remotes,
-            )
+        with RichTransferProgress(enabled=not (as_json or dry_run)) as progress:
+            found = transfer_data(request, progress)
     except KeyboardInterrupt:
-        # handled here: the root error map does not see it through typer (exits 0 otherwise)
+        if dry_run:
+            raise
         err.print(
             "[red]interrupted[/red]: finished objects and parts are in the journal; "
             "re-run the same command to resume"
         )
-        sys.exit(130)
-    finally:
-        if metrics is not None:
-            metrics.stop()
-
-    def render() -> None:
-        out.print(
-            f"{'[green]Done[/green]' if result.ok else '[red]Incomplete[/red]'}: "
-            f"{result.transferred} transferred ({result.bytes_transferred:,} bytes), "
-            f"{result.skipped} unchanged, {result.deleted} deleted, {result.failed} failed"
-            f"{f', {result.backed_up} backed up' if result.backed_up else ''}"
-            f"{f', {result.parts_resumed} parts resumed' if result.parts_resumed else ''}; "
-            f"{result.jobs} jobs, {result.elapsed_s:.1f} s"
-        )
-        if result.manifest:
-            out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
-        for f in result.failures[:50]:
-            kind = escape(f"[{f.kind}]")
-            out.print(f"[red]failed[/red] {_show(f.path)}: {_show(f.error)} {kind}")
-        if result.failed > 50:
-            out.print(f"… {result.failed - 50} more failures (see --json)")
-        _render_warnings(result.warnings, result.warnings_count)
-
-    if ws_journal is not None and result.ok:
-        from skylift.transfer.history import record
-
-        record(ws_journal, source, destination, result.bytes_transferred, result.elapsed_s)
-    emit(result, as_json, render)
+        raise Finished(Outcome.INTERRUPTED) from None
+    if isinstance(found, TransferPlan):
+        plan = found
+        emit(plan, as_json, lambda: _render_plan(plan))
+        return
+    result = found
+    emit(result, as_json, lambda: _render_result(result))
     if not result.ok:
-        sys.exit(5)  # typer.Exit(code) is swallowed by app.main (standalone_mode=False)
+        raise Finished(Outcome.TRANSFER_INCOMPLETE)
 
 
-def _optional_key() -> bytes | None:
-    """--decode of compressed-only objects needs no key; encrypted ones will ask for it."""
-    from skylift.transfer.crypt import KEY_ENV, load_key
+def _render_result(result: TransferResult) -> None:
+    out.print(
+        f"{'[green]Done[/green]' if result.ok else '[red]Incomplete[/red]'}: "
+        f"{result.transferred} transferred ({result.bytes_transferred:,} bytes), "
+        f"{result.skipped} unchanged, {result.deleted} deleted, {result.failed} failed"
+        f"{f', {result.backed_up} backed up' if result.backed_up else ''}"
+        f"{f', {result.parts_resumed} parts resumed' if result.parts_resumed else ''}; "
+        f"{result.jobs} jobs, {result.elapsed_s:.1f} s"
+    )
+    if result.manifest:
+        out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
+    for f in result.failures[:50]:
+        kind = escape(f"[{f.kind}]")
+        out.print(f"[red]failed[/red] {_show(f.path)}: {_show(f.error)} {kind}")
+    if result.failed > 50:
+        out.print(f"… {result.failed - 50} more failures (see --json)")
+    _render_warnings(result.warnings, result.warnings_count)
 
-    return load_key() if os.environ.get(KEY_ENV) else None
+
+VerifyChecksumOpt = Annotated[
+    bool, typer.Option("--checksum", help="Compare content, not just size+mtime.")
+]
+VerifyDecodeOpt = Annotated[
+    bool, typer.Option("--decode", help="DST was written with --encrypt/--compress.")
+]
+VerifyKeyFileOpt = Annotated[Path | None, typer.Option(help="File with the 32-byte key.")]
+VerifyJobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="Parallel readers for --checksum.", min=1)
+]
+VerifyLinksOpt = Annotated[
+    str, typer.Option("--links", help="Symlinks in a local source: copy, skip or follow.")
+]
 
 
 def verify(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="Source URL or local path.")],
-    destination: Annotated[str, typer.Argument(help="Destination URL or local path.")],
-    checksum: Annotated[
-        bool, typer.Option("--checksum", help="Compare content, not just size+mtime.")
-    ] = False,
-    include: Annotated[
-        list[str] | None,
-        typer.Option("--include", help="Only paths matching this glob (repeatable)."),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option("--exclude", help="Skip paths matching this glob (repeatable)."),
-    ] = None,
-    decode: Annotated[
-        bool, typer.Option("--decode", help="DST was written with --encrypt/--compress.")
-    ] = False,
-    key_file: Annotated[Path | None, typer.Option(help="File with the 32-byte key.")] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Parallel readers for --checksum.", min=1)
-    ] = None,
-    links: Annotated[
-        str, typer.Option("--links", help="Symlinks in a local source: copy, skip or follow.")
-    ] = "copy",
+    source: SourceOpt,
+    destination: DestinationOpt,
+    checksum: VerifyChecksumOpt = False,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    decode: VerifyDecodeOpt = False,
+    key_file: VerifyKeyFileOpt = None,
+    jobs: VerifyJobsOpt = None,
+    links: VerifyLinksOpt = "copy",
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Compare a destination with its source."""
-    options = _options(
-        checksum=checksum,
-        include=tuple(include or ()),
-        exclude=tuple(exclude or ()),
-        jobs=jobs,
-        links=links,
-    )
-    from skylift.transfer.compare import verify as run_verify
+    from skylift.workspace.transferring import VerifyRequest, verify_copy
 
-    decoder = None
-    if decode:
-        from skylift.transfer.crypt import Codec, load_key
-
-        decoder = Codec(key=load_key(key_file) if key_file is not None else _optional_key())
-    _, remotes = _workspace_bits(ctx)
+    request = VerifyRequest(
+        source, destination, checksum=checksum, include=tuple(include or ()),
+        exclude=tuple(exclude or ()), decode=decode, key_file=key_file, jobs=jobs, links=links,
+        workspace=global_options(ctx).workspace,
+    )  # fmt: skip
     with RichTransferProgress(enabled=not as_json) as progress:
-        result = run_verify(
-            source, destination, options, decoder=decoder, progress=progress, remotes=remotes
-        )
+        result = verify_copy(request, progress)
     emit(result, as_json, lambda: _render_compare(result))
     if not result.matches:
-        sys.exit(6)
+        raise Finished(Outcome.DIFFERS)
 
 
 def _render_warnings(warnings: tuple[str, ...], count: int) -> None:
