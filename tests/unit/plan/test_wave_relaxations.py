@@ -91,3 +91,36 @@ def test_nothing_is_relaxed_when_every_limit_holds() -> None:
     assert [w.production for w in plan.waves] == [False, True]
     assert plan.waves[0].pilot
     assert not [r for w in plan.waves for r in w.risks if "limit" in r or "early" in r]
+
+
+def test_high_criticality_4_is_kept_out_of_the_protected_waves() -> None:
+    # "aaa" sorts first: only its criticality (high = 4) keeps it out of waves 1-2
+    servers = [server(f"s{i}", f"app{i}") for i in range(3)] + [server("h", "aaa", crit="high")]
+    plan = _plan(servers, [], max_servers_per_wave=1, protected_early_waves=2)
+    w = plan.wave_of("h")
+    assert w is not None and w.number == 4  # risky groups go after the others
+    assert not plan.relaxations
+
+
+def test_a_group_others_depend_on_moves_first() -> None:
+    servers = [server("hub", "hub"), server("leaf", "aaa")] + [
+        server(f"u{i}", f"user{i}") for i in range(3)
+    ]
+    deps = [dep(f"u{i}", "hub") for i in range(3)]
+    plan = _plan(servers, deps, max_servers_per_wave=1)
+    assert plan.waves[0].servers == ("hub",)  # three dependents beat the name order
+
+
+def test_a_one_server_pilot() -> None:
+    servers = [server(f"d{i}", f"app{i}", DEV) for i in range(3)]
+    plan = _plan(servers, [], pilot_max_servers=1, max_servers_per_wave=5)
+    assert plan.waves[0].pilot and len(plan.waves[0].servers) == 1
+    assert not plan.waves[1].pilot and len(plan.waves[1].servers) == 2
+
+
+def test_the_wave_with_most_edges_into_it_is_filled_first() -> None:
+    # web depends on api and db; with room for two, api's neighbour db joins api's wave
+    servers = [server("api", "a"), server("db", "b"), server("web", "c"), server("zz", "d")]
+    deps = [dep("web", "api"), dep("web", "db"), dep("api", "db")]
+    plan = _plan(servers, deps, max_servers_per_wave=2)
+    assert plan.waves[0].servers == ("db", "api") or set(plan.waves[0].servers) == {"db", "api"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,11 +122,17 @@ def check_plan(inp: PlanInput, limits: PlanningSettings, plan: Plan) -> None:
     over_limit = {
         k for r in plan.relaxations if r.constraint == "max servers per wave" for k in r.servers
     }
+    over_data = {
+        k for r in plan.relaxations if r.constraint == "max TB per wave" for k in r.servers
+    }
     for w in plan.waves:
         assert {groups[g].production for g in w.groups} == {w.production}
         assert sorted(w.servers) == sorted(k for g in w.groups for k in groups[g].servers)
         if len(w.servers) > limits.max_servers_per_wave:
             assert set(w.servers) <= over_limit and len(w.groups) == 1, w
+        assert w.data_gib == pytest.approx(sum(groups[g].data_gib for g in w.groups))
+        if w.data_gib > limits.max_tb_per_wave * 1024:
+            assert set(w.servers) <= over_data and len(w.groups) == 1, w
 
 
 @settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
