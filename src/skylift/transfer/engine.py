@@ -9,7 +9,6 @@ to temporary files.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +49,7 @@ from skylift.transfer.scheduler import (
     choose_jobs,
     jobs_for_rtt,
 )
+from skylift.transfer.scratch import scratch_folder
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
 from skylift.transfer.threshold import choose_threshold, store_rtt
@@ -234,8 +234,8 @@ def run_transfer(
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
     try:
-        with tempfile.TemporaryDirectory(prefix="skylift-xfer-") as tmp:
-            deletes = _dispatch(ctx, pool, Path(tmp), progress)
+        with scratch_folder() as tmp:
+            deletes = _dispatch(ctx, pool, tmp, progress)
             pool.wait()
             if retry.breaker.tripped is not None:
                 raise retry.breaker.error()
