@@ -22,7 +22,7 @@ from skylift.assess.forecast import (
     DemandForecast,
     forecast_storage,
 )
-from skylift.assess.forecast_features import RolledSeries
+from skylift.assess.forecast.features import RolledSeries
 from skylift.assess.observed import (
     OBSERVED_SCHEMA,
     ObservedSettings,

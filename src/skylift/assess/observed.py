@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from skylift.assess.forecast_features import RolledSeries
+from skylift.assess.forecast.features import RolledSeries
 from skylift.assess.series_chunks import (
     METRICS,
     Chunk,

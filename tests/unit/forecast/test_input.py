@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from skylift.assess.forecast import forecast_demand, forecast_storage
-from skylift.assess.forecast_features import encode_samples
+from skylift.assess.forecast.features import encode_samples
 from skylift.errors import InputError
 from tests.unit.forecast.series import frame, grid, shape
 

@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from skylift.assess.forecast_features import RolledSeries
-from skylift.assess.forecast_stream import map_blocks
+from skylift.assess.forecast.features import RolledSeries
+from skylift.assess.forecast.stream import map_blocks
 from skylift.domain.progress import NULL_PROGRESS
 from tests.unit.forecast.series import frame, grid, shape
 

@@ -9,7 +9,7 @@ growth rate × time).
 The method, in one paragraph (docs/forecast.md has the why and the measured
 accuracy): roll raw samples up to 10-minute peaks; compute the statistic per
 UTC day; fit a robust trend with a weekday profile to those daily values
-(:mod:`skylift.assess.forecast_models`); shrink the slope by its uncertainty;
+(:mod:`skylift.assess.forecast.models`); shrink the slope by its uncertainty;
 then take the last 30 days of peaks — which carry the daily and weekly
 seasonality and the noise as they really were — re-level them along the
 damped trend onto the horizon, clip to physical bounds, and compute the
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from skylift.assess.forecast_features import (
+from skylift.assess.forecast.features import (
     DAY_S,
     F64,
     I64,
@@ -37,8 +37,8 @@ from skylift.assess.forecast_features import (
     keyed_statistic,
     parse_rollup,
 )
-from skylift.assess.forecast_models import TrendSettings, damped_offset, fit_trends
-from skylift.assess.forecast_stream import map_blocks
+from skylift.assess.forecast.models import TrendSettings, damped_offset, fit_trends
+from skylift.assess.forecast.stream import map_blocks
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import InputError
 

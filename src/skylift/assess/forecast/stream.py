@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import polars as pl
 
-from skylift.assess.forecast_features import (
+from skylift.assess.forecast.features import (
     BUCKET_BITS,
     EncodedSamples,
     RolledSeries,
