@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from skylift.domain.plan import Plan
 from skylift.domain.policy import MigratingServer, PolicyInput, RegionUse
 from skylift.errors import InputError, PlanningError
-from skylift.security.policies import PolicyScanner
+from skylift.security.policies.scanner import PolicyScanner
 from skylift.workspace.assessments import AssessmentStore, StoredAssessment
 from skylift.workspace.plans import load_plan
 

@@ -15,7 +15,7 @@ from skylift.domain.target import Cloud
 from skylift.generate.inputs import read_inputs
 from skylift.generate.pipeline import generate
 from skylift.security.checkov import CheckovScanner, find_checkov
-from skylift.security.policies import PolicyScanner
+from skylift.security.policies.scanner import PolicyScanner
 from skylift.security.scan import scan
 
 APP = Path(__file__).resolve().parents[3] / "samples" / "app"

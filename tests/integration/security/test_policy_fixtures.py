@@ -9,7 +9,7 @@ import pytest
 
 from skylift.domain.findings import ScanResult
 from skylift.domain.policy import PolicyInput, PolicySettings
-from skylift.security.policies import PolicyScanner
+from skylift.security.policies.scanner import PolicyScanner
 from skylift.security.scan import scan
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scan"

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from skylift.domain.findings import Category, Finding, Severity
 from skylift.domain.policy import MigratingServer, PolicyInput, PolicySettings, RegionUse
 from skylift.security.iac import parse_kubernetes, parse_terraform
-from skylift.security.policies import evaluate_policies
-from skylift.security.target_policies import evaluate_iac
+from skylift.security.policies.plan import evaluate_policies
+from skylift.security.policies.target import evaluate_iac
 
 DEFAULT = PolicySettings()
 

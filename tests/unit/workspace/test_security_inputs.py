@@ -11,7 +11,7 @@ import pytest
 from skylift.domain.imports import ImportBatch
 from skylift.domain.inventory import Dependency, PowerState, Server, Service
 from skylift.domain.plan import Plan, Wave
-from skylift.security.policies import evaluate_policies
+from skylift.security.policies.plan import evaluate_policies
 from skylift.workspace import Workspace
 from skylift.workspace.assessments import AssessmentStore
 from skylift.workspace.plans import build_plan, save_plan

@@ -10,54 +10,17 @@ The rules (``policies:`` in skylift.yaml, :class:`~skylift.domain.policy.PolicyS
 
 The same rule ids, plus ``SKY-POL-INGRESS``, ``SKY-POL-AT-REST`` and
 ``SKY-POL-IN-TRANSIT``, are checked on the generated target's Terraform and
-Kubernetes files by :mod:`skylift.security.target_policies`; :class:`PolicyScanner`
-runs both for ``skylift scan``.
+Kubernetes files by :mod:`skylift.security.policies.target`;
+:class:`~skylift.security.policies.scanner.PolicyScanner` runs both for ``skylift scan``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from skylift.domain.findings import Category, Finding, Location, Severity
+from skylift.domain.findings import Finding, Location, Severity
 from skylift.domain.policy import MigratingServer, PolicyInput, PolicySettings, RegionUse
-from skylift.domain.progress import Progress
-from skylift.security.files import ScanFile, ScanRoot
-from skylift.security.fingerprint import fingerprint
-from skylift.security.scan import ScannerOutput
-
-#: rule id → title
-RULES: dict[str, str] = {
-    "SKY-POL-REGION": "region outside the allowed regions",
-    "SKY-POL-RETIRED": "retire/zombie server migrated silently",
-    "SKY-POL-PLAINTEXT": "plaintext protocol",
-    "SKY-POL-INGRESS": "public ingress beyond the web tier's ports",
-    "SKY-POL-AT-REST": "data not encrypted at rest",
-    "SKY-POL-IN-TRANSIT": "traffic not encrypted in transit",
-}
-HELP = "docs/scan.md#policies"
-
-
-def policy_finding(
-    rule: str,
-    severity: Severity,
-    location: Location,
-    message: str,
-    remediation: str,
-    *identity: str,
-) -> Finding:
-    """A policy finding; ``identity`` (with the rule and path) makes its fingerprint."""
-    return Finding(
-        rule_id=rule,
-        title=RULES[rule],
-        severity=severity,
-        category=Category.POLICY,
-        location=location,
-        message=message,
-        remediation=remediation,
-        tool="policy",
-        fingerprint=fingerprint(rule, location.path or "", *identity),
-        help_uri=HELP,
-    )
+from skylift.security.policies.finding import policy_finding
 
 
 def _where(server: MigratingServer) -> Location:
@@ -169,23 +132,3 @@ def evaluate_policies(inp: PolicyInput) -> list[Finding]:
         *retired_findings(inp.servers, settings),
         *plaintext_findings(inp.servers, settings),
     ]
-
-
-class PolicyScanner:
-    """The migration policies for ``skylift scan``: the plan's facts from ``inp``, and
-    the Terraform and Kubernetes files among the scanned ones (the generated target)."""
-
-    name = "policies"
-
-    def __init__(self, inp: PolicyInput | None = None) -> None:
-        self.inp = inp or PolicyInput()
-
-    def run(
-        self, roots: Sequence[ScanRoot], files: Sequence[ScanFile], progress: Progress
-    ) -> ScannerOutput:
-        """Plan findings, then target findings; never skipped (defaults apply)."""
-        from skylift.security.target_policies import evaluate_target
-
-        found = evaluate_policies(self.inp)
-        target, checked = evaluate_target(files, self.inp.settings, progress)
-        return ScannerOutput(findings=(*found, *target), files_scanned=checked)

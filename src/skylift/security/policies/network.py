@@ -19,7 +19,7 @@ from typing import Any
 from skylift.domain.findings import Finding, Location, Severity
 from skylift.domain.policy import PolicySettings
 from skylift.security.iac import TfBlock
-from skylift.security.policies import policy_finding
+from skylift.security.policies.finding import policy_finding
 
 #: Sources meaning "the whole internet" (CIDRs, Azure service tags, wildcards).
 PUBLIC_SOURCES = frozenset({"0.0.0.0/0", "::/0", "*", "internet", "any", "0.0.0.0"})  # noqa: S104

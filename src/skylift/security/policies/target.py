@@ -3,8 +3,8 @@
 * regions: every provider ``region`` and resource ``region``/``location``
   (literal, or a variable's default in the same folder) against
   ``allowed_regions`` (``SKY-POL-REGION``);
-* network and encryption: :mod:`skylift.security.policy_network`,
-  :mod:`skylift.security.policy_encryption`;
+* network and encryption: :mod:`skylift.security.policies.network`,
+  :mod:`skylift.security.policies.encryption`;
 * Kubernetes: Services of type LoadBalancer or NodePort exposing ports other
   than the public ones (``SKY-POL-INGRESS``) or HTTP without HTTPS
   (``SKY-POL-PLAINTEXT``), and Ingresses without ``tls`` (``SKY-POL-IN-TRANSIT``).
@@ -22,14 +22,14 @@ from skylift.domain.policy import PolicySettings
 from skylift.domain.progress import Progress
 from skylift.security.files import FileKind, ScanFile
 from skylift.security.iac import K8sObject, TfBlock, read_kubernetes, read_terraform
-from skylift.security.policies import policy_finding
-from skylift.security.policy_encryption import encryption_findings
-from skylift.security.policy_network import (
+from skylift.security.policies.encryption import encryption_findings
+from skylift.security.policies.finding import policy_finding
+from skylift.security.policies.network import (
     SENSITIVE_PORTS,
     ingress_findings,
     ingress_rules,
 )
-from skylift.security.policy_network import plaintext_findings as network_plaintext
+from skylift.security.policies.network import plaintext_findings as network_plaintext
 
 _VAR = re.compile(r"^\$\{var\.(\w+)\}$|^var\.(\w+)$")
 

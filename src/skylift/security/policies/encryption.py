@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 from skylift.domain.findings import Finding, Location, Severity
 from skylift.domain.policy import PolicySettings
 from skylift.security.iac import TfBlock
-from skylift.security.policies import policy_finding
-from skylift.security.policy_network import nested
+from skylift.security.policies.finding import policy_finding
+from skylift.security.policies.network import nested
 
 #: resource type → (flag that must be true, what it protects) — missing means unencrypted.
 AT_REST_FLAGS: dict[str, tuple[str, str]] = {
