@@ -56,10 +56,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/unit/security/test_secret_prefilter.py",
         ),
     ),
-    "security-sarif": ("src/skylift/security/sarif.py", ("tests/unit/security",)),
+    "security-sarif": ("src/skylift/report/sarif.py", ("tests/unit/security",)),
     "security-baseline": ("src/skylift/security/baseline.py", ("tests/unit/security",)),
     "inventory-rvtools-join": (
-        "src/skylift/inventory/rvtools_join.py",
+        "src/skylift/inventory/rvtools/join.py",
         ("tests/unit/inventory_rvtools",),
     ),
 }

@@ -110,7 +110,7 @@ def scan_paths(request: ScanRequest, progress: Progress = NULL_PROGRESS) -> Scan
         write_baseline(baseline, Baseline.of(result.findings, previous=accepted))
         return ScanOutcome(result, threshold, baseline_written=baseline)
     if request.sarif is not None:
-        from skylift.security.sarif import to_sarif
+        from skylift.report.sarif import to_sarif
 
         write_text(request.sarif, json.dumps(to_sarif(result), indent=2) + "\n")
     return ScanOutcome(result, threshold)

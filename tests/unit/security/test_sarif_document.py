@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from skylift import __version__
 from skylift.domain.findings import Finding, Location, ScanResult, Severity
+from skylift.report.sarif import to_sarif
 from skylift.security.rules import RULES
-from skylift.security.sarif import to_sarif
 
 OWN = RULES[0]
 

@@ -240,7 +240,7 @@ def test_sarif_is_valid_and_complete(tmp_path: Path) -> None:
 
 
 def test_sarif_relative_paths_stay_relative(tmp_path: Path) -> None:
-    from skylift.security.sarif import artifact_uri
+    from skylift.report.sarif import artifact_uri
 
     assert artifact_uri("deploy/my app/.env") == "deploy/my%20app/.env"
     assert artifact_uri("/srv/app/.env") == "file:///srv/app/.env"

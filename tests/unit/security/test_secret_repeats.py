@@ -99,7 +99,7 @@ def test_baseline_of_keeps_the_first_line_of_a_repeated_value(tmp_path: Path) ->
 
 
 def test_sarif_keeps_each_occurrence_a_separate_result(tmp_path: Path) -> None:
-    from skylift.security.sarif import to_sarif
+    from skylift.report.sarif import to_sarif
 
     (tmp_path / "docker-compose.yml").write_text(COMPOSE)
     results = to_sarif(scan([str(tmp_path)], ONLY_SECRETS))["runs"][0]["results"]
