@@ -39,7 +39,7 @@ def _usage() -> dict[str, float]:
 def child_skylift(path: Path, parse_only: bool) -> dict[str, float]:
     """Import ``path`` into a fresh workspace (or only parse it) and measure."""
     from skylift.inventory.base import ImportContext
-    from skylift.inventory.rvtools import RVToolsImporter
+    from skylift.inventory.rvtools.importer import RVToolsImporter
     from skylift.workspace import Workspace
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -40,13 +40,13 @@ class Importer(Protocol):
 
 #: format name → "module:Class" (imported only when used).
 IMPORTERS: dict[str, str] = {
-    "rvtools": "skylift.inventory.rvtools:RVToolsImporter",
+    "rvtools": "skylift.inventory.rvtools.importer:RVToolsImporter",
     "azure-csv": "skylift.inventory.azure_csv:AzureCsvImporter",
     "aws-csv": "skylift.inventory.aws_csv:AwsCsvImporter",
     "servers": "skylift.inventory.servers:ServersImporter",
-    "perf": "skylift.inventory.perf:PerfImporter",
+    "perf": "skylift.inventory.perf.importer:PerfImporter",
     "deps": "skylift.inventory.deps:DepsImporter",
-    "local": "skylift.inventory.local:LocalImporter",
+    "local": "skylift.inventory.local.importer:LocalImporter",
 }
 
 

@@ -32,8 +32,8 @@ from skylift.domain.inventory import Dependency
 from skylift.domain.matching import ServerIndex
 from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
-from skylift.inventory.perf_long import head_text, to_utf8
-from skylift.inventory.perf_values import first_bad
+from skylift.inventory.perf.long import head_text, to_utf8
+from skylift.inventory.perf.values import first_bad
 from skylift.inventory.tabular import fingerprint, norm_header, sniff_delimiter
 
 #: column → accepted header spellings (normalised); the first four are required.

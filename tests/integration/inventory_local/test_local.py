@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from skylift.domain.inventory import MetricName, PowerState
-from skylift.inventory.local_network import read_sockets
+from skylift.inventory.local.network import read_sockets
 from skylift.workspace import Workspace
 from tests.helpers import run_cli
 

@@ -6,7 +6,7 @@ import pytest
 
 from skylift.domain.inventory import Dependency, Service
 from skylift.domain.matching import ServerIndex
-from skylift.inventory.local_network import (
+from skylift.inventory.local.network import (
     SocketInfo,
     edges_from,
     is_loopback,
@@ -99,7 +99,7 @@ def test_is_loopback(ip: str, loop: bool) -> None:
 
 def test_rates_between_two_readings() -> None:
     from skylift.domain.inventory import MetricName as M
-    from skylift.inventory.local_sampler import Counters, DiskIo, rates_between
+    from skylift.inventory.local.sampler import Counters, DiskIo, rates_between
 
     before = Counters(10.0, DiskIo(0, 0, 0, 0), net_in=0, net_out=5_000_000)
     after = Counters(12.0, DiskIo(4_000_000, 2_000_000, 300, 100), net_in=2_500_000, net_out=0)

@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from skylift.inventory.perf_values import SERIES_SCHEMA
+from skylift.inventory.perf.values import SERIES_SCHEMA
 from skylift.workspace import Workspace
 from skylift.workspace.series import SERIES_SCHEMA as WORKSPACE_SCHEMA
 from tests.unit.inventory_perf.conftest import samples, series_files, write

@@ -12,7 +12,7 @@ from samples.rvtools_writer import RVToolsHost, RVToolsVM, sample_hosts, sample_
 
 from skylift.domain.imports import ImportBatch
 from skylift.inventory.base import ImportContext
-from skylift.inventory.rvtools import RVToolsImporter
+from skylift.inventory.rvtools.importer import RVToolsImporter
 
 
 def vm(i: int, **changes: Any) -> RVToolsVM:

@@ -10,8 +10,8 @@ import pytest
 from samples.rvtools_writer import write_rvtools_xlsx
 
 from skylift.errors import InputError
-from skylift.inventory.rvtools import RVToolsImporter
-from skylift.inventory.xlsx import XlsxLimits, open_workbook
+from skylift.inventory.rvtools.importer import RVToolsImporter
+from skylift.inventory.xlsx.workbook import XlsxLimits, open_workbook
 from skylift.workspace import Workspace
 
 from .conftest import hosts, vm, write_sheets

@@ -17,7 +17,7 @@ from skylift.domain.inventory import (
     PowerState,
     Server,
 )
-from skylift.inventory.rvtools_join import disk_usage
+from skylift.inventory.rvtools.join import disk_usage
 
 from .conftest import hosts, parse, vm
 
@@ -237,7 +237,7 @@ def test_declared_million_row_dimension_is_not_materialised(tmp_path: Path) -> N
 
 
 def test_sparse_sheet_detection() -> None:
-    from skylift.inventory.xlsx import SheetExtent
+    from skylift.inventory.xlsx.workbook import SheetExtent
 
     assert SheetExtent("s", rows=2002, last_row=1_048_576).sparse
     assert not SheetExtent("s", rows=100_001, last_row=100_001).sparse
@@ -245,7 +245,7 @@ def test_sparse_sheet_detection() -> None:
 
 def test_progress_reports_rows(tmp_path: Path) -> None:
     from skylift.inventory.base import ImportContext
-    from skylift.inventory.rvtools import RVToolsImporter
+    from skylift.inventory.rvtools.importer import RVToolsImporter
 
     class Recorder:
         def __init__(self) -> None:
@@ -272,7 +272,7 @@ def test_progress_reports_rows(tmp_path: Path) -> None:
 
 
 def test_os_strings() -> None:
-    from skylift.inventory.rvtools_values import environment, os_details
+    from skylift.inventory.rvtools.values import environment, os_details
 
     assert os_details("", "Microsoft Windows 10 (32-bit)")[1:] == (
         OsFamily.WINDOWS,
@@ -324,7 +324,7 @@ def test_sparse_sheet_with_shared_strings_streams_the_same_rows(tmp_path: Path) 
 
 
 def test_address_lists() -> None:
-    from skylift.inventory.rvtools_values import split_addresses
+    from skylift.inventory.rvtools.values import split_addresses
 
     assert split_addresses("10.0.0.1") == ("10.0.0.1",)
     assert split_addresses("10.0.0.1, 10.0.0.2;fe80::1 ") == ("10.0.0.1", "10.0.0.2", "fe80::1")

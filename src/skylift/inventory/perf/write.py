@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from skylift.domain.imports import SeriesBatch
-from skylift.inventory.perf_values import METRIC_ORDER, SERIES_SCHEMA
+from skylift.inventory.perf.values import METRIC_ORDER, SERIES_SCHEMA
 
 _METRIC_BITS = max(1, (len(METRIC_ORDER) - 1).bit_length())
 

@@ -15,12 +15,12 @@ from typing import ClassVar
 
 from skylift.domain.imports import ImportBatch, ImportWarning
 from skylift.errors import InputError, Location
-from skylift.inventory import rvtools_values as v
 from skylift.inventory.base import ImportContext
-from skylift.inventory.rvtools_join import Draft, Joiner, WarningLog
-from skylift.inventory.rvtools_source import Cells, RVToolsSource, group_sources
+from skylift.inventory.rvtools import values as v
+from skylift.inventory.rvtools.join import Draft, Joiner, WarningLog
+from skylift.inventory.rvtools.source import Cells, RVToolsSource, group_sources
 from skylift.inventory.tabular import Table, fingerprint, norm_header
-from skylift.inventory.xlsx import XlsxLimits
+from skylift.inventory.xlsx.workbook import XlsxLimits
 
 _PROGRESS_EVERY = 2000
 _REQUIRED = {"VM": v.VM, "CPUs": v.CPUS, "Memory": v.MEMORY}

@@ -38,7 +38,7 @@ from skylift.domain.inventory import (
 )
 from skylift.errors import InputError
 from skylift.inventory.base import ImportContext
-from skylift.inventory.local_network import (
+from skylift.inventory.local.network import (
     SocketSnapshot,
     edges_from,
     ephemeral_port_start,
@@ -47,7 +47,7 @@ from skylift.inventory.local_network import (
     read_sockets,
     services_from,
 )
-from skylift.inventory.local_sampler import sample_utilisation
+from skylift.inventory.local.sampler import sample_utilisation
 from skylift.inventory.osinfo import OsInfo, parse_arch, parse_os
 
 _GIB = float(1 << 30)

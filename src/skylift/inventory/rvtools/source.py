@@ -14,7 +14,7 @@ from pathlib import Path
 
 from skylift.errors import InputError, Location
 from skylift.inventory.tabular import Table, norm_header, parse_number, read_csv
-from skylift.inventory.xlsx import Workbook, XlsxLimits, open_workbook
+from skylift.inventory.xlsx.workbook import Workbook, XlsxLimits, open_workbook
 
 #: The order the importer reads sheets in (the workbook parses the next one ahead).
 SHEET_ORDER = ("vHost", "vInfo", "vCPU", "vMemory", "vDisk", "vPartition", "vNetwork")

@@ -19,7 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from skylift.errors import InputError, Location
-from skylift.inventory.perf_values import (
+from skylift.inventory.perf.values import (
     TS,
     SeriesRead,
     check_values,

@@ -15,7 +15,7 @@ import polars as pl
 
 from skylift.domain.matching import ServerIndex, normalise_name
 from skylift.errors import InputError, Location
-from skylift.inventory.perf_values import SeriesRead, first_bad, recode
+from skylift.inventory.perf.values import SeriesRead, first_bad, recode
 from skylift.inventory.tabular import Row, read_csv, require_columns
 
 _SOURCE = ("source", "series", "source_name", "name", "from", "vm")

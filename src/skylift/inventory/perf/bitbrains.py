@@ -28,7 +28,7 @@ import polars as pl
 
 from skylift.domain.inventory import MetricName
 from skylift.errors import InputError, Location
-from skylift.inventory.perf_values import METRIC_ORDER, TS, SeriesRead, first_bad
+from skylift.inventory.perf.values import METRIC_ORDER, TS, SeriesRead, first_bad
 from skylift.inventory.tabular import norm_header
 
 _KIB_TO_MB = 1024 / 1e6

@@ -34,7 +34,7 @@ import python_calamine as pc
 
 from skylift.errors import InputError, Location
 from skylift.inventory.tabular import Table
-from skylift.inventory.xlsx_stream import parse_sheet, shared_strings
+from skylift.inventory.xlsx.stream import parse_sheet, shared_strings
 
 GIB = 1 << 30
 MIB = 1 << 20

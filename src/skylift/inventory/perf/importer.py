@@ -21,10 +21,10 @@ import polars as pl
 from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
 from skylift.errors import InputError, Location
 from skylift.inventory.base import ImportContext
-from skylift.inventory.perf_bitbrains import looks_like_bitbrains, read_bitbrains
-from skylift.inventory.perf_long import head_text, is_parquet, read_long
-from skylift.inventory.perf_names import UNKNOWN_HINT, NameResolver, load_mapping
-from skylift.inventory.perf_write import write_series
+from skylift.inventory.perf.bitbrains import looks_like_bitbrains, read_bitbrains
+from skylift.inventory.perf.long import head_text, is_parquet, read_long
+from skylift.inventory.perf.names import UNKNOWN_HINT, NameResolver, load_mapping
+from skylift.inventory.perf.write import write_series
 from skylift.inventory.tabular import fingerprint
 
 FORMATS = ("auto", "long", "bitbrains")
