@@ -190,7 +190,7 @@ def assess_workspace(
 
 
 def _export(result: Assessment, csv: Path | None, xlsx: Path | None) -> dict[str, str]:
-    from skylift.assess.export import write_csv, write_xlsx
+    from skylift.report.assessment import write_csv, write_xlsx
 
     files: dict[str, str] = {}
     if csv is not None:

@@ -86,9 +86,9 @@ def write_exports(
     gantt: Path | None,
 ) -> None:
     """Write the waves CSV, the AWS MGN import CSV and the Gantt SVG that are asked for."""
-    from skylift.plan.export import mgn_csv as mgn
-    from skylift.plan.export import waves_csv
-    from skylift.plan.schedule import gantt_svg
+    from skylift.report.gantt import gantt_svg
+    from skylift.report.plan import mgn_csv as mgn
+    from skylift.report.plan import waves_csv
 
     if csv_path is not None:
         atomic_write(csv_path, waves_csv(plan, servers))

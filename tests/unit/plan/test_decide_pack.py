@@ -12,7 +12,7 @@ from skylift.domain.plan import StrategyOption
 from skylift.errors import InputError, PlanningError
 from skylift.plan.decide import SEED_EXAMPLE, choose, pareto_front, risk_weight_sweep, topsis
 from skylift.plan.packing import NodeType, Workload, allocatable, pack
-from skylift.plan.schedule import gantt_svg
+from skylift.report.gantt import gantt_svg
 
 
 def test_seed_example_equal_weights_pick_a_and_b_is_dominated() -> None:
