@@ -11,11 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from skylift.domain.value import Value
 
 
 class Readiness(StrEnum):
@@ -70,7 +68,7 @@ class SizingBasis(StrEnum):
     NONE = "none"
 
 
-class ClassThresholds(_Value):
+class ClassThresholds(Value):
     """Utilisation classes (Azure business-case defaults; averages over the window).
 
     zombie: CPU, memory and network all ≤ ``zombie_pct``; idle: all below the
@@ -87,7 +85,7 @@ class ClassThresholds(_Value):
     nic_mbps: float = Field(default=1000.0, gt=0)
 
 
-class TcoAssumptions(_Value):
+class TcoAssumptions(Value):
     """On-prem cost model (Azure Migrate business case defaults), all editable.
 
     Money in the workspace currency; ``*_pct`` are percentages; ``ramp`` is
@@ -120,7 +118,7 @@ class TcoAssumptions(_Value):
     migration_cost_per_server: float = Field(default=0.0, ge=0)
 
 
-class ForecastSettings(_Value):
+class ForecastSettings(Value):
     """Whether and how far ahead sizing uses the demand forecast.
 
     Off by default: on real traces the forecast does not give a cheaper
@@ -140,7 +138,7 @@ FamilyClassName = Literal[
 ]  # fmt: skip
 
 
-class FamilySettings(_Value):
+class FamilySettings(Value):
     """Which instance-family classes are recommended (``assess.families``)."""
 
     #: Classes for servers without GPUs; GPU servers also get ``accelerator``.
@@ -151,7 +149,7 @@ class FamilySettings(_Value):
     partial_gpus: bool = False
 
 
-class AssessSettings(_Value):
+class AssessSettings(Value):
     """The ``assess:`` section of skylift.yaml (sizing knobs live in ``sizing:``)."""
 
     forecast: ForecastSettings = ForecastSettings()
@@ -168,7 +166,7 @@ class AssessSettings(_Value):
     egress_share_pct: float = Field(default=10.0, ge=0, le=100)
 
 
-class ReadinessResult(_Value):
+class ReadinessResult(Value):
     """Readiness of one server for one cloud, with the rule that decided it."""
 
     cloud: str
@@ -178,7 +176,7 @@ class ReadinessResult(_Value):
     remediation: str = ""
 
 
-class SizedServer(_Value):
+class SizedServer(Value):
     """Demand of one server after the sizing policy (before choosing an instance)."""
 
     key: str
@@ -194,7 +192,7 @@ class SizedServer(_Value):
     reason: str = ""
 
 
-class Recommendation(_Value):
+class Recommendation(Value):
     """The cheapest fitting target for one server in one cloud region."""
 
     server_key: str
@@ -215,7 +213,7 @@ class Recommendation(_Value):
     not_sized_reason: str = ""
 
 
-class StrategyOption(_Value):
+class StrategyOption(Value):
     """One way to move a server or application, scored against the business goals."""
 
     strategy: Strategy
@@ -225,7 +223,7 @@ class StrategyOption(_Value):
     targets: dict[str, str] = Field(default_factory=dict, description="cloud → service")
 
 
-class StrategyChoice(_Value):
+class StrategyChoice(Value):
     """The preferred option plus alternatives, best first."""
 
     subject: str
@@ -233,7 +231,7 @@ class StrategyChoice(_Value):
     alternatives: tuple[StrategyOption, ...] = ()
 
 
-class RegionTotal(_Value):
+class RegionTotal(Value):
     """Estate totals for one cloud region (the side-by-side answer)."""
 
     cloud: str
@@ -252,7 +250,7 @@ class RegionTotal(_Value):
     unknown: int
 
 
-class TcoYear(_Value):
+class TcoYear(Value):
     """One year of the cash flow."""
 
     year: int
@@ -263,7 +261,7 @@ class TcoYear(_Value):
     savings: float
 
 
-class TcoResult(_Value):
+class TcoResult(Value):
     """On-prem vs cloud cost for one cloud region and pricing option."""
 
     cloud: str
@@ -283,7 +281,7 @@ class TcoResult(_Value):
     note: str = ""
 
 
-class AssessmentSummary(_Value):
+class AssessmentSummary(Value):
     """Estate-level results of one assessment."""
 
     servers: int
@@ -301,7 +299,7 @@ class AssessmentSummary(_Value):
     warnings: tuple[str, ...] = ()
 
 
-class AssessmentRun(_Value):
+class AssessmentRun(Value):
     """A stored assessment: when, with which settings (YAML text), and its summary."""
 
     id: int
@@ -310,7 +308,7 @@ class AssessmentRun(_Value):
     summary: AssessmentSummary
 
 
-class ServerChange(_Value):
+class ServerChange(Value):
     """How one server's recommendation changed between two runs."""
 
     server_key: str
@@ -322,7 +320,7 @@ class ServerChange(_Value):
     after_month: float | None
 
 
-class AssessmentComparison(_Value):
+class AssessmentComparison(Value):
     """Differences between two stored runs."""
 
     before: int

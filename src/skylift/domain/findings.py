@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from skylift.domain.value import Value
 
 
 class Severity(StrEnum):
@@ -55,7 +53,7 @@ class Category(StrEnum):
     POLICY = "policy"
 
 
-class Location(_Value):
+class Location(Value):
     """Where a finding is: a file (relative to the scanned root, POSIX
     separators) and 1-based line/column, and/or a named resource
     (``aws_security_group.web``, ``Deployment/shop/web``, ``wave 3``)."""
@@ -75,7 +73,7 @@ class Location(_Value):
         return where or "-"
 
 
-class Finding(_Value):
+class Finding(Value):
     """One problem found by one rule at one place."""
 
     rule_id: str  #: stable id: ``SKY-SECRET-001``, ``CKV_AWS_24``, ``SKY-POL-REGION``
@@ -90,7 +88,7 @@ class Finding(_Value):
     help_uri: str | None = None
 
 
-class ScanSummary(_Value):
+class ScanSummary(Value):
     """Counts of a scan, by severity, after baseline suppression."""
 
     files_scanned: int = 0
@@ -99,7 +97,7 @@ class ScanSummary(_Value):
     by_severity: dict[Severity, int] = Field(default_factory=dict)
 
 
-class ScanResult(_Value):
+class ScanResult(Value):
     """Findings (sorted by severity, then location) and what was scanned."""
 
     findings: tuple[Finding, ...] = ()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from skylift.domain.value import Value
 
 
 class PowerState(StrEnum):
@@ -60,11 +62,7 @@ class Environment(StrEnum):
     UNKNOWN = "unknown"
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Disk(_Value):
+class Disk(Value):
     """One virtual or physical disk of a server."""
 
     name: str
@@ -77,7 +75,7 @@ class Disk(_Value):
     write_mbps: float | None = Field(default=None, ge=0, description="MB/s")
 
 
-class Nic(_Value):
+class Nic(Value):
     """One network adapter of a server."""
 
     name: str
@@ -88,7 +86,7 @@ class Nic(_Value):
     connected: bool | None = None
 
 
-class Service(_Value):
+class Service(Value):
     """A listening service observed on a server (port → process)."""
 
     port: int = Field(ge=0, le=65535)
@@ -97,7 +95,7 @@ class Service(_Value):
     address: str | None = None
 
 
-class Server(_Value):
+class Server(Value):
     """A server (VM or physical) as discovered.
 
     ``key`` is the stable identity used for upserts: the source's own unique id
@@ -151,7 +149,7 @@ class Server(_Value):
         return sum(u for u in used if u is not None)
 
 
-class Dependency(_Value):
+class Dependency(Value):
     """A network dependency ``source → target`` observed on ``port``.
 
     ``strength`` counts the observation slots (e.g. Azure Migrate 6-hour slots)

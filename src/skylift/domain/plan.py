@@ -10,9 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from skylift.domain.value import Value
 
 
 class GroupReason(StrEnum):
@@ -24,7 +22,7 @@ class GroupReason(StrEnum):
     CYCLE = "dependency cycle"
 
 
-class MoveGroup(_Value):
+class MoveGroup(Value):
     """Servers that must move together, with the reasons that joined them."""
 
     id: str
@@ -40,7 +38,7 @@ class MoveGroup(_Value):
     confidence: float = Field(default=0.0, ge=0, le=1)
 
 
-class Relaxation(_Value):
+class Relaxation(Value):
     """A constraint the planner could not meet, and what it did instead."""
 
     constraint: str
@@ -48,7 +46,7 @@ class Relaxation(_Value):
     servers: tuple[str, ...] = ()
 
 
-class Wave(_Value):
+class Wave(Value):
     """One migration wave."""
 
     number: int = Field(ge=1)
@@ -74,7 +72,7 @@ class Wave(_Value):
     strategy: str | None = None
 
 
-class Decommission(_Value):
+class Decommission(Value):
     """A server that is retired instead of migrated."""
 
     server: str
@@ -82,7 +80,7 @@ class Decommission(_Value):
     reason: str
 
 
-class Plan(_Value):
+class Plan(Value):
     """The whole plan: groups, waves, schedule, what is retired and what was relaxed."""
 
     created_at: datetime
@@ -111,7 +109,7 @@ class Criterion(StrEnum):
     RISK = "risk"
 
 
-class StrategyOption(_Value):
+class StrategyOption(Value):
     """One deployment strategy alternative with its scores (lower is better)."""
 
     name: str
@@ -122,7 +120,7 @@ class StrategyOption(_Value):
     note: str = ""
 
 
-class StrategyScore(_Value):
+class StrategyScore(Value):
     """TOPSIS closeness (higher is better) and Pareto status of one option."""
 
     name: str
@@ -133,7 +131,7 @@ class StrategyScore(_Value):
     rank: int = 0
 
 
-class StrategyChoice(_Value):
+class StrategyChoice(Value):
     """The outcome of a multi-criteria choice with its explanation."""
 
     weights: dict[str, float]

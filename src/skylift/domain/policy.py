@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from skylift.domain.cloud import Cloud
+from skylift.domain.value import Value
 
 _CLOUDS = tuple(c.value for c in Cloud)
 
@@ -115,11 +116,7 @@ class PolicySettings(BaseModel):
         return any(n.lower() in listed for n in names if n)
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RegionUse(_Value):
+class RegionUse(Value):
     """A region the migration targets, and where that choice is written."""
 
     cloud: str
@@ -127,7 +124,7 @@ class RegionUse(_Value):
     where: str  #: ``skylift.yaml targets``, ``assessment run 3`` …
 
 
-class MigratingServer(_Value):
+class MigratingServer(Value):
     """What the policies need to know about one server placed in a migration wave."""
 
     key: str
@@ -140,7 +137,7 @@ class MigratingServer(_Value):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-class PolicyInput(_Value):
+class PolicyInput(Value):
     """Everything the migration policies check, read from a workspace (or defaults)."""
 
     settings: PolicySettings = PolicySettings()

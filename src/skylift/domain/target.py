@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
 from skylift.domain.cloud import Cloud as Cloud  # noqa: PLC0414 (re-exported: the one enum)
 from skylift.domain.findings import Finding
+from skylift.domain.value import Value
 
 DEFAULT_REGISTRY = "registry.example.com"
 DEFAULT_VERSION = "0.1.0"
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Language(StrEnum):
@@ -60,7 +57,7 @@ class ServiceRole(StrEnum):
     OTHER = "other"
 
 
-class AppSpec(_Value):
+class AppSpec(Value):
     """An application folder and how to build and start it.
 
     ``evidence`` lists the files the detection relied on, so a reader can see
@@ -87,7 +84,7 @@ class AppSpec(_Value):
     build_args: tuple[tuple[str, str | None], ...] = ()
 
 
-class PortSpec(_Value):
+class PortSpec(Value):
     """A container port, and the host port it was published on (if any)."""
 
     container: int = Field(ge=1, le=65535)
@@ -95,14 +92,14 @@ class PortSpec(_Value):
     protocol: str = "TCP"
 
 
-class EnvVar(_Value):
+class EnvVar(Value):
     """A plain (non-secret) setting."""
 
     name: str
     value: str
 
 
-class SecretRef(_Value):
+class SecretRef(Value):
     """A setting that must come from a secret store, never a literal.
 
     ``env`` is the variable name the container reads; ``secret`` and ``key``
@@ -116,7 +113,7 @@ class SecretRef(_Value):
     file_path: str | None = None
 
 
-class VolumeSpec(_Value):
+class VolumeSpec(Value):
     """Storage a container mounts: persistent (a PVC) or scratch (emptyDir)."""
 
     name: str
@@ -126,7 +123,7 @@ class VolumeSpec(_Value):
     read_only: bool = False
 
 
-class HealthCheck(_Value):
+class HealthCheck(Value):
     """How to tell a service is alive: an HTTP path, a TCP port or a command."""
 
     http_path: str | None = None
@@ -138,7 +135,7 @@ class HealthCheck(_Value):
     start_period_s: int = Field(default=10, ge=0)
 
 
-class Resources(_Value):
+class Resources(Value):
     """CPU in millicores and memory in MiB, requested and limited."""
 
     cpu_request_m: int = Field(ge=1)
@@ -148,7 +145,7 @@ class Resources(_Value):
     measured: bool = False
 
 
-class ServiceSpec(_Value):
+class ServiceSpec(Value):
     """One deployable service (a compose service, or the detected application).
 
     ``image`` is set for services that run a published image; ``app`` for
@@ -177,7 +174,7 @@ class ServiceSpec(_Value):
     read_only_root: bool = True
 
 
-class Connection(_Value):
+class Connection(Value):
     """Traffic that must be allowed: ``source`` service reaches ``target`` on ``port``."""
 
     source: str
@@ -185,7 +182,7 @@ class Connection(_Value):
     port: int = Field(ge=1, le=65535)
 
 
-class HostSpec(_Value):
+class HostSpec(Value):
     """A server that moves as a VM (rehost) or becomes a managed database (replatform).
 
     ``size`` is the assessed instance size where the assessment exists.
@@ -206,7 +203,7 @@ class HostSpec(_Value):
     environment: str = "production"
 
 
-class HostRule(_Value):
+class HostRule(Value):
     """An allowed flow between hosts: ``source`` host (or ``None`` for the internet)."""
 
     source: str | None
@@ -214,7 +211,7 @@ class HostRule(_Value):
     port: int = Field(ge=0, le=65535)
 
 
-class TargetSpec(_Value):
+class TargetSpec(Value):
     """Everything one ``skylift generate`` run renders.
 
     Images built from source are named ``{registry}/{name}/{service}:{version}``.
@@ -233,14 +230,14 @@ class TargetSpec(_Value):
     source_dir: str | None = None
 
 
-class GenerationWarning(_Value):
+class GenerationWarning(Value):
     """Something the user must look at: a guessed value, a secret placeholder …"""
 
     message: str
     location: str | None = None
 
 
-class GeneratedFile(_Value):
+class GeneratedFile(Value):
     """A file written into the output folder (path relative to it)."""
 
     path: str
@@ -248,7 +245,7 @@ class GeneratedFile(_Value):
     size_bytes: int = Field(ge=0)
 
 
-class CheckResult(_Value):
+class CheckResult(Value):
     """One validator run over the generated files.
 
     ``skipped`` with a ``reason`` when the validator is not installed;
@@ -281,7 +278,7 @@ class CheckResult(_Value):
         return "passed"
 
 
-class GenerateResult(_Value):
+class GenerateResult(Value):
     """What ``skylift generate`` wrote, what it warns about and what the validators said."""
 
     out_dir: str

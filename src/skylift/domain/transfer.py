@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from skylift.domain.value import DeferredValue
 
 #: How many individual entries (planned actions, failures, differences) a
 #: result keeps; counts are always exact, lists stop here so memory stays bounded.
@@ -20,13 +22,7 @@ DETAIL_LIMIT = 10_000
 MANIFEST_NAME = ".skylift-manifest.jsonl"
 
 
-class _Value(BaseModel):
-    # defer_build: a model's validator is built when first used, not at import (a
-    # transfer builds TransferOptions and TransferResult, never the plan or compare models)
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
-class TransferOptions(_Value):
+class TransferOptions(DeferredValue):
     """What a run should do. Secrets (the encryption key) are never part of this.
 
     Sizes are bytes, ages seconds. ``jobs=None`` lets the scheduler choose.
@@ -84,7 +80,7 @@ class Action(StrEnum):
     SKIP = "skip"  # identical
 
 
-class PlannedAction(_Value):
+class PlannedAction(DeferredValue):
     """One line of a plan."""
 
     action: Action
@@ -92,7 +88,7 @@ class PlannedAction(_Value):
     size: int = 0
 
 
-class TransferPlan(_Value):
+class TransferPlan(DeferredValue):
     """What a run would do (``--dry-run``): exact counts, the first actions listed."""
 
     source: str
@@ -106,7 +102,7 @@ class TransferPlan(_Value):
     actions_truncated: bool = False
 
 
-class ObjectFailure(_Value):
+class ObjectFailure(DeferredValue):
     """An object that could not be transferred; the run went on without it."""
 
     path: str
@@ -114,7 +110,7 @@ class ObjectFailure(_Value):
     kind: str = "error"
 
 
-class TransferResult(_Value):
+class TransferResult(DeferredValue):
     """Outcome of a run. ``ok`` only when nothing failed."""
 
     source: str
@@ -142,7 +138,7 @@ class TransferResult(_Value):
         return self.failed == 0
 
 
-class CompareResult(_Value):
+class CompareResult(DeferredValue):
     """``skylift verify``: how a destination compares to its source.
 
     ``missing``: only at the source; ``extra``: only at the destination;
