@@ -54,6 +54,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/unit/security/test_secret_repeats.py",
             "tests/unit/security/test_secret_files.py",
             "tests/unit/security/test_secret_prefilter.py",
+            "tests/unit/security/test_secret_elsewhere.py",
         ),
     ),
     "security-sarif": ("src/skylift/report/sarif.py", ("tests/unit/security",)),
