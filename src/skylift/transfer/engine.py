@@ -30,6 +30,8 @@ from skylift.transfer.breaker import CircuitBreaker
 from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
+from skylift.transfer.diffing.diff import Comparison, Verdict, diff
+from skylift.transfer.diffing.listing import sorted_listing
 from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.hashing import choose_algorithm
 from skylift.transfer.journal import DoneCursor, Journal
@@ -37,8 +39,6 @@ from skylift.transfer.lock import DestinationLock
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.multipart import MultipartJob
 from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
-from skylift.transfer.plan.diff import Comparison, Verdict, diff
-from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy

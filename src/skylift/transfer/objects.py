@@ -14,8 +14,8 @@ from skylift.errors import TransferError
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
+from skylift.transfer.diffing.diff import Verdict
 from skylift.transfer.hashing import Hasher, digest, digest_stream, new_hasher
-from skylift.transfer.plan.diff import Verdict
 
 Item = tuple[Verdict, ObjectInfo, ObjectInfo | None]
 

@@ -25,8 +25,8 @@ from skylift.errors import InputError
 from skylift.storage.base import NotFoundError, ObjectInfo, PermissionDeniedError, Storage
 from skylift.storage.registry import scheme_of
 from skylift.storage.urls import shown_url
+from skylift.transfer.diffing.listing import guarded
 from skylift.transfer.filters import ObjectFilter
-from skylift.transfer.plan.listing import guarded
 from skylift.transfer.remotes import Remotes, open_remote, remote_options
 
 

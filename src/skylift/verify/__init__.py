@@ -1,1 +1,5 @@
-"""Verification that the migration worked: data and service checks."""
+"""Verification that the migration worked: data checks (:func:`verify`), later service checks."""
+
+from skylift.verify.data import verify
+
+__all__ = ["verify"]

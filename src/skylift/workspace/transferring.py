@@ -203,7 +203,7 @@ class VerifyRequest:
 
 def verify_copy(request: VerifyRequest, progress: TransferProgress | None = None) -> CompareResult:
     """Compare the destination with the source (by size+mtime, or content with ``checksum``)."""
-    from skylift.transfer.compare import verify
+    from skylift.verify import verify
 
     options = transfer_options(
         {

@@ -22,8 +22,8 @@ import pytest
 
 from skylift.domain.transfer import TransferOptions
 from skylift.storage.base import Storage
-from skylift.transfer.compare import verify
 from skylift.transfer.engine import run_transfer
+from skylift.verify import verify
 from tests.integration.storage.conftest import BACKENDS, StoreCase
 from tests.unit.transfer.conftest import DiesAfterParts
 

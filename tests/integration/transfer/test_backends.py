@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from skylift.domain.transfer import TransferOptions
-from skylift.transfer.compare import verify
 from skylift.transfer.engine import run_transfer
+from skylift.verify import verify
 from tests.integration.servers import ServerInfo
 
 MIB = 1 << 20

@@ -22,8 +22,8 @@ import pytest
 from skylift.domain.transfer import TransferOptions
 from skylift.storage.base import NotFoundError
 from skylift.storage.registry import open_storage
-from skylift.transfer.compare import verify
 from skylift.transfer.engine import run_transfer
+from skylift.verify import verify
 from tests.integration.servers import ServerInfo
 
 MIB = 1 << 20

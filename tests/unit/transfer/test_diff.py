@@ -9,8 +9,8 @@ import pytest
 
 from skylift.errors import TransferError
 from skylift.storage.base import ObjectInfo
-from skylift.transfer.plan.diff import Comparison, Verdict, diff
-from skylift.transfer.plan.listing import checked_order, external_sort
+from skylift.transfer.diffing.diff import Comparison, Verdict, diff
+from skylift.transfer.diffing.listing import checked_order, external_sort
 
 
 def _o(path: str, size: int = 1, mtime: float | None = 100.0, **sums: str) -> ObjectInfo:

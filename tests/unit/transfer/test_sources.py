@@ -9,9 +9,9 @@ import pytest
 from skylift.domain.transfer import TransferOptions
 from skylift.errors import InputError
 from skylift.storage.memory import MemoryStorage
-from skylift.transfer.compare import verify
 from skylift.transfer.engine import build_filter, run_transfer
 from skylift.transfer.sources import check_overlap, split_parent
+from skylift.verify import verify
 from tests.unit.transfer.conftest import new_url
 
 

@@ -18,11 +18,11 @@ from skylift.domain.transfer import DETAIL_LIMIT, CompareResult, ObjectFailure, 
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url
 from skylift.transfer.crypt import Codec
+from skylift.transfer.diffing.diff import Comparison, Verdict, diff
+from skylift.transfer.diffing.listing import sorted_listing
 from skylift.transfer.engine import build_filter, comparison_for, open_pair
 from skylift.transfer.hashing import digest_stream
 from skylift.transfer.objects import STREAM_CHUNK, expected_version
-from skylift.transfer.plan.diff import Comparison, Verdict, diff
-from skylift.transfer.plan.listing import sorted_listing
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes
 from skylift.transfer.scheduler import TaskPool, choose_jobs
