@@ -109,7 +109,7 @@ class Criterion(StrEnum):
     RISK = "risk"
 
 
-class StrategyOption(Value):
+class DeploymentOption(Value):
     """One deployment strategy alternative with its scores (lower is better)."""
 
     name: str
@@ -120,7 +120,7 @@ class StrategyOption(Value):
     note: str = ""
 
 
-class StrategyScore(Value):
+class DeploymentScore(Value):
     """TOPSIS closeness (higher is better) and Pareto status of one option."""
 
     name: str
@@ -131,11 +131,11 @@ class StrategyScore(Value):
     rank: int = 0
 
 
-class StrategyChoice(Value):
+class DeploymentChoice(Value):
     """The outcome of a multi-criteria choice with its explanation."""
 
     weights: dict[str, float]
-    scores: tuple[StrategyScore, ...]
+    scores: tuple[DeploymentScore, ...]
     chosen: str | None
     explanation: tuple[str, ...] = ()
 

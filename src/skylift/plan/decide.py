@@ -13,29 +13,29 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from skylift.domain.plan import StrategyChoice, StrategyOption, StrategyScore
+from skylift.domain.plan import DeploymentChoice, DeploymentOption, DeploymentScore
 from skylift.errors import InputError
 
 CRITERIA = ("time", "cost", "risk")
 RISK_LEVELS = {"low": 1.0, "medium": 2.0, "high": 3.0}
 
 
-def _values(o: StrategyOption) -> tuple[float, float, float]:
+def _values(o: DeploymentOption) -> tuple[float, float, float]:
     return (o.time_hours, o.cost, o.risk)
 
 
-def dominates(a: StrategyOption, b: StrategyOption) -> bool:
+def dominates(a: DeploymentOption, b: DeploymentOption) -> bool:
     """``a`` is no worse than ``b`` on every criterion and better on one."""
     va, vb = _values(a), _values(b)
     return all(x <= y for x, y in zip(va, vb, strict=True)) and va != vb
 
 
-def pareto_front(options: Sequence[StrategyOption]) -> list[StrategyOption]:
+def pareto_front(options: Sequence[DeploymentOption]) -> list[DeploymentOption]:
     """Options no other option dominates."""
     return [o for o in options if not any(dominates(p, o) for p in options if p is not o)]
 
 
-def topsis(options: Sequence[StrategyOption], weights: Mapping[str, float]) -> list[float]:
+def topsis(options: Sequence[DeploymentOption], weights: Mapping[str, float]) -> list[float]:
     """Closeness coefficient in [0, 1] per option (1 = the ideal on every criterion)."""
     w = [max(0.0, float(weights.get(c, 0.0))) for c in CRITERIA]
     total = sum(w)
@@ -59,11 +59,11 @@ def topsis(options: Sequence[StrategyOption], weights: Mapping[str, float]) -> l
 
 
 def choose(
-    options: Sequence[StrategyOption],
+    options: Sequence[DeploymentOption],
     weights: Mapping[str, float],
     max_risk: float | None = None,
     max_downtime_hours: float | None = None,
-) -> StrategyChoice:
+) -> DeploymentChoice:
     """Rank ``options``: hard limits, Pareto front, TOPSIS; explain the result."""
     if not options:
         raise InputError("no strategy options to choose from", "give at least one option")
@@ -83,7 +83,7 @@ def choose(
     ranked = sorted(feasible, key=lambda o: -closeness[o.name])
     rank = {o.name: i + 1 for i, o in enumerate(ranked)}
     scores = tuple(
-        StrategyScore(
+        DeploymentScore(
             name=o.name,
             closeness=round(closeness.get(o.name, 0.0), 4),
             pareto=o.name in front,
@@ -94,7 +94,7 @@ def choose(
         for o in options
     )
     chosen = ranked[0].name if ranked else None
-    return StrategyChoice(
+    return DeploymentChoice(
         weights=dict(weights),
         scores=scores,
         chosen=chosen,
@@ -103,8 +103,8 @@ def choose(
 
 
 def explain(
-    options: Sequence[StrategyOption],
-    feasible: Sequence[StrategyOption],
+    options: Sequence[DeploymentOption],
+    feasible: Sequence[DeploymentOption],
     front: set[str],
     chosen: str | None,
     excluded: Mapping[str, str],
@@ -135,7 +135,7 @@ def explain(
 
 
 def risk_weight_sweep(
-    options: Sequence[StrategyOption], steps: int = 20
+    options: Sequence[DeploymentOption], steps: int = 20
 ) -> list[tuple[float, str]]:
     """Winner as the risk weight goes 0→1 (time and cost share the rest equally)."""
     out: list[tuple[float, str]] = []
@@ -149,7 +149,7 @@ def risk_weight_sweep(
 
 
 SEED_EXAMPLE = (
-    StrategyOption(name="A", time_hours=2, cost=200, risk=1, note="low risk"),
-    StrategyOption(name="B", time_hours=4, cost=300, risk=2, note="medium risk"),
-    StrategyOption(name="C", time_hours=1, cost=100, risk=3, note="high risk"),
+    DeploymentOption(name="A", time_hours=2, cost=200, risk=1, note="low risk"),
+    DeploymentOption(name="B", time_hours=4, cost=300, risk=2, note="medium risk"),
+    DeploymentOption(name="C", time_hours=1, cost=100, risk=3, note="high risk"),
 )

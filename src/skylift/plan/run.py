@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from skylift.domain.plan import (
     Decommission,
+    DeploymentOption,
     MoveGroup,
     Plan,
     PlanningSettings,
     Relaxation,
-    StrategyOption,
     Wave,
 )
 from skylift.domain.progress import NULL_PROGRESS, Progress
@@ -151,7 +151,7 @@ def _unknown_targets(inp: PlanInput, facts: Mapping[str, ServerFacts]) -> list[R
 
 def wave_options(
     data_gib: float, servers: int, production: bool, criticality: int, settings: PlanningSettings
-) -> list[StrategyOption]:
+) -> list[DeploymentOption]:
     """Deployment strategies for one wave with estimated time, cost and risk (lower = better).
 
     Cost is the engineering effort plus double-running infrastructure, in
@@ -163,7 +163,7 @@ def wave_options(
     base_cost = 120.0 * servers  # effort: rebuild, test, switch per server
     stake = (1.0 if production else 0.5) * (1.0 + (criticality - 1) * 0.25)
     return [
-        StrategyOption(
+        DeploymentOption(
             name="big-bang",
             time_hours=xfer + cut,
             cost=base_cost,
@@ -171,7 +171,7 @@ def wave_options(
             downtime_hours=cut,
             note="everything switches in one window",
         ),
-        StrategyOption(
+        DeploymentOption(
             name="phased",
             time_hours=xfer + 2 * cut,
             cost=base_cost * 1.25,
@@ -179,7 +179,7 @@ def wave_options(
             downtime_hours=cut / 2,
             note="groups switch in successive windows",
         ),
-        StrategyOption(
+        DeploymentOption(
             name="blue-green",
             time_hours=xfer + cut + 72,
             cost=base_cost * 1.8,
@@ -187,7 +187,7 @@ def wave_options(
             downtime_hours=0.25,
             note="run old and new in parallel, switch traffic, keep the old for rollback",
         ),
-        StrategyOption(
+        DeploymentOption(
             name="canary",
             time_hours=xfer + cut + 48,
             cost=base_cost * 1.5,

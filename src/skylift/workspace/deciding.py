@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from skylift.domain.plan import StrategyChoice, StrategyOption
+from skylift.domain.plan import DeploymentChoice, DeploymentOption
 from skylift.errors import InputError
 
 
-def parse_option(text: str) -> StrategyOption:
+def parse_option(text: str) -> DeploymentOption:
     """``NAME:HOURS:COST:RISK`` (hours may end in ``h``, cost start with ``$``, risk be
-    low|medium|high or a number) as a :class:`StrategyOption`; InputError otherwise."""
+    low|medium|high or a number) as a :class:`DeploymentOption`; InputError otherwise."""
     from skylift.plan.decide import RISK_LEVELS
 
     parts = text.split(":")
@@ -29,7 +29,7 @@ def parse_option(text: str) -> StrategyOption:
     name, hours, cost, risk = parts
     try:
         risk_v = RISK_LEVELS[risk.lower()] if risk.lower() in RISK_LEVELS else float(risk)
-        return StrategyOption(
+        return DeploymentOption(
             name=name,
             time_hours=float(hours.rstrip("h")),
             cost=float(cost.lstrip("$")),
@@ -73,8 +73,8 @@ class DecideRequest:
 class Decision:
     """The options in input order, the ranked choice, and the risk-weight sweep."""
 
-    options: list[StrategyOption]
-    choice: StrategyChoice
+    options: list[DeploymentOption]
+    choice: DeploymentChoice
     sweep: list[tuple[float, str]]
 
     def as_json(self) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def decide(request: DecideRequest) -> Decision:
     """Rank the options; InputError when there are none or one is malformed."""
     from skylift.plan.decide import SEED_EXAMPLE, choose, risk_weight_sweep
 
-    opts: list[StrategyOption] = list(SEED_EXAMPLE) if request.seed_example else []
+    opts: list[DeploymentOption] = list(SEED_EXAMPLE) if request.seed_example else []
     opts += [parse_option(text) for text in request.options]
     if not opts:
         raise InputError("no options given", "use --option NAME:HOURS:COST:RISK or --seed-example")

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from skylift.domain.plan import StrategyOption
+from skylift.domain.plan import DeploymentOption
 from skylift.errors import InputError, PlanningError
 from skylift.plan.decide import SEED_EXAMPLE, choose, pareto_front, risk_weight_sweep, topsis
 from skylift.plan.packing import NodeType, Workload, allocatable, pack
@@ -43,7 +43,7 @@ def test_hard_limits_exclude_options() -> None:
 
 
 def test_no_option_survives_limits() -> None:
-    opts = [StrategyOption(name="x", time_hours=1, cost=1, risk=3, downtime_hours=5)]
+    opts = [DeploymentOption(name="x", time_hours=1, cost=1, risk=3, downtime_hours=5)]
     assert choose(opts, {"time": 1}, max_downtime_hours=1).chosen is None
 
 
