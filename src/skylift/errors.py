@@ -38,7 +38,7 @@ class WorkspaceNotFoundError(ConfigError):
 
 
 @dataclass(frozen=True)
-class Location:
+class InputLocation:
     """Where in an input a problem sits. Any part may be unknown."""
 
     file: str
@@ -68,7 +68,7 @@ class InputError(SkyliftError):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str = "", location: Location | None = None) -> None:
+    def __init__(self, message: str, hint: str = "", location: InputLocation | None = None) -> None:
         full = f"{location.describe()}: {message}" if location is not None else message
         super().__init__(full, hint)
         self.location = location

@@ -34,7 +34,7 @@ from skylift.domain.target import (
     ServiceSpec,
     VolumeSpec,
 )
-from skylift.errors import GenerationError, InputError, Location
+from skylift.errors import GenerationError, InputError, InputLocation
 from skylift.generate import redact
 from skylift.generate.compose_env import (
     Interpolator,
@@ -108,7 +108,7 @@ def _check_image_variables(data: dict[str, Any], env: Mapping[str, str], origin:
                 + (f" (nor {', '.join(missing[1:])})" if len(missing) > 1 else ""),
                 "set it in the environment or the .env beside the compose file, or pass "
                 "--env-file FILE (e.g. the env.example the application ships)",
-                Location(origin, column=f"services.{svc_name}.image"),
+                InputLocation(origin, column=f"services.{svc_name}.image"),
             )
 
 
@@ -123,7 +123,7 @@ def _image(
         raise InputError(
             f"service '{svc_name}': image '{image}' is {problem}",
             "fix the image in the compose file (or the variables it uses)",
-            Location(str(path), column=f"services.{svc_name}.image"),
+            InputLocation(str(path), column=f"services.{svc_name}.image"),
         )
     if is_pinned(image):
         return image, None
@@ -233,9 +233,11 @@ def _read_service(
 ) -> _Read:
     origin = str(path)
     sname = dns_name(svc_name)
-    ports = parse_ports(as_list(raw.get("ports")), Location(origin, column=f"{svc_name}.ports"))
+    ports = parse_ports(
+        as_list(raw.get("ports")), InputLocation(origin, column=f"{svc_name}.ports")
+    )
     for item in as_list(raw.get("expose")):
-        ports.extend(parse_ports([str(item)], Location(origin, column=f"{svc_name}.expose")))
+        ports.extend(parse_ports([str(item)], InputLocation(origin, column=f"{svc_name}.expose")))
     if raw.get("build") is not None and raw.get("image"):
         # compose builds the image and tags it with this name; in the target the built
         # image is pushed under --registry/--version (build.sh) and the manifests use that
@@ -479,7 +481,7 @@ def load_compose(
             raise InputError(
                 "service definition is not a mapping",
                 "each service needs keys like image, build, ports",
-                Location(origin, column=f"services.{svc_name}"),
+                InputLocation(origin, column=f"services.{svc_name}"),
             )
         if raw.get("profiles"):
             warnings.append(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 _VAR = re.compile(r"\$(?:\$|\{([^}]+)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -23,7 +23,7 @@ def read_env_file(path: Path, origin: str) -> dict[str, str]:
         raise InputError(
             "env file not found",
             "create the file, fix the path, or remove it from env_file / --env-file",
-            Location(origin, value=str(path)),
+            InputLocation(origin, value=str(path)),
         )
     values: dict[str, str] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():

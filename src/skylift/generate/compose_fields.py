@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from skylift.domain.target import HealthCheck, PortSpec
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)")
 
@@ -23,7 +23,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
         raise InputError(
             f"cannot read compose file: {exc.strerror}",
             "check the path",
-            Location(str(path)),
+            InputLocation(str(path)),
         ) from exc
     try:
         data = yaml.safe_load(text)
@@ -34,13 +34,13 @@ def load_yaml(path: Path) -> dict[str, Any]:
         raise InputError(
             f"compose file is not valid YAML: {problem}",
             "fix the indentation or quoting on that line (docker compose config shows it too)",
-            Location(str(path), row=line),
+            InputLocation(str(path), row=line),
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise InputError(
             "compose file has no 'services' mapping",
             "a compose file needs a top-level 'services:' with one entry per container",
-            Location(str(path)),
+            InputLocation(str(path)),
         )
     return data
 
@@ -68,7 +68,7 @@ def memory_mib(value: Any) -> int | None:
     return max(1, round(float(m.group(1)) * factor))
 
 
-def parse_ports(raw: list[Any], where: Location) -> list[PortSpec]:
+def parse_ports(raw: list[Any], where: InputLocation) -> list[PortSpec]:
     """``ports``/``expose`` entries (short or long syntax) as container/published ports."""
     ports: list[PortSpec] = []
     for item in raw:
@@ -90,7 +90,7 @@ def parse_ports(raw: list[Any], where: Location) -> list[PortSpec]:
             raise InputError(
                 "port is not a number",
                 "write ports as 'HOST:CONTAINER' or 'CONTAINER', e.g. '8080:80'",
-                Location(where.file, column=where.column, value=str(item)),
+                InputLocation(where.file, column=where.column, value=str(item)),
             ) from exc
         ports.append(PortSpec(container=t, published=p, protocol=proto.upper()))
     return ports

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from skylift.domain.target import AppSpec, GenerationWarning, Language
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.generate.names import dns_name
 
 DEFAULT_PORTS: dict[Language, int] = {
@@ -126,7 +126,7 @@ def _python(folder: Path, evidence: list[str], served: int | None) -> dict[str, 
             raise InputError(
                 f"pyproject.toml is not valid TOML: {exc}",
                 "fix the file or remove it so requirements.txt is used",
-                Location(str(pyproject)),
+                InputLocation(str(pyproject)),
             ) from exc
         if "poetry" in data.get("tool", {}):
             pm = "poetry"
@@ -188,7 +188,7 @@ def _node(folder: Path, evidence: list[str]) -> dict[str, object]:
         raise InputError(
             f"package.json is not valid JSON: {exc.msg} at line {exc.lineno}",
             "fix the JSON syntax",
-            Location(str(path), row=exc.lineno),
+            InputLocation(str(path), row=exc.lineno),
         ) from exc
     if not isinstance(pkg, dict):
         pkg = {}
@@ -261,7 +261,7 @@ def detect_app(folder: Path, name: str | None = None) -> tuple[AppSpec, list[Gen
         raise InputError(
             "application folder not found",
             "pass the folder that holds the application's source",
-            Location(str(folder)),
+            InputLocation(str(folder)),
         )
     evidence: list[str] = []
     warnings: list[GenerationWarning] = []

@@ -26,7 +26,7 @@ from skylift.domain.target import (
     Resources,
     TargetSpec,
 )
-from skylift.errors import GenerationError, InputError, Location
+from skylift.errors import GenerationError, InputError, InputLocation
 from skylift.generate import ansible, kubernetes, monitoring, terraform
 from skylift.generate.acceptance import Acceptance
 from skylift.generate.build_script import render_build_script
@@ -180,13 +180,13 @@ def _prepare_out(out: Path) -> None:
         raise InputError(
             "--out is an existing file, not a folder",
             "choose a new or empty folder for the generated files",
-            Location(str(out)),
+            InputLocation(str(out)),
         )
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise InputError(
             "output folder is not empty and was not written by skylift generate",
             "choose an empty or new --out folder (skylift replaces its own output only)",
-            Location(str(out)),
+            InputLocation(str(out)),
         )
 
 

@@ -24,7 +24,7 @@ from typing import ClassVar
 
 from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
 from skylift.domain.inventory import Server
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.osinfo import parse_os
 from skylift.inventory.server_rows import (
@@ -117,7 +117,7 @@ class AwsCsvImporter:
                 raise InputError(
                     "missing required column: no matching-key column (ExternalId, HostName, …)",
                     _KEY_HINT,
-                    Location(table.file, row=1),
+                    InputLocation(table.file, row=1),
                 )
             extras = extra_columns(table, _KNOWN)
             for number, cells in table.rows:

@@ -30,7 +30,7 @@ import polars as pl
 from skylift.domain.imports import ImportBatch, ImportWarning
 from skylift.domain.inventory import Dependency
 from skylift.domain.matching import ServerIndex
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.perf.long import head_text, to_utf8
 from skylift.inventory.perf.values import first_bad
@@ -119,7 +119,9 @@ def _read(path: Path, tmp_dir: Path) -> pl.DataFrame:
     file = str(path)
     head = head_text(path)
     if not head.strip():
-        raise InputError("the file is empty", "export it again with a header row", Location(file))
+        raise InputError(
+            "the file is empty", "export it again with a header row", InputLocation(file)
+        )
     sep = sniff_delimiter(head)
     header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=sep))
     header = [h.lstrip("\ufeff") for h in header]
@@ -133,17 +135,17 @@ def _read(path: Path, tmp_dir: Path) -> pl.DataFrame:
             raise InputError(
                 f"missing required column '{spellings[0].capitalize()}'",
                 _HINT,
-                Location(file, row=1),
+                InputLocation(file, row=1),
             )
     if "dst_name" not in cols and "dst_ip" not in cols:
         raise InputError(
             "missing column 'Destination server name' (or 'Destination IP')",
             _HINT,
-            Location(file, row=1),
+            InputLocation(file, row=1),
         )
     frame = _scan(path, sep, header, cols, tmp_dir)
     if frame.height == 0:
-        raise InputError("the export has no rows", _HINT, Location(file))
+        raise InputError("the export has no rows", _HINT, InputLocation(file))
     for canon in COLUMNS:
         if canon not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(canon))
@@ -152,7 +154,7 @@ def _read(path: Path, tmp_dir: Path) -> pl.DataFrame:
         raise InputError(
             "missing time slot",
             "every row of the export names its time slot",
-            Location(file, row=empty_slot[0], column=cols["slot"]),
+            InputLocation(file, row=empty_slot[0], column=cols["slot"]),
         )
     port = pl.col("port").cast(pl.Int64, strict=False)
     bad = first_bad(frame, port.is_null() | (port < 0) | (port > 65535), "port")
@@ -160,14 +162,14 @@ def _read(path: Path, tmp_dir: Path) -> pl.DataFrame:
         raise InputError(
             "expected a port number 0–65535",
             "fix the cell or delete the row",
-            Location(file, row=bad[0], column=cols["port"], value=bad[1]),
+            InputLocation(file, row=bad[0], column=cols["port"], value=bad[1]),
         )
     missing_src = first_bad(frame, pl.col("src").is_null() & pl.col("src_ip").is_null(), "src")
     if missing_src is not None:
         raise InputError(
             "missing source server name",
             "every connection needs its source server",
-            Location(file, row=missing_src[0], column=cols["src"]),
+            InputLocation(file, row=missing_src[0], column=cols["src"]),
         )
     return frame.with_columns(port=port, file=pl.lit(file))
 
@@ -201,7 +203,7 @@ def _scan(
             raise InputError(
                 f"not a readable CSV: {str(exc).splitlines()[0]}",
                 "check the delimiter and quoting",
-                Location(str(path)),
+                InputLocation(str(path)),
             ) from exc
     raise AssertionError("unreachable")
 
@@ -225,7 +227,7 @@ def _resolve(
             raise InputError(
                 "the source server name matches several servers",
                 "rename one of them in the inventory or use FQDNs in the export",
-                Location(file, row=row, column="Source server name", value=name),
+                InputLocation(file, row=row, column="Source server name", value=name),
             )
         if key is None and ip:
             key = index.lookup(ip)
@@ -235,7 +237,7 @@ def _resolve(
                     "no server with this name in the workspace",
                     "import the inventory first (skylift discover rvtools …), "
                     "or pass --skip-unknown",
-                    Location(file, row=row, column="Source server name", value=name or ip),
+                    InputLocation(file, row=row, column="Source server name", value=name or ip),
                 )
             unknown.add(str(name or ip))
         src_keys.append(key)

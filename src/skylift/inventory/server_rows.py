@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from skylift.domain.inventory import Server
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.tabular import Row, Table, norm_header
 
 #: Longest key/name the state store holds (``String(255)`` columns).
@@ -91,9 +91,9 @@ class ServerCollector:
 
     def __init__(self) -> None:
         self._servers: dict[str, Server] = {}
-        self._where: dict[str, Location] = {}
+        self._where: dict[str, InputLocation] = {}
 
-    def add(self, server: Server, where: Location, column: str) -> None:
+    def add(self, server: Server, where: InputLocation, column: str) -> None:
         """Add ``server`` read at ``where``; ``column`` is the key column for the message."""
         first = self._where.get(server.key)
         if first is not None:
@@ -102,7 +102,7 @@ class ServerCollector:
             raise InputError(
                 f"duplicate key: also on {before}",
                 "each server may appear once; remove or rename one of the rows",
-                Location(where.file, where.sheet, where.row, column, server.key),
+                InputLocation(where.file, where.sheet, where.row, column, server.key),
             )
         self._servers[server.key] = server
         self._where[server.key] = where

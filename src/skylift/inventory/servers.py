@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from skylift.domain.imports import ImportBatch, SourceFile
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.server_rows import (
     GB_UNITS,
@@ -51,7 +51,7 @@ _DISK_COLUMN = re.compile(r"^disk(\d+)(used)?gib$")
 _SERVICE = re.compile(r"^(\d{1,5})(?:/(tcp|udp))?(?::(.+))?$", re.I)
 _ITEMS = re.compile(r"\s*[;,]\s*")
 _HINT = "see the servers schema in docs/discover.md"
-_Where = Callable[[tuple[int | str, ...], object], Location]
+_Where = Callable[[tuple[int | str, ...], object], InputLocation]
 _FIELD_BY_NORM = {norm_header(f): f for f in FIELDS if f not in _LIST_FIELDS}
 
 
@@ -90,11 +90,11 @@ class ServersImporter:
 # ---- CSV --------------------------------------------------------------------
 
 
-def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
+def _csv_records(path: Path) -> Iterator[tuple[InputLocation, str, ServerRecord]]:
     table = read_csv(path)
     cols = table.columns()
     if "name" not in cols:
-        raise InputError("missing required column 'name'", _HINT, Location(str(path), row=1))
+        raise InputError("missing required column 'name'", _HINT, InputLocation(str(path), row=1))
     disk_cols: dict[int, dict[str, str]] = {}
     for header in table.header:
         m = _DISK_COLUMN.match(norm_header(header))
@@ -132,7 +132,7 @@ def _csv_records(path: Path) -> Iterator[tuple[Location, str, ServerRecord]]:
         yield row.loc(), row.header_of("key" if record.key else "name"), record
 
 
-def _row_location(row: Row, loc: tuple[int | str, ...], value: object) -> Location:
+def _row_location(row: Row, loc: tuple[int | str, ...], value: object) -> InputLocation:
     column = row.header_of(str(loc[0])) if loc else None
     return row.loc(column, value if isinstance(value, str | int | float) else None)
 
@@ -218,10 +218,10 @@ def _load_json(path: Path) -> object:
         raise InputError(
             f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
             "fix the syntax (a JSON linter shows the spot)",
-            Location(str(path), row=exc.lineno),
+            InputLocation(str(path), row=exc.lineno),
         ) from None
     except RecursionError:
-        raise InputError("JSON nested too deeply", _HINT, Location(str(path))) from None
+        raise InputError("JSON nested too deeply", _HINT, InputLocation(str(path))) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -248,7 +248,7 @@ def _load_yaml(path: Path) -> object:
         raise InputError(
             f"not valid YAML: {problem}",
             "fix the syntax (check indentation and quoting)",
-            Location(str(path), row=line),
+            InputLocation(str(path), row=line),
         ) from None
 
 
@@ -257,14 +257,14 @@ def _read(path: Path) -> bytes:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(
-            f"cannot read file: {exc.strerror}", "check the path", Location(str(path))
+            f"cannot read file: {exc.strerror}", "check the path", InputLocation(str(path))
         ) from exc
     if not data.strip():
-        raise InputError("the file is empty", _HINT, Location(str(path)))
+        raise InputError("the file is empty", _HINT, InputLocation(str(path)))
     return data
 
 
-def _structured(path: Path, doc: object) -> Iterator[tuple[Location, str, ServerRecord]]:
+def _structured(path: Path, doc: object) -> Iterator[tuple[InputLocation, str, ServerRecord]]:
     prefix = "servers"
     if isinstance(doc, dict) and set(doc) == {"servers"}:
         doc = doc["servers"]
@@ -272,26 +272,34 @@ def _structured(path: Path, doc: object) -> Iterator[tuple[Location, str, Server
         raise InputError(
             "expected a list of servers or an object with a 'servers' list",
             "see the JSON/YAML example in docs/discover.md",
-            Location(str(path)),
+            InputLocation(str(path)),
         )
     if not isinstance(doc, list):
-        raise InputError("'servers' must be a list", _HINT, Location(str(path), column="servers"))
+        raise InputError(
+            "'servers' must be a list", _HINT, InputLocation(str(path), column="servers")
+        )
     for i, item in enumerate(doc):
         here = f"{prefix}[{i}]"
         if not isinstance(item, dict):
             raise InputError(
                 "expected an object with server fields",
                 _HINT,
-                Location(str(path), column=here, value=str(item)),
+                InputLocation(str(path), column=here, value=str(item)),
             )
 
-        def where(loc: tuple[int | str, ...], value: object, here: str = here) -> Location:
+        def where(loc: tuple[int | str, ...], value: object, here: str = here) -> InputLocation:
             dotted = here + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
             shown = value if isinstance(value, str | int | float) else None
-            return Location(str(path), column=dotted, value=None if shown is None else str(shown))
+            return InputLocation(
+                str(path), column=dotted, value=None if shown is None else str(shown)
+            )
 
         record = _validate(item, where)
-        yield Location(str(path), column=here), f"{here}.{'key' if record.key else 'name'}", record
+        yield (
+            InputLocation(str(path), column=here),
+            f"{here}.{'key' if record.key else 'name'}",
+            record,
+        )
 
 
 # ---- validation -----------------------------------------------------------------

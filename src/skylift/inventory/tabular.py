@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skylift.domain.imports import SourceFile
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 _SPACE = re.compile(r"[\s_]+")
 
@@ -95,11 +95,11 @@ def read_csv(path: Path) -> Table:
         raise InputError(
             f"cannot read file: {exc.strerror}",
             "check the path and permissions",
-            Location(str(path)),
+            InputLocation(str(path)),
         ) from exc
     if not data.strip():
         raise InputError(
-            "the file is empty", "export it again with a header row", Location(str(path))
+            "the file is empty", "export it again with a header row", InputLocation(str(path))
         )
     text = decode_text(path, data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text[:4096]))
@@ -107,13 +107,13 @@ def read_csv(path: Path) -> Table:
         header = next(reader)
     except StopIteration:
         raise InputError(
-            "the file is empty", "export it again with a header row", Location(str(path))
+            "the file is empty", "export it again with a header row", InputLocation(str(path))
         ) from None
     except csv.Error as exc:
         raise InputError(
             f"not a readable CSV: {exc}",
             "check the delimiter and quoting",
-            Location(str(path), row=1),
+            InputLocation(str(path), row=1),
         ) from exc
 
     def rows() -> Iterator[tuple[int, Sequence[object]]]:
@@ -125,7 +125,7 @@ def read_csv(path: Path) -> Table:
             raise InputError(
                 f"not a readable CSV: {exc}",
                 "check the quoting",
-                Location(str(path), row=reader.line_num),
+                InputLocation(str(path), row=reader.line_num),
             ) from exc
 
     return Table(file=str(path), sheet=None, header=tuple(header), rows=rows())
@@ -140,9 +140,9 @@ class Row:
     number: int
     cells: Sequence[object]
 
-    def loc(self, column: str | None = None, value: object = None) -> Location:
-        """Location of this row (and column/value) for error messages."""
-        return Location(
+    def loc(self, column: str | None = None, value: object = None) -> InputLocation:
+        """Where this row (and column/value) is, for error messages."""
+        return InputLocation(
             self.table.file,
             self.table.sheet,
             self.number,
@@ -278,5 +278,5 @@ def require_columns(table: Table, required: Mapping[str, Sequence[str]], hint: s
             raise InputError(
                 f"missing required column '{label}'",
                 hint,
-                Location(table.file, table.sheet, 1),
+                InputLocation(table.file, table.sheet, 1),
             )

@@ -12,7 +12,7 @@ of multipart uploads); listings skip them.
 
 from __future__ import annotations
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 #: Names starting with this belong to skylift (temp files, multipart part folders).
 INTERNAL_PREFIX = ".skylift-"
@@ -37,7 +37,7 @@ def check_key(key: str, *, allow_empty: bool = False) -> str:
     if key == "":
         if allow_empty:
             return key
-        raise InputError("empty object key", _HINT, Location("key", value=key))
+        raise InputError("empty object key", _HINT, InputLocation("key", value=key))
     problem = None
     if "\x00" in key:
         problem = "contains a NUL character"
@@ -50,7 +50,7 @@ def check_key(key: str, *, allow_empty: bool = False) -> str:
                 break
     if problem is not None:
         raise InputError(
-            f"unsafe object key {key!r}: it {problem}", _HINT, Location("key", value=key)
+            f"unsafe object key {key!r}: it {problem}", _HINT, InputLocation("key", value=key)
         )
     return key
 
@@ -96,7 +96,7 @@ def check_upload_id(upload_id: str) -> str:
         raise InputError(
             f"malformed multipart upload id {upload_id!r}",
             "the resume journal may be corrupt; delete it to restart the upload",
-            Location("upload_id", value=upload_id),
+            InputLocation("upload_id", value=upload_id),
         )
     return upload_id
 

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import google_crc32c
 
-from skylift.errors import ConfigError, InputError, Location
+from skylift.errors import ConfigError, InputError, InputLocation
 from skylift.storage.base import (
     Capabilities,
     MultipartUpload,
@@ -142,7 +142,7 @@ class LocalStorage(Storage):
                 f"{self.root}: {key!r} would be written through a symlink to {real}, "
                 "outside the destination",
                 "remove the symlink, or set follow_symlinks: true for this remote if intended",
-                Location(str(self.root), value=key),
+                InputLocation(str(self.root), value=key),
             )
         self._inside.add(folder)
         return target

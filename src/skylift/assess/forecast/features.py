@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -132,7 +132,7 @@ def check_samples(samples: pl.LazyFrame) -> None:
             raise InputError(
                 f"missing column {name!r} (have: {', '.join(schema.names()) or 'none'})",
                 hint,
-                Location("samples", column=name),
+                InputLocation("samples", column=name),
             )
     expected: dict[str, tuple[str, bool]] = {
         "ts": ("a datetime", isinstance(schema["ts"], pl.Datetime)),
@@ -148,7 +148,7 @@ def check_samples(samples: pl.LazyFrame) -> None:
             raise InputError(
                 f"column {name!r} has type {schema[name]}, expected {what}",
                 hint,
-                Location("samples", column=name, value=str(schema[name])),
+                InputLocation("samples", column=name, value=str(schema[name])),
             )
 
 
@@ -243,7 +243,7 @@ def encoding_query(
             f"samples span {span * rollup_s / DAY_S:,.0f} days; at most "
             f"{((1 << BUCKET_BITS) - 1) * rollup_s / DAY_S:,.0f} with roll-up {rollup_s}s",
             "check the timestamps' unit (seconds vs milliseconds) or use a coarser roll-up",
-            Location("samples", column="ts"),
+            InputLocation("samples", column="ts"),
         )
     query = usable.select(
         pl.col("server_key").cast(pl.String).cast(pl.Categorical).alias("k"),

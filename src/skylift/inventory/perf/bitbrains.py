@@ -27,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from skylift.domain.inventory import MetricName
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.perf.values import METRIC_ORDER, TS, SeriesRead, first_bad
 from skylift.inventory.tabular import norm_header
 
@@ -82,10 +82,10 @@ def read_bitbrains(path: Path) -> SeriesRead:
         raise InputError(
             f"not a readable Bitbrains trace: {str(exc).splitlines()[0]}",
             "Bitbrains files are ';'-separated with one header line",
-            Location(file),
+            InputLocation(file),
         ) from exc
     if raw.height == 0:
-        raise InputError("the trace has no samples", "remove the file", Location(file))
+        raise InputError("the trace has no samples", "remove the file", InputLocation(file))
     rename = {h: _COLUMNS[norm_header(h)] for h in raw.columns if norm_header(h) in _COLUMNS}
     missing = sorted(set(_COLUMNS.values()) - set(rename.values()))
     if missing:
@@ -93,7 +93,7 @@ def read_bitbrains(path: Path) -> SeriesRead:
         raise InputError(
             f"missing Bitbrains column(s): {', '.join(wanted)}",
             "pass --format long if this is a long-format file",
-            Location(file, row=1),
+            InputLocation(file, row=1),
         )
     frame = raw.select(
         [pl.col(h).str.strip_chars().alias(v) for h, v in rename.items()]
@@ -108,7 +108,7 @@ def read_bitbrains(path: Path) -> SeriesRead:
             raise InputError(
                 "expected a number",
                 "fix the cell or remove the row",
-                Location(file, row=bad[0], column=header_of[col], value=bad[1]),
+                InputLocation(file, row=bad[0], column=header_of[col], value=bad[1]),
             )
     numbers = frame.with_columns(pl.col(c).cast(pl.Float64) for c in rename.values())
     for col in rename.values():
@@ -117,7 +117,7 @@ def read_bitbrains(path: Path) -> SeriesRead:
             raise InputError(
                 "expected a value ≥ 0, got a negative value",
                 "timestamps, utilisation and throughput cannot be negative; fix the cell",
-                Location(file, row=negative[0], column=header_of[col], value=negative[1]),
+                InputLocation(file, row=negative[0], column=header_of[col], value=negative[1]),
             )
     name = series_name(path)
     wide = numbers.select(

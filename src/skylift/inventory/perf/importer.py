@@ -19,7 +19,7 @@ from typing import ClassVar
 import polars as pl
 
 from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.perf.bitbrains import looks_like_bitbrains, read_bitbrains
 from skylift.inventory.perf.long import head_text, is_parquet, read_long
@@ -43,7 +43,7 @@ def expand(paths: Sequence[Path]) -> list[Path]:
                 raise InputError(
                     "the folder has no .csv, .csv.gz or .parquet files",
                     "point at the files or at the folder that holds them",
-                    Location(str(p)),
+                    InputLocation(str(p)),
                 )
             out.extend(found)
         else:
@@ -104,7 +104,7 @@ class PerfImporter:
                 raise InputError(
                     "the file has no samples",
                     "export it again with at least one data row",
-                    Location(str(f)),
+                    InputLocation(str(f)),
                 )
             read += read_.frame.height
             parts.append(resolver.attach(read_))

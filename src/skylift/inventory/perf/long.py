@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.perf.values import (
     TS,
     SeriesRead,
@@ -76,7 +76,7 @@ def head_text(path: Path, size: int = 65536) -> str:
                 data = fh.read(size)
     except (OSError, EOFError) as exc:
         raise InputError(
-            f"cannot read file: {exc}", "check the path and the file", Location(str(path))
+            f"cannot read file: {exc}", "check the path and the file", InputLocation(str(path))
         ) from exc
     return decode_text(path, data)
 
@@ -93,7 +93,7 @@ def _pick(headers: list[str], file: str) -> dict[str, str]:
             raise InputError(
                 f"missing required column '{canon}' (found: {', '.join(headers)[:120]})",
                 _HINT + " (or pass --format bitbrains for Bitbrains traces)",
-                Location(file, row=1),
+                InputLocation(file, row=1),
             )
     return found
 
@@ -102,7 +102,9 @@ def read_long(path: Path, tmp_dir: Path) -> SeriesRead:
     """Read one long-format file; raise :class:`InputError` at the first bad cell."""
     file = str(path)
     if path.stat().st_size == 0:
-        raise InputError("the file is empty", "export it again with a header row", Location(file))
+        raise InputError(
+            "the file is empty", "export it again with a header row", InputLocation(file)
+        )
     if is_parquet(path):
         frame, cols = _read_parquet(path)
         return _finish(frame, cols, file, first_row=1)
@@ -121,7 +123,7 @@ def _finish(frame: pl.DataFrame, cols: dict[str, str], file: str, first_row: int
         raise InputError(
             "missing timestamp",
             "every sample needs its time",
-            Location(file, row=no_time[0], column=cols["timestamp"]),
+            InputLocation(file, row=no_time[0], column=cols["timestamp"]),
         )
     check_values(frame, file, cols["value"], first_row)
     codes = metric_codes(frame, file, cols["metric"], first_row)
@@ -144,7 +146,7 @@ def _read_parquet(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
         raise InputError(
             f"not a readable Parquet file: {str(exc).splitlines()[0]}",
             "write it again with pyarrow, Polars, DuckDB or Spark",
-            Location(file),
+            InputLocation(file),
         ) from exc
     return frame.with_columns(value=_numbers(frame, file, cols["value"], 1)), cols
 
@@ -165,7 +167,7 @@ def _numbers(frame: pl.DataFrame, file: str, header: str, first_row: int) -> pl.
         raise InputError(
             "expected a number",
             "fix the cell or leave it empty",
-            Location(file, row=bad[0], column=header, value=bad[1]),
+            InputLocation(file, row=bad[0], column=header, value=bad[1]),
         )
     return out
 
@@ -177,7 +179,9 @@ def _read_csv(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, dict[str, str]]:
     file = str(path)
     head = head_text(path)
     if not head.strip():
-        raise InputError("the file is empty", "export it again with a header row", Location(file))
+        raise InputError(
+            "the file is empty", "export it again with a header row", InputLocation(file)
+        )
     sep = sniff_delimiter(head)
     lines = head.split("\n", 2)
     header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
@@ -268,7 +272,7 @@ def _lazy_csv(
         raise InputError(
             f"not a readable CSV: {str(exc).splitlines()[0]}",
             "check the delimiter and quoting",
-            Location(str(path)),
+            InputLocation(str(path)),
         ) from exc
 
 
@@ -295,7 +299,7 @@ def _scan_text(
         raise InputError(
             f"not a readable CSV: {str(exc).splitlines()[0]}",
             "check the delimiter and quoting",
-            Location(str(path)),
+            InputLocation(str(path)),
         ) from exc
 
 
@@ -321,5 +325,5 @@ def to_utf8(path: Path, tmp_dir: Path) -> Path:
     raise InputError(
         "cannot decode the file as UTF-8 or Windows-1252",
         "save it as UTF-8 CSV",
-        Location(str(path)),
+        InputLocation(str(path)),
     )

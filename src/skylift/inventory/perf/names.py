@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from skylift.domain.matching import ServerIndex, normalise_name
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.perf.values import SeriesRead, first_bad, recode
 from skylift.inventory.tabular import Row, read_csv, require_columns
 
@@ -97,7 +97,7 @@ class NameResolver:
             raise InputError(
                 "missing server name",
                 "every sample needs the server it belongs to",
-                Location(file, row=missing[0], column=column),
+                InputLocation(file, row=missing[0], column=column),
             )
         names = [n for n in uniques if n]
         found: dict[str, int] = {}
@@ -126,7 +126,7 @@ class NameResolver:
                 )
                 assert bad is not None
                 raise InputError(
-                    message, hint, Location(file, row=bad[0], column=column, value=bad[1])
+                    message, hint, InputLocation(file, row=bad[0], column=column, value=bad[1])
                 )
         if unknown:
             counts = (

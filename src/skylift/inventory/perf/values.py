@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from skylift.domain.inventory import MetricName
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 TS = pl.Datetime("us", "UTC")
 
@@ -225,7 +225,7 @@ def _raise_unparsed(
         raise InputError(
             "expected a timestamp (ISO-8601 such as 2024-05-01T13:00:00Z, or epoch seconds/ms)",
             "fix the cell; timestamps without a zone are read as UTC",
-            Location(file, row=bad[0], column=header, value=bad[1]),
+            InputLocation(file, row=bad[0], column=header, value=bad[1]),
         )
 
 
@@ -245,7 +245,7 @@ def _from_epoch(
         raise InputError(
             "expected an epoch timestamp ≥ 0",
             "timestamps before 1970 are not utilisation data; fix the cell",
-            Location(file, row=bad[0], column=header, value=bad[1]),
+            InputLocation(file, row=bad[0], column=header, value=bad[1]),
         )
     return (numbers * scale).round(0).cast(pl.Int64).cast(TS).alias("ts")
 
@@ -284,7 +284,7 @@ def metric_codes(frame: pl.DataFrame, file: str, header: str, first_row: int = 1
         raise InputError(
             "missing metric name",
             "every sample needs its metric",
-            Location(file, row=missing[0], column=header),
+            InputLocation(file, row=missing[0], column=header),
         )
     mapping: dict[str, int] = {}
     unknown: list[str] = []
@@ -300,7 +300,7 @@ def metric_codes(frame: pl.DataFrame, file: str, header: str, first_row: int = 1
         raise InputError(
             "unknown metric name",
             f"use one of: {', '.join(METRIC_ORDER)} (or a common alias such as 'cpu')",
-            Location(file, row=bad[0], column=header, value=bad[1]),
+            InputLocation(file, row=bad[0], column=header, value=bad[1]),
         )
     return recode(col, mapping, pl.UInt8()).alias("m")
 
@@ -312,5 +312,5 @@ def check_values(frame: pl.DataFrame, file: str, header: str, first_row: int = 1
         raise InputError(
             "expected a value ≥ 0, got a negative value",
             "utilisation, throughput and sizes cannot be negative; fix the cell",
-            Location(file, row=bad[0], column=header, value=bad[1]),
+            InputLocation(file, row=bad[0], column=header, value=bad[1]),
         )

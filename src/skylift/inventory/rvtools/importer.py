@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from skylift.domain.imports import ImportBatch, ImportWarning
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.rvtools import values as v
 from skylift.inventory.rvtools.join import Draft, Joiner, WarningLog
@@ -86,7 +86,7 @@ def _read_source(
         raise InputError(
             f"no vInfo sheet: not an RVTools export (sheets found: {found})",
             "pass the .xlsx written by RVTools 'Export all to Excel', or its CSV folder",
-            Location(str(source.path), "vInfo"),
+            InputLocation(str(source.path), "vInfo"),
         )
     speeds = _host_speeds(source, warnings)
     vinfo = source.table("vInfo")
@@ -137,7 +137,7 @@ def _require(table: Table) -> None:
             raise InputError(
                 f"missing required column '{label}'",
                 "export vInfo again with all columns (RVTools: File > Export all to Excel)",
-                Location(table.file, table.sheet, 1, label),
+                InputLocation(table.file, table.sheet, 1, label),
             )
 
 

@@ -21,7 +21,7 @@ from skylift.domain.inventory import (
     PowerState,
     Server,
 )
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 
 MIB_PER_GIB = 1024.0
 _MAX_PER_KIND = 20
@@ -65,7 +65,7 @@ class Draft:
     """A VM being assembled from several sheets (mutable until :meth:`to_server`)."""
 
     name: str
-    location: Location
+    location: InputLocation
     power_state: PowerState = PowerState.UNKNOWN
     os_name: str | None = None
     os_family: OsFamily = OsFamily.UNKNOWN
@@ -251,7 +251,7 @@ class Joiner:
                 f"duplicate VM key {key!r} (first seen at {first.location.describe()})",
                 "each VM must appear once; remove the duplicate row or import the exports "
                 "separately",
-                Location(
+                InputLocation(
                     draft.location.file, draft.location.sheet, draft.location.row, "VM", draft.name
                 ),
             )
@@ -277,7 +277,7 @@ class Joiner:
         if name:
             self._skip_name.add(name)
 
-    def skip_nameless(self, location: Location) -> None:
+    def skip_nameless(self, location: InputLocation) -> None:
         """A vInfo row with data but no VM name."""
         self.skipped += 1
         self.warnings.add("row has no VM name; skipped", location.describe(), key="nameless")
@@ -319,7 +319,7 @@ class Joiner:
         return None
 
     def fill(
-        self, draft: Draft, attr: str, value: float, vinfo_column: str, where: Location
+        self, draft: Draft, attr: str, value: float, vinfo_column: str, where: InputLocation
     ) -> None:
         """A vCPU/vMemory value for ``attr`` (``cores`` or ``memory_mib``) of ``draft``.
 
@@ -354,7 +354,7 @@ class Joiner:
         name: str,
         uuid: str | None,
         vmid: str | None,
-        where: Location,
+        where: InputLocation,
     ) -> None:
         """A ``sheet`` row matched ``draft`` by id but names another VM: warn once per VM."""
         seen = self._mismatched.setdefault(sheet, set())

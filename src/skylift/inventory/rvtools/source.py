@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.tabular import Table, norm_header, parse_number, read_csv
 from skylift.inventory.xlsx.workbook import Workbook, XlsxLimits, open_workbook
 
@@ -38,7 +38,7 @@ class RVToolsSource:
                 raise InputError(
                     "no RVTools CSV files found (expected names like RVTools_tabvInfo.csv)",
                     "export RVTools to CSV ('Export all to csv') or pass the .xlsx",
-                    Location(str(path)),
+                    InputLocation(str(path)),
                 )
         else:
             self._workbook = open_workbook(path, limits)
@@ -116,12 +116,12 @@ class Cells:
                 return i
         return None
 
-    def loc(self, row: int, i: int | None = None, value: object = None) -> Location:
-        """Location of a cell, for messages."""
+    def loc(self, row: int, i: int | None = None, value: object = None) -> InputLocation:
+        """Where a cell is, for messages."""
         column = self.table.header[i] if i is not None and i < len(self.table.header) else None
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # show 4, not 4.0, as the spreadsheet does
-        return Location(
+        return InputLocation(
             self.table.file,
             self.table.sheet,
             row,

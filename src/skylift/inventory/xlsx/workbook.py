@@ -32,7 +32,7 @@ from xml.etree import ElementTree as ET
 
 import python_calamine as pc
 
-from skylift.errors import InputError, Location
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.tabular import Table
 from skylift.inventory.xlsx.stream import parse_sheet, shared_strings
 
@@ -195,7 +195,7 @@ def _encrypted(path: Path) -> InputError:
     return InputError(
         "the workbook is password-protected (or a legacy .xls), not a plain .xlsx",
         "open it in Excel and save it without a password as .xlsx, or export RVTools to CSV",
-        Location(str(path)),
+        InputLocation(str(path)),
     )
 
 
@@ -204,7 +204,7 @@ def _corrupt(path: Path, sheet: str | None, exc: BaseException) -> InputError:
     return InputError(
         f"the workbook is corrupt or unreadable ({reason})",
         "export it again from RVTools, or export to CSV instead",
-        Location(str(path), sheet),
+        InputLocation(str(path), sheet),
     )
 
 
@@ -215,7 +215,7 @@ def open_workbook(path: Path, limits: XlsxLimits | None = None) -> Workbook:
     ``limits`` on the real, not the declared, sizes.
     """
     limits = limits or XlsxLimits()
-    loc = Location(str(path))
+    loc = InputLocation(str(path))
     try:
         with path.open("rb") as fh:
             magic = fh.read(8)
@@ -286,13 +286,13 @@ def _check(path: Path, info: zipfile.ZipInfo, size: int, total: int, limits: Xls
             f"the workbook expands to more than {limits.max_total_bytes:,} bytes "
             "(possible zip bomb)",
             "if the export is genuine, raise the limit with SKYLIFT_XLSX_MAX_BYTES=<bytes>",
-            Location(str(path), value=info.filename),
+            InputLocation(str(path), value=info.filename),
         )
     if size > limits.ratio_floor_bytes and size > limits.max_ratio * max(info.compress_size, 1):
         raise InputError(
             f"member {info.filename} expands more than {limits.max_ratio:g}:1 (possible zip bomb)",
             "export the workbook again from RVTools; real exports compress about 10:1",
-            Location(str(path)),
+            InputLocation(str(path)),
         )
 
 
