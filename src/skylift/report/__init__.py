@@ -1,1 +1,1 @@
-"""Reports: HTML and XLSX."""
+"""Every exporter: assessment CSV/XLSX, waves and MGN CSV, the Gantt SVG, scan SARIF."""

@@ -38,9 +38,9 @@ class StoreCase:
     env: dict[str, str] = field(default_factory=dict)
     opened: list[Storage] = field(default_factory=list)
 
-    def open(self) -> Storage:
+    def open(self, **overrides: str) -> Storage:
         """A NEW Storage instance on the same URL (as a restarted process would make)."""
-        storage = open_storage(self.url, **self.options)
+        storage = open_storage(self.url, **{**self.options, **overrides})
         self.opened.append(storage)
         return storage
 
@@ -56,12 +56,10 @@ def _server_case(
     return StoreCase(fixture, url, dict(server.options), dict(server.env))
 
 
-@pytest.fixture(params=BACKENDS)
-def case(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def open_case(
+    name: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[StoreCase]:
-    """A fresh empty root on one backend; the environment carries the server's credentials."""
-    name: str = request.param
+    """A fresh empty root on backend ``name``; the environment carries the server's credentials."""
     if name == "memory":
         store = f"contract-{uuid.uuid4().hex[:8]}"
         result = StoreCase(name, f"memory://{store}/root")
@@ -85,6 +83,14 @@ def case(
         storage.close()
     if name == "memory":
         drop_memory_store(result.url.split("/")[2])
+
+
+@pytest.fixture(params=BACKENDS)
+def case(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[StoreCase]:
+    """A fresh empty root on one backend; the environment carries the server's credentials."""
+    yield from open_case(request.param, request, tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -1,235 +1,67 @@
-"""The storage contract: every backend passes the same tests (see conftest ``case``)."""
+"""The storage contract (:mod:`skylift.storage.testing.contract`) run on every backend.
+
+One class per backend: each opens a fresh empty root (conftest ``open_case``)
+and inherits every case of :class:`StorageContract`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ClassVar
 
-import google_crc32c
 import pytest
 
-from skylift.errors import InputError, ProviderError
-from skylift.storage.base import NotFoundError, PartInfo, Storage
-from tests.integration.storage.conftest import StoreCase
+from skylift.storage.base import Storage
+from skylift.storage.testing.contract import StorageContract
+from tests.integration.storage.conftest import StoreCase, open_case
 
 pytestmark = pytest.mark.servers
 
-KEYS = ["a-b", "a/x", "a/y/z", "a0", "b.txt", "é/ü.txt", "日本/語.bin", "z z/space"]
+
+class _Backend(StorageContract):
+    """The contract on the backend named by ``backend`` (one of conftest's BACKENDS)."""
+
+    backend: ClassVar[str]
+
+    @pytest.fixture
+    def case(
+        self, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> Iterator[StoreCase]:
+        yield from open_case(self.backend, request, tmp_path, monkeypatch)
+
+    @pytest.fixture
+    def store(self, case: StoreCase) -> Storage:
+        return case.open()
+
+    @pytest.fixture
+    def reopen(self, case: StoreCase) -> Callable[..., Storage]:
+        return case.open
 
 
-def _fill(store: Storage, keys: list[str]) -> None:
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda k: store.write(k, k.encode() * 3), keys))
+class TestMemory(_Backend):
+    backend = "memory"
 
 
-def _part_size(store: Storage) -> int:
-    return max(store.capabilities.min_part_size, 64 << 10)
+class TestLocal(_Backend):
+    backend = "local"
 
 
-def test_empty_root_lists_nothing(store: Storage) -> None:
-    assert list(store.list()) == []
-    assert list(store.list("nothing/")) == []
+class TestS3Rclone(_Backend):
+    backend = "s3-rclone"
 
 
-def test_write_stat_read_roundtrip(store: Storage) -> None:
-    info = store.write("dir/file.bin", b"hello world")
-    assert (info.path, info.size) == ("dir/file.bin", 11)
-    if "md5" in info.checksums:  # from the PUT response's ETag (S3), not a HEAD
-        md5 = hashlib.md5(b"hello world", usedforsecurity=False).hexdigest()
-        assert info.checksums["md5"] == md5
-    assert store.stat("dir/file.bin").size == 11
-    assert store.read("dir/file.bin") == b"hello world"
-    assert store.exists("dir/file.bin")
-    assert not store.exists("dir/other.bin")
+class TestS3Moto(_Backend):
+    backend = "s3-moto"
 
 
-def test_write_streams_chunks_and_empty_objects(store: Storage) -> None:
-    info = store.write("chunks", iter([b"ab", b"", b"cd" * 1000]))
-    assert (info.path, info.size) == ("chunks", 2002)
-    assert store.read("chunks") == b"ab" + b"cd" * 1000
-    assert store.write("empty", b"").size == 0
-    assert store.stat("empty").size == 0
-    assert store.read("empty") == b""
+class TestAzure(_Backend):
+    backend = "azure"
 
 
-def test_list_is_lexical_with_nested_and_unicode_keys(store: Storage) -> None:
-    _fill(store, KEYS)
-    listed = [o.path for o in store.list()]
-    assert listed == sorted(KEYS)
-    assert [o.path for o in store.list("a/")] == ["a/x", "a/y/z"]
-    assert [o.path for o in store.list("a")] == ["a-b", "a/x", "a/y/z", "a0"]
-    assert [o.path for o in store.list("日本/")] == ["日本/語.bin"]
-    sizes = {o.path: o.size for o in store.list()}
-    assert sizes["é/ü.txt"] == len("é/ü.txt".encode()) * 3
+class TestGcs(_Backend):
+    backend = "gcs"
 
 
-def test_listing_a_thousand_objects_pages_in_order(store: Storage) -> None:
-    keys = [f"many/{i:04d}" for i in range(1000)]
-    _fill(store, keys)
-    listed = [o.path for o in store.list("many/")]
-    assert listed == keys
-
-
-def test_ranged_reads(store: Storage) -> None:
-    data = bytes(range(256)) * 40
-    store.write("ranged", data)
-    assert store.read("ranged", 0, 10) == data[:10]
-    assert store.read("ranged", 1000, 5000) == data[1000:5000]
-    assert store.read("ranged", 10_000) == data[10_000:]
-    assert store.read("ranged", 10_000, 99_999) == data[10_000:]
-    assert b"".join(store.read_chunks("ranged", chunk_size=3000)) == data
-
-
-def test_overwrite_replaces_whole_object(store: Storage) -> None:
-    store.write("o", b"long original content")
-    store.write("o", b"short")
-    assert store.read("o") == b"short"
-    assert [o.path for o in store.list()] == ["o"]
-
-
-def test_failed_write_leaves_nothing_visible(store: Storage) -> None:
-    store.write("keep", b"old")
-
-    def broken() -> Iterator[bytes]:
-        yield b"x" * 1000
-        raise OSError("source vanished")
-
-    with pytest.raises((OSError, ProviderError)):
-        store.write("keep", broken())
-    with pytest.raises((OSError, ProviderError)):
-        store.write("new", broken())
-    assert store.read("keep") == b"old"
-    assert [o.path for o in store.list()] == ["keep"]
-
-
-def test_mtime_is_preserved_where_supported(store: Storage) -> None:
-    if not store.capabilities.preserves_mtime:
-        pytest.skip(f"{store.scheme} does not preserve mtime: {store.capabilities.gaps}")
-    store.write("m", b"x", mtime=1_600_000_000.5)
-    assert store.stat("m").mtime == pytest.approx(1_600_000_000.5, abs=1.0)
-    assert next(iter(store.list())).mtime == pytest.approx(1_600_000_000.5, abs=1.0)
-
-
-def test_delete_is_idempotent(store: Storage) -> None:
-    store.write("d/x", b"1")
-    store.delete("d/x")
-    store.delete("d/x")
-    store.delete("never/existed")
-    assert not store.exists("d/x")
-    assert list(store.list()) == []
-
-
-def test_missing_objects_raise_not_found(store: Storage) -> None:
-    with pytest.raises(NotFoundError):
-        store.stat("missing")
-    with pytest.raises(NotFoundError):
-        store.read("missing")
-    with pytest.raises(NotFoundError):
-        store.read("missing", 5, 10)
-
-
-@pytest.mark.parametrize("key", ["../escape", "a/../../b", "/abs", "a\x00b", "a//b", "./a", ""])
-def test_unsafe_keys_are_refused_before_any_io(store: Storage, key: str) -> None:
-    with pytest.raises(InputError) as err:
-        store.write(key, b"x")
-    assert "key" in str(err.value)
-    with pytest.raises(InputError):
-        store.read(key)
-    assert list(store.list()) == []
-
-
-def test_store_checksums_match_content(store: Storage) -> None:
-    data = b"checksum me " * 1000
-    store.write("c", data)
-    expected = {
-        "crc32c": f"{google_crc32c.value(data):08x}",
-        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-    }
-    got = store.stat("c").checksums
-    assert store.read("c") == data
-    for algorithm in set(got) & set(expected):  # whatever is reported must be right
-        assert got[algorithm] == expected[algorithm], algorithm
-    declared_cheap = [a for a in store.capabilities.checksums if a in expected]
-    if declared_cheap:
-        assert any(a in got for a in declared_cheap), (declared_cheap, got)
-    else:  # none declared (local, sftp): the backend says why, and claims none
-        assert dict(store.capabilities.gaps).get("checksums"), store.scheme
-        assert not set(got) & set(expected), got
-
-
-def test_multipart_upload_out_of_order(store: Storage) -> None:
-    size = _part_size(store)
-    parts = [bytes([i]) * size for i in (1, 2)] + [b"tail"]
-    upload = store.create_multipart("big/object.bin", part_size=size)
-    done = [store.upload_part(upload, n, parts[n - 1]) for n in (3, 1, 2)]
-    assert not store.exists("big/object.bin")
-    assert [o.path for o in store.list()] == []
-    listed = store.list_parts(upload)
-    assert [(p.number, p.size) for p in listed] == [(1, size), (2, size), (3, 4)]
-    info = store.complete_multipart(upload, sorted(done, key=lambda p: p.number))
-    assert info.size == 2 * size + 4
-    assert store.read("big/object.bin") == b"".join(parts)
-    assert [o.path for o in store.list()] == ["big/object.bin"]
-
-
-def test_multipart_resumes_in_a_new_instance(case: StoreCase) -> None:
-    first = case.open()
-    size = _part_size(first)
-    parts = [b"A" * size, b"B" * size, b"C" * 10]
-    upload = first.create_multipart("resume.bin", part_size=size)
-    first.upload_part(upload, 1, parts[0])
-    first.close()
-
-    second = case.open()  # "after the restart": only the journal's handle survives
-    finished = {p.number: p for p in second.list_parts(upload)}
-    assert set(finished) == {1}
-    for number in (2, 3):
-        if number not in finished:
-            finished[number] = second.upload_part(upload, number, parts[number - 1])
-    second.complete_multipart(upload, [finished[n] for n in (1, 2, 3)], mtime=1_500_000_000)
-    assert second.read("resume.bin") == b"".join(parts)
-    if second.capabilities.preserves_mtime:
-        assert second.stat("resume.bin").mtime == pytest.approx(1_500_000_000, abs=1.0)
-
-
-def test_multipart_complete_refuses_missing_parts(store: Storage) -> None:
-    size = _part_size(store)
-    upload = store.create_multipart("gap.bin", part_size=size)
-    one = store.upload_part(upload, 1, b"1" * size)
-    with pytest.raises(ProviderError):
-        store.complete_multipart(upload, [one, PartInfo(2, size, "not-there")])
-    assert not store.exists("gap.bin")
-    store.abort_multipart(upload)
-
-
-def test_multipart_abort_discards(store: Storage) -> None:
-    upload = store.create_multipart("aborted.bin")
-    part = store.upload_part(upload, 1, b"x" * _part_size(store))
-    store.abort_multipart(upload)
-    store.abort_multipart(upload)
-    with pytest.raises(ProviderError):
-        store.complete_multipart(upload, [part])
-    assert not store.exists("aborted.bin")
-    assert list(store.list()) == []
-
-
-def test_copy_within_the_store(store: Storage) -> None:
-    store.write("src/a.bin", b"copy me" * 100, mtime=1_600_000_000)
-    info = store.copy("src/a.bin", "dst/b.bin")
-    assert info.size == 700
-    assert store.read("dst/b.bin") == b"copy me" * 100
-    assert [o.path for o in store.list()] == ["dst/b.bin", "src/a.bin"]
-    with pytest.raises(NotFoundError):
-        store.copy("src/missing", "dst/c.bin")
-
-
-def test_folder_by_folder_listing_matches_flat_listing(case: StoreCase) -> None:
-    flat = case.open()
-    if "listing" not in flat.option_names:
-        pytest.skip(f"{flat.scheme} has a single listing mode")
-    _fill(flat, [*KEYS, "a/y/z2", "a/y0"])
-    case.options = {**case.options, "listing": "tree"}
-    tree = case.open()
-    for prefix in ("", "a", "a/", "a/y", "日本/", "nothing/"):
-        assert [o.path for o in tree.list(prefix)] == [o.path for o in flat.list(prefix)], prefix
+class TestSftp(_Backend):
+    backend = "sftp"

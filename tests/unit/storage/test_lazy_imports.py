@@ -35,3 +35,23 @@ def test_transfer_engine_imports_no_codec_metrics_or_multipart_sdk() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+def test_the_contract_suite_loads_pytest_only_when_imported() -> None:
+    """skylift.storage.testing.contract needs pytest; the CLI and the package never load it."""
+    code = (
+        "import sys\n"
+        "import skylift.cli.app, skylift.storage.registry, skylift.storage.testing\n"
+        "before = ['pytest' in sys.modules, 'skylift.storage.testing.contract' in sys.modules]\n"
+        "import skylift.storage.testing.contract\n"
+        "print(before, 'pytest' in sys.modules)\n"
+    )
+    assert _run(code) == "[False, False] True"
+
+
+def _run(code: str) -> str:
+    """What a fresh interpreter running ``code`` prints."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return result.stdout.strip()
