@@ -6,12 +6,11 @@ one table in :mod:`skylift.cli.exits`.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -19,31 +18,35 @@ from typer.core import TyperGroup
 from skylift import __version__
 from skylift.cli import exits
 from skylift.cli.context import GlobalOptions
+from skylift.domain.registry import Entry
 from skylift.errors import SkyliftError
-
-
-class _Lazy(NamedTuple):
-    """Where a sub-command lives: ``module:attr``; ``help_attr`` names the module's
-    help text for a single command (a function), ``None`` for a sub-app (a Typer)."""
-
-    target: str
-    help_attr: str | None = None
-
 
 #: Sub-commands in pipeline order. Modules are imported only when their command
 #: runs (or for ``skylift --help``), so start-up stays cheap and no command pays
 #: for another's dependencies.
-COMMANDS: dict[str, _Lazy] = {
-    "init": _Lazy("skylift.cli.workspace_cmds:init", "INIT_HELP"),
-    "discover": _Lazy("skylift.cli.discover:app"),
-    "inventory": _Lazy("skylift.cli.workspace_cmds:inventory", "INVENTORY_HELP"),
-    "assess": _Lazy("skylift.cli.assess:assess", "ASSESS_HELP"),
-    "catalog": _Lazy("skylift.cli.catalog:app"),
-    "plan": _Lazy("skylift.cli.plan:app"),
-    "generate": _Lazy("skylift.cli.generate:generate", "GENERATE_HELP"),
-    "scan": _Lazy("skylift.cli.scan:scan", "SCAN_HELP"),
-    "transfer": _Lazy("skylift.cli.transfer:transfer", "TRANSFER_HELP"),
-    "verify": _Lazy("skylift.cli.transfer:verify", "VERIFY_HELP"),
+COMMANDS: dict[str, Entry] = {
+    "init": Entry("skylift.cli.workspace_cmds:init"),
+    "discover": Entry("skylift.cli.discover:app"),
+    "inventory": Entry("skylift.cli.workspace_cmds:inventory"),
+    "assess": Entry("skylift.cli.assess:assess"),
+    "catalog": Entry("skylift.cli.catalog:app"),
+    "plan": Entry("skylift.cli.plan:app"),
+    "generate": Entry("skylift.cli.generate:generate"),
+    "scan": Entry("skylift.cli.scan:scan"),
+    "transfer": Entry("skylift.cli.transfer:transfer"),
+    "verify": Entry("skylift.cli.transfer:verify"),
+}
+
+#: A single command (a function) → its module's help text attribute; the commands
+#: not listed are sub-apps (a Typer) that carry their own help.
+HELP_TEXT: dict[str, str] = {
+    "init": "INIT_HELP",
+    "inventory": "INVENTORY_HELP",
+    "assess": "ASSESS_HELP",
+    "generate": "GENERATE_HELP",
+    "scan": "SCAN_HELP",
+    "transfer": "TRANSFER_HELP",
+    "verify": "VERIFY_HELP",
 }
 
 _SETTINGS: dict[str, Any] = {
@@ -53,18 +56,17 @@ _SETTINGS: dict[str, Any] = {
 }
 
 
-def _load(name: str, spec: _Lazy) -> Any:
-    module_name, attr = spec.target.split(":")
-    module = importlib.import_module(module_name)
-    obj = getattr(module, attr)
-    if spec.help_attr is None:
+def _load(name: str, entry: Entry) -> Any:
+    obj = entry.load()
+    help_attr = HELP_TEXT.get(name)
+    if help_attr is None:
         # Built on its own, a sub-app would offer shell completion options that
         # belong to the root command only.
         obj._add_completion = False
         command = typer.main.get_command(obj)
     else:
         single = typer.Typer(add_completion=False, **_SETTINGS)
-        single.command(name, help=getattr(module, spec.help_attr))(obj)
+        single.command(name, help=getattr(sys.modules[entry.module], help_attr))(obj)
         command = typer.main.get_command(single)
     command.name = name
     return command

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any, ClassVar, Protocol
 from skylift.domain.imports import ImportBatch
 from skylift.domain.matching import ServerIndex
 from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.domain.registry import Entry
 from skylift.errors import InputError
 
 
@@ -38,15 +38,15 @@ class Importer(Protocol):
         ...
 
 
-#: format name → "module:Class" (imported only when used).
-IMPORTERS: dict[str, str] = {
-    "rvtools": "skylift.inventory.rvtools.importer:RVToolsImporter",
-    "azure-csv": "skylift.inventory.azure_csv:AzureCsvImporter",
-    "aws-csv": "skylift.inventory.aws_csv:AwsCsvImporter",
-    "servers": "skylift.inventory.servers:ServersImporter",
-    "perf": "skylift.inventory.perf.importer:PerfImporter",
-    "deps": "skylift.inventory.deps:DepsImporter",
-    "local": "skylift.inventory.local.importer:LocalImporter",
+#: format name → the importer class (imported only when used).
+IMPORTERS: dict[str, Entry] = {
+    "rvtools": Entry("skylift.inventory.rvtools.importer:RVToolsImporter"),
+    "azure-csv": Entry("skylift.inventory.azure_csv:AzureCsvImporter"),
+    "aws-csv": Entry("skylift.inventory.aws_csv:AwsCsvImporter"),
+    "servers": Entry("skylift.inventory.servers:ServersImporter"),
+    "perf": Entry("skylift.inventory.perf.importer:PerfImporter"),
+    "deps": Entry("skylift.inventory.deps:DepsImporter"),
+    "local": Entry("skylift.inventory.local.importer:LocalImporter"),
 }
 
 
@@ -58,8 +58,5 @@ def get_importer(fmt: str, **options: Any) -> Importer:
             f"unknown import format {fmt!r}",
             f"choose one of: {', '.join(sorted(IMPORTERS))}",
         )
-    module_name, _, cls_name = target.partition(":")
-    module = importlib.import_module(module_name)
-    cls = getattr(module, cls_name)
-    importer: Importer = cls(**options)
+    importer: Importer = target.load()(**options)
     return importer

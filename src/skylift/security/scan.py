@@ -24,9 +24,10 @@ A scanner is any object with a ``name`` and a ``run`` method (:class:`Scanner`):
 * Fingerprints: use :func:`fingerprint` (rule id, path and the thing that makes
   the finding unique — for a misconfiguration the resource name) so baselines work.
 
-Scanners that need nothing but the files are registered in :data:`REGISTRY`
-(``name → "module:factory"``, imported lazily; the factory takes
-:class:`ScanOptions`; an ``ImportError`` or a :class:`MissingDependencyError`
+Scanners that need nothing but the files are registered in :data:`SCANNERS`
+(name → :class:`~skylift.domain.registry.Entry` of ``"module:factory"``, imported
+lazily; the factory takes :class:`ScanOptions`; :data:`ENABLED_BY` names the option
+that turns one on; an ``ImportError`` or a :class:`MissingDependencyError`
 turns into a skipped entry with the install hint). Scanners that need inputs
 from the caller (the migration policies need the workspace's plan and the
 generated target) are built by the caller and passed in ``extra=``.
@@ -34,7 +35,6 @@ generated target) are built by the caller and passed in ``extra=``.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,6 +43,7 @@ from typing import Protocol
 
 from skylift.domain.findings import Finding, ScanResult, ScanSummary, Severity
 from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.domain.registry import Entry
 from skylift.errors import MissingDependencyError
 from skylift.security.baseline import Baseline
 from skylift.security.files import (
@@ -94,29 +95,20 @@ class Scanner(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ScannerEntry:
-    """A registered scanner: lazily imported factory and the option that enables it."""
-
-    name: str
-    target: str  #: ``"module:factory"``; the factory takes ScanOptions, returns a Scanner
-    enabled: Callable[[ScanOptions], bool]
-    install_hint: str = ""
-
-
-REGISTRY: list[ScannerEntry] = [
-    ScannerEntry(
-        "secrets",
-        "skylift.security.secrets:SecretScanner",
-        lambda o: o.secrets,
-    ),
-    ScannerEntry(
-        "checkov",
+#: scanner name → its factory (takes :class:`ScanOptions`, returns a Scanner)
+SCANNERS: dict[str, Entry] = {
+    "secrets": Entry("skylift.security.secrets:SecretScanner"),
+    "checkov": Entry(
         "skylift.security.checkov:checkov_scanner",
-        lambda o: o.misconfig,
         install_hint="run 'make validators' (checkov in .tools/checkov)",
     ),
-]
+}
+
+#: scanner name → whether the options enable it (a scanner not listed is always on)
+ENABLED_BY: dict[str, Callable[[ScanOptions], bool]] = {
+    "secrets": lambda o: o.secrets,
+    "checkov": lambda o: o.misconfig,
+}
 
 
 @dataclass(frozen=True)
@@ -135,18 +127,17 @@ class _Unavailable:
 def default_scanners(options: ScanOptions) -> list[Scanner]:
     """The registered scanners that ``options`` enable (unloadable ones become skipped)."""
     chosen: list[Scanner] = []
-    for entry in REGISTRY:
-        if not entry.enabled(options):
+    for name, entry in SCANNERS.items():
+        enabled = ENABLED_BY.get(name)
+        if enabled is not None and not enabled(options):
             continue
-        module_name, _, attr = entry.target.partition(":")
         try:
-            factory = getattr(importlib.import_module(module_name), attr)
-            chosen.append(factory(options))
+            chosen.append(entry.load()(options))
         except ImportError as exc:
             hint = f"; {entry.install_hint}" if entry.install_hint else ""
-            chosen.append(_Unavailable(entry.name, f"cannot load: {exc}{hint}"))
+            chosen.append(_Unavailable(name, f"cannot load: {exc}{hint}"))
         except MissingDependencyError as exc:
-            chosen.append(_Unavailable(entry.name, f"{exc.message}; {exc.hint}"))
+            chosen.append(_Unavailable(name, f"{exc.message}; {exc.hint}"))
     return chosen
 
 

@@ -11,11 +11,12 @@ import pytest
 
 from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import Progress
+from skylift.domain.registry import Entry
 from skylift.errors import InputError
 from skylift.security import scan as scan_module
 from skylift.security.baseline import Baseline
 from skylift.security.files import FileKind, ScanFile, ScanRoot, WalkStats, resolve_roots, walk
-from skylift.security.scan import ScannerEntry, ScannerOutput, ScanOptions, default_scanners, scan
+from skylift.security.scan import ScannerOutput, ScanOptions, default_scanners, scan
 
 
 def _finding(path: str, line: int, severity: Severity, rule: str = "R") -> Finding:
@@ -73,8 +74,8 @@ def test_findings_merge_sort_dedupe_filter_and_baseline(tmp_path: Path) -> None:
 def test_an_unloadable_registered_scanner_is_skipped_with_its_hint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    entry = ScannerEntry("ghost", "skylift.security.no_such_module:Factory", lambda o: True, "x")
-    monkeypatch.setattr(scan_module, "REGISTRY", [entry])
+    entry = Entry("skylift.security.no_such_module:Factory", install_hint="x")
+    monkeypatch.setattr(scan_module, "SCANNERS", {"ghost": entry})
     (scanner,) = default_scanners(ScanOptions())
     output = scanner.run((), (), scan_module.NULL_PROGRESS)
     assert output.skipped is not None and "no_such_module" in output.skipped
