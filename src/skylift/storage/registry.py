@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 from urllib.parse import urlsplit
 
+from skylift.domain.registry import Entry
 from skylift.errors import ConfigError, InputError, MissingDependencyError
 from skylift.storage.base import Storage
 from skylift.storage.urls import redact_url
 
-#: scheme → ("module:Class", optional extra that provides its SDK)
-BACKENDS: dict[str, tuple[str, str | None]] = {
-    "file": ("skylift.storage.local:LocalStorage", None),
-    "memory": ("skylift.storage.memory:MemoryStorage", None),
-    "s3": ("skylift.storage.s3:S3Storage", None),
-    "az": ("skylift.storage.azure:AzureStorage", None),
-    "gs": ("skylift.storage.gcs:GcsStorage", "gcs"),
-    "sftp": ("skylift.storage.sftp:SftpStorage", "sftp"),
+#: scheme → the backend class (and the extra that provides its SDK, if optional)
+BACKENDS: dict[str, Entry] = {
+    "file": Entry("skylift.storage.local:LocalStorage"),
+    "memory": Entry("skylift.storage.memory:MemoryStorage"),
+    "s3": Entry("skylift.storage.s3:S3Storage"),
+    "az": Entry("skylift.storage.azure:AzureStorage"),
+    "gs": Entry("skylift.storage.gcs:GcsStorage", extra="gcs"),
+    "sftp": Entry("skylift.storage.sftp:SftpStorage", extra="sftp"),
 }
 
 
@@ -43,15 +43,12 @@ def open_storage(url: str, **options: str) -> Storage:
             f"unsupported storage URL scheme {scheme!r} in {redact_url(url)!r}",
             f"use one of: {', '.join(sorted(BACKENDS))}:// or a local path",
         )
-    target, extra = entry
-    module_name, _, cls_name = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        cls: type[Storage] = entry.load()
     except ModuleNotFoundError as exc:
-        if extra is not None and exc.name and not exc.name.startswith("skylift"):
-            raise MissingDependencyError(exc.name, extra) from exc
+        if entry.extra is not None and exc.name and not exc.name.startswith("skylift"):
+            raise MissingDependencyError(exc.name, entry.extra) from exc
         raise
-    cls: type[Storage] = getattr(module, cls_name)
     unknown = sorted(set(options) - cls.option_names)
     if unknown:
         raise ConfigError(

@@ -8,8 +8,6 @@ backend that lacks something must say why in ``capabilities.gaps``.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from skylift.storage.base import Storage
@@ -27,8 +25,7 @@ PINNED: dict[str, tuple[bool, bool]] = {
 
 
 def _cls(scheme: str) -> type[Storage]:
-    module, name = BACKENDS[scheme][0].split(":")
-    cls: type[Storage] = getattr(importlib.import_module(module), name)
+    cls: type[Storage] = BACKENDS[scheme].load()
     return cls
 
 
