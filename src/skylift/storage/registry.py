@@ -13,10 +13,10 @@ from skylift.storage.urls import redact_url
 BACKENDS: dict[str, Entry] = {
     "file": Entry("skylift.storage.local:LocalStorage"),
     "memory": Entry("skylift.storage.memory:MemoryStorage"),
-    "s3": Entry("skylift.storage.s3:S3Storage"),
-    "az": Entry("skylift.storage.azure:AzureStorage"),
-    "gs": Entry("skylift.storage.gcs:GcsStorage", extra="gcs"),
-    "sftp": Entry("skylift.storage.sftp:SftpStorage", extra="sftp"),
+    "s3": Entry("skylift.storage.s3.backend:S3Storage"),
+    "az": Entry("skylift.storage.azure.backend:AzureStorage"),
+    "gs": Entry("skylift.storage.gcs.backend:GcsStorage", extra="gcs"),
+    "sftp": Entry("skylift.storage.sftp.backend:SftpStorage", extra="sftp"),
 }
 
 

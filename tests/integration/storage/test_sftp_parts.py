@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from skylift.storage.registry import open_storage
-from skylift.storage.sftp import SftpStorage
+from skylift.storage.sftp.backend import SftpStorage
 from tests.integration.servers import ServerInfo
 
 pytestmark = pytest.mark.servers

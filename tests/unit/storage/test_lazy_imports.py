@@ -12,8 +12,9 @@ def test_backend_modules_import_no_sdk() -> None:
     code = (
         "import sys\n"
         "import skylift.cli.app, skylift.storage.registry\n"
-        "import skylift.storage.s3, skylift.storage.azure, skylift.storage.gcs\n"
-        "import skylift.storage.sftp, skylift.storage.local, skylift.storage.memory\n"
+        "import skylift.storage.s3.backend, skylift.storage.azure.backend\n"
+        "import skylift.storage.gcs.backend, skylift.storage.sftp.backend\n"
+        "import skylift.storage.local, skylift.storage.memory\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     result = subprocess.run(

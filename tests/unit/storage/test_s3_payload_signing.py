@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from skylift.storage.s3 import S3Storage
+from skylift.storage.s3.backend import S3Storage
 
 
 @pytest.fixture(autouse=True)

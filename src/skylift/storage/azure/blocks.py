@@ -26,7 +26,7 @@ from skylift.storage.multipart import check_parts
 from skylift.storage.objstore import first_line
 
 if TYPE_CHECKING:
-    from skylift.storage.azure import AzureCredentials
+    from skylift.storage.azure.backend import AzureCredentials
 
 _TOMBSTONE = 0
 

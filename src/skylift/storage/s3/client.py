@@ -1,6 +1,6 @@
 """The S3 calls obstore does not expose, on botocore: multipart with upload ids, lenient ranges.
 
-botocore clients are thread-safe; one per :class:`~skylift.storage.s3.S3Storage`.
+botocore clients are thread-safe; one per :class:`~skylift.storage.s3.backend.S3Storage`.
 """
 
 from __future__ import annotations

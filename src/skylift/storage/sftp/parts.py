@@ -36,7 +36,7 @@ from skylift.storage.keys import (
 from skylift.storage.multipart import check_parts
 
 if TYPE_CHECKING:
-    from skylift.storage.sftp import SftpStorage
+    from skylift.storage.sftp.backend import SftpStorage
 
 _PREFETCH_REQUESTS = 64
 _IN_PLACE = "inplace-"

@@ -37,7 +37,7 @@ from skylift.storage.objstore import (
     truthy,
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
-from skylift.storage.s3_client import S3Client
+from skylift.storage.s3.client import S3Client
 from skylift.storage.urls import redact_url, refuse_credentials
 
 

@@ -40,8 +40,8 @@ from skylift.storage.keys import (
     join_key,
     parent_and_name,
 )
-from skylift.storage.sftp_conn import SftpConnection, parse_sftp_url, translate_sftp_error
-from skylift.storage.sftp_parts import SftpMultipart
+from skylift.storage.sftp.connection import SftpConnection, parse_sftp_url, translate_sftp_error
+from skylift.storage.sftp.parts import SftpMultipart
 
 _PREFETCH_REQUESTS = 64
 

@@ -1,6 +1,6 @@
 """SSH connection for the SFTP backend: authentication, host keys, per-thread channels, errors.
 
-One SSH transport per :class:`~skylift.storage.sftp.SftpStorage`; each thread
+One SSH transport per :class:`~skylift.storage.sftp.backend.SftpStorage`; each thread
 gets its own SFTP channel on it (paramiko's SFTPClient is not meant to be
 shared between threads). A dead transport (server restarted) is replaced on
 the next call; the failed call raises :class:`TransientError` so the

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
-from skylift.storage.gcs_client import GcsClient, b64_to_hex
+from skylift.storage.gcs.client import GcsClient, b64_to_hex
 from skylift.storage.keys import (
     check_key,
     check_upload_id,

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from skylift.errors import ConfigError, InputError
-from skylift.storage.azure_blocks import BlockClient
+from skylift.storage.azure.blocks import BlockClient
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.keys import check_key, join_key
 from skylift.storage.objstore import (
