@@ -82,7 +82,7 @@ class WaitFor:
 
 
 @dataclass(frozen=True)
-class Workload:
+class DeploymentSpec:
     """Everything one Deployment and its companions need."""
 
     name: str
@@ -135,7 +135,7 @@ class KubeContext:
 
     app: str
     namespace: str
-    workloads: tuple[Workload, ...]
+    workloads: tuple[DeploymentSpec, ...]
     policies: tuple[Policy, ...]
     domain: str
     registry: str
@@ -180,7 +180,7 @@ def build_context(
     app = dns_name(target.name)
     ns = app
     by_name = {s.name: s for s in target.services}
-    workloads: list[Workload] = []
+    workloads: list[DeploymentSpec] = []
     secrets: dict[str, list[str]] = {}
     for s in target.services:
         stateful = any(v.persistent for v in s.volumes)
@@ -212,7 +212,7 @@ def build_context(
             p for p in s.writable_paths if not any(v.mount_path == p for v in s.volumes)
         )
         workloads.append(
-            Workload(
+            DeploymentSpec(
                 name=s.name,
                 namespace=ns,
                 app=app,
