@@ -1,23 +1,24 @@
 """A home per target cloud: one module each, found by name through one registry.
 
-``REGISTRY`` maps a cloud's name to ``"module:attribute"`` of its
-:class:`~skylift.clouds.base.CloudProfile`; a profile is imported on first use.
+``REGISTRY`` maps a cloud's name to an :class:`~skylift.domain.registry.Entry`
+(``"module:attribute"`` of its :class:`~skylift.clouds.base.CloudProfile`), the
+registry shape storage, importers, scanners and commands use; a profile is
+imported on first use.
 The engine asks :func:`profile` (or iterates :func:`profiles`) and never
 compares cloud names. Adding a cloud: docs/architecture.md, "Adding a cloud".
 """
 
 from __future__ import annotations
 
-import importlib
-
 from skylift.clouds.base import CloudProfile
+from skylift.domain.registry import Entry
 from skylift.errors import ConfigError
 
-#: cloud name → ``"module:attribute"`` of its profile, in display order
-REGISTRY: dict[str, str] = {
-    "aws": "skylift.clouds.aws:PROFILE",
-    "azure": "skylift.clouds.azure:PROFILE",
-    "gcp": "skylift.clouds.gcp:PROFILE",
+#: cloud name → the entry of its profile, in display order
+REGISTRY: dict[str, Entry] = {
+    "aws": Entry("skylift.clouds.aws:PROFILE"),
+    "azure": Entry("skylift.clouds.azure:PROFILE"),
+    "gcp": Entry("skylift.clouds.gcp:PROFILE"),
 }
 _LOADED: dict[str, CloudProfile] = {}
 
@@ -37,17 +38,16 @@ def profile(name: str) -> CloudProfile:
     found = _LOADED.get(name)
     if found is not None:
         return found
-    target = REGISTRY.get(name)
-    if target is None:
+    entry = REGISTRY.get(name)
+    if entry is None:
         raise ConfigError(
             f"unknown cloud {name!r}; skylift knows {', '.join(REGISTRY)}",
             "use one of the listed clouds (settings 'targets', --clouds or --cloud)",
         )
-    module, _, attr = target.partition(":")
-    loaded = getattr(importlib.import_module(module), attr)
+    loaded = entry.load()
     if not isinstance(loaded, CloudProfile) or loaded.name != name:
         raise ConfigError(
-            f"cloud registry entry {name!r} → {target} is not the CloudProfile of {name!r}",
+            f"cloud registry entry {name!r} → {entry.target} is not the CloudProfile of {name!r}",
             "fix the entry in skylift.clouds.REGISTRY",
         )
     _LOADED[name] = loaded
@@ -61,7 +61,7 @@ def profiles() -> tuple[CloudProfile, ...]:
 
 def register(cloud: CloudProfile) -> None:
     """Add (or replace) a cloud built outside this package, e.g. by a plugin or a test."""
-    REGISTRY[cloud.name] = f"{__name__}:<registered {cloud.name}>"
+    REGISTRY[cloud.name] = Entry(f"{__name__}:<registered {cloud.name}>")
     _LOADED[cloud.name] = cloud
 
 

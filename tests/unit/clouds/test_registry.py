@@ -6,6 +6,7 @@ import pytest
 
 from skylift import clouds
 from skylift.domain.cloud import Cloud
+from skylift.domain.registry import Entry
 from skylift.errors import ConfigError
 
 
@@ -23,6 +24,6 @@ def test_each_profile_is_found_by_its_name() -> None:
 
 def test_a_bad_registry_entry_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     # the registry is plain data: an entry pointing at the wrong profile is a config error
-    monkeypatch.setitem(clouds.REGISTRY, "oops", "skylift.clouds.aws:PROFILE")
+    monkeypatch.setitem(clouds.REGISTRY, "oops", Entry("skylift.clouds.aws:PROFILE"))
     with pytest.raises(ConfigError, match="is not the CloudProfile of 'oops'"):
         clouds.profile("oops")
