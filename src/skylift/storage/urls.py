@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 
 def redact_url(url: str) -> str:
@@ -37,6 +37,29 @@ def refuse_credentials(url: str, scheme: str) -> None:
             f"use {scheme}://BUCKET/prefix; credentials come from the environment "
             "or the cloud's profile chain, never from the URL",
         )
+
+
+def bucket_and_root(url: str, scheme: str, label: str, bucket: str = "BUCKET") -> tuple[str, str]:
+    """``(bucket, root prefix)`` of an object-store URL such as ``s3://BUCKET/prefix``.
+
+    Refuses user info in the URL, a missing bucket (``label`` names the store in
+    the message, ``bucket`` what the hint calls it) and a root that is not a
+    valid key.
+    """
+    from skylift.errors import InputError
+    from skylift.storage.keys import check_key
+
+    refuse_credentials(url, scheme)
+    parts = urlsplit(url)
+    if not parts.netloc:
+        raise InputError(
+            f"{label} URL without a {bucket.lower()}: {redact_url(url)!r}",
+            f"use {scheme}://{bucket}/optional/prefix",
+        )
+    root = unquote(parts.path).strip("/")
+    if root:
+        check_key(root)
+    return parts.netloc, root
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {

@@ -21,7 +21,6 @@ import os
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from skylift.errors import ConfigError, InputError
 from skylift.storage.azure.blocks import BlockClient
@@ -35,7 +34,7 @@ from skylift.storage.objstore import (
     truthy,
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
-from skylift.storage.urls import redact_url, refuse_credentials
+from skylift.storage.urls import bucket_and_root
 
 
 @dataclass(frozen=True)
@@ -113,17 +112,7 @@ class AzureStorage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
-        refuse_credentials(url, "az")
-        parts = urlsplit(url)
-        if not parts.netloc:
-            raise InputError(
-                f"Azure URL without a container: {redact_url(url)!r}",
-                "use az://CONTAINER/optional/prefix",
-            )
-        self.container = parts.netloc
-        self.root = unquote(parts.path).strip("/")
-        if self.root:
-            check_key(self.root)
+        self.container, self.root = bucket_and_root(url, "az", "Azure", "CONTAINER")
         self.options = dict(options)
         self.credentials = resolve_credentials(self.options)
         super().__init__(

@@ -23,7 +23,6 @@ import threading
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
@@ -39,7 +38,7 @@ from skylift.storage.keys import (
 from skylift.storage.multipart import check_parts
 from skylift.storage.objstore import ObstoreStorage, client_options, retry_config
 from skylift.storage.objstore import tree_listing as _tree_listing
-from skylift.storage.urls import redact_url, refuse_credentials
+from skylift.storage.urls import bucket_and_root
 
 
 class GcsStorage(ObstoreStorage):
@@ -65,16 +64,7 @@ class GcsStorage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
-        refuse_credentials(url, "gs")
-        parts = urlsplit(url)
-        if not parts.netloc:
-            raise InputError(
-                f"GCS URL without a bucket: {redact_url(url)!r}", "use gs://BUCKET/optional/prefix"
-            )
-        self.bucket = parts.netloc
-        self.root = unquote(parts.path).strip("/")
-        if self.root:
-            check_key(self.root)
+        self.bucket, self.root = bucket_and_root(url, "gs", "GCS")
         self.options = dict(options)
         self.endpoint = options.get("endpoint") or os.environ.get("STORAGE_EMULATOR_HOST")
         super().__init__(

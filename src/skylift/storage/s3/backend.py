@@ -24,7 +24,6 @@ import os
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from skylift.errors import InputError
 from skylift.storage.base import Capabilities, MultipartUpload, ObjectInfo, PartInfo
@@ -38,7 +37,7 @@ from skylift.storage.objstore import (
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3.client import S3Client
-from skylift.storage.urls import redact_url, refuse_credentials
+from skylift.storage.urls import bucket_and_root, redact_url
 
 
 class S3Storage(ObstoreStorage):
@@ -75,16 +74,7 @@ class S3Storage(ObstoreStorage):
     )
 
     def __init__(self, url: str, **options: str) -> None:
-        refuse_credentials(url, "s3")
-        parts = urlsplit(url)
-        if not parts.netloc:
-            raise InputError(
-                f"S3 URL without a bucket: {redact_url(url)!r}", "use s3://BUCKET/optional/prefix"
-            )
-        self.bucket = parts.netloc
-        self.root = unquote(parts.path).strip("/")
-        if self.root:
-            check_key(self.root)
+        self.bucket, self.root = bucket_and_root(url, "s3", "S3")
         self.options = _with_endpoint(dict(options), url)
         self.etag_md5 = options.get("etag_md5", "true").lower() != "false"
         super().__init__(
