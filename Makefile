@@ -111,3 +111,14 @@ MODULES ?=
 mutation: $(STAMP)
 	$(BIN)/python tools/mutation/run.py $(MODULES)
 # --- end test strictness and mutation testing -------------------------------------
+
+# --- system packages (Debian) for real servers, browsers and load clients -----
+# tools/system/packages.txt lists them (PostgreSQL, MariaDB, pgcopydb, Chromium,
+# Prometheus, node_exporter, wrk, ab); tools/system/install.sh installs the missing
+# ones with apt-get and does nothing when all are present.
+.PHONY: system
+system:
+	@tools/system/install.sh
+unit: system
+demo: system
+# --- end system packages --------------------------------------------------------

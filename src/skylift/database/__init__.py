@@ -1,0 +1,1 @@
+"""Database migration: discover, assess, copy and verify PostgreSQL and MySQL/MariaDB."""
