@@ -34,7 +34,14 @@ def _all_commands() -> list[list[str]]:
 
 def test_the_walk_finds_every_command() -> None:
     names = {" ".join(p) for p in _all_commands()}
-    assert {"init", "inventory", "discover rvtools", "plan decide", "transfer", "verify"} <= names
+    assert {
+        "init",
+        "inventory",
+        "discover rvtools",
+        "plan decide",
+        "transfer",
+        "verify data",
+    } <= names
     assert len(names) >= 15
 
 

@@ -34,7 +34,7 @@ COMMANDS: dict[str, Entry] = {
     "generate": Entry("skylift.cli.generate:generate"),
     "scan": Entry("skylift.cli.scan:scan"),
     "transfer": Entry("skylift.cli.transfer:transfer"),
-    "verify": Entry("skylift.cli.transfer:verify"),
+    "verify": Entry("skylift.cli.verify:app"),
 }
 
 #: A single command (a function) → its module's help text attribute; the commands
@@ -46,7 +46,6 @@ HELP_TEXT: dict[str, str] = {
     "generate": "GENERATE_HELP",
     "scan": "SCAN_HELP",
     "transfer": "TRANSFER_HELP",
-    "verify": "VERIFY_HELP",
 }
 
 _SETTINGS: dict[str, Any] = {

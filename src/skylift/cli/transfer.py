@@ -1,8 +1,9 @@
-"""``skylift transfer SRC DST`` and ``skylift verify SRC DST``: the data mover's edge.
+"""``skylift transfer SRC DST``: the data mover's edge (``skylift verify`` is in
+:mod:`skylift.cli.verify`).
 
-Parses flags into a :class:`~skylift.workspace.transferring.TransferRequest`
-(or ``VerifyRequest``), calls the application layer once and renders; the
-exit status of an incomplete run, a difference or an interruption comes from
+Parses flags into a :class:`~skylift.workspace.transferring.TransferRequest`,
+calls the application layer once and renders; the exit status of an
+incomplete run or an interruption comes from
 :mod:`skylift.cli.exits`. Nothing here imports the engine, so loading the CLI
 loads no storage SDK.
 """
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
     from rich.progress import TaskID
 
-    from skylift.domain.transfer import CompareResult, TransferPlan, TransferResult
+    from skylift.domain.transfer import TransferPlan, TransferResult
 
 TRANSFER_HELP = """Copy SRC to DST (or sync with --delete): incremental, resumable, verified.
 
@@ -51,21 +52,6 @@ Examples:
   skylift transfer /exports az://vault/exports --encrypt --compress --bwlimit '08:00,10M 18:00,off'
 
   skylift transfer az://vault/exports ./restore --decode --json
-"""
-
-VERIFY_HELP = """Compare DST with SRC: ok, missing, extra and changed objects.
-
-By size and mtime; --checksum compares content (store checksums where both
-sides have one, else both objects are read and hashed). Exit code 6 when
-anything differs.
-
-Examples:
-
-  skylift verify /srv/data s3://archive/data
-
-  skylift verify /srv/data s3://archive/data --checksum --json
-
-  skylift verify /exports az://vault/exports --decode --checksum
 """
 
 
@@ -365,72 +351,9 @@ def _render_result(result: TransferResult) -> None:
     _render_warnings(result.warnings, result.warnings_count)
 
 
-VerifyChecksumOpt = Annotated[
-    bool, typer.Option("--checksum", help="Compare content, not just size+mtime.")
-]
-VerifyDecodeOpt = Annotated[
-    bool, typer.Option("--decode", help="DST was written with --encrypt/--compress.")
-]
-VerifyKeyFileOpt = Annotated[Path | None, typer.Option(help="File with the 32-byte key.")]
-VerifyJobsOpt = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="Parallel readers for --checksum.", min=1)
-]
-VerifyLinksOpt = Annotated[
-    str, typer.Option("--links", help="Symlinks in a local source: copy, skip or follow.")
-]
-
-
-def verify(
-    ctx: typer.Context,
-    source: SourceOpt,
-    destination: DestinationOpt,
-    checksum: VerifyChecksumOpt = False,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    decode: VerifyDecodeOpt = False,
-    key_file: VerifyKeyFileOpt = None,
-    jobs: VerifyJobsOpt = None,
-    links: VerifyLinksOpt = "copy",
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Compare a destination with its source."""
-    from skylift.workspace.transferring import VerifyRequest, verify_copy
-
-    request = VerifyRequest(
-        source, destination, checksum=checksum, include=tuple(include or ()),
-        exclude=tuple(exclude or ()), decode=decode, key_file=key_file, jobs=jobs, links=links,
-        workspace=global_options(ctx).workspace,
-    )  # fmt: skip
-    with RichTransferProgress(enabled=not as_json) as progress:
-        result = verify_copy(request, progress)
-    emit(result, as_json, lambda: _render_compare(result))
-    if not result.matches:
-        raise Finished(Outcome.DIFFERS)
-
-
 def _render_warnings(warnings: tuple[str, ...], count: int) -> None:
     """Every warning on stderr (all of them: a skipped link must not go unnoticed)."""
     for w in warnings:
         err.print(f"[yellow]warning:[/yellow] {_show(w)}")
     if count > len(warnings):
         err.print(f"[yellow]warning:[/yellow] … {count - len(warnings)} more (see --json)")
-
-
-def _render_compare(result: CompareResult) -> None:
-    for label, paths, colour in (
-        ("missing", result.missing, "red"),
-        ("extra", result.extra, "yellow"),
-        ("changed", result.changed, "red"),
-    ):
-        for p in paths[:50]:
-            out.print(f"[{colour}]{label}[/{colour}] {_show(p)}")
-    for e in result.errors[:50]:
-        out.print(f"[red]error[/red] {_show(e.path)}: {_show(e.error)}")
-    _render_warnings(result.warnings, result.warnings_count)
-    verdict = "[green]match[/green]" if result.matches else "[red]differ[/red]"
-    how = "content" if result.checksum else "size+mtime"
-    out.print(
-        f"Verify ({how}): {verdict} — {result.ok} ok, {result.missing_count} missing, "
-        f"{result.extra_count} extra, {result.changed_count} changed"
-        f"{f', {result.errors_count} unreadable' if result.errors_count else ''}"
-    )
