@@ -116,10 +116,13 @@ class TransferRequest:
     journal: Path | None = None
     metrics_port: int | None = None
     workspace: Path | None = None
+    servers: tuple[str, ...] = ()  # tracking: the servers this run moves (--server)
+    wave: int | None = None  # tracking: every server of this plan wave (--wave)
 
     def options(self) -> TransferOptions:
         """The engine's options from the flags."""
         not_options = {"source", "destination", "key_file", "journal", "metrics_port", "workspace"}
+        not_options |= {"servers", "wave"}
         return transfer_options(
             {f.name: getattr(self, f.name) for f in fields(self) if f.name not in not_options}
         )
@@ -149,17 +152,29 @@ def transfer_data(
 
         metrics = TransferMetrics()
         metrics.serve(request.metrics_port)
+    from skylift.workspace.tracking import start_transfer
+
+    tracker = start_transfer(
+        request.workspace,
+        request.source,
+        request.destination,
+        request.servers,
+        request.wave,
+        progress,
+    )
     try:
-        result = run_transfer(
-            request.source,
-            request.destination,
-            options,
-            _require_journal(journal_dir),
-            key=key,
-            progress=progress,
-            metrics=metrics,
-            remotes=remotes,
-        )
+        with tracker:  # migration tracking (skylift serve): counters and server states
+            result = run_transfer(
+                request.source,
+                request.destination,
+                options,
+                _require_journal(journal_dir),
+                key=key,
+                progress=tracker,
+                metrics=metrics,
+                remotes=remotes,
+            )
+            tracker.done(result.ok, f"{result.failed} object(s) failed", result.failed)
     finally:
         if metrics is not None:
             metrics.stop()
@@ -221,7 +236,7 @@ def verify_copy(request: VerifyRequest, progress: TransferProgress | None = None
         key = load_key(request.key_file) if request.key_file is not None else _optional_key()
         decoder = Codec(key=key)
     _, remotes = workspace_context(request.workspace)
-    return verify(
+    result = verify(
         request.source,
         request.destination,
         options,
@@ -229,3 +244,13 @@ def verify_copy(request: VerifyRequest, progress: TransferProgress | None = None
         progress=progress,
         remotes=remotes,
     )
+    from skylift.workspace.tracking import record_verify, verify_reason
+
+    record_verify(
+        request.workspace,
+        request.source,
+        request.destination,
+        result.matches,
+        verify_reason(result),
+    )
+    return result

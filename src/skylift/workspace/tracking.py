@@ -1,0 +1,509 @@
+"""Migration tracking: which server is where, recorded as transfers and verifies run.
+
+The API other stages' front ends call:
+
+- :func:`record` — one server (name, FQDN, IP or key) moves to a state, with a
+  reason (``verify service`` records ``verified`` or ``failed`` here);
+- :func:`start_transfer` — a :class:`RunTracker` that is also the transfer's
+  progress callback: it keeps the run's counters in the store about once a
+  second (``tracking_runs`` + ``tracking_samples``), marks the run's servers
+  ``transferring`` and, at the end, ``transferred`` or ``failed``;
+- :func:`record_verify` — a data verification of SRC→DST marks the servers of
+  the latest transfer between the same endpoints ``verified`` or ``failed``;
+- :func:`snapshot` — the state of every planned server, per wave, overall, and
+  the runs with their throughput (what ``skylift serve`` streams).
+
+A transfer names its servers with ``--server NAME`` (repeatable) and/or
+``--wave N`` (every server the latest plan puts in that wave). A run without
+either is still tracked as a run, but moves no server. Endpoints are stored
+without user info, query or fragment (they may hold credentials).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from skylift.domain.tracking import (
+    STATE_ORDER,
+    MigrationState,
+    RunTrack,
+    ServerTrack,
+    TrackingSnapshot,
+    WaveTrack,
+)
+from skylift.errors import InputError, PlanningError, SkyliftError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from skylift.domain.plan import Plan
+    from skylift.domain.transfer import CompareResult
+    from skylift.transfer.progress import TransferProgress
+    from skylift.workspace.core import Workspace
+
+#: Seconds between two writes of a running transfer's counters.
+FLUSH_INTERVAL_S = 1.0
+#: Samples kept per run in a snapshot (the newest).
+SAMPLES_SHOWN = 600
+
+
+def endpoint(url: str) -> str:
+    """``url`` without user info, query and fragment (they may hold credentials)."""
+    parts = urlsplit(url)
+    if len(parts.scheme) <= 1:  # a local path (or C:\\…)
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _resolve(ws: Workspace, servers: Sequence[str], wave: int | None) -> list[str]:
+    """Server keys for names/keys given and the servers of ``wave`` in the latest plan."""
+    plan = _plan(ws)
+    keys: list[str] = []
+    if wave is not None:
+        found = next((w for w in plan.waves if w.number == wave), None) if plan else None
+        if found is None:
+            known = ", ".join(str(w.number) for w in plan.waves) if plan else "none (no plan)"
+            raise InputError(f"--wave {wave}: no such wave", f"waves of the latest plan: {known}")
+        keys.extend(found.servers)
+    if servers:
+        index = ws.store.server_index()
+        for name in servers:
+            key = index.lookup(name)
+            if key is None:
+                raise InputError(
+                    f"--server {name!r}: not in the workspace's inventory",
+                    "give a server name, FQDN or IP that 'skylift inventory' lists",
+                )
+            keys.append(key)
+    return list(dict.fromkeys(keys))
+
+
+def _plan(ws: Workspace) -> Plan | None:
+    from skylift.workspace.plans import load_plan
+
+    try:
+        return load_plan(ws)
+    except PlanningError:
+        return None
+
+
+def _events(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    from sqlalchemy import insert
+
+    from skylift.workspace.tables_tracking import tracking_events
+
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(tracking_events), rows)
+
+
+def _event(
+    server: str,
+    state: MigrationState,
+    reason: str,
+    origin: str,
+    run_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": _now(),
+        "server": server,
+        "state": state.value,
+        "reason": reason,
+        "origin": origin,
+        "run_id": run_id,
+        "detail": detail or {},
+    }
+
+
+def record(
+    ws: Workspace,
+    server: str,
+    state: MigrationState | str,
+    reason: str = "",
+    origin: str = "api",
+    detail: dict[str, Any] | None = None,
+) -> str:
+    """Record that ``server`` (name, FQDN, IP or key) is now in ``state``; returns its key.
+
+    InputError when the server is not in the inventory or the state is unknown.
+    """
+    try:
+        chosen = MigrationState(state)
+    except ValueError as exc:
+        raise InputError(
+            f"unknown migration state {state!r}",
+            "one of: " + ", ".join(s.value for s in MigrationState),
+        ) from exc
+    key = ws.store.server_index().lookup(server)
+    if key is None:
+        raise InputError(
+            f"server {server!r} is not in the workspace's inventory",
+            "give a server name, FQDN or IP that 'skylift inventory' lists",
+        )
+    _events(ws.store.engine, [_event(key, chosen, reason, origin, detail=detail)])
+    return key
+
+
+class RunTracker:
+    """A transfer's progress callback that also keeps its counters in the store.
+
+    Forwards every call to ``inner`` (the CLI's bar). Counters are written by a
+    background thread every :data:`FLUSH_INTERVAL_S`, so the engine's workers
+    only add to integers under a lock.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None,
+        run_id: str,
+        servers: Sequence[str],
+        inner: TransferProgress | None,
+    ) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.servers = tuple(servers)
+        self.inner = inner
+        self._lock = threading.Lock()
+        self._objects_total = self._objects_done = self._bytes_total = self._bytes_done = 0
+        self._last = (time.monotonic(), 0)
+        self._rate = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None  # the last store error (tracking never fails a transfer)
+
+    # ---- TransferProgress ----------------------------------------------------
+
+    def planned(self, objects: int, nbytes: int) -> None:
+        """More work found."""
+        with self._lock:
+            self._objects_total += objects
+            self._bytes_total += nbytes
+        if self.inner is not None:
+            self.inner.planned(objects, nbytes)
+
+    def sent(self, nbytes: int) -> None:
+        """Bytes written."""
+        with self._lock:
+            self._bytes_done += nbytes
+        if self.inner is not None:
+            self.inner.sent(nbytes)
+
+    def finished(self, objects: int = 1) -> None:
+        """Objects done."""
+        with self._lock:
+            self._objects_done += objects
+        if self.inner is not None:
+            self.inner.finished(objects)
+
+    # ---- the run's lifetime ---------------------------------------------------
+
+    def __enter__(self) -> RunTracker:
+        if self.engine is not None:
+            self._thread = threading.Thread(target=self._loop, name="skylift-tracking", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            reason = exc.message if isinstance(exc, SkyliftError) else f"{exc_type.__name__}: {exc}"  # type: ignore[union-attr]
+            self.done(False, reason or "interrupted")
+
+    def done(self, ok: bool, reason: str = "", failed: int = 0) -> None:
+        """End the run: final counters, run state, and each server's new state."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self.engine is None:
+            return
+        state = MigrationState.TRANSFERRED if ok else MigrationState.FAILED
+        reason = "" if ok else reason
+        self._write(final="succeeded" if ok else "failed", reason=reason, failed=failed)
+        self._guard(
+            lambda: _events(
+                self.engine,
+                [_event(k, state, reason, "transfer", self.run_id) for k in self.servers],
+            )
+        )
+        self.engine.dispose()
+        self.engine = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(FLUSH_INTERVAL_S):
+            self._write()
+
+    def _guard(self, fn: Any) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            fn()
+        except SQLAlchemyError as exc:  # a busy or read-only store must not stop the data
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _write(self, final: str | None = None, reason: str = "", failed: int = 0) -> None:
+        from sqlalchemy import insert, update
+
+        from skylift.workspace.tables_tracking import tracking_runs, tracking_samples
+
+        with self._lock:
+            counts = (
+                self._objects_total,
+                self._objects_done,
+                self._bytes_total,
+                self._bytes_done,
+            )
+        now_m = time.monotonic()
+        then_m, then_b = self._last
+        if now_m - then_m > 0.2:
+            self._rate = max(0.0, (counts[3] - then_b) / (now_m - then_m))
+            self._last = (now_m, counts[3])
+        now = _now()
+        values: dict[str, Any] = {
+            "updated_at": now,
+            "objects_total": counts[0],
+            "objects_done": counts[1],
+            "bytes_total": counts[2],
+            "bytes_done": counts[3],
+            "rate_bps": 0.0 if final else self._rate,
+        }
+        if final:
+            values |= {"state": final, "reason": reason, "finished_at": now, "failed": failed}
+        engine = self.engine
+        assert engine is not None
+
+        def write() -> None:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(tracking_runs).where(tracking_runs.c.id == self.run_id).values(**values)
+                )
+                conn.execute(
+                    insert(tracking_samples).values(
+                        run_id=self.run_id, at=now, bytes_done=counts[3], rate_bps=self._rate
+                    )
+                )
+
+        self._guard(write)
+
+
+def _open(explicit: Path | None) -> Workspace | None:
+    from skylift.workspace.core import Workspace
+
+    try:
+        return Workspace.open(explicit)
+    except WorkspaceNotFoundError:
+        return None
+
+
+def start_transfer(
+    explicit: Path | None,
+    source: str,
+    destination: str,
+    servers: Sequence[str] = (),
+    wave: int | None = None,
+    inner: TransferProgress | None = None,
+    kind: str = "transfer",
+) -> RunTracker:
+    """A tracker for a transfer of ``source`` → ``destination`` (use it as a context
+    manager and as the engine's progress); a no-op tracker outside a workspace.
+
+    InputError when ``servers`` or ``wave`` name what the workspace does not know.
+    """
+    ws = _open(explicit)
+    if ws is None:
+        if servers or wave is not None:
+            raise InputError(
+                "--server/--wave need a workspace (they name its servers)",
+                "run inside a workspace, or pass --workspace DIR",
+            )
+        return RunTracker(None, "", (), inner)
+    keys = _resolve(ws, servers, wave)
+    engine = ws.store.engine
+    run_id = uuid.uuid4().hex
+    now = _now()
+    from sqlalchemy import insert
+
+    from skylift.workspace.tables_tracking import tracking_runs
+
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tracking_runs).values(
+                id=run_id,
+                kind=kind,
+                source=endpoint(source),
+                destination=endpoint(destination),
+                servers=keys,
+                wave=wave,
+                state="running",
+                reason="",
+                started_at=now,
+                updated_at=now,
+                objects_total=0,
+                objects_done=0,
+                bytes_total=0,
+                bytes_done=0,
+                failed=0,
+                rate_bps=0.0,
+            )
+        )
+    _events(engine, [_event(k, MigrationState.TRANSFERRING, "", kind, run_id) for k in keys])
+    return RunTracker(engine, run_id, keys, inner)
+
+
+def record_verify(
+    explicit: Path | None, source: str, destination: str, ok: bool, reason: str
+) -> list[str]:
+    """Mark the servers of the latest transfer ``source`` → ``destination`` verified
+    (``ok``) or failed with ``reason``; returns their keys (none outside a workspace)."""
+    ws = _open(explicit)
+    if ws is None:
+        return []
+    from sqlalchemy import select
+
+    from skylift.workspace.tables_tracking import tracking_runs
+
+    with ws:
+        engine = ws.store.engine
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(tracking_runs.c.id, tracking_runs.c.servers)
+                .where(
+                    tracking_runs.c.kind == "transfer",
+                    tracking_runs.c.source == endpoint(source),
+                    tracking_runs.c.destination == endpoint(destination),
+                )
+                .order_by(tracking_runs.c.started_at.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return []
+        keys = [str(k) for k in row.servers]
+        state = MigrationState.VERIFIED if ok else MigrationState.FAILED
+        _events(engine, [_event(k, state, reason, "verify", row.id) for k in keys])
+        return keys
+
+
+def verify_reason(result: CompareResult) -> str:
+    """Why a verification failed, in a few words ('' when it matched)."""
+    parts = [
+        f"{n} {what}"
+        for n, what in (
+            (result.missing_count, "missing"),
+            (result.extra_count, "extra"),
+            (result.changed_count, "changed"),
+            (result.errors_count, "unreadable"),
+        )
+        if n
+    ]
+    return "verify: " + ", ".join(parts) if parts else ""
+
+
+def _latest_events(engine: Engine) -> dict[str, dict[str, Any]]:
+    from sqlalchemy import func, select
+
+    from skylift.workspace.tables_tracking import tracking_events as e
+
+    last = select(e.c.server, func.max(e.c.id).label("id")).group_by(e.c.server).subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(e).join(last, e.c.id == last.c.id)).all()
+    return {r.server: dict(r._mapping) for r in rows}
+
+
+def _runs(engine: Engine, limit: int) -> list[RunTrack]:
+    from sqlalchemy import select
+
+    from skylift.workspace.tables_tracking import tracking_runs as r
+    from skylift.workspace.tables_tracking import tracking_samples as s
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(r).order_by(r.c.started_at.desc()).limit(limit)).all()
+        out: list[RunTrack] = []
+        for row in rows:
+            m = dict(row._mapping)
+            started = _aware(m["started_at"])
+            samples = conn.execute(
+                select(s.c.at, s.c.bytes_done, s.c.rate_bps)
+                .where(s.c.run_id == m["id"])
+                .order_by(s.c.id.desc())
+                .limit(SAMPLES_SHOWN)
+            ).all()
+            m["samples"] = tuple(
+                (round((_aware(a) - started).total_seconds(), 2), int(b), float(rt))
+                for a, b, rt in reversed(samples)
+            )
+            m["servers"] = tuple(m["servers"])
+            for col in ("started_at", "updated_at", "finished_at"):
+                m[col] = _aware(m[col]) if m[col] is not None else None
+            out.append(RunTrack.model_validate(m))
+    return out
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def snapshot(ws: Workspace, runs: int = 50) -> TrackingSnapshot:
+    """Every planned (or tracked) server's state, per wave and overall, and the latest runs."""
+    engine = ws.store.engine
+    plan = _plan(ws)
+    latest = _latest_events(engine)
+    wave_of: dict[str, int] = {}
+    names: dict[str, str] = {}
+    if plan is not None:
+        names.update(plan.server_names)
+        for w in plan.waves:
+            wave_of.update(dict.fromkeys(w.servers, w.number))
+    keys: Iterable[str] = list(dict.fromkeys([*wave_of, *latest]))
+    if any(k not in names for k in keys):
+        names.update({s.key: s.name for s in ws.servers()})
+    servers = []
+    for key in keys:
+        ev = latest.get(key)
+        servers.append(
+            ServerTrack(
+                server=key,
+                name=names.get(key, key),
+                wave=wave_of.get(key),
+                state=MigrationState(ev["state"]) if ev else MigrationState.NOT_STARTED,
+                reason=ev["reason"] if ev else "",
+                origin=ev["origin"] if ev else "",
+                at=_aware(ev["at"]) if ev else None,
+            )
+        )
+    overall = dict.fromkeys(STATE_ORDER, 0)
+    for s in servers:
+        overall[s.state] += 1
+    waves = []
+    for w in plan.waves if plan else ():
+        counts = dict.fromkeys(STATE_ORDER, 0)
+        for s in servers:
+            if s.wave == w.number:
+                counts[s.state] += 1
+        waves.append(WaveTrack(wave=w.number, name=w.name, counts=counts, servers=len(w.servers)))
+    return TrackingSnapshot(
+        at=_now(),
+        servers=tuple(servers),
+        waves=tuple(waves),
+        overall=overall,
+        runs=tuple(_runs(engine, runs)),
+    )
