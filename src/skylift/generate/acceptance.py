@@ -6,7 +6,9 @@ that path; ``--accept SKY-GEN-IMAGE-UNPINNED:wordpress:latest`` only the one
 about that image (the finding's resource). A baseline (``--baseline FILE``,
 the format of :mod:`skylift.security.baseline`) accepts findings by their
 fingerprint, which ``--json`` prints. Accepted findings are still reported, as
-accepted; they never make ``--check`` fail.
+accepted; they never make ``--check`` fail. A baseline written before
+fingerprints of the user's own files stopped holding line numbers still accepts
+such a finding while it stays on the line the entry was made for.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from skylift.domain.findings import Finding
 from skylift.domain.target import CheckResult
 from skylift.errors import InputError
+from skylift.security.fingerprint import legacy_line_fingerprint
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,13 @@ class Acceptance:
 
     def accepts(self, finding: Finding) -> bool:
         """True when ``finding`` is accepted by a rule or the baseline."""
+        loc = finding.location
         if finding.fingerprint in self.fingerprints:
             return True
-        loc = finding.location
+        if self.fingerprints and loc.path and finding.tool in ("hadolint", "checkov"):
+            legacy = legacy_line_fingerprint(finding.rule_id, loc.path, loc.line)
+            if legacy in self.fingerprints:
+                return True
         for rule, path in self.rules:
             if rule != finding.rule_id:
                 continue

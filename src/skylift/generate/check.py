@@ -24,13 +24,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.domain.target import CheckResult
 from skylift.generate.images import reference_problem
-from skylift.security.fingerprint import fingerprint
+from skylift.security.fingerprint import line_fingerprints
 from skylift.tools import find_tool
 
 K8S_VERSION = "1.30.0"
@@ -201,20 +202,52 @@ def check_kustomize(root: Path) -> CheckResult:
 _HADOLINT_SEVERITY = {"error": Severity.MEDIUM, "warning": Severity.LOW}
 
 
-def user_finding(
-    rule: str, title: str, path: str, line: int | None, tool: str, severity: Severity
-) -> Finding:
-    """A finding in a file the user wrote (shown at its original path and line)."""
+@dataclass(frozen=True)
+class UserHit:
+    """A problem a validator reported in a file the user wrote, before it is a finding."""
+
+    rule: str
+    title: str
+    staged: Path  #: the copy validated (its text is the user's)
+    shown: str  #: the original path, shown in the finding
+    line: int | None
+    tool: str
+    severity: Severity
+
+
+def user_findings(hits: Sequence[UserHit]) -> tuple[Finding, ...]:
+    """Findings in the user's files, shown at their original path and line.
+
+    Fingerprints hold the rule, the path and the matched line's content, not its
+    number (:func:`~skylift.security.fingerprint.line_fingerprints`), so a baseline
+    survives lines moving; two services built from one Dockerfile share them.
+    """
+    by_file: dict[tuple[Path, str], list[UserHit]] = {}
+    for h in hits:
+        by_file.setdefault((h.staged, h.shown), []).append(h)
+    found: dict[str, Finding] = {}
+    for (staged, shown), group in by_file.items():
+        try:
+            text = staged.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        prints = line_fingerprints(shown, text, [(h.rule, h.line) for h in group])
+        for h, fp in zip(group, prints, strict=True):
+            found.setdefault(fp, _user_finding(h, fp))
+    return tuple(found.values())
+
+
+def _user_finding(hit: UserHit, fp: str) -> Finding:
     return Finding(
-        rule_id=rule,
-        title=title,
-        severity=severity,
+        rule_id=hit.rule,
+        title=hit.title,
+        severity=hit.severity,
         category=Category.MISCONFIGURATION,
-        location=Location(path=path, line=line if line and line > 0 else None),
-        message=title,
-        remediation=f"fix it in {path}, or accept it: --accept {rule}:{path}",
-        tool=tool,
-        fingerprint=fingerprint(rule, path, str(line or 0)),
+        location=Location(path=hit.shown, line=hit.line if hit.line and hit.line > 0 else None),
+        message=hit.title,
+        remediation=f"fix it in {hit.shown}, or accept it: --accept {hit.rule}:{hit.shown}",
+        tool=hit.tool,
+        fingerprint=fp,
     )
 
 
@@ -246,7 +279,7 @@ def check_dockerfiles(root: Path, user_files: Mapping[str, str] | None = None) -
     if error:
         return CheckResult(validator="hadolint", files=len(files), ok=False, failures=(error,))
     failures: list[str] = []
-    findings: list[Finding] = []
+    hits: list[UserHit] = []
     not_checked: dict[str, str] = {}
     for f in found:
         path = Path(str(f["file"]))
@@ -263,9 +296,9 @@ def check_dockerfiles(root: Path, user_files: Mapping[str, str] | None = None) -
                 failures.append(f"{rel}:{line}: DL1000 {message}")
         elif shown is not None:
             if level in _HADOLINT_SEVERITY:
-                findings.append(
-                    user_finding(code, message, shown, line, "hadolint", _HADOLINT_SEVERITY[level])
-                )
+                staged = path if path.is_absolute() else root / path
+                severity = _HADOLINT_SEVERITY[level]
+                hits.append(UserHit(code, message, staged, shown, line, "hadolint", severity))
         elif level == "error":
             failures.append(f"{rel}:{line}: {code} {message}")
     return CheckResult(
@@ -274,13 +307,8 @@ def check_dockerfiles(root: Path, user_files: Mapping[str, str] | None = None) -
         ok=not failures,
         failures=tuple(failures),
         not_checked=tuple(f"{p}: {why}" for p, why in sorted(not_checked.items())),
-        findings=_unique(findings),
+        findings=user_findings(hits),
     )
-
-
-def _unique(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    """One finding per fingerprint (two services built from one Dockerfile share them)."""
-    return tuple({f.fingerprint: f for f in findings}.values())
 
 
 _IMAGE_KEYS = ("image",)
@@ -417,7 +445,7 @@ def check_checkov(root: Path, user_files: Mapping[str, str] | None = None) -> Ch
     except CheckovError as exc:
         return CheckResult(validator="checkov", ok=False, failures=(exc.message,))
     failures: list[str] = []
-    findings: list[Finding] = []
+    hits: list[UserHit] = []
     for c in report.failed:
         rel = _relative(c.path, root)
         shown = user.get(rel)
@@ -425,16 +453,8 @@ def check_checkov(root: Path, user_files: Mapping[str, str] | None = None) -> Ch
             failures.append(f"{rel}: {c.check_id} {c.name} ({c.resource})")
         else:
             line = c.start_line if c.framework != "dockerfile" or c.start_line else None
-            findings.append(
-                user_finding(
-                    c.check_id,
-                    c.name,
-                    shown,
-                    line,
-                    "checkov",
-                    severity_of(c.check_id, c.name, c.severity),
-                )
-            )
+            severity = severity_of(c.check_id, c.name, c.severity)
+            hits.append(UserHit(c.check_id, c.name, c.path, shown, line, "checkov", severity))
     not_checked: list[str] = []
     for e in report.parse_errors:
         rel = _relative(Path(e), root)
@@ -449,7 +469,7 @@ def check_checkov(root: Path, user_files: Mapping[str, str] | None = None) -> Ch
         failures=tuple(failures),
         suppressed=report.suppressed,
         not_checked=tuple(dict.fromkeys(not_checked)),
-        findings=_unique(findings),
+        findings=user_findings(hits),
     )
 
 
