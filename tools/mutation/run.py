@@ -55,6 +55,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/unit/security/test_secret_files.py",
             "tests/unit/security/test_secret_prefilter.py",
             "tests/unit/security/test_secret_elsewhere.py",
+            "tests/unit/security/test_secret_choice.py",
         ),
     ),
     "security-sarif": ("src/skylift/report/sarif.py", ("tests/unit/security",)),
