@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +21,7 @@ from rich.markup import escape
 
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
+from skylift.cli.options import OptionGroup, with_option_groups
 from skylift.cli.output import emit, err, out
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from skylift.domain.transfer import TransferPlan, TransferResult
+    from skylift.workspace.transferring import TransferRequest
 
 TRANSFER_HELP = """Copy SRC to DST (or sync with --delete): incremental, resumable, verified.
 
@@ -268,60 +271,77 @@ LinksOpt = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class TransferFilters(OptionGroup):
+    """Which objects take part: globs, ages and sizes."""
+
+    include: IncludeOpt = None
+    exclude: ExcludeOpt = None
+    min_age: MinAgeOpt = None
+    max_age: MaxAgeOpt = None
+    min_size: MinSizeOpt = None
+    max_size: MaxSizeOpt = None
+
+
+@dataclass(frozen=True)
+class TransferPace(OptionGroup):
+    """How fast and in how many pieces."""
+
+    bwlimit: BwlimitOpt = None
+    jobs: JobsOpt = None
+    part_size: PartSizeOpt = None
+    multipart_threshold: MultipartThresholdOpt = None
+
+
+@dataclass(frozen=True)
+class TransferEncoding(OptionGroup):
+    """Client-side encryption and compression."""
+
+    encrypt: EncryptOpt = False
+    compress: CompressOpt = False
+    decode: DecodeOpt = False
+    key_file: KeyFileOpt = None
+
+
+@dataclass(frozen=True)
+class TransferResilience(OptionGroup):
+    """Retries, giving up on a silent endpoint, and where the resume journal lives."""
+
+    retries: RetriesOpt = 5
+    unreachable_after: UnreachableAfterOpt = None
+    journal: JournalOpt = None
+
+
+@with_option_groups
 def transfer(
     ctx: typer.Context,
     source: SourceOpt,
     destination: DestinationOpt,
+    *,
     delete: DeleteOpt = False,
     checksum: ChecksumOpt = False,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    min_age: MinAgeOpt = None,
-    max_age: MaxAgeOpt = None,
-    min_size: MinSizeOpt = None,
-    max_size: MaxSizeOpt = None,
+    filters: TransferFilters,
     dry_run: DryRunOpt = False,
-    bwlimit: BwlimitOpt = None,
-    jobs: JobsOpt = None,
-    part_size: PartSizeOpt = None,
-    multipart_threshold: MultipartThresholdOpt = None,
+    pace: TransferPace,
     backup_to: BackupToOpt = None,
-    encrypt: EncryptOpt = False,
-    compress: CompressOpt = False,
-    decode: DecodeOpt = False,
-    key_file: KeyFileOpt = None,
+    encoding: TransferEncoding,
     no_manifest: NoManifestOpt = False,
-    retries: RetriesOpt = 5,
-    unreachable_after: UnreachableAfterOpt = None,
-    journal: JournalOpt = None,
+    resilience: TransferResilience,
     metrics_port: MetricsPortOpt = None,
     links: LinksOpt = "copy",
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Copy or sync objects between stores."""
     from skylift.domain.transfer import TransferPlan
-    from skylift.workspace.transferring import TransferRequest, transfer_data
+    from skylift.workspace.transferring import TransferRequest
 
     request = TransferRequest(
-        source, destination, delete=delete, checksum=checksum, include=tuple(include or ()),
-        exclude=tuple(exclude or ()), min_age=min_age, max_age=max_age, min_size=min_size,
-        max_size=max_size, dry_run=dry_run, bwlimit=bwlimit, jobs=jobs, part_size=part_size,
-        multipart_threshold=multipart_threshold, backup_to=backup_to, encrypt=encrypt,
-        compress=compress, decode=decode, manifest=not no_manifest, retries=retries,
-        links=links, unreachable_after=unreachable_after, key_file=key_file, journal=journal,
-        metrics_port=metrics_port, workspace=global_options(ctx).workspace,
+        source, destination, delete=delete, checksum=checksum, dry_run=dry_run,
+        backup_to=backup_to, manifest=not no_manifest, metrics_port=metrics_port, links=links,
+        workspace=global_options(ctx).workspace, **filters.values(), **pace.values(),
+        **encoding.values(), **resilience.values(),
     )  # fmt: skip
-    try:
-        with RichTransferProgress(enabled=not (as_json or dry_run)) as progress:
-            found = transfer_data(request, progress)
-    except KeyboardInterrupt:
-        if dry_run:
-            raise
-        err.print(
-            "[red]interrupted[/red]: finished objects and parts are in the journal; "
-            "re-run the same command to resume"
-        )
-        raise Finished(Outcome.INTERRUPTED) from None
+    found = _run(request, show_progress=not (as_json or dry_run))
     if isinstance(found, TransferPlan):
         plan = found
         emit(plan, as_json, lambda: _render_plan(plan))
@@ -330,6 +350,23 @@ def transfer(
     emit(result, as_json, lambda: _render_result(result))
     if not result.ok:
         raise Finished(Outcome.TRANSFER_INCOMPLETE)
+
+
+def _run(request: TransferRequest, show_progress: bool) -> TransferPlan | TransferResult:
+    """The one application-layer call, with a progress bar; Ctrl-C says how to resume."""
+    from skylift.workspace.transferring import transfer_data
+
+    try:
+        with RichTransferProgress(enabled=show_progress) as progress:
+            return transfer_data(request, progress)
+    except KeyboardInterrupt:
+        if request.dry_run:
+            raise
+        err.print(
+            "[red]interrupted[/red]: finished objects and parts are in the journal; "
+            "re-run the same command to resume"
+        )
+        raise Finished(Outcome.INTERRUPTED) from None
 
 
 def _render_result(result: TransferResult) -> None:
