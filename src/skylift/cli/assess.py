@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.options import OptionGroup, with_option_groups
 from skylift.cli.output import RichProgress, emit, out
 
 if TYPE_CHECKING:
@@ -88,7 +90,8 @@ PartialGpusOpt = Annotated[
 RateOpt = Annotated[
     list[str] | None,
     typer.Option(
-        help="Exchange rate CURRENCY=RATE (reporting currency per unit), e.g. CNY=0.14; repeat."
+        "--rate",
+        help="Exchange rate CURRENCY=RATE (reporting currency per unit), e.g. CNY=0.14; repeat.",
     ),
 ]
 CsvOpt = Annotated[Path | None, typer.Option("--csv", help="Write rows to this CSV.")]
@@ -100,22 +103,30 @@ CompareOpt = Annotated[
 TopOpt = Annotated[int, typer.Option(help="Servers to show in the table.")]
 
 
+@dataclass(frozen=True)
+class SizingOptions(OptionGroup):
+    """The sizing and assess settings a run may override (fields of AssessFlags)."""
+
+    window: WindowOpt = None
+    statistic: StatisticOpt = None
+    memory_statistic: MemoryStatisticOpt = None
+    headroom: HeadroomOpt = None
+    pricing: PricingOpt = None
+    clouds: CloudsOpt = None
+    as_is: AsIsOpt = False
+    burstable: BurstableOpt = None
+    forecast: ForecastOpt = None
+    horizon: HorizonOpt = None
+    include_powered_off: IncludePoweredOffOpt = None
+    families: FamiliesOpt = None
+    partial_gpus: PartialGpusOpt = None
+    rates: RateOpt = None
+
+
+@with_option_groups
 def assess(
     ctx: typer.Context,
-    window: WindowOpt = None,
-    statistic: StatisticOpt = None,
-    memory_statistic: MemoryStatisticOpt = None,
-    headroom: HeadroomOpt = None,
-    pricing: PricingOpt = None,
-    clouds: CloudsOpt = None,
-    as_is: AsIsOpt = False,
-    burstable: BurstableOpt = None,
-    forecast: ForecastOpt = None,
-    horizon: HorizonOpt = None,
-    include_powered_off: IncludePoweredOffOpt = None,
-    families: FamiliesOpt = None,
-    partial_gpus: PartialGpusOpt = None,
-    rate: RateOpt = None,
+    sizing: SizingOptions,
     csv: CsvOpt = None,
     xlsx: XlsxOpt = None,
     list_runs: ListRunsOpt = False,
@@ -127,15 +138,9 @@ def assess(
     from skylift.workspace.assessing import AssessFlags, AssessOutcome, AssessRequest
     from skylift.workspace.assessing import assess_workspace as run
 
-    flags = AssessFlags(
-        window=window, statistic=statistic, memory_statistic=memory_statistic,
-        headroom=headroom, pricing=pricing, clouds=clouds, as_is=as_is, burstable=burstable,
-        forecast=forecast, horizon=horizon, include_powered_off=include_powered_off,
-        families=families, partial_gpus=partial_gpus, rates=tuple(rate or ()),
-    )  # fmt: skip
     request = AssessRequest(
-        flags, csv=csv, xlsx=xlsx, list_runs=list_runs, compare=compare,
-        workspace=global_options(ctx).workspace,
+        AssessFlags(**sizing.values()), csv=csv, xlsx=xlsx, list_runs=list_runs,
+        compare=compare, workspace=global_options(ctx).workspace,
     )  # fmt: skip
     with RichProgress(enabled=not (as_json or list_runs or compare is not None)) as progress:
         found = run(request, progress)
