@@ -14,6 +14,7 @@ from skylift.transfer.crypt import Codec
 from skylift.transfer.journal import Journal
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.retry import RetryPolicy
+from skylift.transfer.seal import SealedIndex
 from skylift.transfer.tally import Tally
 
 
@@ -64,6 +65,7 @@ class RunContext:
     threshold: int = 64 << 20  # objects this big or bigger go in parts (or stream)
     batch_objects: int = 32  # small objects per task (fewer on distant stores)
     memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
+    sealed: SealedIndex | None = None  # --decode: the source's verified sealed manifest
 
     def keep_backup(self, existing: ObjectInfo) -> None:
         """Copy the destination's current ``existing`` object to --backup-to before it changes."""

@@ -50,6 +50,7 @@ from skylift.transfer.scheduler import (
     jobs_for_rtt,
 )
 from skylift.transfer.scratch import scratch_folder
+from skylift.transfer.seal import SealedIndex, load_sealed
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
 from skylift.transfer.threshold import choose_threshold, store_rtt
@@ -205,6 +206,7 @@ def run_transfer(
     )
     tally = Tally(progress, metrics)
     src.configure_links(options.links, tally.warn)
+    sealed = _sealed_source(src, key, retry, tally) if options.decode else None
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
     lock = DestinationLock(journal_dir, destination, source)
     lock.__enter__()
@@ -230,6 +232,7 @@ def run_transfer(
         backup=backup,
         threshold=choose_threshold(dst, options.multipart_threshold, rtt),
         batch_objects=batch_for_rtt(rtt),
+        sealed=sealed,
     )
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
@@ -247,8 +250,9 @@ def run_transfer(
                     raise retry.breaker.error()
             journal.flush()
             if spool is not None and tally.failed == 0:
+                seal_key = key if options.encrypt else None
                 manifest_path = retry.call(
-                    lambda: spool.publish(dst, source, ctx.algorithm), dst.endpoint_id
+                    lambda: spool.publish(dst, source, ctx.algorithm, seal_key), dst.endpoint_id
                 )
     except BaseException:
         pool.shutdown(cancel=True)
@@ -300,9 +304,11 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
             if verdict is Verdict.SKIP:
                 ctx.tally.skip(s.size)
                 if ctx.manifest is not None and done is not None and d is not None:
-                    ctx.manifest.add(
-                        d.path, d.size, s.mtime, done.checksum(s.path, s.size, s.mtime)
+                    entry = done.entry(s.path, s.size, s.mtime)
+                    checksum, plain = (
+                        (None, None) if entry is None else (entry.checksum, entry.plain)
                     )
+                    ctx.manifest.add(d.path, d.size, s.mtime, checksum, plain)
                 continue
             progress.planned(1, s.size)
             if s.size >= threshold:
@@ -319,6 +325,22 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
         if batch:
             pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
     return [delete_file] if n_deletes else []
+
+
+def _sealed_source(
+    src: Storage, key: bytes | None, retry: RetryPolicy, tally: Tally
+) -> SealedIndex | None:
+    """--decode with a key: the source's verified sealed manifest (warn when there is none)."""
+    if key is None:
+        return None
+    sealed = retry.call(lambda: load_sealed(src, key), src.endpoint_id)
+    if sealed is None:
+        tally.warn(
+            f"{shown_url(src.url)} has no sealed manifest (its last encrypted run did not "
+            "finish, or ran with --no-manifest): a rolled-back object is caught only where "
+            "the store keeps mtimes"
+        )
+    return sealed
 
 
 def _rtt(src: Storage, dst: Storage) -> float | None:

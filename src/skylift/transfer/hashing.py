@@ -73,3 +73,55 @@ def composite(algorithm: str, part_digests: Sequence[str]) -> str:
     for d in part_digests:
         h.update(bytes.fromhex(d.partition(":")[2]))
     return f"{algorithm}:{h.hexdigest()}-{len(part_digests)}"
+
+
+class PlainDigest:
+    """BLAKE3 of an object's plaintext, fed in any chunks: ``blake3:hex`` of the whole
+    object, or — for objects sent in parts of ``part_size`` bytes — the :func:`composite`
+    of each part's BLAKE3 with the part size, ``blake3:hex-N@part_size``, so parts
+    hashed in parallel give the same value as a stream, and the value says how to
+    recompute it."""
+
+    def __init__(self, part_size: int | None = None) -> None:
+        self.part_size = part_size
+        self._hasher = blake3.blake3()
+        self._in_part = 0
+        self._parts: list[str] = []
+
+    def update(self, data: bytes) -> None:
+        """Feed the next plaintext bytes."""
+        if self.part_size is None:
+            self._hasher.update(data)
+            return
+        view = memoryview(data)
+        while view:
+            take = min(len(view), self.part_size - self._in_part)
+            self._hasher.update(view[:take])
+            self._in_part += take
+            view = view[take:]
+            if self._in_part == self.part_size:
+                self._next_part()
+
+    def _next_part(self) -> None:
+        self._parts.append(f"blake3:{self._hasher.hexdigest()}")
+        self._hasher = blake3.blake3()
+        self._in_part = 0
+
+    def value(self) -> str:
+        """``blake3:hex`` (whole object) or ``blake3:hex-N@part_size`` (N parts)."""
+        if self.part_size is None:
+            return f"blake3:{self._hasher.hexdigest()}"
+        if self._in_part or not self._parts:
+            self._next_part()
+        return self.of_parts(self._parts, self.part_size)
+
+    @staticmethod
+    def of_parts(part_digests: Sequence[str], part_size: int) -> str:
+        """The value for an object sent in parts, from each part's ``blake3:hex``."""
+        return f"{composite('blake3', part_digests)}@{part_size:d}"
+
+    @classmethod
+    def like(cls, value: str | None) -> PlainDigest:
+        """A fresh digest computed the way ``value`` was (whole, or over its part size)."""
+        _, at, part = (value or "").rpartition("@")
+        return cls(int(part) if at and part.isdigit() and int(part) > 0 else None)

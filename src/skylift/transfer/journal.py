@@ -4,7 +4,10 @@ Lives in ``<workspace>/.skylift/transfers/`` (the caller passes the folder).
 It records finished objects (with their checksum, batched) and, for
 multipart uploads in flight, the upload id and every finished part
 (committed as each part lands), so a re-run after a crash, SIGKILL or Ctrl-C
-resumes without re-sending finished parts. Rows carry a ``shard`` (the
+resumes without re-sending finished parts. For encoded runs (--encrypt,
+--compress) parts and objects also keep the BLAKE3 digest of their
+*plaintext* (``plain``): encoded bytes carry fresh nonces and cannot be
+re-derived from the source, so a resume compares the source with that. Rows carry a ``shard`` (the
 first path segment) so shards can later be run by separate workers.
 """
 
@@ -17,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from skylift.domain.transfer import TransferOptions
@@ -29,7 +32,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS done (
     path TEXT PRIMARY KEY, shard TEXT NOT NULL, size INTEGER NOT NULL,
-    mtime REAL, checksum TEXT NOT NULL, finished REAL NOT NULL
+    mtime REAL, checksum TEXT NOT NULL, finished REAL NOT NULL, plain TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
     path TEXT PRIMARY KEY, upload_id TEXT NOT NULL, size INTEGER NOT NULL,
@@ -37,9 +40,11 @@ CREATE TABLE IF NOT EXISTS uploads (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS parts (
     path TEXT NOT NULL, number INTEGER NOT NULL, size INTEGER NOT NULL,
-    etag TEXT NOT NULL, checksum TEXT NOT NULL, PRIMARY KEY (path, number)
+    etag TEXT NOT NULL, checksum TEXT NOT NULL, plain TEXT, PRIMARY KEY (path, number)
 ) WITHOUT ROWID;
 """
+#: Columns added since the first journals; older files get them on open (NULL = unknown).
+_ADDED = (("done", "plain"), ("parts", "plain"))
 
 _BATCH = 512
 
@@ -88,6 +93,7 @@ class DoneEntry:
     size: int
     mtime: float | None
     checksum: str
+    plain: str | None = None  # BLAKE3 of the plaintext (encoded runs), see Journal
 
 
 class DoneCursor:
@@ -106,6 +112,10 @@ class DoneCursor:
             return None
         return cur.checksum
 
+    def entry(self, path: str, size: int, mtime: float | None) -> DoneEntry | None:
+        """The journaled entry of ``path`` if it finished with this size and mtime."""
+        return self._cur if self.checksum(path, size, mtime) is not None else None
+
 
 @dataclass(frozen=True)
 class InFlightUpload:
@@ -116,6 +126,7 @@ class InFlightUpload:
     mtime: float | None
     part_size: int
     parts: dict[int, tuple[PartInfo, str]]  # number → (part, part checksum)
+    plains: dict[int, str] = field(default_factory=dict)  # number → plaintext BLAKE3 (encoded)
 
 
 class Journal:
@@ -135,7 +146,11 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._pending: list[tuple[str, str, int, float | None, str, float]] = []
+        for table, column in _ADDED:
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        self._pending: list[tuple[str, str, int, float | None, str, float, str | None]] = []
         self._last_flush = time.monotonic()
 
     @classmethod
@@ -158,10 +173,16 @@ class Journal:
 
     # ---- finished objects ------------------------------------------------
 
-    def record_done(self, path: str, size: int, mtime: float | None, checksum: str) -> None:
-        """Remember a finished object (committed in batches; losing the last batch is safe)."""
+    def record_done(
+        self, path: str, size: int, mtime: float | None, checksum: str, plain: str | None = None
+    ) -> None:
+        """Remember a finished object (committed in batches; losing the last batch is safe).
+
+        ``plain`` is the BLAKE3 digest of its plaintext when the run encodes.
+        """
         with self._lock:
-            self._pending.append((path, shard_of(path), size, mtime, checksum, time.time()))
+            row = (path, shard_of(path), size, mtime, checksum, time.time(), plain)
+            self._pending.append(row)
             if len(self._pending) >= _BATCH or time.monotonic() - self._last_flush > _BATCH_SECONDS:
                 self._flush_locked()
 
@@ -176,19 +197,21 @@ class Journal:
         with self._lock:
             self._flush_locked()
         cur = sqlite3.connect(self.path).cursor()  # own connection: workers keep writing
-        cur.execute("SELECT path, size, mtime, checksum FROM done ORDER BY path")
+        cur.execute("SELECT path, size, mtime, checksum, plain FROM done ORDER BY path")
         while True:
             rows = cur.fetchmany(4096)
             if not rows:
                 return
             for row in rows:
-                yield DoneEntry(row[0], row[1], row[2], row[3])
+                yield DoneEntry(row[0], row[1], row[2], row[3], row[4])
 
     def _flush_locked(self) -> None:
         if self._pending:
             self._db.execute("BEGIN")
             self._db.executemany(
-                "INSERT OR REPLACE INTO done VALUES (?, ?, ?, ?, ?, ?)", self._pending
+                "INSERT OR REPLACE INTO done (path, shard, size, mtime, checksum, finished, plain)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                self._pending,
             )
             self._db.execute("COMMIT")
             self._pending.clear()
@@ -209,13 +232,12 @@ class Journal:
             ).fetchone()
             if row is None:
                 return None
-            parts = {
-                n: (PartInfo(n, s, e), c)
-                for n, s, e, c in self._db.execute(
-                    "SELECT number, size, etag, checksum FROM parts WHERE path = ?", (path,)
-                )
-            }
-        return InFlightUpload(MultipartUpload(path, row[0]), row[1], row[2], row[3], parts)
+            rows = self._db.execute(
+                "SELECT number, size, etag, checksum, plain FROM parts WHERE path = ?", (path,)
+            ).fetchall()
+        parts = {n: (PartInfo(n, s, e), c) for n, s, e, c, _ in rows}
+        plains = {n: p for n, _, _, _, p in rows if p is not None}
+        return InFlightUpload(MultipartUpload(path, row[0]), row[1], row[2], row[3], parts, plains)
 
     def all_in_flight(self) -> list[str]:
         """Paths with an unfinished multipart upload."""
@@ -235,12 +257,18 @@ class Journal:
             )
             self._db.execute("COMMIT")
 
-    def record_part(self, path: str, part: PartInfo, checksum: str) -> None:
-        """A part landed: committed immediately, so a SIGKILL right after keeps it."""
+    def record_part(
+        self, path: str, part: PartInfo, checksum: str, plain: str | None = None
+    ) -> None:
+        """A part landed: committed immediately, so a SIGKILL right after keeps it.
+
+        ``plain`` is the BLAKE3 digest of the part's plaintext when the run encodes.
+        """
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
-                (path, part.number, part.size, part.etag, checksum),
+                "INSERT OR REPLACE INTO parts (path, number, size, etag, checksum, plain)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (path, part.number, part.size, part.etag, checksum, plain),
             )
 
     def end_upload(self, path: str) -> None:

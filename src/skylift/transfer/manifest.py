@@ -5,6 +5,12 @@ stays bounded), then written to ``<destination>/.skylift-manifest.jsonl`` in
 one atomic write — only when every object succeeded. The first line is a
 header; each following line one object. The source URL is recorded without
 any user-info (no credentials in the manifest).
+
+Encrypted runs also record each object's plaintext digest (``plain``, see
+:class:`~skylift.transfer.hashing.PlainDigest`) and *seal* the manifest: the header
+carries an HMAC over the header and every line, keyed from the encryption
+key (see :mod:`~skylift.transfer.seal`), so ``--decode`` can tell the current
+version of every object from an older one put back, on any store.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ class ManifestEntry:
     size: int
     mtime: float | None
     checksum: str | None
+    plain: str | None = None  # BLAKE3 of the plaintext (encoded runs), see PlainDigest
 
 
 class ManifestSpool:
@@ -43,12 +50,20 @@ class ManifestSpool:
         self._buffer: list[str] = []
         self.count = 0
 
-    def add(self, path: str, size: int, mtime: float | None, checksum: str | None) -> None:
+    def add(
+        self,
+        path: str,
+        size: int,
+        mtime: float | None,
+        checksum: str | None,
+        plain: str | None = None,
+    ) -> None:
         """Append one object (order does not matter; readers sort if they need to)."""
+        extra = "" if plain is None else f', "plain": {_quote(plain)}'
         line = (
             f'{{"path": {_quote(path)}, "size": {size:d}, '
             f'"mtime": {"null" if mtime is None else repr(float(mtime))}, '
-            f'"checksum": {"null" if checksum is None else _quote(checksum)}}}\n'
+            f'"checksum": {"null" if checksum is None else _quote(checksum)}{extra}}}\n'
         )
         with self._lock:
             self._buffer.append(line)
@@ -60,8 +75,7 @@ class ManifestSpool:
         self._fh.write("".join(self._buffer).encode())
         self._buffer.clear()
 
-    def _lines(self, header: dict[str, object]) -> Iterator[bytes]:
-        yield (json.dumps(header) + "\n").encode()
+    def _body(self) -> Iterator[bytes]:
         with self._lock:
             self._drain_locked()
             self._fh.flush()
@@ -72,8 +86,18 @@ class ManifestSpool:
                     break
                 yield block
 
-    def publish(self, store: Storage, source: str, algorithm: str) -> str:
-        """Write the manifest to ``store`` atomically; return its path there."""
+    def _lines(self, header: dict[str, object]) -> Iterator[bytes]:
+        yield (json.dumps(header) + "\n").encode()
+        yield from self._body()
+
+    def publish(
+        self, store: Storage, source: str, algorithm: str, seal_key: bytes | None = None
+    ) -> str:
+        """Write the manifest to ``store`` atomically; return its path there.
+
+        With ``seal_key`` (the encryption key of an encrypted run) the header
+        carries the seal of the whole manifest.
+        """
         header: dict[str, object] = {
             "skylift_manifest": 1,
             "source": redact_url(source),
@@ -81,6 +105,10 @@ class ManifestSpool:
             "objects": self.count,
             "algorithm": algorithm,
         }
+        if seal_key is not None:
+            from skylift.transfer.seal import seal
+
+            header["seal"] = seal(seal_key, header, self._body())
         store.write(MANIFEST_NAME, self._lines(header))
         return MANIFEST_NAME
 
@@ -97,5 +125,16 @@ def read_manifest(store: Storage) -> Iterator[ManifestEntry]:
     for i, line in enumerate(data.decode().split("\n")):
         if i == 0 or not line:
             continue
-        row = json.loads(line)
-        yield ManifestEntry(row["path"], row["size"], row["mtime"], row["checksum"])
+        yield entry_of(json.loads(line))
+
+
+def entry_of(row: dict[str, object]) -> ManifestEntry:
+    """One manifest line, parsed."""
+    mtime, checksum, plain = (row.get(k) for k in ("mtime", "checksum", "plain"))
+    return ManifestEntry(
+        str(row["path"]),
+        int(row["size"]),  # type: ignore[call-overload]
+        None if mtime is None else float(mtime),  # type: ignore[arg-type]
+        None if checksum is None else str(checksum),
+        None if plain is None else str(plain),
+    )

@@ -6,6 +6,13 @@ throttled, uploaded, and journaled at once. The worker that finishes the
 last part completes the upload — the object becomes visible only then. A
 failed part leaves the upload and the journal in place, so the next run
 re-sends only the missing parts.
+
+Before reusing journaled parts, a resume re-reads their ranges of the
+source and compares them with what the journal says was sent: the part's
+checksum for plain uploads, the BLAKE3 digest of the part's plaintext for
+encoded ones (their bytes carry fresh nonces, so they cannot be re-derived).
+A source rewritten in place — same size, mtime put back — is therefore never
+stitched together from old and new parts.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from skylift.errors import TransferError
 from skylift.storage.base import MultipartUpload, NotFoundError, ObjectInfo, PartInfo
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
-from skylift.transfer.hashing import composite, digest
+from skylift.transfer.hashing import PlainDigest, composite, digest
 from skylift.transfer.scheduler import TaskPool, choose_part_size
 
 
@@ -34,6 +41,7 @@ class MultipartJob:
         self.count = max(1, -(-src.size // self.part_size))
         self._lock = threading.Lock()
         self._parts: dict[int, tuple[PartInfo, str]] = {}
+        self._plains: dict[int, str] = {}  # plaintext BLAKE3 per part (encoded runs)
         self._outstanding = 0
         self._failed: BaseException | None = None
         self.upload: MultipartUpload | None = None
@@ -55,28 +63,39 @@ class MultipartJob:
                     for n, (part, checksum) in old.parts.items()
                     if n in stored and stored[n].size == part.size
                 }
-                if ctx.codec.active or self._source_unchanged(kept):
+                expected: dict[int, str | None] = {
+                    n: old.plains.get(n) if ctx.codec.active else checksum
+                    for n, (_part, checksum) in kept.items()
+                }
+                if self._source_unchanged(expected):
                     self.upload = old.upload
+                    if ctx.codec.active:
+                        self._plains = {n: old.plains[n] for n in kept}
                     return kept
         with contextlib.suppress(Exception):  # the old upload may be long gone
             ctx.dst.abort_multipart(old.upload)
         ctx.journal.end_upload(src.path)
         return {}
 
-    def _source_unchanged(self, parts: dict[int, tuple[PartInfo, str]]) -> bool:
-        """True if the source's bytes still hash to every journaled part's checksum.
+    def _source_unchanged(self, expected: dict[int, str | None]) -> bool:
+        """True if the source's bytes still hash to every journaled part's digest.
 
         Size and mtime cannot tell a file rewritten with the same size and its
         mtime put back from the one the parts came from; reading the finished
-        ranges again can (reading costs less than sending). Encoded parts carry
-        fresh nonces and cannot be re-derived: they are trusted by size+mtime.
+        ranges again can (reading costs less than sending). ``expected`` maps
+        a part number to the checksum of what was sent (plain uploads) or to
+        the BLAKE3 digest of its plaintext (encoded uploads; ``None`` when an
+        older journal did not record it — then the part cannot be trusted).
         """
         ctx, src = self.ctx, self.src
-        for number, (_part, checksum) in sorted(parts.items()):
+        algorithm = "blake3" if ctx.codec.active else ctx.algorithm
+        for number, want in sorted(expected.items()):
+            if want is None:
+                return False
             start = (number - 1) * self.part_size
             end = min(src.size, start + self.part_size)
             data = ctx.retry.call(partial(ctx.src.read, src.path, start, end), ctx.src.endpoint_id)
-            if digest(ctx.algorithm, data) != checksum:
+            if digest(algorithm, data) != want:
                 return False
         return True
 
@@ -122,7 +141,9 @@ class MultipartJob:
                         f"range {start}-{end}; it may have changed during the run",
                         "re-run the transfer",
                     )
+                plain = None
                 if ctx.codec.active:
+                    plain = digest("blake3", data)
                     data = ctx.codec.encode(
                         data,
                         start // FRAME_SIZE,
@@ -131,7 +152,7 @@ class MultipartJob:
                         path=src.path,
                         version=src.mtime,
                     )
-                self._upload(upload, number, data, digest(ctx.algorithm, data))
+                self._upload(upload, number, data, digest(ctx.algorithm, data), plain)
         except Exception as exc:
             with self._lock:
                 if self._failed is None:
@@ -145,17 +166,21 @@ class MultipartJob:
             else:
                 self._complete()
 
-    def _upload(self, upload: MultipartUpload, number: int, data: bytes, checksum: str) -> None:
+    def _upload(
+        self, upload: MultipartUpload, number: int, data: bytes, checksum: str, plain: str | None
+    ) -> None:
         ctx = self.ctx
         ctx.bucket.consume(len(data))
         part = ctx.retry.call(
             lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
         )
-        ctx.journal.record_part(self.src.path, part, checksum)
+        ctx.journal.record_part(self.src.path, part, checksum, plain)
         ctx.tally.sent(len(data))
         ctx.tally.part()
         with self._lock:
             self._parts[number] = (part, checksum)
+            if plain is not None:
+                self._plains[number] = plain
 
     def _already_complete(self, size: int, parts: list[PartInfo]) -> ObjectInfo | None:
         """The destination object, if it is exactly what completing ``parts`` makes."""
@@ -194,6 +219,9 @@ class MultipartJob:
                 )
             parts = [self._parts[n][0] for n in numbers]
             checksum = composite(ctx.algorithm, [self._parts[n][1] for n in numbers])
+            plain = None
+            if ctx.codec.active:
+                plain = PlainDigest.of_parts([self._plains[n] for n in numbers], self.part_size)
             if self.dst is not None:
                 ctx.keep_backup(self.dst)
             dst = ctx.dst
@@ -215,9 +243,9 @@ class MultipartJob:
                     "re-run the transfer",
                 )
             ctx.journal.end_upload(src.path)
-            ctx.journal.record_done(src.path, src.size, src.mtime, checksum)
+            ctx.journal.record_done(src.path, src.size, src.mtime, checksum, plain)
             if ctx.manifest is not None:
-                ctx.manifest.add(src.path, size, src.mtime, checksum)
+                ctx.manifest.add(src.path, size, src.mtime, checksum, plain)
             ctx.tally.done()
         except Exception as exc:
             ctx.tally.fail(src.path, exc)

@@ -15,7 +15,8 @@ from skylift.storage.base import ObjectInfo, Storage
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
 from skylift.transfer.diffing.diff import Verdict
-from skylift.transfer.hashing import Hasher, digest, digest_stream, new_hasher
+from skylift.transfer.hashing import Hasher, PlainDigest, digest, digest_stream, new_hasher
+from skylift.transfer.manifest import ManifestEntry
 
 Item = tuple[Verdict, ObjectInfo, ObjectInfo | None]
 
@@ -38,6 +39,28 @@ def expected_version(store: Storage, info: ObjectInfo) -> float | None:
     """The version an encoded object must carry: its listed mtime where the store keeps
     the source's (local, SFTP, memory); unknown on object stores (upload time)."""
     return info.mtime if store.capabilities.preserves_mtime else None
+
+
+def _sealed_line(ctx: RunContext, info: ObjectInfo) -> ManifestEntry | None:
+    """The source's sealed-manifest line for an object being decoded (None: no seal)."""
+    return None if ctx.sealed is None else ctx.sealed.expect(info.path)
+
+
+def _version(ctx: RunContext, info: ObjectInfo, line: ManifestEntry | None) -> float | None:
+    """The version stamp to require: the sealed manifest's, else the store's mtime."""
+    if line is not None and line.mtime is not None:
+        return line.mtime
+    return expected_version(ctx.src, info)
+
+
+def _check_plain(path: str, line: ManifestEntry | None, got: PlainDigest) -> None:
+    """Refuse decoded content other than the version the sealed manifest describes."""
+    if line is not None and line.plain is not None and got.value() != line.plain:
+        raise TransferError(
+            f"{path}: the stored object is another version than the sealed manifest's "
+            "(rolled back or replaced)",
+            "copy the object again from its original source",
+        )
 
 
 def _skip_identical(ctx: RunContext, src: ObjectInfo, dst: ObjectInfo) -> None:
@@ -72,9 +95,16 @@ def _copy_in_memory(
     ):
         _skip_identical(ctx, src, dst)
         return
+    plain = None
     if ctx.decoder is not None:
-        data = ctx.decoder.decode(data, path, version=expected_version(ctx.src, src))
+        line = _sealed_line(ctx, src)
+        data = ctx.decoder.decode(data, path, version=_version(ctx, src, line))
+        if line is not None:
+            check = PlainDigest.like(line.plain)
+            check.update(data)
+            _check_plain(path, line, check)
     elif ctx.codec.active:
+        plain = digest("blake3", data)
         data = ctx.codec.encode(data, path=path, version=src.mtime)
     checksum = digest(ctx.algorithm, data)
     if dst is not None:
@@ -84,9 +114,9 @@ def _copy_in_memory(
     info = ctx.retry.call(lambda: target.write(path, data, mtime=mtime), target.endpoint_id)
     _check_written(ctx, path, len(data), checksum, info)
     ctx.tally.sent(len(data))
-    ctx.journal.record_done(path, src.size, src.mtime, checksum)
+    ctx.journal.record_done(path, src.size, src.mtime, checksum, plain)
     if ctx.manifest is not None:
-        ctx.manifest.add(path, len(data), src.mtime, checksum)
+        ctx.manifest.add(path, len(data), src.mtime, checksum, plain)
     ctx.tally.done()
 
 
@@ -135,21 +165,27 @@ def copy_streamed(
         if dst is not None:
             ctx.keep_backup(dst)
         written: list[tuple[int, str]] = []
+        line = _sealed_line(ctx, src) if ctx.decoder is not None else None
+        plain = PlainDigest()  # of what is encoded (a retry starts it again)
 
         def stream() -> Iterator[bytes]:
             hasher = new_hasher(ctx.algorithm)
             total = 0
             chunks: Iterator[bytes] = ctx.src.read_chunks(path, STREAM_CHUNK, src.size)
             if ctx.decoder is not None:
-                version = expected_version(ctx.src, src)
+                version = _version(ctx, src, line)
                 chunks = ctx.decoder.decode_stream(chunks, path, version=version)
+                check = PlainDigest.like(line.plain if line is not None else None)
                 for chunk in chunks:
+                    check.update(chunk)
                     yield from _emit(ctx, hasher, chunk)
                     total += len(chunk)
+                _check_plain(path, line, check)  # raising here aborts the write
             else:
                 offset = 0
                 for chunk in chunks:
                     if ctx.codec.active:
+                        plain.update(chunk)
                         last = offset + len(chunk) >= src.size
                         chunk = ctx.codec.encode(
                             chunk,
@@ -165,15 +201,18 @@ def copy_streamed(
             written.append((total, f"{ctx.algorithm}:{hasher.hexdigest()}"))
 
         def attempt() -> ObjectInfo:
+            nonlocal plain
             written.clear()
+            plain = PlainDigest()
             return ctx.dst.write(path, stream(), mtime=src.mtime)
 
         info = ctx.retry.call(attempt, ctx.dst.endpoint_id)
         size, checksum = written[-1]
         _check_written(ctx, path, size, checksum, info)
-        ctx.journal.record_done(path, src.size, src.mtime, checksum)
+        digest_of_plain = plain.value() if ctx.codec.active else None
+        ctx.journal.record_done(path, src.size, src.mtime, checksum, digest_of_plain)
         if ctx.manifest is not None:
-            ctx.manifest.add(path, size, src.mtime, checksum)
+            ctx.manifest.add(path, size, src.mtime, checksum, digest_of_plain)
         ctx.tally.done()
     except Exception as exc:
         ctx.tally.fail(path, exc)
