@@ -35,6 +35,7 @@ COMMANDS: dict[str, Entry] = {
     "scan": Entry("skylift.cli.scan:scan"),
     "transfer": Entry("skylift.cli.transfer:transfer"),
     "verify": Entry("skylift.cli.verify:app"),
+    "relay": Entry("skylift.cli.relay:app"),
 }
 
 #: A single command (a function) → its module's help text attribute; the commands
