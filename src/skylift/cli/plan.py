@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,6 +10,7 @@ import typer
 from rich.table import Table
 
 from skylift.cli.context import JSON_OPTION, global_options
+from skylift.cli.options import OptionGroup, with_option_groups
 from skylift.cli.output import RichProgress, emit, out
 
 if TYPE_CHECKING:
@@ -63,19 +65,35 @@ IncludePoweredOffOpt = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class WaveLimits(OptionGroup):
+    """Constraint flags (None: skylift.yaml's value)."""
+
+    max_servers: MaxServersOpt = None
+    max_tb: MaxTbOpt = None
+    bandwidth: BandwidthOpt = None
+    measured_bandwidth: MeasuredBandwidthOpt = False
+    lanes: LanesOpt = None
+    pilot: PilotOpt = None
+
+
+@dataclass(frozen=True)
+class PlanExports(OptionGroup):
+    """Files the plan is written to besides the store."""
+
+    csv: CsvPathOpt = None
+    mgn_csv: MgnCsvOpt = None
+    gantt: GanttOpt = None
+
+
 @app.callback()
+@with_option_groups
 def plan(
     ctx: typer.Context,
     explain: ExplainOpt = None,
-    max_servers: MaxServersOpt = None,
-    max_tb: MaxTbOpt = None,
-    bandwidth: BandwidthOpt = None,
-    measured_bandwidth: MeasuredBandwidthOpt = False,
-    lanes: LanesOpt = None,
-    pilot: PilotOpt = None,
-    csv_path: CsvPathOpt = None,
-    mgn_csv: MgnCsvOpt = None,
-    gantt: GanttOpt = None,
+    *,
+    limits: WaveLimits,
+    exports: PlanExports,
     include_powered_off: IncludePoweredOffOpt = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -94,9 +112,8 @@ def plan(
     from skylift.workspace.planning import PlanRequest, explain_placement, plan_workspace
 
     request = PlanRequest(
-        max_servers=max_servers, max_tb=max_tb, bandwidth=bandwidth, lanes=lanes, pilot=pilot,
-        measured_bandwidth=measured_bandwidth, include_powered_off=include_powered_off,
-        csv=csv_path, mgn_csv=mgn_csv, gantt=gantt, workspace=global_options(ctx).workspace,
+        **limits.values(), **exports.values(), include_powered_off=include_powered_off,
+        workspace=global_options(ctx).workspace,
     )  # fmt: skip
     if explain is not None:
         lines = explain_placement(request, explain)
@@ -264,7 +281,18 @@ MemoryGibOpt = Annotated[
 MinInstancesOpt = Annotated[int, typer.Option(help="Scale-out: at least this many.")]
 
 
+@dataclass(frozen=True)
+class ScaleOutOptions(OptionGroup):
+    """Size a stateless tier as N instances of one type instead of packing."""
+
+    node_type: NodeTypeOpt = None
+    cores: CoresOpt = None
+    memory_gib: MemoryGibOpt = None
+    min_instances: MinInstancesOpt = 1
+
+
 @app.command("pack")
+@with_option_groups
 def pack_cmd(
     ctx: typer.Context,
     workloads: WorkloadsOpt = None,
@@ -272,10 +300,8 @@ def pack_cmd(
     region: RegionOpt = "us-east-1",
     zones: ZonesOpt = 3,
     headroom: HeadroomOpt = 1.1,
-    node_type: NodeTypeOpt = None,
-    cores: CoresOpt = None,
-    memory_gib: MemoryGibOpt = None,
-    min_instances: MinInstancesOpt = 1,
+    *,
+    scale_out: ScaleOutOptions,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Consolidate container workloads onto Kubernetes node pools at minimum cost,
@@ -295,20 +321,23 @@ def pack_cmd(
 
       skylift plan pack --cores 80 --memory-gib 160 --headroom 1.2 --min-instances 2
     """
-    from skylift.workspace.packing import Consolidation, PackRequest, pack_workloads
+    from skylift.workspace.packing import PackRequest, pack_workloads
 
     request = PackRequest(
         workloads=workloads, cloud=cloud, region=region, zones=zones, headroom=headroom,
-        node_type=node_type, cores=cores, memory_gib=memory_gib, min_instances=min_instances,
-        workspace=global_options(ctx).workspace,
+        workspace=global_options(ctx).workspace, **scale_out.values(),
     )  # fmt: skip
     found = pack_workloads(request)
+    emit(found.as_json(), as_json, lambda: _render_packing(found))
+
+
+def _render_packing(found: Consolidation | ScaleOutSizing) -> None:
+    from skylift.workspace.packing import Consolidation
+
     if isinstance(found, Consolidation):
-        packed = found
-        emit(packed.as_json(), as_json, lambda: _render_pools(packed))
+        _render_pools(found)
     else:
-        sized = found
-        emit(sized.as_json(), as_json, lambda: _render_scale_out(sized))
+        _render_scale_out(found)
 
 
 def _render_pools(packed: Consolidation) -> None:
