@@ -9,6 +9,7 @@ build/mutation/scores.json; docs/testing.md records the measured figures.
     python tools/mutation/run.py                 # every module
     python tools/mutation/run.py plan-waves      # one (or a few) by name
     python tools/mutation/run.py --list
+    python tools/mutation/run.py --again plan-waves   # survivors only, after adding tests
     MUTATION_JOBS=2 python tools/mutation/run.py   # mutmut --max-children
 """
 
@@ -130,14 +131,27 @@ def _stats(folder: Path) -> dict[str, int]:
     return data
 
 
-def run_module(name: str) -> dict[str, object]:
-    """Mutate one module against its area's tests; return mutmut's counts and the score."""
+def _survivors(folder: Path, env: dict[str, str]) -> list[str]:
+    """Names of the mutants of the last run in ``folder`` that no test killed."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results"], cwd=folder, env=env,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return [
+        line.split(":")[0].strip()
+        for line in listing.splitlines()
+        if line.strip().endswith(("survived", "no tests", "not checked"))
+    ]
+
+
+def run_module(name: str, again: bool = False) -> dict[str, object]:
+    """Mutate one module against its area's tests; return mutmut's counts and the score.
+
+    ``again``: keep the scratch copy of the last run (the module as it was then), refresh
+    its tests from the work tree and run only the mutants that survived there.
+    """
     module, tests = MODULES[name]
     folder = WORK / name
-    _copy(folder)
-    (folder / "setup.cfg").write_text(
-        _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
-    )
     jobs = os.environ.get("MUTATION_JOBS", "2")
     env = {
         **os.environ,
@@ -145,10 +159,23 @@ def run_module(name: str) -> dict[str, object]:
         # Hypothesis properties run 50 examples per mutant (tests/helpers.py examples())
         "SKYLIFT_HYPOTHESIS_MAX": os.environ.get("SKYLIFT_HYPOTHESIS_MAX", "50"),
     }
-    subprocess.run(
-        [sys.executable, "-m", "mutmut", "run", "--max-children", jobs],
-        cwd=folder, env=env, check=False,
-    )  # fmt: skip
+    selected: list[str] = []
+    if again:
+        if not (folder / "mutants").is_dir():
+            raise SystemExit(f"{name}: no earlier run in {folder}; run it without --again")
+        selected = _survivors(folder, env)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "e2e")
+        shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore, dirs_exist_ok=True)
+    else:
+        _copy(folder)
+    (folder / "setup.cfg").write_text(
+        _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
+    )
+    if selected or not again:
+        subprocess.run(
+            [sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *selected],
+            cwd=folder, env=env, check=False,
+        )  # fmt: skip
     stats = _stats(folder)
     tested = stats.get("total", 0) - stats.get("skipped", 0)
     killed = stats.get("killed", 0) + stats.get("timeout", 0)
@@ -158,7 +185,10 @@ def run_module(name: str) -> dict[str, object]:
         capture_output=True, text=True, check=False,
     ).stdout  # fmt: skip
     (folder / "survivors.txt").write_text(survivors, encoding="utf-8")
-    return {"module": module, "tests": list(tests), **stats, "score_pct": round(score, 1)}
+    result: dict[str, object] = {"module": module, "tests": list(tests), **stats}
+    if again:
+        result["again"] = len(selected)
+    return {**result, "score_pct": round(score, 1)}
 
 
 def main(argv: list[str]) -> int:
@@ -166,7 +196,8 @@ def main(argv: list[str]) -> int:
     if "--list" in argv:
         print("\n".join(f"{n}: {m} <- {' '.join(t)}" for n, (m, t) in MODULES.items()))
         return 0
-    names = argv or list(MODULES)
+    again = "--again" in argv
+    names = [a for a in argv if a != "--again"] or list(MODULES)
     unknown = [n for n in names if n not in MODULES]
     if unknown:
         print(f"unknown module(s) {', '.join(unknown)}; see --list", file=sys.stderr)
@@ -175,7 +206,7 @@ def main(argv: list[str]) -> int:
     scores_path = WORK / "scores.json"
     scores = json.loads(scores_path.read_text()) if scores_path.exists() else {}
     for name in names:
-        result = run_module(name)
+        result = run_module(name, again)
         scores[name] = result
         scores_path.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
         print(
