@@ -1,0 +1,1 @@
+"""PostgreSQL: discovery, schema sections, COPY streaming, logical replication, checksums."""
