@@ -36,6 +36,8 @@ COMMANDS: dict[str, Entry] = {
     "transfer": Entry("skylift.cli.transfer:transfer"),
     "verify": Entry("skylift.cli.verify:app"),
     "relay": Entry("skylift.cli.relay:app"),
+    "report": Entry("skylift.cli.report:report"),
+    "serve": Entry("skylift.serve.command:serve"),  # the serve layer owns its command
 }
 
 #: A single command (a function) → its module's help text attribute; the commands
@@ -47,6 +49,8 @@ HELP_TEXT: dict[str, str] = {
     "generate": "GENERATE_HELP",
     "scan": "SCAN_HELP",
     "transfer": "TRANSFER_HELP",
+    "report": "REPORT_HELP",
+    "serve": "SERVE_HELP",
 }
 
 _SETTINGS: dict[str, Any] = {
