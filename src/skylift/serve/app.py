@@ -1,0 +1,141 @@
+"""The dashboard's ASGI application: one page per report section, live.
+
+Pages, fragments and assets come from :mod:`skylift.workspace.reporting` (the
+same views as ``skylift report``). ``/events`` streams Server-Sent Events: a
+``progress`` event each second with the running transfers (bytes, rate, ETA)
+and ``changed`` when a server's state changed (the page then reloads its
+section). One poller reads the store for every viewer, so viewers add no
+database load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
+
+from skylift.errors import InputError
+from skylift.workspace.core import Workspace
+from skylift.workspace.reporting import (
+    dashboard_asset,
+    dashboard_fragment,
+    dashboard_page,
+    live_runs,
+    section_ids,
+)
+
+#: Seconds between two reads of the live state.
+TICK_S = 1.0
+_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
+class LiveState:
+    """The latest tracking token and running runs, read once per tick for all viewers."""
+
+    def __init__(self, ws: Workspace, tick_s: float = TICK_S) -> None:
+        self.ws = ws
+        self.tick_s = tick_s
+        self.token = ""
+        self.runs: list[dict[str, Any]] = []
+        self.version = 0
+        self._changed = asyncio.Condition()
+
+    async def poll(self) -> None:
+        """Read the store every tick and wake the viewers."""
+        while True:
+            token, runs = await run_in_threadpool(live_runs, self.ws)
+            async with self._changed:
+                self.token, self.runs = token, runs
+                self.version += 1
+                self._changed.notify_all()
+            await asyncio.sleep(self.tick_s)
+
+    async def stream(self) -> AsyncIterator[str]:
+        """One viewer's event stream."""
+        seen_version, seen_token = -1, None
+        yield "retry: 2000\n\n"
+        while True:
+            last = seen_version
+            async with self._changed:
+                await self._changed.wait_for(lambda last=last: self.version != last)  # type: ignore[misc]
+                seen_version, token, runs = self.version, self.token, self.runs
+            yield f"event: progress\ndata: {json.dumps(runs)}\n\n"
+            if seen_token is not None and token != seen_token:
+                yield f"event: changed\ndata: {json.dumps(token)}\n\n"
+            seen_token = token
+
+
+def create_app(ws: Workspace, token: str | None = None) -> Any:
+    """The dashboard over ``ws`` (read-only; behind the token when one is given)."""
+    from skylift.serve.auth import TokenGate
+
+    live = LiveState(ws)
+    sections = section_ids()
+
+    def page(request: Request) -> Response:
+        sid = request.path_params.get("section", "summary")
+        if sid not in sections:
+            return PlainTextResponse(f"no page {sid!r}", status_code=404)
+        return HTMLResponse(dashboard_page(ws, sid, "static/"))
+
+    def fragment(request: Request) -> Response:
+        try:
+            return JSONResponse(dashboard_fragment(ws, request.path_params["section"]))
+        except InputError as exc:
+            return PlainTextResponse(exc.message, status_code=404)
+
+    def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            text = dashboard_asset(name)
+        except KeyError:
+            return PlainTextResponse("not found", status_code=404)
+        kind = _TYPES.get(name[name.rfind(".") :], "text/plain")
+        return Response(text, media_type=kind, headers={"Cache-Control": "max-age=3600"})
+
+    async def events(_: Request) -> Response:
+        return StreamingResponse(
+            live.stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    def root(_: Request) -> Response:
+        return RedirectResponse("summary", 307)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(live.poll())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/events", events),
+            Route("/static/{name}", static),
+            Route("/fragment/{section}", fragment),
+            Route("/{section}", page),
+        ],
+        lifespan=lifespan,
+    )
+    return TokenGate(app, token)

@@ -1,0 +1,338 @@
+"""``skylift report`` and the views of ``skylift serve``, read from one workspace.
+
+:func:`gather` reads whatever the stages left in the workspace (inventory,
+latest assessment, latest plan and its strategy trade-off, latest scan,
+tracking) into :class:`~skylift.report.html.model.ReportInputs`;
+:func:`write_report` renders the HTML (and XLSX, PDF) and writes each file to
+a temporary name first, so a failure leaves nothing half-written. Everything
+is read before anything is written: an unreadable or newer-schema state store
+stops the command with one line and no file.
+
+The latest scan of a workspace is kept as ``.skylift/scans/latest.json``
+(:func:`remember_scan`, called by ``skylift scan``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from skylift.errors import ConfigError, InputError, PlanningError, WorkspaceNotFoundError
+
+if TYPE_CHECKING:
+    from skylift.domain.findings import ScanResult
+    from skylift.report.html.model import AssessmentInput, DecisionInput, ReportInputs, Section
+    from skylift.workspace.core import Workspace
+
+SCAN_FILE = Path("scans") / "latest.json"
+
+
+def remember_scan(explicit: Path | None, result: ScanResult) -> Path | None:
+    """Keep ``result`` as the workspace's latest scan (for the report); None outside one."""
+    from skylift.workspace.core import Workspace
+
+    try:
+        ws = Workspace.open(explicit)
+    except WorkspaceNotFoundError:
+        return None
+    path = ws.state_dir / SCAN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_text(path, result.model_dump_json())
+    return path
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _open_store(ws: Workspace) -> None:
+    """Open (and check) the state store before anything is read or written."""
+    from alembic.util.exc import CommandError
+
+    try:
+        _ = ws.store
+    except CommandError as exc:
+        raise ConfigError(
+            f"{ws.state_dir / 'state.db'}: the state store's schema is not one this skylift "
+            f"knows ({exc}); it was probably written by a newer skylift",
+            "upgrade skylift, or point --workspace at another workspace",
+        ) from exc
+
+
+def _assessment(ws: Workspace) -> AssessmentInput | None:
+    from skylift.report.html.model import AssessmentInput
+    from skylift.workspace.assessments import AssessmentStore
+
+    store = AssessmentStore(ws)
+    if not store.list():
+        return None
+    try:
+        a = store.load()
+    except OSError as exc:
+        raise ConfigError(
+            f"the latest assessment's results are unreadable: {exc}", "re-run 'skylift assess'"
+        ) from exc
+    return AssessmentInput(
+        run_id=a.run.id,
+        created_at=a.run.created_at,
+        summary=a.run.summary,
+        servers=a.servers,
+        targets=a.targets,
+        applications=a.applications,
+    )
+
+
+def _decision(ws: Workspace) -> DecisionInput | None:
+    """The seed's deployment-strategy trade-off with the workspace's weights."""
+    from skylift.report.html.model import DecisionInput
+    from skylift.workspace.deciding import DecideRequest, decide
+
+    weights = ",".join(f"{k}={v:g}" for k, v in ws.settings.constraints.strategy_weights.items())
+    d = decide(DecideRequest(seed_example=True, weights=weights))
+    return DecisionInput(options=tuple(d.options), choice=d.choice, sweep=tuple(d.sweep))
+
+
+def _scan(ws: Workspace) -> tuple[ScanResult | None, datetime | None]:
+    from pydantic import ValidationError
+
+    from skylift.domain.findings import ScanResult
+
+    path = ws.state_dir / SCAN_FILE
+    if not path.exists():
+        return None, None
+    try:
+        result = ScanResult.model_validate_json(path.read_bytes())
+    except (ValidationError, OSError) as exc:
+        raise ConfigError(
+            f"{path}: the stored scan is unreadable ({type(exc).__name__})",
+            "re-run 'skylift scan PATH' to replace it",
+        ) from exc
+    return result, datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
+    """Read what the stages left (only what ``sections`` need, when given)."""
+    from skylift.report.html.model import ReportInputs
+    from skylift.workspace.plans import load_plan
+    from skylift.workspace.tracking import snapshot
+
+    def wanted(*ids: str) -> bool:
+        return sections is None or any(i in sections for i in ids)
+
+    _open_store(ws)
+    servers = ws.servers() if wanted("summary", "inventory", "dependencies", "tracking") else []
+    plan = None
+    if wanted("summary", "plan", "dependencies", "tracking"):
+        try:
+            plan = load_plan(ws)
+        except PlanningError:
+            plan = None
+    scan, scan_at = _scan(ws) if wanted("summary", "security") else (None, None)
+    return ReportInputs(
+        project=ws.settings.project,
+        generated_at=datetime.now(UTC),
+        currency=ws.settings.currency,
+        servers=servers,
+        dependencies=ws.dependencies() if wanted("dependencies") else [],
+        assessment=_assessment(ws) if wanted("summary", "inventory", "assessment") else None,
+        plan=plan,
+        decision=_decision(ws) if plan is not None and wanted("plan") else None,
+        scan=scan,
+        scan_at=scan_at,
+        tracking=snapshot(ws) if wanted("transfers", "tracking") else None,
+    )
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """``skylift report``: where to write the HTML, and optionally XLSX and PDF."""
+
+    out: Path | None = None  # default: report.html in the workspace
+    xlsx: Path | None = None
+    pdf: Path | None = None
+    workspace: Path | None = None
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What was written, and which sections have content."""
+
+    html: Path
+    html_bytes: int
+    xlsx: Path | None
+    pdf: Path | None
+    sections: dict[str, str] = field(default_factory=dict)  # id → "" or what fills it
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {
+            "html": str(self.html),
+            "html_bytes": self.html_bytes,
+            "xlsx": str(self.xlsx) if self.xlsx else None,
+            "pdf": str(self.pdf) if self.pdf else None,
+            "sections": {k: {"available": not v, "missing": v} for k, v in self.sections.items()},
+        }
+
+
+def _target(path: Path, flag: str, suffix: str) -> Path:
+    """Check an output path before any work: not a folder, its folder writable."""
+    p = path.expanduser()
+    if p.is_dir():
+        raise InputError(
+            f"{flag} {path}: is a folder", f"give a file name, e.g. {path / ('report' + suffix)}"
+        )
+    folder = p.resolve().parent
+    if not folder.is_dir():
+        raise InputError(f"{flag} {path}: folder {folder} does not exist", "create it first")
+    if not os.access(folder, os.W_OK):
+        raise InputError(
+            f"{flag} {path}: folder {folder} is not writable", "give a path you can write to"
+        )
+    if p.exists() and not os.access(p, os.W_OK):
+        raise InputError(f"{flag} {path}: file is not writable", "give a path you can write to")
+    return p
+
+
+def write_report(request: ReportRequest) -> ReportResult:
+    """Render the workspace's report and write the files asked for (all or nothing per file)."""
+    from skylift.report.html.render import build_sections, render_report
+    from skylift.workspace.core import Workspace
+
+    with Workspace.open(request.workspace) as ws:
+        out = _target(request.out or ws.root / "report.html", "--out", ".html")
+        xlsx = _target(request.xlsx, "--xlsx", ".xlsx") if request.xlsx else None
+        pdf = _target(request.pdf, "--pdf", ".pdf") if request.pdf else None
+        if pdf is not None:
+            from skylift.report.pdf import find_chromium
+
+            find_chromium()  # before any work: --pdf without a browser is a one-line error
+        inputs = gather(ws)
+    html = render_report(inputs)
+    try:
+        _atomic_text(out, html)
+    except OSError as exc:
+        raise InputError(
+            f"--out {out}: cannot write: {exc.strerror or exc}", "give a path you can write to"
+        ) from exc
+    sections = build_sections(inputs)
+    if xlsx is not None:
+        from skylift.report.xlsx import write_xlsx
+
+        write_xlsx(xlsx, sections, inputs.assessment)
+    if pdf is not None:
+        from skylift.report.pdf import print_pdf
+
+        print_pdf(out, pdf)
+    return ReportResult(
+        html=out.resolve(),
+        html_bytes=len(html.encode()),
+        xlsx=xlsx.resolve() if xlsx else None,
+        pdf=pdf.resolve() if pdf else None,
+        sections={s.id: s.missing for s in sections},
+    )
+
+
+# ---- the dashboard (skylift serve) ------------------------------------------------
+
+
+def section_ids() -> list[str]:
+    """The dashboard's pages, in order."""
+    from skylift.report.html.render import SECTIONS
+
+    return list(SECTIONS)
+
+
+def _one(ws: Workspace, section_id: str) -> Section:
+    from skylift.report.html.render import SECTIONS, build_sections
+
+    if section_id not in SECTIONS:
+        raise InputError(f"no section {section_id!r}", "one of: " + ", ".join(SECTIONS))
+    if section_id == "tracking":
+        from skylift.report.html.views_tracking import tracking
+
+        return tracking(gather(ws, {section_id}), live=True)
+    return build_sections(gather(ws, {section_id}), [section_id])[0]
+
+
+def dashboard_page(ws: Workspace, section_id: str, static_prefix: str) -> str:
+    """One dashboard page (a section, live), linking the assets under ``static_prefix``."""
+    from skylift.report.html.render import SECTIONS, NavItem, render
+
+    section = _one(ws, section_id)
+    nav = [
+        NavItem(sid, title, sid, True, sid == section_id) for sid, (title, _) in SECTIONS.items()
+    ]
+    now = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return render(ws.settings.project, now, [section], nav, live=True, static_prefix=static_prefix)
+
+
+def dashboard_fragment(ws: Workspace, section_id: str) -> dict[str, Any]:
+    """One section's HTML and chart/table data (swapped in when tracking changes)."""
+    from skylift.report.html.render import render_fragment
+
+    return render_fragment(_one(ws, section_id))
+
+
+def live_runs(ws: Workspace) -> tuple[str, list[dict[str, Any]]]:
+    """A change token of the tracking state, and the running runs' progress (for SSE)."""
+    from sqlalchemy import func, select
+
+    from skylift.workspace.tables_tracking import tracking_events, tracking_runs
+
+    with ws.store.engine.connect() as conn:
+        last_event = conn.execute(select(func.max(tracking_events.c.id))).scalar()
+        finished = conn.execute(
+            select(func.count())
+            .select_from(tracking_runs)
+            .where(tracking_runs.c.state != "running")
+        ).scalar()
+        running = conn.execute(
+            select(tracking_runs).where(tracking_runs.c.state == "running")
+        ).all()
+    runs = []
+    for r in running:
+        m = r._mapping
+        left = m["bytes_total"] - m["bytes_done"]
+        runs.append(
+            {
+                "id": m["id"],
+                "kind": m["kind"],
+                "destination": m["destination"],
+                "wave": m["wave"],
+                "bytes_done": m["bytes_done"],
+                "bytes_total": m["bytes_total"],
+                "rate_bps": m["rate_bps"],
+                "percent": 100.0 * m["bytes_done"] / m["bytes_total"] if m["bytes_total"] else 0.0,
+                "eta_s": left / m["rate_bps"] if m["rate_bps"] > 0 and left > 0 else None,
+            }
+        )
+    plan = ws.state_dir / "plans" / "latest.json"
+    token = json.dumps(
+        [last_event, finished, len(runs), plan.stat().st_mtime if plan.exists() else 0]
+    )
+    return token, runs
+
+
+def dashboard_asset(name: str) -> str:
+    """A file the dashboard pages link (``report.css``, ``report.js``, ``echarts.min.js``);
+    KeyError for any other name."""
+    from skylift.report.html.render import asset
+
+    return asset(name)
+
+
+def check_store(ws: Workspace) -> None:
+    """Open the state store now: a corrupt or newer-schema store is a one-line ConfigError."""
+    _open_store(ws)
