@@ -312,6 +312,27 @@ class TransferResilience(OptionGroup):
     journal: JournalOpt = None
 
 
+ServerOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--server",
+        help="Track this run as moving this server (name, FQDN or IP; repeatable): "
+        "skylift serve and report show its state.",
+    ),
+]
+WaveOpt = Annotated[
+    int | None, typer.Option(help="Track this run as moving every server of this plan wave.")
+]
+
+
+@dataclass(frozen=True)
+class TransferTracking(OptionGroup):
+    """Which servers the run moves, for migration tracking (docs/report.md)."""
+
+    servers: ServerOpt = None
+    wave: WaveOpt = None
+
+
 @with_option_groups
 def transfer(
     ctx: typer.Context,
@@ -327,6 +348,7 @@ def transfer(
     encoding: TransferEncoding,
     no_manifest: NoManifestOpt = False,
     resilience: TransferResilience,
+    tracking: TransferTracking,
     metrics_port: MetricsPortOpt = None,
     links: LinksOpt = "copy",
     as_json: bool = JSON_OPTION,
@@ -339,7 +361,7 @@ def transfer(
         source, destination, delete=delete, checksum=checksum, dry_run=dry_run,
         backup_to=backup_to, manifest=not no_manifest, metrics_port=metrics_port, links=links,
         workspace=global_options(ctx).workspace, **filters.values(), **pace.values(),
-        **encoding.values(), **resilience.values(),
+        **encoding.values(), **resilience.values(), **tracking.values(),
     )  # fmt: skip
     found = _run(request, show_progress=not (as_json or dry_run))
     if isinstance(found, TransferPlan):

@@ -17,7 +17,7 @@ Examples:
 
   skylift serve                                   # http://127.0.0.1:8765/
 
-  skylift serve --listen 127.0.0.1:9000
+  skylift serve --listen 127.0.0.1:9000 --json    # {"url": …} once listening
 
   skylift serve --listen 0.0.0.0:8765 --token-file ~/.skylift-token
       # clients open http://HOST:8765/?token=… once (then a cookie)
@@ -31,6 +31,9 @@ def serve(
         Path | None,
         typer.Option(help="File holding the access token (required off loopback)."),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"url": …} as JSON once listening.')
+    ] = False,
 ) -> None:
     """Serve the dashboard until Ctrl-C."""
     from skylift.serve.server import ServeRequest
@@ -38,4 +41,11 @@ def serve(
 
     root = ctx.find_root().obj
     request = ServeRequest(listen, token_file, getattr(root, "workspace", None))
-    run(request, ready=lambda url: typer.echo(f"skylift dashboard: {url} (Ctrl-C to stop)"))
+
+    def ready(url: str) -> None:
+        import json
+
+        text = json.dumps({"url": url}) if as_json else f"skylift dashboard: {url} (Ctrl-C to stop)"
+        typer.echo(text)
+
+    run(request, ready=ready)

@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from skylift.serve.auth import parse_listen, required_token
+
+
+def _server(config: Any, on_ready: Callable[[], None]) -> Any:
+    """uvicorn's server, calling ``on_ready`` once its socket listens."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_ready()
+
+    return Server(config)
 
 
 @dataclass(frozen=True)
@@ -44,8 +58,5 @@ def serve(request: ServeRequest, ready: Callable[[str], None] | None = None) -> 
             lifespan="on",
             timeout_graceful_shutdown=2,
         )
-        server = uvicorn.Server(config)
-        if ready is not None:
-            shown = f"[{host}]" if ":" in host else host
-            ready(f"http://{shown}:{port}/")
-        server.run()
+        shown = f"[{host}]" if ":" in host else host
+        _server(config, lambda: ready(f"http://{shown}:{port}/") if ready else None).run()

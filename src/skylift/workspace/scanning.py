@@ -105,6 +105,9 @@ def scan_paths(request: ScanRequest, progress: Progress = NULL_PROGRESS) -> Scan
     )
     extra = policy_scanners(request.workspace) if request.policies else []
     result = scan(request.paths, options, extra=extra, progress=progress)
+    from skylift.workspace.reporting import remember_scan
+
+    remember_scan(request.workspace, result)  # the report's Security section
     if update:
         assert baseline is not None
         write_baseline(baseline, Baseline.of(result.findings, previous=accepted))
