@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
+from skylift.cli.options import OptionGroup, with_option_groups
 from skylift.cli.output import RichProgress, emit, err, out
 
 if TYPE_CHECKING:
@@ -112,6 +114,34 @@ AllowMissingValidatorsOpt = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ImageOptions(OptionGroup):
+    """How images built from source are named and tagged."""
+
+    name: NameOpt = None
+    registry: RegistryOpt = None
+    version: VersionOpt = None
+
+
+@dataclass(frozen=True)
+class ServerSelection(OptionGroup):
+    """Which of the workspace's servers and dependencies the target is built from."""
+
+    application: ApplicationOpt = None
+    environment: EnvironmentOpt = None
+    use_workspace: UseWorkspaceOpt = True
+
+
+@dataclass(frozen=True)
+class AcceptOptions(OptionGroup):
+    """Findings of --check accepted, and validators allowed to be missing."""
+
+    accept: AcceptOpt = None
+    baseline: BaselineOpt = None
+    allow_missing_validators: AllowMissingValidatorsOpt = False
+
+
+@with_option_groups
 def generate(
     ctx: typer.Context,
     app_dir: AppDirOpt = None,
@@ -120,17 +150,12 @@ def generate(
     only: OnlyOpt = "docker,k8s,helm,kustomize,terraform,ansible,monitoring",
     cloud: CloudOpt = "aws",
     region: RegionOpt = None,
-    name: NameOpt = None,
-    registry: RegistryOpt = None,
-    version: VersionOpt = None,
-    application: ApplicationOpt = None,
-    environment: EnvironmentOpt = None,
-    use_workspace: UseWorkspaceOpt = True,
+    *,
+    images: ImageOptions,
+    selection: ServerSelection,
     check: CheckOpt = False,
     env_file: EnvFileOpt = None,
-    accept: AcceptOpt = None,
-    baseline: BaselineOpt = None,
-    allow_missing_validators: AllowMissingValidatorsOpt = False,
+    acceptance: AcceptOptions,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Generate the target's deployment artifacts into --out."""
@@ -138,11 +163,9 @@ def generate(
 
     request = GenerateRequest(
         app_dir=app_dir, compose=compose, out_dir=out_dir, only=only, cloud=cloud,
-        region=region, name=name, registry=registry, version=version,
-        application=application, environment=environment, use_workspace=use_workspace,
-        check=check, env_files=tuple(env_file or ()), accept=tuple(accept or ()),
-        baseline=baseline, allow_missing_validators=allow_missing_validators,
-        workspace=global_options(ctx).workspace,
+        region=region, check=check, env_files=tuple(env_file or ()),
+        workspace=global_options(ctx).workspace, **images.values(), **selection.values(),
+        **acceptance.values(),
     )  # fmt: skip
     with RichProgress(enabled=not as_json) as progress:
         result = generate_target(request, progress)
