@@ -1,0 +1,121 @@
+"""The load generator's process: Locust (as a library) drives one URL and prints
+the measurements as JSON. Run as ``python -m skylift.verify.service.loadrun``
+with the job as JSON on stdin.
+
+Locust runs on gevent, which patches the standard library when imported; it
+therefore runs in a process of its own and never inside the CLI or the test
+runner. Latency percentiles are computed over every request's own time
+(Locust's stats round times under 100 ms to whole milliseconds, too coarse
+for a local service).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+#: latency histogram bounds (ms) for the report's charts
+BUCKETS = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, float("inf"))
+#: distinct error texts kept
+ERROR_KINDS = 20
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return 0.0
+    rank = q * (len(ordered) - 1)
+    lo = int(rank)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (rank - lo)
+
+
+def summarise(
+    url: str, times: list[float], failures: int, errors: dict[str, int], elapsed: float
+) -> dict[str, Any]:
+    """The JSON of a :class:`~skylift.verify.service.model.LoadStats`."""
+    ordered = sorted(times)
+    n = len(ordered)
+    hist: list[list[float]] = []
+    i = 0
+    for bound in BUCKETS:
+        count = 0
+        while i < n and ordered[i] <= bound:
+            count += 1
+            i += 1
+        hist.append([bound if bound != float("inf") else 1e12, count])
+    return {
+        "url": url,
+        "requests": n,
+        "failures": failures,
+        "elapsed_s": elapsed,
+        "p50_ms": _percentile(ordered, 0.50),
+        "p95_ms": _percentile(ordered, 0.95),
+        "p99_ms": _percentile(ordered, 0.99),
+        "mean_ms": sum(ordered) / n if n else 0.0,
+        "throughput": n / elapsed if elapsed > 0 else 0.0,
+        "error_rate": failures / n if n else 0.0,
+        "errors": errors,
+        "histogram": hist,
+    }
+
+
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    """Drive ``job['url']`` with ``users`` Locust users for ``duration_s``."""
+    import gevent  # type: ignore[import-untyped]
+    from locust import FastHttpUser, constant, constant_throughput, task
+    from locust.env import Environment
+
+    paths: list[str] = list(job["paths"])
+    users = int(job["users"])
+    rate = job.get("rate")
+    times: list[float] = []
+    errors: dict[str, int] = {}
+    failures = 0
+
+    class Driver(FastHttpUser):
+        host = job["url"].rstrip("/")
+        network_timeout = float(job.get("timeout_s", 10.0))
+        connection_timeout = float(job.get("timeout_s", 10.0))
+        wait_time = constant_throughput(rate / users) if rate else constant(0)
+
+        @task
+        def hit(self) -> None:
+            for path in paths:
+                self.client.request("GET", path, name=path)
+
+    def on_request(response_time: float, exception: BaseException | None, **_: Any) -> None:
+        nonlocal failures
+        times.append(response_time)
+        if exception is not None:
+            failures += 1
+            text = (str(exception) or type(exception).__name__).splitlines()[0][:120]
+            if text in errors or len(errors) < ERROR_KINDS:
+                errors[text] = errors.get(text, 0) + 1
+
+    env = Environment(user_classes=[Driver])
+    env.events.request.add_listener(on_request)  # type: ignore[no-untyped-call]
+    runner = env.create_local_runner()
+    runner.start(users, spawn_rate=max(users, 1000))
+    gevent.sleep(0)
+    start = time.perf_counter()
+    times.clear()
+    gevent.sleep(float(job["duration_s"]))
+    elapsed = time.perf_counter() - start
+    done = list(times)
+    runner.quit()
+    return summarise(job["url"], done, failures, errors, elapsed)
+
+
+def main() -> None:
+    """Read the job from stdin, print the measurements on stdout."""
+    import logging
+
+    logging.disable(logging.CRITICAL)  # Locust logs each failure; the summary has them
+    job = json.loads(sys.stdin.read())
+    sys.stdout.write(json.dumps(run(job)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
