@@ -41,7 +41,11 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "assess-sizing": (
         "src/skylift/assess/sizing.py",
-        ("tests/unit/assess/test_sizing.py", "tests/unit/assess/test_policy_knobs.py"),
+        (
+            "tests/unit/assess/test_sizing.py",
+            "tests/unit/assess/test_policy_knobs.py",
+            "tests/unit/assess/test_sizing_oracle.py",
+        ),
     ),
     "transfer-manifest": ("src/skylift/transfer/manifest.py", ("tests/unit/transfer",)),
     "transfer-journal": ("src/skylift/transfer/journal.py", ("tests/unit/transfer",)),
@@ -148,7 +152,9 @@ def run_module(name: str, again: bool = False) -> dict[str, object]:
     """Mutate one module against its area's tests; return mutmut's counts and the score.
 
     ``again``: keep the scratch copy of the last run (the module as it was then), refresh
-    its tests from the work tree and run only the mutants that survived there.
+    its tests from the work tree and run only the mutants that survived there. Its
+    setup.cfg is kept: mutmut resets every verdict when the test selection changes, so
+    tests added since must sit in a file or folder the last run selected already.
     """
     module, tests = MODULES[name]
     folder = WORK / name
@@ -168,9 +174,9 @@ def run_module(name: str, again: bool = False) -> dict[str, object]:
         shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore, dirs_exist_ok=True)
     else:
         _copy(folder)
-    (folder / "setup.cfg").write_text(
-        _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
-    )
+        (folder / "setup.cfg").write_text(
+            _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
+        )
     if selected or not again:
         subprocess.run(
             [sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *selected],
