@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,13 +49,9 @@ def _run(ctx: typer.Context, fmt: str, paths: list[Path], as_json: bool, **optio
     emit(summary, as_json, render)
 
 
-@app.command("rvtools")
-def rvtools(
-    ctx: typer.Context,
-    paths: Annotated[list[Path], FILES],
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Import an RVTools export: the .xlsx, or a folder of its per-sheet CSVs.
+#: The formats whose command takes the input files and nothing else → its help.
+FILE_FORMATS: dict[str, str] = {
+    "rvtools": """Import an RVTools export: the .xlsx, or a folder of its per-sheet CSVs.
 
     Reads vInfo, vCPU, vMemory, vDisk, vPartition, vNetwork and vHost. Templates
     are skipped, powered-off VMs kept and flagged, VMs keyed on VM UUID / VM ID.
@@ -64,49 +61,45 @@ def rvtools(
       skylift discover rvtools RVTools_export_all.xlsx
 
       skylift discover rvtools ./rvtools-csv/
-    """
-    _run(ctx, "rvtools", paths, as_json)
-
-
-@app.command("azure-csv")
-def azure_csv(
-    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
-) -> None:
-    """Import the Azure Migrate CSV import template (servers, up to 8 disks).
+    """,
+    "azure-csv": """Import the Azure Migrate CSV import template (servers, up to 8 disks).
 
     Example:
 
       skylift discover azure-csv AzureMigrateimporttemplate.csv
-    """
-    _run(ctx, "azure-csv", paths, as_json)
-
-
-@app.command("aws-csv")
-def aws_csv(
-    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
-) -> None:
-    """Import the AWS Application Discovery Service import template.
+    """,
+    "aws-csv": """Import the AWS Application Discovery Service import template.
 
     Example:
 
       skylift discover aws-csv import_template.csv
-    """
-    _run(ctx, "aws-csv", paths, as_json)
-
-
-@app.command("servers")
-def servers(
-    ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
-) -> None:
-    """Import skylift's own server list (CSV, JSON or YAML; see docs/discover.md).
+    """,
+    "servers": """Import skylift's own server list (CSV, JSON or YAML; see docs/discover.md).
 
     Examples:
 
       skylift discover servers servers.csv
 
       skylift discover servers estate.yaml
-    """
-    _run(ctx, "servers", paths, as_json)
+    """,
+}
+
+
+def _file_command(fmt: str) -> Callable[..., None]:
+    """The ``discover FMT FILE…`` command of a format in :data:`FILE_FORMATS`."""
+
+    def command(
+        ctx: typer.Context, paths: Annotated[list[Path], FILES], as_json: bool = JSON_OPTION
+    ) -> None:
+        _run(ctx, fmt, paths, as_json)
+
+    command.__name__ = fmt.replace("-", "_")
+    command.__doc__ = FILE_FORMATS[fmt]
+    return command
+
+
+for _fmt in FILE_FORMATS:
+    app.command(_fmt)(_file_command(_fmt))
 
 
 @app.command("perf")
