@@ -132,7 +132,16 @@ def transfer_data(
     request: TransferRequest, progress: TransferProgress | None = None
 ) -> TransferPlan | EngineResult:
     """Plan (``dry_run``) or run the transfer; a run that succeeds is recorded in the
-    workspace's history. Per-object failures are in the result, not raised."""
+    workspace's history. Per-object failures are in the result, not raised.
+
+    A ``relay://`` / ``relays://`` destination goes to the multipath relay
+    (:func:`skylift.workspace.relaying.relay_transfer`; ``dry_run``: its prediction)."""
+    from skylift.workspace.relaying import is_relay_destination
+
+    if is_relay_destination(request.destination):
+        from skylift.workspace.relaying import relay_transfer
+
+        return relay_transfer(request, progress)
     from skylift.transfer.engine import plan_transfer, run_transfer
 
     options = request.options()

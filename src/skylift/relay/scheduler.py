@@ -1,0 +1,235 @@
+"""Work stealing over several paths: one shared queue of chunk batches, one lane per path.
+
+Each lane takes the next batch whenever its bytes in flight are under its
+window, so a fast path takes more batches than a slow one without any
+up-front split. The window is the path's bandwidth-delay product (measured
+goodput x round trip, doubled, at least two batches), so a long path keeps
+enough requests in flight and a slow one does not hoard work at the end of a
+run. When a request fails (refused, reset, timed out, 5xx), the batch goes
+back to the front of the queue for any lane, the lane drops its connections
+and probes its path with exponential backoff (0.25 s x 2^n, at most 5 s,
+jittered) until it answers again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from skylift.relay import protocol as p
+from skylift.relay.client import PathClient, PathDownError
+from skylift.relay.values import PathStats
+
+#: a batch whose chunks the receiver rejected this many times fails its files
+MAX_ATTEMPTS = 4
+MAX_WINDOW = 64 << 20
+
+
+class ChunkRejectedError(Exception):
+    """The receiver kept rejecting a chunk's digest."""
+
+
+@dataclass
+class Batch:
+    """Frames sent in one request; a future per digest resolves when the receiver stored it."""
+
+    frames: list[p.Frame]
+    futures: list[asyncio.Future[None]]
+    attempts: int = 0
+    body: bytes = field(init=False)
+    raw_bytes: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.body = b"".join(f.header() + f.payload for f in self.frames)
+        self.raw_bytes = sum(f.raw_size for f in self.frames)
+
+    def without(self, bad: set[str]) -> tuple[list[int], list[int]]:
+        """Indices of frames the receiver stored and of those it rejected."""
+        kept = [i for i, f in enumerate(self.frames) if f.digest.hex() not in bad]
+        rejected = [i for i, f in enumerate(self.frames) if f.digest.hex() in bad]
+        return kept, rejected
+
+
+class WorkQueue:
+    """Batches waiting for a lane; bounded in bytes so the producer cannot run away."""
+
+    def __init__(self, limit: int = 48 << 20) -> None:
+        self._items: collections.deque[Batch] = collections.deque()
+        self._bytes = 0
+        self._limit = limit
+        self._cond = asyncio.Condition()
+
+    async def put(self, batch: Batch) -> None:
+        """Append; waits while the queue holds more than its limit."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: self._bytes < self._limit)
+            self._items.append(batch)
+            self._bytes += len(batch.body)
+            self._cond.notify_all()
+
+    async def put_front(self, batch: Batch) -> None:
+        """Re-queue a batch a failed path gave back (first in line, never waits)."""
+        async with self._cond:
+            self._items.appendleft(batch)
+            self._bytes += len(batch.body)
+            self._cond.notify_all()
+
+    async def get(self) -> Batch:
+        """The next batch (waits for one)."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: bool(self._items))
+            batch = self._items.popleft()
+            self._bytes -= len(batch.body)
+            self._cond.notify_all()
+            return batch
+
+
+class Lane:
+    """One path's loop: take batches while under the window, send, measure, fail over."""
+
+    def __init__(
+        self, client: PathClient, queue: WorkQueue, on_stored: Callable[[Batch, list[int]], None]
+    ) -> None:
+        self.client = client
+        self.queue = queue
+        self.on_stored = on_stored
+        self.rejected = 0
+        self.rtt: float | None = None
+        self.up = True
+        self.down_since: float | None = None
+        self.inflight = 0
+        self.window = 2 * p.BATCH_BYTES
+        self._acks: collections.deque[tuple[float, int]] = collections.deque()
+        self._cond = asyncio.Condition()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._started = time.monotonic()
+        self._counts = {"bytes": 0, "chunks": 0, "requests": 0, "failures": 0}
+
+    def is_up(self) -> bool:
+        """Whether the path takes work (read again after every await)."""
+        return self.up
+
+    def rate(self) -> float:
+        """Goodput of the last ~2 s of acknowledgements, bytes/s on the wire."""
+        now = time.monotonic()
+        while self._acks and self._acks[0][0] < now - 2.0:
+            self._acks.popleft()
+        if not self._acks:
+            return 0.0
+        span = max(now - self._acks[0][0], 0.25)
+        return sum(n for _, n in self._acks) / span
+
+    def snapshot(self) -> PathStats:
+        """The lane's figures now."""
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        return PathStats(
+            path=self.client.label,
+            bytes_sent=self._counts["bytes"],
+            chunks_sent=self._counts["chunks"],
+            requests=self._counts["requests"],
+            failures=self._counts["failures"],
+            throughput_bps=self._counts["bytes"] / elapsed,
+            rtt_ms=None if self.rtt is None else round(self.rtt * 1000, 3),
+            window_bytes=self.window,
+            state="up" if self.up else "down",
+        )
+
+    def _resize(self) -> None:
+        bdp = self.rate() * max(self.rtt or 0.0, 0.01) * 2
+        self.window = int(min(MAX_WINDOW, max(2 * p.BATCH_BYTES, bdp + p.BATCH_BYTES)))
+
+    async def run(self) -> None:
+        """Until cancelled."""
+        try:
+            while True:
+                if not self.up:
+                    await self._recover()
+                    continue
+                async with self._cond:
+                    await self._cond.wait_for(lambda: self.inflight < self.window or not self.up)
+                if not self.is_up():  # went down while waiting
+                    continue
+                batch = await self.queue.get()
+                if not self.is_up():
+                    await self.queue.put_front(batch)
+                    continue
+                self.inflight += len(batch.body)
+                task = asyncio.create_task(self._send(batch))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def _send(self, batch: Batch) -> None:
+        try:
+            status, body = await self.client.call("PUT", "/v1/chunks", batch.body)
+        except PathDownError:
+            self._counts["failures"] += 1
+            await self.queue.put_front(batch)
+            self.mark_down()
+            return
+        finally:
+            async with self._cond:
+                self.inflight -= len(batch.body)
+                self._cond.notify_all()
+        self._counts["requests"] += 1
+        bad = set(json.loads(body).get("bad", [])) if status in (200, 422) else None
+        if bad is None:  # 4xx other than 422: this batch cannot go
+            self._fail(batch, range(len(batch.frames)), f"receiver answered {status}")
+            return
+        kept, rejected = batch.without(bad)
+        self._counts["bytes"] += len(batch.body)
+        self._counts["chunks"] += len(kept)
+        self._acks.append((time.monotonic(), len(batch.body)))
+        self._resize()
+        for i in kept:
+            if not batch.futures[i].done():
+                batch.futures[i].set_result(None)
+        self.on_stored(batch, kept)
+        if rejected:
+            self.rejected += len(rejected)
+            await self._retry_rejected(batch, rejected)
+
+    async def _retry_rejected(self, batch: Batch, rejected: list[int]) -> None:
+        again = Batch([batch.frames[i] for i in rejected], [batch.futures[i] for i in rejected])
+        again.attempts = batch.attempts + 1
+        if again.attempts >= MAX_ATTEMPTS:
+            self._fail(again, range(len(again.frames)), "receiver kept rejecting the digest")
+        else:
+            await self.queue.put_front(again)
+
+    @staticmethod
+    def _fail(batch: Batch, indices: range | list[int], why: str) -> None:
+        for i in indices:
+            if not batch.futures[i].done():
+                batch.futures[i].set_exception(ChunkRejectedError(why))
+
+    def mark_down(self) -> None:
+        """The path failed: stop taking work until it answers again."""
+        if self.up:
+            self.up = False
+            self.down_since = time.monotonic()
+            self._acks.clear()
+
+    async def _recover(self) -> None:
+        await self.client.reset()
+        delay = 0.25
+        while True:
+            await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            try:
+                self.rtt, _ = await self.client.ping()
+            except PathDownError:
+                delay = min(delay * 2, 5.0)
+                continue
+            self.up = True
+            self.down_since = None
+            self.window = 2 * p.BATCH_BYTES
+            async with self._cond:
+                self._cond.notify_all()
+            return
