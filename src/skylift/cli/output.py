@@ -12,6 +12,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
+    from rich.progress import ProgressColumn
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -51,6 +52,15 @@ def emit(value: Any, as_json: bool, render: Callable[[], None]) -> None:
         render()
 
 
+def start_bar(*columns: ProgressColumn) -> RichProgressBar:
+    """A started rich progress bar of ``columns`` on stderr that vanishes when stopped."""
+    from rich.progress import Progress as RichProgressBar
+
+    bar = RichProgressBar(*columns, console=err, transient=True)
+    bar.start()
+    return bar
+
+
 class RichProgress:
     """:class:`skylift.domain.progress.Progress` drawn as rich bars on stderr (TTY only)."""
 
@@ -70,19 +80,15 @@ class RichProgress:
                 TimeElapsedColumn,
                 TimeRemainingColumn,
             )
-            from rich.progress import Progress as RichProgressBar
 
-            self._bar = RichProgressBar(
+            self._bar = start_bar(
                 SpinnerColumn(),
                 TextColumn("[progress.description]{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
-                console=err,
-                transient=True,
             )
-            self._bar.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -22,7 +22,7 @@ from rich.markup import escape
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
 from skylift.cli.options import OptionGroup, with_option_groups
-from skylift.cli.output import emit, err, out
+from skylift.cli.output import emit, err, out, start_bar
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
@@ -90,19 +90,15 @@ class RichTransferProgress:
                 TimeRemainingColumn,
                 TransferSpeedColumn,
             )
-            from rich.progress import Progress as RichProgressBar
 
-            self._bar = RichProgressBar(
+            self._bar = start_bar(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(binary_units=True),
                 TransferSpeedColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=err,
-                transient=True,
             )
-            self._bar.start()
             self._bytes = self._bar.add_task("bytes", total=0)
             self._objects = self._bar.add_task("objects", total=0)
         return self
