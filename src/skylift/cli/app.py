@@ -34,6 +34,7 @@ COMMANDS: dict[str, Entry] = {
     "generate": Entry("skylift.cli.generate:generate"),
     "scan": Entry("skylift.cli.scan:scan"),
     "transfer": Entry("skylift.cli.transfer:transfer"),
+    "db": Entry("skylift.cli.db:app"),
     "verify": Entry("skylift.cli.verify:app"),
     "relay": Entry("skylift.cli.relay:app"),
     "report": Entry("skylift.cli.report:report"),
