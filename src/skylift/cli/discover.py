@@ -179,3 +179,38 @@ def local(
       skylift discover local --interval 10 --duration 600
     """
     _run(ctx, "local", [], as_json, interval=interval, duration=duration)
+
+
+@app.command("db")
+def db(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="postgresql://user@host:port/db or mysql://…")],
+    server: Annotated[
+        str | None, typer.Option("--server", help="Inventory server hosting it (default: by host).")
+    ] = None,
+    password_file: Annotated[
+        Path | None, typer.Option("--password-file", help="host:port:database:user:password file.")
+    ] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Discover a database server: engine, version, databases, tables, indexes, extensions.
+
+    Passwords come from SKYLIFT_SOURCE_PASSWORD, PGPASSWORD / MYSQL_PWD or --password-file.
+
+    Example:
+
+      skylift discover db postgresql://app@db1:5432/shop
+    """
+    from skylift.workspace.databases import discover_db
+
+    with open_workspace(ctx) as ws:
+        inv = discover_db(ws, url, password_file, server)
+    tables = sum(len(d.tables) for d in inv.databases)
+    emit(
+        inv,
+        as_json,
+        lambda: out.print(
+            f"Discovered {inv.flavor} {inv.version} at {inv.key}: {len(inv.databases)} databases, "
+            f"{tables} tables, {inv.size_bytes / 1e6:,.1f} MB; host server: {inv.server_key or '-'}"
+        ),
+    )

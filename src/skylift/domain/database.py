@@ -260,3 +260,6 @@ class NullCopyEvents:
 
     def lag(self, lag_bytes: int) -> None:
         """Ignore."""
+
+
+NULL_EVENTS: CopyEvents = NullCopyEvents()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skylift.database.connect import pg_connect, quote_ident
+from skylift.database.ranges import equal_width, where
 from skylift.database.url import DbUrl
 from skylift.domain.database import RangeDiff, TableCheck, VerifyResult
 
@@ -76,13 +77,7 @@ class KeyRange:
         """The ``WHERE`` clause of the range (empty for the whole table)."""
         if self.key is None:
             return ""
-        k = quote_ident(self.key)
-        conds = [
-            f"{k} >= {self.lo}" if self.lo is not None else "",
-            f"{k} < {self.hi}" if self.hi is not None else "",
-        ]
-        conds = [c for c in conds if c]
-        return " WHERE " + " AND ".join(conds) if conds else ""
+        return where(quote_ident(self.key), self.lo, self.hi)
 
 
 def schema_objects(conn: Any) -> set[str]:
@@ -101,11 +96,8 @@ def key_ranges(
     ).fetchone()
     if lo is None:
         return [KeyRange(table, None, None, None)]
-    n = max(math.ceil(rows / range_rows), 1)
-    step = max(math.ceil((hi - lo + 1) / n), 1)
-    bounds = list(range(lo, hi + 1, step))[1:]
-    edges: list[int | None] = [None, *bounds, None]
-    return [KeyRange(table, key, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    parts = max(math.ceil(rows / range_rows), 1)
+    return [KeyRange(table, key, a, b) for a, b in equal_width(int(lo), int(hi), parts)]
 
 
 def _measure(conn: Any, r: KeyRange, checksum: bool) -> tuple[int, int]:

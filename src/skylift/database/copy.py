@@ -1,0 +1,79 @@
+"""Copy, cut over and verify a database: the engine-neutral entry points of the stage."""
+
+from __future__ import annotations
+
+from skylift.database.url import DbUrl
+from skylift.domain.database import (
+    NULL_EVENTS,
+    CopyEvents,
+    CopyResult,
+    CutoverResult,
+    DbCopyOptions,
+    DbEngine,
+    VerifyResult,
+)
+from skylift.errors import InputError, TransferError
+
+
+def _same_engine(source: DbUrl, target: DbUrl) -> None:
+    if source.engine is not target.engine:
+        raise InputError(
+            f"cannot copy {source.engine.value} into {target.engine.value} "
+            f"({source.display()} → {target.display()})",
+            "skylift copies between servers of the same engine; convert the schema first",
+        )
+
+
+def copy_database(
+    source: DbUrl, target: DbUrl, options: DbCopyOptions, events: CopyEvents = NULL_EVENTS
+) -> CopyResult:
+    """Copy ``source`` into ``target`` (resumable; online with PostgreSQL logical replication)."""
+    _same_engine(source, target)
+    if source.engine is DbEngine.POSTGRESQL:
+        from skylift.database.postgres.copy import copy_postgres
+
+        return copy_postgres(source, target, options, events)
+    if options.online:
+        raise TransferError(
+            "online copy is not available for MySQL/MariaDB yet (no binlog replication)",
+            "copy offline with writes stopped, or set up the target as a binlog replica yourself",
+        )
+    from skylift.database.mysql.copy import copy_mysql
+
+    return copy_mysql(source, target, options, events)
+
+
+def cutover_database(
+    source: DbUrl, target: DbUrl, timeout: float, events: CopyEvents = NULL_EVENTS
+) -> CutoverResult:
+    """Wait for replication lag 0, set sequences, remove replication (PostgreSQL)."""
+    _same_engine(source, target)
+    if source.engine is not DbEngine.POSTGRESQL:
+        raise TransferError(
+            "cutover applies to an online copy, which MySQL/MariaDB does not have yet",
+            "an offline copy needs no cutover: point the application at the target",
+        )
+    from skylift.database.postgres.replication import cutover
+
+    lag, sequences, waited = cutover(source, target, timeout, events.lag)
+    return CutoverResult(
+        source=source.display(),
+        target=target.display(),
+        lag_bytes=lag,
+        sequences=sequences,
+        waited_seconds=waited,
+    )
+
+
+def verify_database(
+    source: DbUrl, target: DbUrl, checksum: bool, jobs: int = 4, range_rows: int = 1_000_000
+) -> VerifyResult:
+    """Counts (and in-database checksums per key range) and schema objects, both sides."""
+    _same_engine(source, target)
+    if source.engine is DbEngine.POSTGRESQL:
+        from skylift.database.postgres.checksum import verify_postgres
+
+        return verify_postgres(source, target, checksum, jobs, range_rows)
+    from skylift.database.mysql.checksum import verify_mysql
+
+    return verify_mysql(source, target, checksum, jobs, range_rows)
