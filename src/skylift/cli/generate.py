@@ -56,6 +56,7 @@ OnlyOpt = Annotated[
 ]
 CloudOpt = Annotated[str, typer.Option(help="Target cloud for Terraform: aws | azure | gcp.")]
 RegionOpt = Annotated[str | None, typer.Option(help="Region (default per cloud).")]
+WafOpt = Annotated[str | None, typer.Option(help="Existing WAF to attach for --cloud (ARN / ID).")]
 NameOpt = Annotated[str | None, typer.Option(help="Application name (default: detected).")]
 RegistryOpt = Annotated[
     str | None,
@@ -150,6 +151,7 @@ def generate(
     only: OnlyOpt = "docker,k8s,helm,kustomize,terraform,ansible,monitoring",
     cloud: CloudOpt = "aws",
     region: RegionOpt = None,
+    waf: WafOpt = None,
     *,
     images: ImageOptions,
     selection: ServerSelection,
@@ -163,7 +165,7 @@ def generate(
 
     request = GenerateRequest(
         app_dir=app_dir, compose=compose, out_dir=out_dir, only=only, cloud=cloud,
-        region=region, check=check, env_files=tuple(env_file or ()),
+        region=region, waf=waf, check=check, env_files=tuple(env_file or ()),
         workspace=global_options(ctx).workspace, **images.values(), **selection.values(),
         **acceptance.values(),
     )  # fmt: skip

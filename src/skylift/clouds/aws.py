@@ -27,6 +27,7 @@ from skylift.clouds.base import (
     ManagedServices,
     TerraformNames,
     VolumeLimit,
+    WafReference,
     volumes,
 )
 
@@ -204,4 +205,12 @@ PROFILE = CloudProfile(
     iac_providers=("aws",),
     k8s_internal_lb=("service.beta.kubernetes.io/aws-load-balancer-internal",),
     waf_rules=WAF_GROUPS,
+    waf_reference=WafReference(
+        what="the ARN of a WAFv2 web ACL of scope REGIONAL",
+        pattern=r"arn:aws(-cn|-us-gov)?:wafv2:[a-z]{2}(-[a-z]+)+-\d:\d{12}:regional/webacl/"
+        r"[A-Za-z0-9_-]{1,128}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        example="arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/org-edge/"
+        "a1b2c3d4-5678-90ab-cdef-0123456789ab",
+        terraform_variable="waf_web_acl_arn",
+    ),
 )

@@ -31,6 +31,7 @@ from skylift.clouds.base import (
     ManagedServices,
     TerraformNames,
     VolumeLimit,
+    WafReference,
     volumes,
 )
 
@@ -234,4 +235,14 @@ PROFILE = CloudProfile(
     iac_providers=("azurerm",),
     k8s_internal_lb=("service.beta.kubernetes.io/azure-load-balancer-internal",),
     waf_rules=WAF_RULE_SETS,
+    waf_reference=WafReference(
+        what="the resource ID of an Azure WAF policy "
+        "(applicationGatewayWebApplicationFirewallPolicies)",
+        pattern=r"(?i)/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        r"/resourceGroups/[-\w.()]{1,90}/providers/Microsoft\.Network/"
+        r"applicationGatewayWebApplicationFirewallPolicies/[A-Za-z0-9][-\w.]{0,79}",
+        example="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/org-sec/"
+        "providers/Microsoft.Network/applicationGatewayWebApplicationFirewallPolicies/org-waf",
+        terraform_variable="waf_policy_id",
+    ),
 )

@@ -119,6 +119,24 @@ class TerraformNames:
 
 
 @dataclass(frozen=True)
+class WafReference:
+    """The shape of an existing WAF ACL/policy of this cloud that skylift can attach."""
+
+    #: what it is, for messages ("a WAFv2 web ACL ARN of scope REGIONAL")
+    what: str
+    #: a valid reference fully matches this regular expression
+    pattern: str
+    #: a well-formed example, for hints
+    example: str
+    #: the generated Terraform variable that holds it
+    terraform_variable: str
+
+    def matches(self, value: str) -> bool:
+        """True when ``value`` has this shape."""
+        return re.fullmatch(self.pattern, value) is not None
+
+
+@dataclass(frozen=True)
 class CloudProfile:
     """Everything cloud-specific the engine reads, for one cloud.
 
@@ -161,6 +179,8 @@ class CloudProfile:
     k8s_internal_lb: tuple[str, ...] = ()
     #: the perimeter WAF rules its templates render (cloud-specific values)
     waf_rules: tuple[object, ...] = ()
+    #: the shape of an existing WAF ACL/policy to attach instead (``waf:`` in skylift.yaml)
+    waf_reference: WafReference | None = None
 
     def is_burstable(self, instance_type: str) -> bool:
         """True for burstable (CPU-credit or shared-core) types."""

@@ -26,6 +26,7 @@ from skylift.clouds.base import (
     ManagedServices,
     TerraformNames,
     VolumeLimit,
+    WafReference,
     volumes,
 )
 
@@ -170,4 +171,12 @@ PROFILE = CloudProfile(
     iac_providers=("google", "google-beta"),
     k8s_internal_lb=("networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type"),
     waf_rules=ARMOR_RULES,
+    waf_reference=WafReference(
+        what="a Cloud Armor security policy: its name or "
+        "projects/PROJECT/global/securityPolicies/NAME",
+        pattern=r"(projects/[a-z][-a-z0-9]{4,28}[a-z0-9]/global/securityPolicies/)?"
+        r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?",
+        example="projects/org-sec/global/securityPolicies/org-edge",
+        terraform_variable="cloud_armor_policy",
+    ),
 )

@@ -30,6 +30,7 @@ from pathlib import Path
 from skylift.domain.findings import Category, Finding, Location, Severity
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.domain.target import CheckResult
+from skylift.generate import crds
 from skylift.generate.images import reference_problem
 from skylift.security.fingerprint import line_fingerprints
 from skylift.tools import find_tool
@@ -76,7 +77,8 @@ def _manifests(root: Path) -> list[Path]:
 
 
 def check_kubernetes(root: Path) -> CheckResult:
-    """kubernetes-validate --strict on every manifest under k8s/ and kustomize/base/ folders.
+    """kubernetes-validate --strict on every manifest under k8s/ and kustomize/base/ folders;
+    Gateway API and controller resources against their CRDs' schemas (:mod:`.crds`).
 
     Runs the validator's library in this process, so its schemas load once
     for all documents instead of once per file.
@@ -104,6 +106,10 @@ def check_kubernetes(root: Path) -> CheckResult:
             failures.append(f"{rel}: not valid YAML: {exc}")
             continue
         for doc in docs:
+            if crds.known(doc):  # Gateway API and the controllers' kinds: their CRDs' schemas
+                name = f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+                failures.extend(f"{rel}: {name}: {p}" for p in crds.problems(doc))
+                continue
             try:
                 kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
             except kubernetes_validate.ValidationError as exc:

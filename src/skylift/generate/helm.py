@@ -1,4 +1,5 @@
-"""A Helm chart: the same manifests as ``k8s/``, with image, replicas and resources as values."""
+"""A Helm chart: the same manifests as ``k8s/``, with image, replicas, resources and the
+Gateway's WAF reference as values."""
 
 from __future__ import annotations
 
@@ -18,4 +19,6 @@ def render_helm(ctx: KubeContext) -> dict[str, str]:
         files[f"templates/{w.name}.yaml"] = render(
             "k8s/workload.yaml.j2", w=w, ctx=ctx, helm=True, wait_image=WAIT_IMAGE
         )
+    if ctx.gateway is not None:
+        files["templates/gateway.yaml"] = render("k8s/gateway.yaml.j2", g=ctx.gateway, helm=True)
     return files

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from skylift.domain.cloud import Cloud
 from skylift.domain.target import (
     Connection,
     EnvVar,
@@ -22,8 +23,10 @@ from skylift.domain.target import (
     TargetSpec,
     VolumeSpec,
 )
+from skylift.generate.gateway import GatewaySpec, Route, gateway_spec
 from skylift.generate.images import UNPINNED_RULE, is_pinned
 from skylift.generate.names import dns_name
+from skylift.generate.waf import ExistingWaf
 
 WAIT_IMAGE = "busybox:1.37.0"
 
@@ -117,7 +120,8 @@ class PolicyRule:
 
     peer: str | None
     ports: tuple[int, ...]
-    from_ingress_controller: bool = False
+    #: from the Gateway's load balancer (addresses of :attr:`KubeContext.gateway`)
+    from_gateway: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,8 @@ class KubeContext:
     domain: str
     registry: str
     secrets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: how public workloads are reached (``None`` when none is public)
+    gateway: GatewaySpec | None = None
 
 
 def image_for(target: TargetSpec, service: ServiceSpec) -> str:
@@ -171,8 +177,11 @@ def build_context(
     target: TargetSpec,
     measured: Mapping[str, Resources] | None = None,
     domain: str = "example.com",
+    cloud: Cloud = Cloud.AWS,
+    existing_waf: ExistingWaf | None = None,
 ) -> KubeContext:
-    """Compute every workload, its security settings and the NetworkPolicies.
+    """Compute every workload, its security settings, the NetworkPolicies and the
+    Gateway of the public ones on ``cloud`` (behind ``existing_waf`` when given).
 
     ``measured`` maps service names to resources derived from observed
     utilisation; they win over compose limits, which win over role defaults.
@@ -239,6 +248,7 @@ def build_context(
                 skips=tuple(skips),
             )
         )
+    routes = tuple(Route(w.name, w.host, w.ports[0]) for w in workloads if w.public)
     return KubeContext(
         app=app,
         namespace=ns,
@@ -247,6 +257,7 @@ def build_context(
         domain=domain,
         registry=target.registry,
         secrets={k: tuple(dict.fromkeys(v)) for k, v in secrets.items()},
+        gateway=gateway_spec(cloud, app, ns, routes, existing_waf),
     )
 
 
@@ -265,7 +276,7 @@ def _policies(services: Sequence[ServiceSpec], connections: Sequence[Connection]
                 PolicyRule(
                     peer=None,
                     ports=tuple(dict.fromkeys(p.container for p in s.ports)),
-                    from_ingress_controller=True,
+                    from_gateway=True,
                 )
             )
         egress_by: dict[str, set[int]] = {}

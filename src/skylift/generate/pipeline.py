@@ -35,6 +35,7 @@ from skylift.generate.docker import DOCKERIGNORE, dockerfile_context
 from skylift.generate.hardened import harden
 from skylift.generate.helm import render_helm
 from skylift.generate.render import render
+from skylift.generate.waf import ExistingWaf
 
 MARKER = ".skylift-generated"
 ALL_KINDS: tuple[ArtifactKind, ...] = tuple(ArtifactKind)
@@ -106,8 +107,10 @@ def _kubernetes(
     kinds: Collection[ArtifactKind],
     measured: Mapping[str, Resources] | None,
     files: Files,
-) -> None:
-    ctx = kubernetes.build_context(target, measured)
+    cloud: Cloud = Cloud.AWS,
+    existing_waf: ExistingWaf | None = None,
+) -> list[GenerationWarning]:
+    ctx = kubernetes.build_context(target, measured, cloud=cloud, existing_waf=existing_waf)
     manifests: dict[str, str] = {
         "namespace.yaml": render("k8s/namespace.yaml.j2", ctx=ctx),
         "networkpolicies.yaml": render("k8s/networkpolicies.yaml.j2", ctx=ctx),
@@ -116,12 +119,19 @@ def _kubernetes(
         manifests[f"{w.name}.yaml"] = render(
             "k8s/workload.yaml.j2", w=w, ctx=ctx, helm=False, wait_image=kubernetes.WAIT_IMAGE
         )
-    secrets_doc = kubernetes.secrets_readme(ctx)
+    docs = {"SECRETS.md": kubernetes.secrets_readme(ctx)}
+    warnings: list[GenerationWarning] = []
+    if ctx.gateway is not None:
+        manifests["gateway.yaml"] = render("k8s/gateway.yaml.j2", g=ctx.gateway, helm=False)
+        docs["GATEWAY.md"] = render("k8s/GATEWAY.md.j2", g=ctx.gateway)
+        if ctx.gateway.waf_placeholder:
+            warnings.append(_placeholder_warning(ctx.gateway.cloud))
     if ArtifactKind.K8S in kinds:
         for name, text in manifests.items():
             files[f"k8s/{name}"] = (ArtifactKind.K8S, text)
-        if secrets_doc:
-            files["k8s/SECRETS.md"] = (ArtifactKind.K8S, secrets_doc)
+        for name, text in docs.items():
+            if text:
+                files[f"k8s/{name}"] = (ArtifactKind.K8S, text)
     if ArtifactKind.KUSTOMIZE in kinds:
         for name, text in manifests.items():
             files[f"kustomize/base/{name}"] = (ArtifactKind.KUSTOMIZE, text)
@@ -141,6 +151,17 @@ def _kubernetes(
     if ArtifactKind.HELM in kinds:
         for name, text in render_helm(ctx).items():
             files[f"helm/{ctx.app}/{name}"] = (ArtifactKind.HELM, text)
+    return warnings
+
+
+def _placeholder_warning(cloud: str) -> GenerationWarning:
+    output = "waf_web_acl_arn" if cloud == "aws" else "waf_policy_id"
+    return GenerationWarning(
+        message=f"the Gateway's WAF is the one terraform/{cloud} creates; its reference exists "
+        f"only after 'terraform apply': re-run generate with --waf \"$(terraform -chdir="
+        f'terraform/{cloud} output -raw {output})" before applying the manifests '
+        "(see k8s/GATEWAY.md), or set waf." + cloud + " in skylift.yaml to attach an existing one"
+    )
 
 
 def render_target(
@@ -149,20 +170,23 @@ def render_target(
     cloud: Cloud = Cloud.AWS,
     measured: Mapping[str, Resources] | None = None,
     user_files: dict[str, str] | None = None,
+    existing_waf: ExistingWaf | None = None,
 ) -> tuple[dict[str, tuple[ArtifactKind, str]], list[GenerationWarning]]:
     """Render every selected artifact in memory: ``{relative path: (kind, text)}``.
 
     ``user_files``, when given, receives the output paths that are copies of
     files the user wrote (their Dockerfiles) mapped to the original path.
+    ``existing_waf`` is the organisation's firewall, attached by the Terraform and
+    the Kubernetes Gateway instead of the one they would create.
     """
     files: Files = {}
     warnings: list[GenerationWarning] = []
     if ArtifactKind.DOCKER in kinds:
         _docker(target, files, warnings, user_files)
     if {ArtifactKind.K8S, ArtifactKind.KUSTOMIZE, ArtifactKind.HELM} & set(kinds):
-        _kubernetes(target, kinds, measured, files)
+        warnings.extend(_kubernetes(target, kinds, measured, files, cloud, existing_waf))
     if ArtifactKind.TERRAFORM in kinds:
-        tf_files, tf_warnings = terraform.render_terraform(target, cloud)
+        tf_files, tf_warnings = terraform.render_terraform(target, cloud, existing_waf)
         warnings.extend(tf_warnings)
         for name, text in tf_files.items():
             files[f"terraform/{cloud.value}/{name}"] = (ArtifactKind.TERRAFORM, text)
@@ -264,6 +288,7 @@ def generate(
     findings: Sequence[Finding] = (),
     acceptance: Acceptance | None = None,
     allow_missing_validators: bool = False,
+    existing_waf: ExistingWaf | None = None,
 ) -> GenerateResult:
     """Render ``target`` into ``out`` and, with ``check``, run every validator on it.
 
@@ -281,7 +306,7 @@ def generate(
     _prepare_out(out)
     progress.begin("rendering", total=None)
     user_files: dict[str, str] = {}
-    files, render_warnings = render_target(target, kinds, cloud, measured, user_files)
+    files, render_warnings = render_target(target, kinds, cloud, measured, user_files, existing_waf)
     progress.end()
     all_warnings = [*warnings, *render_warnings]
     checks: list[CheckResult] = []

@@ -28,9 +28,15 @@ from skylift.domain.target import (
 )
 from skylift.errors import InputError
 from skylift.generate import kubernetes
-from skylift.generate.names import tf_name
+from skylift.generate.gateway import (
+    PRIVATE_SUBNETS,
+    PUBLIC_SUBNETS,
+    VPC_CIDR,
+    terraform_armor_name,
+)
+from skylift.generate.names import dns_name, tf_name
 from skylift.generate.render import render
-from skylift.generate.waf import WafSettings, waf_settings
+from skylift.generate.waf import ExistingWaf, WafSettings, waf_settings
 
 DB_PORT = {"postgres": 5432, "mysql": 3306, "sqlserver": 1433}
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
@@ -84,6 +90,17 @@ class TfContext:
     node_max: int
     k8s_version: str
     waf: WafSettings  #: the perimeter firewall in front of the load balancer (if any)
+    #: container workloads are public (a Kubernetes Gateway, behind the same firewall)
+    public_containers: bool = False
+    #: the organisation's firewall to attach instead ('' creates one)
+    existing_waf: str = ""
+    #: the name of the Cloud Armor policy created here (GCP; the GKE Gateway names it)
+    armor_name: str = ""
+
+    @property
+    def waf_needed(self) -> bool:
+        """True when something is public: the load balancer or the Kubernetes Gateway."""
+        return bool(self.lb_targets) or self.public_containers
 
 
 _STEPS = (2, 4, 8, 16, 32, 64)
@@ -123,8 +140,10 @@ def _host(cloud: Cloud, h: HostSpec, ids: dict[str, str]) -> TfHost:
     )
 
 
-def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[GenerationWarning]]:
-    """Compute network ranges, hosts, rules and the node pool for ``cloud``."""
+def build_context(
+    target: TargetSpec, cloud: Cloud, existing_waf: ExistingWaf | None = None
+) -> tuple[TfContext, list[GenerationWarning]]:
+    """Compute network ranges, hosts, rules, the node pool and the firewall for ``cloud``."""
     warnings: list[GenerationWarning] = []
     ids: dict[str, str] = {}
     for h in target.hosts:
@@ -161,16 +180,17 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
             )
         )
     kube = _kube_capacity(target, cloud)
+    public_containers = any(w.public for w in kubernetes.build_context(target).workloads)
     return (
         TfContext(
             app=target.name,
             id=tf_name(target.name),
             cloud=cloud.value,
             region=target.region or profile(cloud).terraform.default_region,
-            vpc_cidr="10.0.0.0/16",
+            vpc_cidr=VPC_CIDR,
             zones=3,
-            public_subnets=tuple(f"10.0.{i}.0/24" for i in range(3)),
-            private_subnets=tuple(f"10.0.{10 + i}.0/24" for i in range(3)),
+            public_subnets=PUBLIC_SUBNETS,
+            private_subnets=PRIVATE_SUBNETS,
             vms=vms,
             databases=dbs,
             rules=tuple(rules),
@@ -181,6 +201,9 @@ def build_context(target: TargetSpec, cloud: Cloud) -> tuple[TfContext, list[Gen
             node_max=kube[2],
             k8s_version="1.30",
             waf=waf_settings(cloud),
+            public_containers=public_containers,
+            existing_waf=existing_waf.reference if existing_waf else "",
+            armor_name=terraform_armor_name(dns_name(target.name)),
         ),
         warnings,
     )
@@ -248,14 +271,15 @@ def check_region(cloud: Cloud, region: str) -> None:
 
 
 def render_terraform(
-    target: TargetSpec, cloud: Cloud
+    target: TargetSpec, cloud: Cloud, existing_waf: ExistingWaf | None = None
 ) -> tuple[dict[str, str], list[GenerationWarning]]:
-    """The Terraform files for ``cloud``: ``{file name: text}`` and warnings.
+    """The Terraform files for ``cloud``: ``{file name: text}`` and warnings; the
+    firewall is ``existing_waf`` when given (its variable's default), else created.
 
     Raises :class:`InputError` when the target's region is not one of ``cloud``'s."""
     if target.region is not None:
         check_region(cloud, target.region)
-    ctx, warnings = build_context(target, cloud)
+    ctx, warnings = build_context(target, cloud, existing_waf)
     folder = profile(cloud).terraform.templates
     files = {name: align(render(f"terraform/{folder}/{name}.j2", ctx=ctx)) for name in FILES}
     return files, warnings

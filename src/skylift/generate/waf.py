@@ -11,8 +11,11 @@ What each cloud gets (rendered by ``templates/terraform/<cloud>/main.tf.j2``):
 * GCP: a Cloud Armor security policy on the load balancer's backend service with
   the preconfigured OWASP CRS 3.3 rules, the Log4Shell rule and a per-IP rate limit.
 
-Each can instead attach an ACL/policy the organisation already runs (a Terraform
-variable holding its ARN or ID); then nothing is created. The rules are each
+Each can instead attach an ACL/policy the organisation already runs
+(:class:`ExistingWaf`: ``generate --waf REF`` or ``waf: {aws|azure|gcp: REF}`` in
+skylift.yaml, checked against the cloud's shape by :func:`existing_waf`); then
+nothing is created, and both the Terraform (its variable's default) and the
+Kubernetes Gateway (:mod:`skylift.generate.gateway`) attach it. The rules are each
 cloud's (``waf_rules`` of its :mod:`skylift.clouds` profile). Values only, no I/O.
 """
 
@@ -21,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skylift.clouds import profile
+from skylift.domain.cloud import Cloud
+from skylift.errors import InputError
 
 #: requests one client IP may make in any 5 minutes before it is blocked (all clouds)
 RATE_LIMIT_PER_5_MIN = 2000
@@ -39,3 +44,36 @@ class WafSettings:
 def waf_settings(cloud: str) -> WafSettings:
     """The default perimeter firewall of ``cloud``."""
     return WafSettings(rules=profile(cloud).waf_rules)
+
+
+@dataclass(frozen=True)
+class ExistingWaf:
+    """The organisation's WAF ACL/policy to attach instead of generating one."""
+
+    cloud: Cloud
+    #: a WAFv2 web ACL ARN, an Azure WAF policy resource ID, or a Cloud Armor policy
+    reference: str
+
+    @property
+    def name(self) -> str:
+        """The last path segment (a Cloud Armor policy's name, what GKE's
+        GCPBackendPolicy takes; for AWS the ACL's name before its ID)."""
+        parts = self.reference.rstrip("/").split("/")
+        return parts[-2] if self.cloud is Cloud.AWS else parts[-1]
+
+
+def existing_waf(cloud: Cloud, value: str, source: str = "--waf") -> ExistingWaf:
+    """``value`` as :class:`ExistingWaf` of ``cloud``; :class:`InputError` naming
+    ``source`` (``--waf`` or ``skylift.yaml waf.aws``) when it has the wrong shape."""
+    shape = profile(cloud).waf_reference
+    text = value.strip()
+    if shape is None or not shape.matches(text):
+        what = shape.what if shape else "a WAF reference"
+        hint = f"e.g. {shape.example}" if shape else ""
+        if cloud is Cloud.AWS and ":global/webacl/" in text:
+            hint = "a CloudFront (global) web ACL cannot be attached to a load balancer; " + hint
+        raise InputError(
+            f"{source} {value!r} is not {what} ({cloud.value})",
+            f"{hint}; or leave it unset to generate one".lstrip("; "),
+        )
+    return ExistingWaf(cloud, text)

@@ -21,6 +21,7 @@ from skylift.errors import GenerationError, InputError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from skylift.domain.inventory import Dependency, Server
+    from skylift.generate.waf import ExistingWaf
     from skylift.workspace.core import Workspace
 
 ALL_KINDS_TEXT = "docker,k8s,helm,kustomize,terraform,ansible,monitoring"
@@ -48,6 +49,8 @@ class GenerateRequest:
     baseline: Path | None = None
     allow_missing_validators: bool = False
     workspace: Path | None = None  # --workspace: an error when it is not a workspace
+    #: --waf: the organisation's WAF ACL/policy for ``cloud`` (wins over skylift.yaml ``waf:``)
+    waf: str | None = None
 
 
 def parse_kinds(only: str) -> list[ArtifactKind]:
@@ -109,6 +112,7 @@ class _Estate:
     sizes: dict[str, str]
     strategies: dict[str, str]
     region: str | None
+    waf: str | None = None  #: skylift.yaml ``waf.<cloud>`` (validated when loaded)
 
 
 def _estate(request: GenerateRequest, cloud: Cloud) -> _Estate:
@@ -116,10 +120,11 @@ def _estate(request: GenerateRequest, cloud: Cloud) -> _Estate:
     from skylift.workspace.core import Workspace
 
     found = _Estate([], [], {}, {}, request.region)
-    if not request.use_workspace:
-        return found
     try:
         with Workspace.open(request.workspace) as ws:
+            found.waf = ws.settings.waf.of(cloud)
+            if not request.use_workspace:
+                return found
             found.servers, found.deps = ws.servers(), ws.dependencies()
             if found.servers:
                 found.sizes, found.strategies, region = assessed(
@@ -165,6 +170,7 @@ def generate_target(request: GenerateRequest, progress: Progress = NULL_PROGRESS
     kinds = parse_kinds(request.only)
     cloud = parse_cloud(request.cloud)
     estate = _estate(request, cloud)
+    waf = _existing_waf(request, cloud, estate.waf)  # a bad --waf stops before any work
     all_names = {s.key: s.name for s in estate.servers}
     _narrow(request, estate)
     inputs = read_inputs(
@@ -200,7 +206,22 @@ def generate_target(request: GenerateRequest, progress: Progress = NULL_PROGRESS
         findings=inputs.findings,
         acceptance=acceptance,
         allow_missing_validators=request.allow_missing_validators,
+        existing_waf=waf,
     )
+
+
+def _existing_waf(
+    request: GenerateRequest, cloud: Cloud, configured: str | None
+) -> ExistingWaf | None:
+    """``--waf``, else skylift.yaml's ``waf.<cloud>``, as the firewall to attach
+    (``None``: the generated Terraform creates one)."""
+    from skylift.generate.waf import existing_waf
+
+    if request.waf is not None and request.waf.strip():
+        return existing_waf(cloud, request.waf, "--waf")
+    if configured:
+        return existing_waf(cloud, configured, f"skylift.yaml waf.{cloud.value}")
+    return None
 
 
 def check_failure(result: GenerateResult) -> GenerationError | None:

@@ -7,13 +7,21 @@ module reads configuration on its own.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
+from skylift.clouds import profile
 from skylift.domain.assessment import AssessSettings, TcoAssumptions
 from skylift.domain.cloud import Cloud
 from skylift.domain.plan import PlanningSettings
@@ -102,6 +110,32 @@ class StateSettings(_Section):
     url: str | None = None
 
 
+def _waf_reference(cloud: Cloud) -> Callable[[str | None], str | None]:
+    def check(value: str | None) -> str | None:
+        shape = profile(cloud).waf_reference
+        if value is None or value.strip() == "" or shape is None:
+            return None
+        if not shape.matches(value.strip()):
+            raise ValueError(f"expected {shape.what}, e.g. {shape.example}")
+        return value.strip()
+
+    return check
+
+
+class WafSettings(_Section):
+    """The organisation's web application firewall, per cloud, that ``generate``
+    attaches (Terraform and the Kubernetes Gateway) instead of creating one."""
+
+    aws: Annotated[str | None, AfterValidator(_waf_reference(Cloud.AWS))] = None
+    azure: Annotated[str | None, AfterValidator(_waf_reference(Cloud.AZURE))] = None
+    gcp: Annotated[str | None, AfterValidator(_waf_reference(Cloud.GCP))] = None
+
+    def of(self, cloud: Cloud) -> str | None:
+        """The reference set for ``cloud`` (``None``: generate creates one)."""
+        value: str | None = getattr(self, cloud.value)
+        return value
+
+
 class Settings(_Section):
     """All settings of one workspace."""
 
@@ -120,6 +154,7 @@ class Settings(_Section):
     policies: PolicySettings = PolicySettings()
     assess: AssessSettings = AssessSettings()
     tco: TcoAssumptions = TcoAssumptions()
+    waf: WafSettings = WafSettings()
 
 
 ENV_PREFIX = "SKYLIFT_"

@@ -47,13 +47,18 @@ def test_every_pod_is_restricted() -> None:
             assert not main["image"].endswith(":latest")
 
 
-def test_public_web_service_gets_a_tls_ingress_and_internal_ones_do_not() -> None:
+def test_public_web_service_gets_an_https_route_and_internal_ones_do_not() -> None:
+    """The public service is reached through the Gateway (HTTPS), no Ingress anywhere."""
     files = _sample_files()
-    web = [d for d in yaml.safe_load_all(files["k8s/web.yaml"]) if d]
-    ingress = next(d for d in web if d["kind"] == "Ingress")
-    assert ingress["spec"]["tls"][0]["secretName"] == "web-tls"
-    for name in ("api", "db", "cache", "worker"):
-        assert "kind: Ingress" not in files[f"k8s/{name}.yaml"], name
+    docs = [d for d in yaml.safe_load_all(files["k8s/gateway.yaml"]) if d]
+    routes = {d["metadata"]["name"]: d for d in docs if d["kind"] == "HTTPRoute"}
+    assert set(routes) == {"web", "shop-https-redirect"}
+    (parent,) = routes["web"]["spec"]["parentRefs"]
+    gateway = next(d for d in docs if d["kind"] == "Gateway")
+    listener = next(x for x in gateway["spec"]["listeners"] if x["name"] == parent["sectionName"])
+    assert (listener["protocol"], listener["port"]) == ("HTTPS", 443)
+    assert routes["web"]["spec"]["rules"][0]["backendRefs"] == [{"name": "web", "port": 3000}]
+    assert not any("kind: Ingress" in text for text in files.values())
 
 
 def test_helm_chart_parameterises_image_replicas_and_resources() -> None:

@@ -282,9 +282,31 @@ resource "aws_lb_listener" "https" {
   }
 }
 
-# ---- web application firewall on the load balancer ----------------------------------
+resource "aws_wafv2_web_acl_association" "web" {
+  resource_arn = aws_lb.web.arn
+  web_acl_arn  = var.waf_web_acl_arn != "" ? var.waf_web_acl_arn : aws_wafv2_web_acl.web[0].arn
+}
+
+resource "aws_lb_listener" "http_redirect" {
+  # checkov:skip=CKV_AWS_2:this listener only redirects to HTTPS
+  # checkov:skip=CKV_AWS_103:this listener only redirects to HTTPS
+  load_balancer_arn = aws_lb.web.arn
+  port              = 80
+  protocol          = "HTTP"
+  default_action {
+    type = "redirect"
+    redirect {
+      port        = "443"
+      protocol    = "HTTPS"
+      status_code = "HTTP_301"
+    }
+  }
+}
+
+# ---- web application firewall of the public entry ----------------------------------
 # AWS WAFv2 with AWS's managed rules (common exploits, known bad inputs such as Log4Shell,
-# IP reputation; anonymous IPs counted, not blocked) and a per-IP rate limit. Set
+# IP reputation; anonymous IPs counted, not blocked) and a per-IP rate limit, on the
+# load balancer and on the Kubernetes Gateway's ALB (the controller associates it). Set
 # var.waf_web_acl_arn to attach the organisation's web ACL instead: then none is created here.
 
 resource "aws_wafv2_web_acl" "web" {
@@ -396,11 +418,6 @@ resource "aws_wafv2_web_acl" "web" {
   }
 }
 
-resource "aws_wafv2_web_acl_association" "web" {
-  resource_arn = aws_lb.web.arn
-  web_acl_arn  = var.waf_web_acl_arn != "" ? var.waf_web_acl_arn : aws_wafv2_web_acl.web[0].arn
-}
-
 resource "aws_cloudwatch_log_group" "waf" {
   count             = var.waf_web_acl_arn == "" ? 1 : 0
   name              = "aws-waf-logs-${var.app}"
@@ -420,22 +437,6 @@ resource "aws_wafv2_web_acl_logging_configuration" "web" {
   redacted_fields {
     single_header {
       name = "cookie"
-    }
-  }
-}
-
-resource "aws_lb_listener" "http_redirect" {
-  # checkov:skip=CKV_AWS_2:this listener only redirects to HTTPS
-  # checkov:skip=CKV_AWS_103:this listener only redirects to HTTPS
-  load_balancer_arn = aws_lb.web.arn
-  port              = 80
-  protocol          = "HTTP"
-  default_action {
-    type = "redirect"
-    redirect {
-      port        = "443"
-      protocol    = "HTTPS"
-      status_code = "HTTP_301"
     }
   }
 }

@@ -29,6 +29,6 @@ output "load_balancer_dns" {
 }
 
 output "waf_web_acl_arn" {
-  description = "The web ACL protecting the load balancer (created here or var.waf_web_acl_arn)."
-  value       = aws_wafv2_web_acl_association.web.web_acl_arn
+  description = "The web ACL of the public entry (created here or var.waf_web_acl_arn): give it to 'skylift generate --waf' for the Kubernetes Gateway."
+  value       = var.waf_web_acl_arn != "" ? var.waf_web_acl_arn : aws_wafv2_web_acl.web[0].arn
 }

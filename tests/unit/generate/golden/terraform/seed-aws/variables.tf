@@ -35,7 +35,7 @@ variable "node_count" {
 }
 
 variable "waf_web_acl_arn" {
-  description = "ARN of the organisation's WAFv2 web ACL (scope REGIONAL) to attach to the load balancer instead of the one created here; empty creates one."
+  description = "ARN of the organisation's WAFv2 web ACL (scope REGIONAL) to attach to the load balancer and the Kubernetes Gateway instead of the one created here; empty creates one."
   type        = string
   default     = ""
 }

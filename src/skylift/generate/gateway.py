@@ -1,0 +1,143 @@
+"""How public container workloads are reached: Kubernetes Gateway API, behind each cloud's WAF.
+
+The generated Kubernetes manifests expose public services through a ``Gateway``
+(HTTPS on 443, one listener per host, and HTTP on 80 only to redirect) and one
+``HTTPRoute`` per service — Gateway API v1, which the three clouds' own
+controllers implement — instead of an ``Ingress`` for ingress-nginx (retired
+upstream). Each cloud's controller attaches its web application firewall in its
+own way (the documented fields of each controller; ``k8s/GATEWAY.md`` in the
+output repeats what to install):
+
+* **AWS** — AWS Load Balancer Controller (v3, Gateway support), GatewayClass
+  ``aws-alb`` (controllerName ``gateway.k8s.aws/alb``): a
+  ``LoadBalancerConfiguration`` (``gateway.k8s.aws/v1``) referenced by the
+  Gateway's ``spec.infrastructure.parametersRef`` makes the ALB internet-facing,
+  sets the TLS policy and associates the WAFv2 web ACL (``spec.wafV2.webACL``:
+  its ARN); a ``TargetGroupConfiguration`` sends traffic straight to pod IPs.
+* **GCP** — GKE Gateway controller, GatewayClass ``gke-l7-global-external-managed``:
+  a ``GCPBackendPolicy`` (``networking.gke.io/v1``) per public Service sets the
+  Cloud Armor policy (``spec.default.securityPolicy``: its name).
+* **Azure** — Application Gateway for Containers (ALB Controller), GatewayClass
+  ``azure-alb-external``: a ``WebApplicationFirewallPolicy``
+  (``alb.networking.azure.io/v1``) targets the Gateway with the WAF policy's
+  resource ID (``spec.webApplicationFirewall.id``); the Gateway names the
+  Application Gateway for Containers resource (annotation ``alb.networking.azure.io/alb-id``).
+
+The firewall is the organisation's when one is configured (:class:`ExistingWaf`),
+else the one the generated Terraform creates: GCP's by its known name; AWS's ARN
+and Azure's ID exist only after ``terraform apply`` and are written as a
+``REPLACE-…`` value (and a warning) until ``generate --waf`` gives them.
+NetworkPolicies admit the Gateway's data plane by address (it is not a pod).
+Values only, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from skylift.domain.cloud import Cloud
+from skylift.generate.waf import ExistingWaf
+
+VPC_CIDR = "10.0.0.0/16"
+PUBLIC_SUBNETS = tuple(f"10.0.{i}.0/24" for i in range(3))
+PRIVATE_SUBNETS = tuple(f"10.0.{10 + i}.0/24" for i in range(3))
+#: Google Front Ends and health checkers: where a global external Application Load
+#: Balancer's requests to container-native (NEG) backends come from
+GOOGLE_FRONT_ENDS = ("35.191.0.0/16", "130.211.0.0/22")
+#: the TLS policy of the generated load balancers (as the Terraform's ALB listener)
+AWS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+AZURE_ALB_ID_PLACEHOLDER = "REPLACE-with-the-Application-Gateway-for-Containers-resource-ID"
+
+
+@dataclass(frozen=True)
+class Controller:
+    """One cloud's Gateway API implementation."""
+
+    title: str
+    gateway_class: str
+    controller_name: str
+    #: where the Gateway's data plane connects to pods from (NetworkPolicy ipBlocks)
+    sources: tuple[str, ...]
+    #: what to do with the WAF's reference when the Terraform creates it
+    placeholder: str | None
+
+
+CONTROLLERS: dict[Cloud, Controller] = {
+    Cloud.AWS: Controller(
+        "AWS Load Balancer Controller",
+        "aws-alb",
+        "gateway.k8s.aws/alb",
+        PUBLIC_SUBNETS,  # the ALB's nodes live in the public subnets
+        "REPLACE-with-terraform-output-waf_web_acl_arn",
+    ),
+    Cloud.GCP: Controller(
+        "GKE Gateway controller",
+        "gke-l7-global-external-managed",
+        "networking.gke.io/gateway",
+        GOOGLE_FRONT_ENDS,
+        None,  # the Cloud Armor policy is referenced by its name, known in advance
+    ),
+    Cloud.AZURE: Controller(
+        "Application Gateway for Containers (ALB Controller)",
+        "azure-alb-external",
+        "alb.networking.azure.io/alb-controller",
+        (VPC_CIDR,),  # the Application Gateway for Containers subnet is in the VNet
+        "REPLACE-with-terraform-output-waf_policy_id",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One public service behind the Gateway."""
+
+    name: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class GatewaySpec:
+    """The Gateway of one application and how its WAF is attached."""
+
+    cloud: str
+    name: str
+    namespace: str
+    controller: Controller
+    routes: tuple[Route, ...]
+    #: the WAF reference written into the manifests (an ARN, ID or policy name)
+    waf: str
+    #: True when ``waf`` still has to be replaced by the Terraform output
+    waf_placeholder: bool
+    ssl_policy: str = AWS_SSL_POLICY
+    alb_id: str = AZURE_ALB_ID_PLACEHOLDER
+
+
+def terraform_armor_name(app: str) -> str:
+    """The name of the Cloud Armor policy the generated Terraform creates (``${var.app}-web``)."""
+    return f"{app}-web"
+
+
+def gateway_spec(
+    cloud: Cloud, app: str, namespace: str, routes: tuple[Route, ...], existing: ExistingWaf | None
+) -> GatewaySpec | None:
+    """The Gateway for ``routes`` on ``cloud`` (``None`` when nothing is public)."""
+    if not routes:
+        return None
+    controller = CONTROLLERS[cloud]
+    if existing is not None:
+        waf = existing.name if cloud is Cloud.GCP else existing.reference
+        placeholder = False
+    elif controller.placeholder is None:
+        waf, placeholder = terraform_armor_name(app), False
+    else:
+        waf, placeholder = controller.placeholder, True
+    return GatewaySpec(
+        cloud=cloud.value,
+        name=app,
+        namespace=namespace,
+        controller=controller,
+        routes=routes,
+        waf=waf,
+        waf_placeholder=placeholder,
+    )
