@@ -43,7 +43,7 @@ IMPORTERS: dict[str, Entry] = {
     "rvtools": Entry("skylift.inventory.rvtools.importer:RVToolsImporter"),
     "azure-csv": Entry("skylift.inventory.azure_csv:AzureCsvImporter"),
     "aws-csv": Entry("skylift.inventory.aws_csv:AwsCsvImporter"),
-    "servers": Entry("skylift.inventory.servers:ServersImporter"),
+    "servers": Entry("skylift.inventory.servers.importer:ServersImporter"),
     "perf": Entry("skylift.inventory.perf.importer:PerfImporter"),
     "deps": Entry("skylift.inventory.deps:DepsImporter"),
     "local": Entry("skylift.inventory.local.importer:LocalImporter"),

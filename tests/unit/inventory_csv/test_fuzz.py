@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from skylift.domain.imports import ImportBatch
 from skylift.errors import InputError
-from skylift.inventory.servers_schema import FIELDS
+from skylift.inventory.servers.schema import FIELDS
 from skylift.workspace import Workspace
 from tests.unit.inventory_csv.builders import AWS_HEADER, AZURE_HEADER, parse
 

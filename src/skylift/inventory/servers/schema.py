@@ -1,15 +1,19 @@
 """skylift's own server-list schema (``skylift discover servers``): one validated record per server.
 
 The same fields in CSV, JSON and YAML; documented in docs/discover.md. A
-:class:`ServerRecord` validates one entry and :meth:`ServerRecord.to_server`
-turns it into the domain :class:`~skylift.domain.inventory.Server`.
+reader hands each entry over as a :class:`ServerEntry` (the fields as written
+and how to point at them); :func:`validate` checks it against
+:class:`ServerRecord` and :meth:`ServerRecord.to_server` turns it into the
+domain :class:`~skylift.domain.inventory.Server`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from skylift.domain.inventory import (
     Architecture,
@@ -21,7 +25,11 @@ from skylift.domain.inventory import (
     Server,
     Service,
 )
+from skylift.errors import InputError, InputLocation
 from skylift.inventory.osinfo import parse_arch, parse_boot_type, parse_os
+
+#: The hint of every error about a server-list entry.
+HINT = "see the servers schema in docs/discover.md"
 
 _POWER = {
     "on": PowerState.ON, "poweredon": PowerState.ON, "running": PowerState.ON,
@@ -227,3 +235,38 @@ class ServerRecord(_Record):
 
 #: Field names of the schema (CSV columns with these names are fields, others are tags).
 FIELDS: frozenset[str] = frozenset(ServerRecord.model_fields)
+
+
+#: Where a field of an entry is: its path in the entry (pydantic's ``loc``) and the
+#: value found there → the location to name in an error.
+Locate = Callable[[tuple[int | str, ...], object], InputLocation]
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """One server entry as a reader found it, before validation.
+
+    ``where`` is the entry (a CSV row, ``servers[3]``); ``locate`` names one of
+    its fields; ``key_column`` names the column or path of its key (``True``)
+    or of its name (``False``), for the duplicate-key message.
+    """
+
+    data: dict[str, Any]
+    where: InputLocation
+    locate: Locate
+    key_column: Callable[[bool], str]
+
+
+def validate(entry: ServerEntry) -> ServerRecord:
+    """Validate one entry; the first error becomes an InputError located in the entry."""
+    try:
+        return ServerRecord.model_validate(entry.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = f"unknown field (known: {', '.join(sorted(FIELDS))})"
+        elif first["type"] == "missing":
+            message = "a value is required"
+        raise InputError(message, HINT, entry.locate(loc, first.get("input"))) from None
