@@ -8,7 +8,7 @@ need normalising rules), security headers, a protected ``/admin`` and an
 PostgreSQL/Redis so two copies can run side by side on 127.0.0.1.
 
 ``--variant`` breaks one thing, as a botched migration would:
-``changed`` (a price differs), ``slow`` (+60 ms on /products), ``no-header``
+``changed`` (a price differs), ``slow`` (+100 ms on /products), ``no-header``
 (no X-Content-Type-Options), ``tls10`` (TLS 1.0 accepted), ``extra-port``
 (a second port listens), ``open-admin`` (/admin without authentication),
 ``reset`` (every connection reset after the first 50 requests).
@@ -98,7 +98,7 @@ class Shop(BaseHTTPRequestHandler):
             self._send(200, b"ok", "text/plain")
         elif path == "/products":
             if self.server.variant == "slow":
-                time.sleep(0.06)
+                time.sleep(0.1)
             items = [dict(p) for p in PRODUCTS]
             if self.server.variant == "changed":
                 items[1]["price"] = 199.0

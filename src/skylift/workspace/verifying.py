@@ -100,14 +100,14 @@ def parse_load(text: str, default_paths: tuple[str, ...]) -> LoadProfile | None:
         try:
             if not sep:
                 raise ValueError("expected key=value")
-            if key in ("duration", "timeout"):
+            if key in ("duration", "timeout", "warmup"):
                 fields[f"{key}_s"] = parse_duration(value, key)
             elif key in ("users", "rate"):
                 fields[key] = float(value) if key == "rate" else int(value)
             elif key == "paths":
                 fields["paths"] = tuple(p for p in value.split(";") if p)
             else:
-                raise ValueError("known keys: users, rate, duration, timeout, paths")
+                raise ValueError("known keys: users, rate, duration, warmup, timeout, paths")
         except ValueError as exc:
             raise InputError(
                 f"--load: bad part {part!r}: {exc}", f"e.g. --load {DEFAULT_LOAD}"

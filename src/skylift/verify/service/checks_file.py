@@ -163,8 +163,11 @@ def _tcp(item: dict[str, Any], path: Path) -> TcpCheck:
 
 
 def _load(item: dict[str, Any], path: Path) -> LoadProfile:
-    _no_unknown(item, {"paths", "users", "duration", "rate", "timeout"}, path, "load")
-    fields = {k: v for k, v in item.items() if k not in (_LINE, "duration", "timeout")}
+    known = {"paths", "users", "duration", "rate", "timeout", "warmup", "together"}
+    _no_unknown(item, known, path, "load")
+    fields = {k: v for k, v in item.items() if k not in (_LINE, "duration", "timeout", "warmup")}
+    if "warmup" in item:
+        fields["warmup_s"] = parse_duration(item["warmup"], "warmup")
     if "duration" in item:
         fields["duration_s"] = parse_duration(item["duration"], "duration")
     if "timeout" in item:

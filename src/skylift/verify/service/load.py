@@ -1,7 +1,8 @@
 """Performance: the same load at source and target, compared against thresholds.
 
-Each run is a Locust process (:mod:`skylift.verify.service.loadrun`); source
-first, then target, so they do not compete for the client's CPU. The target
+Both runs are made by one Locust process (:mod:`skylift.verify.service.loadrun`),
+by default in the same time window (``together``: a noisy client machine slows
+both alike), or source first, then target (``together: false``). The target
 passes when its p95 is at most ``source p95 × p95_ratio + p95_slack_ms``, its
 error rate at most the source's plus ``error_rate_delta``, and (when set) its
 throughput at least ``source × throughput_ratio``.
@@ -13,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from skylift.errors import MissingDependencyError, ProviderError
 from skylift.verify.service.endpoint import Endpoint
@@ -25,35 +27,46 @@ def _locust_available() -> bool:
     return find_spec("locust") is not None
 
 
-def drive(endpoint: Endpoint, profile: LoadProfile, cpus: str | None = None) -> LoadStats:
-    """One load run against ``endpoint`` in a Locust process (``cpus``: taskset list)."""
+def drive(
+    endpoints: list[Endpoint], profile: LoadProfile, cpus: str | None = None
+) -> list[LoadStats]:
+    """Load runs against each endpoint in turn, in one Locust process (``cpus``: taskset)."""
     if not _locust_available():
         raise MissingDependencyError("locust", "load")
-    job = {
-        "url": endpoint.url,
-        "paths": list(profile.paths),
-        "users": profile.users,
-        "duration_s": profile.duration_s,
-        "rate": profile.rate,
-        "timeout_s": profile.timeout_s,
-    }
-    cmd = [sys.executable, "-m", "skylift.verify.service.loadrun"]
+    jobs = [
+        {
+            "url": endpoint.url,
+            "paths": list(profile.paths),
+            "users": profile.users,
+            "duration_s": profile.duration_s,
+            "rate": profile.rate,
+            "timeout_s": profile.timeout_s,
+            "warmup_s": profile.warmup_s,
+        }
+        for endpoint in endpoints
+    ]
+    # run by path: ``-m`` would import skylift.verify (and the data mover) first
+    cmd = [sys.executable, str(Path(__file__).with_name("loadrun.py"))]
     if cpus:
         cmd = ["taskset", "-c", cpus, *cmd]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    budget = len(jobs) * (profile.warmup_s + profile.duration_s + profile.timeout_s) + 60
+    # taskset/cpus: benchmarks pin the client away from the server
     proc = subprocess.run(
         cmd,
-        input=json.dumps(job),
+        input=json.dumps({"jobs": jobs, "together": profile.together}),
         capture_output=True,
         text=True,
         env=env,
-        timeout=profile.duration_s + 60,
+        timeout=budget,
         check=False,
     )
     if proc.returncode != 0 or not proc.stdout.strip():
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1][:200]
-        raise ProviderError(f"the load generator failed against {endpoint.url}: {last}")
-    return LoadStats.model_validate(json.loads(proc.stdout.strip().splitlines()[-1]))
+        urls = ", ".join(e.url for e in endpoints)
+        raise ProviderError(f"the load generator failed against {urls}: {last}")
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    return [LoadStats.model_validate(item) for item in found]
 
 
 def compare_load(
@@ -92,4 +105,5 @@ def run_load(
     source: Endpoint, target: Endpoint, profile: LoadProfile, thresholds: Thresholds
 ) -> LoadComparison:
     """Drive the source, then the target, and compare."""
-    return compare_load(drive(source, profile), drive(target, profile), profile, thresholds)
+    measured_source, measured_target = drive([source, target], profile)
+    return compare_load(measured_source, measured_target, profile, thresholds)

@@ -1,6 +1,8 @@
 """The load generator's process: Locust (as a library) drives one URL and prints
-the measurements as JSON. Run as ``python -m skylift.verify.service.loadrun``
-with the job as JSON on stdin.
+the measurements as JSON. Run as ``python .../verify/service/loadrun.py`` (it
+imports nothing of skylift)
+with the jobs as JSON on stdin (``{"jobs": [...], "together": true}``: run in the
+same time window, else one after the other).
 
 Locust runs on gevent, which patches the standard library when imported; it
 therefore runs in a process of its own and never inside the CLI or the test
@@ -61,18 +63,36 @@ def summarise(
     }
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Drive ``job['url']`` with ``users`` Locust users for ``duration_s``."""
-    import gevent  # type: ignore[import-untyped]
+class Recorder:
+    """Every request's time and failure of one job, from the end of the warm-up."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.failures = 0
+
+    def reset(self) -> None:
+        """Forget the warm-up."""
+        self.times, self.errors, self.failures = [], {}, 0
+
+    def on_request(self, response_time: float, exception: BaseException | None, **_: Any) -> None:
+        """Locust's request event."""
+        self.times.append(response_time)
+        if exception is not None:
+            self.failures += 1
+            text = (str(exception) or type(exception).__name__).splitlines()[0][:120]
+            if text in self.errors or len(self.errors) < ERROR_KINDS:
+                self.errors[text] = self.errors.get(text, 0) + 1
+
+
+def _start(job: dict[str, Any], recorder: Recorder) -> Any:
+    """A Locust local runner driving ``job['url']``, started."""
     from locust import FastHttpUser, constant, constant_throughput, task
     from locust.env import Environment
 
     paths: list[str] = list(job["paths"])
     users = int(job["users"])
     rate = job.get("rate")
-    times: list[float] = []
-    errors: dict[str, int] = {}
-    failures = 0
 
     class Driver(FastHttpUser):
         host = job["url"].rstrip("/")
@@ -85,36 +105,44 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             for path in paths:
                 self.client.request("GET", path, name=path)
 
-    def on_request(response_time: float, exception: BaseException | None, **_: Any) -> None:
-        nonlocal failures
-        times.append(response_time)
-        if exception is not None:
-            failures += 1
-            text = (str(exception) or type(exception).__name__).splitlines()[0][:120]
-            if text in errors or len(errors) < ERROR_KINDS:
-                errors[text] = errors.get(text, 0) + 1
-
     env = Environment(user_classes=[Driver])
-    env.events.request.add_listener(on_request)  # type: ignore[no-untyped-call]
+    env.events.request.add_listener(recorder.on_request)  # type: ignore[no-untyped-call]
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=max(users, 1000))
-    gevent.sleep(0)
+    return runner
+
+
+def run(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drive every job's URL with its users for ``duration_s``, all in the same window
+    (after a common warm-up: connections and TLS handshakes are not measured)."""
+    import gevent  # type: ignore[import-untyped]
+
+    recorders = [Recorder() for _ in jobs]
+    runners = [_start(job, rec) for job, rec in zip(jobs, recorders, strict=True)]
+    gevent.sleep(max(float(job.get("warmup_s", 0.5)) for job in jobs))
+    for rec in recorders:
+        rec.reset()
     start = time.perf_counter()
-    times.clear()
-    gevent.sleep(float(job["duration_s"]))
+    gevent.sleep(max(float(job["duration_s"]) for job in jobs))
     elapsed = time.perf_counter() - start
-    done = list(times)
-    runner.quit()
-    return summarise(job["url"], done, failures, errors, elapsed)
+    done = [(list(r.times), r.failures, dict(r.errors)) for r in recorders]
+    for runner in runners:
+        runner.quit()
+    return [
+        summarise(job["url"], times, failures, errors, elapsed)
+        for job, (times, failures, errors) in zip(jobs, done, strict=True)
+    ]
 
 
 def main() -> None:
-    """Read the job from stdin, print the measurements on stdout."""
+    """Read the jobs from stdin, print their measurements (a JSON list) on stdout."""
     import logging
 
     logging.disable(logging.CRITICAL)  # Locust logs each failure; the summary has them
-    job = json.loads(sys.stdin.read())
-    sys.stdout.write(json.dumps(run(job)) + "\n")
+    request = json.loads(sys.stdin.read())
+    jobs = request["jobs"]
+    found = run(jobs) if request.get("together") else [x for job in jobs for x in run([job])]
+    sys.stdout.write(json.dumps(found) + "\n")
 
 
 if __name__ == "__main__":

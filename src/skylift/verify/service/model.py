@@ -70,6 +70,10 @@ class LoadProfile(Value):
     duration_s: float = Field(default=10.0, gt=0, le=3600)
     rate: float | None = Field(default=None, gt=0)  #: total requests/s; None: as fast as possible
     timeout_s: float = Field(default=10.0, gt=0)
+    warmup_s: float = Field(default=0.5, ge=0, le=600)  #: load before measuring (connections, TLS)
+    #: source and target loaded in the same time window (noise on the client hits both
+    #: alike), or one after the other (they never share the client's CPU)
+    together: bool = True
 
 
 class Thresholds(Value):
