@@ -103,6 +103,29 @@ def _mapping(value: object, path: Path, line: int | None, what: str) -> dict[str
     return value
 
 
+def _expect(expect: dict[str, Any], path: Path, line: int | None) -> Expect:
+    try:
+        return Expect.model_validate(
+            {
+                "status": expect.get("status"),
+                "headers": {
+                    str(k).lower(): str(v)
+                    for k, v in _mapping(
+                        expect.get("headers"), path, line, "expect.headers"
+                    ).items()
+                    if k != _LINE
+                },
+                "body": expect.get("body"),
+                "json_paths": _plain(_mapping(expect.get("json"), path, line, "expect.json")),
+                "latency_ms": expect.get("latency_ms"),
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise _fail(path, line, f"expect.{field}: {first['msg']}") from None
+
+
 def _http(item: dict[str, Any], path: Path) -> HttpCheck:
     line = item.get(_LINE)
     _no_unknown(item, {"name", "method", "path", "headers", "body", "expect", "compare"}, path,
@@ -119,21 +142,7 @@ def _http(item: dict[str, Any], path: Path) -> HttpCheck:
         "headers": {str(k): _expand(str(v), path, line) for k, v in headers.items() if k != _LINE},
         "body": item.get("body"),
         "origin": f"{path.name}:{line}",
-        "expect": Expect.model_validate(
-            {
-                "status": expect.get("status"),
-                "headers": {
-                    str(k).lower(): str(v)
-                    for k, v in _mapping(
-                        expect.get("headers"), path, line, "expect.headers"
-                    ).items()
-                    if k != _LINE
-                },
-                "body": expect.get("body"),
-                "json_paths": _plain(_mapping(expect.get("json"), path, line, "expect.json")),
-                "latency_ms": expect.get("latency_ms"),
-            }
-        ),
+        "expect": _expect(expect, path, line),
     }
     if "headers" in compare:
         fields["compare_headers"] = tuple(str(h).lower() for h in compare["headers"] or ())
