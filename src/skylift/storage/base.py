@@ -179,6 +179,16 @@ class Storage(ABC):
         Only stores with links (local folders) act on it; the default ignores it.
         """
 
+    def split_puts(self, from_size: int | None, concurrency: int = 8) -> None:  # noqa: B027
+        """Send in-memory objects of at least ``from_size`` bytes as parallel parts.
+
+        Stores that can do so (object stores through obstore) then upload such a
+        :meth:`write` over ``concurrency`` connections in one non-resumable
+        multipart upload, instead of one PUT on one connection — whose rate is
+        bounded by its window over the round trip. ``None`` (the default):
+        always one PUT. Stores without multipart ignore it.
+        """
+
     def sweep_leftovers(self, older_than: float) -> None:  # noqa: B027 - optional hook
         """Remove skylift temp files older than ``older_than`` (epoch) that crashed runs left.
 

@@ -41,6 +41,8 @@ LIST_PAGE = 1000
 SMALL_STREAM = 8 << 20
 #: The largest object written with one PUT (S3 and GCS: 5 GiB; Azure Put Blob: 5000 MiB).
 SINGLE_PUT_LIMIT = 4 << 30
+#: Smallest part of a split PUT (S3's minimum is 5 MiB; fewer, bigger parts cost less).
+MIN_SPLIT_PART = 8 << 20
 #: S3 CopyObject copies at most 5 GiB in one request.
 _S3_COPY_LIMIT = 5 << 30
 
@@ -192,6 +194,32 @@ class ObstoreStorage(Storage):
         self.store = store
         self.where = where
         self.tree_listing = tree_listing
+        self._split_from: int | None = None
+        self._split_concurrency = 8
+
+    def split_puts(self, from_size: int | None, concurrency: int = 8) -> None:
+        """See :meth:`Storage.split_puts`; parts are obstore's, sized to spread the object
+        over ``concurrency`` connections (whole MiB, at least :data:`MIN_SPLIT_PART`)."""
+        self._split_from = from_size
+        self._split_concurrency = max(1, concurrency)
+
+    def _put_bytes(self, path: str, data: bytes | bytearray | memoryview, size: int) -> Any:
+        import obstore
+
+        split = self._split_from
+        if split is not None and max(split, 2 * MIN_SPLIT_PART) <= size <= SINGLE_PUT_LIMIT:
+            mib = 1 << 20
+            part = -(-size // self._split_concurrency)
+            part = max(MIN_SPLIT_PART, -(-part // mib) * mib)
+            return obstore.put(
+                self.store,
+                path,
+                data,
+                use_multipart=True,
+                chunk_size=part,
+                max_concurrency=self._split_concurrency,
+            )
+        return obstore.put(self.store, path, data, use_multipart=size > SINGLE_PUT_LIMIT)
 
     # ---- hooks -------------------------------------------------------------
 
@@ -326,7 +354,7 @@ class ObstoreStorage(Storage):
                 # multipart upload of 5 MiB parts (many requests, and servers that
                 # assemble parts on disk pay for it twice)
                 size = memoryview(data).nbytes
-                result = obstore.put(self.store, path, data, use_multipart=size > SINGLE_PUT_LIMIT)
+                result = self._put_bytes(path, data, size)
             else:
                 # a short stream (the manifest, say) is one PUT, not obstore's multipart
                 chunks = iter(data)

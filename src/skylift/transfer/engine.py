@@ -53,7 +53,12 @@ from skylift.transfer.scratch import scratch_folder
 from skylift.transfer.seal import SealedIndex, load_sealed
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
-from skylift.transfer.threshold import choose_threshold, store_rtt
+from skylift.transfer.threshold import (
+    SPLIT_CONCURRENCY,
+    choose_threshold,
+    split_from,
+    store_rtt,
+)
 
 if TYPE_CHECKING:
     from skylift.transfer.metrics import TransferMetrics
@@ -234,6 +239,8 @@ def run_transfer(
         batch_objects=batch_for_rtt(rtt),
         sealed=sealed,
     )
+    # on a distant store one connection's window need not bound a mid-size object
+    dst.split_puts(split_from(dst, rtt, ctx.threshold), SPLIT_CONCURRENCY)
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
     try:

@@ -17,6 +17,13 @@ fastest of two HEAD requests for a key that does not exist, made once per
 run. Local folders, SFTP and memory stores keep :data:`FIXED` (their parts
 are cheap to assemble, and objects below the threshold are held in memory).
 ``--multipart-threshold`` overrides all of it.
+
+Below the threshold an object is one non-resumable upload either way; on a
+distant S3 store, objects that one connection would carry for more than
+:data:`SPLIT_SECONDS` (``WINDOW / RTT × SPLIT_SECONDS``: 50 MiB at 40 ms,
+never on a LAN or loopback) go as obstore's parallel parts instead of one
+PUT (:func:`split_from`), so their rate is not one connection's window over
+the round trip; see docs/transfer.md.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ SECONDS = 2.5
 #: Stores reached over HTTP whose single PUT and multipart costs were measured.
 _OBJECT_STORES = frozenset({"s3", "az", "gs"})
 _PROBE_KEY = ".skylift-rtt-probe"
+SPLIT_SECONDS = 0.5
+SPLIT_CONCURRENCY = 8
+#: Stores whose split PUTs were measured (benchmarks/transfer/pinned_defaults.py).
+_SPLIT_STORES = frozenset({"s3"})
 
 
 def threshold_for_rtt(rtt: float) -> int:
@@ -70,3 +81,12 @@ def choose_threshold(store: Storage, override: int | None, rtt: float | None) ->
     if store.scheme not in _OBJECT_STORES or not store.capabilities.multipart or rtt is None:
         return FIXED
     return threshold_for_rtt(rtt)
+
+
+def split_from(store: Storage, rtt: float | None, threshold: int) -> int | None:
+    """Smallest in-memory object sent as parallel parts to ``store`` ``rtt`` seconds away
+    (None: every object below ``threshold`` goes in one PUT)."""
+    if store.scheme not in _SPLIT_STORES or not store.capabilities.multipart or not rtt:
+        return None
+    size = int(WINDOW / rtt * SPLIT_SECONDS)
+    return size if size < threshold else None
