@@ -76,8 +76,10 @@ class RunTrack(Value):
 
     @property
     def percent(self) -> float:
-        """Share of the known bytes done (100 when nothing was to move)."""
-        return 100.0 * self.bytes_done / self.bytes_total if self.bytes_total else 100.0
+        """Share of the known bytes done (0 until known, 100 when nothing was to move)."""
+        if not self.bytes_total:
+            return 0.0 if self.state == "running" else 100.0
+        return 100.0 * self.bytes_done / self.bytes_total
 
 
 class WaveTrack(Value):

@@ -209,7 +209,7 @@ def graph(
                 "layout": "force",
                 "roam": True,
                 "draggable": True,
-                "force": {"repulsion": 60, "edgeLength": 40, "layoutAnimation": len(nodes) < 300},
+                "force": {"repulsion": 60, "edgeLength": 40, "layoutAnimation": False},
                 "categories": [{"name": c} for c in categories],
                 "label": {"show": len(nodes) <= 60, "position": "right", "fontSize": 10},
                 "lineStyle": {"opacity": 0.5, "curveness": 0.1},

@@ -1,0 +1,130 @@
+"""The HTML report in a real headless Chromium: opens from file:// with no network
+and no console error, every chart draws its series, the server table filters
+and sorts, the Gantt chart has every wave, and a workspace where stages have not
+run says which command fills each section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skylift.workspace import Workspace
+from skylift.workspace.assessments import AssessmentStore
+from skylift.workspace.core import create_workspace
+from skylift.workspace.plans import load_plan
+from skylift.workspace.reporting import ReportRequest, write_report
+from tests.integration.report.conftest import Page, skylift
+
+pytestmark = pytest.mark.servers
+
+
+@pytest.fixture(scope="module")
+def report(estate: Path) -> Path:
+    out = estate / "report.html"
+    doc = json.loads(skylift(estate, "report", "--out", str(out), "--json"))
+    assert doc["html"] == str(out)
+    assert all(s["available"] for k, s in doc["sections"].items() if k != "transfers")
+    return out
+
+
+def _charts(page: Page) -> list[dict[str, int | str]]:
+    charts: list[dict[str, int | str]] = page.tab.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-chart]')).map(el => ({
+            id: el.dataset.chart,
+            expected: Number(el.dataset.series),
+            drawn: Number(el.dataset.drawn || -1),
+            marks: el.querySelectorAll('svg path, svg text').length,
+        }))"""
+    )
+    return charts
+
+
+def _option(page: Page, chart: str) -> dict[str, object]:
+    option: dict[str, object] = page.tab.evaluate(
+        "id => echarts.getInstanceByDom(document.querySelector(`[data-chart=${id}]`)).getOption()",
+        chart,
+    )
+    return option
+
+
+def test_report_opens_offline_and_every_chart_draws(page: Page, report: Path, estate: Path) -> None:
+    requests: list[str] = []
+    page.tab.on("request", lambda r: requests.append(r.url))
+    page.open(report.as_uri())
+    assert page.errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    charts = _charts(page)
+    ids = {c["id"] for c in charts}
+    assert {"assessment-cost", "assessment-tco", "plan-gantt", "dependency-graph"} <= ids
+    assert {"security-severity", "inventory-os", "summary-readiness"} <= ids
+    for c in charts:
+        assert c["drawn"] == c["expected"], c
+        assert int(c["expected"]) > 0 and int(c["marks"]) > 0, c
+    with Workspace.open(estate) as ws:
+        totals = AssessmentStore(ws).load().run.summary.totals
+    cost = _option(page, "assessment-cost")
+    assert cost["xAxis"][0]["data"] == sorted(f"{t.cloud}/{t.region}" for t in totals)  # type: ignore[index]
+    for section in page.tab.query_selector_all("section[data-section]"):
+        page.shot(
+            f"report-{section.get_attribute('data-section')}", f"#{section.get_attribute('id')}"
+        )
+
+
+def test_gantt_shows_every_wave(page: Page, report: Path, estate: Path) -> None:
+    page.open(report.as_uri())
+    with Workspace.open(estate) as ws:
+        waves = load_plan(ws).waves
+    labels = _option(page, "plan-gantt")["yAxis"][0]["data"]  # type: ignore[index]
+    assert sorted(labels) == sorted(
+        f"wave {w.number}" + (" (pilot)" if w.pilot else "") for w in waves
+    )
+    text = page.tab.locator("[data-chart=plan-gantt] svg").text_content() or ""
+    for w in waves:
+        assert f"wave {w.number}" in text
+
+
+def test_server_table_filters_and_sorts(page: Page, report: Path, estate: Path) -> None:
+    page.open(report.as_uri())
+    with Workspace.open(estate) as ws:
+        servers = ws.servers()
+    box = page.tab.locator("[data-table=servers]")
+    assert box.get_attribute("data-rows") == str(len(servers))
+    box.locator("input.table-filter").fill("prd-")
+    expected = sorted(s.name for s in servers if "prd-" in s.name.lower())
+    assert expected and box.get_attribute("data-rows") == str(len(expected))
+    names = box.locator("tbody tr td:first-child").all_inner_texts()
+    assert sorted(names) == expected
+    box.locator("th", has_text="cores").click()
+    cores = [int(c) for c in box.locator("tbody tr td:nth-child(4)").all_inner_texts() if c]
+    assert cores == sorted(cores) and len(set(cores)) > 1
+    box.locator("th", has_text="cores").click()
+    cores = [int(c) for c in box.locator("tbody tr td:nth-child(4)").all_inner_texts() if c]
+    assert cores == sorted(cores, reverse=True)
+    # The per-server drill-down opens on a click and says why.
+    drill = page.tab.locator("[data-table=assessment-servers]")
+    drill.locator("tbody tr").first.click()
+    assert "Demand" in drill.locator("tr.detail").inner_text()
+    page.shot("report-table-filtered", "[data-table=servers]")
+    assert page.errors == []
+
+
+def test_missing_stages_name_the_command(page: Page, tmp_path: Path) -> None:
+    create_workspace(tmp_path / "empty")
+    out = tmp_path / "r.html"
+    write_report(ReportRequest(out=out, workspace=tmp_path / "empty"))
+    page.open(out.as_uri())
+    assert page.errors == []
+    notes = page.tab.locator(".missing-note").all_inner_texts()
+    assert len(notes) == 8
+    joined = " ".join(notes)
+    for command in (
+        "skylift discover",
+        "skylift assess",
+        "skylift plan",
+        "skylift scan",
+        "skylift transfer",
+    ):
+        assert command in joined
+    page.shot("report-empty-workspace")
