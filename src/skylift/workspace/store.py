@@ -15,6 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     Connection,
@@ -86,9 +87,16 @@ class StateStore:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except SQLAlchemyError as exc:
+            first = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise ConfigError(
-                f"cannot migrate state store: {exc.__class__.__name__}: {exc}",
-                "is the database reachable and writable?",
+                f"cannot open the state store: {exc.__class__.__name__}: {first}",
+                "is the database reachable and writable (and a skylift state store)?",
+            ) from exc
+        except CommandError as exc:  # a revision this skylift does not ship
+            raise ConfigError(
+                f"the state store's schema is not one this skylift knows ({exc}); "
+                "it was probably written by a newer skylift",
+                "upgrade skylift, or use another workspace",
             ) from exc
 
     def close(self) -> None:
