@@ -32,9 +32,14 @@ from skylift.domain.inventory import Dependency
 from skylift.domain.matching import ServerIndex
 from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
-from skylift.inventory.perf.long import head_text, to_utf8
-from skylift.inventory.perf.values import first_bad
-from skylift.inventory.tabular import fingerprint, norm_header, sniff_delimiter
+from skylift.inventory.tabular import (
+    fingerprint,
+    first_bad,
+    head_text,
+    norm_header,
+    sniff_delimiter,
+    to_utf8,
+)
 
 #: column → accepted header spellings (normalised); the first four are required.
 COLUMNS: dict[str, tuple[str, ...]] = {

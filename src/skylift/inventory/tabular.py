@@ -6,18 +6,25 @@ the value and what was expected, so the CLI can print one line.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
+import gzip
 import hashlib
 import io
 import math
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from skylift.domain.imports import SourceFile
 from skylift.errors import InputError, InputLocation
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _SPACE = re.compile(r"[\s_]+")
 
@@ -280,3 +287,75 @@ def require_columns(table: Table, required: Mapping[str, Sequence[str]], hint: s
                 hint,
                 InputLocation(table.file, table.sheet, 1),
             )
+
+
+# ---- text files and frames the streaming importers (perf, deps) share ----------------
+
+
+def is_gzip(path: Path) -> bool:
+    """True when ``path`` starts with the gzip magic bytes."""
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def head_text(path: Path, size: int = 65536) -> str:
+    """The first ``size`` bytes of a (possibly gzip) text file, decoded."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as gz:
+                data = gz.read(size)
+        else:
+            with path.open("rb") as fh:
+                data = fh.read(size)
+    except (OSError, EOFError) as exc:
+        raise InputError(
+            f"cannot read file: {exc}", "check the path and the file", InputLocation(str(path))
+        ) from exc
+    return decode_text(path, data)
+
+
+def to_utf8(path: Path, tmp_dir: Path) -> Path:
+    """Copy a (possibly gzip) CSV to plain UTF-8 in ``tmp_dir``, streamed.
+
+    UTF-8 is kept as it is; anything else is read as Windows-1252 (a superset
+    of latin-1 for printable characters).
+    """
+    opener = gzip.open if is_gzip(path) else open
+    for encoding in ("utf-8-sig", "cp1252"):
+        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="utf8-", suffix=".csv")
+        try:
+            with opener(path, "rb") as src, open(fd, "wb") as dst:
+                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+                while chunk := src.read(1 << 22):
+                    dst.write(decoder.decode(chunk).encode("utf-8"))
+                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+        except UnicodeDecodeError:
+            Path(name).unlink()
+            continue
+        return Path(name)
+    raise InputError(
+        "cannot decode the file as UTF-8 or Windows-1252",
+        "save it as UTF-8 CSV",
+        InputLocation(str(path)),
+    )
+
+
+def first_bad(
+    frame: pl.DataFrame, bad: pl.Expr, column: str, first_row: int = 1
+) -> tuple[int, str] | None:
+    """``(row, value)`` of the first row where ``bad`` holds, else ``None``.
+
+    Rows come from the frame's ``row`` column, or else from its position
+    (``first_row`` is the row number of position 0). The check itself is one
+    vectorised ``any``; locating the row only happens when it fails.
+    """
+    import polars as pl
+
+    if not frame.select(bad.fill_null(False).any()).item():
+        return None
+    lf = frame.lazy()
+    if "row" not in frame.columns:
+        lf = lf.with_row_index("row", offset=first_row)
+    hit = lf.filter(bad).select("row", pl.col(column).cast(pl.String)).head(1).collect()
+    row, value = hit.row(0)
+    return int(row), "" if value is None else str(value)

@@ -28,8 +28,8 @@ import polars as pl
 
 from skylift.domain.inventory import MetricName
 from skylift.errors import InputError, InputLocation
-from skylift.inventory.perf.values import METRIC_ORDER, TS, SeriesRead, first_bad
-from skylift.inventory.tabular import norm_header
+from skylift.inventory.perf.values import METRIC_ORDER, TS, SeriesRead
+from skylift.inventory.tabular import first_bad, norm_header
 
 _KIB_TO_MB = 1024 / 1e6
 _KIB_TO_MBIT = 8 * 1024 / 1e6

@@ -22,10 +22,10 @@ from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
 from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.perf.bitbrains import looks_like_bitbrains, read_bitbrains
-from skylift.inventory.perf.long import head_text, is_parquet, read_long
+from skylift.inventory.perf.long import is_parquet, read_long
 from skylift.inventory.perf.names import UNKNOWN_HINT, NameResolver, load_mapping
 from skylift.inventory.perf.write import write_series
-from skylift.inventory.tabular import fingerprint
+from skylift.inventory.tabular import fingerprint, head_text
 
 FORMATS = ("auto", "long", "bitbrains")
 _SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq", ".txt", ".tsv")

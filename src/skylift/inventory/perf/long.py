@@ -9,11 +9,8 @@ name) and ``value``; empty and NaN values are dropped.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import io
-import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -23,12 +20,11 @@ from skylift.inventory.perf.values import (
     TS,
     SeriesRead,
     check_values,
-    first_bad,
     guess_format,
     metric_codes,
     parse_timestamps,
 )
-from skylift.inventory.tabular import decode_text, norm_header, sniff_delimiter
+from skylift.inventory.tabular import first_bad, head_text, norm_header, sniff_delimiter, to_utf8
 
 #: Canonical column → accepted header spellings (normalised with ``norm_header``).
 LONG_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -57,28 +53,6 @@ def is_parquet(path: Path) -> bool:
     """True when ``path`` starts with the Parquet magic bytes."""
     with path.open("rb") as fh:
         return fh.read(4) == b"PAR1"
-
-
-def is_gzip(path: Path) -> bool:
-    """True when ``path`` starts with the gzip magic bytes."""
-    with path.open("rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
-def head_text(path: Path, size: int = 65536) -> str:
-    """The first ``size`` bytes of a (possibly gzip) text file, decoded."""
-    try:
-        if is_gzip(path):
-            with gzip.open(path, "rb") as gz:
-                data = gz.read(size)
-        else:
-            with path.open("rb") as fh:
-                data = fh.read(size)
-    except (OSError, EOFError) as exc:
-        raise InputError(
-            f"cannot read file: {exc}", "check the path and the file", InputLocation(str(path))
-        ) from exc
-    return decode_text(path, data)
 
 
 def _pick(headers: list[str], file: str) -> dict[str, str]:
@@ -301,29 +275,3 @@ def _scan_text(
             "check the delimiter and quoting",
             InputLocation(str(path)),
         ) from exc
-
-
-def to_utf8(path: Path, tmp_dir: Path) -> Path:
-    """Copy a (possibly gzip) CSV to plain UTF-8 in ``tmp_dir``, streamed.
-
-    UTF-8 is kept as it is; anything else is read as Windows-1252 (a superset
-    of latin-1 for printable characters).
-    """
-    opener = gzip.open if is_gzip(path) else open
-    for encoding in ("utf-8-sig", "cp1252"):
-        fd, name = tempfile.mkstemp(dir=tmp_dir, prefix="utf8-", suffix=".csv")
-        try:
-            with opener(path, "rb") as src, open(fd, "wb") as dst:
-                decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-                while chunk := src.read(1 << 22):
-                    dst.write(decoder.decode(chunk).encode("utf-8"))
-                dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-        except UnicodeDecodeError:
-            Path(name).unlink()
-            continue
-        return Path(name)
-    raise InputError(
-        "cannot decode the file as UTF-8 or Windows-1252",
-        "save it as UTF-8 CSV",
-        InputLocation(str(path)),
-    )

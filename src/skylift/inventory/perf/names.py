@@ -15,8 +15,8 @@ import polars as pl
 
 from skylift.domain.matching import ServerIndex, normalise_name
 from skylift.errors import InputError, InputLocation
-from skylift.inventory.perf.values import SeriesRead, first_bad, recode
-from skylift.inventory.tabular import Row, read_csv, require_columns
+from skylift.inventory.perf.values import SeriesRead, recode
+from skylift.inventory.tabular import Row, first_bad, read_csv, require_columns
 
 _SOURCE = ("source", "series", "source_name", "name", "from", "vm")
 _SERVER = ("server", "server_key", "target", "to", "server_name")

@@ -22,6 +22,7 @@ import polars as pl
 
 from skylift.domain.inventory import MetricName
 from skylift.errors import InputError, InputLocation
+from skylift.inventory.tabular import first_bad
 
 TS = pl.Datetime("us", "UTC")
 
@@ -135,25 +136,6 @@ METRIC_ORDER: tuple[str, ...] = tuple(sorted(m.value for m in MetricName))
 def metric_for(spelling: str) -> MetricName | None:
     """The metric a header or cell spelling means (``'CPU %'`` → cpu_pct), or ``None``."""
     return _ALIASES.get(_alias_key(spelling))
-
-
-def first_bad(
-    frame: pl.DataFrame, bad: pl.Expr, column: str, first_row: int = 1
-) -> tuple[int, str] | None:
-    """``(row, value)`` of the first row where ``bad`` holds, else ``None``.
-
-    Rows come from the frame's ``row`` column, or else from its position
-    (``first_row`` is the row number of position 0). The check itself is one
-    vectorised ``any``; locating the row only happens when it fails.
-    """
-    if not frame.select(bad.fill_null(False).any()).item():
-        return None
-    lf = frame.lazy()
-    if "row" not in frame.columns:
-        lf = lf.with_row_index("row", offset=first_row)
-    hit = lf.filter(bad).select("row", pl.col(column).cast(pl.String)).head(1).collect()
-    row, value = hit.row(0)
-    return int(row), "" if value is None else str(value)
 
 
 def parse_timestamps(
