@@ -98,6 +98,6 @@ def plan_chunks(tables: list[SourceTable], split_bytes: int) -> list[Chunk]:
         for i in range(n):
             lo = i * step
             hi = None if i == n - 1 else (i + 1) * step
-            out.append(Chunk(t.label, i, lo, hi, min(step, pages - lo) * PAGE))
+            out.append(Chunk(t.label, i, lo, hi, max(min(step, pages - lo), 0) * PAGE))
     out.sort(key=lambda c: -c.bytes)
     return out
