@@ -58,17 +58,9 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 def _open_store(ws: Workspace) -> None:
-    """Open (and check) the state store before anything is read or written."""
-    from alembic.util.exc import CommandError
-
-    try:
-        _ = ws.store
-    except CommandError as exc:
-        raise ConfigError(
-            f"{ws.state_dir / 'state.db'}: the state store's schema is not one this skylift "
-            f"knows ({exc}); it was probably written by a newer skylift",
-            "upgrade skylift, or point --workspace at another workspace",
-        ) from exc
+    """Open (and check) the state store before anything is read or written: a corrupt
+    or newer-schema store is a one-line ConfigError (:meth:`StateStore.migrate`)."""
+    _ = ws.store
 
 
 def _assessment(ws: Workspace) -> AssessmentInput | None:

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from skylift.domain.tracking import (
     STATE_ORDER,
@@ -56,14 +55,16 @@ SAMPLES_SHOWN = 600
 
 
 def endpoint(url: str) -> str:
-    """``url`` without user info, query and fragment (they may hold credentials)."""
-    parts = urlsplit(url)
-    if len(parts.scheme) <= 1:  # a local path (or C:\\…)
+    """``url`` without user info, query and fragment (they may hold credentials).
+
+    Everything up to the last ``@`` after the scheme goes, so a password with an
+    unescaped ``/`` (not a valid URL, but typed) is dropped too.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or len(scheme) <= 1:  # a local path (or C:\\…)
         return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
 
 
 def _now() -> datetime:

@@ -6,6 +6,7 @@ run says which command fills each section."""
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,14 @@ pytestmark = pytest.mark.servers
 @pytest.fixture(scope="module")
 def report(estate: Path) -> Path:
     out = estate / "report.html"
-    doc = json.loads(skylift(estate, "report", "--out", str(out), "--json"))
+    xlsx = estate / "report.xlsx"
+    doc = json.loads(skylift(estate, "report", "--out", str(out), "--xlsx", str(xlsx), "--json"))
     assert doc["html"] == str(out)
+    with zipfile.ZipFile(xlsx) as z:  # native Excel charts: cost per region and TCO
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 2
+        assert any(b"<c:lineChart>" in z.read(n) for n in charts)
+        assert any(b"<c:barChart>" in z.read(n) for n in charts)
     assert all(s["available"] for k, s in doc["sections"].items() if k != "transfers")
     return out
 
