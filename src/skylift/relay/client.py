@@ -9,6 +9,7 @@ retrying cannot cure it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import ssl
@@ -90,6 +91,8 @@ class PathClient:
     ) -> tuple[int, bytes]:
         """One request; ``(status, body)`` for 2xx/4xx answers."""
         query = {"root": self.root, **(params or {})}
+        if isinstance(data, bytes) and len(data) > 65536:
+            data = io.BytesIO(data)  # aiohttp streams a file-like body in pieces
         try:
             async with self.session().request(method, path, data=data, params=query) as resp:
                 body = await resp.read()

@@ -266,9 +266,11 @@ class RelaySender:
 
     # ---- the run -------------------------------------------------------------
 
-    async def _pairs(self, preserves_mtime: bool) -> Iterator[tuple[Verdict, Any, Any]]:
+    async def _pairs(
+        self, preserves_mtime: bool, fh: IO[bytes]
+    ) -> Iterator[tuple[Verdict, Any, Any]]:
+        """The diff of the source against the receiver's listing (spooled in ``fh``)."""
         client = self.best_lanes()[0].client
-        fh = tempfile.TemporaryFile("w+b")  # noqa: SIM115 - read by the diff, closed with it
         async for o in client.listing():
             fh.write(json.dumps({"path": o.path, "size": o.size, "mtime": o.mtime}).encode())
             fh.write(b"\n")
@@ -281,8 +283,11 @@ class RelaySender:
         return diff(src_list, dst_list, comparison)
 
     async def _work(self, preserves_mtime: bool) -> None:
+        with tempfile.TemporaryFile("w+b") as fh:
+            await self._walk(await self._pairs(preserves_mtime, fh))
+
+    async def _walk(self, pairs: Iterator[tuple[Verdict, Any, Any]]) -> None:
         loop = asyncio.get_running_loop()
-        pairs = await self._pairs(preserves_mtime)
         done = DoneCursor(self.journal.done_entries())
         sem = asyncio.Semaphore(FILES_IN_FLIGHT)
         tasks: list[asyncio.Task[None]] = []
@@ -341,8 +346,12 @@ class RelaySender:
         started = time.monotonic()
         self.queue = WorkQueue()
         self.lanes = [Lane(c, self.queue, self._on_stored) for c in self.clients]
+        for lane in self.lanes:
+            lane.peers = self.lanes
         try:
             rtts = await ping_all(self.clients)
+            again = await ping_all(self.clients)  # the first includes connection set-up
+            rtts = [min(a, b) if a and b else b for a, b in zip(rtts, again, strict=True)]
             for lane, rtt in zip(self.lanes, rtts, strict=True):
                 lane.rtt = rtt
                 if rtt is None:
