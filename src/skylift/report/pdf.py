@@ -25,6 +25,7 @@ CHROMIUM_FLAGS = (
     "--no-pdf-header-footer",
     "--run-all-compositor-stages-before-draw",
     "--virtual-time-budget=10000",
+    "--window-size=740,1100",  # about the printable width: charts are laid out as printed
 )
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

@@ -195,7 +195,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     draw(document, readData(document));
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    var resize = function () { charts.forEach(function (c) { c.resize(); }); };
+    window.addEventListener("resize", resize);
+    window.addEventListener("beforeprint", resize);
     if (document.body.getAttribute("data-live") === "1") { follow(); }
     document.body.setAttribute("data-ready", "1");
   });
