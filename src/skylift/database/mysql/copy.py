@@ -46,9 +46,10 @@ def copy_mysql(
             tables = my_tables(s, source.database)
             resumed = _prepare_target(s, d, source, target)
             if not resumed:
+                d.execute("SET SESSION foreign_key_checks = 0")  # tables in any order
                 for t in tables:
                     s.execute(f"SHOW CREATE TABLE {t.qualified}")
-                    d.execute(s.fetchone()[1])
+                    _ddl(d, s.fetchone()[1], t.label)
                 ranges = [r for t in tables for r in my_ranges(s, t, _parts(t, options))]
                 d.executemany(
                     f"INSERT INTO {JOURNAL} (tbl, idx, lo, hi) VALUES (%s, %s, %s, %s)",
@@ -79,6 +80,16 @@ def copy_mysql(
     )
 
 
+def _ddl(d: Any, statement: str, what: str) -> None:
+    try:
+        d.execute(statement)
+    except Exception as exc:
+        raise TransferError(
+            f"creating {what} on the target failed: {first_line(exc)}",
+            "fix the cause (or drop the target database) and re-run",
+        ) from exc
+
+
 def _parts(t: MyTable, options: DbCopyOptions) -> int:
     return max(math.ceil(t.bytes / options.split_bytes), 1) if t.key else 1
 
@@ -97,7 +108,13 @@ def _prepare_target(s: Any, d: Any, source: DbUrl, target: DbUrl) -> bool:
     d.execute("SHOW TABLES")
     existing = {str(r[0]) for r in d.fetchall()}
     if JOURNAL in existing:
-        return True
+        d.execute(f"SELECT COUNT(*) FROM {JOURNAL}")
+        if int(d.fetchone()[0]):
+            return True
+        raise TransferError(
+            f"an earlier copy into {target.display()} stopped while creating the tables",
+            f"drop the database {target.database} on the target and copy again",
+        )
     if existing:
         raise TransferError(
             f"the target database {target.display()} already has {len(existing)} tables and no "
@@ -141,7 +158,7 @@ def _copy_views(s: Any, d: Any, schema: str) -> None:
     s.execute("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = %s", (schema,))
     for (name,) in s.fetchall():
         s.execute(f"SHOW CREATE VIEW {my_ident(schema)}.{my_ident(name)}")
-        d.execute(s.fetchone()[1])
+        _ddl(d, s.fetchone()[1], f"view {name}")
 
 
 def _copy_ranges(

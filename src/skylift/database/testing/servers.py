@@ -187,6 +187,31 @@ class PostgresServer:
         )
         return res.stdout.strip()
 
+    def psql_file(self, script: Path, database: str = "postgres") -> None:
+        """Run an SQL script with psql (``ON_ERROR_STOP``; ``\\c`` works)."""
+        subprocess.run(
+            [
+                str(PG_BIN / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-f",
+                str(script),
+            ],
+            check=True,
+            capture_output=True,
+            env={**os.environ, **self.env},
+        )
+
     def remove(self) -> None:
         """Stop and delete the data directory."""
         self.stop()
@@ -292,6 +317,17 @@ class MariaDBServer:
             env={**os.environ, **self.env},
         )
         return res.stdout.strip()
+
+    def sql_file(self, script: Path) -> None:
+        """Run an SQL script with the mariadb client."""
+        with script.open("rb") as fh:
+            subprocess.run(
+                ["mariadb", "-h", "127.0.0.1", "-P", str(self.port), "-u", "root"],
+                stdin=fh,
+                check=True,
+                capture_output=True,
+                env={**os.environ, **self.env},
+            )
 
     def stop(self) -> None:
         """Stop the server."""
