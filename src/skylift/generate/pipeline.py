@@ -299,7 +299,8 @@ def generate(
     finding (``findings``: an unpinned image …) is accepted by ``acceptance``.
     Otherwise the result says ``written=False`` with the ``problems``, and
     ``out`` is left as it was. Findings in the user's own files are reported,
-    never a failure.
+    never a failure. ``existing_waf`` (the organisation's firewall) is attached by
+    the Terraform and the Kubernetes Gateway instead of the one they would create.
     """
     from skylift.generate.check import run_checks
 
