@@ -22,10 +22,10 @@ SKYLIFT = [sys.executable, "-m", "skylift", "--workspace", str(WORKSPACE)]
 ENV = {**os.environ, "COLUMNS": os.environ.get("COLUMNS", "150")}
 
 
-def step(title: str, *args: str) -> None:
+def step(title: str, *args: str, env: dict[str, str] | None = None) -> None:
     """Print and run one CLI command; stop the demo if it fails."""
     print(f"\n=== {title}\n$ skylift {shlex.join(args)}", flush=True)
-    result = subprocess.run([*SKYLIFT, *args], check=False, env=ENV)
+    result = subprocess.run([*SKYLIFT, *args], check=False, env={**ENV, **(env or {})})
     if result.returncode != 0:
         sys.exit(f"demo step failed: skylift {shlex.join(args)} (exit {result.returncode})")
 
@@ -119,6 +119,11 @@ def main() -> None:
     ]
     for title, args in steps:
         step(title, *args)
+    from demo_database import database_steps  # samples/: two local PostgreSQL servers
+
+    with database_steps() as (db_steps, db_env):
+        for title, args in db_steps:
+            step(title, *args, env=db_env)
     print("\nDemo finished. Workspace:", WORKSPACE)
 
 
