@@ -10,13 +10,16 @@ build/mutation/scores.json; docs/testing.md records the measured figures.
     python tools/mutation/run.py plan-waves      # one (or a few) by name
     python tools/mutation/run.py --list
     python tools/mutation/run.py --again plan-waves   # survivors only, after adding tests
+    python tools/mutation/run.py --sample 150 assess-sizing   # a seeded random sample
     MUTATION_JOBS=2 python tools/mutation/run.py   # mutmut --max-children
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -148,6 +151,68 @@ def _survivors(folder: Path, env: dict[str, str]) -> list[str]:
     ]
 
 
+def _verdicts(folder: Path, env: dict[str, str]) -> dict[str, str]:
+    """Every mutant of the scratch copy and its status (``killed``, ``survived`` …)."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=folder, env=env,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pairs = (line.rsplit(":", 1) for line in listing.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson interval (percent) of a share ``k/n`` estimated from a sample."""
+    if n == 0:
+        return 0.0, 100.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return round(100 * (centre - half), 1), round(100 * (centre + half), 1)
+
+
+def run_sample(name: str, size: int, seed: int = 15) -> dict[str, object]:
+    """Run a seeded uniform sample of ``size`` mutants of one module (for modules whose
+    full run does not fit the time at hand); the score is the sample's, with its 95 %
+    interval. The first mutant of each function runs to generate the list; it counts only
+    if drawn."""
+    module, tests = MODULES[name]
+    folder = WORK / name
+    env = _env(folder)
+    _copy(folder)
+    (folder / "setup.cfg").write_text(
+        _setup_cfg(module, tests, name in FORKSERVER), encoding="utf-8"
+    )
+    jobs = os.environ.get("MUTATION_JOBS", "2")
+    mutmut = [sys.executable, "-m", "mutmut", "run", "--max-children", jobs]
+    subprocess.run([*mutmut, "*__mutmut_1"], cwd=folder, env=env, check=False)
+    names = sorted(_verdicts(folder, env))
+    sample = sorted(random.Random(seed).sample(names, min(size, len(names))))
+    (folder / "sample.txt").write_text("\n".join(sample) + "\n", encoding="utf-8")
+    subprocess.run([*mutmut, *sample], cwd=folder, env=env, check=False)
+    verdicts = _verdicts(folder, env)
+    status = [verdicts.get(n, "not checked") for n in sample]
+    counts = {s: status.count(s) for s in sorted(set(status))}
+    tested = len(sample) - counts.get("skipped", 0)
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    survivors = [f"{n}: {v}" for n, v in zip(sample, status, strict=True) if v != "killed"]
+    (folder / "survivors.txt").write_text("\n".join(survivors) + "\n", encoding="utf-8")
+    return {
+        "module": module, "tests": list(tests), "total": len(names), "sampled": len(sample),
+        "seed": seed, **counts, "score_pct": round(100.0 * killed / tested, 1) if tested else 0.0,
+        "interval_95": wilson(killed, tested),
+    }  # fmt: skip
+
+
+def _env(folder: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": f"{folder / 'src'}{os.pathsep}{folder}",
+        # Hypothesis properties run 50 examples per mutant (tests/helpers.py examples())
+        "SKYLIFT_HYPOTHESIS_MAX": os.environ.get("SKYLIFT_HYPOTHESIS_MAX", "50"),
+    }
+
+
 def run_module(name: str, again: bool = False) -> dict[str, object]:
     """Mutate one module against its area's tests; return mutmut's counts and the score.
 
@@ -159,12 +224,7 @@ def run_module(name: str, again: bool = False) -> dict[str, object]:
     module, tests = MODULES[name]
     folder = WORK / name
     jobs = os.environ.get("MUTATION_JOBS", "2")
-    env = {
-        **os.environ,
-        "PYTHONPATH": f"{folder / 'src'}{os.pathsep}{folder}",
-        # Hypothesis properties run 50 examples per mutant (tests/helpers.py examples())
-        "SKYLIFT_HYPOTHESIS_MAX": os.environ.get("SKYLIFT_HYPOTHESIS_MAX", "50"),
-    }
+    env = _env(folder)
     selected: list[str] = []
     if again:
         if not (folder / "mutants").is_dir():
@@ -203,6 +263,11 @@ def main(argv: list[str]) -> int:
         print("\n".join(f"{n}: {m} <- {' '.join(t)}" for n, (m, t) in MODULES.items()))
         return 0
     again = "--again" in argv
+    sample = 0
+    if "--sample" in argv:
+        i = argv.index("--sample")
+        sample = int(argv[i + 1])
+        argv = argv[:i] + argv[i + 2 :]
     names = [a for a in argv if a != "--again"] or list(MODULES)
     unknown = [n for n in names if n not in MODULES]
     if unknown:
@@ -212,14 +277,15 @@ def main(argv: list[str]) -> int:
     scores_path = WORK / "scores.json"
     scores = json.loads(scores_path.read_text()) if scores_path.exists() else {}
     for name in names:
-        result = run_module(name, again)
+        result = run_sample(name, sample) if sample else run_module(name, again)
         scores[name] = result
         scores_path.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
         print(
             f"{name}: {result['score_pct']}% killed ({result.get('killed', 0)} killed, "
             f"{result.get('timeout', 0)} timeout, {result.get('survived', 0)} survived, "
             f"{result.get('no_tests', 0)} without tests, of {result.get('total', 0)}); "
-            f"survivors: {WORK / name / 'survivors.txt'}",
+            f"survivors: {WORK / name / 'survivors.txt'}"
+            + (f"; sample of {result['sampled']}, 95 % {result['interval_95']}" if sample else ""),
             flush=True,
         )
     return 0
