@@ -18,27 +18,29 @@ to) go to tags, as numbers in MB/s and IOPS.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
+from skylift.domain.imports import ImportBatch, ImportWarning
 from skylift.domain.inventory import Server
 from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
 from skylift.inventory.osinfo import parse_os
 from skylift.inventory.server_rows import (
     MB_UNITS,
-    ServerCollector,
+    ReadServer,
     build_server,
     checked_key,
+    collect_servers,
     extra_columns,
     extra_tags,
     percent,
     sized,
     split_list,
 )
-from skylift.inventory.tabular import Row, fingerprint, norm_header, read_csv
+from skylift.inventory.tabular import Row, norm_header, read_csv
 
 EXTERNAL_ID = "ExternalId"
 SMBIOS_ID = "SMBiosId"
@@ -102,38 +104,28 @@ class AwsCsvImporter:
 
     def parse(self, paths: Sequence[Path], ctx: ImportContext) -> ImportBatch:
         """Read every file; the first bad cell raises :class:`InputError`, nothing is kept."""
-        if not paths:
-            raise InputError("no input file given", "pass the AWS import CSV to import")
-        collector = ServerCollector()
-        files: list[SourceFile] = []
         warnings: list[ImportWarning] = []
-        rows_read = 0
-        ctx.progress.begin("reading AWS import CSV", total=None, unit="rows")
-        for path in paths:
-            files.append(fingerprint(path))
-            table = read_csv(path)
-            cols = table.columns()
-            if not any(norm_header(k) in cols for k in MATCHING_KEYS):
-                raise InputError(
-                    "missing required column: no matching-key column (ExternalId, HostName, …)",
-                    _KEY_HINT,
-                    InputLocation(table.file, row=1),
-                )
-            extras = extra_columns(table, _KNOWN)
-            for number, cells in table.rows:
-                row = Row(table, cols, number, cells)
-                rows_read += 1
-                server, key_column = _server(row, extras, warnings)
-                collector.add(server, row.loc(), key_column)
-                ctx.progress.advance()
-        ctx.progress.end()
-        return ImportBatch(
-            format=self.name,
-            files=tuple(files),
-            servers=collector.servers(),
-            rows_read=rows_read,
-            warnings=tuple(warnings),
+        return collect_servers(
+            paths, ctx, partial(_read_file, warnings=warnings), activity="reading AWS import CSV",
+            unit="rows", no_input_hint="pass the AWS import CSV to import",
+        ).batch(self.name, warnings)  # fmt: skip
+
+
+def _read_file(path: Path, warnings: list[ImportWarning]) -> Iterator[ReadServer]:
+    """The servers of one import file, row by row (cell repairs noted in ``warnings``)."""
+    table = read_csv(path)
+    cols = table.columns()
+    if not any(norm_header(k) in cols for k in MATCHING_KEYS):
+        raise InputError(
+            "missing required column: no matching-key column (ExternalId, HostName, …)",
+            _KEY_HINT,
+            InputLocation(table.file, row=1),
         )
+    extras = extra_columns(table, _KNOWN)
+    for number, cells in table.rows:
+        row = Row(table, cols, number, cells)
+        server, key_column = _server(row, extras, warnings)
+        yield server, row.loc(), key_column
 
 
 def _key(row: Row) -> tuple[str, str]:

@@ -16,11 +16,11 @@ Azure Migrate documentation and is stored as Mbit/s (× 8).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from skylift.domain.imports import ImportBatch, SourceFile
+from skylift.domain.imports import ImportBatch
 from skylift.domain.inventory import BootType, Disk, Server
 from skylift.errors import InputError
 from skylift.inventory.base import ImportContext
@@ -28,9 +28,10 @@ from skylift.inventory.osinfo import parse_boot_type, parse_os
 from skylift.inventory.server_rows import (
     GB_UNITS,
     MB_UNITS,
-    ServerCollector,
+    ReadServer,
     build_server,
     checked_key,
+    collect_servers,
     extra_columns,
     extra_tags,
     percent,
@@ -38,7 +39,7 @@ from skylift.inventory.server_rows import (
     sized,
     split_list,
 )
-from skylift.inventory.tabular import Row, fingerprint, norm_header, read_csv, require_columns
+from skylift.inventory.tabular import Row, norm_header, read_csv, require_columns
 
 MAX_DISKS = 8
 
@@ -115,45 +116,35 @@ class AzureCsvImporter:
 
     def parse(self, paths: Sequence[Path], ctx: ImportContext) -> ImportBatch:
         """Read every file; the first bad cell raises :class:`InputError`, nothing is kept."""
-        if not paths:
-            raise InputError("no input file given", "pass the Azure Migrate CSV to import")
-        collector = ServerCollector()
-        files: list[SourceFile] = []
-        rows_read = 0
-        ctx.progress.begin("reading Azure Migrate CSV", total=None, unit="rows")
-        for path in paths:
-            files.append(fingerprint(path))
-            table = read_csv(path)
-            require_columns(table, REQUIRED, _HINT)
-            cols = table.columns()
-            extras = extra_columns(table, (*_KNOWN, *NET_ADAPTERS, *NUM_DISKS))
-            groups = [
-                (
-                    n,
-                    names,
-                    tuple(
-                        cols[norm_header(h)]
-                        for spellings in names.values()
-                        for h in spellings
-                        if norm_header(h) in cols
-                    ),
-                )
-                for n, names in _DISK_GROUPS
-            ]
-            groups = [g for g in groups if g[2]]
-            for number, cells in table.rows:
-                row = Row(table, cols, number, cells)
-                rows_read += 1
-                server = _server(row, extras, groups)
-                collector.add(server, row.loc(), row.header_of(*NAME))
-                ctx.progress.advance()
-        ctx.progress.end()
-        return ImportBatch(
-            format=self.name,
-            files=tuple(files),
-            servers=collector.servers(),
-            rows_read=rows_read,
+        return collect_servers(
+            paths, ctx, _read_file, activity="reading Azure Migrate CSV", unit="rows",
+            no_input_hint="pass the Azure Migrate CSV to import",
+        ).batch(self.name)  # fmt: skip
+
+
+def _read_file(path: Path) -> Iterator[ReadServer]:
+    """The servers of one template file, row by row."""
+    table = read_csv(path)
+    require_columns(table, REQUIRED, _HINT)
+    cols = table.columns()
+    extras = extra_columns(table, (*_KNOWN, *NET_ADAPTERS, *NUM_DISKS))
+    groups = [
+        (
+            n,
+            names,
+            tuple(
+                cols[norm_header(h)]
+                for spellings in names.values()
+                for h in spellings
+                if norm_header(h) in cols
+            ),
         )
+        for n, names in _DISK_GROUPS
+    ]
+    groups = [g for g in groups if g[2]]
+    for number, cells in table.rows:
+        row = Row(table, cols, number, cells)
+        yield _server(row, extras, groups), row.loc(), row.header_of(*NAME)
 
 
 def _server(row: Row, extras: Sequence[tuple[int, str]], groups: Sequence[_Group]) -> Server:

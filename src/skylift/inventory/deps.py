@@ -19,8 +19,6 @@ Python work is per distinct name and per edge, never per row.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -32,14 +30,7 @@ from skylift.domain.inventory import Dependency
 from skylift.domain.matching import ServerIndex
 from skylift.errors import InputError, InputLocation
 from skylift.inventory.base import ImportContext
-from skylift.inventory.tabular import (
-    fingerprint,
-    first_bad,
-    head_text,
-    norm_header,
-    sniff_delimiter,
-    to_utf8,
-)
+from skylift.inventory.tabular import csv_head, fingerprint, first_bad, norm_header, to_utf8
 
 #: column → accepted header spellings (normalised); the first four are required.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -122,14 +113,8 @@ class DepsImporter:
 def _read(path: Path, tmp_dir: Path) -> pl.DataFrame:
     """One export as text columns (canonical names), row numbers and a checked port."""
     file = str(path)
-    head = head_text(path)
-    if not head.strip():
-        raise InputError(
-            "the file is empty", "export it again with a header row", InputLocation(file)
-        )
-    sep = sniff_delimiter(head)
-    header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=sep))
-    header = [h.lstrip("\ufeff") for h in header]
+    head = csv_head(path)
+    sep, header = head.delimiter, head.header
     present = {norm_header(h): h for h in reversed(header)}
     cols: dict[str, str] = {}
     for canon, spellings in COLUMNS.items():

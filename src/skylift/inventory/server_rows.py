@@ -7,14 +7,18 @@ failure is an :class:`InputError` naming file, row, column and value.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from skylift.domain.imports import ImportBatch, ImportWarning, SourceFile
 from skylift.domain.inventory import Server
 from skylift.errors import InputError, InputLocation
-from skylift.inventory.tabular import Row, Table, norm_header
+from skylift.inventory.base import ImportContext
+from skylift.inventory.tabular import Row, Table, fingerprint, norm_header
 
 #: Longest key/name the state store holds (``String(255)`` columns).
 MAX_KEY_LENGTH = 255
@@ -113,6 +117,61 @@ class ServerCollector:
 
     def __len__(self) -> int:
         return len(self._servers)
+
+
+#: One server as a file gave it: the server, where it was read, and the column (or
+#: path) of its key, for the duplicate-key message.
+ReadServer = tuple[Server, InputLocation, str]
+
+
+@dataclass(frozen=True)
+class CollectedServers:
+    """The servers of all files of one import, in input order."""
+
+    files: tuple[SourceFile, ...]
+    servers: tuple[Server, ...]
+    rows_read: int
+
+    def batch(self, fmt: str, warnings: Sequence[ImportWarning] = ()) -> ImportBatch:
+        """The import batch of format ``fmt``."""
+        return ImportBatch(
+            format=fmt,
+            files=self.files,
+            servers=self.servers,
+            rows_read=self.rows_read,
+            warnings=tuple(warnings),
+        )
+
+
+def collect_servers(
+    paths: Sequence[Path],
+    ctx: ImportContext,
+    read: Callable[[Path], Iterable[ReadServer]],
+    *,
+    activity: str,
+    unit: str,
+    no_input_hint: str,
+) -> CollectedServers:
+    """Fingerprint each file, ``read`` its servers and collect them, with progress.
+
+    The importer loop the row-per-server formats share. No file at all is an
+    error (with ``no_input_hint``), and so is a key seen twice (in one file or
+    across files), naming both places.
+    """
+    if not paths:
+        raise InputError("no input file given", no_input_hint)
+    collector = ServerCollector()
+    files: list[SourceFile] = []
+    rows_read = 0
+    ctx.progress.begin(activity, total=None, unit=unit)
+    for path in paths:
+        files.append(fingerprint(path))
+        for server, where, key_column in read(path):
+            rows_read += 1
+            collector.add(server, where, key_column)
+            ctx.progress.advance()
+    ctx.progress.end()
+    return CollectedServers(tuple(files), collector.servers(), rows_read)
 
 
 def percent(row: Row, *names: str) -> float | None:

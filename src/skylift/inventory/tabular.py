@@ -292,6 +292,30 @@ def require_columns(table: Table, required: Mapping[str, Sequence[str]], hint: s
 # ---- text files and frames the streaming importers (perf, deps) share ----------------
 
 
+@dataclass(frozen=True)
+class CsvHead:
+    """The start of a CSV file: enough to choose how to read the rest."""
+
+    #: the first 64 KiB, decoded
+    text: str
+    delimiter: str
+    #: the header row as written (a UTF-8 BOM dropped)
+    header: list[str]
+
+
+def csv_head(path: Path) -> CsvHead:
+    """The text, delimiter and header row at the start of a (possibly gzip) CSV;
+    an empty file is an :class:`InputError`."""
+    head = head_text(path)
+    if not head.strip():
+        raise InputError(
+            "the file is empty", "export it again with a header row", InputLocation(str(path))
+        )
+    sep = sniff_delimiter(head)
+    header = next(csv.reader(io.StringIO(head.split("\n", 1)[0]), delimiter=sep))
+    return CsvHead(head, sep, [h.lstrip("\ufeff") for h in header])
+
+
 def is_gzip(path: Path) -> bool:
     """True when ``path`` starts with the gzip magic bytes."""
     with path.open("rb") as fh:

@@ -24,7 +24,7 @@ from skylift.inventory.perf.values import (
     metric_codes,
     parse_timestamps,
 )
-from skylift.inventory.tabular import first_bad, head_text, norm_header, sniff_delimiter, to_utf8
+from skylift.inventory.tabular import csv_head, first_bad, norm_header, to_utf8
 
 #: Canonical column → accepted header spellings (normalised with ``norm_header``).
 LONG_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -151,15 +151,9 @@ def _read_csv(path: Path, tmp_dir: Path) -> tuple[pl.DataFrame, dict[str, str]]:
     row) and keeps names and metrics categorical. Anything unusual (text in a number
     cell, mixed or epoch timestamps, a legacy encoding) takes the careful path."""
     file = str(path)
-    head = head_text(path)
-    if not head.strip():
-        raise InputError(
-            "the file is empty", "export it again with a header row", InputLocation(file)
-        )
-    sep = sniff_delimiter(head)
-    lines = head.split("\n", 2)
-    header = next(csv.reader(io.StringIO(lines[0]), delimiter=sep))
-    header = [h.lstrip("\ufeff") for h in header]
+    head = csv_head(path)
+    sep, header = head.delimiter, head.header
+    lines = head.text.split("\n", 2)
     cols = _pick(header, file)
     guess = None
     if len(lines) > 1 and lines[1].strip():

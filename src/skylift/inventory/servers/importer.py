@@ -12,14 +12,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from skylift.domain.imports import ImportBatch, SourceFile
-from skylift.errors import InputError
+from skylift.domain.imports import ImportBatch
 from skylift.inventory.base import ImportContext
-from skylift.inventory.server_rows import ServerCollector
+from skylift.inventory.server_rows import ReadServer, collect_servers
 from skylift.inventory.servers.documents import document_entries, load_json, load_yaml
 from skylift.inventory.servers.rows import csv_entries
 from skylift.inventory.servers.schema import ServerEntry, validate
-from skylift.inventory.tabular import fingerprint
 
 
 class ServersImporter:
@@ -33,23 +31,17 @@ class ServersImporter:
         The first invalid entry raises :class:`InputError`; a key seen twice is
         an error naming both entries.
         """
-        if not paths:
-            raise InputError("no input file given", "pass a servers .csv, .json or .yaml file")
-        collector = ServerCollector()
-        files: list[SourceFile] = []
-        rows_read = 0
-        ctx.progress.begin("reading server list", total=None, unit="servers")
-        for path in paths:
-            files.append(fingerprint(path))
-            for entry in read_entries(path):
-                rows_read += 1
-                record = validate(entry)
-                collector.add(record.to_server(), entry.where, entry.key_column(bool(record.key)))
-                ctx.progress.advance()
-        ctx.progress.end()
-        return ImportBatch(
-            format=self.name, files=tuple(files), servers=collector.servers(), rows_read=rows_read
-        )
+        return collect_servers(
+            paths, ctx, read_servers, activity="reading server list", unit="servers",
+            no_input_hint="pass a servers .csv, .json or .yaml file",
+        ).batch(self.name)  # fmt: skip
+
+
+def read_servers(path: Path) -> Iterator[ReadServer]:
+    """Each entry of the file as written, validated, as a server."""
+    for entry in read_entries(path):
+        record = validate(entry)
+        yield record.to_server(), entry.where, entry.key_column(bool(record.key))
 
 
 def read_entries(path: Path) -> Iterator[ServerEntry]:
