@@ -22,7 +22,9 @@ RULES: dict[str, re.Pattern[str]] = {
     "uuids": re.compile(r"\b[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\b"),
     "numbers": re.compile(r"\b\d+\b"),
 }
-_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(\d+|\*)\]|\[['\"]([^'\"]+)['\"]\]")
+_PATH_TOKEN = re.compile(r"\.([A-Za-z_][\w-]*)|\[(-?\d+|\*)\]|\[['\"]([^'\"]+)['\"]\]")
+#: what an ignored list element becomes (removing it would shift the others)
+IGNORED = "<ignored>"
 
 
 def compile_rules(names: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
@@ -98,7 +100,8 @@ def select(value: Any, steps: tuple[str | int, ...]) -> Iterator[Any]:
 
 
 def drop(value: Any, steps: tuple[str | int, ...]) -> Any:
-    """A copy of ``value`` without what ``steps`` selects."""
+    """A copy of ``value`` without what ``steps`` selects: mapping keys are removed,
+    list elements become :data:`IGNORED` (so the others keep their positions)."""
     if not steps:
         return None
     step, rest = steps[0], steps[1:]
@@ -117,11 +120,8 @@ def drop(value: Any, steps: tuple[str | int, ...]) -> Any:
         idx: list[int] | range = (
             range(len(out_list)) if step == "*" else [step] if isinstance(step, int) else []
         )
-        for i in sorted((i for i in idx if -len(out_list) <= i < len(out_list)), reverse=True):
-            if rest:
-                out_list[i] = drop(out_list[i], rest)
-            else:
-                del out_list[i]
+        for i in (i for i in idx if -len(out_list) <= i < len(out_list)):
+            out_list[i] = drop(out_list[i], rest) if rest else IGNORED
         return out_list
     return value
 
