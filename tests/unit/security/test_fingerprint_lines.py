@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from skylift.domain.findings import Severity
 from skylift.generate.acceptance import Acceptance
 from skylift.generate.check import UserHit, user_findings
+from skylift.report.sarif import to_sarif
 from skylift.security.fingerprint import legacy_line_fingerprint, line_fingerprints
 from skylift.security.scan import ScanOptions, scan
 
@@ -136,8 +138,12 @@ def test_secret_fingerprints_ignore_unrelated_lines_and_follow_the_value(
     path = tmp_path / "app.env"
 
     def prints(lines: list[str]) -> set[tuple[str, str]]:
+        """Each result's rule and SARIF partialFingerprints (what code scanning keys on)."""
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return {(f.rule_id, f.fingerprint) for f in scan([str(path)], ONLY_SECRETS).findings}
+        results = to_sarif(scan([str(path)], ONLY_SECRETS))["runs"][0]["results"]
+        return {
+            (r["ruleId"], json.dumps(r["partialFingerprints"], sort_keys=True)) for r in results
+        }
 
     before = prints(SECRET_ENV)
     assert before
