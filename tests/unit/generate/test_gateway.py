@@ -25,6 +25,7 @@ from skylift.generate.check import check_kubernetes, render_chart
 from skylift.generate.inputs import read_inputs
 from skylift.generate.pipeline import render_target
 from skylift.generate.waf import ExistingWaf
+from tests.unit.generate.crd_rules import broken_rules
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "crds"
@@ -256,3 +257,51 @@ def test_the_check_fails_a_misspelt_field(kind: str, field: str, typo: str, tmp_
     assert check_kubernetes(tmp_path / "ok").ok
     result = check_kubernetes(tmp_path / "bad")
     assert not result.ok and any(kind in f for f in result.failures), result.failures
+
+
+@pytest.mark.parametrize("cloud", list(Cloud))
+def test_the_crds_cel_rules_hold_on_every_generated_resource(cloud: Cloud) -> None:
+    """The CRDs' CEL rules (unique listener names, certificates when TLS terminates,
+    no redirect together with a backend …), evaluated with cel-python after defaults."""
+    evaluated = 0
+    for doc in _docs(_files(cloud, EXISTING[cloud])["k8s/gateway.yaml"]):
+        key = f"{doc['apiVersion']}/{doc['kind']}"
+        if key in VENDORED:
+            broken, count = broken_rules(VENDORED[key], doc)
+            assert broken == [], (key, broken)
+            evaluated += count
+    assert evaluated > 50  # the rules were really read
+
+
+CERT_REF = "          - kind: Secret\n            name: web-tls\n"
+ALSO_FORWARD = "      backendRefs:\n        - name: web\n          port: 3000\n"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace("    - name: http\n", "    - name: https-web\n", 1), "must be unique"),
+        (
+            lambda t: t.replace("          - kind: Secret\n            name: web-tls\n", ""),
+            "errored",
+        ),
+        (
+            lambda t: t.replace(
+                "            statusCode: 301\n",
+                "            statusCode: 301\n" + ALSO_FORWARD,
+            ),
+            "RequestRedirect filter must not be used together with backendRefs",
+        ),
+    ],
+)
+def test_a_broken_cel_rule_is_reported(edit: Any, expected: str) -> None:
+    """The evaluation can fail: a duplicate listener name, a terminating listener without a
+    certificate, a redirect that also forwards."""
+    text = edit(_files(Cloud.GCP, EXISTING[Cloud.GCP])["k8s/gateway.yaml"])
+    broken = [
+        m
+        for doc in _docs(text)
+        if f"{doc['apiVersion']}/{doc['kind']}" in VENDORED
+        for m in broken_rules(VENDORED[f"{doc['apiVersion']}/{doc['kind']}"], doc)[0]
+    ]
+    assert any(expected in m for m in broken), broken
