@@ -200,7 +200,11 @@ def graph(
     categories: Sequence[str],
     title: str = "",
 ) -> dict[str, Any]:
-    """A force-laid-out graph: nodes (id, label, category index, size), edges (a, b, weight)."""
+    """A force-laid-out graph: nodes (id, label, category index, size), edges (a, b, weight).
+
+    Up to 100 nodes the layout is computed before the page is shown (stable, prints as
+    seen); above, it settles in animation frames so the page opens at once.
+    """
     return _base(title) | {
         "legend": {"bottom": 0, "type": "scroll", "data": list(categories)},
         "series": [
@@ -209,7 +213,7 @@ def graph(
                 "layout": "force",
                 "roam": True,
                 "draggable": True,
-                "force": {"repulsion": 60, "edgeLength": 40, "layoutAnimation": False},
+                "force": {"repulsion": 60, "edgeLength": 40, "layoutAnimation": len(nodes) > 100},
                 "categories": [{"name": c} for c in categories],
                 "label": {"show": len(nodes) <= 60, "position": "right", "fontSize": 10},
                 "lineStyle": {"opacity": 0.5, "curveness": 0.1},

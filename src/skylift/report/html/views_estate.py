@@ -11,6 +11,8 @@ from skylift.report.html.model import Card, Chart, ReportInputs, Section, Table,
 
 #: The dependency graph draws servers up to this many; above it, move groups.
 GRAPH_SERVER_LIMIT = 300
+#: Move groups drawn as nodes when servers are too many to draw (the rest: one node).
+GRAPH_GROUP_LIMIT = 150
 #: Move groups drawn in their own colour; the rest share "other groups".
 GRAPH_CATEGORIES = 12
 
@@ -315,21 +317,31 @@ def dependencies(inputs: ReportInputs) -> Section:
         title = "Dependencies between servers, coloured by move group"
     else:
         gcount = Counter(group_of.get(k, k) for k in keys)
-        gw = {g: wave_of.get(k, 0) for k, g in group_of.items()}
-        waves = sorted({gw.get(g, 0) for g in gcount})
+        shown = {g for g, _ in gcount.most_common(GRAPH_GROUP_LIMIT)}
+        other = f"{len(gcount) - len(shown)} smaller groups"
+
+        def node(group: str) -> str:
+            return group if group in shown else other
+
+        gw = {node(g): wave_of.get(k, 0) for k, g in group_of.items()}
+        sizes = Counter(node(g) for g in gcount.elements())
+        waves = sorted({gw.get(g, 0) for g in sizes})
         cats = [f"wave {w}" if w else "not planned" for w in waves]
         nodes = [
             (g, f"{g} ({n})", waves.index(gw.get(g, 0)), 6 + min(30, n**0.5 * 3))
-            for g, n in gcount.items()
+            for g, n in sizes.items()
         ]
         merged = {}
         for a, b, w in edges:
-            ga, gb = group_of.get(a, a), group_of.get(b, b)
+            ga, gb = node(group_of.get(a, a)), node(group_of.get(b, b))
             if ga != gb:
                 merged[(ga, gb)] = merged.get((ga, gb), 0) + w
         chart = charts.graph(nodes, [(a, b, min(w, 5)) for (a, b), w in merged.items()], cats)
         title = f"Dependencies between move groups ({len(keys):,} servers; coloured by wave)"
-        notes.append(f"More than {GRAPH_SERVER_LIMIT} servers: each node is a move group.")
+        notes.append(
+            f"More than {GRAPH_SERVER_LIMIT} servers: each node is a move group; the "
+            f"{GRAPH_GROUP_LIMIT} largest of {len(gcount):,} are drawn, the rest as one node."
+        )
     rows = [
         (
             names.get(d.source_key, d.source_key),
