@@ -109,8 +109,8 @@ def main() -> None:
             ["scan", str(APP), str(WORKSPACE / "target"), "--fail-on", "critical"],
         ),
         (
-            "transfer: move the application's data to a local 'cloud' folder",
-            ["transfer", str(APP), str(WORKSPACE / "cloud" / "app")],
+            "transfer: move wave 1's data to a local 'cloud' folder (tracked per server)",
+            ["transfer", str(APP), str(WORKSPACE / "cloud" / "app"), "--wave", "1"],
         ),
         (
             "verify: prove it arrived intact (content checksums)",
@@ -124,7 +124,13 @@ def main() -> None:
     with database_steps() as (db_steps, db_env):
         for title, args in db_steps:
             step(title, *args, env=db_env)
+    report = WORKSPACE / "report.html"
+    step(
+        "report: the whole migration in one offline HTML file (and XLSX with Excel charts)",
+        *("report", "--out", str(report), "--xlsx", str(WORKSPACE / "report.xlsx")),
+    )
     print("\nDemo finished. Workspace:", WORKSPACE)
+    print(f"Report: {report}  (open it in a browser; live view: skylift -w {WORKSPACE} serve)")
 
 
 if __name__ == "__main__":
