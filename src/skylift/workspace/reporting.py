@@ -138,6 +138,7 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
         currency=ws.settings.currency,
         servers=servers,
         dependencies=ws.dependencies() if wanted("dependencies") else [],
+        with_series=ws.store.series_server_keys() if wanted("summary") else frozenset(),
         assessment=_assessment(ws) if wanted("summary", "inventory", "assessment") else None,
         plan=plan,
         decision=_decision(ws) if plan is not None and wanted("plan") else None,

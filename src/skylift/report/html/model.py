@@ -124,6 +124,7 @@ class ReportInputs:
     currency: str = "USD"
     servers: Sequence[Server] = ()
     dependencies: Sequence[Dependency] = ()
+    with_series: frozenset[str] = frozenset()  # servers with utilisation time series
     assessment: AssessmentInput | None = None
     plan: Plan | None = None
     decision: DecisionInput | None = None

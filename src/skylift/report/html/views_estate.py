@@ -107,7 +107,9 @@ def summary(inputs: ReportInputs) -> Section:
     if inputs.scan is not None:
         bad = [f for f in inputs.scan.findings if f.severity.value in ("critical", "high")]
         risks += [f"{f.severity.value}: {f.title} ({f.location.path or ''})" for f in bad[:3]]
-    with_util = sum(1 for s in inputs.servers if s.cpu_util_pct is not None)
+    with_util = sum(
+        1 for s in inputs.servers if s.key in inputs.with_series or s.cpu_util_pct is not None
+    )
     notes.append(
         f"Utilisation data for {with_util:,} of {len(inputs.servers):,} servers "
         f"({pct(100 * with_util / len(inputs.servers))})."
