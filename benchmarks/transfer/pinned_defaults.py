@@ -1,7 +1,8 @@
 """Claim: with every tool at its DEFAULTS, skylift is at least as fast as rclone and s5cmd.
 
 Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/pinned_defaults.py
-     [--repeat 2] [--one-way-ms 20] [--only small|large|modes] [--no-latency]
+     [--repeat 2] [--one-way-ms 20] [--only small|large|modes|matched] [--no-latency]
+     [--no-workspace]
 
 Users run the defaults, so this compares what each tool does when given
 nothing but SRC and DST (``skylift transfer SRC DST``, ``rclone copy SRC DST``,
@@ -18,7 +19,16 @@ with default buffers gets at 40 ms RTT; parallel connections add up).
 *modes*: skylift on the large set at its default, with single PUTs
 (threshold above both files) and with parallel 16, 32 or 64 MiB parts from
 64 MiB, on both links — the data for choosing the default multipart
-threshold and part size.
+threshold and part size. *matched*: skylift and s5cmd on the large set doing
+the same work — one PUT per file (s5cmd ``--part-size 1024``, skylift
+``--multipart-threshold 1G``), and 50 MiB parts, 5 per file in flight
+(s5cmd's defaults; skylift ``--multipart-threshold 50M --part-size 50M -j 10``)
+— for the client CPU per byte.
+
+``--no-workspace`` runs skylift outside a workspace (endpoint from
+``AWS_ENDPOINT_URL``, ``--journal`` in the temporary folder), as s5cmd gets
+its endpoint from a flag: without the workspace's start-up (its settings and,
+since issue 17, its state store for migration tracking).
 
 Best of ``--repeat`` runs by wall time, the tools taking turns going first;
 prints wall time, client CPU (user+sys), the load average before the run,
@@ -65,6 +75,14 @@ def _s5cmd() -> str:
 SERVER_CORE = ("taskset", "-c", "0")
 CLIENT_CORE = ("taskset", "-c", "1")
 PEERS = ("rclone", "s5cmd")
+#: Matched modes on the large set: (skylift flags, s5cmd cp flags) doing the same work.
+MATCHED = {
+    "one PUT per file": (["--multipart-threshold", "1G"], ["--part-size", "1024"]),
+    "50 MiB parts, 5 per file": (
+        ["--multipart-threshold", "50M", "--part-size", "50M", "-j", "10"],
+        [],
+    ),
+}
 
 
 def _small(root: Path) -> Path:
@@ -122,6 +140,7 @@ def main() -> None:
     parser.add_argument("--window-kib", type=int, default=2048)
     parser.add_argument("--only", default="")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-workspace", action="store_true")
     parser.add_argument(
         "--peers", default=",".join(PEERS), help="peers to compare with (rclone,s5cmd)"
     )
@@ -154,13 +173,20 @@ def main() -> None:
             elif tool == "s5cmd":
                 cmd = [_s5cmd(), "--endpoint-url", endpoint, "cp", f"{src}/*",
                        f"s3://bucket/{prefix}/"]  # fmt: skip
+            elif args.no_workspace:
+                cmd = [str(BIN / "skylift"), "transfer", str(src), f"s3://bucket/{prefix}",
+                       "--journal", str(work / "journal"), *extra]  # fmt: skip
             else:
                 cmd = [str(BIN / "skylift"), "--workspace", str(spaces[link]), "transfer",
                        str(src), f"s3://bucket/{prefix}", *extra]  # fmt: skip
+            if tool == "s5cmd" and extra:  # s5cmd's cp flags go after "cp"
+                cmd = [*cmd[:4], *extra, *cmd[4:]]
             return [*CLIENT_CORE, *cmd]
 
         def once(tool: str, link: str, src: Path, tag: str, extra: list[str]) -> Run:
             env = {**env0, "RCLONE_CONFIG_BENCH_ENDPOINT": links[link]}
+            if args.no_workspace:
+                env.update(AWS_ENDPOINT_URL=links[link], AWS_ALLOW_HTTP="true")
             prefix = f"{tag}-{time.monotonic_ns()}"
             run = _timed(argv(tool, link, src, prefix, extra), env, pid)
             shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
@@ -186,12 +212,19 @@ def main() -> None:
         sets: dict[str, Callable[[Path], Path]] = {"small": _small, "large": _large}
         rows: list[tuple[str, str, int, list[Run]]] = []
         modes: list[tuple[str, str, Run]] = []
+        matched: list[tuple[str, str, list[Run]]] = []
         for name, make in sets.items():
-            if args.only and args.only != name and not (args.only == "modes" and name == "large"):
+            extra_runs = args.only in ("modes", "matched") and name == "large"
+            if args.only and args.only != name and not extra_runs:
                 continue
             src = make(work / f"src-{name}")
             total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
             for link in links:
+                if name == "large" and args.only == "matched":
+                    for label, (mine, theirs) in MATCHED.items():
+                        pair = [("skylift", mine), ("s5cmd", theirs)]
+                        matched.append((link, label, best(pair, link, src)))
+                    continue
                 if not args.only or args.only == name:
                     mine = args.skylift_args.split()
                     tools = [("skylift", mine), *((peer, []) for peer in peers)]
@@ -229,6 +262,14 @@ def main() -> None:
         cells = "".join(f"{w:.2f} ({c:.2f}) | " for w, c, _, _ in others)
         ratios = "".join(f"{w / sw:.2f}× | " for w, _, _, _ in others)
         print(f"| {name} | {link} | {sw:.2f} ({sc:.2f}, {sl:.1f}) | {cells}{ratios}")
+    if matched:
+        print("\nmatched modes, large set: wall s (client CPU s), and CPU per MiB sent")
+        print("| link | mode | skylift s (CPU s) | s5cmd s (CPU s) | CPU ms/MiB skylift | s5cmd |")
+        print("|---|---|---|---|---|---|")
+        mib = 296
+        for link, label, ((sw, sc, _, _), (ow, oc, _, _)) in matched:
+            print(f"| {link} | {label} | {sw:.2f} ({sc:.2f}) | {ow:.2f} ({oc:.2f}) | "
+                  f"{1000 * sc / mib:.2f} | {1000 * oc / mib:.2f} |")  # fmt: skip
     if modes:
         print("\nskylift on the large set (96 MiB + 200 MiB), by upload mode")
         print("| link | mode | wall s | CPU s | load |")

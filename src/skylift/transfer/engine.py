@@ -10,7 +10,7 @@ to temporary files.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from skylift.transfer.bwlimit import TokenBucket, Unlimited, parse_bwlimit
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import Codec
 from skylift.transfer.diffing.diff import Comparison, Verdict, diff
-from skylift.transfer.diffing.listing import sorted_listing
+from skylift.transfer.diffing.listing import PrefetchedListing, sorted_listing
 from skylift.transfer.filters import ObjectFilter
 from skylift.transfer.hashing import choose_algorithm
 from skylift.transfer.journal import DoneCursor, Journal
@@ -56,6 +56,7 @@ from skylift.transfer.tally import Tally
 from skylift.transfer.threshold import (
     SPLIT_CONCURRENCY,
     choose_threshold,
+    is_object_store,
     split_from,
     store_rtt,
 )
@@ -98,11 +99,16 @@ def comparison_for(src: Storage, dst: Storage, options: TransferOptions) -> Comp
 
 
 def _pairs(
-    src: Storage, dst: Storage, options: TransferOptions, tmpdir: Path | None
+    src: Storage,
+    dst: Storage,
+    options: TransferOptions,
+    tmpdir: Path | None,
+    dst_listing: Iterable[ObjectInfo] | None = None,
 ) -> Iterator[tuple[Verdict, ObjectInfo | None, ObjectInfo | None]]:
     flt = build_filter(options)
     src_list = flt.apply(sorted_listing(src.list(), src.scheme, src.url, tmpdir))
-    dst_list = sorted_listing(dst.list(), dst.scheme, dst.url, tmpdir)
+    listing = dst.list() if dst_listing is None else dst_listing
+    dst_list = sorted_listing(listing, dst.scheme, dst.url, tmpdir)
     for verdict, s, d in diff(src_list, dst_list, comparison_for(src, dst, options)):
         if verdict is Verdict.DELETE and (
             not options.delete or d is None or not flt.accepts_path(d.path)
@@ -203,7 +209,9 @@ def run_transfer(
         backup = open_remote(options.backup_to, remotes)
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
     decoder = Codec(key=key) if options.decode else None
-    # one round-trip measurement decides the multipart threshold, workers and batch size
+    # one round-trip measurement decides the multipart threshold, workers and batch size;
+    # a distant destination's listing starts meanwhile (read-only; no lock needed yet)
+    dst_listing = PrefetchedListing(dst.list()) if is_object_store(dst) else None
     rtt = _rtt(src, dst)
     jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
     retry = RetryPolicy(
@@ -245,7 +253,7 @@ def run_transfer(
     manifest_path: str | None = None
     try:
         with scratch_folder() as tmp:
-            deletes = _dispatch(ctx, pool, tmp, progress)
+            deletes = _dispatch(ctx, pool, tmp, progress, dst_listing)
             pool.wait()
             if retry.breaker.tripped is not None:
                 raise retry.breaker.error()
@@ -282,7 +290,13 @@ def run_transfer(
     )
 
 
-def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProgress) -> list[Path]:
+def _dispatch(
+    ctx: RunContext,
+    pool: TaskPool,
+    tmp: Path,
+    progress: TransferProgress,
+    dst_listing: Iterable[ObjectInfo] | None = None,
+) -> list[Path]:
     """Walk the diff, queue work; return spooled deletions (done after copies)."""
     options = ctx.options
     multipart = ctx.dst.capabilities.multipart and options.decode is False
@@ -294,7 +308,7 @@ def _dispatch(ctx: RunContext, pool: TaskPool, tmp: Path, progress: TransferProg
     n_deletes = 0
     withdrawn = False  # the previous manifest, before the first change
     with delete_file.open("w", encoding="utf-8") as deletes:
-        for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp):
+        for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp, dst_listing):
             if ctx.retry.breaker.tripped is not None:
                 break  # an endpoint is unreachable: queue nothing more
             if verdict is Verdict.DELETE:

@@ -68,9 +68,14 @@ def measure_rtt(store: Storage, probes: int = 2) -> float | None:
     return best
 
 
+def is_object_store(store: Storage) -> bool:
+    """True for the stores reached over HTTP whose round trip the engine measures."""
+    return store.scheme in _OBJECT_STORES
+
+
 def store_rtt(store: Storage) -> float | None:
     """The measured round trip to an object store; None for other stores (or on error)."""
-    return measure_rtt(store) if store.scheme in _OBJECT_STORES else None
+    return measure_rtt(store) if is_object_store(store) else None
 
 
 def choose_threshold(store: Storage, override: int | None, rtt: float | None) -> int:

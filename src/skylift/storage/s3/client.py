@@ -20,6 +20,8 @@ from skylift.storage.base import (
 from skylift.storage.keys import short
 from skylift.storage.objstore import first_line, truthy
 
+#: Pooled connections per client: the most workers the engine runs (``MAX_RTT_JOBS``).
+MAX_POOL = 128
 _NOT_FOUND = {"NoSuchKey", "NoSuchUpload", "NotFound", "404", "NoSuchBucket"}
 _DENIED = {
     "AccessDenied",
@@ -92,7 +94,10 @@ class S3Client:
             if endpoint
             else {},
             retries={"mode": "standard", "max_attempts": 1 + int(options.get("retries", "2"))},
-            max_pool_connections=64,
+            # as many as the transfer engine's workers on a distant store (up to 128):
+            # a smaller pool drops a connection after each part beyond it, and the
+            # next part then pays a new TCP (and TLS) handshake, one round trip or more
+            max_pool_connections=MAX_POOL,
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )

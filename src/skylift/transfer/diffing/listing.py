@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import pickle
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -120,6 +121,40 @@ def guarded(listing: Iterable[ObjectInfo], url: str) -> Iterator[ObjectInfo]:
             f"cannot list {shown_url(url)}: {first}",
             "check the URL, the endpoint in skylift.yaml remotes and the credentials",
         ) from exc
+
+
+class PrefetchedListing:
+    """A store's listing whose first page is requested at once, in a thread.
+
+    The engine starts the destination's listing this way while it measures the
+    round trip to it, so on a distant store the listing's first request (and
+    its connection set-up) overlaps the probes instead of following them.
+    Iterating waits for that first page and re-raises what it raised; the rest
+    is listed by the iterating thread, as without prefetching.
+    """
+
+    def __init__(self, listing: Iterable[ObjectInfo]) -> None:
+        self._it = iter(listing)
+        self._head: list[ObjectInfo] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._first, name="skylift-list", daemon=True)
+        self._thread.start()
+
+    def _first(self) -> None:
+        try:
+            first = next(self._it, None)
+        except BaseException as exc:  # re-raised where the listing is consumed
+            self._error = exc
+        else:
+            if first is not None:
+                self._head.append(first)
+
+    def __iter__(self) -> Iterator[ObjectInfo]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        yield from self._head
+        yield from self._it
 
 
 def sorted_listing(
