@@ -70,7 +70,11 @@ def test_valid_references_pass_and_broken_ones_do_not(
     assert reference_problem(ref) is None
     assert is_pinned(ref) == (tag is not None and tag != "latest")
     assert reference_problem(ref + ":") is not None
-    assert reference_problem(ref.upper() if re.search("[a-z]", "".join(path)) else ref + "/")
+    # capitals in the repository's last component are never valid (a first component with
+    # a dot is a registry host, where capitals are allowed: 'A.0/0' is a valid reference)
+    shouted = host + "/".join([*path[:-1], path[-1].upper()]) + (f":{tag}" if tag else "")
+    assert reference_problem(shouted if re.search("[a-z]", path[-1]) else ref + "/")
+    assert reference_problem("A.0/0") is None and reference_problem("A/0") is not None
 
 
 def test_known_broken_references() -> None:
