@@ -190,7 +190,15 @@ def run_sample(name: str, size: int, seed: int = 15) -> dict[str, object]:
     sample = sorted(random.Random(seed).sample(names, min(size, len(names))))
     (folder / "sample.txt").write_text("\n".join(sample) + "\n", encoding="utf-8")
     subprocess.run([*mutmut, *sample], cwd=folder, env=env, check=False)
+    return _sample_score(name, folder, env, sample, seed)
+
+
+def _sample_score(
+    name: str, folder: Path, env: dict[str, str], sample: list[str], seed: int
+) -> dict[str, object]:
+    module, tests = MODULES[name]
     verdicts = _verdicts(folder, env)
+    names = list(verdicts)
     status = [verdicts.get(n, "not checked") for n in sample]
     counts = {s: status.count(s) for s in sorted(set(status))}
     tested = len(sample) - counts.get("skipped", 0)
@@ -232,6 +240,16 @@ def run_module(name: str, again: bool = False) -> dict[str, object]:
         selected = _survivors(folder, env)
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "e2e")
         shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore, dirs_exist_ok=True)
+        sampled = folder / "sample.txt"
+        if sampled.exists():  # the last run was a sample: its survivors, its score
+            sample = sampled.read_text(encoding="utf-8").split()
+            selected = [n for n in selected if n in set(sample)]
+            if selected:
+                subprocess.run(
+                    [sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *selected],
+                    cwd=folder, env=env, check=False,
+                )  # fmt: skip
+            return {**_sample_score(name, folder, env, sample, 15), "again": len(selected)}
     else:
         _copy(folder)
         (folder / "setup.cfg").write_text(
@@ -285,7 +303,11 @@ def main(argv: list[str]) -> int:
             f"{result.get('timeout', 0)} timeout, {result.get('survived', 0)} survived, "
             f"{result.get('no_tests', 0)} without tests, of {result.get('total', 0)}); "
             f"survivors: {WORK / name / 'survivors.txt'}"
-            + (f"; sample of {result['sampled']}, 95 % {result['interval_95']}" if sample else ""),
+            + (
+                f"; sample of {result['sampled']}, 95 % {result.get('interval_95')}"
+                if "sampled" in result
+                else ""
+            ),
             flush=True,
         )
     return 0
