@@ -272,7 +272,7 @@ def _render_service(run: ServiceRun) -> None:
         table.add_row(
             escape(c.name), c.kind, _verdict(c.passed), str(c.source_status or "-"),
             str(c.target_status or "-"), f"{_ms(c.source_ms)}/{_ms(c.target_ms)}",
-            escape("; ".join(c.problems)),
+            escape("; ".join(c.problems) or c.note),
         )  # fmt: skip
     out.print(table)
     p = r.performance

@@ -124,6 +124,7 @@ def parse_load(text: str, default_paths: tuple[str, ...]) -> LoadProfile | None:
 def _checks(request: ServiceVerifyRequest) -> tuple[CheckSet, frozenset[int], tuple[str, ...]]:
     """The checks file plus proposed checks, the allowed ports, where proposals came from."""
     from skylift.verify.service import CheckSet, propose, read_checks
+    from skylift.verify.service.model import HttpCheck
 
     named = [(request.generated, "--generated"), (request.app_dir, "--app")]
     named += [(request.ca_file, "--ca-file"), *((p, "--compose") for p in request.compose)]
@@ -143,6 +144,8 @@ def _checks(request: ServiceVerifyRequest) -> tuple[CheckSet, frozenset[int], tu
     tcp_known = {c.port for c in given.tcp}
     tcp = [*given.tcp, *(c for c in found.tcp if c.port not in tcp_known)]
     http = (*given.http, *proposed)
+    if not http and not tcp:  # nothing given, nothing found: the service's root
+        http = (HttpCheck(name="GET /", path="/", origin="default"),)
     load = given.load
     if request.load is not None or load is None:
         get_paths = tuple(c.path for c in http if c.method == "GET")[:5] or ("/",)

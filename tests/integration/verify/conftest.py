@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.verify.certs import Pki, make_pki
+from skylift.verify.service.testpki import Pki, make_pki
 from tests.integration.verify.shops import TOKEN
 
 CHECKS = """\
@@ -28,7 +28,7 @@ checks:
 load: {paths: [/products], users: 4, duration: 1s, rate: 100, warmup: 0.3s}
 # generous absolute slack: the test machine is shared and loopback p95 is noisy;
 # the slow variant adds 100 ms, far above it
-thresholds: {p95_ratio: 1.1, p95_slack_ms: 25}
+thresholds: {p95_ratio: 1.1, p95_slack_ms: 40}
 """
 
 

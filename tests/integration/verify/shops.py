@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.integration.verify.certs import Pki
+from skylift.verify.service.testpki import Pki
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOP = ROOT / "samples" / "shop_service.py"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from skylift.verify.service.testpki import Pki
 from tests.helpers import run_cli
-from tests.integration.verify.certs import Pki
 from tests.integration.verify.shops import free_port, shop
 
 

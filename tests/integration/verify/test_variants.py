@@ -10,7 +10,7 @@ import pytest
 
 from skylift.verify.service import ServiceOptions, read_checks, verify_service
 from skylift.verify.service.model import ServiceVerification
-from tests.integration.verify.certs import Pki
+from skylift.verify.service.testpki import Pki
 from tests.integration.verify.shops import free_port, shop
 
 

@@ -58,8 +58,8 @@ def test_openapi_gets_without_parameters(tmp_path: Path) -> None:
     assert [c.path for c in propose(app_dir=tmp_path).http] == ["/v1/items"]
 
 
-def test_nothing_known_proposes_the_root() -> None:
-    assert [c.path for c in propose().http] == ["/"]
+def test_nothing_known_proposes_nothing() -> None:
+    assert propose().http == [] and propose().allowed_ports == set()
 
 
 def test_the_sample_application_compose_file() -> None:

@@ -172,7 +172,7 @@ def _tcp(item: dict[str, Any], path: Path) -> TcpCheck:
 
 
 def _load(item: dict[str, Any], path: Path) -> LoadProfile:
-    known = {"paths", "users", "duration", "rate", "timeout", "warmup", "together"}
+    known = {"paths", "users", "duration", "rate", "timeout", "warmup", "together", "confirm"}
     _no_unknown(item, known, path, "load")
     fields = {k: v for k, v in item.items() if k not in (_LINE, "duration", "timeout", "warmup")}
     if "warmup" in item:

@@ -148,7 +148,8 @@ def run_tcp(check: TcpCheck, source: Endpoint, target: Endpoint) -> CheckOutcome
         why = f"{check.host}:{check.port} does not accept connections"
         return CheckOutcome(**base, passed=ok, problems=() if ok else (why,))
     if not tcp_open(source.host, check.port, timeout=2.0):
-        return CheckOutcome(**base, passed=True, problems=())
+        note = f"not required: the source does not accept on {check.port} either"
+        return CheckOutcome(**base, passed=True, note=note)
     ok = tcp_open(target.host, check.port, timeout=2.0)
     why = f"{target.host}:{check.port} refuses; the source accepts on {check.port}"
     return CheckOutcome(**base, passed=ok, problems=() if ok else (why,))

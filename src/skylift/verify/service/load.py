@@ -104,6 +104,14 @@ def compare_load(
 def run_load(
     source: Endpoint, target: Endpoint, profile: LoadProfile, thresholds: Thresholds
 ) -> LoadComparison:
-    """Drive the source, then the target, and compare."""
-    measured_source, measured_target = drive([source, target], profile)
-    return compare_load(measured_source, measured_target, profile, thresholds)
+    """Drive source and target and compare; with ``profile.confirm`` a failure is
+    measured again and only a second failure stands."""
+
+    def measure() -> LoadComparison:
+        measured_source, measured_target = drive([source, target], profile)
+        return compare_load(measured_source, measured_target, profile, thresholds)
+
+    first = measure()
+    if first.passed or not profile.confirm:
+        return first
+    return measure().model_copy(update={"remeasured": True})

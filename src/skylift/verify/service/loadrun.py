@@ -98,7 +98,8 @@ def _start(job: dict[str, Any], recorder: Recorder) -> Any:
         host = job["url"].rstrip("/")
         network_timeout = float(job.get("timeout_s", 10.0))
         connection_timeout = float(job.get("timeout_s", 10.0))
-        wait_time = constant_throughput(rate / users) if rate else constant(0)
+        # each task requests every path once: ``rate`` counts requests, not tasks
+        wait_time = constant_throughput(rate / users / len(paths)) if rate else constant(0)
 
         @task
         def hit(self) -> None:

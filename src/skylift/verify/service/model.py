@@ -74,6 +74,9 @@ class LoadProfile(Value):
     #: source and target loaded in the same time window (noise on the client hits both
     #: alike), or one after the other (they never share the client's CPU)
     together: bool = True
+    #: a failed comparison is measured once more and fails only if that fails too
+    #: (a single noisy second on a shared client must not fail a migration)
+    confirm: bool = True
 
 
 class Thresholds(Value):
@@ -115,6 +118,7 @@ class CheckOutcome(Value):
     source_ms: float | None = None
     target_ms: float | None = None
     origin: str = ""
+    note: str = ""  #: why a check passed without being run in full
 
 
 class LoadStats(Value):
@@ -143,6 +147,7 @@ class LoadComparison(Value):
     target: LoadStats
     passed: bool
     problems: tuple[str, ...] = ()
+    remeasured: bool = False  #: the first comparison failed; these are the second's figures
 
 
 class ServiceVerification(Value):

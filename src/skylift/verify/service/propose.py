@@ -174,6 +174,4 @@ def propose(
         from_generated(generated, out)
     if app_dir is not None and app_dir.is_dir():
         from_openapi(app_dir, out)
-    if not out.http:
-        out.add_path("/", "default")
     return out

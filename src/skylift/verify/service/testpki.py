@@ -1,4 +1,6 @@
-"""A throw-away test CA and a server certificate for 127.0.0.1/localhost (cryptography)."""
+"""A throw-away CA and a server certificate for 127.0.0.1/localhost (cryptography),
+for tests and the demo: the target of a loopback ``verify service`` speaks TLS with it.
+Never for production use (the key is written unencrypted)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def make_pki(folder: Path, days: int = 365) -> Pki:
             ),
             critical=False,
         )
-        .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
         .sign(ca_key, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)
