@@ -124,6 +124,11 @@ def main() -> None:
     with database_steps() as (db_steps, db_env):
         for title, args in db_steps:
             step(title, *args, env=db_env)
+    from demo_service import service_steps  # samples/: the shop, source and migrated copy
+
+    with service_steps(WORKSPACE) as (svc_steps, svc_env):
+        for title, args in svc_steps:
+            step(title, *args, env=svc_env)
     report = WORKSPACE / "report.html"
     step(
         "report: the whole migration in one offline HTML file (and XLSX with Excel charts)",
