@@ -32,10 +32,11 @@ FRAME = struct.Struct("!32sBII")
 RAW, ZSTD = 0, 1
 DIGEST_SIZE = 32
 
-#: FastCDC parameters (pyfastcdc's average is avg + min: about 64 KiB per chunk)
-CHUNK_MIN = 16 << 10
-CHUNK_AVG = 48 << 10
-CHUNK_MAX = 256 << 10
+#: FastCDC parameters (pyfastcdc's average is avg + min: about 32 KiB per chunk, so an
+#: edit re-sends itself plus ~one chunk; requests carry many chunks, see BATCH_BYTES)
+CHUNK_MIN = 8 << 10
+CHUNK_AVG = 24 << 10
+CHUNK_MAX = 128 << 10
 #: a PUT carries at most this much payload (several chunks: requests stay few)
 BATCH_BYTES = 1 << 20
 #: hard limits the receiver enforces (413 beyond them)
