@@ -42,21 +42,29 @@ def extract(crds: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def strict(schema: Any) -> Any:
+def strict(schema: Any, structural: bool = True) -> Any:
     """``schema`` with closed objects (unknown fields rejected, as the API server's
-    strict field validation does)."""
+    strict field validation does). Only the structural schema is closed: the branches
+    of ``oneOf``/``anyOf``/``allOf``/``not`` only add constraints to it."""
     if isinstance(schema, list):
-        return [strict(s) for s in schema]
+        return [strict(s, structural) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: strict(v) for k, v in schema.items()}
+    out = {
+        k: strict(v, structural and k not in _COMBINATORS and k != "default")
+        for k, v in schema.items()
+    }
     if (
-        "properties" in out
+        structural
+        and "properties" in out
         and "additionalProperties" not in out
         and not out.get("x-kubernetes-preserve-unknown-fields")
     ):
         out["additionalProperties"] = False
     return out
+
+
+_COMBINATORS = frozenset({"oneOf", "anyOf", "allOf", "not"})
 
 
 @cache

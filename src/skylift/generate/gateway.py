@@ -21,7 +21,8 @@ output repeats what to install):
   ``azure-alb-external``: a ``WebApplicationFirewallPolicy``
   (``alb.networking.azure.io/v1``) targets the Gateway with the WAF policy's
   resource ID (``spec.webApplicationFirewall.id``); the Gateway names the
-  Application Gateway for Containers resource (annotation ``alb.networking.azure.io/alb-id``).
+  Application Gateway for Containers resource the Terraform creates (annotation
+  ``alb.networking.azure.io/alb-id``) and its frontend (``spec.addresses``).
 
 The firewall is the organisation's when one is configured (:class:`ExistingWaf`),
 else the one the generated Terraform creates: GCP's by its known name; AWS's ARN
@@ -41,12 +42,15 @@ from skylift.generate.waf import ExistingWaf
 VPC_CIDR = "10.0.0.0/16"
 PUBLIC_SUBNETS = tuple(f"10.0.{i}.0/24" for i in range(3))
 PRIVATE_SUBNETS = tuple(f"10.0.{10 + i}.0/24" for i in range(3))
+#: Azure: the subnet delegated to Application Gateway for Containers (its proxies reach
+#: pods from there)
+AGC_SUBNET = "10.0.20.0/24"
 #: Google Front Ends and health checkers: where a global external Application Load
 #: Balancer's requests to container-native (NEG) backends come from
 GOOGLE_FRONT_ENDS = ("35.191.0.0/16", "130.211.0.0/22")
 #: the TLS policy of the generated load balancers (as the Terraform's ALB listener)
 AWS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-AZURE_ALB_ID_PLACEHOLDER = "REPLACE-with-the-Application-Gateway-for-Containers-resource-ID"
+AZURE_ALB_ID_PLACEHOLDER = "REPLACE-with-terraform-output-application_gateway_for_containers_id"
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ CONTROLLERS: dict[Cloud, Controller] = {
         "Application Gateway for Containers (ALB Controller)",
         "azure-alb-external",
         "alb.networking.azure.io/alb-controller",
-        (VPC_CIDR,),  # the Application Gateway for Containers subnet is in the VNet
+        (AGC_SUBNET,),
         "REPLACE-with-terraform-output-waf_policy_id",
     ),
 }
@@ -111,6 +115,12 @@ class GatewaySpec:
     waf_placeholder: bool
     ssl_policy: str = AWS_SSL_POLICY
     alb_id: str = AZURE_ALB_ID_PLACEHOLDER
+    alb_frontend: str = ""
+
+
+def agc_frontend_name(app: str) -> str:
+    """The Application Gateway for Containers frontend the generated Terraform creates."""
+    return f"{app}-gateway"
 
 
 def terraform_armor_name(app: str) -> str:
@@ -140,4 +150,5 @@ def gateway_spec(
         routes=routes,
         waf=waf,
         waf_placeholder=placeholder,
+        alb_frontend=agc_frontend_name(app),
     )

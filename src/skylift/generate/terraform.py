@@ -29,9 +29,11 @@ from skylift.domain.target import (
 from skylift.errors import InputError
 from skylift.generate import kubernetes
 from skylift.generate.gateway import (
+    AGC_SUBNET,
     PRIVATE_SUBNETS,
     PUBLIC_SUBNETS,
     VPC_CIDR,
+    agc_frontend_name,
     terraform_armor_name,
 )
 from skylift.generate.names import dns_name, tf_name
@@ -96,6 +98,9 @@ class TfContext:
     existing_waf: str = ""
     #: the name of the Cloud Armor policy created here (GCP; the GKE Gateway names it)
     armor_name: str = ""
+    #: Azure: the Application Gateway for Containers subnet and frontend name
+    agc_subnet: str = AGC_SUBNET
+    agc_frontend: str = ""
 
     @property
     def waf_needed(self) -> bool:
@@ -204,6 +209,7 @@ def build_context(
             public_containers=public_containers,
             existing_waf=existing_waf.reference if existing_waf else "",
             armor_name=terraform_armor_name(dns_name(target.name)),
+            agc_frontend=agc_frontend_name(dns_name(target.name)),
         ),
         warnings,
     )

@@ -182,7 +182,7 @@ def test_plain_kustomize_and_helm_say_the_same(cloud: Cloud, tmp_path: Path) -> 
 SOURCES = {
     Cloud.AWS: ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
     Cloud.GCP: ["35.191.0.0/16", "130.211.0.0/22"],
-    Cloud.AZURE: ["10.0.0.0/16"],
+    Cloud.AZURE: ["10.0.20.0/24"],
 }
 
 
@@ -305,3 +305,26 @@ def test_a_broken_cel_rule_is_reported(edit: Any, expected: str) -> None:
         for m in broken_rules(VENDORED[f"{doc['apiVersion']}/{doc['kind']}"], doc)[0]
     ]
     assert any(expected in m for m in broken), broken
+
+
+def test_azure_terraform_creates_the_gateways_load_balancer_with_the_waf() -> None:
+    """The Application Gateway for Containers resource the Gateway names: its frontend is
+    the Gateway's address, its security policy carries the same WAF policy."""
+    files = _files(Cloud.AZURE, EXISTING[Cloud.AZURE])
+    main = hcl2.loads(files["terraform/azure/main.tf"])
+    res = {(k, n): b for block in main["resource"] for k, named in block.items()
+           for n, b in named.items()}  # fmt: skip
+    frontend = res[('"azurerm_application_load_balancer_frontend"', '"gateway"')]
+    gateway = _one(_docs(files["k8s/gateway.yaml"]), "Gateway")
+    assert gateway["spec"]["addresses"] == [
+        {"type": "alb.networking.azure.io/alb-frontend", "value": frontend["name"].strip('"')}
+    ]
+    policy = res[('"azurerm_application_load_balancer_security_policy"', '"gateway"')]
+    assert "var.waf_policy_id" in policy["web_application_firewall_policy_id"]
+    subnet = res[('"azurerm_subnet"', '"agc"')]
+    assert "Microsoft.ServiceNetworking/trafficControllers" in str(subnet["delegation"])
+    assert "application_gateway_for_containers_id" in files["terraform/azure/outputs.tf"]
+    assert (
+        "application_gateway_for_containers_id"
+        in gateway["metadata"]["annotations"]["alb.networking.azure.io/alb-id"]
+    )
