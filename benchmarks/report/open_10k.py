@@ -20,12 +20,11 @@ import sys
 import time
 from pathlib import Path
 
+from skylift.report.pdf import BROWSER_FLAGS
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / "build" / "bench" / "report-10k"
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+FLAGS = list(BROWSER_FLAGS)
 
 
 def skylift(ws: Path, *args: str) -> None:

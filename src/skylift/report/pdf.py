@@ -11,9 +11,9 @@ from pathlib import Path
 
 from skylift.errors import GenerationError, MissingDependencyError
 
-#: Flags for a headless Chromium that reaches no network (see docs/report.md).
-CHROMIUM_FLAGS = (
-    "--headless",
+#: Flags for a Chromium that reaches no network and asks nothing (test-servers.md);
+#: the browser tests and benchmarks launch Chromium with these too.
+BROWSER_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -21,6 +21,11 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+#: ... and for printing the report: wait for the page script, lay out at the printed width.
+CHROMIUM_FLAGS = (
+    "--headless",
+    *BROWSER_FLAGS,
     "--disable-extensions",
     "--no-pdf-header-footer",
     "--run-all-compositor-stages-before-draw",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,9 @@ if TYPE_CHECKING:
 
 #: Seconds between two writes of a running transfer's counters.
 FLUSH_INTERVAL_S = 1.0
+#: The rate (and so the ETA) is the average over about this many seconds: objects
+#: and parts report their bytes as they finish, so one second alone saw-tooths.
+RATE_WINDOW_S = 5.0
 #: Samples kept per run in a snapshot (the newest).
 SAMPLES_SHOWN = 600
 
@@ -182,7 +186,7 @@ class RunTracker:
         self.inner = inner
         self._lock = threading.Lock()
         self._objects_total = self._objects_done = self._bytes_total = self._bytes_done = 0
-        self._last = (time.monotonic(), 0)
+        self._window: deque[tuple[float, int]] = deque([(time.monotonic(), 0)])
         self._rate = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -275,10 +279,12 @@ class RunTracker:
                 self._bytes_done,
             )
         now_m = time.monotonic()
-        then_m, then_b = self._last
+        self._window.append((now_m, counts[3]))
+        while len(self._window) > 2 and now_m - self._window[1][0] >= RATE_WINDOW_S:
+            self._window.popleft()  # keep about RATE_WINDOW_S seconds
+        then_m, then_b = self._window[0]
         if now_m - then_m > 0.2:
             self._rate = max(0.0, (counts[3] - then_b) / (now_m - then_m))
-            self._last = (now_m, counts[3])
         now = _now()
         values: dict[str, Any] = {
             "updated_at": now,

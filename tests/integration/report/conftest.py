@@ -14,22 +14,14 @@ from typing import Any
 
 import pytest
 
+from skylift.report.pdf import BROWSER_FLAGS
 from skylift.workspace import Workspace
 from tests.integration.servers import s3_server  # noqa: F401 - fixture used by name
 
 REPO = Path(__file__).resolve().parents[3]
 SHOTS = REPO / "build" / "report"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-#: Flags for a headless Chromium that reaches no network (test-servers.md).
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = list(BROWSER_FLAGS)
 
 
 def skylift(ws: Path, *args: str, env: dict[str, str] | None = None) -> str:

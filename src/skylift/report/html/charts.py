@@ -19,6 +19,11 @@ STATE_COLOURS = {
     "verified": "#27ae60",
     "failed": "#c0392b",
 }
+#: Distinct colours for up to 14 categories (move groups); ECharts' own palette has 9.
+CATEGORY_COLOURS = (
+    "#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452",
+    "#9a60b4", "#ea7ccc", "#2f4554", "#c23531", "#bda29a", "#6e7074", "#b0b7c3",
+)  # fmt: skip
 SEVERITY_COLOURS = {
     "critical": "#7b241c",
     "high": "#c0392b",
@@ -206,6 +211,7 @@ def graph(
     seen); above, it settles in animation frames so the page opens at once.
     """
     return _base(title) | {
+        "color": list(CATEGORY_COLOURS),
         "legend": {"bottom": 0, "type": "scroll", "data": list(categories)},
         "series": [
             {
@@ -213,9 +219,14 @@ def graph(
                 "layout": "force",
                 "roam": True,
                 "draggable": True,
-                "force": {"repulsion": 60, "edgeLength": 40, "layoutAnimation": len(nodes) > 100},
+                "force": {
+                    "repulsion": 220,
+                    "gravity": 0.08,
+                    "edgeLength": [30, 140],
+                    "layoutAnimation": len(nodes) > 100,
+                },
                 "categories": [{"name": c} for c in categories],
-                "label": {"show": len(nodes) <= 60, "position": "right", "fontSize": 10},
+                "label": {"show": len(nodes) <= 80, "position": "right", "fontSize": 10},
                 "lineStyle": {"opacity": 0.5, "curveness": 0.1},
                 "edgeSymbol": ["none", "arrow"],
                 "edgeSymbolSize": 5,
