@@ -17,11 +17,17 @@ def test_compose_healthcheck_urls_and_published_ports(tmp_path: Path) -> None:
         "  web:\n    ports: ['8080:3000', '127.0.0.1:9443:443/tcp', {published: 7000, target: 7}]\n"
         "    healthcheck: {test: 'curl -fsS http://localhost:3000/health?deep=1 || exit 1'}\n"
         "  api:\n    healthcheck:\n      test: [CMD, wget, -qO-, 'http://127.0.0.1:8000/healthz']\n"
-        "  db: {expose: ['5432']}\n"
+        "  db: {image: 'docker.io/library/postgres:16-alpine', ports: ['15432:5432']}\n"
+        "  internal: {image: redis, expose: ['6379']}\n"
     )
     found = propose(compose=(compose,))
     assert [c.path for c in found.http] == ["/health?deep=1", "/healthz"]
-    assert [t.port for t in found.tcp] == [8080, 9443, 7000]
+    assert [(t.port, t.protocol) for t in found.tcp] == [
+        (8080, "tcp"),
+        (9443, "tcp"),
+        (7000, "tcp"),
+        (15432, "postgres"),
+    ]
     assert found.http[0].origin == "compose.yaml web healthcheck"
 
 

@@ -164,7 +164,7 @@ def _http(item: dict[str, Any], path: Path) -> HttpCheck:
 
 
 def _tcp(item: dict[str, Any], path: Path) -> TcpCheck:
-    _no_unknown(item, {"name", "port", "host"}, path, "a tcp check")
+    _no_unknown(item, {"name", "port", "host", "protocol"}, path, "a tcp check")
     fields = {k: v for k, v in item.items() if k != _LINE}
     fields.setdefault("name", f"tcp {item.get('port')}")
     fields["origin"] = f"{path.name}:{item.get(_LINE)}"

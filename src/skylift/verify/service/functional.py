@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from skylift.verify.service.endpoint import Endpoint, describe_error, request, tcp_open
+from skylift.verify.service.endpoint import Endpoint, describe_error, request
 from skylift.verify.service.model import Answer, BodyMode, CheckOutcome, HttpCheck, TcpCheck
 from skylift.verify.service.normalise import (
     compile_rules,
@@ -26,6 +26,7 @@ from skylift.verify.service.normalise import (
     parse_path,
     select,
 )
+from skylift.verify.service.protocols import speaks
 
 _SHOWN = 80
 
@@ -140,19 +141,19 @@ def run_http(
 
 
 def run_tcp(check: TcpCheck, source: Endpoint, target: Endpoint) -> CheckOutcome:
-    """A named host must accept connections on the port; without a host, the target must
-    wherever the source does (a port the source does not open either is not required)."""
-    base = {"name": check.name, "kind": "tcp", "origin": check.origin}
-    if check.host is not None:
-        ok = tcp_open(check.host, check.port, timeout=2.0)
-        why = f"{check.host}:{check.port} does not accept connections"
-        return CheckOutcome(**base, passed=ok, problems=() if ok else (why,))
-    if not tcp_open(source.host, check.port, timeout=2.0):
-        note = f"not required: the source does not accept on {check.port} either"
-        return CheckOutcome(**base, passed=True, note=note)
-    ok = tcp_open(target.host, check.port, timeout=2.0)
-    why = f"{target.host}:{check.port} refuses; the source accepts on {check.port}"
-    return CheckOutcome(**base, passed=ok, problems=() if ok else (why,))
+    """A named host must accept connections on the port (and speak the protocol);
+    without a host, the target must wherever the source does (a port the source does
+    not open either is not required)."""
+    base = {"name": check.name, "kind": check.protocol, "origin": check.origin}
+    host = check.host or target.host
+    if check.host is None:
+        ok, seen = speaks(source.host, check.port, check.protocol)
+        if not ok:
+            return CheckOutcome(**base, passed=True, note=f"not required: the source {seen}")
+    ok, seen = speaks(host, check.port, check.protocol)
+    if ok:
+        return CheckOutcome(**base, passed=True, note=seen)
+    return CheckOutcome(**base, passed=False, problems=(f"{host}:{check.port} {seen}",))
 
 
 def run_functional(

@@ -7,6 +7,7 @@ Everything is a frozen :class:`~skylift.domain.value.Value`; no I/O here.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import Field, computed_field
 
@@ -54,11 +55,13 @@ class HttpCheck(Value):
 
 
 class TcpCheck(Value):
-    """A port that must accept a connection on the target (databases, caches …)."""
+    """A port that must accept a connection on the target (databases, caches …) and,
+    with ``protocol``, speak it (see protocols.py)."""
 
     name: str
     port: int = Field(ge=1, le=65535)
     host: str | None = None  #: None: the target URL's host
+    protocol: Literal["tcp", "postgres", "mysql", "redis"] = "tcp"
     origin: str = "checks file"
 
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -67,14 +67,25 @@ def from_compose(path: Path, out: Proposal) -> None:
             text = " ".join(test) if isinstance(test, list) else str(test or "")
             for m in _URL_PATH.finditer(text):
                 out.add_path(m.group(1), f"{path.name} {name} healthcheck")
+            protocol = _protocol(str(svc.get("image") or ""))
             for spec in svc.get("ports") or []:
                 published = _published(spec)
                 if published and not any(t.port == published for t in out.tcp):
                     out.tcp.append(
                         TcpCheck(name=f"{name} port {published}", port=published,
-                                 origin=f"{path.name} {name} ports")
+                                 protocol=protocol, origin=f"{path.name} {name} ports")
                     )  # fmt: skip
         out.sources.append(str(path))
+
+
+#: image name (without registry/tag) → the protocol its published port speaks
+_IMAGE_PROTOCOLS = {"postgres": "postgres", "mysql": "mysql", "mariadb": "mysql", "redis": "redis"}
+
+
+def _protocol(image: str) -> Literal["tcp", "postgres", "mysql", "redis"]:
+    base = image.rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    found = _IMAGE_PROTOCOLS.get(base, "tcp")
+    return found  # type: ignore[return-value]  # the table's values are the Literal's
 
 
 def _published(spec: object) -> int | None:
