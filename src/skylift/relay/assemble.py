@@ -50,11 +50,14 @@ class _AbortError(Exception):
 def _stream(store: ChunkStore, recipe: FileRecipe, state: dict[str, object]) -> Iterator[bytes]:
     hasher = blake3.blake3()
     total = 0
-    for digest in recipe.digests:
+    chunks = store.read_many(recipe.digests)
+    while True:
         try:
-            data = store.get(digest)
+            data = next(chunks, None)
         except FileNotFoundError as exc:  # removed since the check: send it again
             raise _AbortError("missing") from exc
+        if data is None:
+            break
         hasher.update(data)
         total += len(data)
         if total > recipe.size:
@@ -72,7 +75,8 @@ def assemble(store: ChunkStore, dst: Storage, recipe: FileRecipe) -> str:
     :class:`FileMismatchError`; an unsafe path raises InputError before anything.
     """
     check_key(recipe.path)
-    missing = [d for d in dict.fromkeys(recipe.digests) if not store.has(d)]
+    unique = list(dict.fromkeys(recipe.digests))
+    missing = [d for d, flag in zip(unique, store.have(unique), strict=True) if not flag]
     if missing:
         raise MissingChunksError(missing)
     state: dict[str, object] = {}

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from skylift.errors import ProviderError
-from skylift.relay.protocol import RelayTarget
+from skylift.relay.protocol import MAX_PROBE_BODY, RelayTarget
 from skylift.relay.values import RelayCredentials
 from skylift.storage.base import ObjectInfo
 
@@ -144,7 +144,9 @@ class PathClient:
         deadline = time.monotonic() + seconds
 
         async def body() -> AsyncIterator[bytes]:
-            while time.monotonic() < deadline:
+            sent = 0
+            while time.monotonic() < deadline and sent + len(block) <= MAX_PROBE_BODY:
+                sent += len(block)
                 yield block
 
         status, raw = await self.call("POST", "/v1/probe", body())

@@ -175,7 +175,7 @@ class Receiver:
 
         def work() -> tuple[int, list[str]]:
             dctx = zstandard.ZstdDecompressor()
-            stored, bad = 0, []
+            chunks: list[tuple[bytes, bytes]] = []
             for frame in p.parse_frames(body):
                 data = frame.payload
                 if frame.encoding == p.ZSTD:
@@ -183,11 +183,10 @@ class Receiver:
                         data = dctx.decompress(data, max_output_size=frame.raw_size)
                     except zstandard.ZstdError:
                         data = b""
-                if len(data) == frame.raw_size and self.store.put(frame.digest, data):
-                    stored += 1
-                else:
-                    bad.append(frame.digest.hex())
-            return stored, bad
+                chunks.append((frame.digest, data if len(data) == frame.raw_size else b""))
+            stored = self.store.put_many(chunks)
+            bad = [d.hex() for (d, _), ok in zip(chunks, stored, strict=True) if not ok]
+            return len(chunks) - len(bad), bad
 
         try:
             stored, bad = await self._run(work)

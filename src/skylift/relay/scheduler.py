@@ -121,6 +121,10 @@ class Lane:
         """Whether the path takes work (read again after every await)."""
         return self.up
 
+    def is_idle(self) -> bool:
+        """Up with nothing in flight: waiting for work."""
+        return self.up and self.inflight == 0
+
     def rate(self) -> float:
         """Goodput of the last ~2 s of acknowledgements, bytes/s on the wire."""
         now = time.monotonic()
@@ -160,6 +164,9 @@ class Lane:
                 async with self._cond:
                     await self._cond.wait_for(lambda: self.inflight < self.window or not self.up)
                 if not self.is_up():  # went down while waiting
+                    continue
+                if self.inflight and any(peer.is_idle() for peer in self.peers if peer is not self):
+                    await asyncio.sleep(0.002)  # an idle path takes the next batch first
                     continue
                 batch = await self.queue.get(timeout=0.05)
                 if batch is None:  # nothing queued: help a slower path finish its batch

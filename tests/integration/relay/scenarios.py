@@ -28,6 +28,7 @@ from skylift.relay.testing.paths import (
     free_port,
     in_private_netns,
     shape,
+    stored_chunks,
     wait_chunks,
     wait_port,
 )
@@ -149,7 +150,7 @@ def path_killed(root: Path) -> dict[str, Any]:
     lab, proxies, url, dest = _behind_proxies(root, [200, 50])
     try:
         sender = lab.sender(src, url, root / "journal")
-        result_before = wait_chunks(dest / ".skylift-relay-chunks", 40)  # ~3 of 12 MiB
+        result_before = wait_chunks(dest / ".skylift-relay-chunks", 100)  # ~3 of 12 MiB
         proxies[0].kill()
         result = lab.finish(sender)
         result["same"] = same_tree(src, dest / "data")
@@ -165,10 +166,10 @@ def sender_killed(root: Path) -> dict[str, Any]:
     lab, _proxies, url, dest = _behind_proxies(root, [50])
     try:
         first = lab.sender(src, url, root / "journal")
-        wait_chunks(dest / ".skylift-relay-chunks", 60)  # ~4 of 12 MiB
+        wait_chunks(dest / ".skylift-relay-chunks", 150)  # ~4.5 of 12 MiB
         first.kill()
         first.wait()
-        stored = sum(1 for p in (dest / ".skylift-relay-chunks").rglob("*") if p.is_file())
+        stored = stored_chunks(dest / ".skylift-relay-chunks")
         result = lab.finish(lab.sender(src, url, root / "journal"))
         result["chunks_stored_before_rerun"] = stored
         result["same"] = same_tree(src, dest / "data")
@@ -187,7 +188,7 @@ def receiver_restarted(root: Path) -> dict[str, Any]:
     try:
         receiver = lab.receiver(dest, [port])
         sender = lab.sender(src, f"relay://127.0.0.1:{port}/data", root / "journal")
-        result_before = wait_chunks(dest / ".skylift-relay-chunks", 40)
+        result_before = wait_chunks(dest / ".skylift-relay-chunks", 100)
         receiver.kill()
         receiver.wait()
         time.sleep(1.0)

@@ -64,7 +64,7 @@ def test_a_path_killed_mid_transfer_fails_over(lab: dict[str, Any]) -> None:
     rec = lab["path_killed"]
     _ok(rec)
     fast, slow = rec["paths"]
-    assert rec["chunks_when_killed"] >= 40
+    assert rec["chunks_when_killed"] >= 100
     assert fast["failures"] >= 1 and fast["state"] == "down"
     assert slow["bytes_sent"] > 0
     assert rec["transferred"] == 3
@@ -73,15 +73,15 @@ def test_a_path_killed_mid_transfer_fails_over(lab: dict[str, Any]) -> None:
 def test_a_killed_sender_resumes_without_resending_stored_chunks(lab: dict[str, Any]) -> None:
     rec = lab["sender_killed"]
     _ok(rec)
-    assert rec["chunks_stored_before_rerun"] >= 60
-    # the re-run found at least the stored chunks (~64 KiB each) at the receiver
-    assert rec["bytes_deduplicated"] >= rec["chunks_stored_before_rerun"] * 32 * 1024
+    assert rec["chunks_stored_before_rerun"] >= 150
+    # the re-run found at least the stored chunks (8 KiB or more each) at the receiver
+    assert rec["bytes_deduplicated"] >= rec["chunks_stored_before_rerun"] * 8 * 1024
     assert rec["bytes_on_wire"] + rec["bytes_deduplicated"] <= 12.3 * MiB
 
 
 def test_a_restarted_receiver_gets_the_rest(lab: dict[str, Any]) -> None:
     rec = lab["receiver_restarted"]
     _ok(rec)
-    assert rec["chunks_when_killed"] >= 40
+    assert rec["chunks_when_killed"] >= 100
     assert rec["paths"][0]["failures"] >= 1
     assert rec["transferred"] == 2

@@ -153,8 +153,10 @@ def test_a_corrupted_chunk_in_the_store_is_detected_and_sent_again(
     first = run_relay(str(src), url, TransferOptions(), tmp_path / "j", creds)
     assert first.ok and first.chunks_sent > 10
     store = tmp_path / "dst" / ".skylift-relay-chunks"
-    victim = sorted(x for x in store.rglob("*") if x.is_file())[3]
-    victim.write_bytes(b"rot" + victim.read_bytes()[3:])  # disk corruption, same size
+    victim = sorted((store / "packs").iterdir())[0]
+    with victim.open("r+b") as fh:  # disk corruption inside one chunk, same size
+        fh.seek(100)
+        fh.write(b"rot")
     _tree(src, {"copy/b.bin": data})  # same content: every chunk deduplicates
     second = run_relay(str(src), url, TransferOptions(), tmp_path / "j", creds)
     assert second.ok, second.failures

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -81,11 +82,23 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
+def stored_chunks(store: Path) -> int:
+    """How many chunks a receiver's chunk store indexes (read-only; 0 before the first)."""
+    try:
+        db = sqlite3.connect(f"file:{store / 'index.sqlite'}?mode=ro", uri=True)
+        try:
+            return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
 def wait_chunks(store: Path, count: int, timeout: float = 30.0) -> int:
     """Wait until a receiver's chunk store holds at least ``count`` chunks (mid-transfer)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = sum(len(files) for _, _, files in os.walk(store))
+        found = stored_chunks(store)
         if found >= count:
             return found
         time.sleep(0.02)
