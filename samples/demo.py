@@ -119,6 +119,11 @@ def main() -> None:
     ]
     for title, args in steps:
         step(title, *args)
+    from demo_relay import relay_steps  # samples/: one receiver, two local network paths
+
+    with relay_steps(WORKSPACE) as (relay, relay_env):
+        for title, args in relay:
+            step(title, *args, env=relay_env)
     from demo_database import database_steps  # samples/: two local PostgreSQL servers
 
     with database_steps() as (db_steps, db_env):
