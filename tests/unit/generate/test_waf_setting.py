@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skylift.domain.cloud import Cloud
 from skylift.errors import ConfigError, InputError
@@ -111,3 +113,75 @@ def test_a_bad_flag_stops_before_anything_is_written(tmp_path: Path) -> None:
     assert result.code == 2
     assert "--waf" in result.stderr and "hint:" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+_UUID = st.uuids().map(str)
+_AWS_REGION = st.sampled_from(["eu-west-1", "us-east-1", "ap-southeast-2", "us-gov-west-1"])
+_ACL_NAME = st.from_regex(r"[A-Za-z0-9_-]{1,128}", fullmatch=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["aws", "aws-cn", "aws-us-gov"]),
+    _AWS_REGION,
+    st.from_regex(r"[0-9]{12}", fullmatch=True),
+    _ACL_NAME,
+    _UUID,
+)
+def test_any_regional_web_acl_arn_is_accepted_and_its_near_misses_are_not(
+    partition: str, region: str, account: str, name: str, uid: str
+) -> None:
+    arn = f"arn:{partition}:wafv2:{region}:{account}:regional/webacl/{name}/{uid}"
+    assert existing_waf(Cloud.AWS, arn).name == name
+    for wrong in (
+        arn.replace(":regional/", ":global/"),
+        arn.replace(f":{account}:", f":{account[:-1]}:"),
+        arn.replace(":wafv2:", ":waf-regional:"),
+        arn.replace(f"/{uid}", ""),
+    ):
+        with pytest.raises(InputError):
+            existing_waf(Cloud.AWS, wrong)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    _UUID,
+    st.from_regex(r"[-A-Za-z0-9_.()]{0,20}[-A-Za-z0-9_()]", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9][-A-Za-z0-9_.]{0,30}", fullmatch=True),
+)
+def test_any_azure_waf_policy_id_is_accepted_and_other_resource_types_are_not(
+    sub: str, group: str, name: str
+) -> None:
+    rid = (
+        f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/"
+        f"applicationGatewayWebApplicationFirewallPolicies/{name}"
+    )
+    assert existing_waf(Cloud.AZURE, rid).name == name
+    for wrong in (
+        rid.replace(
+            "applicationGatewayWebApplicationFirewallPolicies",
+            "frontDoorWebApplicationFirewallPolicies",
+        ),
+        rid.replace(sub, sub[:-1]),
+        rid.replace("/resourceGroups/", "/groups/"),
+    ):
+        with pytest.raises(InputError):
+            existing_waf(Cloud.AZURE, wrong)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.from_regex(r"[a-z][-a-z0-9]{4,28}[a-z0-9]", fullmatch=True),
+    st.from_regex(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", fullmatch=True),
+)
+def test_any_cloud_armor_policy_is_accepted_by_name_or_path(project: str, name: str) -> None:
+    path = f"projects/{project}/global/securityPolicies/{name}"
+    assert existing_waf(Cloud.GCP, path).name == name
+    assert existing_waf(Cloud.GCP, name).name == name
+    for wrong in (
+        path.upper(),
+        f"projects/{project}/regions/eu/securityPolicies/{name}",
+        name + "-",
+    ):
+        with pytest.raises(InputError):
+            existing_waf(Cloud.GCP, wrong)
