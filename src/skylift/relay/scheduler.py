@@ -42,11 +42,12 @@ class Batch:
     futures: list[asyncio.Future[None]]
     attempts: int = 0
     hedged: bool = False  # a second lane also sends it (end of the run, see Lane.steal)
-    body: bytes = field(init=False)
+    body: bytes = b""  # the frames as sent; built here unless the caller built it
     raw_bytes: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.body = b"".join(f.header() + f.payload for f in self.frames)
+        if not self.body:
+            self.body = b"".join(f.header() + f.payload for f in self.frames)
         self.raw_bytes = sum(f.raw_size for f in self.frames)
 
     def without(self, bad: set[str]) -> tuple[list[int], list[int]]:

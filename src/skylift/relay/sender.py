@@ -108,15 +108,28 @@ class RelaySender:
 
     # ---- helpers -------------------------------------------------------------
 
-    def _encode(self, chunks: list[tuple[ChunkRef, bytes]]) -> list[p.Frame]:
+    def _encode(
+        self, chunks: list[tuple[ChunkRef, Segment | bytes]]
+    ) -> tuple[list[p.Frame], list[tuple[int, int, bytes]]]:
+        """Compress (in a worker thread) and cut into request bodies: the frames, and
+        ``(start, end, body)`` per batch — no copying on the event loop."""
         comp: Compressor | None = getattr(self._local, "comp", None)
         if comp is None:
             comp = self._local.comp = Compressor(self.controller)
         frames = []
-        for ref, data in chunks:
+        for ref, where in chunks:
+            data = where.chunk_bytes(ref) if isinstance(where, Segment) else where
             encoding, payload = comp.encode(data)
             frames.append(p.Frame(ref.digest, encoding, len(data), payload))
-        return frames
+        batches = []
+        start = size = 0
+        for i, frame in enumerate(frames):
+            size += len(frame.payload)
+            if size >= p.BATCH_BYTES or i == len(frames) - 1:
+                body = b"".join(f.header() + f.payload for f in frames[start : i + 1])
+                batches.append((start, i + 1, body))
+                start, size = i + 1, 0
+        return frames, batches
 
     def best_lanes(self) -> list[Lane]:
         """Lanes that are up, lowest round trip first."""
@@ -146,18 +159,15 @@ class RelaySender:
     # ---- one file ------------------------------------------------------------
 
     async def _queue_chunks(
-        self, chunks: list[tuple[ChunkRef, bytes, asyncio.Future[None]]]
+        self, chunks: list[tuple[ChunkRef, Segment | bytes, asyncio.Future[None]]]
     ) -> None:
         assert self.queue is not None
         loop = asyncio.get_running_loop()
-        frames = await loop.run_in_executor(self._cpu, self._encode, [(r, d) for r, d, _ in chunks])
+        work = [(r, d) for r, d, _ in chunks]
+        frames, batches = await loop.run_in_executor(self._cpu, self._encode, work)
         futures = [f for _, _, f in chunks]
-        start = size = 0
-        for i, frame in enumerate(frames):
-            size += len(frame.payload)
-            if size >= p.BATCH_BYTES or i == len(frames) - 1:
-                await self.queue.put(Batch(frames[start : i + 1], futures[start : i + 1]))
-                start, size = i + 1, 0
+        for start, end, body in batches:
+            await self.queue.put(Batch(frames[start:end], futures[start:end], body=body))
 
     def _future(self, digest: bytes) -> tuple[asyncio.Future[None], bool]:
         """The future of ``digest`` in flight in this run, and whether it is new (send it)."""
@@ -185,7 +195,7 @@ class RelaySender:
             return
         digests = list(fresh)
         _, flags = await self._on_any_path("POST", "/v1/have", b"".join(digests))
-        send: list[tuple[ChunkRef, bytes, asyncio.Future[None]]] = []
+        send: list[tuple[ChunkRef, Segment | bytes, asyncio.Future[None]]] = []
         for digest, flag in zip(digests, flags, strict=True):
             if flag:
                 self._stored.add(digest)
@@ -194,10 +204,10 @@ class RelaySender:
             future, new = self._future(digest)  # another file may have queued it meanwhile
             waits.append(future)
             if new:
-                send.append((fresh[digest], seg.chunk_bytes(fresh[digest]), future))
+                send.append((fresh[digest], seg, future))
             else:
                 self.counters.dedup_bytes += fresh[digest].length
-        self.progress.sent(len(seg.data) - sum(len(d) for _, d, _ in send))
+        self.progress.sent(len(seg.data) - sum(r.length for r, _, _ in send))
         if send:
             await self._queue_chunks(send)
 
@@ -232,7 +242,7 @@ class RelaySender:
         picked = list({r.digest: r for r in refs if r.digest in missing}.values())
         for digest in missing:
             self._stored.discard(digest)
-        chunks = []
+        chunks: list[tuple[ChunkRef, Segment | bytes, asyncio.Future[None]]] = []
         waits = []
         for ref in picked:
             future, new = self._future(ref.digest)
