@@ -46,13 +46,9 @@ class Acceptance:
 
     def accepts(self, finding: Finding) -> bool:
         """True when ``finding`` is accepted by a rule or the baseline."""
-        loc = finding.location
-        if finding.fingerprint in self.fingerprints:
+        if finding.fingerprint in self.fingerprints or self.legacy_entry(finding):
             return True
-        if self.fingerprints and loc.path and finding.tool in ("hadolint", "checkov"):
-            legacy = legacy_line_fingerprint(finding.rule_id, loc.path, loc.line)
-            if legacy in self.fingerprints:
-                return True
+        loc = finding.location
         for rule, path in self.rules:
             if rule != finding.rule_id:
                 continue
@@ -61,6 +57,32 @@ class Acceptance:
             if loc.path and (loc.path == path or loc.path.endswith("/" + path.lstrip("/"))):
                 return True
         return False
+
+    def legacy_entry(self, finding: Finding) -> str | None:
+        """The baseline's old line-number fingerprint that accepts ``finding`` (a finding
+        in the user's own file whose entry predates content fingerprints), if any."""
+        loc = finding.location
+        if not self.fingerprints or not loc.path or finding.tool not in ("hadolint", "checkov"):
+            return None
+        if finding.fingerprint in self.fingerprints:
+            return None
+        legacy = legacy_line_fingerprint(finding.rule_id, loc.path, loc.line)
+        return legacy if legacy in self.fingerprints else None
+
+    def migrations(self, checks: Iterable[CheckResult]) -> list[str]:
+        """One line per baseline entry matched only by its old line-number fingerprint,
+        saying which fingerprint replaces it (so it survives lines moving)."""
+        out = []
+        for check in checks:
+            for f in check.accepted:
+                old = self.legacy_entry(f)
+                if old is not None:
+                    out.append(
+                        f"baseline entry {old} ({f.rule_id} {f.location}) is a line-number "
+                        f"fingerprint of an older skylift; replace it with {f.fingerprint}, "
+                        "which does not change when lines move"
+                    )
+        return out
 
     def apply(self, check: CheckResult) -> CheckResult:
         """``check`` with its accepted findings moved from ``findings`` to ``accepted``."""

@@ -317,9 +317,9 @@ def generate(
             staged = Path(tmp) / "out"
             write_files(staged, files)
             checks = run_checks(staged, progress, user_files)
-        checks, problems = _gate(
-            checks, findings, acceptance or Acceptance(), allow_missing_validators
-        )
+        accepting = acceptance or Acceptance()
+        checks, problems = _gate(checks, findings, accepting, allow_missing_validators)
+        all_warnings += [GenerationWarning(message=m) for m in accepting.migrations(checks)]
     written: list[GeneratedFile] = []
     if not problems:
         written = write_files(out, files)

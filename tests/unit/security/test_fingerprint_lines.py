@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skylift.domain.findings import Severity
+from skylift.domain.target import CheckResult
 from skylift.generate.acceptance import Acceptance
 from skylift.generate.check import UserHit, user_findings
 from skylift.report.sarif import to_sarif
@@ -116,6 +117,13 @@ def test_an_old_line_number_baseline_still_accepts_the_finding_on_its_line(tmp_p
         [], {legacy_line_fingerprint("DL3008", "app/Dockerfile", 3)}
     ).accepts(finding)
     assert Acceptance.parse([], {finding.fingerprint}).accepts(finding)
+    # and says which fingerprint replaces the old entry
+    legacy = Acceptance.parse([], {old})
+    applied = legacy.apply(CheckResult(validator="hadolint", ok=True, findings=(finding,)))
+    assert applied.accepted == (finding,) and applied.findings == ()
+    (line,) = legacy.migrations([applied])
+    assert old in line and finding.fingerprint in line and "app/Dockerfile:2" in line
+    assert Acceptance.parse([], {finding.fingerprint}).migrations([applied]) == []
 
 
 SECRET_ENV = [
