@@ -28,9 +28,20 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-def make_pki(folder: Path, days: int = 365) -> Pki:
-    """A CA and a server certificate it signs, valid ``days`` from now."""
+def _general_name(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def make_pki(
+    folder: Path, days: int = 365, names: tuple[str, ...] = ("localhost", "127.0.0.1")
+) -> Pki:
+    """A CA and a server certificate it signs for ``names`` (DNS names or IPs), valid
+    ``days`` from now (a negative number: expired that many days ago)."""
     now = dt.datetime.now(dt.UTC)
+    start = now - dt.timedelta(minutes=5) if days > 0 else now + dt.timedelta(days=days - 30)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
         x509.CertificateBuilder()
@@ -39,7 +50,7 @@ def make_pki(folder: Path, days: int = 365) -> Pki:
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=days))
+        .not_valid_after(now + dt.timedelta(days=max(days, 365)))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
@@ -54,12 +65,10 @@ def make_pki(folder: Path, days: int = 365) -> Pki:
         .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_before(start)
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
+            x509.SubjectAlternativeName([_general_name(n) for n in names]),
             critical=False,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
