@@ -26,7 +26,13 @@ from skylift.errors import ConfigError, InputError, PlanningError, WorkspaceNotF
 
 if TYPE_CHECKING:
     from skylift.domain.findings import ScanResult
-    from skylift.report.html.model import AssessmentInput, DecisionInput, ReportInputs, Section
+    from skylift.report.html.model import (
+        AssessmentInput,
+        DecisionInput,
+        ReportInputs,
+        Section,
+        ServiceCheck,
+    )
     from skylift.workspace.core import Workspace
 
 SCAN_FILE = Path("scans") / "latest.json"
@@ -114,6 +120,33 @@ def _scan(ws: Workspace) -> tuple[ScanResult | None, datetime | None]:
     return result, datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
+def _service_checks(ws: Workspace) -> list[ServiceCheck]:
+    """The stored ``verify service`` runs, newest first, as the report's rows."""
+    from skylift.report.html.model import ServiceCheck
+    from skylift.workspace.verifying import service_verifications
+
+    out = []
+    for v in service_verifications(ws):
+        load = v.performance
+        out.append(
+            ServiceCheck(
+                started_at=v.started_at,
+                source=v.source,
+                target=v.target,
+                passed=v.passed,
+                functional=v.functional_passed,
+                performance=v.performance_passed,
+                security=v.security_passed,
+                checks=len(v.functional),
+                checks_failed=sum(1 for c in v.functional if not c.passed),
+                findings=len(v.findings),
+                p95_ms=(load.source.p95_ms, load.target.p95_ms) if load else None,
+                throughput=(load.source.throughput, load.target.throughput) if load else None,
+            )
+        )
+    return out
+
+
 def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
     """Read what the stages left (only what ``sections`` need, when given)."""
     from skylift.report.html.model import ReportInputs
@@ -145,6 +178,7 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
         scan=scan,
         scan_at=scan_at,
         tracking=snapshot(ws) if wanted("transfers", "tracking") else None,
+        service_checks=_service_checks(ws) if wanted("transfers") else [],
     )
 
 

@@ -137,3 +137,22 @@ def test_token_gate_refuses_without_the_token_and_is_read_only() -> None:
     open_gate = TokenGate(lambda *a: None, None)  # type: ignore[arg-type]
     assert _call(open_gate, "GET", "/summary", {}) == 200
     assert _call(open_gate, "DELETE", "/summary", {}) == 405
+
+
+def test_service_verification_runs_show_in_the_transfers_section() -> None:
+    from skylift.report.html.model import ServiceCheck
+
+    check = ServiceCheck(
+        started_at="2026-12-07T02:00:00+00:00", source="http://old", target="http://new",
+        passed=False, functional=True, performance=False, security=True, checks=5,
+        checks_failed=0, findings=1, p95_ms=(12.0, 30.0), throughput=(900.0, 400.0),
+    )  # fmt: skip
+    inputs = _inputs()
+    (section,) = build_sections(
+        ReportInputs(project="p", generated_at=NOW, servers=inputs.servers, service_checks=[check]),
+        ["transfers"],
+    )
+    assert section.available
+    table = next(t for t in section.tables if t.id == "service-checks")
+    (row,) = table.rows
+    assert row[3:7] == ("FAILED", "passed", "FAILED", "passed") and row[9] == "12 → 30"

@@ -116,6 +116,24 @@ class DecisionInput:
 
 
 @dataclass(frozen=True)
+class ServiceCheck:
+    """One ``skylift verify service`` run, as the report shows it."""
+
+    started_at: str
+    source: str
+    target: str
+    passed: bool
+    functional: bool
+    performance: bool
+    security: bool
+    checks: int
+    checks_failed: int
+    findings: int
+    p95_ms: tuple[float, float] | None = None  # (source, target) under the same load
+    throughput: tuple[float, float] | None = None  # requests/s (source, target)
+
+
+@dataclass(frozen=True)
 class ReportInputs:
     """Everything the workspace holds, as values; ``None`` where a stage has not run."""
 
@@ -131,4 +149,5 @@ class ReportInputs:
     scan: ScanResult | None = None
     scan_at: datetime | None = None
     tracking: TrackingSnapshot | None = None
+    service_checks: Sequence[ServiceCheck] = ()
     notes: tuple[str, ...] = field(default=())

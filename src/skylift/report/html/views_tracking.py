@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from skylift.domain.tracking import STATE_ORDER
 from skylift.report.html import charts
 from skylift.report.html.fmt import duration, rate, size
-from skylift.report.html.model import Card, Chart, ReportInputs, Section, Table, missing
+from skylift.report.html.model import (
+    Card,
+    Chart,
+    ReportInputs,
+    Section,
+    ServiceCheck,
+    Table,
+    missing,
+)
 
 
 def transfers(inputs: ReportInputs) -> Section:
     """Each run's bytes, throughput over time, failures and verify result."""
     snap = inputs.tracking
     runs = [r for r in snap.runs] if snap is not None else []
-    if not runs:
+    if not runs and not inputs.service_checks:
         return missing(
             "transfers",
             "Transfers and verification",
@@ -62,42 +72,62 @@ def transfers(inputs: ReportInputs) -> Section:
         ]
         charts_.append(Chart("transfers-throughput", "Throughput over time", opt))
     total = sum(r.bytes_done for r in runs)
+    tables = [
+        Table(
+            "transfer-runs",
+            "Runs (newest first)",
+            ("started", "kind", "source", "destination", "wave", "servers", "state", "moved",
+             "objects", "failed", "average", "server states", "reason"),
+            rows,
+        )
+    ]  # fmt: skip
+    cards = [
+        Card("Runs", str(len(runs))),
+        Card("Moved", size(total)),
+        Card(
+            "Failed runs",
+            str(sum(1 for r in runs if r.state == "failed")),
+            tone="bad" if any(r.state == "failed" for r in runs) else "",
+        ),
+    ]
+    checks = inputs.service_checks
+    if checks:
+        ok = sum(1 for c in checks if c.passed)
+        cards.append(Card("Service checks passed", f"{ok} of {len(checks)}",
+                          tone="good" if ok == len(checks) else "bad"))  # fmt: skip
+        tables.append(_service_table(checks))
     return Section(
         "transfers",
         "Transfers and verification",
-        cards=(
-            Card("Runs", str(len(runs))),
-            Card("Moved", size(total)),
-            Card(
-                "Failed runs",
-                str(sum(1 for r in runs if r.state == "failed")),
-                tone="bad" if any(r.state == "failed" for r in runs) else "",
-            ),
-        ),
+        cards=tuple(cards),
         charts=tuple(charts_),
-        tables=(
-            Table(
-                "transfer-runs",
-                "Runs (newest first)",
-                (
-                    "started",
-                    "kind",
-                    "source",
-                    "destination",
-                    "wave",
-                    "servers",
-                    "state",
-                    "moved",
-                    "objects",
-                    "failed",
-                    "average",
-                    "server states",
-                    "reason",
-                ),
-                rows,
-            ),
-        ),
+        tables=tuple(tables),
     )
+
+
+def _yes(flag: bool) -> str:
+    return "passed" if flag else "FAILED"
+
+
+def _service_table(checks: Sequence[ServiceCheck]) -> Table:
+    """``skylift verify service`` runs: verdict per area, failed checks, load figures."""
+    rows = [
+        (
+            c.started_at[:19].replace("T", " "), c.source, c.target, _yes(c.passed),
+            _yes(c.functional), _yes(c.performance), _yes(c.security),
+            f"{c.checks - c.checks_failed}/{c.checks}", c.findings,
+            f"{c.p95_ms[0]:.0f} → {c.p95_ms[1]:.0f}" if c.p95_ms else "–",
+            f"{c.throughput[0]:.0f} → {c.throughput[1]:.0f}" if c.throughput else "–",
+        )
+        for c in checks
+    ]  # fmt: skip
+    return Table(
+        "service-checks",
+        "Service verification (skylift verify service; newest first)",
+        ("started", "source", "target", "verdict", "functional", "performance", "security",
+         "checks ok", "findings", "p95 ms source → target", "req/s source → target"),
+        rows,
+    )  # fmt: skip
 
 
 def tracking(inputs: ReportInputs, live: bool = False) -> Section:
