@@ -106,24 +106,18 @@ def restore_pre_data(archive: Path, target: DbUrl) -> None:
     )
 
 
-def restore_post_data(archive: Path, target: DbUrl, jobs: int, existing: set[str]) -> int:
-    """Build indexes, constraints, triggers on ``target`` with ``jobs`` workers.
-
-    ``existing`` holds ``TYPE schema name`` keys (see :func:`post_data_key`) the
-    target already has; their entries are left out. Returns the entries restored.
-    """
+def post_data_lines(archive: Path, target: DbUrl) -> list[str]:
+    """The post-data entries of the archive's table of contents (``pg_restore -l`` lines)."""
     toc = _run([pg_tool("pg_restore"), "-l", "--section=post-data", str(archive)], target, "list")
-    keep = []
-    for line in toc.splitlines():
-        if not line.strip() or line.startswith(";"):
-            continue
-        key = post_data_key(line)
-        if key is None or key not in existing:
-            keep.append(line)
-    if not keep:
-        return 0
-    listing = archive.with_suffix(".list")
-    listing.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    return [ln for ln in toc.splitlines() if ln.strip() and not ln.startswith(";")]
+
+
+def restore_entries(
+    archive: Path, target: DbUrl, lines: list[str], name: str, jobs: int = 1
+) -> None:
+    """Restore the given TOC entries of ``archive`` on ``target`` (``pg_restore -L``)."""
+    listing = archive.parent / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.list"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _run(
         [
             pg_tool("pg_restore"),
@@ -139,6 +133,21 @@ def restore_post_data(archive: Path, target: DbUrl, jobs: int, existing: set[str
         target,
         "pg_restore --section=post-data",
     )
+
+
+def restore_post_data(archive: Path, target: DbUrl, jobs: int, existing: set[str]) -> int:
+    """Build what is left of post-data on ``target`` with ``jobs`` workers.
+
+    ``existing`` holds ``TYPE schema name`` keys (see :func:`post_data_key`) the
+    target already has; their entries are left out. Returns the entries restored.
+    """
+    keep = [
+        line
+        for line in post_data_lines(archive, target)
+        if (key := post_data_key(line)) is None or key not in existing
+    ]
+    if keep:
+        restore_entries(archive, target, keep, "post-data", jobs)
     return len(keep)
 
 
