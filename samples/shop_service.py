@@ -9,8 +9,9 @@ PostgreSQL/Redis so two copies can run side by side on 127.0.0.1.
 
 ``--variant`` breaks one thing, as a botched migration would:
 ``changed`` (a price differs), ``slow`` (+100 ms on /products), ``no-header``
-(no X-Content-Type-Options), ``tls10`` (TLS 1.0 accepted), ``extra-port``
-(a second port listens), ``open-admin`` (/admin without authentication),
+(no X-Content-Type-Options), ``tls10`` (TLS 1.0 accepted), ``weak-cipher``
+(anonymous and NULL suites accepted), ``extra-port`` (a second port listens),
+``open-admin`` (/admin without authentication),
 ``reset`` (every connection reset after the first 50 requests).
 
     python samples/shop_service.py --port 8000
@@ -136,11 +137,15 @@ class ShopServer(ThreadingHTTPServer):
         self.served = 0
 
 
-def tls_context(cert: str, key: str, legacy: bool) -> ssl.SSLContext:
-    """Server TLS: 1.2+ by default; ``legacy`` also accepts TLS 1.0/1.1."""
+def tls_context(cert: str, key: str, variant: str = "") -> ssl.SSLContext:
+    """Server TLS: 1.2+ by default; ``tls10`` also accepts TLS 1.0/1.1, ``weak-cipher``
+    also anonymous and NULL-encryption suites (TLS 1.2)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    if legacy:
+    if variant == "weak-cipher":
+        ctx.set_ciphers("ALL:aNULL:eNULL:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    elif variant == "tls10":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
@@ -162,7 +167,7 @@ def main() -> None:
     token = os.environ.get("SHOP_ADMIN_TOKEN", "")
     server = ShopServer(args.port, args.variant, bool(args.cert), token or uuid.uuid4().hex)
     if args.cert:
-        ctx = tls_context(args.cert, args.key, legacy=args.variant == "tls10")
+        ctx = tls_context(args.cert, args.key, args.variant)
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     if args.variant == "extra-port" and args.extra_port:
         extra = socket.create_server(("127.0.0.1", args.extra_port))

@@ -1,5 +1,5 @@
-"""Certificate findings against real TLS shops: untrusted chain, wrong host name, expiring
-and expired certificates; a good one gives none."""
+"""TLS findings against real TLS shops: untrusted chain, wrong host name, expiring and
+expired certificates, weak cipher suites; a good server gives none."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from skylift.verify.service.endpoint import parse_endpoint
 from skylift.verify.service.testpki import Pki, make_pki
-from skylift.verify.service.tls import certificate_findings
+from skylift.verify.service.tls import certificate_findings, protocol_findings
 from tests.integration.verify.shops import shop
 
 
@@ -48,3 +48,13 @@ def test_expiry_is_judged_at_the_given_time(pki: Pki) -> None:
     with shop(pki) as url:
         found = certificate_findings(parse_endpoint(url, "--target"), pki.ca, now=later)
     assert [(f.rule_id, f.severity.value) for f in found] == [("SKY-VERIFY-TLS-EXPIRY", "high")]
+
+
+def test_weak_cipher_suites_are_found_and_strong_servers_give_none(pki: Pki) -> None:
+    with shop(pki, variant="weak-cipher") as url:
+        weak = protocol_findings(parse_endpoint(url, "--target"))
+    with shop(pki) as url:
+        strong = protocol_findings(parse_endpoint(url, "--target"))
+    assert {f.rule_id for f in weak} == {"SKY-VERIFY-TLS-CIPHER"}
+    assert any("aNULL" in f.message for f in weak) and any("eNULL" in f.message for f in weak)
+    assert strong == []
