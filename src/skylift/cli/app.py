@@ -37,6 +37,7 @@ COMMANDS: dict[str, Entry] = {
     "db": Entry("skylift.cli.db:app"),
     "verify": Entry("skylift.cli.verify:app"),
     "relay": Entry("skylift.cli.relay:app"),
+    "optimize": Entry("skylift.cli.optimize:optimize"),
     "report": Entry("skylift.cli.report:report"),
     "serve": Entry("skylift.serve.command:serve"),  # the serve layer owns its command
 }
@@ -50,6 +51,7 @@ HELP_TEXT: dict[str, str] = {
     "generate": "GENERATE_HELP",
     "scan": "SCAN_HELP",
     "transfer": "TRANSFER_HELP",
+    "optimize": "OPTIMIZE_HELP",
     "report": "REPORT_HELP",
     "serve": "SERVE_HELP",
 }

@@ -27,6 +27,7 @@ from skylift.domain.cloud import Cloud
 from skylift.domain.plan import PlanningSettings
 from skylift.domain.policy import PolicySettings
 from skylift.errors import ConfigError
+from skylift.optimize.settings import OptimizeSettings
 
 
 def option_text(value: object) -> object:
@@ -155,6 +156,7 @@ class Settings(_Section):
     assess: AssessSettings = AssessSettings()
     tco: TcoAssumptions = TcoAssumptions()
     waf: WafSettings = WafSettings()
+    optimize: OptimizeSettings = OptimizeSettings()
 
 
 ENV_PREFIX = "SKYLIFT_"
