@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +15,7 @@ import typer
 
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
-from skylift.cli.output import emit, err, out
+from skylift.cli.output import emit, emit_json, err, out
 
 if TYPE_CHECKING:
     from rich.live import Live
@@ -146,7 +147,14 @@ def send(
     journal: Annotated[Path | None, typer.Option(help="Folder of the resume journal.")] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Send SRC to a relay receiver over every listed path (token: $SKYLIFT_RELAY_TOKEN[_FILE])."""
+    """Send SRC to a relay receiver over every listed path (token: $SKYLIFT_RELAY_TOKEN[_FILE]).
+
+    Examples:
+
+      skylift relay send /srv/data relays://10.0.0.5:7443,10.1.0.5:7444/data
+
+      skylift relay send /srv/data relay://127.0.0.1:7443/data --plan-only --json
+    """
     from skylift.workspace.relaying import RelaySendRequest, relay_send
 
     request = RelaySendRequest(
@@ -161,25 +169,52 @@ def send(
         raise Finished(Outcome.TRANSFER_INCOMPLETE)
 
 
+ListenOpt = Annotated[
+    list[str] | None, typer.Option(help="HOST:PORT, one per path (default 127.0.0.1:7443).")
+]
+FileOpt = Annotated[Path | None, typer.Option(help="A file (PEM, or the token).")]
+ChunkStoreOpt = Annotated[
+    Path | None, typer.Option(help="Chunk folder (default DEST/.skylift-relay-chunks).")
+]
+PlainHttpOpt = Annotated[
+    bool, typer.Option(help="Listen beyond loopback without TLS (behind a TLS proxy).")
+]
+
+
+def _announce(as_json: bool) -> Callable[[list[str]], None]:
+    def ready(urls: list[str]) -> None:
+        if as_json:
+            emit_json({"listening": urls})
+        err.print(f"relay receiver listening on {', '.join(urls)}; Ctrl-C stops it")
+
+    return ready
+
+
 @app.command("serve")
 def serve(
     ctx: typer.Context,
     dest: Annotated[str, typer.Option("--dest", help="Where files are published (any URL).")],
-    listen: Annotated[
-        list[str] | None, typer.Option(help="HOST:PORT, one per path (default 127.0.0.1:7443).")
-    ] = None,
-    token_file: Annotated[Path | None, typer.Option(help="File holding the bearer token.")] = None,
-    tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
-    tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
-    client_ca: Annotated[Path | None, typer.Option(help="CA of client certs (mTLS).")] = None,
-    chunk_store: Annotated[
-        Path | None, typer.Option(help="Chunk folder (default DEST/.skylift-relay-chunks).")
-    ] = None,
-    allow_plain_http: Annotated[
-        bool, typer.Option(help="Listen beyond loopback without TLS (behind a TLS proxy).")
-    ] = False,
+    listen: ListenOpt = None,
+    token_file: FileOpt = None,
+    tls_cert: FileOpt = None,
+    tls_key: FileOpt = None,
+    client_ca: FileOpt = None,
+    chunk_store: ChunkStoreOpt = None,
+    allow_plain_http: PlainHttpOpt = False,
+    as_json: bool = JSON_OPTION,
 ) -> None:
-    """Receive relay uploads on every --listen address and publish them into --dest."""
+    """Receive relay uploads on every --listen address and publish them into --dest.
+
+    --token-file holds the bearer token; --tls-cert/--tls-key enable TLS;
+    --client-ca demands client certificates (mutual TLS).
+
+    Examples:
+
+      skylift relay serve --dest ./landing --token-file token
+
+      skylift relay serve --listen 0.0.0.0:7443 --listen 0.0.0.0:7444 --dest s3://bucket/data
+      --chunk-store /var/lib/relay --token-file token --tls-cert c.pem --tls-key k.pem --json
+    """
     from skylift.workspace.relaying import ServeRequest, serve_relay
 
     request = ServeRequest(
@@ -187,8 +222,4 @@ def serve(
         client_ca=client_ca, chunk_store=chunk_store, allow_plain_http=allow_plain_http,
         workspace=global_options(ctx).workspace,
     )  # fmt: skip
-
-    def ready(urls: list[str]) -> None:
-        err.print(f"relay receiver listening on {', '.join(urls)}; Ctrl-C stops it")
-
-    serve_relay(request, ready)
+    serve_relay(request, _announce(as_json))

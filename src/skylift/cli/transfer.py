@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -79,6 +79,7 @@ class RichTransferProgress:
         self._sent = 0
         self._finished = 0
         self._next_push = 0.0
+        self._paths: dict[str, TaskID] = {}
 
     def __enter__(self) -> RichTransferProgress:
         if self.enabled:
@@ -143,6 +144,19 @@ class RichTransferProgress:
         with self._lock:
             self._finished += objects
             self._maybe_push_locked()
+
+    def paths(self, stats: list[Any]) -> None:
+        """Relay runs (``relay://``): one line per network path — bytes, rate, RTT, state."""
+        if self._bar is None:
+            return
+        with self._lock:
+            for s in stats:
+                rtt = "-" if s.rtt_ms is None else f"{s.rtt_ms:.1f} ms"
+                line = f"path {s.path} {s.throughput_bps / 2**20:.1f} MiB/s RTT {rtt} {s.state}"
+                task = self._paths.get(s.path)
+                if task is None:
+                    task = self._paths[s.path] = self._bar.add_task(line, total=None)
+                self._bar.update(task, description=line, completed=s.bytes_sent)
 
 
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
@@ -396,6 +410,8 @@ def _render_result(result: TransferResult) -> None:
         f"{f', {result.parts_resumed} parts resumed' if result.parts_resumed else ''}; "
         f"{result.jobs} jobs, {result.elapsed_s:.1f} s"
     )
+    for p in getattr(result, "paths", ()):  # relay:// runs: what each network path carried
+        out.print(f"  path {p.path}: {p.bytes_sent:,} B, {p.throughput_bps / 2**20:.1f} MiB/s")
     if result.manifest:
         out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
     for f in result.failures[:50]:
