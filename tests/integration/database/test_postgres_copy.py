@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -121,24 +120,24 @@ def test_copy_types_ranges_and_verify(pg_pair, source_db):
 
 
 def test_missing_extension_stops_before_any_data(pg_pair):
-    src, dst = pg_pair
+    src, _ = pg_pair
     src.psql("CREATE DATABASE withext")
     src.psql(
         "CREATE EXTENSION pg_trgm; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
         "withext",
     )
-    s, d = _urls(src, dst, "withext", "withext_copy")
-    dropped = Path("/usr/share/postgresql/15/extension/pg_trgm.control")
-    hidden = dropped.with_suffix(".control.hidden")
-    # the target "lacks" the extension: the two servers share the package, so hide its control file
-    os.rename(dropped, hidden)
+    # a target whose installation lacks pg_trgm (a private tree; the system one is untouched)
+    bare = PostgresServer(without_extensions=("pg_trgm",)).start()
     try:
+        s, d = _urls(src, bare, "withext", "withext_copy")
         with pytest.raises(TransferError) as exc:
             copy_database(s, d, DbCopyOptions(jobs=1))
+        assert "pg_trgm" in exc.value.message and "nothing was copied" in exc.value.message
+        assert "install the extension" in exc.value.hint
+        assert bare.psql("SELECT count(*) FROM pg_database WHERE datname = 'withext_copy'") == "0"
+        assert bare.psql("SELECT count(*) FROM pg_roles WHERE rolname = 'app_reader'") == "0"
     finally:
-        os.rename(hidden, dropped)
-    assert "pg_trgm" in exc.value.message and "nothing was copied" in exc.value.message
-    assert dst.psql("SELECT count(*) FROM pg_database WHERE datname = 'withext_copy'") == "0"
+        bare.remove()
 
 
 def test_wrong_password_is_one_line_without_the_secret(pg_pair, tmp_path):

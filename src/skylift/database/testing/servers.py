@@ -63,6 +63,44 @@ class PostgresServer:
     settings: Mapping[str, str] = field(default_factory=dict)
     port: int = 0
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="skylift-pg-")))
+    #: extensions this server must not offer (a private installation tree without them)
+    without_extensions: tuple[str, ...] = ()
+
+    @property
+    def bin(self) -> Path:
+        """The binaries this server runs (Debian's, or the private tree's)."""
+        return self.root / "install" / "bin" if self.without_extensions else PG_BIN
+
+    def _private_install(self) -> None:
+        """A tree the server resolves its share folder from, minus some extensions.
+
+        PostgreSQL finds its share and lib folders relative to its own binary;
+        copying three binaries next to a share folder of symbolic links leaves
+        the system installation untouched.
+        """
+        share = Path("/usr/share/postgresql/15")
+        top = self.root / "install"
+        # Debian: bin = /usr/lib/postgresql/15/bin, share = /usr/share/postgresql/15
+        bin_dir = top / "usr" / "lib" / "postgresql" / "15" / "bin"
+        bin_dir.mkdir(parents=True)
+        for name in ("postgres", "initdb", "pg_ctl"):
+            shutil.copy2(PG_BIN / name, bin_dir / name)
+        (bin_dir.parent / "lib").symlink_to(PG_BIN.parent / "lib")
+        my_share = top / "usr" / "share" / "postgresql" / "15"
+        my_share.mkdir(parents=True)
+        for entry in share.iterdir():
+            if entry.name != "extension":
+                (my_share / entry.name).symlink_to(entry)
+        (my_share / "extension").mkdir()
+        for entry in (share / "extension").iterdir():
+            if not entry.name.startswith(
+                tuple(f"{x}." for x in self.without_extensions)
+            ) and not entry.name.startswith(tuple(f"{x}--" for x in self.without_extensions)):
+                (my_share / "extension" / entry.name).symlink_to(entry)
+        (top / "bin").symlink_to(bin_dir)
+        for p in [top, *top.rglob("*")]:
+            if not p.is_symlink():
+                _own(p, "postgres")
 
     @property
     def data(self) -> Path:
@@ -81,6 +119,8 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         """initdb (first time) and start; waits until it accepts connections."""
         _own(self.root, "postgres")
+        if self.without_extensions and not (self.root / "install").exists():
+            self._private_install()
         if not self.data.exists():
             pwfile = self.root / "pw"
             pwfile.write_text(self.password + "\n")
@@ -89,7 +129,7 @@ class PostgresServer:
                 _as_user(
                     "postgres",
                     [
-                        str(PG_BIN / "initdb"),
+                        str(self.bin / "initdb"),
                         "-D",
                         str(self.data),
                         "-A",
@@ -128,7 +168,7 @@ class PostgresServer:
             _as_user(
                 "postgres",
                 [
-                    str(PG_BIN / "pg_ctl"),
+                    str(self.bin / "pg_ctl"),
                     "-D",
                     str(self.data),
                     "-o",
@@ -151,7 +191,7 @@ class PostgresServer:
         """Stop the cluster (fast shutdown); the data directory stays."""
         subprocess.run(
             _as_user(
-                "postgres", [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]
+                "postgres", [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]
             ),
             check=False,
             capture_output=True,
