@@ -5,7 +5,8 @@ same views as ``skylift report``). ``/events`` streams Server-Sent Events: a
 ``progress`` event each second with the running transfers (bytes, rate, ETA)
 and ``changed`` when a server's state changed (the page then reloads its
 section). One poller reads the store for every viewer, so viewers add no
-database load.
+database load, and a page is rebuilt only when that poll saw the workspace
+change (a run, an event, an import, an assessment, a plan, a scan).
 """
 
 from __future__ import annotations
@@ -87,15 +88,28 @@ def create_app(ws: Workspace, token: str | None = None) -> Any:
     live = LiveState(ws)
     sections = section_ids()
 
+    cache: dict[tuple[str, str], tuple[str, Any]] = {}
+
+    def cached(kind: str, sid: str, build: Any) -> Any:
+        """A page or fragment, rebuilt only when the workspace changed (the poller's token)."""
+        token = live.token or live_runs(ws)[0]
+        hit = cache.get((kind, sid))
+        if hit is not None and hit[0] == token:
+            return hit[1]
+        value = build()
+        cache[(kind, sid)] = (token, value)
+        return value
+
     def page(request: Request) -> Response:
         sid = request.path_params.get("section", "summary")
         if sid not in sections:
             return PlainTextResponse(f"no page {sid!r}", status_code=404)
-        return HTMLResponse(dashboard_page(ws, sid, "static/"))
+        return HTMLResponse(cached("page", sid, lambda: dashboard_page(ws, sid, "static/")))
 
     def fragment(request: Request) -> Response:
+        sid = request.path_params["section"]
         try:
-            return JSONResponse(dashboard_fragment(ws, request.path_params["section"]))
+            return JSONResponse(cached("fragment", sid, lambda: dashboard_fragment(ws, sid)))
         except InputError as exc:
             return PlainTextResponse(exc.message, status_code=404)
 

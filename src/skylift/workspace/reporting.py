@@ -313,7 +313,8 @@ def dashboard_fragment(ws: Workspace, section_id: str) -> dict[str, Any]:
 
 
 def live_runs(ws: Workspace) -> tuple[str, list[dict[str, Any]]]:
-    """A change token of the tracking state, and the running runs' progress (for SSE)."""
+    """A change token of the workspace (tracking events, runs, imports, assessments, plan,
+    scan) and the running runs' progress (for SSE and the dashboard's page cache)."""
     from sqlalchemy import func, select
 
     from skylift.workspace.tables_tracking import tracking_events, tracking_runs
@@ -345,11 +346,21 @@ def live_runs(ws: Workspace) -> tuple[str, list[dict[str, Any]]]:
                 "eta_s": left / m["rate_bps"] if m["rate_bps"] > 0 and left > 0 else None,
             }
         )
-    plan = ws.state_dir / "plans" / "latest.json"
-    token = json.dumps(
-        [last_event, finished, len(runs), plan.stat().st_mtime if plan.exists() else 0]
-    )
-    return token, runs
+    return json.dumps([last_event, finished, len(runs), *_stage_marks(ws)]), runs
+
+
+def _stage_marks(ws: Workspace) -> list[float]:
+    """What changes when a stage runs: latest import and assessment ids, plan and scan times."""
+    from sqlalchemy import func, select
+
+    from skylift.workspace.tables import import_runs
+    from skylift.workspace.tables_assess import assessment_runs
+
+    with ws.store.engine.connect() as conn:
+        imported = conn.execute(select(func.max(import_runs.c.id))).scalar() or 0
+        assessed = conn.execute(select(func.max(assessment_runs.c.id))).scalar() or 0
+    files = (ws.state_dir / "plans" / "latest.json", ws.state_dir / SCAN_FILE)
+    return [imported, assessed, *(f.stat().st_mtime if f.exists() else 0 for f in files)]
 
 
 def dashboard_asset(name: str) -> str:
