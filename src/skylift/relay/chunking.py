@@ -103,7 +103,10 @@ class LevelController:
     Compressors report (raw bytes, seconds); the sender reports the network's
     goodput. Every ``period`` seconds: if the compressors' capacity (rate per
     thread x threads) is under ``low`` x the network rate, one level faster;
-    above ``high`` x, one level stronger.
+    above ``high`` x, one level stronger. And whatever the rates say, when the
+    paths sit idle with nothing queued (:meth:`starved`: the sender's CPU, not
+    the network, is the bottleneck — a busy machine), one level faster, and no
+    stronger level for the next two periods.
     """
 
     def __init__(
@@ -117,6 +120,18 @@ class LevelController:
         self._seconds = 0.0
         self._next = time.monotonic() + period
         self.network_rate = 0.0  # bytes/s of raw data the paths take, set by the sender
+        self._calm_after = 0.0  # no stronger level before this (monotonic seconds)
+        self._next_drop = 0.0
+
+    def starved(self) -> None:
+        """Paths are idle and nothing is queued: compress faster."""
+        with self._lock:
+            now = time.monotonic()
+            self._calm_after = now + max(2 * self._period, 1.0)
+            i = LEVELS.index(self.level) if self.level in LEVELS else 1
+            if i > 0 and now >= self._next_drop:
+                self.level = LEVELS[i - 1]
+                self._next_drop = now + self._period
 
     def report(self, nbytes: int, seconds: float) -> None:
         """A compressor spent ``seconds`` on ``nbytes``; maybe adjust the level."""
@@ -130,7 +145,11 @@ class LevelController:
             i = LEVELS.index(self.level) if self.level in LEVELS else 1
             if capacity < self._low * self.network_rate and i > 0:
                 self.level = LEVELS[i - 1]
-            elif capacity > self._high * self.network_rate and i < len(LEVELS) - 1:
+            elif (
+                capacity > self._high * self.network_rate
+                and i < len(LEVELS) - 1
+                and now >= self._calm_after
+            ):
                 self.level = LEVELS[i + 1]
             self._bytes, self._seconds, self._next = 0, 0.0, now + self._period
 

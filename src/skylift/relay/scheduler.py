@@ -66,6 +66,11 @@ class WorkQueue:
         self._limit = limit
         self._cond = asyncio.Condition()
 
+    @property
+    def queued_bytes(self) -> int:
+        """Bytes waiting for a lane."""
+        return self._bytes
+
     async def put(self, batch: Batch) -> None:
         """Append; waits while the queue holds more than its limit."""
         async with self._cond:

@@ -337,6 +337,10 @@ class RelaySender:
             rate = (self.counters.raw_acked - last_raw) / max(now - last_t, 1e-3)
             if rate > 0:
                 self.controller.network_rate = rate
+            assert self.queue is not None
+            waiting = any(lane.is_idle() for lane in self.lanes)
+            if self._inflight and not self.queue.queued_bytes and waiting:
+                self.controller.starved()  # the paths wait for us: compress faster
             last_raw, last_t = self.counters.raw_acked, now
             if report is not None:
                 report([lane.snapshot() for lane in self.lanes])

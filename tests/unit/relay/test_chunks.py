@@ -84,6 +84,10 @@ def test_the_level_follows_the_link() -> None:
     ctl.report(1_000_000, 0.01)
     ctl.report(1_000_000, 0.01)
     assert ctl.level == 6
+    ctl.starved()  # idle paths, empty queue: the CPU is the bottleneck, whatever the rates say
+    assert ctl.level == 3
+    ctl.report(1_000_000, 0.01)  # and no stronger level right after
+    assert ctl.level == 3
 
 
 def test_the_store_keeps_only_chunks_whose_digest_matches(tmp_path: Path) -> None:
