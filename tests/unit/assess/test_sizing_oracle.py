@@ -25,6 +25,7 @@ from skylift.assess.policy import AssessPolicy, ClassThresholds
 from skylift.assess.sizing import (
     GB_PER_MBPS_MONTH,
     NO_DATA_NOTE,
+    SERVER_SCHEMA,
     gpu_vendor,
     servers_frame,
     size_servers,
@@ -397,6 +398,8 @@ def test_server_columns_from_disks_and_nics() -> None:
     )
     assert bare.row(0, named=True)["disk_iops"] is None
     assert bare.row(0, named=True)["disk_mbps"] is None
+    assert servers_frame([]).schema == SERVER_SCHEMA  # an empty estate keeps typed columns
+    assert bare.schema == SERVER_SCHEMA  # all-empty columns are not left untyped
 
 
 def _one(
