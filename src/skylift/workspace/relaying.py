@@ -91,9 +91,19 @@ def relay_transfer(
     if request.dry_run:
         return plan_relay(request.source, request.destination, options, creds, remotes=remotes)
     journal = _journal(request.journal, ws_journal)
-    return run_relay(
+    result = run_relay(
         request.source, request.destination, options, journal, creds, progress, remotes
     )
+    _record(ws_journal, request.source, request.destination, result)
+    return result
+
+
+def _record(ws_journal: Path | None, source: str, destination: str, result: RelayResult) -> None:
+    """A successful run goes to the workspace's transfer history (measured bandwidth)."""
+    if ws_journal is not None and result.ok:
+        from skylift.transfer.history import record
+
+        record(ws_journal, source, destination, result.bytes_transferred, result.elapsed_s)
 
 
 @dataclass(frozen=True)
@@ -138,9 +148,11 @@ def relay_send(
             request.source, request.destination, options, creds, request.probe_seconds, remotes
         )
     journal = _journal(request.journal, ws_journal)
-    return run_relay(
+    result = run_relay(
         request.source, request.destination, options, journal, creds, progress, remotes
     )
+    _record(ws_journal, request.source, request.destination, result)
+    return result
 
 
 @dataclass(frozen=True)
