@@ -13,6 +13,7 @@ import pytest
 
 from skylift.relay.receiver import ReceiverSettings, serve
 from skylift.relay.testing.paths import free_port
+from tests.integration.servers import s3_server  # noqa: F401 - fixture used by name
 
 
 class ThreadedReceiver:

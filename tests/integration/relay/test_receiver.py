@@ -25,6 +25,7 @@ from skylift.relay.run import run_relay
 from skylift.relay.tls import make_certs
 from skylift.relay.values import RelayCredentials
 from tests.integration.relay.conftest import TOKEN, ThreadedReceiver
+from tests.integration.servers import ServerInfo
 
 Start = Callable[..., ThreadedReceiver]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -183,3 +184,28 @@ def test_tls_with_a_token_and_mutual_tls(start_receiver: Start, tmp_path: Path) 
     creds = RelayCredentials(None, certs.ca, certs.client_cert, certs.client_key)
     result = run_relay(str(src), url, TransferOptions(), tmp_path / "j3", creds)
     assert result.ok and (tmp_path / "dst" / "m" / "x.txt").exists()
+
+
+def test_the_receiver_publishes_into_an_object_store(
+    start_receiver: Start, tmp_path: Path, s3_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any destination the data mover writes to: here S3 (rclone serve s3), with the
+    endpoint from per-remote options and the credentials from the environment."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    prefix = f"relay-{os.urandom(4).hex()}"
+    receiver = start_receiver(
+        destination=f"{s3_server.url}/{prefix}",
+        remotes={"s3": s3_server.options},
+    )
+    data = {"a.log": b"GET /x 200\n" * 20000, "sub/b.bin": os.urandom(300_000)}
+    src = _tree(tmp_path / "src", data)
+    url = f"relay://127.0.0.1:{receiver.port}/in"
+    result = run_relay(str(src), url, TransferOptions(), tmp_path / "j", RelayCredentials(TOKEN))
+    assert result.ok and result.transferred == 2
+    assert result.bytes_on_wire < len(data["a.log"]) // 5 + 320_000  # the log compressed
+    assert s3_server.data_dir is not None
+    bucket_dir = s3_server.data_dir / prefix / "in"
+    for name, blob in data.items():
+        assert (bucket_dir / name).read_bytes() == blob
+    assert (bucket_dir / ".skylift-manifest.jsonl").exists()
