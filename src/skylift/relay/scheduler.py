@@ -232,8 +232,11 @@ class Lane:
                 self.inflight -= len(batch.body)
                 self._cond.notify_all()
         self._counts["requests"] += 1
-        bad = set(json.loads(body).get("bad", [])) if status in (200, 422) else None
-        if bad is None:  # 4xx other than 422: this batch cannot go
+        if status in (200, 422):
+            bad = set(json.loads(body).get("bad", []))
+        elif status == 400:  # malformed frames: damaged on the way, like a bad digest
+            bad = {f.digest.hex() for f in batch.frames}
+        else:  # another 4xx: this batch cannot go
             self._fail(batch, range(len(batch.frames)), f"receiver answered {status}")
             return
         kept, rejected = batch.without(bad)

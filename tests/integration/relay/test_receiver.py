@@ -22,6 +22,7 @@ from skylift.domain.transfer import TransferOptions
 from skylift.errors import ProviderError
 from skylift.relay import protocol as p
 from skylift.relay.run import run_relay
+from skylift.relay.testing.paths import Proxy, free_port
 from skylift.relay.tls import make_certs
 from skylift.relay.values import RelayCredentials
 from tests.integration.relay.conftest import TOKEN, ThreadedReceiver
@@ -209,3 +210,23 @@ def test_the_receiver_publishes_into_an_object_store(
     for name, blob in data.items():
         assert (bucket_dir / name).read_bytes() == blob
     assert (bucket_dir / ".skylift-manifest.jsonl").exists()
+
+
+def test_chunks_corrupted_in_transit_are_rejected_and_sent_again(
+    start_receiver: Start, tmp_path: Path
+) -> None:
+    receiver = start_receiver()
+    proxy = Proxy(free_port(), receiver.port, corrupt_puts=2)  # flips a byte in 2 requests
+    try:
+        data = {"x.bin": os.urandom(2 << 20), "y.log": b"GET /api 200 12ms\n" * 50000}
+        src = _tree(tmp_path / "src", data)
+        url = f"relay://127.0.0.1:{proxy.port}/c"
+        creds = RelayCredentials(TOKEN)
+        result = run_relay(str(src), url, TransferOptions(), tmp_path / "j", creds)
+    finally:
+        proxy.close()
+    assert proxy.corrupt_puts == 0  # both corruptions happened
+    # a flipped payload byte fails one digest (422); one in a frame header, the request (400)
+    assert result.ok and result.chunks_rejected >= 2, result
+    for name, blob in data.items():
+        assert (tmp_path / "dst" / "c" / name).read_bytes() == blob

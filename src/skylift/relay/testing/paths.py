@@ -108,8 +108,11 @@ def wait_chunks(store: Path, count: int, timeout: float = 30.0) -> int:
 class Proxy:
     """127.0.0.1:``port`` → 127.0.0.1:``target``, with ``delay`` seconds each way."""
 
-    def __init__(self, port: int, target: int, delay: float = 0.0) -> None:
+    def __init__(self, port: int, target: int, delay: float = 0.0, corrupt_puts: int = 0) -> None:
         self.port, self.target, self.delay = port, target, delay
+        #: flip one byte inside the body of this many ``PUT /v1/chunks`` requests (bit rot in
+        #: transit that TCP's checksum missed, a bad middlebox): the receiver must notice
+        self.corrupt_puts = corrupt_puts
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -120,8 +123,36 @@ class Proxy:
     def _call(self, coro: object) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)  # type: ignore[arg-type]
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _corrupt(self, data: bytes, seen: bytearray) -> bytes:
+        """Flip one byte in the middle of the first chunk request body found in the stream."""
+        seen += data
+        at = seen.find(b"PUT /v1/chunks")
+        end = seen.find(b"\r\n\r\n", at) if at >= 0 else -1
+        if end < 0:
+            if len(seen) > 1 << 20 and at < 0:
+                del seen[: len(seen) - 64]
+            return data
+        head = bytes(seen[at:end]).lower()
+        length = (
+            int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+            if b"content-length:" in head
+            else 0
+        )
+        offset = end + 4 + length // 2
+        if len(seen) <= offset:
+            return data
+        self.corrupt_puts -= 1
+        target = offset - (len(seen) - len(data))  # position in this block
+        seen.clear()
+        if not 0 <= target < len(data):
+            return data
+        return data[:target] + bytes([data[target] ^ 0xFF]) + data[target + 1 :]
+
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool = False
+    ) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        seen = bytearray()
 
         async def pump() -> None:
             while True:
@@ -138,6 +169,8 @@ class Proxy:
         task = asyncio.create_task(pump())
         try:
             while data := await reader.read(1 << 16):
+                if upstream and self.corrupt_puts > 0:
+                    data = self._corrupt(data, seen)
                 await queue.put((time.monotonic() + self.delay, data))
         except (ConnectionError, OSError):
             pass
@@ -152,7 +185,9 @@ class Proxy:
             writer.close()
             return
         self._writers |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(
+            self._pipe(reader, up_writer, upstream=True), self._pipe(up_reader, writer)
+        )
         self._writers -= {writer, up_writer}
 
     async def _start(self) -> None:
@@ -183,5 +218,15 @@ class Proxy:
     def close(self) -> None:
         """Kill and stop the proxy's thread."""
         self.kill()
+
+        async def drain() -> None:  # let aborted connections finish closing
+            await asyncio.sleep(0.05)
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self._call(drain())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
