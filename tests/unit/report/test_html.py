@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def _call(gate: TokenGate, method: str, path: str, headers: dict[str, str]) -> i
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "scheme": "http", "server": ("127.0.0.1", 80), "root_path": "",
     }  # fmt: skip
-    asyncio.run(gate(scope, receive, send))
+    # In a thread of its own: a browser test in the same session may own this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, gate(scope, receive, send)).result()
     return int(sent[0]["status"])
 
 
