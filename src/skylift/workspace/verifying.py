@@ -60,7 +60,7 @@ class ServiceRun:
     result: ServiceVerification
     run_id: str | None = None  #: the stored row (None outside a workspace)
     sarif: Path | None = None
-    tracked: tuple[str, ...] = ()
+    tracked: tuple[str, ...] = ()  #: the servers recorded verified/failed, as named
 
 
 def parse_ports(text: str | None, flag: str) -> tuple[int, ...]:
@@ -268,10 +268,9 @@ def _track(
     from skylift.workspace.tracking import record
 
     state = MigrationState.VERIFIED if result.passed else MigrationState.FAILED
-    return tuple(
-        record(ws, s, state, _reason(result), origin="verify service", detail={"run": run_id})
-        for s in servers
-    )
+    for server in servers:
+        record(ws, server, state, _reason(result), origin="verify service", detail={"run": run_id})
+    return servers
 
 
 def service_verifications(ws: Workspace, limit: int = 50) -> list[ServiceVerification]:
