@@ -2,9 +2,11 @@
 plan / result / comparison out.
 
 The workspace gives the resume journal folder (``.skylift/transfers``) and the
-per-remote options (``remotes:``); only its settings are read, so the state
-store is never opened for a transfer. A successful run is recorded in the
+per-remote options (``remotes:``). A successful run is recorded in the
 workspace's transfer history (``skylift plan --measured-bandwidth`` reads it).
+Inside a workspace every run (not a dry run) is also tracked in the state store
+(:mod:`skylift.workspace.tracking`: its counters, and the servers named by
+``--server``/``--wave``), and a verify marks those servers verified or failed.
 """
 
 from __future__ import annotations
