@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -168,19 +168,21 @@ def record(
 class RunTracker:
     """A transfer's progress callback that also keeps its counters in the store.
 
-    Forwards every call to ``inner`` (the CLI's bar). Counters are written by a
-    background thread every :data:`FLUSH_INTERVAL_S`, so the engine's workers
-    only add to integers under a lock.
+    Forwards every call to ``inner`` (the CLI's bar). A background thread opens
+    the store and records the run (``opener``), then writes the counters every
+    :data:`FLUSH_INTERVAL_S`: the transfer never waits for the store to open,
+    and the engine's workers only add to integers under a lock.
     """
 
     def __init__(
         self,
-        engine: Engine | None,
+        opener: Callable[[], Engine] | None,
         run_id: str,
         servers: Sequence[str],
         inner: TransferProgress | None,
     ) -> None:
-        self.engine = engine
+        self._opener = opener
+        self.engine: Engine | None = None
         self.run_id = run_id
         self.servers = tuple(servers)
         self.inner = inner
@@ -219,7 +221,7 @@ class RunTracker:
     # ---- the run's lifetime ---------------------------------------------------
 
     def __enter__(self) -> RunTracker:
-        if self.engine is not None:
+        if self._opener is not None:
             self._thread = threading.Thread(target=self._loop, name="skylift-tracking", daemon=True)
             self._thread.start()
         return self
@@ -255,6 +257,14 @@ class RunTracker:
         self.engine = None
 
     def _loop(self) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        assert self._opener is not None
+        try:
+            self.engine = self._opener()
+        except (SkyliftError, SQLAlchemyError) as exc:  # no tracking, the data still moves
+            self.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            return
         while not self._stop.wait(FLUSH_INTERVAL_S):
             self._write()
 
@@ -344,37 +354,47 @@ def start_transfer(
                 "run inside a workspace, or pass --workspace DIR",
             )
         return RunTracker(None, "", (), inner)
-    keys = _resolve(ws, servers, wave)
-    engine = ws.store.engine
+    # Names are checked, and their servers marked, before anything moves; with no
+    # names the store opens in the tracker's thread, beside the transfer's listing.
+    keys = _resolve(ws, servers, wave) if servers or wave is not None else []
     run_id = uuid.uuid4().hex
-    now = _now()
+    row = {
+        "id": run_id,
+        "kind": kind,
+        "source": endpoint(source),
+        "destination": endpoint(destination),
+        "servers": keys,
+        "wave": wave,
+    }
+    if keys:  # servers move to "transferring" before any byte does
+        engine = _record_run(ws, row)
+        return RunTracker(lambda: engine, run_id, keys, inner)
+    return RunTracker(lambda: _record_run(ws, row), run_id, keys, inner)
+
+
+def _record_run(ws: Workspace, row: dict[str, Any]) -> Engine:
+    """Open the store, insert the run and mark its servers transferring."""
     from sqlalchemy import insert
 
     from skylift.workspace.tables_tracking import tracking_runs
 
+    engine = ws.store.engine
+    now = _now()
+    counters = dict.fromkeys(
+        ("objects_total", "objects_done", "bytes_total", "bytes_done", "failed"), 0
+    )
     with engine.begin() as conn:
         conn.execute(
             insert(tracking_runs).values(
-                id=run_id,
-                kind=kind,
-                source=endpoint(source),
-                destination=endpoint(destination),
-                servers=keys,
-                wave=wave,
-                state="running",
-                reason="",
-                started_at=now,
-                updated_at=now,
-                objects_total=0,
-                objects_done=0,
-                bytes_total=0,
-                bytes_done=0,
-                failed=0,
+                **row, **counters, state="running", reason="", started_at=now, updated_at=now,
                 rate_bps=0.0,
             )
-        )
-    _events(engine, [_event(k, MigrationState.TRANSFERRING, "", kind, run_id) for k in keys])
-    return RunTracker(engine, run_id, keys, inner)
+        )  # fmt: skip
+    events = [
+        _event(k, MigrationState.TRANSFERRING, "", row["kind"], row["id"]) for k in row["servers"]
+    ]
+    _events(engine, events)
+    return engine
 
 
 def record_verify(
