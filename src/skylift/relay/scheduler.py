@@ -65,6 +65,8 @@ class WorkQueue:
         self._bytes = 0
         self._limit = limit
         self._cond = asyncio.Condition()
+        #: the producer queued everything: lanes may re-send others' slow batches (steal)
+        self.draining = False
 
     @property
     def queued_bytes(self) -> int:
@@ -172,7 +174,7 @@ class Lane:
                 if not self.is_up():  # went down while waiting
                     continue
                 if self.inflight and any(peer.is_idle() for peer in self.peers if peer is not self):
-                    await asyncio.sleep(0.002)  # an idle path takes the next batch first
+                    await asyncio.sleep(0.01)  # an idle path takes the next batch first
                     continue
                 batch = await self.queue.get(timeout=0.05)
                 if batch is None:  # nothing queued: help a slower path finish its batch
@@ -191,10 +193,11 @@ class Lane:
                 task.cancel()
 
     def steal(self) -> Batch | None:
-        """Work stealing at the end of a run: a batch another lane is still sending that
-        this lane would finish at least 50 ms sooner (by the lanes' measured rates)."""
+        """Work stealing at the end of a run (everything queued, the queue empty): a batch
+        another lane is still sending that this lane would finish at least 50 ms sooner
+        (by the lanes' measured rates). Never before: re-sending costs both sides CPU."""
         mine = self.rate()
-        if not mine or not self.is_up():
+        if not mine or not self.is_up() or not self.queue.draining:
             return None
         now = time.monotonic()
         best: Batch | None = None

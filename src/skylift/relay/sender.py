@@ -103,6 +103,8 @@ class RelaySender:
         self._cpu = ThreadPoolExecutor(2, thread_name_prefix="relay-zstd")
         self._io = ThreadPoolExecutor(FILES_IN_FLIGHT + 1, thread_name_prefix="relay-read")
         self._inflight: dict[bytes, asyncio.Future[None]] = {}
+        self._producing = 0  # files whose segments are still being read and queued
+        self._listed = False
         self._stored: set[bytes] = set()
         self._manifest: _ManifestSink | None = _ManifestSink() if options.manifest else None
 
@@ -169,6 +171,11 @@ class RelaySender:
         for start, end, body in batches:
             await self.queue.put(Batch(frames[start:end], futures[start:end], body=body))
 
+    def _update_draining(self) -> None:
+        """Everything is queued: from now on idle paths may help slower ones finish."""
+        if self.queue is not None:
+            self.queue.draining = self._listed and self._producing == 0
+
     def _future(self, digest: bytes) -> tuple[asyncio.Future[None], bool]:
         """The future of ``digest`` in flight in this run, and whether it is new (send it)."""
         future = self._inflight.get(digest)
@@ -218,9 +225,14 @@ class RelaySender:
         gen = segments(self.src, info, whole)
         refs: list[ChunkRef] = []
         waits: list[asyncio.Future[None]] = []
-        while (seg := await loop.run_in_executor(self._io, next, gen, None)) is not None:
-            refs.extend(seg.refs)
-            await self._segment(seg, waits)
+        self._producing += 1
+        try:
+            while (seg := await loop.run_in_executor(self._io, next, gen, None)) is not None:
+                refs.extend(seg.refs)
+                await self._segment(seg, waits)
+        finally:
+            self._producing -= 1
+            self._update_draining()
         await asyncio.gather(*waits)
         checksum = f"blake3:{whole.hexdigest()}"
         head = json.dumps(
@@ -323,6 +335,8 @@ class RelaySender:
                 self.progress.planned(1, s.size)
                 await sem.acquire()
                 tasks.append(asyncio.create_task(self._file_task(s, sem)))
+        self._listed = True
+        self._update_draining()
         await asyncio.gather(*tasks)
         if self._manifest is not None and not self.failures:
             await self._on_any_path("POST", "/v1/manifest", self._manifest.body(self.source))

@@ -66,6 +66,7 @@ async def _run(paths: list[SlowPath], n: int, kill_after: float | None = None) -
     tasks = [asyncio.create_task(lane.run()) for lane in lanes]
     for batch in batches:
         await queue.put(batch)
+    queue.draining = True
     if kill_after is not None:
         await asyncio.sleep(kill_after)
         paths[0].down = True
