@@ -92,3 +92,29 @@ def test_endpoints_keep_no_credentials(user: str, secret: str, query: str) -> No
     shown = tracking.endpoint(url)
     assert shown == "s3://bucket.example:9000/a/b"
     assert tracking.endpoint("/local/path") == "/local/path"
+
+
+def test_an_untagged_run_is_recorded_from_the_trackers_thread(ws: Path) -> None:
+    run = tracking.start_transfer(ws, "/data", "/copy")
+    with run:
+        run.planned(1, 10)
+        run.sent(10)
+        run.finished()
+        run.done(True)
+    assert run.error is None
+    with Workspace.open(ws) as w:
+        snap = tracking.snapshot(w)
+    (r,) = snap.runs
+    assert (r.servers, r.bytes_done, r.state) == ((), 10, "succeeded")
+    assert snap.servers == ()  # no server moved
+
+
+def test_a_store_that_cannot_open_costs_the_tracking_not_the_transfer(ws: Path) -> None:
+    (ws / ".skylift" / "state.db").write_bytes(b"not a database" * 100)
+    for extra in (ws / ".skylift").glob("state.db-*"):
+        extra.unlink()
+    run = tracking.start_transfer(ws, "/data", "/copy")
+    with run:
+        run.sent(5)
+        run.done(True)
+    assert run.error is not None and "state store" in run.error
