@@ -2,7 +2,7 @@
 
 Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/pinned_defaults.py
      [--repeat 2] [--one-way-ms 20] [--only small|large|modes|matched] [--no-latency]
-     [--no-workspace]
+     [--no-workspace] [--shield]
 
 Users run the defaults, so this compares what each tool does when given
 nothing but SRC and DST (``skylift transfer SRC DST``, ``rclone copy SRC DST``,
@@ -29,6 +29,14 @@ the same work — one PUT per file (s5cmd ``--part-size 1024``, skylift
 ``AWS_ENDPOINT_URL``, ``--journal`` in the temporary folder), as s5cmd gets
 its endpoint from a flag: without the workspace's start-up (its settings and,
 since issue 17, its state store for migration tracking).
+
+``--shield`` (root only) runs the server, the delay proxy and every client
+under ``chrt -f 10`` (real-time FIFO priority; the kernel still leaves 5 % to
+everything else), so other work on a shared machine barely delays them.
+The scheduling differs from a quiet machine's (a FIFO thread runs until it
+blocks), so shielded figures are comparable with each other, not with
+unshielded ones: use them while others work, and re-run unshielded on a
+quiet machine.
 
 Best of ``--repeat`` runs by wall time, the tools taking turns going first;
 prints wall time, client CPU (user+sys), the load average before the run,
@@ -101,14 +109,16 @@ def _large(root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _delay_proxy(target: str, one_way_ms: float, window_kib: int) -> Iterator[str]:
+def _delay_proxy(
+    target: str, one_way_ms: float, window_kib: int, core: tuple[str, ...] = SERVER_CORE
+) -> Iterator[str]:
     """The delay proxy in front of ``target`` (pinned with the server); yields its endpoint."""
     port = _port()
     target_port = target.rsplit(":", 1)[1]
     script = Path(__file__).resolve().parent / "delay_proxy.py"
     proxy_args = [str(port), target_port, str(one_way_ms), str(window_kib)]
     proc = subprocess.Popen(
-        [*SERVER_CORE, sys.executable, str(script), *proxy_args],
+        [*core, sys.executable, str(script), *proxy_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -141,6 +151,7 @@ def main() -> None:
     parser.add_argument("--only", default="")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--no-workspace", action="store_true")
+    parser.add_argument("--shield", action="store_true", help="chrt -f 10 (see the docstring)")
     parser.add_argument(
         "--peers", default=",".join(PEERS), help="peers to compare with (rclone,s5cmd)"
     )
@@ -154,11 +165,13 @@ def main() -> None:
     env0 = {**bench_env(work), "AWS_REGION": "us-east-1"}
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, work, ignore_errors=True)
-        pid, loopback, data = stack.enter_context(_server(work, SERVER_CORE))
+        shield = ("chrt", "-f", "10") if args.shield else ()
+        server_core, client_core = (*shield, *SERVER_CORE), (*shield, *CLIENT_CORE)
+        pid, loopback, data = stack.enter_context(_server(work, server_core))
         links = {"loopback": loopback}
         if not args.no_latency:
             links[f"{2 * args.one_way_ms:g} ms RTT"] = stack.enter_context(
-                _delay_proxy(loopback, args.one_way_ms, args.window_kib)
+                _delay_proxy(loopback, args.one_way_ms, args.window_kib, server_core)
             )
         spaces: dict[str, Path] = {}
         for n, (link, endpoint) in enumerate(links.items()):
@@ -181,7 +194,7 @@ def main() -> None:
                        str(src), f"s3://bucket/{prefix}", *extra]  # fmt: skip
             if tool == "s5cmd" and extra:  # s5cmd's cp flags go after "cp"
                 cmd = [*cmd[:4], *extra, *cmd[4:]]
-            return [*CLIENT_CORE, *cmd]
+            return [*client_core, *cmd]
 
         def once(tool: str, link: str, src: Path, tag: str, extra: list[str]) -> Run:
             env = {**env0, "RCLONE_CONFIG_BENCH_ENDPOINT": links[link]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -66,6 +67,7 @@ class RunContext:
     batch_objects: int = 32  # small objects per task (fewer on distant stores)
     memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
     sealed: SealedIndex | None = None  # --decode: the source's verified sealed manifest
+    manifest_seen: Future[bool | None] | None = None  # whether DST had a manifest (asked at start)
 
     def keep_backup(self, existing: ObjectInfo) -> None:
         """Copy the destination's current ``existing`` object to --backup-to before it changes."""

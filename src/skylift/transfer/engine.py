@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -209,25 +210,37 @@ def run_transfer(
         backup = open_remote(options.backup_to, remotes)
     codec = Codec(compress=options.compress, encrypt=options.encrypt, key=key)
     decoder = Codec(key=key) if options.decode else None
-    # one round-trip measurement decides the multipart threshold, workers and batch size;
-    # a distant destination's listing starts meanwhile (read-only; no lock needed yet)
-    dst_listing = PrefetchedListing(dst.list()) if is_object_store(dst) else None
-    rtt = _rtt(src, dst)
-    jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
     retry = RetryPolicy(
         attempts=options.retries, breaker=CircuitBreaker(window=options.unreachable_after)
     )
     tally = Tally(progress, metrics)
     src.configure_links(options.links, tally.warn)
-    sealed = _sealed_source(src, key, retry, tally) if options.decode else None
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
     lock = DestinationLock(journal_dir, destination, source)
     lock.__enter__()
     try:
-        journal = Journal.open(journal_dir, source, destination, options)
+        # Round trips in parallel, not one after another: the probe (which sets the
+        # multipart threshold, workers and batch size), whether the destination has a
+        # manifest to withdraw, the destination's first listing page, the sealed manifest
+        # of a --decode source; the journal opens meanwhile.
+        with ThreadPoolExecutor(3, thread_name_prefix="skylift-start") as early:
+            probe = early.submit(_rtt, src, dst)
+            manifest_seen = early.submit(_manifest_at_start, dst)
+            sealing = None
+            if options.decode:
+                sealing = early.submit(_sealed_source, src, key, retry, tally)
+            dst_listing = PrefetchedListing(dst.list()) if is_object_store(dst) else None
+            journal = Journal.open(journal_dir, source, destination, options)
+            try:
+                rtt = probe.result()
+                sealed = sealing.result() if sealing is not None else None
+            except BaseException:
+                journal.close()
+                raise
     except BaseException:
         lock.__exit__()
         raise
+    jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
     spool = ManifestSpool() if options.manifest else None
     dst.sweep_leftovers(older_than=time.time())  # temp files of crashed runs (we hold the lock)
     ctx = RunContext(
@@ -246,6 +259,7 @@ def run_transfer(
         threshold=choose_threshold(dst, options.multipart_threshold, rtt),
         batch_objects=batch_for_rtt(rtt),
         sealed=sealed,
+        manifest_seen=manifest_seen,
     )
     # on a distant store one connection's window need not bound a mid-size object
     dst.split_puts(split_from(dst, rtt, ctx.threshold), SPLIT_CONCURRENCY)
@@ -258,7 +272,7 @@ def run_transfer(
             if retry.breaker.tripped is not None:
                 raise retry.breaker.error()
             if deletes and tally.failed == 0:
-                _withdraw_manifest(dst, retry)
+                _withdraw_manifest(ctx)
                 _delete_all(ctx, pool, deletes)
                 pool.wait()
                 if retry.breaker.tripped is not None:
@@ -319,7 +333,7 @@ def _dispatch(
             if not withdrawn and verdict is not Verdict.SKIP:
                 # the old manifest would describe objects this run replaces: withdraw it
                 # before the first write; the new one is published last, if all succeed
-                _withdraw_manifest(ctx.dst, ctx.retry)
+                _withdraw_manifest(ctx)
                 withdrawn = True
             assert s is not None
             if verdict is Verdict.SKIP:
@@ -370,10 +384,26 @@ def _rtt(src: Storage, dst: Storage) -> float | None:
     return max(measured) if measured else None
 
 
-def _withdraw_manifest(dst: Storage, retry: RetryPolicy) -> None:
+def _manifest_at_start(dst: Storage) -> bool | None:
+    """Whether ``dst`` has a manifest, asked once while the run holds the destination
+    lock (None if the request failed: then it is asked again, with retries, when needed)."""
+    try:
+        return dst.exists(MANIFEST_NAME)
+    except Exception:
+        return None
+
+
+def _withdraw_manifest(ctx: RunContext) -> None:
     """Remove the previous run's manifest, if there is one (it no longer describes DST)."""
-    if retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id):
+    dst, retry = ctx.dst, ctx.retry
+    present = ctx.manifest_seen.result() if ctx.manifest_seen is not None else None
+    if present is None:
+        present = retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id)
+    if present:
         retry.call(lambda: dst.delete(MANIFEST_NAME), dst.endpoint_id)
+    done: Future[bool | None] = Future()
+    done.set_result(False)
+    ctx.manifest_seen = done  # withdrawn: a later call has nothing to do
 
 
 def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:

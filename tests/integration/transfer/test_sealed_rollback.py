@@ -24,8 +24,6 @@ from tests.integration.servers import ServerInfo
 
 MIB = 1 << 20
 KEY = os.urandom(32)
-# object stores compare by "DST not older than SRC": version 2 must look newer than the upload
-V1, V2 = time.time() - 3600, time.time() + 120
 pytestmark = pytest.mark.servers
 
 
@@ -45,6 +43,9 @@ def test_an_older_encrypted_version_put_back_fails_to_decode(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vault, remotes = _target(backend, request, tmp_path, monkeypatch)
+    # object stores compare by "DST not older than SRC": version 2 must look newer than
+    # the upload of version 1 (taken now, not at collection: the suite may run for minutes)
+    v1, v2 = time.time() - 3600, time.time() + 120
     src = tmp_path / "src"
     src.mkdir()
     opts = TransferOptions(encrypt=True, multipart_threshold=6 * MIB, part_size=5 * MIB)
@@ -55,7 +56,7 @@ def test_an_older_encrypted_version_put_back_fails_to_decode(
     journal = tmp_path / "journal"
     store = open_storage(vault, **remotes.get(vault.rsplit("/", 1)[0], {}))
     old: dict[str, bytes] = {}
-    for generation, mtime in enumerate((V1, V2)):
+    for generation, mtime in enumerate((v1, v2)):
         for name, data in versions.items():
             (src / name).write_bytes(data[generation])
             os.utime(src / name, (mtime, mtime))
@@ -69,7 +70,7 @@ def test_an_older_encrypted_version_put_back_fails_to_decode(
     assert fine.ok and fine.warnings_count == 0, fine
     assert {n: (back / n).read_bytes() for n in versions} == {n: v[1] for n, v in versions.items()}
     for name, data in old.items():
-        store.write(name, data, mtime=V1)  # put back, with its old mtime where kept
+        store.write(name, data, mtime=v1)  # put back, with its old mtime where kept
     again = tmp_path / "again"
     result = run_transfer(vault, str(again), dec, journal, key=KEY, remotes=remotes)
     assert result.failed == 2, result

@@ -1,23 +1,24 @@
-"""A distant destination's listing starts while its round trip is measured (#12).
+"""A distant destination's first requests go in parallel with its round-trip probes (#12).
 
-At 40 ms RTT the two probe HEADs and the listing's first request each cost a
-round trip; the listing's first page is fetched in a thread meanwhile instead
-of after the probes. The store here is a memory store that says it is S3 and
-answers HEAD requests after a delay (a real Storage, nothing patched).
+At 40 ms RTT the two probe HEADs, the HEAD for a previous manifest and the
+listing's first request each cost a round trip; the listing's first page and
+the manifest HEAD are asked meanwhile instead of after the probes. The store
+here is a memory store that says it is S3 and answers HEAD requests after a
+delay (a real Storage, nothing patched).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
-from skylift.domain.transfer import TransferOptions
+from skylift.domain.transfer import MANIFEST_NAME, TransferOptions
 from skylift.errors import TransferError
-from skylift.storage.base import ObjectInfo
+from skylift.storage.base import ObjectInfo, PermissionDeniedError
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.diffing.listing import PrefetchedListing
 from skylift.transfer.engine import run_transfer
@@ -37,8 +38,11 @@ class Distant(Wrapped):
         self.fail_listing = fail_listing
 
     def exists(self, path: str) -> bool:
+        started = time.monotonic()
         time.sleep(PROBE_S)
-        self.events.append(("probe", time.monotonic()))
+        kind = "manifest" if path == MANIFEST_NAME else "probe"
+        self.events.append((f"{kind}-start", started))
+        self.events.append((kind, time.monotonic()))
         return self.inner.exists(path)
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
@@ -59,6 +63,30 @@ def test_the_listing_overlaps_the_round_trip_probes(mem: list[str], journal_dir:
     listed = next(t for name, t in distant.events if name == "list")
     probes = [t for name, t in distant.events if name == "probe"]
     assert len(probes) >= 2 and listed < probes[1]  # listed before the second probe answered
+    asked = [t for name, t in distant.events if name == "manifest-start"]
+    assert len(asked) == 1 and asked[0] < probes[1]  # one manifest HEAD, during the probes
+
+
+def test_a_previous_manifest_is_still_withdrawn_before_the_first_change(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = MemoryStorage(new_url(mem)), MemoryStorage(new_url(mem))
+    src.write("a", b"new", mtime=1_800_000_000.0)
+    dst.write("a", b"old", mtime=1_700_000_000.0)
+    dst.write(MANIFEST_NAME, b'{"skylift_manifest": 1}\n{"path": "a", "size": 3}\n')
+    failing = ReadOnly(dst)  # every write fails: no new manifest is published
+    result = run_transfer(src.url, dst.url, TransferOptions(), journal_dir, src=src, dst=failing)
+    assert result.failed == 1
+    assert not dst.exists(MANIFEST_NAME)  # the stale one was withdrawn before the overwrite
+
+
+class ReadOnly(Distant):
+    """A distant store that refuses every write."""
+
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        raise PermissionDeniedError(f"{path}: read-only", "")
 
 
 def test_a_listing_that_fails_in_its_thread_fails_the_run_as_before(
