@@ -1,0 +1,1 @@
+"""Operate: re-right-size VMs and Kubernetes containers from what Prometheus observed (#21)."""

@@ -1,0 +1,142 @@
+"""Container usage from cAdvisor and kube-state-metrics, per (namespace, container).
+
+A container's figure is the largest over its pods at each step (replicas share
+one request), aggregated by Prometheus over the window. CPU comes back as
+per-day quantiles at a few levels (one range query per level, one point per
+day and container): enough to weigh recent days more
+(:func:`skylift.optimize.rightsize.decayed_quantile`) without moving raw samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.optimize.prometheus import PrometheusClient
+from skylift.optimize.settings import ContainerMetrics
+from skylift.optimize.window import Window, selector
+
+#: Quantile levels of each day's CPU distribution (0: minimum, 1: maximum).
+LEVELS: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
+_BY = "by (namespace, container)"
+_DAY = 86400
+
+
+@dataclass(frozen=True)
+class ContainerUsage:
+    """Usage of N containers over the window, as arrays aligned with ``keys``.
+
+    ``cpu_days`` has shape (N, days, len(LEVELS)) in cores, NaN where a day has
+    no samples; memory in bytes; ``throttled`` the share of CFS periods
+    throttled (NaN: unknown); ``oom_limit_bytes`` the memory limit in force when
+    an OOM kill was seen (NaN: none seen); ``request_*``/``limit_*`` the current
+    values from kube-state-metrics (NaN: none).
+    """
+
+    keys: tuple[tuple[str, str], ...]
+    cpu_days: npt.NDArray[np.float64]
+    day_ends: npt.NDArray[np.float64]
+    cpu_max: npt.NDArray[np.float64]
+    mem_max: npt.NDArray[np.float64]
+    mem_median: npt.NDArray[np.float64]
+    covered_days: npt.NDArray[np.float64]
+    throttled: npt.NDArray[np.float64]
+    oom_limit_bytes: npt.NDArray[np.float64]
+    request_cpu: npt.NDArray[np.float64]
+    request_mem: npt.NDArray[np.float64]
+    limit_cpu: npt.NDArray[np.float64]
+    limit_mem: npt.NDArray[np.float64]
+
+
+def cpu_expr(m: ContainerMetrics, w: Window) -> str:
+    """Cores used at each step, the busiest pod of each container."""
+    return f"max {_BY} (rate({selector(m.cpu_seconds, m.selector)}[{w.rate_range}]))"
+
+
+def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
+    """PromQL per scalar field of :class:`ContainerUsage`."""
+    mem = f"max {_BY} ({selector(m.memory_working_set, m.selector)})"
+
+    def inc(name: str) -> str:
+        return f"sum {_BY} (increase({selector(name, m.selector)}[{w.range}]))"
+
+    def current(name: str, resource: str) -> str:
+        s = selector(name, f'resource="{resource}"', m.selector)
+        return f"max {_BY} (last_over_time({s}[{w.range}]))"
+
+    oom = selector(m.last_terminated, 'reason="OOMKilled"', m.selector)
+    lim = selector(m.limits, 'resource="memory"', m.selector)
+    return {
+        "cpu_max": f"max_over_time({w.subquery(cpu_expr(m, w))})",
+        "mem_max": f"max_over_time({w.subquery(mem)})",
+        "mem_median": f"quantile_over_time(0.5, {w.subquery(mem)})",
+        "covered_days": f"count_over_time({w.subquery(mem)}) * {w.step_s} / {_DAY}",
+        "throttled": f"{inc(m.throttled_periods)} / {inc(m.cfs_periods)}",
+        "oom_limit_bytes": f"max {_BY} (max_over_time({lim}[{w.range}]) "
+        f"and on (namespace, pod, container) max_over_time({oom}[{w.range}]) > 0)",
+        "request_cpu": current(m.requests, "cpu"),
+        "request_mem": current(m.requests, "memory"),
+        "limit_cpu": current(m.limits, "cpu"),
+        "limit_mem": current(m.limits, "memory"),
+    }
+
+
+def day_query(m: ContainerMetrics, w: Window, level: float) -> str:
+    """One level of each day's CPU distribution (a range query at a 1-day step)."""
+    inner = f"({cpu_expr(m, w)})[{_DAY}s:{w.step}]"
+    if level <= 0:
+        return f"min_over_time({inner})"
+    if level >= 1:
+        return f"max_over_time({inner})"
+    return f"quantile_over_time({level:g}, {inner})"
+
+
+def collect_containers(
+    client: PrometheusClient,
+    metrics: ContainerMetrics,
+    window: Window,
+    progress: Progress = NULL_PROGRESS,
+) -> ContainerUsage:
+    """Usage of every container seen in the window (sorted by namespace, container)."""
+    days = max(1, int(window.days))
+    day_ends = window.end - _DAY * np.arange(days - 1, -1, -1, dtype=np.float64)
+    scalars = scalar_queries(metrics, window)
+    progress.begin("Prometheus: container usage", total=len(LEVELS) + len(scalars), unit="queries")
+    cpu: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
+    for j, level in enumerate(LEVELS):
+        got = client.range(day_query(metrics, window, level), day_ends[0], day_ends[-1], _DAY)
+        for labels, points in got:
+            key = (labels.get("namespace", ""), labels.get("container", ""))
+            arr = cpu.setdefault(key, np.full((days, len(LEVELS)), np.nan))
+            for t, v in points:
+                i = round((t - day_ends[0]) / _DAY)
+                if 0 <= i < days:
+                    arr[i, j] = v
+        progress.advance()
+    values: dict[str, dict[tuple[str, str], float]] = {}
+    for field, expr in scalars.items():
+        values[field] = {
+            (lab.get("namespace", ""), lab.get("container", "")): pts[-1][1]
+            for lab, pts in client.instant(expr, window.end)
+            if pts
+        }
+        progress.advance()
+    progress.end()
+    keys = tuple(sorted(set(cpu) | set(values["mem_max"])))
+
+    def col(field: str) -> npt.NDArray[np.float64]:
+        got = values[field]
+        return np.array([got.get(k, np.nan) for k in keys], dtype=np.float64)
+
+    empty = np.full((days, len(LEVELS)), np.nan)
+    return ContainerUsage(
+        keys=keys,
+        cpu_days=np.stack([cpu.get(k, empty) for k in keys])
+        if keys
+        else np.zeros((0, days, len(LEVELS))),
+        day_ends=day_ends,
+        **{f: col(f) for f in scalars},
+    )

@@ -1,0 +1,106 @@
+"""VM usage from node_exporter: one row per host, aggregated by Prometheus.
+
+Each figure is one instant query at the window's end whose inner expression
+Prometheus evaluates over the window (``quantile_over_time``,
+``max_over_time`` over subqueries), so the answer is one number per host
+however long the window: memory stays bounded by the number of hosts.
+CPU and disk/network counters go through ``rate()``, which handles counter
+resets (a reboot). CPU and memory statistics are taken over 10-minute peaks,
+as the assessment does (``docs/assess.md``: the statistic of the peaks).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.optimize.prometheus import PrometheusClient
+from skylift.optimize.settings import VmMetrics
+from skylift.optimize.window import Window, selector
+
+_PEAK = "600s"
+
+
+@dataclass(frozen=True)
+class VmUsage:
+    """What Prometheus saw on one host over the window (None: no series)."""
+
+    instance: str
+    cores: float | None = None
+    memory_gib: float | None = None
+    cpu_stat_pct: float | None = None
+    cpu_avg_pct: float | None = None
+    cpu_max_pct: float | None = None
+    mem_stat_pct: float | None = None
+    mem_avg_pct: float | None = None
+    mem_max_pct: float | None = None
+    disk_mbps_stat: float | None = None
+    net_in_mbps_avg: float | None = None
+    net_out_mbps_avg: float | None = None
+    covered_days: float = 0.0
+
+
+def vm_queries(m: VmMetrics, w: Window, cpu_q: float | None, mem_q: float | None) -> dict[str, str]:
+    """PromQL per :class:`VmUsage` field, each aggregated ``by`` the instance label."""
+    by = f"by ({m.instance_label})"
+    idle = selector(m.cpu_seconds, 'mode="idle"', m.selector)
+    total = selector(m.memory_total, m.selector)
+    avail = selector(m.memory_available, m.selector)
+    cpu = f"100 * (1 - avg {by} (rate({idle}[{w.rate_range}])))"
+    mem = f"100 * (1 - sum {by} ({avail}) / sum {by} ({total}))"
+
+    def stat(expr: str, q: float | None) -> str:
+        peaks = f"max_over_time(({expr})[{_PEAK}:{w.step}])"
+        if q is None:
+            return f"avg_over_time({w.subquery(expr)})"
+        return f"quantile_over_time({q:g}, ({peaks})[{w.range}:{_PEAK}])"
+
+    def rate_sum(*names: str) -> str:
+        return " + ".join(
+            f"sum {by} (rate({selector(n, m.selector)}[{w.rate_range}]))" for n in names
+        )
+
+    disk = f"({rate_sum(m.disk_read_bytes, m.disk_written_bytes)}) / 1e6"
+    net_in = f"({rate_sum(m.network_receive_bytes)}) * 8 / 1e6"
+    net_out = f"({rate_sum(m.network_transmit_bytes)}) * 8 / 1e6"
+    mem_seen = f"max {by} ({total})"
+    return {
+        "cores": f"count {by} (last_over_time({idle}[{w.range}]))",
+        "memory_gib": f"max {by} (last_over_time({total}[{w.range}])) / 1073741824",
+        "cpu_stat_pct": stat(cpu, cpu_q),
+        "cpu_avg_pct": f"avg_over_time({w.subquery(cpu)})",
+        "cpu_max_pct": f"max_over_time({w.subquery(cpu)})",
+        "mem_stat_pct": stat(mem, mem_q),
+        "mem_avg_pct": f"avg_over_time({w.subquery(mem)})",
+        "mem_max_pct": f"max_over_time({w.subquery(mem)})",
+        "disk_mbps_stat": stat(disk, cpu_q),
+        "net_in_mbps_avg": f"avg_over_time({w.subquery(net_in)})",
+        "net_out_mbps_avg": f"avg_over_time({w.subquery(net_out)})",
+        "covered_days": f"count_over_time({w.subquery(mem_seen)}) * {w.step_s} / 86400",
+    }
+
+
+def collect_vms(
+    client: PrometheusClient,
+    metrics: VmMetrics,
+    window: Window,
+    cpu_quantile: float | None,
+    memory_quantile: float | None,
+    progress: Progress = NULL_PROGRESS,
+) -> list[VmUsage]:
+    """One :class:`VmUsage` per host seen in the window (sorted by instance)."""
+    queries = vm_queries(metrics, window, cpu_quantile, memory_quantile)
+    rows: dict[str, dict[str, float]] = {}
+    progress.begin("Prometheus: VM usage", total=len(queries), unit="queries")
+    for field, expr in queries.items():
+        for labels, points in client.instant(expr, window.end):
+            inst = labels.get(metrics.instance_label)
+            value = points[-1][1] if points else float("nan")
+            if inst and not math.isnan(value):  # NaN: no data in the window
+                rows.setdefault(inst, {})[field] = value
+        progress.advance()
+    progress.end()
+    make: Callable[..., VmUsage] = VmUsage
+    return [make(instance=i, **v) for i, v in sorted(rows.items())]

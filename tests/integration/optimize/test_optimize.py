@@ -1,0 +1,158 @@
+"""``skylift optimize`` against a real Prometheus with Bitbrains history and a live node_exporter.
+
+Oracles: the VM statistics are recomputed from the trace files with numpy
+(10-minute peaks, the assessment's quantile); container figures from the same
+traces; the assessment's sizing rule (allocated × statistic × headroom) by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skylift.optimize.prometheus import PrometheusClient
+from skylift.optimize.settings import VmMetrics
+from skylift.optimize.vms import collect_vms
+from skylift.optimize.window import Window
+from tests.helpers import run_cli
+from tests.integration.optimize.conftest import Estate
+
+
+def _run(estate: Estate, *extra: str) -> dict:
+    r = run_cli(
+        "-w", str(estate.workspace), "optimize", "--prometheus", estate.url, "--json", *extra
+    )
+    assert r.code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def _peaks_quantile(trace: object, at: float, q: float) -> float:
+    t, v = trace.t, trace.cpu_pct  # type: ignore[attr-defined]
+    keep = t > at - 14 * 86400
+    slots = (t[keep] // 600).astype(np.int64)
+    _, idx = np.unique(slots, return_inverse=True)
+    peaks = np.full(idx.max() + 1, -np.inf)
+    np.maximum.at(peaks, idx, v[keep])
+    return float(np.quantile(peaks, q))
+
+
+@pytest.fixture(scope="module")
+def result(estate: Estate) -> dict:
+    return _run(estate, "--out", str(estate.workspace / "patches"))
+
+
+def test_vm_statistics_match_the_traces(estate: Estate, result: dict) -> None:
+    """CPU p95 of 10-minute peaks per VM within a few points of numpy on the trace
+    (Prometheus rates over 2 steps smooth single samples; the reset VM included)."""
+    got = {v["server"]: v for v in result["vms"]}
+    for name in ("vm1", "vm2", "vm3"):
+        want = _peaks_quantile(estate.traces[name], estate.at, 0.95)
+        assert got[name]["cpu_stat_pct"] == pytest.approx(want, abs=max(3.0, 0.15 * want)), name
+        assert got[name]["covered_days"] == pytest.approx(14, abs=0.2)
+    # the counter reset halfway through vm1 does not produce a negative or huge rate
+    assert 0 <= got["vm1"]["cpu_max_pct"] <= 100
+
+
+def test_vm_recommendation_uses_the_assessment_rule(result: dict) -> None:
+    v = next(v for v in result["vms"] if v["server"] == "vm2")
+    cores = v["cores"]
+    assert v["cpu_demand"] == pytest.approx(cores * v["cpu_stat_pct"] / 100 * 1.3, rel=1e-3)
+    for t in v["targets"]:
+        assert t["recommended_month"] <= t["current_month"]
+        assert t["saving_month"] == pytest.approx(
+            t["current_month"] - t["recommended_month"], abs=0.01
+        )
+
+
+def test_too_little_data_says_how_much_is_needed(result: dict) -> None:
+    v6 = next(v for v in result["vms"] if v["server"] == "vm6")
+    assert v6["cpu_demand"] is None
+    assert "needs 7" in v6["reason"] and "more" in v6["reason"]
+    fresh = next(c for c in result["containers"] if c["container"] == "fresh")
+    assert fresh["recommended"] is None and "too little data" in fresh["reason"]
+
+
+def test_live_node_exporter_is_matched_by_address(result: dict) -> None:
+    live = next(v for v in result["vms"] if v["server"] == "live01")
+    assert live["cores"] >= 1 and live["covered_days"] < 1 and "too little data" in live["reason"]
+
+
+def test_containers_memory_never_below_peak_oom_and_throttle_flags(result: dict) -> None:
+    got = {c["container"]: c for c in result["containers"]}
+    for c in got.values():
+        if c["recommended"]:
+            assert c["recommended"]["memory_limit_mib"] >= c["memory_max_mib"]
+    cache = got["cache"]
+    assert any("OOM" in f for f in cache["flags"])
+    assert cache["recommended"]["memory_limit_mib"] >= 1.2 * 1024
+    api = got["api"]
+    assert any("throttled" in f for f in api["flags"])
+    assert api["recommended"]["cpu_limit"] >= 1.0  # not lowered while throttled
+
+
+def test_node_capacity_and_patches(estate: Estate, result: dict) -> None:
+    nodes = result["nodes"]
+    assert nodes["current"]["monthly_cost"] > 0 and "saving_month" in nodes
+    files = result["files"]
+    kustomize = Path(files["kustomize"]).read_text()
+    assert "name: web" in kustomize and "resources:" in kustomize
+    helm = Path(files["helm"]).read_text()
+    assert "services:" in helm and "memory_limit:" in helm
+
+
+def test_terraform_patch_changes_only_size_lines(estate: Estate, tmp_path: Path) -> None:
+    tf = tmp_path / "gen" / "terraform" / "aws"
+    tf.mkdir(parents=True)
+    tf.joinpath("main.tf").write_text(
+        'resource "aws_instance" "vm2" {\n  instance_type = "m5.8xlarge"\n'
+        '  tags = {\n    Name = "vm2"\n  }\n}\n'
+    )
+    doc = _run(estate, "--generated", str(tmp_path / "gen"), "--out", str(tmp_path / "p"))
+    patch = Path(doc["files"]["terraform"]).read_text()
+    minus = [ln for ln in patch.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    plus = [ln for ln in patch.splitlines() if ln.startswith("+") and not ln.startswith("+++")]
+    assert minus == ['-  instance_type = "m5.8xlarge"']
+    rec = next(
+        t for v in doc["vms"] if v["server"] == "vm2" for t in v["targets"] if t["cloud"] == "aws"
+    )
+    assert plus == [f'+  instance_type = "{rec["recommended_type"]}"']
+
+
+def test_run_is_stored_and_reported(estate: Estate, result: dict) -> None:
+    from skylift.workspace.core import Workspace
+    from skylift.workspace.optimizing import optimization_runs
+
+    with Workspace.open(estate.workspace) as ws:
+        runs = optimization_runs(ws, 5)
+    assert result["run"] in {r["run"] for r in runs}
+
+
+def test_unreachable_prometheus_is_one_line(estate: Estate) -> None:
+    r = run_cli("-w", str(estate.workspace), "optimize", "--prometheus", "http://127.0.0.1:9")
+    assert r.code == 4 and "unreachable" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_no_matching_series(estate: Estate, tmp_path: Path) -> None:
+    ws = Path(estate.workspace)
+    yaml = ws / "skylift.yaml"
+    before = yaml.read_text()
+    yaml.write_text(
+        before + "optimize:\n  vm:\n    selector: 'job=\"none\"'\n"
+        "  containers:\n    selector: 'job=\"none\"'\n"
+    )
+    try:
+        r = run_cli("-w", str(ws), "optimize", "--prometheus", estate.url)
+    finally:
+        yaml.write_text(before)
+    assert r.code == 2 and "no matching series" in r.stderr
+
+
+def test_query_timeout_is_a_provider_error(estate: Estate) -> None:
+    from skylift.errors import ProviderError
+
+    client = PrometheusClient(estate.url, timeout_s=0.001)
+    with pytest.raises(ProviderError, match="timed out"):
+        collect_vms(client, VmMetrics(), Window(estate.at, 14), 0.95, 0.95)
