@@ -9,7 +9,10 @@ first meaningful line.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from skylift.database.url import DbUrl
@@ -104,3 +107,30 @@ def quote_ident(name: str) -> str:
 def my_ident(name: str) -> str:
     """A MySQL identifier, back-quoted."""
     return "`" + name.replace("`", "``") + "`"
+
+
+class ThreadConnections:
+    """One connection per worker thread, opened on first use by ``opener``; closed together."""
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self._opener = opener
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        """This thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._opener()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection any thread opened (errors while closing are ignored)."""
+        for conn in self._all:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._all.clear()

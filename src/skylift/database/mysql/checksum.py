@@ -13,7 +13,7 @@ import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from skylift.database.connect import my_connect
+from skylift.database.connect import ThreadConnections, my_connect
 from skylift.database.mysql.tables import MyRange, my_ranges, my_tables
 from skylift.database.url import DbUrl
 from skylift.domain.database import RangeDiff, TableCheck, VerifyResult
@@ -35,7 +35,7 @@ def _objects(url: DbUrl) -> set[str]:
         return {str(r[0]) for r in cur.fetchall()}
 
 
-def _measure(url: DbUrl, r: MyRange, checksum: bool) -> tuple[int, int]:
+def _measure(conns: ThreadConnections, url: DbUrl, r: MyRange, checksum: bool) -> tuple[int, int]:
     t = r.table
     table = f"`{url.database.replace('`', '``')}`.`{t.name.replace('`', '``')}`"
     if checksum:
@@ -43,7 +43,7 @@ def _measure(url: DbUrl, r: MyRange, checksum: bool) -> tuple[int, int]:
         sql = f"SELECT COUNT(*), COALESCE(SUM({h}), 0) FROM {table}{r.where()}"
     else:
         sql = f"SELECT COUNT(*), 0 FROM {table}{r.where()}"
-    with my_connect(url) as conn, conn.cursor() as cur:
+    with conns.get().cursor() as cur:
         cur.execute(sql)
         n, s = cur.fetchone()
     return int(n), int(s)
@@ -63,10 +63,16 @@ def verify_mysql(
     diffs = sorted(f"only in source: {o}" for o in s_obj - t_obj) + sorted(
         f"only in target: {o}" for o in t_obj - s_obj
     )
-    with ThreadPoolExecutor(max_workers=max(jobs, 1) * 2) as pool:
-        a = [pool.submit(_measure, source, r, checksum) for r in ranges]
-        b = [pool.submit(_measure, target, r, checksum) for r in ranges]
-        measured = [(r, x.result(), y.result()) for r, x, y in zip(ranges, a, b, strict=True)]
+    srcs = ThreadConnections(lambda: my_connect(source))
+    dsts = ThreadConnections(lambda: my_connect(target))
+    try:
+        with ThreadPoolExecutor(max_workers=max(jobs, 1) * 2) as pool:
+            a = [pool.submit(_measure, srcs, source, r, checksum) for r in ranges]
+            b = [pool.submit(_measure, dsts, target, r, checksum) for r in ranges]
+            measured = [(r, x.result(), y.result()) for r, x, y in zip(ranges, a, b, strict=True)]
+    finally:
+        srcs.close()
+        dsts.close()
     checks = []
     for t in tables:
         items = [m for m in measured if m[0].table is t]

@@ -13,14 +13,15 @@ Triggers, routines and events are reported, not copied; there is no online
 
 from __future__ import annotations
 
+import contextlib
 import math
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from skylift.database.connect import first_line, my_connect, my_ident
+from skylift.database.connect import ThreadConnections, first_line, my_connect, my_ident
 from skylift.database.mysql.tables import MyRange, MyTable, my_ranges, my_tables
+from skylift.database.tally import TableTally
 from skylift.database.url import DbUrl
 from skylift.domain.database import CopyEvents, CopyResult, DbCopyOptions, DbEngine, TableCopy
 from skylift.errors import TransferError
@@ -168,52 +169,39 @@ def _copy_ranges(
     options: DbCopyOptions,
     events: CopyEvents,
 ) -> list[TableCopy]:
-    lock = threading.Lock()
-    parts: dict[str, list[tuple[int, int, float, bool]]] = {}
-    left: dict[str, int] = {}
-    for r, _ in plan:
-        left[r.table.name] = left.get(r.table.name, 0) + 1
-    results: list[TableCopy] = []
+    has_pk = {r.table.label: r.table.has_pk for r, _ in plan}
+    tally = TableTally((r.table.label for r, _ in plan), has_pk.__getitem__, events)
 
     def finish(r: MyRange, outcome: tuple[int, int, float], skipped: bool) -> None:
-        with lock:
-            parts.setdefault(r.table.name, []).append((*outcome, skipped))
-            left[r.table.name] -= 1
-            if left[r.table.name]:
-                return
-            p = parts[r.table.name]
-            copy = TableCopy(
-                table=r.table.label,
-                rows=sum(x[0] for x in p),
-                bytes=sum(x[1] for x in p),
-                ranges=len(p),
-                ranges_skipped=sum(1 for x in p if x[3]),
-                seconds=max(x[2] for x in p),
-                primary_key=r.table.has_pk,
-            )
-            results.append(copy)
-        events.table_done(copy)
+        tally.add(r.table.label, outcome, skipped)
+
+    srcs = ThreadConnections(lambda: my_connect(source))
+    dsts = ThreadConnections(lambda: my_connect(target))
 
     def run(r: MyRange) -> None:
-        finish(r, _copy_range(r, source, target, events), False)
+        finish(r, _copy_range(r, srcs.get(), dsts.get(), target, events), False)
 
     for r, done in plan:
         if done is not None:
             finish(r, done, True)
     todo = [r for r, done in plan if done is None]
-    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="db-copy") as pool:
-        futures = [pool.submit(run, r) for r in todo]
-        errors = [f.exception() for f in futures if f.exception() is not None]
+    try:
+        with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="db-copy") as pool:
+            futures = [pool.submit(run, r) for r in todo]
+            errors = [f.exception() for f in futures if f.exception() is not None]
+    finally:
+        srcs.close()
+        dsts.close()
     if errors:
         raise TransferError(
             f"copying data failed: {first_line(errors[0])}" if errors[0] else "copying data failed",
             "fix the cause and re-run the same command: finished ranges are kept and skipped",
         ) from errors[0]
-    return results
+    return tally.results
 
 
 def _copy_range(
-    r: MyRange, source: DbUrl, target: DbUrl, events: CopyEvents
+    r: MyRange, src: Any, dst: Any, target: DbUrl, events: CopyEvents
 ) -> tuple[int, int, float]:
     import pymysql.cursors  # type: ignore[import-untyped]
 
@@ -223,8 +211,6 @@ def _copy_range(
         f"INSERT INTO {my_ident(target.database)}.{my_ident(t.name)} ({t.column_list}) VALUES "
         f"({', '.join(['%s'] * len(t.columns))})"
     )
-    src = my_connect(source)
-    dst = my_connect(target)
     rows = moved = 0
     try:
         with src.cursor(pymysql.cursors.SSCursor) as s, dst.cursor() as d:
@@ -251,7 +237,9 @@ def _copy_range(
             )
             d.execute("COMMIT")
             s.execute("COMMIT")
-    finally:
-        src.close()
-        dst.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the connections serve the next range
+            dst.rollback()
+            src.rollback()
+        raise
     return rows, moved, seconds

@@ -17,13 +17,12 @@ tables are one range. Both sessions use the same settings (UTC, ISO dates).
 from __future__ import annotations
 
 import math
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from skylift.database.connect import pg_connect, quote_ident
+from skylift.database.connect import ThreadConnections, pg_connect, quote_ident
 from skylift.database.ranges import equal_width, where
 from skylift.database.url import DbUrl
 from skylift.domain.database import RangeDiff, TableCheck, VerifyResult
@@ -151,34 +150,24 @@ def verify_postgres(
     diffs = sorted(f"only in source: {o}" for o in src_objects - dst_objects) + sorted(
         f"only in target: {o}" for o in dst_objects - src_objects
     )
-    local = threading.local()
-    opened: list[Any] = []
-    lock = threading.Lock()
+    srcs = ThreadConnections(lambda: pg_connect(source))
+    dsts = ThreadConnections(lambda: pg_connect(target))
 
-    def conn(side: str) -> Any:
-        c = getattr(local, side, None)
-        if c is None:
-            c = pg_connect(source if side == "src" else target)
-            setattr(local, side, c)
-            with lock:
-                opened.append(c)
-        return c
-
-    def task(side: str, r: KeyRange) -> tuple[int, int]:
-        return _measure(conn(side), r, checksum)
+    def task(side: ThreadConnections, r: KeyRange) -> tuple[int, int]:
+        return _measure(side.get(), r, checksum)
 
     try:
         with ThreadPoolExecutor(
             max_workers=max(jobs, 1) * 2, thread_name_prefix="db-verify"
         ) as pool:
-            src_f = [pool.submit(task, "src", r) for r in ranges]
-            dst_f = [pool.submit(task, "dst", r) for r in ranges]
+            src_f = [pool.submit(task, srcs, r) for r in ranges]
+            dst_f = [pool.submit(task, dsts, r) for r in ranges]
             measured = [
                 (r, a.result(), b.result()) for r, a, b in zip(ranges, src_f, dst_f, strict=True)
             ]
     finally:
-        for c in opened:
-            c.close()
+        srcs.close()
+        dsts.close()
     return VerifyResult(
         source=source.display(),
         target=target.display(),

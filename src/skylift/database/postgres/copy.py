@@ -18,7 +18,6 @@ Order of work (docs/database.md):
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -31,6 +30,7 @@ from skylift.database.postgres.indexes import IndexBuilder, per_table_entries
 from skylift.database.postgres.journal import Journal
 from skylift.database.postgres.large_objects import copy_large_objects
 from skylift.database.postgres.stream import Workers, copy_chunk
+from skylift.database.tally import TableTally
 from skylift.database.url import DbUrl
 from skylift.domain.database import CopyEvents, CopyResult, DbCopyOptions, DbEngine, TableCopy
 from skylift.errors import TransferError
@@ -175,36 +175,15 @@ def _copy_data(
     on_table: Callable[[str], None],
 ) -> list[TableCopy]:
     chunks, done = journal.plan()
-    per_table: dict[str, list[tuple[int, int, float]]] = {}
-    remaining: dict[str, int] = {}
-    skipped: dict[str, int] = {}
-    for c in chunks:
-        remaining[c.table] = remaining.get(c.table, 0) + 1
-        per_table.setdefault(c.table, [])
-    lock = threading.Lock()
-    results: list[TableCopy] = []
+    tally = TableTally(
+        (c.table for c in chunks),
+        lambda name: tables[name].has_pk if name in tables else True,
+        events,
+        on_table,
+    )
 
     def finish(c: Chunk, outcome: tuple[int, int, float], was_done: bool) -> None:
-        with lock:
-            per_table[c.table].append(outcome)
-            skipped[c.table] = skipped.get(c.table, 0) + int(was_done)
-            remaining[c.table] -= 1
-            if remaining[c.table]:
-                return
-            parts = per_table[c.table]
-            t = tables.get(c.table)
-            copy = TableCopy(
-                table=c.table,
-                rows=sum(p[0] for p in parts),
-                bytes=sum(p[1] for p in parts),
-                ranges=len(parts),
-                ranges_skipped=skipped[c.table],
-                seconds=max(p[2] for p in parts),
-                primary_key=t.has_pk if t is not None else True,
-            )
-            results.append(copy)
-        events.table_done(copy)
-        on_table(c.table)
+        tally.add(c.table, outcome, was_done)
 
     todo = []
     for c in chunks:
@@ -234,7 +213,7 @@ def _copy_data(
                 raise _copy_error(exc) from exc
     finally:
         workers.close()
-    return results
+    return tally.results
 
 
 def _copy_error(exc: BaseException | None) -> TransferError:

@@ -8,14 +8,11 @@ Memory per worker is the driver's buffer (a few rows), whatever the table size.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from skylift.database.connect import pg_connect
+from skylift.database.connect import ThreadConnections, pg_connect
 from skylift.database.postgres.chunks import Chunk, SourceTable
 from skylift.database.postgres.journal import Journal
 from skylift.database.url import DbUrl
@@ -24,33 +21,28 @@ from skylift.database.url import DbUrl
 REPORT_EVERY = 8 << 20
 
 
-@dataclass
 class Workers:
     """Per-thread source and target connections, opened on first use and closed at the end."""
 
-    source: DbUrl
-    target: DbUrl
-    snapshot: str | None
-    _local: threading.local = field(default_factory=threading.local)
-    _all: list[Any] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, source: DbUrl, target: DbUrl, snapshot: str | None) -> None:
+        self.snapshot = snapshot
+        self._src = ThreadConnections(lambda: pg_connect(source))
+        self._dst = ThreadConnections(lambda: _target(target))
 
     def pair(self) -> tuple[Any, Any]:
         """This thread's ``(source, target)`` connections."""
-        pair = getattr(self._local, "pair", None)
-        if pair is None:
-            pair = (pg_connect(self.source), pg_connect(self.target))
-            pair[1].execute("SET synchronous_commit = off")
-            self._local.pair = pair
-            with self._lock:
-                self._all.extend(pair)
-        return pair
+        return self._src.get(), self._dst.get()
 
     def close(self) -> None:
         """Close every connection opened by any thread."""
-        for conn in self._all:
-            with contextlib.suppress(Exception):  # closing must not mask a failure
-                conn.close()
+        self._src.close()
+        self._dst.close()
+
+
+def _target(target: DbUrl) -> Any:
+    conn = pg_connect(target)
+    conn.execute("SET synchronous_commit = off")
+    return conn
 
 
 def copy_chunk(

@@ -9,10 +9,12 @@ samples/demo.py; the engine itself never imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -187,11 +189,11 @@ class PostgresServer:
         _wait_port(self.port, None, 30, log)
         return self
 
-    def stop(self) -> None:
-        """Stop the cluster (fast shutdown); the data directory stays."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the cluster (``fast``, or ``immediate`` when the data is thrown away)."""
         subprocess.run(
             _as_user(
-                "postgres", [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]
+                "postgres", [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop"]
             ),
             check=False,
             capture_output=True,
@@ -253,8 +255,8 @@ class PostgresServer:
         )
 
     def remove(self) -> None:
-        """Stop and delete the data directory."""
-        self.stop()
+        """Stop (immediately: the data goes) and delete the data directory."""
+        self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -381,6 +383,10 @@ class MariaDBServer:
         self._proc = None
 
     def remove(self) -> None:
-        """Stop and delete the data directory."""
+        """Kill the server (its data is thrown away) and delete the data directory."""
+        pid_file = self.root / "pid"
+        if self._proc is not None and self._proc.poll() is None and pid_file.exists():
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
