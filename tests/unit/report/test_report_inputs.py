@@ -87,3 +87,14 @@ def test_newer_schema_state_store(tmp_path: Path) -> None:
     assert result.code == 3
     assert "newer skylift" in _one_error(result.stderr)
     assert not out.exists()
+
+
+def test_serve_refuses_a_corrupt_store_before_listening(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    db = ws / ".skylift" / "state.db"
+    for extra in db.parent.glob("state.db-*"):
+        extra.unlink()
+    db.write_bytes(b"garbage" * 500)
+    result = run_cli("--workspace", str(ws), "serve", "--listen", "127.0.0.1:1")
+    assert result.code == 3
+    assert "state store" in _one_error(result.stderr)
