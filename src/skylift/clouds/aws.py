@@ -24,6 +24,7 @@ from skylift.clouds.base import (
     DiskQuote,
     FamilyClass,
     Floats,
+    GatewayController,
     ManagedServices,
     TerraformNames,
     VolumeLimit,
@@ -212,5 +213,20 @@ PROFILE = CloudProfile(
         example="arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/org-edge/"
         "a1b2c3d4-5678-90ab-cdef-0123456789ab",
         terraform_variable="waf_web_acl_arn",
+        name_segment=-2,
+        refusals=(
+            (
+                ":global/webacl/",
+                "a CloudFront (global) web ACL cannot be attached to a load balancer",
+            ),
+        ),
+    ),
+    gateway=GatewayController(
+        title="AWS Load Balancer Controller",
+        gateway_class="aws-alb",
+        controller_name="gateway.k8s.aws/alb",
+        sources=("public_subnets",),  # the ALB's nodes live in the public subnets
+        waf_noun="the WAFv2 web ACL ARN",
+        waf_output="waf_web_acl_arn",
     ),
 )

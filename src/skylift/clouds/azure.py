@@ -28,6 +28,7 @@ from skylift.clouds.base import (
     DiskQuote,
     FamilyClass,
     Floats,
+    GatewayController,
     ManagedServices,
     TerraformNames,
     VolumeLimit,
@@ -244,5 +245,13 @@ PROFILE = CloudProfile(
         example="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/org-sec/"
         "providers/Microsoft.Network/applicationGatewayWebApplicationFirewallPolicies/org-waf",
         terraform_variable="waf_policy_id",
+    ),
+    gateway=GatewayController(
+        title="Application Gateway for Containers (ALB Controller)",
+        gateway_class="azure-alb-external",
+        controller_name="alb.networking.azure.io/alb-controller",
+        sources=("gateway_subnet",),  # its proxies reach pods from the delegated subnet
+        waf_noun="the WAF policy resource ID",
+        waf_output="waf_policy_id",
     ),
 )

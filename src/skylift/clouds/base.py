@@ -130,10 +130,43 @@ class WafReference:
     example: str
     #: the generated Terraform variable that holds it
     terraform_variable: str
+    #: which ``/``-separated segment is the policy's name (the AWS ARN ends in its ID)
+    name_segment: int = -1
+    #: look-alikes refused with a reason: (substring, why it cannot be attached)
+    refusals: tuple[tuple[str, str], ...] = ()
 
     def matches(self, value: str) -> bool:
         """True when ``value`` has this shape."""
         return re.fullmatch(self.pattern, value) is not None
+
+    def name_of(self, value: str) -> str:
+        """The policy's name inside a reference of this shape."""
+        return value.rstrip("/").split("/")[self.name_segment]
+
+    def refusal(self, value: str) -> str | None:
+        """Why ``value`` cannot be attached, if it is a known look-alike."""
+        return next((why for part, why in self.refusals if part in value), None)
+
+
+@dataclass(frozen=True)
+class GatewayController:
+    """This cloud's Gateway API implementation: the public entry of container workloads
+    and how it attaches the WAF (``skylift/generate/templates/k8s/gateway/<terraform
+    templates>.yaml.j2`` renders its own resources)."""
+
+    title: str
+    gateway_class: str
+    controller_name: str
+    #: where its data plane connects to pods from (NetworkPolicy ipBlocks): CIDRs, or
+    #: the names of the generated network's ranges (``public_subnets``, ``gateway_subnet``)
+    sources: tuple[str, ...]
+    #: what the WAF reference in the manifests is, for comments and hints
+    waf_noun: str
+    #: the Terraform output that holds the reference of the WAF the Terraform creates;
+    #: ``None`` when it is referenced by a name known in advance
+    waf_output: str | None = None
+    #: the manifests reference an existing WAF by its name, not its full reference
+    waf_by_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,6 +214,8 @@ class CloudProfile:
     waf_rules: tuple[object, ...] = ()
     #: the shape of an existing WAF ACL/policy to attach instead (``waf:`` in skylift.yaml)
     waf_reference: WafReference | None = None
+    #: the Gateway API controller of its managed Kubernetes (public container workloads)
+    gateway: GatewayController | None = None
 
     def is_burstable(self, instance_type: str) -> bool:
         """True for burstable (CPU-credit or shared-core) types."""

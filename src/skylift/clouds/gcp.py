@@ -23,6 +23,7 @@ from skylift.clouds.base import (
     DiskQuote,
     FamilyClass,
     Floats,
+    GatewayController,
     ManagedServices,
     TerraformNames,
     VolumeLimit,
@@ -178,5 +179,15 @@ PROFILE = CloudProfile(
         r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?",
         example="projects/org-sec/global/securityPolicies/org-edge",
         terraform_variable="cloud_armor_policy",
+    ),
+    gateway=GatewayController(
+        title="GKE Gateway controller",
+        gateway_class="gke-l7-global-external-managed",
+        controller_name="networking.gke.io/gateway",
+        # Google Front Ends and health checkers: where a global external Application
+        # Load Balancer's requests to container-native (NEG) backends come from
+        sources=("35.191.0.0/16", "130.211.0.0/22"),
+        waf_noun="the Cloud Armor policy name",
+        waf_by_name=True,  # GCPBackendPolicy takes the policy's name, known in advance
     ),
 )

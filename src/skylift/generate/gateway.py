@@ -36,59 +36,68 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skylift.clouds import profile
+from skylift.clouds.base import GatewayController
 from skylift.domain.cloud import Cloud
+from skylift.errors import ConfigError
 from skylift.generate.waf import ExistingWaf
 
 VPC_CIDR = "10.0.0.0/16"
 PUBLIC_SUBNETS = tuple(f"10.0.{i}.0/24" for i in range(3))
 PRIVATE_SUBNETS = tuple(f"10.0.{10 + i}.0/24" for i in range(3))
-#: Azure: the subnet delegated to Application Gateway for Containers (its proxies reach
-#: pods from there)
+#: the subnet delegated to a gateway's data plane where the cloud needs one (Azure:
+#: Application Gateway for Containers' proxies reach pods from there)
 AGC_SUBNET = "10.0.20.0/24"
-#: Google Front Ends and health checkers: where a global external Application Load
-#: Balancer's requests to container-native (NEG) backends come from
-GOOGLE_FRONT_ENDS = ("35.191.0.0/16", "130.211.0.0/22")
+#: the generated network's ranges a controller's ``sources`` may name
+NETWORK_RANGES: dict[str, tuple[str, ...]] = {
+    "public_subnets": PUBLIC_SUBNETS,
+    "gateway_subnet": (AGC_SUBNET,),
+}
 #: the TLS policy of the generated load balancers (as the Terraform's ALB listener)
 AWS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 AZURE_ALB_ID_PLACEHOLDER = "REPLACE-with-terraform-output-application_gateway_for_containers_id"
 
 
+def waf_placeholder(output: str) -> str:
+    """What the manifests hold until the Terraform output ``output`` is given."""
+    return f"REPLACE-with-terraform-output-{output}"
+
+
 @dataclass(frozen=True)
 class Controller:
-    """One cloud's Gateway API implementation."""
+    """One cloud's Gateway API implementation, its sources resolved to addresses."""
 
     title: str
     gateway_class: str
     controller_name: str
     #: where the Gateway's data plane connects to pods from (NetworkPolicy ipBlocks)
     sources: tuple[str, ...]
-    #: what to do with the WAF's reference when the Terraform creates it
-    placeholder: str | None
+    #: what the WAF reference is ("the WAFv2 web ACL ARN")
+    waf_noun: str
+    #: the Terraform output holding the reference of the WAF it creates, if not known
+    waf_output: str | None
 
 
-CONTROLLERS: dict[Cloud, Controller] = {
-    Cloud.AWS: Controller(
-        "AWS Load Balancer Controller",
-        "aws-alb",
-        "gateway.k8s.aws/alb",
-        PUBLIC_SUBNETS,  # the ALB's nodes live in the public subnets
-        "REPLACE-with-terraform-output-waf_web_acl_arn",
-    ),
-    Cloud.GCP: Controller(
-        "GKE Gateway controller",
-        "gke-l7-global-external-managed",
-        "networking.gke.io/gateway",
-        GOOGLE_FRONT_ENDS,
-        None,  # the Cloud Armor policy is referenced by its name, known in advance
-    ),
-    Cloud.AZURE: Controller(
-        "Application Gateway for Containers (ALB Controller)",
-        "azure-alb-external",
-        "alb.networking.azure.io/alb-controller",
-        (AGC_SUBNET,),
-        "REPLACE-with-terraform-output-waf_policy_id",
-    ),
-}
+def controller(cloud: Cloud) -> tuple[Controller, GatewayController]:
+    """``cloud``'s Gateway controller (from its profile), sources as addresses."""
+    spec = profile(cloud.value).gateway
+    if spec is None:
+        raise ConfigError(
+            f"skylift has no Gateway API controller for {cloud.value}",
+            "add a GatewayController to its profile in skylift/clouds/",
+        )
+    sources = tuple(a for s in spec.sources for a in NETWORK_RANGES.get(s, (s,)))
+    return (
+        Controller(
+            spec.title,
+            spec.gateway_class,
+            spec.controller_name,
+            sources,
+            spec.waf_noun,
+            spec.waf_output,
+        ),
+        spec,
+    )
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,8 @@ class GatewaySpec:
     """The Gateway of one application and how its WAF is attached."""
 
     cloud: str
+    #: the cloud's template of its own resources: ``k8s/gateway/<templates>.yaml.j2``
+    templates: str
     name: str
     namespace: str
     controller: Controller
@@ -134,19 +145,20 @@ def gateway_spec(
     """The Gateway for ``routes`` on ``cloud`` (``None`` when nothing is public)."""
     if not routes:
         return None
-    controller = CONTROLLERS[cloud]
+    ctrl, spec = controller(cloud)
     if existing is not None:
-        waf = existing.name if cloud is Cloud.GCP else existing.reference
+        waf = existing.name if spec.waf_by_name else existing.reference
         placeholder = False
-    elif controller.placeholder is None:
+    elif spec.waf_output is None:
         waf, placeholder = terraform_armor_name(app), False
     else:
-        waf, placeholder = controller.placeholder, True
+        waf, placeholder = waf_placeholder(spec.waf_output), True
     return GatewaySpec(
         cloud=cloud.value,
+        templates=profile(cloud.value).terraform.templates,
         name=app,
         namespace=namespace,
-        controller=controller,
+        controller=ctrl,
         routes=routes,
         waf=waf,
         waf_placeholder=placeholder,

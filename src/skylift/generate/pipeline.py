@@ -32,6 +32,7 @@ from skylift.generate.acceptance import Acceptance
 from skylift.generate.build_script import render_build_script
 from skylift.generate.compose_fields import shown_path
 from skylift.generate.docker import DOCKERIGNORE, dockerfile_context
+from skylift.generate.gateway import GatewaySpec
 from skylift.generate.hardened import harden
 from skylift.generate.helm import render_helm
 from skylift.generate.render import render
@@ -125,7 +126,7 @@ def _kubernetes(
         manifests["gateway.yaml"] = render("k8s/gateway.yaml.j2", g=ctx.gateway, helm=False)
         docs["GATEWAY.md"] = render("k8s/GATEWAY.md.j2", g=ctx.gateway)
         if ctx.gateway.waf_placeholder:
-            warnings.append(_placeholder_warning(ctx.gateway.cloud))
+            warnings.append(_placeholder_warning(ctx.gateway))
     if ArtifactKind.K8S in kinds:
         for name, text in manifests.items():
             files[f"k8s/{name}"] = (ArtifactKind.K8S, text)
@@ -154,8 +155,8 @@ def _kubernetes(
     return warnings
 
 
-def _placeholder_warning(cloud: str) -> GenerationWarning:
-    output = "waf_web_acl_arn" if cloud == "aws" else "waf_policy_id"
+def _placeholder_warning(gateway: GatewaySpec) -> GenerationWarning:
+    cloud, output = gateway.cloud, gateway.controller.waf_output
     return GenerationWarning(
         message=f"the Gateway's WAF is the one terraform/{cloud} creates; its reference exists "
         f"only after 'terraform apply': re-run generate with --waf \"$(terraform -chdir="

@@ -58,8 +58,8 @@ class ExistingWaf:
     def name(self) -> str:
         """The last path segment (a Cloud Armor policy's name, what GKE's
         GCPBackendPolicy takes; for AWS the ACL's name before its ID)."""
-        parts = self.reference.rstrip("/").split("/")
-        return parts[-2] if self.cloud is Cloud.AWS else parts[-1]
+        shape = profile(self.cloud.value).waf_reference
+        return shape.name_of(self.reference) if shape else self.reference.rstrip("/").split("/")[-1]
 
 
 def existing_waf(cloud: Cloud, value: str, source: str = "--waf") -> ExistingWaf:
@@ -70,8 +70,9 @@ def existing_waf(cloud: Cloud, value: str, source: str = "--waf") -> ExistingWaf
     if shape is None or not shape.matches(text):
         what = shape.what if shape else "a WAF reference"
         hint = f"e.g. {shape.example}" if shape else ""
-        if cloud is Cloud.AWS and ":global/webacl/" in text:
-            hint = "a CloudFront (global) web ACL cannot be attached to a load balancer; " + hint
+        refused = shape.refusal(text) if shape else None
+        if refused:
+            hint = f"{refused}; {hint}"
         raise InputError(
             f"{source} {value!r} is not {what} ({cloud.value})",
             f"{hint}; or leave it unset to generate one".lstrip("; "),
