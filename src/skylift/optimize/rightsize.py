@@ -50,12 +50,39 @@ def decayed_quantile(
     vals = np.where(have[:, :, None], days, np.nan)
     vals = np.sort(vals, axis=2)  # quantiles are monotone; sort guards float noise
     cand = vals.reshape(n, d * nl)  # candidate x: every known quantile value
-    cdf = np.zeros_like(cand)
+    # F just below and at each candidate: an atom (levels sharing a value) is a jump
+    scale = np.where(total > 0, total, 1.0)[:, None]
+    below = _mixture_cdf(vals, w, lv, cand, strict=True) / scale
+    at = _mixture_cdf(vals, w, lv, cand, strict=False) / scale
+    xs = np.concatenate([cand, cand], axis=1)
+    fs = np.concatenate([below, at], axis=1)
+    xs = np.where(np.isnan(xs), np.inf, xs)
+    order = np.lexsort((np.nan_to_num(fs), xs), axis=1)
+    xs = np.take_along_axis(xs, order, axis=1)
+    fs = np.maximum.accumulate(np.nan_to_num(np.take_along_axis(fs, order, axis=1)), axis=1)
+    out = np.full(n, np.nan)
+    for i in np.flatnonzero(total > 0):
+        ok = np.isfinite(xs[i])
+        out[i] = float(np.interp(q, fs[i][ok], xs[i][ok]))
+    return out
+
+
+def _mixture_cdf(
+    vals: npt.NDArray[np.float64],
+    w: npt.NDArray[np.float64],
+    lv: npt.NDArray[np.float64],
+    cand: npt.NDArray[np.float64],
+    *,
+    strict: bool,
+) -> npt.NDArray[np.float64]:
+    """Σ_day w · F_day(x) at every candidate x (``strict``: the limit from the left)."""
+    n, d, nl = vals.shape
+    out = np.zeros_like(cand)
+    x = cand[:, :, None]
     for k in range(d):
         v = vals[:, k, :]  # (N, L)
-        wk = w[:, k][:, None]
-        x = cand[:, :, None]
-        idx = (x >= v[:, None, :]).sum(axis=2)  # levels at or below x
+        le = (x > v[:, None, :]) if strict else (x >= v[:, None, :])
+        idx = le.sum(axis=2)  # levels below (or at) x
         lo = np.clip(idx - 1, 0, nl - 1)
         hi = np.clip(idx, 0, nl - 1)
         vlo = np.take_along_axis(v, lo, axis=1)
@@ -63,17 +90,7 @@ def decayed_quantile(
         span = vhi - vlo
         frac = np.where(span > 0, (cand - vlo) / np.where(span > 0, span, 1.0), 1.0)
         f = np.where(idx == 0, 0.0, np.where(idx >= nl, 1.0, lv[lo] + frac * (lv[hi] - lv[lo])))
-        cdf += np.nan_to_num(f) * wk
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cdf = cdf / total[:, None]
-    cand = np.where(np.isnan(cand), np.inf, cand)
-    order = np.argsort(cand, axis=1)
-    xs = np.take_along_axis(cand, order, axis=1)
-    fs = np.maximum.accumulate(np.nan_to_num(np.take_along_axis(cdf, order, axis=1)), axis=1)
-    out = np.full(n, np.nan)
-    for i in np.flatnonzero(total > 0):
-        ok = np.isfinite(xs[i])
-        out[i] = float(np.interp(q, fs[i][ok], xs[i][ok]))
+        out += np.nan_to_num(f) * w[:, k][:, None]
     return out
 
 
