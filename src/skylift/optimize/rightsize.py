@@ -76,7 +76,7 @@ def _mixture_cdf(
     strict: bool,
 ) -> npt.NDArray[np.float64]:
     """Σ_day w · F_day(x) at every candidate x (``strict``: the limit from the left)."""
-    n, d, nl = vals.shape
+    _n, d, nl = vals.shape
     out = np.zeros_like(cand)
     x = cand[:, :, None]
     for k in range(d):
