@@ -67,9 +67,15 @@ def verify_mysql(
     dsts = ThreadConnections(lambda: my_connect(target))
     try:
         with ThreadPoolExecutor(max_workers=max(jobs, 1) * 2) as pool:
-            a = [pool.submit(_measure, srcs, source, r, checksum) for r in ranges]
-            b = [pool.submit(_measure, dsts, target, r, checksum) for r in ranges]
-            measured = [(r, x.result(), y.result()) for r, x, y in zip(ranges, a, b, strict=True)]
+            pairs = [
+                (
+                    r,
+                    pool.submit(_measure, srcs, source, r, checksum),
+                    pool.submit(_measure, dsts, target, r, checksum),
+                )
+                for r in ranges
+            ]
+            measured = [(r, x.result(), y.result()) for r, x, y in pairs]
     finally:
         srcs.close()
         dsts.close()

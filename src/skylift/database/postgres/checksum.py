@@ -160,11 +160,9 @@ def verify_postgres(
         with ThreadPoolExecutor(
             max_workers=max(jobs, 1) * 2, thread_name_prefix="db-verify"
         ) as pool:
-            src_f = [pool.submit(task, srcs, r) for r in ranges]
-            dst_f = [pool.submit(task, dsts, r) for r in ranges]
-            measured = [
-                (r, a.result(), b.result()) for r, a, b in zip(ranges, src_f, dst_f, strict=True)
-            ]
+            # each range on both servers at the same time, ranges in turn
+            pairs = [(r, pool.submit(task, srcs, r), pool.submit(task, dsts, r)) for r in ranges]
+            measured = [(r, a.result(), b.result()) for r, a, b in pairs]
     finally:
         srcs.close()
         dsts.close()

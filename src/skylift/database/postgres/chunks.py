@@ -23,7 +23,10 @@ SELECT n.nspname, c.relname, pg_relation_size(c.oid), c.relpages,
        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
        c.relreplident,
        (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+       (SELECT coalesce(bool_and(t.oid < 16384 AND t.typelem < 16384), true)
+          FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r' AND c.relpersistence <> 't'
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_skylift') AND n.nspname !~ '^pg_'
@@ -40,6 +43,8 @@ class SourceTable:
     has_pk: bool
     replica_identity: str
     columns: str
+    #: every column has a built-in type: COPY in binary format
+    binary: bool = False
 
     @property
     def qualified(self) -> str:
@@ -80,8 +85,8 @@ class Chunk:
 def source_tables(conn: Any) -> list[SourceTable]:
     """Every ordinary table (partitions included, parents excluded), largest first."""
     return [
-        SourceTable(s, n, int(b), bool(pk), str(ri), str(cols or ""))
-        for s, n, b, _pages, pk, ri, cols in conn.execute(_TABLES)
+        SourceTable(s, n, int(b), bool(pk), str(ri), str(cols or ""), bool(binary))
+        for s, n, b, _pages, pk, ri, cols, binary in conn.execute(_TABLES)
     ]
 
 

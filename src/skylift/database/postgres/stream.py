@@ -1,6 +1,9 @@
 """Stream one range of rows source → target with COPY: no intermediate file, bounded memory.
 
 The source side runs ``COPY (SELECT cols FROM t WHERE ctid range) TO STDOUT``
+(binary format when every column has a built-in type, text otherwise: the
+binary form of enums and other user types carries OIDs that differ between
+servers)
 inside a repeatable-read transaction on the copy's snapshot; the target side
 ``COPY t (cols) FROM STDIN`` and marks the range done in the same transaction.
 Memory per worker is the driver's buffer (a few rows), whatever the table size.
@@ -52,9 +55,12 @@ def copy_chunk(
     src, dst = workers.pair()
     started = time.monotonic()
     cols = table.columns
-    select = f"COPY (SELECT {cols} FROM ONLY {table.qualified}{chunk.where()}) TO STDOUT"
+    fmt = "(FORMAT binary)" if table.binary else "(FORMAT text)"
+    select = f"COPY (SELECT {cols} FROM ONLY {table.qualified}{chunk.where()}) TO STDOUT {fmt}"
     if chunk.whole:
-        select = f"COPY {table.qualified} ({cols}) TO STDOUT"
+        select = f"COPY {table.qualified} ({cols}) TO STDOUT {fmt}"
+    into_sql = f"COPY {table.qualified} ({cols}) FROM STDIN {fmt[:-1]}"
+    into_sql += ", FREEZE)" if chunk.whole else ")"
     src.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
     try:
         if workers.snapshot:
@@ -62,20 +68,17 @@ def copy_chunk(
         with dst.transaction():
             if chunk.whole:
                 dst.execute(f"TRUNCATE ONLY {table.qualified}")
-            freeze = " (FREEZE)" if chunk.whole else ""
-            moved = pending = rows = 0
-            with (
-                src.cursor().copy(select) as out,
-                dst.cursor().copy(f"COPY {table.qualified} ({cols}) FROM STDIN{freeze}") as into,
-            ):
-                for data in out:  # one row per item in text format
+            moved = pending = 0
+            cur = dst.cursor()
+            with src.cursor().copy(select) as out, cur.copy(into_sql) as into:
+                for data in out:
                     into.write(data)
-                    rows += 1
                     pending += len(data)
                     if pending >= REPORT_EVERY:
                         on_bytes(pending)
                         moved += pending
                         pending = 0
+            rows = max(cur.rowcount, 0)  # the target's "COPY n"
             moved += pending
             on_bytes(pending)
             seconds = time.monotonic() - started
