@@ -223,9 +223,12 @@ def size_servers(
         mem_demand = mem_gib
         basis = pl.lit(SizingBasis.AS_IS.value)
         note = pl.lit("")
-    net_avg_mbps = pl.coalesce(
-        pl.sum_horizontal(pl.col("net_out_avg"), pl.col("net_in_avg").fill_null(0.0)),
-        pl.sum_horizontal(pl.col("net_out_mbps"), pl.col("net_in_mbps").fill_null(0.0)),
+    # the observed series when there is one, else the summary import's figures (a
+    # sum_horizontal of nulls is 0, never null, so it cannot be coalesced across)
+    net_avg_mbps = (
+        pl.when(pl.col("net_out_avg").is_not_null())
+        .then(pl.col("net_out_avg") + pl.col("net_in_avg").fill_null(0.0))
+        .otherwise(pl.col("net_out_mbps") + pl.col("net_in_mbps").fill_null(0.0))
     )
     has_net = pl.col("net_out_avg").is_not_null() | pl.col("net_out_mbps").is_not_null()
     groups = _coverage_groups(observed)

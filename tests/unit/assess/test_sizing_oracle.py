@@ -337,20 +337,11 @@ def test_every_sizing_column_follows_the_documented_rules(
     assert out["server_key"].to_list() == [c.server.key for c in estate]
     for c, row in zip(estate, out.iter_rows(named=True), strict=True):
         want = expected(c, p, groups)
-        if (c.observed or {}).get("net_out_avg") is None and c.server.net_out_mbps is not None:
-            # known gap, pinned by test_a_summary_imports_network_figure_counts_for_its_class
-            want.pop("net_avg_pct"), want.pop("utilisation_class")
         got = {k: row[k] for k in want}
         bad = {k: (got[k], v) for k, v in want.items() if not close(got[k], v)}
         assert not bad, (c, p)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15 finding: with no observed network series the summary import's "
-    "net_out/net_in Mbit/s are ignored (sum_horizontal of nulls is 0, so the coalesce "
-    "never falls through): net_avg_pct = 0 and a busy server can be classed zombie",
-)
 def test_a_summary_imports_network_figure_counts_for_its_class() -> None:
     busy = Server(key="n", name="n", source="test", cores=4, memory_mib=8192, cpu_util_pct=0.2,
                   mem_util_pct=0.3, net_out_mbps=400.0, net_in_mbps=100.0)  # fmt: skip
