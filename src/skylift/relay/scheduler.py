@@ -117,6 +117,7 @@ class Lane:
         self.down_since: float | None = None
         self.inflight = 0
         self.window = 2 * p.BATCH_BYTES
+        self.known_rate = 0.0  # the last measured goodput (kept while the path is quiet)
         self.peers: list[Lane] = []
         self.sending: dict[int, tuple[Batch, float]] = {}  # id(batch) -> (batch, started)
         self._acks: collections.deque[tuple[float, int]] = collections.deque()
@@ -128,6 +129,22 @@ class Lane:
     def is_up(self) -> bool:
         """Whether the path takes work (read again after every await)."""
         return self.up
+
+    def eta(self, size: int) -> float:
+        """Seconds until a new batch of ``size`` bytes would be through this path: what is in
+        flight and the batch at the path's measured rate (unknown rate: 0 when idle)."""
+        if self.known_rate <= 0:
+            return 0.0 if self.inflight == 0 else float("inf")
+        return (self.inflight + size) / self.known_rate + (self.rtt or 0.0)
+
+    def _defer(self) -> bool:
+        """True if another path with room in its window would finish the next batch sooner."""
+        mine = self.eta(p.BATCH_BYTES)
+        return any(
+            peer.is_up() and peer.inflight < peer.window and peer.eta(p.BATCH_BYTES) < mine
+            for peer in self.peers
+            if peer is not self
+        )
 
     def is_idle(self) -> bool:
         """Up with nothing in flight: waiting for work."""
@@ -173,8 +190,8 @@ class Lane:
                     await self._cond.wait_for(lambda: self.inflight < self.window or not self.up)
                 if not self.is_up():  # went down while waiting
                     continue
-                if self.inflight and any(peer.is_idle() for peer in self.peers if peer is not self):
-                    await asyncio.sleep(0.01)  # an idle path takes the next batch first
+                if self.inflight and self._defer():
+                    await asyncio.sleep(0.01)  # a path that would finish it sooner takes it
                     continue
                 batch = await self.queue.get(timeout=0.05)
                 if batch is None:  # nothing queued: help a slower path finish its batch
@@ -246,6 +263,7 @@ class Lane:
         self._counts["bytes"] += len(batch.body)
         self._counts["chunks"] += len(kept)
         self._acks.append((time.monotonic(), len(batch.body)))
+        self.known_rate = self.rate() or self.known_rate
         self._resize()
         for i in kept:
             if not batch.futures[i].done():
