@@ -203,6 +203,13 @@ class ObstoreStorage(Storage):
         self._split_from = from_size
         self._split_concurrency = max(1, concurrency)
 
+    def _stream_parts(self) -> tuple[int, int]:
+        """Part size and concurrency of a streamed upload (obstore's defaults unless split)."""
+        if self._split_from is None:
+            return 5 << 20, 12
+        part = max(MIN_SPLIT_PART, self._split_from // self._split_concurrency)
+        return part, self._split_concurrency
+
     def _put_bytes(self, path: str, data: bytes | bytearray | memoryview, size: int) -> Any:
         import obstore
 
@@ -364,7 +371,10 @@ class ObstoreStorage(Storage):
                     result = obstore.put(self.store, path, whole)
                 else:
                     counted = _CountedChunks(itertools.chain(head, chunks))
-                    result = obstore.put(self.store, path, counted)
+                    part, concurrency = self._stream_parts()
+                    result = obstore.put(
+                        self.store, path, counted, chunk_size=part, max_concurrency=concurrency
+                    )
                     size = counted.size
         except Exception as exc:
             if isinstance(exc, ProviderError):

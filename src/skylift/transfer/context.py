@@ -67,7 +67,8 @@ class RunContext:
     batch_objects: int = 32  # small objects per task (fewer on distant stores)
     memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
     sealed: SealedIndex | None = None  # --decode: the source's verified sealed manifest
-    manifest_seen: Future[bool | None] | None = None  # whether DST had a manifest (asked at start)
+    manifest_seen: Future[bool | None] | None = None  # whether DST had a manifest (at start)
+    split_from: int | None = None  # objects this big, below the threshold, go as split PUTs
 
     def keep_backup(self, existing: ObjectInfo) -> None:
         """Copy the destination's current ``existing`` object to --backup-to before it changes."""

@@ -262,7 +262,8 @@ def run_transfer(
         manifest_seen=manifest_seen,
     )
     # on a distant store one connection's window need not bound a mid-size object
-    dst.split_puts(split_from(dst, rtt, ctx.threshold), SPLIT_CONCURRENCY)
+    ctx.split_from = split_from(dst, rtt, ctx.threshold)
+    dst.split_puts(ctx.split_from, SPLIT_CONCURRENCY)
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
     try:
@@ -346,10 +347,11 @@ def _dispatch(
                     ctx.manifest.add(d.path, d.size, s.mtime, checksum, plain)
                 continue
             progress.planned(1, s.size)
-            if s.size >= threshold:
-                if multipart:
+            split = ctx.split_from is not None and s.size >= ctx.split_from
+            if s.size >= threshold or split:
+                if multipart and not split:
                     MultipartJob(ctx, s, d).start(pool)
-                else:
+                else:  # streamed: a split upload's parts leave while the next are read
                     pool.submit(lambda v=verdict, s=s, d=d: copy_streamed(ctx, v, s, d))  # type: ignore[misc]
                 continue
             batch.append((verdict, s, d))

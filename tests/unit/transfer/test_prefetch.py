@@ -119,3 +119,41 @@ def test_prefetched_listing_yields_everything_once_in_order() -> None:
     assert ready.wait(5) and seen == ["skylift-list"]
     assert list(prefetched) == items
     assert list(PrefetchedListing(iter([]))) == []
+
+
+class Splitting(Distant):
+    """Records split_puts settings and whether each write came as bytes or as a stream."""
+
+    def __init__(self, inner: MemoryStorage) -> None:
+        super().__init__(inner)
+        self.split: tuple[int | None, int] | None = None
+        self.writes: dict[str, str] = {}
+
+    def split_puts(self, from_size: int | None, concurrency: int = 8) -> None:
+        self.split = (from_size, concurrency)
+
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        self.writes[path] = "bytes" if isinstance(data, bytes) else "stream"
+        return super().write(path, data, mtime)
+
+
+def test_mid_size_objects_to_a_distant_store_are_streamed_as_split_puts(
+    mem: list[str], journal_dir: Path
+) -> None:
+    """At ~50 ms (two 50 ms HEADs) one connection carries 4 MiB / RTT: objects it would
+    carry for more than 0.5 s (40 MiB) are streamed into a split upload, so their parts
+    leave while the next ones are read; smaller ones stay one PUT from memory."""
+    src, dst = MemoryStorage(new_url(mem)), MemoryStorage(new_url(mem))
+    mib = 1 << 20
+    big, small = bytes(range(256)) * (41 * mib // 256), b"s" * mib
+    src.write("big", big, mtime=1_700_000_000.0)
+    src.write("small", small, mtime=1_700_000_000.0)
+    store = Splitting(dst)
+    result = run_transfer(src.url, dst.url, TransferOptions(), journal_dir, src=src, dst=store)
+    assert result.ok, result.failures
+    assert store.split is not None and store.split[1] == 8
+    assert store.split[0] is not None and 8 * mib < store.split[0] <= 41 * mib
+    assert store.writes["big"] == "stream" and store.writes["small"] == "bytes"
+    assert dst.read("big") == big and dst.read("small") == small
