@@ -260,8 +260,8 @@ class Joiner:
         if uuid:
             self._uuid[uuid.lower()] = draft
         if vmid:
-            if sdk:
-                self._vmid_sdk[(vmid, sdk)] = draft
+            if sdk:  # a VM keyed by its UUID may share VM ID + vCenter: the first row keeps it
+                self._vmid_sdk.setdefault((vmid, sdk), draft)
             self._vmid.setdefault(vmid, []).append(draft)
         self._name.setdefault(draft.name, []).append(draft)
 
