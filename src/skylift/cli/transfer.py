@@ -55,6 +55,8 @@ Examples:
   skylift transfer /exports az://vault/exports --encrypt --compress --bwlimit '08:00,10M 18:00,off'
 
   skylift transfer az://vault/exports ./restore --decode --json
+
+  skylift transfer s3://old/data s3://new/data --engine ray --address ray://10.0.0.5:10001
 """
 
 
@@ -343,6 +345,32 @@ class TransferTracking(OptionGroup):
     wave: WaveOpt = None
 
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local (this process) or ray: shards over a Ray cluster (needs the ray extra "
+        "of skylift; docs/transfer.md, Scale out).",
+    ),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--address",
+        help="The Ray cluster for --engine ray: ray://HOST:PORT, HOST:PORT or auto "
+        "(default: $RAY_ADDRESS, else auto).",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class TransferEngine(OptionGroup):
+    """Where the run executes: this process, or scaled out on a Ray cluster."""
+
+    engine: EngineOpt = "local"
+    address: AddressOpt = None
+
+
 @with_option_groups
 def transfer(
     ctx: typer.Context,
@@ -359,6 +387,7 @@ def transfer(
     no_manifest: NoManifestOpt = False,
     resilience: TransferResilience,
     tracking: TransferTracking,
+    engine: TransferEngine,
     metrics_port: MetricsPortOpt = None,
     links: LinksOpt = "copy",
     as_json: bool = JSON_OPTION,
@@ -371,7 +400,7 @@ def transfer(
         source, destination, delete=delete, checksum=checksum, dry_run=dry_run,
         backup_to=backup_to, manifest=not no_manifest, metrics_port=metrics_port, links=links,
         workspace=global_options(ctx).workspace, **filters.values(), **pace.values(),
-        **encoding.values(), **resilience.values(), **tracking.values(),
+        **encoding.values(), **resilience.values(), **tracking.values(), **engine.values(),
     )  # fmt: skip
     found = _run(request, show_progress=not (as_json or dry_run))
     if isinstance(found, TransferPlan):
@@ -412,6 +441,9 @@ def _render_result(result: TransferResult) -> None:
     )
     for p in getattr(result, "paths", ()):  # relay:// runs: what each network path carried
         out.print(f"  path {p.path}: {p.bytes_sent:,} B, {p.throughput_bps / 2**20:.1f} MiB/s")
+    for w in getattr(result, "workers", ()):  # --engine ray: what each worker moved
+        out.print(f"  worker {w.worker}: {w.shards} shards, {w.objects} objects, "
+                  f"{w.bytes_sent:,} B, {w.throughput_bps / 2**20:.1f} MiB/s")  # fmt: skip
     if result.manifest:
         out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
     for f in result.failures[:50]:

@@ -120,11 +120,13 @@ class TransferRequest:
     workspace: Path | None = None
     servers: tuple[str, ...] = ()  # tracking: the servers this run moves (--server)
     wave: int | None = None  # tracking: every server of this plan wave (--wave)
+    engine: str = "local"  # "ray": scale out over a Ray cluster (--engine ray, docs/transfer.md)
+    address: str | None = None  # the Ray cluster (--address; None: $RAY_ADDRESS or auto)
 
     def options(self) -> TransferOptions:
         """The engine's options from the flags."""
         not_options = {"source", "destination", "key_file", "journal", "metrics_port", "workspace"}
-        not_options |= {"servers", "wave"}
+        not_options |= {"servers", "wave", "engine", "address"}
         return transfer_options(
             {f.name: getattr(self, f.name) for f in fields(self) if f.name not in not_options}
         )
@@ -147,6 +149,7 @@ def transfer_data(
     from skylift.transfer.engine import plan_transfer, run_transfer
 
     options = request.options()
+    engine = _engine(request)
     ws_journal, remotes = workspace_context(request.workspace)
     journal_dir = request.journal or ws_journal
     if request.dry_run:
@@ -175,16 +178,31 @@ def transfer_data(
     )
     try:
         with tracker:  # migration tracking (skylift serve): counters and server states
-            result = run_transfer(
-                request.source,
-                request.destination,
-                options,
-                _require_journal(journal_dir),
-                key=key,
-                progress=tracker,
-                metrics=metrics,
-                remotes=remotes,
-            )
+            result: EngineResult
+            if engine == "ray":
+                from skylift.transfer.scaleout.driver import run_scaleout
+
+                result = run_scaleout(
+                    request.source,
+                    request.destination,
+                    options,
+                    _require_journal(journal_dir),
+                    request.address,
+                    progress=tracker,
+                    metrics=metrics,
+                    remotes=remotes,
+                )
+            else:
+                result = run_transfer(
+                    request.source,
+                    request.destination,
+                    options,
+                    _require_journal(journal_dir),
+                    key=key,
+                    progress=tracker,
+                    metrics=metrics,
+                    remotes=remotes,
+                )
             tracker.done(result.ok, f"{result.failed} object(s) failed", result.failed)
     finally:
         if metrics is not None:
@@ -200,6 +218,17 @@ def transfer_data(
             result.elapsed_s,
         )
     return result
+
+
+def _engine(request: TransferRequest) -> str:
+    """``--engine``: ``local`` (this process) or ``ray`` (a Ray cluster, skylift[ray])."""
+    if request.engine not in ("local", "ray"):
+        raise InputError(
+            f"--engine {request.engine}: expected local or ray", "see skylift transfer --help"
+        )
+    if request.address is not None and request.engine != "ray":
+        raise InputError("--address needs --engine ray", "add --engine ray")
+    return request.engine
 
 
 def _require_journal(journal: Path | None) -> Path:

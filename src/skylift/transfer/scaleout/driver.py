@@ -1,0 +1,376 @@
+"""The driver of a scaled-out run: plan shards, run them on Ray, steal work, publish last.
+
+:func:`run_scaleout` is what ``skylift transfer --engine ray`` calls. It
+holds the destination lock for the whole job, lists the source once for the
+shard plan, withdraws the previous manifest, runs every shard as a Ray task
+(:func:`~skylift.transfer.scaleout.task.run_shard`, retried by Ray on another
+worker when its worker dies), and splits stragglers when workers sit idle.
+Only when every shard succeeded are the shard journals merged and the
+manifest published. Ray is imported here, lazily; a missing install or an
+unreachable cluster is one :class:`~skylift.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from skylift.domain.scaleout import ScaleoutResult, WorkerStats
+from skylift.domain.transfer import (
+    DETAIL_LIMIT,
+    MANIFEST_NAME,
+    ObjectFailure,
+    TransferOptions,
+    TransferResult,
+)
+from skylift.errors import ConfigError, InputError
+from skylift.storage.urls import redact_url, shown_url
+from skylift.transfer.breaker import CircuitBreaker
+from skylift.transfer.diffing.listing import sorted_listing
+from skylift.transfer.engine import build_filter, open_pair
+from skylift.transfer.hashing import choose_algorithm
+from skylift.transfer.journal import Journal, journal_key
+from skylift.transfer.lock import DestinationLock
+from skylift.transfer.progress import NullTransferProgress, TransferProgress
+from skylift.transfer.remotes import Remotes
+from skylift.transfer.retry import RetryPolicy
+from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
+from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
+from skylift.transfer.scaleout.shards import (
+    MIN_SHARD_S,
+    Checkpoints,
+    Shard,
+    checkpoints_of,
+    plan_shards,
+)
+from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard, shard_dir
+
+if TYPE_CHECKING:
+    from skylift.transfer.metrics import TransferMetrics
+
+#: Attempts Ray makes at a shard whose worker died (the journal makes each one resume).
+SHARD_RETRIES = 3
+_SECRET_OPTION = ("key", "secret", "password", "token", "credential")
+
+
+def check_shippable(source: str, destination: str, options: TransferOptions) -> None:
+    """Refuse what a scaled-out run cannot do safely (credentials in URLs, client-side keys)."""
+    for url in (source, destination, options.backup_to or ""):
+        if url and redact_url(url) != url:
+            raise InputError(
+                f"{shown_url(url)} carries credentials: --engine ray never ships them to workers",
+                "drop the user-info from the URL; give each worker credentials in its "
+                "environment or instance identity",
+            )
+    if options.encrypt or options.compress or options.decode:
+        raise InputError(
+            "--engine ray does not take --encrypt, --compress or --decode yet",
+            "run encoded transfers with the local engine (drop --engine ray)",
+        )
+
+
+def shippable_remotes(remotes: Remotes | None) -> dict[str, dict[str, str]]:
+    """Per-remote options without anything that looks like a secret (task arguments)."""
+    return {
+        url: {k: v for k, v in opts.items() if not any(s in k.lower() for s in _SECRET_OPTION)}
+        for url, opts in (remotes or {}).items()
+    }
+
+
+@contextmanager
+def connected(address: str | None) -> Iterator[Any]:
+    """``ray`` connected to the cluster at ``address`` (``auto``, ``host:port`` or
+    ``ray://host:port``; None: ``$RAY_ADDRESS`` or ``auto``), disconnected after."""
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # no C++ warnings on stderr
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError(
+            "--engine ray needs Ray", "install it: pip install 'skylift[ray]'"
+        ) from exc
+    where = address or os.environ.get("RAY_ADDRESS") or "auto"
+    _check_reachable(where)
+    try:
+        ray.init(
+            address=where,
+            logging_level=logging.ERROR,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except Exception as exc:
+        raise ConfigError(
+            f"cannot connect to the Ray cluster at {where}: {str(exc).splitlines()[0]}",
+            "start one (ray start --head) or pass --address ray://HOST:PORT",
+        ) from exc
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def _check_reachable(where: str) -> None:
+    if where == "auto" or ("://" in where and not where.startswith("ray://")):
+        return
+    hostport = where.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise InputError(
+            f"--address {where}: expected auto, HOST:PORT or ray://HOST:PORT",
+            "the address ray start --head printed, e.g. ray://10.0.0.5:10001",
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot reach the Ray cluster at {where}: {exc.strerror or exc}",
+            "check the address and that ray start --head runs there (and the port is open)",
+        ) from exc
+
+
+def run_scaleout(
+    source: str,
+    destination: str,
+    options: TransferOptions,
+    journal_dir: Path,
+    address: str | None = None,
+    *,
+    progress: TransferProgress | None = None,
+    metrics: TransferMetrics | None = None,
+    remotes: Remotes | None = None,
+) -> ScaleoutResult:
+    """Copy (or sync) ``source`` to ``destination`` on the Ray cluster at ``address``.
+
+    Same options, results and guarantees as
+    :func:`~skylift.transfer.engine.run_transfer`: per-object (and per-shard)
+    failures are in the result; the manifest is published only when every
+    shard succeeded; re-running resumes. ``journal_dir`` must be a folder the
+    driver and every worker see (one machine, or a shared filesystem).
+    """
+    check_shippable(source, destination, options)
+    started = time.monotonic()
+    progress = progress or NullTransferProgress()
+    with connected(address) as ray:
+        src, dst = open_pair(source, destination, options, None, None, remotes)
+        with DestinationLock(journal_dir, destination, source):
+            points = checkpoints_of(
+                build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
+            )
+            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            retry = RetryPolicy(
+                attempts=options.retries,
+                breaker=CircuitBreaker(window=options.unreachable_after),
+            )
+            if retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id):
+                retry.call(lambda: dst.delete(MANIFEST_NAME), dst.endpoint_id)
+            dst.sweep_leftovers(older_than=time.time())
+            run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            base = ShardTask(0, "", None, source, destination, options, str(run_dir),
+                             shippable_remotes(remotes))  # fmt: skip
+            job = _Job(ray, base, points, workers, progress, metrics)
+            outcomes = job.run(plan_shards(points, workers))
+            ok = all(o.result is not None and o.result.ok for o in outcomes)
+            manifest = None
+            folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
+            if ok:
+                with Journal.open(journal_dir, source, destination, options) as main:
+                    merge_journals(folders, main)
+                if options.manifest:
+                    algorithm = choose_algorithm(dst.capabilities.checksums)
+                    manifest = retry.call(
+                        lambda: publish_manifest(folders, dst, source, algorithm),
+                        dst.endpoint_id,
+                    )
+                drop_run(run_dir)
+    return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
+
+
+class _Job:
+    """The shards in flight, the coordinator and the work-stealing rule."""
+
+    def __init__(
+        self,
+        ray: Any,
+        base: ShardTask,
+        points: Checkpoints,
+        workers: int,
+        progress: TransferProgress,
+        metrics: TransferMetrics | None,
+    ) -> None:
+        self.ray = ray
+        self.base = base
+        self.points = points
+        self.workers = workers
+        self.progress = progress
+        self.metrics = metrics
+        self.coord = ray.remote(num_cpus=0)(Coordinator).remote()
+        self.remote = ray.remote(num_cpus=1, max_retries=SHARD_RETRIES)(run_shard)
+        self.pending: dict[Any, Shard] = {}
+        self.shards: dict[int, Shard] = {}
+        self.asked: set[int] = set()
+        self.splits = 0
+        self.restarts = 0
+
+    def submit(self, shard: Shard) -> None:
+        self.shards[shard.index] = shard
+        task = replace(self.base, index=shard.index, lo=shard.lo, hi=shard.hi)
+        self.pending[self.remote.remote(task, self.coord)] = shard
+
+    def run(self, plan: list[Shard]) -> list[ShardOutcome]:
+        for shard in plan:
+            self.submit(shard)
+        outcomes: list[ShardOutcome] = []
+        while self.pending:
+            done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=REPORT_EVERY)
+            for ref in done:
+                shard = self.pending.pop(ref)
+                outcome = self._outcome(ref, shard)
+                self.ray.get(self.coord.finished_shard.remote(shard.index))
+                self._split_off(shard.index, outcome.hi)
+                outcomes.append(outcome)
+            snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
+            self._forward(snap)
+            for index, key in snap.accepted:
+                self._split_off(index, key)
+                self.asked.discard(index)
+            self.asked.difference_update(snap.rejected)
+            self._steal(snap.positions)
+        self._forward(self.ray.get(self.coord.snapshot.remote()))
+        return sorted(outcomes, key=lambda o: o.lo)
+
+    def _outcome(self, ref: Any, shard: Shard) -> ShardOutcome:
+        try:
+            outcome: ShardOutcome = self.ray.get(ref)
+            return outcome
+        except self.ray.exceptions.RayError as exc:
+            cause = getattr(exc, "cause", None) or exc
+            message = str(cause).strip().splitlines()
+            return ShardOutcome(
+                shard.index, shard.lo, shard.hi, "-", 0.0, None,
+                f"{type(cause).__name__}: {message[-1] if message else ''}",
+                f"Ray gave up after {SHARD_RETRIES} retries; re-run the same command to resume",
+            )  # fmt: skip
+
+    def _split_off(self, index: int, key: str | None) -> None:
+        """``index`` now ends at ``key``: queue what lay between ``key`` and its old end."""
+        shard = self.shards[index]
+        if key is None or key == shard.hi or not shard.contains(key):
+            return
+        self.shards[index] = replace(shard, hi=key)
+        rest = Shard(len(self.shards), key, shard.hi, 0, 0)
+        self.splits += 1
+        self.submit(rest)
+
+    def _steal(self, positions: dict[int, str]) -> None:
+        """Idle workers and nothing queued: split the running shard with most work left."""
+        running = len(positions)
+        if len(self.pending) > running or running >= self.workers or self.asked:
+            return
+        best: tuple[float, int, str] | None = None
+        for index, position in positions.items():
+            shard = self.shards.get(index)
+            if shard is None:
+                continue
+            at = max(position, shard.lo)
+            left = self.points.weight_between(at, shard.hi)
+            if left >= 2 * MIN_SHARD_S and (best is None or left > best[0]):
+                key = self.points.midpoint(at, shard.hi)
+                if key is not None:
+                    best = (left, index, key)
+        if best is not None:
+            self.coord.propose.remote(best[1], best[2])
+            self.asked.add(best[1])
+
+    def _forward(self, snap: Snapshot) -> None:
+        self.restarts += snap.restarts
+        if snap.planned_objects or snap.planned_bytes:
+            self.progress.planned(snap.planned_objects, snap.planned_bytes)
+        if snap.sent:
+            self.progress.sent(snap.sent)
+            if self.metrics is not None:
+                self.metrics.bytes.inc(snap.sent)
+        if snap.finished:
+            self.progress.finished(snap.finished)
+        if self.metrics is not None:
+            self.metrics.inflight.set(len(self.pending))
+
+
+_SUMMED = (
+    "transferred", "skipped", "deleted", "failed", "backed_up", "bytes_transferred",
+    "bytes_skipped", "parts_sent", "parts_resumed", "retries",
+)  # fmt: skip
+
+
+def _result(
+    source: str,
+    destination: str,
+    outcomes: list[ShardOutcome],
+    job: _Job,
+    elapsed: float,
+    manifest: str | None,
+) -> ScaleoutResult:
+    results = [o.result for o in outcomes if o.result is not None]
+    total: dict[str, int] = {}
+    for name in _SUMMED:
+        total[name] = sum(getattr(r, name) for r in results)
+    failures = [f for r in results for f in r.failures]
+    for o in outcomes:
+        if o.result is None:
+            shard = Shard(o.index, o.lo, o.hi, 0, 0)
+            failures.append(
+                ObjectFailure(
+                    path=shard.name, error=f"{o.error} (on {o.worker}); {o.hint}", kind="shard"
+                )
+            )
+            total["failed"] += 1
+    warnings = [w for r in results for w in r.warnings]
+    if job.metrics is not None:
+        for label in ("transferred", "skipped", "deleted", "failed"):
+            job.metrics.objects.labels(label).inc(total[label])
+        job.metrics.parts.inc(total["parts_sent"])
+        job.metrics.retries.inc(total["retries"])
+    return ScaleoutResult(
+        source=redact_url(source),
+        destination=redact_url(destination),
+        **total,
+        jobs=max((r.jobs for r in results), default=0) * job.workers,
+        elapsed_s=round(elapsed, 3),
+        manifest=manifest,
+        failures=tuple(sorted(failures, key=lambda f: f.path)[:DETAIL_LIMIT]),
+        warnings_count=sum(r.warnings_count for r in results),
+        warnings=tuple(warnings[:DETAIL_LIMIT]),
+        workers=_workers(outcomes),
+        shards=len(outcomes),
+        shards_split=job.splits,
+        shard_retries=job.restarts,
+    )
+
+
+def _workers(outcomes: list[ShardOutcome]) -> tuple[WorkerStats, ...]:
+    by: dict[str, list[ShardOutcome]] = {}
+    for o in outcomes:
+        if o.worker != "-":
+            by.setdefault(o.worker, []).append(o)
+    stats = []
+    for worker, done in sorted(by.items()):
+        results: list[TransferResult] = [o.result for o in done if o.result is not None]
+        sent = sum(r.bytes_transferred for r in results)
+        busy = sum(o.busy_s for o in done)
+        stats.append(
+            WorkerStats(
+                worker=worker,
+                shards=len(done),
+                objects=sum(r.transferred for r in results),
+                bytes_sent=sent,
+                busy_s=round(busy, 3),
+                throughput_bps=round(sent / busy, 1) if busy > 0 else 0.0,
+            )
+        )
+    return tuple(stats)

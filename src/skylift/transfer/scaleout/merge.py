@@ -1,0 +1,88 @@
+"""The end of a scaled-out run: shard journals merged, one manifest published.
+
+Each shard's engine journaled its finished objects in its own SQLite file
+(rows carry their ``shard`` column) and captured its manifest lines into a
+part file. When every shard succeeded the driver copies the journal rows
+into the run's main journal (the one a local run of the same command would
+use) and writes the manifest — a fresh header, then every part's lines —
+to the destination in one atomic write. Both stream: no part is held in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from skylift.domain.transfer import MANIFEST_NAME
+from skylift.storage.base import Storage
+from skylift.storage.urls import redact_url
+from skylift.transfer.journal import Journal
+from skylift.transfer.scaleout.task import MANIFEST_PART
+
+
+def merge_journals(folders: Iterable[Path], main: Journal) -> int:
+    """Copy the finished-object rows of the shards in ``folders`` into ``main``; return how many."""
+    main.flush()
+    copied = 0
+    db = sqlite3.connect(main.path, isolation_level=None)
+    try:
+        for folder in folders:
+            for part in folder.glob("*.sqlite"):
+                db.execute("ATTACH DATABASE ? AS shard", (str(part),))
+                try:
+                    db.execute("BEGIN")
+                    cur = db.execute(
+                        "INSERT OR REPLACE INTO main.done"
+                        " (path, shard, size, mtime, checksum, finished, plain)"
+                        " SELECT path, shard, size, mtime, checksum, finished, plain"
+                        " FROM shard.done"
+                    )
+                    copied += max(cur.rowcount, 0)
+                    db.execute("COMMIT")
+                finally:
+                    db.execute("DETACH DATABASE shard")
+    finally:
+        db.close()
+    return copied
+
+
+def _part_lines(folders: Iterable[Path]) -> Iterator[bytes]:
+    for folder in folders:
+        part = folder / MANIFEST_PART
+        if not part.exists():
+            continue
+        with part.open("rb") as fh:
+            fh.readline()  # the shard's own header
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    break
+                yield block
+
+
+def publish_manifest(folders: list[Path], dst: Storage, source: str, algorithm: str) -> str:
+    """Write the run's manifest (a header, then the lines of the shards in ``folders``)."""
+    count = sum(block.count(b"\n") for block in _part_lines(folders))
+    header = {
+        "skylift_manifest": 1,
+        "source": redact_url(source),
+        "created": time.time(),
+        "objects": count,
+        "algorithm": algorithm,
+    }
+
+    def lines() -> Iterator[bytes]:
+        yield (json.dumps(header) + "\n").encode()
+        yield from _part_lines(folders)
+
+    dst.write(MANIFEST_NAME, lines())
+    return MANIFEST_NAME
+
+
+def drop_run(run_dir: Path) -> None:
+    """Forget the shard folders once merged (the main journal has their rows)."""
+    shutil.rmtree(run_dir, ignore_errors=True)

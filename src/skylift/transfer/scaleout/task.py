@@ -1,0 +1,184 @@
+"""One shard on one Ray worker: the ordinary engine over range-limited views.
+
+:func:`run_shard` is the function Ray runs. Its one argument,
+:class:`ShardTask`, holds URLs without user-info, options, the key range and
+per-remote options with nothing secret in them: each worker opens the stores
+with credentials from *its own* environment or instance identity, as a local
+run does. The shard's journal lives in its own folder under the run's
+journal folder, so a retry of the task (on any worker that sees the folder)
+resumes there: finished objects are skipped, finished multipart parts are
+not sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from skylift.domain.transfer import TransferOptions, TransferResult
+from skylift.errors import SkyliftError
+from skylift.storage.base import Storage
+from skylift.transfer.scaleout.coordinator import REPORT_EVERY
+from skylift.transfer.scaleout.view import Bound, ShardView
+
+MANIFEST_PART = "manifest.part.jsonl"
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """Everything a worker needs for one shard — and nothing secret."""
+
+    index: int
+    lo: str
+    hi: str | None
+    source: str
+    destination: str
+    options: TransferOptions
+    run_dir: str  # the run's journal folder (shared by the driver and every worker)
+    remotes: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class ShardOutcome:
+    """What a shard task returns: its engine result, or the error that stopped it."""
+
+    index: int
+    lo: str
+    hi: str | None  # the end it really covered (a split moves it down)
+    worker: str
+    busy_s: float
+    result: TransferResult | None
+    error: str | None = None
+    hint: str | None = None
+
+
+def shard_dir(run_dir: str, lo: str) -> Path:
+    """The folder of the shard starting at ``lo`` (named by its start, so a re-planned run
+    over an unchanged source finds the same folders)."""
+    return Path(run_dir) / f"shard-{hashlib.sha256(lo.encode()).hexdigest()[:16]}"
+
+
+class Reporter:
+    """The task's progress, sent to the coordinator in batches; answers split proposals."""
+
+    def __init__(self, coordinator: Any, index: int, bound: Bound) -> None:
+        self._coord = coordinator
+        self._index = index
+        self._bound = bound
+        self._lock = threading.Lock()
+        self._planned = [0, 0]
+        self._sent = 0
+        self._finished = 0
+        self._answer: tuple[str, bool] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="skylift-report", daemon=True)
+        self._thread.start()
+
+    def planned(self, objects: int, nbytes: int) -> None:
+        """More work found."""
+        with self._lock:
+            self._planned[0] += objects
+            self._planned[1] += nbytes
+
+    def sent(self, nbytes: int) -> None:
+        """Bytes written."""
+        with self._lock:
+            self._sent += nbytes
+
+    def finished(self, objects: int = 1) -> None:
+        """Objects done."""
+        with self._lock:
+            self._finished += objects
+
+    def _loop(self) -> None:
+        while not self._stop.wait(REPORT_EVERY):
+            self.report()
+
+    def report(self) -> None:
+        """Send what accumulated; consider a split proposal in the answer."""
+        import ray
+
+        with self._lock:
+            planned, self._planned = (self._planned[0], self._planned[1]), [0, 0]
+            sent, self._sent = self._sent, 0
+            finished, self._finished = self._finished, 0
+            answer, self._answer = self._answer, None
+        position = self._bound.position
+        ref = self._coord.report.remote(self._index, planned, sent, finished, position, answer)
+        proposal = ray.get(ref)
+        if proposal is not None:
+            accepted = self._bound.shrink(proposal)
+            with self._lock:
+                self._answer = (proposal, accepted)
+
+    def close(self) -> None:
+        """Stop the reporting thread; send the last counts (and the last answer)."""
+        self._stop.set()
+        self._thread.join()
+        self.report()
+        if self._answer is not None:  # a proposal came with the last report: answer it
+            self.report()
+
+
+def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
+    """Run the engine on ``task``'s key range (the function Ray runs on a worker)."""
+    import ray
+
+    from skylift.transfer.engine import run_transfer
+    from skylift.transfer.remotes import open_remote
+
+    started = time.monotonic()
+    worker = _node()
+    hi = ray.get(coordinator.start.remote(task.index))
+    bound = Bound(task.lo, task.hi if hi is None else hi)
+    folder = shard_dir(task.run_dir, task.lo)
+    reporter = Reporter(coordinator, task.index, bound)
+    try:
+        src_store = open_remote(task.source, task.remotes)
+        dst_store = open_remote(task.destination, task.remotes)
+        src = ShardView(src_store, bound, lambda _lines: None)
+        dst = ShardView(dst_store, bound, lambda lines: _keep_part(folder, lines))
+        result = run_transfer(
+            task.source,
+            task.destination,
+            task.options,
+            folder,
+            progress=reporter,
+            src=cast(Storage, src),
+            dst=cast(Storage, dst),
+            remotes=task.remotes,
+        )
+    except SkyliftError as exc:
+        return ShardOutcome(
+            task.index, task.lo, bound.hi, worker, time.monotonic() - started, None,
+            exc.message, exc.hint,
+        )  # fmt: skip
+    finally:
+        reporter.close()
+    return ShardOutcome(task.index, task.lo, bound.hi, worker, time.monotonic() - started, result)
+
+
+def _keep_part(folder: Path, lines: Iterable[bytes]) -> None:
+    """The shard's manifest lines, kept for the driver (temp then rename)."""
+    tmp = folder / (MANIFEST_PART + ".tmp")
+    with tmp.open("wb") as fh:
+        for block in lines:
+            fh.write(block)
+    tmp.replace(folder / MANIFEST_PART)
+
+
+def _node() -> str:
+    """This worker's node: its address and the start of its Ray node id."""
+    try:
+        import ray
+
+        ip = str(ray.util.get_node_ip_address())  # type: ignore[no-untyped-call]
+        return f"{ip}/{ray.get_runtime_context().get_node_id()[:8]}"
+    except Exception:
+        return socket.gethostname()

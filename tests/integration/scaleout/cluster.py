@@ -1,0 +1,229 @@
+"""A real local Ray cluster and two S3 servers inside a private network namespace.
+
+Outside a namespace Ray binds every interface and advertises the machine's
+address (test-servers.md, "Ray"); inside ``unshare -n`` with only ``lo`` up it
+uses 127.0.0.1 and nothing leaves the machine. :class:`Netns` holds the
+namespace (a ``sleep`` process) and runs commands in it with ``nsenter``; the
+Ray daemons (``ray start`` daemonises them) and the servers are the only
+processes in it, so :meth:`Netns.close` ends exactly those, by pid.
+Used by the tests here and by ``benchmarks/transfer/scaleout_*.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+S3_KEY, S3_SECRET = "AKSCALEOUT", "scaleout-secret-4f9c2e7a"
+RAY_PORT = 6390
+SRC_PORT, DST_PORT = 9101, 9102
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": S3_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET}
+
+
+class Netns:
+    """A private network namespace with loopback up; commands run in it via nsenter."""
+
+    def __init__(self) -> None:
+        self.holder = subprocess.Popen(
+            ["unshare", "-n", "bash", "-c", "ip link set lo up && exec sleep infinity"],
+            stdin=subprocess.DEVNULL,
+        )
+        mine = os.readlink("/proc/self/ns/net")
+        deadline = time.monotonic() + 10
+        while os.readlink(f"/proc/{self.holder.pid}/ns/net") == mine:
+            if time.monotonic() > deadline:
+                raise RuntimeError("unshare -n did not start (needs root)")
+            time.sleep(0.02)
+        self.inode = os.readlink(f"/proc/{self.holder.pid}/ns/net")
+        time.sleep(0.1)  # lo up
+
+    def argv(self, argv: list[str]) -> list[str]:
+        """``argv`` run inside the namespace."""
+        return ["nsenter", "-t", str(self.holder.pid), "-n", *argv]
+
+    def run(
+        self, argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 300, **kw: object
+    ) -> subprocess.CompletedProcess[str]:
+        """Run to completion inside the namespace, capturing text output."""
+        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+            self.argv(argv), env={**os.environ, **(env or {})}, capture_output=True,
+            text=True, timeout=timeout, check=False, **kw,
+        )  # fmt: skip
+
+    def popen(self, argv: list[str], env: Mapping[str, str] | None = None, **kw: object) -> subprocess.Popen[str]:
+        """Start inside the namespace."""
+        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+            self.argv(argv), env={**os.environ, **(env or {})}, text=True, **kw
+        )
+
+    def pids(self) -> list[int]:
+        """Every process in the namespace except its holder."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == self.holder.pid:
+                continue
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{entry}/ns/net") == self.inode:
+                    found.append(int(entry))
+        return found
+
+    def cmdline(self, pid: int) -> str:
+        """A process's command line (its title for Ray workers: ``ray::run_shard``)."""
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        """Kill every process in the namespace (ours only), then the holder."""
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.holder.kill()
+        self.holder.wait()
+
+
+@dataclass
+class Estate:
+    """The namespace, the Ray head's address, the two S3 servers and a workspace."""
+
+    ns: Netns
+    root: Path
+    workspace: Path
+    src_data: Path  # rclone's folder behind s3://src
+    dst_data: Path
+    address: str = f"127.0.0.1:{RAY_PORT}"
+
+    def skylift(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        """``skylift ARGS`` inside the namespace, in the workspace, with the S3 credentials."""
+        return self.ns.run(
+            [str(BIN / "skylift"), *args], env={**CREDENTIALS, **(env or {})},
+            timeout=timeout, cwd=self.workspace,
+        )  # fmt: skip
+
+    def skylift_popen(self, *args: str) -> subprocess.Popen[str]:
+        """``skylift ARGS`` started in the background (stdout/stderr piped)."""
+        return self.ns.popen(
+            [str(BIN / "skylift"), *args], env=CREDENTIALS, cwd=self.workspace,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+
+    def ray_logs(self) -> Iterator[Path]:
+        """Every file Ray wrote (logs, session files)."""
+        yield from (p for p in (self.root / "ray").rglob("*") if p.is_file())
+
+
+def _wait_port(ns: Netns, port: int, timeout: float = 30) -> None:
+    probe = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=1).close()"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ns.run([sys.executable, "-c", probe], timeout=10).returncode == 0:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port} in the namespace")
+
+
+def start_estate(
+    root: Path, workers: int = 2, worker_env: Mapping[str, str] | None = None,
+    taskset: list[str] | None = None,
+) -> Estate:  # fmt: skip
+    """Start S3 servers (s3://src, s3://dst), a Ray head (no CPUs) and ``workers``
+    one-CPU worker nodes whose environment is ``worker_env`` (default: the S3 credentials);
+    ``taskset[i]`` pins worker ``i`` to those cores."""
+    ns = Netns()
+    try:
+        return _start(ns, root, workers, CREDENTIALS if worker_env is None else worker_env, taskset)
+    except BaseException:
+        ns.close()
+        raise
+
+
+def _start(
+    ns: Netns, root: Path, workers: int, worker_env: Mapping[str, str], taskset: list[str] | None
+) -> Estate:
+    src_data, dst_data = root / "s3a", root / "s3b"
+    (src_data / "src").mkdir(parents=True)
+    (dst_data / "dst").mkdir(parents=True)
+    rclone = str(BIN / "rclone")
+    for port, data in ((SRC_PORT, src_data), (DST_PORT, dst_data)):
+        log = (root / f"rclone-{port}.log").open("ab")
+        ns.popen(
+            [rclone, "serve", "s3", "--addr", f"127.0.0.1:{port}",
+             "--auth-key", f"{S3_KEY},{S3_SECRET}", str(data)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base = {**clean, "RAY_USAGE_STATS_ENABLED": "0"}
+    ray = str(BIN / "ray")
+    head = ns.run(
+        [ray, "start", "--head", f"--port={RAY_PORT}", "--num-cpus=0",
+         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={root / 'ray'}"],
+        env=base, timeout=180,
+    )  # fmt: skip
+    if head.returncode != 0:
+        raise RuntimeError(f"ray start --head failed: {head.stderr[-2000:]}")
+    starting = []
+    for i in range(workers):
+        pin = ["taskset", "-c", taskset[i]] if taskset else []
+        argv = [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
+        starting.append(
+            subprocess.Popen(
+                ns.argv(argv), env={**base, **worker_env}, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+        )
+    for proc in starting:
+        out, _ = proc.communicate(timeout=180)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ray start (worker) failed: {out[-2000:]}")
+    _wait_port(ns, SRC_PORT)
+    _wait_port(ns, DST_PORT)
+    workspace = root / "ws"
+    workspace.mkdir()
+    remotes = {
+        "s3://src": {"endpoint": f"http://127.0.0.1:{SRC_PORT}", "region": "us-east-1",
+                     "allow_http": "true"},
+        "s3://dst": {"endpoint": f"http://127.0.0.1:{DST_PORT}", "region": "us-east-1",
+                     "allow_http": "true"},
+    }  # fmt: skip
+    init = subprocess.run(
+        [str(BIN / "skylift"), "init", "--project", "scaleout"], cwd=workspace,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if init.returncode != 0:
+        raise RuntimeError(f"skylift init failed: {init.stderr}")
+    with (workspace / "skylift.yaml").open("a") as fh:
+        fh.write("\nremotes: " + json.dumps(remotes) + "\n")
+    return Estate(ns, root, workspace, src_data, dst_data)
+
+
+def make_tree(folder: Path, small: int, large: int, large_mib: int = 12, seed: int = 7) -> int:
+    """``small`` objects of 0.5–4 KiB over 16 top-level prefixes and ``large`` big ones;
+    returns the bytes written."""
+    import random
+
+    rng = random.Random(seed)
+    total = 0
+    for i in range(small):
+        path = folder / f"p{i % 16:02d}" / f"d{i // 1000:03d}" / f"obj{i:06d}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = rng.randbytes(rng.randint(512, 4096))
+        path.write_bytes(data)
+        total += len(data)
+    for i in range(large):
+        path = folder / "large" / f"big{i}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(large_mib << 20))
+        total += large_mib << 20
+    return total
