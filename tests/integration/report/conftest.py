@@ -70,12 +70,12 @@ class Page:
         self.tab.goto(url)
         self.tab.wait_for_selector("body[data-ready='1']", timeout=15_000)
 
-    def shot(self, name: str, selector: str | None = None) -> Path:
+    def shot(self, name: str, selector: str | None = None, full: bool = True) -> Path:
         """Screenshot the page (or the element at ``selector``) into build/report/NAME.png."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         path = SHOTS / f"{name}.png"
         if selector is None:
-            self.tab.screenshot(path=str(path), full_page=True)
+            self.tab.screenshot(path=str(path), full_page=full)
         else:
             self.tab.locator(selector).first.screenshot(path=str(path))
         return path

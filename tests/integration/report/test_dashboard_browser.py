@@ -81,7 +81,7 @@ def test_every_page_loads_and_draws(page: Page, dashboard: str) -> None:
         )
         assert all(expected == got for _, expected, got in drawn), drawn
         assert page.tab.locator(f"section#{section}").count() == 1
-        page.shot(f"dashboard-{section}")
+        page.shot(f"dashboard-{section}", full=False)  # the first screen of each page
 
 
 def _live_bytes(page: Page) -> int:
