@@ -64,6 +64,7 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
             "tests/unit/security/test_secret_prefilter.py",
             "tests/unit/security/test_secret_elsewhere.py",
             "tests/unit/security/test_secret_choice.py",
+            "tests/unit/security/test_dependency_files.py",
         ),
     ),
     "security-sarif": ("src/skylift/report/sarif.py", ("tests/unit/security",)),
