@@ -288,14 +288,8 @@ def dependencies(inputs: ReportInputs) -> Section:
     ]
     if plan is None:
         notes.append("Colours by application: run 'skylift plan' to colour by move group.")
-        group_of = {
-            k: next(
-                (s.application for s in inputs.servers if s.key == k and s.application),
-                "no application",
-            )
-            or ""
-            for k in keys
-        }
+        app_of = {s.key: s.application for s in inputs.servers if s.application}
+        group_of = {k: app_of.get(k, "no application") for k in keys}
     if len(keys) <= GRAPH_SERVER_LIMIT:
         sizes = Counter(group_of.get(k, "unplanned") for k in keys)
         top = [g for g, _ in sizes.most_common(GRAPH_CATEGORIES)]
