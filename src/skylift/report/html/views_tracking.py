@@ -137,8 +137,8 @@ def tracking(inputs: ReportInputs, live: bool = False) -> Section:
         return missing(
             "tracking",
             "Migration tracking",
-            "no planned or tracked server yet",
-            "skylift plan, then skylift transfer SRC DST --wave N",
+            "no planned or tracked server yet (a plan gives the servers and waves)",
+            "skylift plan",
         )
     states = [s.value for s in STATE_ORDER]
     waves = [f"wave {w.wave}" for w in snap.waves]
