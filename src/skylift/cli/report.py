@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from skylift.cli.context import JSON_OPTION, global_options
-from skylift.cli.output import emit, out
+from skylift.cli.output import emit, err, out
 
 REPORT_HELP = """Write the migration report: one HTML file that opens offline (from file:// or
 an e-mail attachment), with a section for every stage that has run and, for the
@@ -44,7 +45,8 @@ def report(
     request = ReportRequest(
         out=out_path, xlsx=xlsx, pdf=pdf, workspace=global_options(ctx).workspace
     )
-    result = write_report(request)
+    with err.status("Writing the report…") if not as_json else nullcontext():
+        result = write_report(request)
 
     def render() -> None:
         for sid, why in result.sections.items():
