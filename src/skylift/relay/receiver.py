@@ -59,6 +59,8 @@ class ReceiverSettings:
     tls_key: Path | None = None
     client_ca: Path | None = None
     request_timeout: float = 120.0
+    #: a connection with no complete request for this long is closed (slow headers too)
+    idle_timeout: float = 30.0
     workers: int = 4
     remotes: Remotes = field(default_factory=dict)
 
@@ -307,7 +309,7 @@ async def serve(
     runner = web.AppRunner(
         receiver.app(),
         access_log=None,
-        keepalive_timeout=30.0,
+        keepalive_timeout=settings.idle_timeout,
         max_line_size=8190,
         max_field_size=8190,
         shutdown_timeout=2.0,

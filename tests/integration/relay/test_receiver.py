@@ -124,6 +124,15 @@ def test_oversized_and_slow_bodies(start_receiver: Start) -> None:
         assert time.monotonic() - started < 3
 
 
+def test_a_client_that_never_finishes_its_headers_is_cut_off(start_receiver: Start) -> None:
+    port = start_receiver(idle_timeout=1.0).port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /v1/info HTTP/1.1\r\nHost: x\r\nAuthori")  # and then nothing
+        started = time.monotonic()
+        assert sock.recv(100) == b""  # closed by the receiver
+        assert time.monotonic() - started < 5
+
+
 def test_chunks_with_a_wrong_digest_are_rejected(start_receiver: Start, tmp_path: Path) -> None:
     port = start_receiver().port
     good, bad = b"good " * 1000, b"bad " * 1000
