@@ -1,6 +1,6 @@
 """The dashboard's ASGI application: one page per report section, live.
 
-Pages, fragments and assets come from :mod:`skylift.workspace.reporting` (the
+Pages, fragments and assets come from :mod:`skylift.workspace.dashboard` (the
 same views as ``skylift report``). ``/events`` streams Server-Sent Events: a
 ``progress`` event each second with the running transfers (bytes, rate, ETA)
 and ``changed`` when a server's state changed (the page then reloads its
@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from skylift.errors import InputError
 from skylift.workspace.core import Workspace
-from skylift.workspace.reporting import (
+from skylift.workspace.dashboard import (
     dashboard_asset,
     dashboard_fragment,
     dashboard_page,

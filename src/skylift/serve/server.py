@@ -41,7 +41,7 @@ def serve(request: ServeRequest, ready: Callable[[str], None] | None = None) -> 
     import uvicorn
 
     from skylift.workspace.core import Workspace
-    from skylift.workspace.reporting import check_store
+    from skylift.workspace.dashboard import check_store
 
     host, port = parse_listen(request.listen)
     token = required_token(host, request.token_file)

@@ -14,7 +14,6 @@ The latest scan of a workspace is kept as ``.skylift/scans/latest.json``
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
         AssessmentInput,
         DecisionInput,
         ReportInputs,
-        Section,
         ServiceCheck,
     )
     from skylift.workspace.core import Workspace
@@ -63,7 +61,7 @@ def _atomic_text(path: Path, text: str) -> None:
         raise
 
 
-def _open_store(ws: Workspace) -> None:
+def check_store(ws: Workspace) -> None:
     """Open (and check) the state store before anything is read or written: a corrupt
     or newer-schema store is a one-line ConfigError (:meth:`StateStore.migrate`)."""
     _ = ws.store
@@ -156,7 +154,7 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
     def wanted(*ids: str) -> bool:
         return sections is None or any(i in sections for i in ids)
 
-    _open_store(ws)
+    check_store(ws)
     servers = ws.servers() if wanted("summary", "inventory", "dependencies", "tracking") else []
     plan = None
     if wanted("summary", "plan", "dependencies", "tracking"):
@@ -269,108 +267,3 @@ def write_report(request: ReportRequest) -> ReportResult:
         pdf=pdf.resolve() if pdf else None,
         sections={s.id: s.missing for s in sections},
     )
-
-
-# ---- the dashboard (skylift serve) ------------------------------------------------
-
-
-def section_ids() -> list[str]:
-    """The dashboard's pages, in order."""
-    from skylift.report.html.render import SECTIONS
-
-    return list(SECTIONS)
-
-
-def _one(ws: Workspace, section_id: str) -> Section:
-    from skylift.report.html.render import SECTIONS, build_sections
-
-    if section_id not in SECTIONS:
-        raise InputError(f"no section {section_id!r}", "one of: " + ", ".join(SECTIONS))
-    if section_id == "tracking":
-        from skylift.report.html.views_tracking import tracking
-
-        return tracking(gather(ws, {section_id}), live=True)
-    return build_sections(gather(ws, {section_id}), [section_id])[0]
-
-
-def dashboard_page(ws: Workspace, section_id: str, static_prefix: str) -> str:
-    """One dashboard page (a section, live), linking the assets under ``static_prefix``."""
-    from skylift.report.html.render import SECTIONS, NavItem, render
-
-    section = _one(ws, section_id)
-    nav = [
-        NavItem(sid, title, sid, True, sid == section_id) for sid, (title, _) in SECTIONS.items()
-    ]
-    now = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
-    return render(ws.settings.project, now, [section], nav, live=True, static_prefix=static_prefix)
-
-
-def dashboard_fragment(ws: Workspace, section_id: str) -> dict[str, Any]:
-    """One section's HTML and chart/table data (swapped in when tracking changes)."""
-    from skylift.report.html.render import render_fragment
-
-    return render_fragment(_one(ws, section_id))
-
-
-def live_runs(ws: Workspace) -> tuple[str, list[dict[str, Any]]]:
-    """A change token of the workspace (tracking events, runs, imports, assessments, plan,
-    scan) and the running runs' progress (for SSE and the dashboard's page cache)."""
-    from sqlalchemy import func, select
-
-    from skylift.workspace.tables_tracking import tracking_events, tracking_runs
-
-    with ws.store.engine.connect() as conn:
-        last_event = conn.execute(select(func.max(tracking_events.c.id))).scalar()
-        finished = conn.execute(
-            select(func.count())
-            .select_from(tracking_runs)
-            .where(tracking_runs.c.state != "running")
-        ).scalar()
-        running = conn.execute(
-            select(tracking_runs).where(tracking_runs.c.state == "running")
-        ).all()
-    runs = []
-    for r in running:
-        m = r._mapping
-        left = m["bytes_total"] - m["bytes_done"]
-        runs.append(
-            {
-                "id": m["id"],
-                "kind": m["kind"],
-                "destination": m["destination"],
-                "wave": m["wave"],
-                "bytes_done": m["bytes_done"],
-                "bytes_total": m["bytes_total"],
-                "rate_bps": m["rate_bps"],
-                "percent": 100.0 * m["bytes_done"] / m["bytes_total"] if m["bytes_total"] else 0.0,
-                "eta_s": left / m["rate_bps"] if m["rate_bps"] > 0 and left > 0 else None,
-            }
-        )
-    return json.dumps([last_event, finished, len(runs), *_stage_marks(ws)]), runs
-
-
-def _stage_marks(ws: Workspace) -> list[float]:
-    """What changes when a stage runs: latest import and assessment ids, plan and scan times."""
-    from sqlalchemy import func, select
-
-    from skylift.workspace.tables import import_runs
-    from skylift.workspace.tables_assess import assessment_runs
-
-    with ws.store.engine.connect() as conn:
-        imported = conn.execute(select(func.max(import_runs.c.id))).scalar() or 0
-        assessed = conn.execute(select(func.max(assessment_runs.c.id))).scalar() or 0
-    files = (ws.state_dir / "plans" / "latest.json", ws.state_dir / SCAN_FILE)
-    return [imported, assessed, *(f.stat().st_mtime if f.exists() else 0 for f in files)]
-
-
-def dashboard_asset(name: str) -> str:
-    """A file the dashboard pages link (``report.css``, ``report.js``, ``echarts.min.js``);
-    KeyError for any other name."""
-    from skylift.report.html.render import asset
-
-    return asset(name)
-
-
-def check_store(ws: Workspace) -> None:
-    """Open the state store now: a corrupt or newer-schema store is a one-line ConfigError."""
-    _open_store(ws)
