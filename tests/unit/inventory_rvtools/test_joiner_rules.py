@@ -356,3 +356,36 @@ def test_vdisk_rows_become_disks_with_partition_usage() -> None:
     bare = draft("db")
     bare.add_disk("Hard disk 1", None, 1024.0, None)
     assert [x.used_gib for x in bare.to_server("k2").disks] == [None]  # no partitions: unknown
+
+
+def test_a_duplicate_key_error_says_how_to_fix_it() -> None:
+    joiner = Joiner(WarningLog())
+    joiner.add(draft("a"), "u-1", None, None)
+    with pytest.raises(InputError) as err:
+        joiner.add(draft("b", 3), "U-1", None, None)
+    assert err.value.hint == (
+        "each VM must appear once; remove the duplicate row or import the exports separately"
+    )
+
+
+def test_many_warnings_of_one_kind_end_in_one_count_line_naming_the_kind() -> None:
+    log = WarningLog()
+    joiner = Joiner(log)
+    joiner.begin_source("rv.xlsx")
+    for i in range(21):
+        joiner.add(draft(f"vm{i}", i + 2), None, None, None)  # keyed by name
+        joiner.skip_nameless(InputLocation("rv.xlsx", "vInfo", 100 + i))
+    for i in range(21):
+        assert joiner.match("vDisk", f"u-{i}", None, None, f"vm{i}") is not None
+    messages = [w.message for w in log.items()]
+    assert messages[-3:] == [
+        "… and 1 more like 'name-key'",
+        "… and 1 more like 'nameless'",
+        "… and 1 more like 'by-name:vDisk'",
+    ]
+    by_name = [m for m in messages if "carry" in m]
+    assert len(by_name) == 20
+    assert by_name[0] == (
+        "vDisk rows of VM 'vm0' carry VM UUID u-0, which matches no single vInfo VM; "
+        "attached to 'vm0' by its unique name"
+    )
