@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class Netns:
                 raise RuntimeError("unshare -n did not start (needs root)")
             time.sleep(0.02)
         self.inode = os.readlink(f"/proc/{self.holder.pid}/ns/net")
+        self.children: list[subprocess.Popen[str]] = []
         time.sleep(0.1)  # lo up
 
     def argv(self, argv: list[str]) -> list[str]:
@@ -51,19 +54,32 @@ class Netns:
         return ["nsenter", "-t", str(self.holder.pid), "-n", *argv]
 
     def run(
-        self, argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 300, **kw: object
+        self,
+        argv: list[str],
+        env: Mapping[str, str] | None = None,
+        timeout: float = 300,
+        **kw: object,
     ) -> subprocess.CompletedProcess[str]:
         """Run to completion inside the namespace, capturing text output."""
         return subprocess.run(  # type: ignore[call-overload, no-any-return]
-            self.argv(argv), env={**os.environ, **(env or {})}, capture_output=True,
-            text=True, timeout=timeout, check=False, **kw,
-        )  # fmt: skip
+            self.argv(argv),
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            **kw,
+        )
 
-    def popen(self, argv: list[str], env: Mapping[str, str] | None = None, **kw: object) -> subprocess.Popen[str]:
-        """Start inside the namespace."""
-        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+    def popen(
+        self, argv: list[str], env: Mapping[str, str] | None = None, **kw: object
+    ) -> subprocess.Popen[str]:
+        """Start inside the namespace (reaped by :meth:`close`)."""
+        proc: subprocess.Popen[str] = subprocess.Popen(  # type: ignore[call-overload]
             self.argv(argv), env={**os.environ, **(env or {})}, text=True, **kw
         )
+        self.children.append(proc)
+        return proc
 
     def pids(self) -> list[int]:
         """Every process in the namespace except its holder."""
@@ -88,6 +104,10 @@ class Netns:
         for pid in self.pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        for child in self.children:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+            child.wait()
         self.holder.kill()
         self.holder.wait()
 
@@ -101,6 +121,7 @@ class Estate:
     workspace: Path
     src_data: Path  # rclone's folder behind s3://src
     dst_data: Path
+    ray_dir: Path  # Ray's --temp-dir (sessions, logs)
     address: str = f"127.0.0.1:{RAY_PORT}"
 
     def skylift(
@@ -108,20 +129,30 @@ class Estate:
     ) -> subprocess.CompletedProcess[str]:
         """``skylift ARGS`` inside the namespace, in the workspace, with the S3 credentials."""
         return self.ns.run(
-            [str(BIN / "skylift"), *args], env={**CREDENTIALS, **(env or {})},
-            timeout=timeout, cwd=self.workspace,
-        )  # fmt: skip
+            [str(BIN / "skylift"), *args],
+            env={**CREDENTIALS, **(env or {})},
+            timeout=timeout,
+            cwd=self.workspace,
+        )
 
     def skylift_popen(self, *args: str) -> subprocess.Popen[str]:
         """``skylift ARGS`` started in the background (stdout/stderr piped)."""
         return self.ns.popen(
-            [str(BIN / "skylift"), *args], env=CREDENTIALS, cwd=self.workspace,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [str(BIN / "skylift"), *args],
+            env=CREDENTIALS,
+            cwd=self.workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     def ray_logs(self) -> Iterator[Path]:
         """Every file Ray wrote (logs, session files)."""
-        yield from (p for p in (self.root / "ray").rglob("*") if p.is_file())
+        yield from (p for p in self.ray_dir.rglob("*") if p.is_file() and not p.is_socket())
+
+    def close(self) -> None:
+        """End every process of the estate; remove Ray's folder."""
+        self.ns.close()
+        shutil.rmtree(self.ray_dir, ignore_errors=True)
 
 
 def _wait_port(ns: Netns, port: int, timeout: float = 30) -> None:
@@ -135,9 +166,11 @@ def _wait_port(ns: Netns, port: int, timeout: float = 30) -> None:
 
 
 def start_estate(
-    root: Path, workers: int = 2, worker_env: Mapping[str, str] | None = None,
+    root: Path,
+    workers: int = 2,
+    worker_env: Mapping[str, str] | None = None,
     taskset: list[str] | None = None,
-) -> Estate:  # fmt: skip
+) -> Estate:
     """Start S3 servers (s3://src, s3://dst), a Ray head (no CPUs) and ``workers``
     one-CPU worker nodes whose environment is ``worker_env`` (default: the S3 credentials);
     ``taskset[i]`` pins worker ``i`` to those cores."""
@@ -157,55 +190,89 @@ def _start(
     (dst_data / "dst").mkdir(parents=True)
     rclone = str(BIN / "rclone")
     for port, data in ((SRC_PORT, src_data), (DST_PORT, dst_data)):
-        log = (root / f"rclone-{port}.log").open("ab")
-        ns.popen(
-            [rclone, "serve", "s3", "--addr", f"127.0.0.1:{port}",
-             "--auth-key", f"{S3_KEY},{S3_SECRET}", str(data)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        with (root / f"rclone-{port}.log").open("ab") as log:
+            ns.popen(
+                [
+                    rclone,
+                    "serve",
+                    "s3",
+                    "--addr",
+                    f"127.0.0.1:{port}",
+                    "--auth-key",
+                    f"{S3_KEY},{S3_SECRET}",
+                    str(data),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base = {**clean, "RAY_USAGE_STATS_ENABLED": "0"}
     ray = str(BIN / "ray")
+    ray_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # AF_UNIX paths: < 108 bytes
     head = ns.run(
-        [ray, "start", "--head", f"--port={RAY_PORT}", "--num-cpus=0",
-         "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={root / 'ray'}"],
-        env=base, timeout=180,
-    )  # fmt: skip
+        [
+            ray,
+            "start",
+            "--head",
+            f"--port={RAY_PORT}",
+            "--num-cpus=0",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={ray_dir}",
+        ],
+        env=base,
+        timeout=180,
+    )
     if head.returncode != 0:
         raise RuntimeError(f"ray start --head failed: {head.stderr[-2000:]}")
-    starting = []
+    argvs = []
     for i in range(workers):
         pin = ["taskset", "-c", taskset[i]] if taskset else []
-        argv = [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
-        starting.append(
-            subprocess.Popen(
-                ns.argv(argv), env={**base, **worker_env}, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
+        argvs.append([*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"])
+    env = {**base, **worker_env}
+    starting = [
+        subprocess.Popen(
+            ns.argv(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-    for proc in starting:
+        for argv in argvs
+    ]
+    for argv, proc in zip(argvs, starting, strict=True):
         out, _ = proc.communicate(timeout=180)
-        if proc.returncode != 0:
-            raise RuntimeError(f"ray start (worker) failed: {out[-2000:]}")
+        if proc.returncode != 0:  # two joining at once on a busy machine can time out: again
+            again = ns.run(argv, env=env, timeout=180)
+            if again.returncode != 0:
+                raise RuntimeError(
+                    f"ray start (worker) failed: {out[-1000:]} {again.stderr[-1000:]}"
+                )
     _wait_port(ns, SRC_PORT)
     _wait_port(ns, DST_PORT)
     workspace = root / "ws"
     workspace.mkdir()
     remotes = {
-        "s3://src": {"endpoint": f"http://127.0.0.1:{SRC_PORT}", "region": "us-east-1",
-                     "allow_http": "true"},
-        "s3://dst": {"endpoint": f"http://127.0.0.1:{DST_PORT}", "region": "us-east-1",
-                     "allow_http": "true"},
-    }  # fmt: skip
+        "s3://src": {
+            "endpoint": f"http://127.0.0.1:{SRC_PORT}",
+            "region": "us-east-1",
+            "allow_http": "true",
+        },
+        "s3://dst": {
+            "endpoint": f"http://127.0.0.1:{DST_PORT}",
+            "region": "us-east-1",
+            "allow_http": "true",
+        },
+    }
     init = subprocess.run(
-        [str(BIN / "skylift"), "init", "--project", "scaleout"], cwd=workspace,
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [str(BIN / "skylift"), "init", "--project", "scaleout"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if init.returncode != 0:
         raise RuntimeError(f"skylift init failed: {init.stderr}")
     with (workspace / "skylift.yaml").open("a") as fh:
         fh.write("\nremotes: " + json.dumps(remotes) + "\n")
-    return Estate(ns, root, workspace, src_data, dst_data)
+    return Estate(ns, root, workspace, src_data, dst_data, ray_dir)
 
 
 def make_tree(folder: Path, small: int, large: int, large_mib: int = 12, seed: int = 7) -> int:

@@ -12,9 +12,11 @@ unreachable cluster is one :class:`~skylift.errors.ConfigError`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -110,7 +112,10 @@ def connected(address: str | None) -> Iterator[Any]:
             "start one (ray start --head) or pass --address ray://HOST:PORT",
         ) from exc
     try:
-        yield ray
+        # Ray prints worker events (a task lost and retried) to stdout: keep stdout for
+        # the result (--json), show them on stderr
+        with contextlib.redirect_stdout(sys.stderr):
+            yield ray
     finally:
         ray.shutdown()
 
@@ -280,7 +285,7 @@ class _Job:
                 continue
             at = max(position, shard.lo)
             left = self.points.weight_between(at, shard.hi)
-            if left >= 2 * MIN_SHARD_S and (best is None or left > best[0]):
+            if left >= MIN_SHARD_S and (best is None or left > best[0]):
                 key = self.points.midpoint(at, shard.hi)
                 if key is not None:
                     best = (left, index, key)

@@ -1,0 +1,182 @@
+"""``skylift transfer --engine ray`` on a real local Ray cluster (a head and two one-CPU
+worker nodes) between two real S3 servers (rclone serve s3), all inside a private
+network namespace (see cluster.py). One cluster for the module (Ray starts slowly).
+
+The tree is scaled down for CI (3,000 small objects and 3 of 24 MiB; the issue's
+50,000 run in benchmarks/transfer/scaleout_throughput.py). Oracles: the source
+folder itself (rclone serves plain files), ``skylift verify --checksum``, the
+published manifest and the merged journal.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.integration.scaleout.cluster import S3_SECRET, Estate, make_tree, start_estate
+
+SMALL, LARGE = 3000, 3
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    root = tmp_path_factory.mktemp("scaleout")
+    e = start_estate(root)
+    try:
+        make_tree(e.src_data / "src", SMALL, LARGE, large_mib=24)
+        yield e
+    finally:
+        e.close()
+
+
+def _source_keys(e: Estate) -> set[str]:
+    base = e.src_data / "src"
+    return {str(p.relative_to(base)) for p in base.rglob("*") if p.is_file()}
+
+
+def _ray(e: Estate, dst: str, *extra: str) -> list[str]:
+    return ["transfer", "s3://src", dst, "--engine", "ray", "--address", e.address, "--json",
+            "--multipart-threshold", "8M", "--part-size", "5M", *extra]  # fmt: skip
+
+
+def _verify(e: Estate, dst: str) -> None:
+    check = e.skylift("verify", "s3://src", dst, "--checksum", "--json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["ok"] == SMALL + LARGE
+
+
+def test_copy_matches_and_reports_like_a_local_run(estate: Estate) -> None:
+    from skylift.domain.transfer import TransferResult
+
+    run = estate.skylift(*_ray(estate, "s3://dst/a"))
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert set(TransferResult.model_fields) <= set(result)  # the local run's shape, plus
+    assert result["transferred"] == SMALL + LARGE and result["failed"] == 0
+    assert result["parts_sent"] == LARGE * 5  # 24 MiB in 5 MiB parts
+    workers = result["workers"]
+    assert len(workers) == 2 and all(w["throughput_bps"] > 0 for w in workers)
+    assert sum(w["objects"] for w in workers) == SMALL + LARGE
+    assert result["shards"] >= 4
+    # the manifest: published once, last, covering exactly the source
+    lines = (estate.dst_data / "dst" / "a" / ".skylift-manifest.jsonl").read_text().splitlines()
+    header, rows = json.loads(lines[0]), [json.loads(line) for line in lines[1:]]
+    assert header["objects"] == len(rows) == SMALL + LARGE
+    assert {r["path"] for r in rows} == _source_keys(estate)
+    # the shard journals were merged into the run's main journal, then dropped
+    journals = estate.workspace / ".skylift" / "transfers"
+    counts = [
+        sqlite3.connect(p).execute("SELECT count(*) FROM done").fetchone()[0]
+        for p in journals.glob("*.sqlite")
+    ]
+    assert SMALL + LARGE in counts
+    assert not list((journals / "scaleout").glob("*/shard-*"))
+    _verify(estate, "s3://dst/a")
+    # a second run sends nothing
+    again = json.loads(estate.skylift(*_ray(estate, "s3://dst/a")).stdout)
+    assert again["transferred"] == 0 and again["skipped"] == SMALL + LARGE
+    # credentials come from each worker's environment: never in task args, logs or output
+    assert S3_SECRET not in run.stdout + run.stderr
+    for path in estate.ray_logs():
+        assert S3_SECRET.encode() not in path.read_bytes(), path
+
+
+def _shard_journals(e: Estate) -> list[Path]:
+    return list((e.workspace / ".skylift" / "transfers" / "scaleout").glob("*/shard-*/*.sqlite"))
+
+
+def _count(path: Path, sql: str) -> int:
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute(sql).fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _wait(what: str, check: object, timeout: float = 120) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()  # type: ignore[operator]
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_worker_killed_mid_shard_is_retried_and_resumes(estate: Estate) -> None:
+    proc = estate.skylift_popen(*_ray(estate, "s3://dst/k", "--bwlimit", "12M"))
+
+    def uploading() -> tuple[int, Path] | None:
+        for journal in _shard_journals(estate):
+            if _count(journal, "SELECT count(*) FROM parts") >= 2:
+                for pid in estate.ns.pids():
+                    if not estate.ns.cmdline(pid).startswith("ray::run_shard"):
+                        continue
+                    try:
+                        files = {f.path for f in psutil.Process(pid).open_files()}
+                    except psutil.Error:
+                        continue
+                    if str(journal) in files:
+                        return pid, journal
+        return None
+
+    pid, _journal = _wait("a shard with multipart parts journaled", uploading)  # type: ignore[misc]
+    psutil.Process(pid).kill()  # the worker process running that shard, mid-upload
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    result = json.loads(out)
+    assert result["shard_retries"] >= 1
+    assert result["parts_resumed"] >= 2  # journaled parts were not sent again
+    assert result["parts_sent"] + result["parts_resumed"] <= LARGE * 5
+    assert result["transferred"] + result["skipped"] == SMALL + LARGE
+    _verify(estate, "s3://dst/k")
+
+
+def test_driver_killed_then_rerun_resumes(estate: Estate) -> None:
+    args = _ray(estate, "s3://dst/d", "--bwlimit", "12M", "--metrics-port", "9309")
+    proc = estate.skylift_popen(*args)
+
+    def scraped() -> int:
+        probe = estate.ns.run(
+            ["curl", "-s", "http://127.0.0.1:9309/metrics"], timeout=10
+        ).stdout  # progress of every worker reaches the driver's Prometheus metrics
+        for line in probe.splitlines():
+            if line.startswith("skylift_transfer_bytes_total "):
+                return int(float(line.split()[1]))
+        return 0
+
+    assert _wait("bytes in the driver's metrics", scraped)
+    _wait(
+        "finished objects in the shard journals",
+        lambda: sum(_count(j, "SELECT count(*) FROM done") for j in _shard_journals(estate)) > 200,
+    )
+    proc.kill()
+    proc.communicate()
+    assert not (estate.dst_data / "dst" / "d" / ".skylift-manifest.jsonl").exists()
+    time.sleep(2)  # Ray ends the dead driver's tasks
+    rerun = estate.skylift(*_ray(estate, "s3://dst/d"))
+    assert rerun.returncode == 0, rerun.stderr
+    result = json.loads(rerun.stdout)
+    assert result["skipped"] >= 200  # finished before the kill: not sent again
+    assert result["transferred"] + result["skipped"] == SMALL + LARGE
+    assert (estate.dst_data / "dst" / "d" / ".skylift-manifest.jsonl").exists()
+    _verify(estate, "s3://dst/d")
+
+
+def test_unreachable_address_is_one_line(estate: Estate) -> None:
+    run = estate.skylift("transfer", "s3://src", "s3://dst/u", "--engine", "ray",
+                         "--address", "ray://127.0.0.1:1")  # fmt: skip
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert "cannot reach the Ray cluster at ray://127.0.0.1:1" in lines[0]
+    assert "Traceback" not in run.stderr and len(lines) <= 2  # the message and its hint

@@ -1,0 +1,37 @@
+"""What a shard task carries: no credentials (URL user-info, secret-looking remote
+options), and the runs the scaled-out engine refuses."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.errors import InputError
+from skylift.transfer.scaleout.driver import check_shippable, shippable_remotes
+from skylift.transfer.scaleout.task import ShardTask
+
+
+def test_credentials_in_a_url_are_refused() -> None:
+    with pytest.raises(InputError, match="never ships them") as info:
+        check_shippable("sftp://me:hunter2@host/data", "s3://b", TransferOptions())
+    assert "hunter2" not in str(info.value) and "hunter2" not in info.value.hint
+
+
+def test_encoded_runs_are_refused_for_now() -> None:
+    with pytest.raises(InputError, match="--encrypt"):
+        check_shippable("s3://a", "s3://b", TransferOptions(encrypt=True))
+
+
+def test_task_arguments_hold_no_secret() -> None:
+    remotes = {
+        "s3://a": {"endpoint": "http://127.0.0.1:9000", "secret_access_key": "s3cr3t-value"},
+        "sftp": {"password": "pw-value", "known_hosts": "~/.ssh/known_hosts"},
+    }
+    task = ShardTask(
+        0, "", None, "s3://a", "s3://b", TransferOptions(), "/j", shippable_remotes(remotes)
+    )
+    blob = pickle.dumps(task)
+    assert b"s3cr3t-value" not in blob and b"pw-value" not in blob
+    assert task.remotes["s3://a"] == {"endpoint": "http://127.0.0.1:9000"}

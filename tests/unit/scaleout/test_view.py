@@ -1,0 +1,61 @@
+"""A shard's view of a store: only its range, a shrinking end that both listings
+respect, and the manifest kept away from the real store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from skylift.domain.transfer import MANIFEST_NAME
+from skylift.storage.base import Storage
+from skylift.storage.registry import open_storage
+from skylift.transfer.scaleout.view import Bound, ShardView
+
+
+def _store(name: str, keys: list[str]) -> Storage:
+    store = open_storage(f"memory://{name}")
+    for key in keys:
+        store.write(key, key.encode())
+    return store
+
+
+def test_lists_only_its_range() -> None:
+    keys = [f"p{i:02d}/o{j}" for i in range(5) for j in range(3)]
+    store = _store("view-range", keys)
+    view = cast(Storage, ShardView(store, Bound("p01/o2", "p03/o1"), lambda _l: None))
+    got = [o.path for o in view.list()]
+    assert got == [k for k in sorted(keys) if "p01/o2" <= k < "p03/o1"]
+    assert view.stat("p04/o0").size == len(b"p04/o0")  # everything else goes through
+
+
+def test_split_only_ahead_of_both_listings() -> None:
+    keys = [f"k{i:03d}" for i in range(100)]
+    src, dst = _store("view-src", keys), _store("view-dst", keys[:50])
+    bound = Bound("", None)
+    a = ShardView(src, bound, lambda _l: None).list()
+    b = ShardView(dst, bound, lambda _l: None).list()
+    for _ in range(10):
+        next(a)
+    next(b)
+    assert not bound.shrink("k005")  # already listed: refused
+    assert bound.shrink("k060")
+    assert [o.path for o in a][-1] == "k059"
+    assert [o.path for o in b][-1] == "k049"
+    assert not bound.shrink("k070")  # past the new end: refused
+
+
+def test_manifest_goes_to_the_part_not_the_store() -> None:
+    store = _store("view-manifest", ["a"])
+    store.write(MANIFEST_NAME, b"old\n")
+    kept: list[bytes] = []
+
+    def keep(lines: Iterable[bytes]) -> None:
+        kept.extend(lines)
+
+    view = cast(Storage, ShardView(store, Bound("", None), keep))
+    assert not view.exists(MANIFEST_NAME)
+    view.delete(MANIFEST_NAME)
+    view.write(MANIFEST_NAME, iter([b"header\n", b"line\n"]))
+    assert kept == [b"header\n", b"line\n"]
+    assert store.read(MANIFEST_NAME) == b"old\n"  # withdrawing and publishing is the driver's
+    view.sweep_leftovers(older_than=1e12)  # a no-op: other shards' uploads are live
