@@ -9,7 +9,13 @@ and re-fetches its section on every ``changed`` event, as the page script
 does; one probe times ``GET /summary`` meanwhile. The peer is the same
 transfer without viewers (the ratio is the slowdown).
 
-    .venv/bin/python benchmarks/report/viewers_50.py            # ~1-2 min
+The local copy is CPU-bound (the worst case: a network-bound transfer leaves
+the CPU to the viewers), and the viewers run on the same 2 cores as the
+server and the transfer. Each run must last several seconds: a run's start and
+end each cost one rebuild of the tracking section (then cached), which a 2-s
+run cannot amortise (768 MiB runs showed +66 % at load 10-13).
+
+    .venv/bin/python benchmarks/report/viewers_50.py            # ~2-3 min
 """
 
 from __future__ import annotations
@@ -116,7 +122,7 @@ def main() -> None:
     """Alternate plain and watched transfers; print medians, ratio and page latency."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, default=50)
-    parser.add_argument("--mib", type=int, default=768)
+    parser.add_argument("--mib", type=int, default=3072)
     parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
     ws, src = workspace(), source(args.mib)
