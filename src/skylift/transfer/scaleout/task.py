@@ -13,6 +13,7 @@ not sent again.
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import threading
 import time
@@ -155,13 +156,39 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
             remotes=task.remotes,
         )
     except SkyliftError as exc:
+        note = credentials_note(task.source, task.destination)
         return ShardOutcome(
             task.index, task.lo, bound.hi, worker, time.monotonic() - started, None,
-            exc.message, exc.hint,
+            exc.message + (f" ({note})" if note else ""), exc.hint,
         )  # fmt: skip
     finally:
         reporter.close()
     return ShardOutcome(task.index, task.lo, bound.hi, worker, time.monotonic() - started, result)
+
+
+#: Where each cloud's SDK chain finds credentials in a worker's environment.
+_CREDENTIAL_VARS = {
+    "s3": ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
+           "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+    "az": ("AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_SAS_TOKEN", "AZURE_CLIENT_ID",
+           "AZURE_STORAGE_CONNECTION_STRING"),
+    "gs": ("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_SERVICE_ACCOUNT"),
+}  # fmt: skip
+
+
+def credentials_note(*urls: str) -> str | None:
+    """Why a failing worker may lack credentials: none of its cloud's variables is set
+    (names only, never values), so only instance identity was left to try."""
+    from skylift.storage.registry import scheme_of
+
+    for url in urls:
+        names = _CREDENTIAL_VARS.get(scheme_of(url), ())
+        if names and not any(os.environ.get(n) for n in names):
+            return (
+                f"this worker has no {scheme_of(url)} credentials in its environment "
+                f"({', '.join(names[:2])} … unset) and its instance identity gave none"
+            )
+    return None
 
 
 def _keep_part(folder: Path, lines: Iterable[bytes]) -> None:
