@@ -1,6 +1,7 @@
 """``--plan-only``: predict a relay run's time from measured paths and a sample of the data.
 
-    predicted time = wire bytes / sum of the paths' probed bandwidths
+    predicted time = max(wire bytes / sum of the paths' probed bandwidths,
+                         bytes to send / the sender's measured rate on the sample x 2 threads)
                      + listing time + one round trip per file over the files in flight
     wire bytes     = bytes to send x (wire bytes / source bytes of the sample)
 
@@ -44,10 +45,13 @@ async def _probe(client: PathClient, seconds: float) -> PathProbe | None:
     return PathProbe(path=client.label, rtt_ms=round(rtt * 1000, 3), bandwidth_bps=bandwidth)
 
 
-def _sample(src: Storage, files: list[ObjectInfo], to_send: int) -> tuple[list[bytes], int, int]:
-    """(chunk digests, wire bytes if all were sent, sampled bytes) of the sample."""
+def _sample(
+    src: Storage, files: list[ObjectInfo], to_send: int
+) -> tuple[list[bytes], int, int, float]:
+    """(chunk digests, wire bytes if all were sent, sampled bytes, seconds it took)."""
     if not files or to_send == 0:
-        return [], 0, 0
+        return [], 0, 0, 0.0
+    started = time.perf_counter()
     step = max(1, len(files) * SAMPLE_PER_FILE // SAMPLE_BYTES)
     comp = Compressor(LevelController(threads=2))
     digests: list[bytes] = []
@@ -63,7 +67,7 @@ def _sample(src: Storage, files: list[ObjectInfo], to_send: int) -> tuple[list[b
             sampled += len(seg.data)
         if sampled >= SAMPLE_BYTES:
             break
-    return digests, sum(wire), sampled
+    return digests, sum(wire), sampled, time.perf_counter() - started
 
 
 async def predict(
@@ -103,7 +107,9 @@ async def predict(
         list_seconds = time.monotonic() - listed
         files = [s for v, s, _ in pairs if v in (Verdict.COPY, Verdict.UPDATE) and s is not None]
         to_send = sum(f.size for f in files)
-        digests, wire, sampled = await loop.run_in_executor(None, _sample, src, files, to_send)
+        digests, wire, sampled, spent = await loop.run_in_executor(
+            None, _sample, src, files, to_send
+        )
         held = bytearray()
         for i in range(0, len(digests), p.MAX_HAVE):
             held += await best.have(digests[i : i + p.MAX_HAVE])
@@ -119,6 +125,9 @@ async def predict(
         wire_bytes = int(to_send * ratio)
         rtt = max(pr.rtt_ms for pr in probes) / 1000
         overhead = list_seconds + len(files) * 2 * rtt / FILES_IN_FLIGHT
+        # the sender's own work (read, cut, hash, compress) on two threads, as measured on
+        # the sample: the bound when the links are faster than the CPU
+        cpu_seconds = to_send * spent / sampled / 2 if sampled else 0.0
         total_bw = sum(pr.bandwidth_bps for pr in probes)
         fastest = max(pr.bandwidth_bps for pr in probes)
         counts = {v: sum(1 for x, _, _ in pairs if x is v) for v in Verdict}
@@ -139,8 +148,10 @@ async def predict(
             compressibility=round(ratio, 4),
             sample_bytes=sampled,
             predicted_wire_bytes=wire_bytes,
-            predicted_seconds=round(wire_bytes / total_bw + overhead, 3),
-            predicted_seconds_fastest_path=round(wire_bytes / fastest + overhead, 3),
+            predicted_seconds=round(max(wire_bytes / total_bw, cpu_seconds) + overhead, 3),
+            predicted_seconds_fastest_path=round(
+                max(wire_bytes / fastest, cpu_seconds) + overhead, 3
+            ),
         )
     finally:
         for c in clients:
