@@ -1,0 +1,85 @@
+"""Multipart uploads: backups, a store that lies about the size, an old upload that cannot be
+aborted, and the manifest of plain objects (against mutmut's survivors in transfer/multipart.py)."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from pathlib import Path
+
+from skylift.domain.transfer import TransferOptions
+from skylift.errors import ProviderError
+from skylift.storage.base import MultipartUpload, ObjectInfo, PartInfo
+from skylift.storage.memory import MemoryStorage
+from skylift.transfer.engine import run_transfer
+from skylift.transfer.manifest import read_manifest
+from tests.unit.transfer.conftest import DiesAfterParts, Wrapped, new_url
+
+MIB = 1 << 20
+MTIME = 1_700_000_000.0
+OPTS = TransferOptions(multipart_threshold=MIB, part_size=MIB, jobs=1)
+
+
+def test_an_object_replaced_in_parts_is_backed_up_first(mem: list[str], journal_dir: Path) -> None:
+    src, dst, bak = new_url(mem), new_url(mem), new_url(mem)
+    old, new = os.urandom(3 * MIB), os.urandom(3 * MIB + 5)
+    MemoryStorage(src).write("big.bin", new, mtime=MTIME + 60)
+    MemoryStorage(dst).write("big.bin", old, mtime=MTIME)
+    options = TransferOptions(multipart_threshold=MIB, part_size=MIB, backup_to=bak)
+    result = run_transfer(src, dst, options, journal_dir)
+    assert result.ok and result.backed_up == 1
+    assert MemoryStorage(bak).read("big.bin") == old
+    assert MemoryStorage(dst).read("big.bin") == new
+
+
+class ShortComplete(Wrapped):
+    """Completes the upload but reports fewer bytes than the parts hold."""
+
+    def complete_multipart(
+        self, upload: MultipartUpload, parts: builtins.list[PartInfo], mtime: float | None = None
+    ) -> ObjectInfo:
+        info = super().complete_multipart(upload, parts, mtime)
+        return ObjectInfo(info.path, info.size - 5, info.mtime, info.etag)
+
+
+def test_a_completed_object_of_the_wrong_size_is_a_failure(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("big.bin", os.urandom(3 * MIB), mtime=MTIME)
+    result = run_transfer(src, dst, OPTS, journal_dir, dst=ShortComplete(MemoryStorage(dst)))
+    assert [(f.path, f.error) for f in result.failures] == [
+        ("big.bin", f"big.bin: destination reports {3 * MIB - 5} bytes after completing {3 * MIB}")
+    ]
+
+
+class CannotAbort(Wrapped):
+    """The old upload is long gone: aborting it fails."""
+
+    def abort_multipart(self, upload: MultipartUpload) -> None:
+        raise ProviderError("NoSuchUpload", "")
+
+
+def test_an_old_upload_that_cannot_be_aborted_does_not_stop_the_new_one(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    store = MemoryStorage(src)
+    store.write("big.bin", os.urandom(4 * MIB), mtime=MTIME)
+    dying = DiesAfterParts(MemoryStorage(dst), 2)  # type: ignore[arg-type]
+    assert run_transfer(src, dst, OPTS, journal_dir, dst=dying).failed == 1
+    new = os.urandom(4 * MIB)
+    store.write("big.bin", new, mtime=MTIME + 60)  # the journaled upload is stale now
+    result = run_transfer(src, dst, OPTS, journal_dir, dst=CannotAbort(MemoryStorage(dst)))
+    assert result.ok, result.failures
+    assert MemoryStorage(dst).read("big.bin") == new
+
+
+def test_a_plain_object_in_parts_has_no_plaintext_digest_in_the_manifest(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("big.bin", os.urandom(3 * MIB), mtime=MTIME)
+    assert run_transfer(src, dst, OPTS, journal_dir).ok
+    (entry,) = list(read_manifest(MemoryStorage(dst)))
+    assert entry.plain is None and entry.checksum
