@@ -128,6 +128,14 @@ class ThreadConnections:
                 self._all.append(conn)
         return conn
 
+    def discard(self) -> None:
+        """Close this thread's connection (after a failure left it in an unknown state)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with contextlib.suppress(Exception):
+                conn.close()
+
     def close(self) -> None:
         """Close every connection any thread opened (errors while closing are ignored)."""
         for conn in self._all:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from skylift.database.copy import copy_database, verify_database
 from skylift.database.discover import discover_database
 from skylift.database.url import parse_url
 from skylift.domain.database import DbCopyOptions
+from tests.integration.database.cli import run_cli
 
 CHINOOK = Path(__file__).parents[2] / "fixtures" / "database" / "chinook"
 TABLES = ("album", "artist", "customer", "employee", "genre", "invoice", "invoice_line",
           "media_type", "playlist", "playlist_track", "track")  # fmt: skip
 
 
-def test_chinook_postgresql(pg_pair):
+def test_chinook_postgresql(pg_pair, tmp_path, capsys, monkeypatch):
     src, dst = pg_pair
     src.psql_file(CHINOOK / "Chinook_PostgreSql.sql")
     env = {"SKYLIFT_SOURCE_PASSWORD": src.password, "SKYLIFT_TARGET_PASSWORD": dst.password}
@@ -33,6 +35,15 @@ def test_chinook_postgresql(pg_pair):
         q = f"SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"
         assert src.psql(q, "chinook") == dst.psql(q, "chinook"), table
     assert verify_database(s, d, checksum=True).ok
+    # the CLI: identical → 0; a changed row → exit 6 naming the table and its range
+    argv = ["db", "verify", src.url("chinook"), dst.url("chinook"), "--checksum", "--json"]
+    code, out, _ = run_cli(argv, tmp_path, env, capsys, monkeypatch)
+    assert code == 0 and json.loads(out)["bytes_checked"] > 0
+    dst.psql("UPDATE track SET unit_price = unit_price + 0.01 WHERE track_id = 77", "chinook")
+    code, out, _ = run_cli(argv[:-1], tmp_path, env, capsys, monkeypatch)
+    assert code == 6
+    assert "DIFFERENT" in out and "public.track: source 3,503 rows, target 3,503" in out
+    assert "content differs" in out
 
 
 def test_chinook_mariadb(my_pair):

@@ -10,6 +10,7 @@ from skylift.database.copy import copy_database, verify_database
 from skylift.database.url import parse_url
 from skylift.domain.database import DbCopyOptions
 from skylift.errors import TransferError
+from tests.integration.database.cli import run_cli
 
 MY_SCHEMA = """
 CREATE DATABASE shop; USE shop;
@@ -52,21 +53,8 @@ def test_mariadb_copy_in_ranges_and_verify(my_pair):
     assert bad.table == "shop.t" and len(bad.differing) == 1
 
 
-def _cli(args, ws, env, capsys, monkeypatch):
-    """Run the CLI in this process (as the console script does) with ``env`` set."""
-    from skylift.cli.app import main
-
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    with pytest.raises(SystemExit) as done:
-        main(["-w", str(ws), *args])
-    for k in env:
-        monkeypatch.delenv(k)
-    captured = capsys.readouterr()
-    return done.value.code, captured.out, captured.err
-
-
 def test_discover_and_assess_through_the_cli(pg_pair, my_pair, tmp_path, capsys, monkeypatch):
+    _cli = run_cli
     from skylift.workspace.core import create_workspace
 
     src, _ = pg_pair

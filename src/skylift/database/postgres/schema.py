@@ -40,7 +40,8 @@ def pg_tool(name: str) -> str:
     return found
 
 
-def _env(url: DbUrl) -> dict[str, str]:
+def tool_env(url: DbUrl) -> dict[str, str]:
+    """Environment of a PostgreSQL client tool for ``url``: its password, no other PG* setting."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     if url.password is not None:
         env["PGPASSWORD"] = url.password
@@ -48,18 +49,25 @@ def _env(url: DbUrl) -> dict[str, str]:
     return env
 
 
-def _conn_args(url: DbUrl) -> list[str]:
+def conn_args(url: DbUrl) -> list[str]:
+    """libpq command-line options for ``url`` (never the password)."""
     return ["-h", url.host, "-p", str(url.port), "-U", url.user, "-d", url.database, "-w"]
 
 
+def tool_error(stderr: str, url: DbUrl) -> str:
+    """The first error line a PostgreSQL tool wrote, without its program prefix or secret."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    detail = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
+    detail = re.sub(r"^(\S+: )?(psql:\S+:\d+: )?(error: |ERROR:  )?", "", detail)
+    if url.password:
+        detail = detail.replace(url.password, "***")
+    return detail
+
+
 def _run(argv: list[str], url: DbUrl, what: str) -> str:
-    res = subprocess.run(argv, env=_env(url), capture_output=True, text=True, check=False)
+    res = subprocess.run(argv, env=tool_env(url), capture_output=True, text=True, check=False)
     if res.returncode != 0:
-        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-        detail = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
-        detail = re.sub(r"^\S+: (error: )?", "", detail)
-        if url.password:
-            detail = detail.replace(url.password, "***")
+        detail = tool_error(res.stderr, url)
         raise TransferError(
             f"{what} failed on {url.display()}: {detail}",
             "fix the cause and re-run the same command: the copy resumes",
@@ -74,7 +82,7 @@ def dump_schema(source: DbUrl, folder: Path, snapshot: str = "") -> Path:
     _run(
         [
             pg_tool("pg_dump"),
-            *_conn_args(source),
+            *conn_args(source),
             "--schema-only",
             "-Fc",
             "-f",
@@ -95,7 +103,7 @@ def restore_pre_data(archive: Path, target: DbUrl) -> None:
     _run(
         [
             pg_tool("pg_restore"),
-            *_conn_args(target),
+            *conn_args(target),
             "--section=pre-data",
             "--single-transaction",
             "--exit-on-error",
@@ -121,7 +129,7 @@ def restore_entries(
     _run(
         [
             pg_tool("pg_restore"),
-            *_conn_args(target),
+            *conn_args(target),
             "--section=post-data",
             "-j",
             str(max(jobs, 1)),
