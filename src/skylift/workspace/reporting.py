@@ -177,7 +177,16 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
         scan_at=scan_at,
         tracking=snapshot(ws) if wanted("transfers", "tracking") else None,
         service_checks=_service_checks(ws) if wanted("transfers") else [],
+        optimization=_optimization(ws) if wanted("optimize") else None,
     )
+
+
+def _optimization(ws: Workspace) -> dict[str, Any] | None:
+    """The latest ``skylift optimize`` run, or None."""
+    from skylift.workspace.optimizing import optimization_runs
+
+    runs = optimization_runs(ws, 1)
+    return runs[0] if runs else None
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,12 @@ def test_query_timeout_is_a_provider_error(estate: Estate) -> None:
     client = PrometheusClient(estate.url, timeout_s=0.001)
     with pytest.raises(ProviderError, match="timed out"):
         collect_vms(client, VmMetrics(), Window(estate.at, 14), 0.95, 0.95)
+
+
+def test_report_shows_the_run(estate: Estate, result: dict, tmp_path: Path) -> None:
+    html = tmp_path / "r.html"
+    r = run_cli("-w", str(estate.workspace), "report", "--out", str(html), "--json")
+    assert r.code == 0, r.stderr
+    assert json.loads(r.stdout)["sections"]["optimize"]["available"]
+    text = html.read_text()
+    assert "optimize-containers" in text and "optimize-memory" in text and "vm2" in text

@@ -9,7 +9,7 @@ HTML report and the pages of ``skylift serve``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -150,4 +150,5 @@ class ReportInputs:
     scan_at: datetime | None = None
     tracking: TrackingSnapshot | None = None
     service_checks: Sequence[ServiceCheck] = ()
+    optimization: Mapping[str, Any] | None = None  # the latest optimize run's document
     notes: tuple[str, ...] = field(default=())

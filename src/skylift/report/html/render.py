@@ -14,7 +14,13 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from skylift.report.html import views_assess, views_estate, views_plan, views_tracking
+from skylift.report.html import (
+    views_assess,
+    views_estate,
+    views_optimize,
+    views_plan,
+    views_tracking,
+)
 from skylift.report.html.model import ReportInputs, Section
 
 #: Section id → (title, builder), in report order.
@@ -27,6 +33,7 @@ SECTIONS: dict[str, tuple[str, Callable[[ReportInputs], Section]]] = {
     "security": ("Security", views_plan.security),
     "transfers": ("Transfers", views_tracking.transfers),
     "tracking": ("Tracking", views_tracking.tracking),
+    "optimize": ("Optimize", views_optimize.optimize),
 }
 
 #: Files shipped with the report (name → package-relative path).
