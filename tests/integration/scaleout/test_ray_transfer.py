@@ -180,3 +180,20 @@ def test_unreachable_address_is_one_line(estate: Estate) -> None:
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert "cannot reach the Ray cluster at ray://127.0.0.1:1" in lines[0]
     assert "Traceback" not in run.stderr and len(lines) <= 2  # the message and its hint
+
+
+def test_a_lone_shard_is_split_for_the_idle_worker(estate: Estate) -> None:
+    # 752 small objects are one shard (under 2 s of estimated work); slowed to 128 KiB/s
+    # it runs for seconds while the second worker has nothing: the driver splits it.
+    # --jobs 2: the engine lists at most 4 x 2 batches ahead of its copies (a split must
+    # fall after what the shard has listed)
+    run = estate.skylift(*_ray(estate, "s3://dst/s", "--include", "p0[0-3]/**",
+                               "--bwlimit", "128K", "--jobs", "2"))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["shards_split"] >= 1 and result["shards"] >= 2
+    assert all(w["objects"] > 0 for w in result["workers"]) and len(result["workers"]) == 2
+    expected = {k for k in _source_keys(estate) if k[:3] in ("p00", "p01", "p02", "p03")}
+    assert result["transferred"] == len(expected) == 752  # none sent by both halves
+    lines = (estate.dst_data / "dst" / "s" / ".skylift-manifest.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["path"] for line in lines[1:]) == sorted(expected)

@@ -46,12 +46,12 @@ from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
 from skylift.transfer.scaleout.shards import (
-    MIN_SHARD_S,
     Checkpoints,
     Shard,
     checkpoints_of,
     plan_shards,
 )
+from skylift.transfer.scaleout.stealing import pick_split
 from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard, shard_dir
 
 if TYPE_CHECKING:
@@ -220,6 +220,7 @@ class _Job:
         self.pending: dict[Any, Shard] = {}
         self.shards: dict[int, Shard] = {}
         self.asked: set[int] = set()
+        self.began: dict[int, float] = {}  # shard → when its first report came
         self.splits = 0
         self.restarts = 0
 
@@ -274,24 +275,18 @@ class _Job:
         self.submit(rest)
 
     def _steal(self, positions: dict[int, str]) -> None:
-        """Idle workers and nothing queued: split the running shard with most work left."""
+        """Idle workers and nothing queued: split the running shard with most time left."""
+        now = time.monotonic()
+        for index in positions:
+            self.began.setdefault(index, now)
         running = len(positions)
         if len(self.pending) > running or running >= self.workers or self.asked:
             return
-        best: tuple[float, int, str] | None = None
-        for index, position in positions.items():
-            shard = self.shards.get(index)
-            if shard is None:
-                continue
-            at = max(position, shard.lo)
-            left = self.points.weight_between(at, shard.hi)
-            if left >= MIN_SHARD_S and (best is None or left > best[0]):
-                key = self.points.midpoint(at, shard.hi)
-                if key is not None:
-                    best = (left, index, key)
-        if best is not None:
-            self.coord.propose.remote(best[1], best[2])
-            self.asked.add(best[1])
+        elapsed = {i: now - self.began[i] for i in positions}
+        picked = pick_split(self.points, self.shards, positions, elapsed)
+        if picked is not None:
+            self.coord.propose.remote(*picked)
+            self.asked.add(picked[0])
 
     def _forward(self, snap: Snapshot) -> None:
         self.restarts += snap.restarts
