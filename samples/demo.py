@@ -134,6 +134,11 @@ def main() -> None:
     with service_steps(WORKSPACE) as (svc_steps, svc_env):
         for title, args in svc_steps:
             step(title, *args, env=svc_env)
+    from demo_optimize import optimize_steps  # samples/: Prometheus with the estate utilisation
+
+    with optimize_steps(WORKSPACE) as opt_steps:
+        for title, args in opt_steps:
+            step(title, *args)
     report = WORKSPACE / "report.html"
     step(
         "report: the whole migration in one offline HTML file (and XLSX with Excel charts)",

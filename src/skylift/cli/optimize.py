@@ -73,7 +73,7 @@ def _render(result: OptimizeResult) -> None:
         for v in result.vms:
             cells = "; ".join(
                 f"{t['cloud']} {t['current_type']} → {t['recommended_type']}"
-                f" (−{t['saving_month']:.0f})"
+                f" ({-t['saving_month']:+.0f}/month)"
                 for t in v["targets"]
             )
             table.add_row(
