@@ -38,6 +38,7 @@ COMMANDS: dict[str, Entry] = {
     "verify": Entry("skylift.cli.verify:app"),
     "relay": Entry("skylift.cli.relay:app"),
     "optimize": Entry("skylift.cli.optimize:optimize"),
+    "decompose": Entry("skylift.cli.decompose:decompose"),
     "report": Entry("skylift.cli.report:report"),
     "serve": Entry("skylift.serve.command:serve"),  # the serve layer owns its command
 }
@@ -52,6 +53,7 @@ HELP_TEXT: dict[str, str] = {
     "scan": "SCAN_HELP",
     "transfer": "TRANSFER_HELP",
     "optimize": "OPTIMIZE_HELP",
+    "decompose": "DECOMPOSE_HELP",
     "report": "REPORT_HELP",
     "serve": "SERVE_HELP",
 }
