@@ -144,7 +144,8 @@ def main() -> None:
     )
     print(
         f"ratio skylift/KRR: CPU allocation {sk[0] / kr[0]:.3f}, "
-        f"memory allocation {sk[1] / kr[1]:.3f}; CPU under {sk[2] / max(kr[2], 1):.3f}, memory under {sk[3] / max(kr[3], 1):.3f}"
+        f"memory allocation {sk[1] / kr[1]:.3f}; CPU under {sk[2] / max(kr[2], 1):.3f}, "
+        f"memory under {sk[3] / max(kr[3], 1):.3f}"
     )
     ok = sk[2] <= kr[2] and sk[3] <= kr[3] and sk[0] <= kr[0] and sk[1] <= kr[1]
     print(

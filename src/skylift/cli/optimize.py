@@ -25,7 +25,7 @@ Examples:
 
   skylift optimize --prometheus http://127.0.0.1:9090
 
-  skylift optimize --prometheus http://prom:9090 --window 14 --generated build/target
+  skylift optimize --prometheus http://prom:9090 --window 14d --generated build/target
 
   skylift optimize --json | jq '.totals'
 """
@@ -37,7 +37,7 @@ def optimize(
         str | None, typer.Option(help="Prometheus URL (default: optimize.prometheus).")
     ] = None,
     window: Annotated[
-        float | None, typer.Option(help="Days of history to read (default 14).", min=0.01)
+        str | None, typer.Option(help="History to read: 14d, 36h (default 14d).")
     ] = None,
     generated: Annotated[
         Path | None, typer.Option(help="The 'skylift generate --out' folder to patch.")
@@ -50,7 +50,7 @@ def optimize(
 
     request = OptimizeRequest(
         prometheus=prometheus,
-        window_days=window,
+        window=window,
         generated=generated,
         out=out_dir,
         workspace=global_options(ctx).workspace,

@@ -102,7 +102,7 @@ class PrometheusClient:
     def _timeout(self, query: str) -> ProviderError:
         return ProviderError(
             f"Prometheus query timed out after {self.timeout_s:g} s: {query[:120]}",
-            "shorten --window, lower optimize.batch, or raise optimize.timeout_s",
+            "shorten --window, narrow optimize.*.selector, or raise optimize.timeout_s",
         )
 
     def _raise(self, body: Mapping[str, Any], query: str, code: int) -> None:

@@ -56,8 +56,6 @@ class OptimizeSettings(_Section):
     min_days: float = Field(default=7.0, ge=0)
     #: Per-query timeout given to Prometheus (and the HTTP client, +5 s).
     timeout_s: float = Field(default=60.0, gt=0)
-    #: Series per query (matchers are batched into regexes of at most this many names).
-    batch: int = Field(default=2000, ge=1)
     #: Container CPU request: this quantile of usage, recent days weighted more.
     cpu_quantile: float = Field(default=0.95, gt=0, le=1)
     #: Half-life in days of the weight of a day's usage (older days count less).

@@ -41,7 +41,7 @@ class OptimizeRequest:
     """Flags of ``skylift optimize`` (None: skylift.yaml's ``optimize:`` value)."""
 
     prometheus: str | None = None
-    window_days: float | None = None
+    window: str | None = None  # "14d", "36h", "14" (days)
     at: float | None = None  # window end, Unix seconds (default: now)
     generated: Path | None = None  # the ``skylift generate --out`` folder to patch
     out: Path | None = None  # where patches go (default: .skylift/optimize/<run>)
@@ -96,8 +96,8 @@ def optimize_workspace(
     started = time.monotonic()
     with Workspace.open(request.workspace) as ws:
         s = ws.settings.optimize
-        if request.window_days is not None:
-            s = s.model_copy(update={"window_days": request.window_days})
+        if request.window is not None:
+            s = s.model_copy(update={"window_days": parse_window(request.window)})
         url = request.prometheus or s.prometheus
         if not url:
             raise ConfigError(
@@ -142,6 +142,19 @@ def optimize_workspace(
         )
         _store(ws, result)
     return result
+
+
+def parse_window(text: str) -> float:
+    """``14d`` / ``36h`` / ``90m`` / ``14`` (days) as days; InputError otherwise."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhm]?)\s*", text)
+    days = float(m.group(1)) / {"d": 1, "": 1, "h": 24, "m": 1440}[m.group(2)] if m else 0.0
+    if not m or not 0 < days <= 90:
+        raise InputError(
+            f"--window {text!r}: expected a duration up to 90 days", "e.g. --window 14d or 36h"
+        )
+    return days
 
 
 def _quantiles(policy: AssessPolicy) -> tuple[float | None, float | None]:

@@ -66,3 +66,15 @@ def test_instance_matching() -> None:
 
 def test_credentials_never_shown() -> None:
     assert redacted("https://user:s3cret@prom.example:9090/x?q=1") == "https://prom.example:9090/x"
+
+
+def test_window_durations() -> None:
+    import pytest
+
+    from skylift.errors import InputError
+    from skylift.workspace.optimizing import parse_window
+
+    assert parse_window("14d") == 14 and parse_window("36h") == 1.5 and parse_window("7") == 7
+    for bad in ("fortnight", "0d", "120d"):
+        with pytest.raises(InputError, match="--window"):
+            parse_window(bad)
