@@ -56,3 +56,15 @@ def test_a_part_is_committed_as_it_lands(tmp_path: Path) -> None:
     assert other.parts_count("big.bin") == 1 and other.all_in_flight() == ["big.bin"]
     other.close()
     journal.close()
+
+
+def test_the_done_cursor_gives_an_entry_only_for_the_same_path_size_and_mtime() -> None:
+    from skylift.transfer.journal import DoneCursor, DoneEntry
+
+    entries = [DoneEntry("b", 3, 1.0, "cb", "pb"), DoneEntry("d", 4, None, "cd")]
+    cursor = DoneCursor(iter(entries))
+    assert cursor.entry("a", 3, 1.0) is None  # not journaled: not the next path's entry
+    assert cursor.entry("b", 3, 2.0) is None  # another version of b
+    assert cursor.entry("c", 3, 1.0) is None
+    assert cursor.entry("d", 4, None) == entries[1]
+    assert cursor.entry("e", 1, None) is None  # past the end
