@@ -28,6 +28,7 @@ class Snapshot:
     sent: int = 0
     finished: int = 0
     positions: dict[int, str] = field(default_factory=dict)  # running shard → listing position
+    done: dict[int, int] = field(default_factory=dict)  # running shard → objects it finished
     accepted: list[tuple[int, str]] = field(default_factory=list)  # shard → its new end
     rejected: list[int] = field(default_factory=list)
     restarts: int = 0  # shard attempts started again (their worker was lost)
@@ -68,6 +69,7 @@ class Coordinator:
         snap.sent += sent
         snap.finished += finished
         snap.positions[shard] = position
+        snap.done[shard] = snap.done.get(shard, 0) + finished
         if answer is not None:
             self._proposals.pop(shard, None)
             if answer[1]:
@@ -84,11 +86,12 @@ class Coordinator:
     def finished_shard(self, shard: int) -> None:
         """The shard's task ended: forget its position and any open proposal."""
         self._snap.positions.pop(shard, None)
+        self._snap.done.pop(shard, None)
         if self._proposals.pop(shard, None) is not None:
             self._snap.rejected.append(shard)
 
     def snapshot(self) -> Snapshot:
         """The deltas since the last call (positions stay until the shard finishes)."""
         snap = self._snap
-        self._snap = Snapshot(positions=dict(snap.positions))
+        self._snap = Snapshot(positions=dict(snap.positions), done=dict(snap.done))
         return snap

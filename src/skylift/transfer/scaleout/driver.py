@@ -247,7 +247,7 @@ class _Job:
                 self._split_off(index, key)
                 self.asked.discard(index)
             self.asked.difference_update(snap.rejected)
-            self._steal(snap.positions)
+            self._steal(snap.positions, snap.done)
         self._forward(self.ray.get(self.coord.snapshot.remote()))
         return sorted(outcomes, key=lambda o: o.lo)
 
@@ -274,7 +274,7 @@ class _Job:
         self.splits += 1
         self.submit(rest)
 
-    def _steal(self, positions: dict[int, str]) -> None:
+    def _steal(self, positions: dict[int, str], finished: dict[int, int]) -> None:
         """Idle workers and nothing queued: split the running shard with most time left."""
         now = time.monotonic()
         for index in positions:
@@ -283,7 +283,7 @@ class _Job:
         if len(self.pending) > running or running >= self.workers or self.asked:
             return
         elapsed = {i: now - self.began[i] for i in positions}
-        picked = pick_split(self.points, self.shards, positions, elapsed)
+        picked = pick_split(self.points, self.shards, positions, finished, elapsed)
         if picked is not None:
             self.coord.propose.remote(*picked)
             self.asked.add(picked[0])
