@@ -83,3 +83,30 @@ def test_a_plain_object_in_parts_has_no_plaintext_digest_in_the_manifest(
     assert run_transfer(src, dst, OPTS, journal_dir).ok
     (entry,) = list(read_manifest(MemoryStorage(dst)))
     assert entry.plain is None and entry.checksum
+
+
+def test_encrypted_parts_journaled_without_a_plaintext_digest_are_sent_again(
+    mem: list[str], journal_dir: Path
+) -> None:
+    """A journal from before plaintext digests cannot vouch for its encrypted parts: a
+    source rewritten in place (same size, mtime put back) must not be stitched from them."""
+    import sqlite3
+
+    key = os.urandom(32)
+    enc = TransferOptions(
+        encrypt=True, compress=True, multipart_threshold=MIB, part_size=MIB, jobs=1
+    )
+    src, vault, back = new_url(mem), new_url(mem), new_url(mem)
+    store = MemoryStorage(src)
+    store.write("big", os.urandom(4 * MIB), mtime=MTIME)
+    dying = DiesAfterParts(MemoryStorage(vault), allowed=2)  # type: ignore[arg-type]
+    assert run_transfer(src, vault, enc, journal_dir, key=key, dst=dying).failed == 1
+    (journal,) = journal_dir.glob("*.sqlite")
+    with sqlite3.connect(journal) as db:  # as an older skylift wrote it
+        db.execute("UPDATE parts SET plain = NULL")
+    new = os.urandom(4 * MIB)
+    store.write("big", new, mtime=MTIME)
+    result = run_transfer(src, vault, enc, journal_dir, key=key)
+    assert result.ok and result.parts_resumed == 0
+    decoded = run_transfer(vault, back, TransferOptions(decode=True), journal_dir, key=key)
+    assert decoded.ok and MemoryStorage(back).read("big") == new
