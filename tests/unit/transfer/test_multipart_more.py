@@ -110,3 +110,12 @@ def test_encrypted_parts_journaled_without_a_plaintext_digest_are_sent_again(
     assert result.ok and result.parts_resumed == 0
     decoded = run_transfer(vault, back, TransferOptions(decode=True), journal_dir, key=key)
     assert decoded.ok and MemoryStorage(back).read("big") == new
+
+
+def test_parts_go_through_the_bandwidth_limit(mem: list[str], journal_dir: Path) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    data = os.urandom(3 * MIB)
+    MemoryStorage(src).write("big.bin", data, mtime=MTIME)
+    options = TransferOptions(multipart_threshold=MIB, part_size=MIB, bwlimit="1G")
+    assert run_transfer(src, dst, options, journal_dir).ok
+    assert MemoryStorage(dst).read("big.bin") == data
