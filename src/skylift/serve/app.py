@@ -14,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
-    HTMLResponse,
-    JSONResponse,
     PlainTextResponse,
     RedirectResponse,
     Response,
@@ -88,28 +87,36 @@ def create_app(ws: Workspace, token: str | None = None) -> Any:
     live = LiveState(ws)
     sections = section_ids()
 
-    cache: dict[tuple[str, str], tuple[str, Any]] = {}
+    cache: dict[tuple[str, str], tuple[str, bytes]] = {}
+    building = threading.Lock()  # one build at a time: 50 viewers told "changed" share it
 
-    def cached(kind: str, sid: str, build: Any) -> Any:
-        """A page or fragment, rebuilt only when the workspace changed (the poller's token)."""
+    def cached(kind: str, sid: str, build: Callable[[], bytes]) -> bytes:
+        """A page or fragment (encoded), rebuilt only when the workspace changed (the
+        poller's token); concurrent requests for a stale one wait for one build."""
         token = live.token or live_runs(ws)[0]
         hit = cache.get((kind, sid))
         if hit is not None and hit[0] == token:
             return hit[1]
-        value = build()
-        cache[(kind, sid)] = (token, value)
-        return value
+        with building:
+            hit = cache.get((kind, sid))
+            if hit is not None and hit[0] == token:
+                return hit[1]
+            value = build()
+            cache[(kind, sid)] = (token, value)
+            return value
 
     def page(request: Request) -> Response:
         sid = request.path_params.get("section", "summary")
         if sid not in sections:
             return PlainTextResponse(f"no page {sid!r}", status_code=404)
-        return HTMLResponse(cached("page", sid, lambda: dashboard_page(ws, sid, "static/")))
+        body = cached("page", sid, lambda: dashboard_page(ws, sid, "static/").encode())
+        return Response(body, media_type="text/html; charset=utf-8")
 
     def fragment(request: Request) -> Response:
         sid = request.path_params["section"]
         try:
-            return JSONResponse(cached("fragment", sid, lambda: dashboard_fragment(ws, sid)))
+            body = cached("fragment", sid, lambda: json.dumps(dashboard_fragment(ws, sid)).encode())
+            return Response(body, media_type="application/json")
         except InputError as exc:
             return PlainTextResponse(exc.message, status_code=404)
 
