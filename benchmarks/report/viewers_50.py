@@ -134,8 +134,12 @@ def main() -> None:
     )
     assert server.stdout is not None
     json.loads(server.stdout.readline())
+    import psutil
+
+    served = psutil.Process(server.pid)
     alone: list[float] = []
     watched: list[float] = []
+    server_cpu = 0.0
     latency: list[float] = []
     events = 0
     try:
@@ -148,7 +152,9 @@ def main() -> None:
             checker = threading.Thread(target=probe, args=(port, stop, latency), daemon=True)
             checker.start()
             time.sleep(2)  # every viewer connected and streaming
+            before = sum(served.cpu_times()[:2])
             watched.append(transfer(ws, src, 2 * n + 1))
+            server_cpu += sum(served.cpu_times()[:2]) - before
             stop.set()
             events += sum(v.events for v in viewers)
             checker.join(5)
@@ -169,6 +175,10 @@ def main() -> None:
     mid = statistics.median(lat) * 1000
     print(f"GET /summary while watched: median {mid:.0f} ms, p95 {p95 * 1000:.0f} ms")
     print(f"({len(lat)} requests); SSE events received by the viewers: {events}")
+    print(
+        f"dashboard server CPU while watched: {server_cpu / args.pairs:.2f} CPU-s per run "
+        f"({100 * server_cpu / sum(watched) / 2:.1f} % of 2 cores)"
+    )
     print(f"load average: {' '.join(load)}")
 
 
