@@ -12,6 +12,7 @@ from skylift.errors import ProviderError
 from skylift.storage.base import MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.memory import MemoryStorage
 from skylift.transfer.engine import run_transfer
+from skylift.transfer.journal import Journal
 from skylift.transfer.manifest import read_manifest
 from tests.unit.transfer.conftest import DiesAfterParts, Wrapped, new_url
 
@@ -83,6 +84,9 @@ def test_a_plain_object_in_parts_has_no_plaintext_digest_in_the_manifest(
     assert run_transfer(src, dst, OPTS, journal_dir).ok
     (entry,) = list(read_manifest(MemoryStorage(dst)))
     assert entry.plain is None and entry.checksum
+    (path,) = journal_dir.glob("*.sqlite")
+    with Journal(path) as journal:  # a finished upload leaves nothing in flight
+        assert journal.all_in_flight() == [] and journal.in_flight("big.bin") is None
 
 
 def test_encrypted_parts_journaled_without_a_plaintext_digest_are_sent_again(
