@@ -9,6 +9,7 @@ day and container): enough to weigh recent days more
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +20,13 @@ from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics
 from skylift.optimize.window import Window, selector
 
-#: Quantile levels of each day's CPU distribution (0: minimum, 1: maximum).
-LEVELS: tuple[float, ...] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
+#: Quantile levels of each day's CPU distribution (1: maximum). Level 0 is not
+#: queried: usage is never below 0, so a day's CDF starts there.
+LEVELS: tuple[float, ...] = (0.0, 0.5, 0.9, 0.95, 0.99, 1.0)
 _BY = "by (namespace, container)"
 _DAY = 86400
+#: Queries in flight at once.
+QUERY_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ def cpu_expr(m: ContainerMetrics, w: Window) -> str:
 
 def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
     """PromQL per scalar field of :class:`ContainerUsage`."""
-    mem = f"max {_BY} ({selector(m.memory_working_set, m.selector)})"
+    raw = selector(m.memory_working_set, m.selector)
+    seen = f"max {_BY} (max_over_time({raw}[1h]))"
 
     def inc(name: str) -> str:
         return f"sum {_BY} (increase({selector(name, m.selector)}[{w.range}]))"
@@ -70,10 +75,10 @@ def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
     oom = selector(m.last_terminated, 'reason="OOMKilled"', m.selector)
     lim = selector(m.limits, 'resource="memory"', m.selector)
     return {
-        "cpu_max": f"max_over_time({w.subquery(cpu_expr(m, w))})",
-        "mem_max": f"max_over_time({w.subquery(mem)})",
-        "mem_median": f"quantile_over_time(0.5, {w.subquery(mem)})",
-        "covered_days": f"count_over_time({w.subquery(mem)}) * {w.step_s} / {_DAY}",
+        "mem_max": f"max {_BY} (max_over_time({raw}[{w.range}]))",
+        "mem_median": f"max {_BY} (quantile_over_time(0.5, {raw}[{w.range}]))",
+        # hours with a sample (a subquery at 1 h: cheap, and independent of the scrape interval)
+        "covered_days": f"count_over_time(({seen})[{w.range}:1h]) / 24",
         "throttled": f"{inc(m.throttled_periods)} / {inc(m.cfs_periods)}",
         "oom_limit_bytes": f"max {_BY} (max_over_time({lim}[{w.range}]) "
         f"and on (namespace, pod, container) max_over_time({oom}[{w.range}]) > 0)",
@@ -87,8 +92,6 @@ def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
 def day_query(m: ContainerMetrics, w: Window, level: float) -> str:
     """One level of each day's CPU distribution (a range query at a 1-day step)."""
     inner = f"({cpu_expr(m, w)})[{_DAY}s:{w.step}]"
-    if level <= 0:
-        return f"min_over_time({inner})"
     if level >= 1:
         return f"max_over_time({inner})"
     return f"quantile_over_time({level:g}, {inner})"
@@ -104,26 +107,38 @@ def collect_containers(
     days = max(1, int(window.days))
     day_ends = window.end - _DAY * np.arange(days - 1, -1, -1, dtype=np.float64)
     scalars = scalar_queries(metrics, window)
-    progress.begin("Prometheus: container usage", total=len(LEVELS) + len(scalars), unit="queries")
-    cpu: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
-    for j, level in enumerate(LEVELS):
-        got = client.range(day_query(metrics, window, level), day_ends[0], day_ends[-1], _DAY)
-        for labels, points in got:
-            key = (labels.get("namespace", ""), labels.get("container", ""))
-            arr = cpu.setdefault(key, np.full((days, len(LEVELS)), np.nan))
-            for t, v in points:
-                i = round((t - day_ends[0]) / _DAY)
-                if 0 <= i < days:
-                    arr[i, j] = v
-        progress.advance()
-    values: dict[str, dict[tuple[str, str], float]] = {}
-    for field, expr in scalars.items():
-        values[field] = {
-            (lab.get("namespace", ""), lab.get("container", "")): pts[-1][1]
-            for lab, pts in client.instant(expr, window.end)
-            if pts
-        }
-        progress.advance()
+    progress.begin(
+        "Prometheus: container usage", total=len(LEVELS) - 1 + len(scalars), unit="queries"
+    )
+    # Prometheus evaluates concurrent queries in parallel: all are sent at once (bounded pool)
+    levels = [(j, lv) for j, lv in enumerate(LEVELS) if lv > 0]
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
+        ranges = [
+            pool.submit(
+                client.range, day_query(metrics, window, lv), day_ends[0], day_ends[-1], _DAY
+            )
+            for _, lv in levels
+        ]
+        instants = {f: pool.submit(client.instant, e, window.end) for f, e in scalars.items()}
+        cpu: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
+        for (j, _), fut in zip(levels, ranges, strict=True):
+            for labels, points in fut.result():
+                key = (labels.get("namespace", ""), labels.get("container", ""))
+                arr = cpu.setdefault(key, np.full((days, len(LEVELS)), np.nan))
+                for t, v in points:
+                    i = round((t - day_ends[0]) / _DAY)
+                    if 0 <= i < days:
+                        arr[i, j] = v
+                        arr[i, 0] = 0.0  # the floor of a day with data
+            progress.advance()
+        values: dict[str, dict[tuple[str, str], float]] = {}
+        for field, fut2 in instants.items():
+            values[field] = {
+                (lab.get("namespace", ""), lab.get("container", "")): pts[-1][1]
+                for lab, pts in fut2.result()
+                if pts
+            }
+            progress.advance()
     progress.end()
     keys = tuple(sorted(set(cpu) | set(values["mem_max"])))
 
@@ -132,11 +147,16 @@ def collect_containers(
         return np.array([got.get(k, np.nan) for k in keys], dtype=np.float64)
 
     empty = np.full((days, len(LEVELS)), np.nan)
+    cpu_days = (
+        np.stack([cpu.get(k, empty) for k in keys]) if keys else np.zeros((0, days, len(LEVELS)))
+    )
+    with np.errstate(all="ignore"):
+        peak = np.where(np.isnan(cpu_days[:, :, -1]).all(axis=1), np.nan,
+                        np.nanmax(np.nan_to_num(cpu_days[:, :, -1], nan=-1.0), axis=1))  # fmt: skip
     return ContainerUsage(
         keys=keys,
-        cpu_days=np.stack([cpu.get(k, empty) for k in keys])
-        if keys
-        else np.zeros((0, days, len(LEVELS))),
+        cpu_days=cpu_days,
         day_ends=day_ends,
+        cpu_max=peak,
         **{f: col(f) for f in scalars},
     )
