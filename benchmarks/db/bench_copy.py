@@ -11,7 +11,10 @@ copies it three ways into fresh databases on the second server:
 3. ``skylift db copy --jobs 2`` (its peak RSS measured);
 
 and ``skylift db verify --checksum`` on skylift's copy (MB/s of table data).
-Prints the ratios. Run under the benchmark lock:
+With ``--rounds N`` the three copies run N times, the order rotating each
+round (the machine's load changes during a run), and the best time of each is
+compared. Prints the ratios. Run under the benchmark lock (about 4.5 min for
+one round at 2 GB on this machine):
 
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/db/bench_copy.py --gb 2
 """
@@ -106,10 +109,138 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return time.monotonic() - started
 
 
+class Runs:
+    """The three copies of one benchmark database, each into a fresh target database."""
+
+    def __init__(self, src: PostgresServer, dst: PostgresServer, jobs: int, work: Path) -> None:
+        self.src, self.dst, self.j, self.work = src, dst, str(jobs), work
+        self.env = {**os.environ, "PGPASSWORD": src.password, "PYTHONPATH": str(REPO / "src")}
+        self.n = 0
+        self.phases: dict[str, float] = {}
+        self.rss_mb = 0.0
+
+    def _fresh(self, name: str) -> str:
+        self.n += 1
+        db = f"{name}_{self.n}"
+        self.dst.psql(f"CREATE DATABASE {db}")
+        return db
+
+    def skylift(self) -> float:
+        db = f"t_skylift_{self.n + 1}"
+        self.n += 1
+        started = time.monotonic()
+        done = subprocess.run(
+            [
+                *SKYLIFT,
+                "db",
+                "copy",
+                self.src.url("bench"),
+                self.dst.url(db),
+                "--jobs",
+                self.j,
+                "--json",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        took = time.monotonic() - started
+        self.phases = json.loads(done.stdout)["phases"]
+        self.rss_mb = max(
+            self.rss_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        )
+        self.last_skylift = db
+        return took
+
+    def dump_restore(self) -> float:
+        db = self._fresh("t_dump")
+        conn = ["-h", "127.0.0.1", "-U", "postgres"]
+        folder = self.work / db
+        took = timed(
+            [
+                str(PG_BIN / "pg_dump"),
+                *conn,
+                "-p",
+                str(self.src.port),
+                "-Fd",
+                "-j",
+                self.j,
+                "-f",
+                str(folder),
+                "bench",
+            ],
+            self.env,
+        )
+        took += timed(
+            [
+                str(PG_BIN / "pg_restore"),
+                *conn,
+                "-p",
+                str(self.dst.port),
+                "-j",
+                self.j,
+                "-d",
+                db,
+                str(folder),
+            ],
+            self.env,
+        )
+        shutil.rmtree(folder)
+        return took
+
+    def pgcopydb(self) -> float:
+        db = self._fresh("t_pgcopydb")
+        return timed(
+            [
+                "pgcopydb",
+                "clone",
+                "--source",
+                self.src.url("bench"),
+                "--target",
+                self.dst.url(db),
+                "--table-jobs",
+                self.j,
+                "--index-jobs",
+                self.j,
+                "--no-owner",
+                "--dir",
+                str(self.work / db),
+            ],
+            self.env,
+        )
+
+    def verify(self) -> tuple[dict[str, object], float]:
+        started = time.monotonic()
+        res = subprocess.run(  # noqa: PLW1510 - a difference exits 6 and is reported below
+            [
+                *SKYLIFT,
+                "db",
+                "verify",
+                self.src.url("bench"),
+                self.dst.url(self.last_skylift),
+                "--checksum",
+                "--jobs",
+                self.j,
+                "--json",
+            ],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        return json.loads(res.stdout), time.monotonic() - started
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gb", type=float, default=2.0)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="copy rounds; the order of the tools rotates each round, best time kept",
+    )
     args = ap.parse_args()
     load = os.getloadavg()
     print(f"uptime load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -117,128 +248,51 @@ def main() -> None:
     src = PostgresServer(password=password).start()
     dst = PostgresServer(password=password).start()
     work = Path(tempfile.mkdtemp(prefix="skylift-dbbench-"))
-    env = {**os.environ, "PGPASSWORD": password, "PYTHONPATH": str(REPO / "src")}
     try:
         t0 = time.monotonic()
         generate(src, args.gb)
         size = int(src.psql("SELECT pg_database_size('bench')"))
-        tables = int(
-            src.psql(
-                "SELECT sum(pg_table_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON "
-                "n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'",
-                "bench",
-            )
-        )
-        print(
-            f"generated {size / 2**30:.2f} GiB database ({tables / 2**30:.2f} GiB tables) "
-            f"in {time.monotonic() - t0:.0f} s"
-        )
-        s_url, conn = src.url("bench"), ["-h", "127.0.0.1", "-U", "postgres"]
-        j = str(args.jobs)
-
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.monotonic()
-        copied = subprocess.run(
-            [*SKYLIFT, "db", "copy", s_url, dst.url("t_skylift"), "--jobs", j, "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        t_sky = time.monotonic() - started
-        phases = json.loads(copied.stdout)["phases"]
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        started = time.monotonic()
-        res = subprocess.run(  # noqa: PLW1510 - a difference exits 6 and is reported below
-            [
-                *SKYLIFT,
-                "db",
-                "verify",
-                s_url,
-                dst.url("t_skylift"),
-                "--checksum",
-                "--jobs",
-                j,
-                "--json",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        t_verify = time.monotonic() - started
-        verify = json.loads(res.stdout)
-        dst.psql("CREATE DATABASE t_dump")
-        dump_dir = work / "dump"
-        t_dump = timed(
-            [
-                str(PG_BIN / "pg_dump"),
-                *conn,
-                "-p",
-                str(src.port),
-                "-Fd",
-                "-j",
-                j,
-                "-f",
-                str(dump_dir),
-                "bench",
-            ],
-            env,
-        )
-        t_dump += timed(
-            [
-                str(PG_BIN / "pg_restore"),
-                *conn,
-                "-p",
-                str(dst.port),
-                "-j",
-                j,
-                "-d",
-                "t_dump",
-                str(dump_dir),
-            ],
-            env,
-        )
-        shutil.rmtree(dump_dir)
-        dst.psql("CREATE DATABASE t_pgcopydb")
-        t_pgc = timed(
-            [
-                "pgcopydb",
-                "clone",
-                "--source",
-                s_url,
-                "--target",
-                dst.url("t_pgcopydb"),
-                "--table-jobs",
-                j,
-                "--index-jobs",
-                j,
-                "--no-owner",
-                "--dir",
-                str(work / "pgcopydb"),
-            ],
-            env,
-        )
+        print(f"generated {size / 2**30:.2f} GiB database in {time.monotonic() - t0:.0f} s")
+        runs = Runs(src, dst, args.jobs, work)
+        tools = {"pgcopydb": runs.pgcopydb, "skylift": runs.skylift, "pg_dump": runs.dump_restore}
+        order = list(tools)
+        times: dict[str, list[float]] = {name: [] for name in tools}
+        for r in range(args.rounds):
+            for name in order[r % 3 :] + order[: r % 3]:
+                times[name].append(tools[name]())
+                print(
+                    f"  round {r + 1}: {name} {times[name][-1]:.1f} s "
+                    f"(load {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
+        verify, t_verify = runs.verify()
+        best = {name: min(t) for name, t in times.items()}
         load = os.getloadavg()
-        mbps = verify["bytes_checked"] / 1e6 / verify["seconds"]
-        mbps_wall = verify["bytes_checked"] / 1e6 / t_verify
+        j = args.jobs
+        mbps = float(verify["bytes_checked"]) / 1e6 / float(verify["seconds"])  # type: ignore[arg-type]
         print(
-            f"skylift db copy --jobs {j}: {t_sky:.1f} s, peak RSS {rss_mb:.0f} MB "
-            f"(children max before: {before / 1024:.0f} MB)"
+            f"skylift db copy --jobs {j}: {best['skylift']:.1f} s (best of {args.rounds}), "
+            f"peak RSS {runs.rss_mb:.0f} MB"
         )
         print(
-            f"pg_dump -Fd -j {j} + pg_restore -j {j}: {t_dump:.1f} s "
-            f"-> skylift is {t_dump / t_sky:.2f}x faster"
+            "  skylift phases (last run): "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in runs.phases.items())
         )
-        print("  skylift phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
-        print(f"pgcopydb clone: {t_pgc:.1f} s -> skylift is {t_pgc / t_sky:.2f}x faster")
+        print(
+            f"pg_dump -Fd -j {j} + pg_restore -j {j}: {best['pg_dump']:.1f} s "
+            f"-> skylift is {best['pg_dump'] / best['skylift']:.2f}x faster"
+        )
+        print(
+            f"pgcopydb clone --table-jobs {j} --index-jobs {j}: {best['pgcopydb']:.1f} s "
+            f"-> skylift is {best['pgcopydb'] / best['skylift']:.2f}x faster"
+        )
         print(
             f"skylift db verify --checksum: {verify['seconds']:.1f} s in the command "
             f"({t_verify:.1f} s wall incl. Python start-up), "
-            f"{verify['bytes_checked'] / 1e6:.0f} MB of tables -> {mbps:.0f} MB/s "
-            f"({mbps_wall:.0f} MB/s wall); "
-            f"differing tables {sum(1 for t in verify['tables'] if t['differing'])}, "
+            f"{float(verify['bytes_checked']) / 1e6:.0f} MB of tables -> {mbps:.0f} MB/s; "  # type: ignore[arg-type]
+            f"differing tables {sum(1 for t in verify['tables'] if t['differing'])}, "  # type: ignore[attr-defined,index]
             f"schema differences {len(verify['schema_differences'])}"
-        )
+        )  # type: ignore[arg-type]
         print(f"uptime load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
         src.remove()
