@@ -136,3 +136,44 @@ def test_the_previous_manifest_is_withdrawn_when_the_first_look_failed(
     options = TransferOptions(manifest=False)
     assert run_transfer(src, dst, options, journal_dir, dst=flaky).ok
     assert flaky.asked >= 2 and not MemoryStorage(dst).exists(MANIFEST_NAME)
+
+
+def test_a_run_that_changes_nothing_keeps_the_previous_manifest(
+    mem: list[str], journal_dir: Path
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("a", b"1", mtime=T)
+    assert run_transfer(src, dst, TransferOptions(), journal_dir).ok
+    before = MemoryStorage(dst).read(MANIFEST_NAME)
+    quiet = TransferOptions(manifest=False, delete=True)  # nothing to copy or delete
+    result = run_transfer(src, dst, quiet, journal_dir)
+    assert result.ok and (result.transferred, result.deleted, result.skipped) == (0, 0, 1)
+    assert MemoryStorage(dst).read(MANIFEST_NAME) == before
+
+
+class _Progress:
+    def __init__(self) -> None:
+        self.planned_objects = 0
+        self.planned_bytes = 0
+        self.finished_objects = 0
+
+    def planned(self, objects: int, nbytes: int) -> None:
+        self.planned_objects += objects
+        self.planned_bytes += nbytes
+
+    def sent(self, nbytes: int) -> None:
+        pass
+
+    def finished(self, objects: int = 1) -> None:
+        self.finished_objects += objects
+
+
+def test_progress_plans_each_object_to_send_once(mem: list[str], journal_dir: Path) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    for path, body in {"a": b"1", "b": b"22", "c": b"333"}.items():
+        MemoryStorage(src).write(path, body, mtime=T)
+    MemoryStorage(dst).write("a", b"1", mtime=T)
+    progress = _Progress()
+    result = run_transfer(src, dst, TransferOptions(), journal_dir, progress=progress)  # type: ignore[arg-type]
+    assert result.ok and result.transferred == 2
+    assert (progress.planned_objects, progress.planned_bytes) == (2, 5)
