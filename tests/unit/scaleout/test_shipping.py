@@ -4,6 +4,7 @@ options), and the runs the scaled-out engine refuses."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +36,17 @@ def test_task_arguments_hold_no_secret() -> None:
     blob = pickle.dumps(task)
     assert b"s3cr3t-value" not in blob and b"pw-value" not in blob
     assert task.remotes["s3://a"] == {"endpoint": "http://127.0.0.1:9000"}
+
+
+def test_bad_sources_fail_before_any_ray_connection(tmp_path: Path) -> None:
+    from skylift.transfer.scaleout.driver import run_scaleout
+
+    # checked before the (closed, loopback) address is dialled: InputError, not "cannot reach"
+    closed = "ray://127.0.0.1:1"
+    with pytest.raises(InputError, match="does not exist"):
+        run_scaleout(str(tmp_path / "missing"), str(tmp_path / "out"), TransferOptions(),
+                     tmp_path / "j", closed)  # fmt: skip
+    (tmp_path / "one.txt").write_bytes(b"x")
+    with pytest.raises(InputError, match="single object"):
+        run_scaleout(str(tmp_path / "one.txt"), str(tmp_path / "out"), TransferOptions(),
+                     tmp_path / "j", closed)  # fmt: skip

@@ -53,6 +53,7 @@ from skylift.transfer.scaleout.shards import (
 )
 from skylift.transfer.scaleout.stealing import pick_split
 from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard, shard_dir
+from skylift.transfer.sources import SingleObject
 
 if TYPE_CHECKING:
     from skylift.transfer.metrics import TransferMetrics
@@ -161,39 +162,43 @@ def run_scaleout(
     check_shippable(source, destination, options)
     started = time.monotonic()
     progress = progress or NullTransferProgress()
-    with connected(address) as ray:
-        src, dst = open_pair(source, destination, options, None, None, remotes)
-        with DestinationLock(journal_dir, destination, source):
-            points = checkpoints_of(
-                build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
-            )
-            workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
-            retry = RetryPolicy(
-                attempts=options.retries,
-                breaker=CircuitBreaker(window=options.unreachable_after),
-            )
-            if retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id):
-                retry.call(lambda: dst.delete(MANIFEST_NAME), dst.endpoint_id)
-            dst.sweep_leftovers(older_than=time.time())
-            run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            base = ShardTask(0, "", None, source, destination, options, str(run_dir),
-                             shippable_remotes(remotes))  # fmt: skip
-            job = _Job(ray, base, points, workers, progress, metrics)
-            outcomes = job.run(plan_shards(points, workers))
-            ok = all(o.result is not None and o.result.ok for o in outcomes)
-            manifest = None
-            folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
-            if ok:
-                with Journal.open(journal_dir, source, destination, options) as main:
-                    merge_journals(folders, main)
-                if options.manifest:
-                    algorithm = choose_algorithm(dst.capabilities.checksums)
-                    manifest = retry.call(
-                        lambda: publish_manifest(folders, dst, source, algorithm),
-                        dst.endpoint_id,
-                    )
-                drop_run(run_dir)
+    src, dst = open_pair(source, destination, options, None, None, remotes)
+    if isinstance(src, SingleObject):
+        raise InputError(
+            f"{shown_url(source)} is a single object: there is nothing to scale out",
+            "drop --engine ray (the local engine copies one object as fast)",
+        )
+    with connected(address) as ray, DestinationLock(journal_dir, destination, source):
+        points = checkpoints_of(
+            build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
+        )
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        retry = RetryPolicy(
+            attempts=options.retries,
+            breaker=CircuitBreaker(window=options.unreachable_after),
+        )
+        if retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id):
+            retry.call(lambda: dst.delete(MANIFEST_NAME), dst.endpoint_id)
+        dst.sweep_leftovers(older_than=time.time())
+        run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        base = ShardTask(0, "", None, source, destination, options, str(run_dir),
+                         shippable_remotes(remotes))  # fmt: skip
+        job = _Job(ray, base, points, workers, progress, metrics)
+        outcomes = job.run(plan_shards(points, workers))
+        ok = all(o.result is not None and o.result.ok for o in outcomes)
+        manifest = None
+        folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
+        if ok:
+            with Journal.open(journal_dir, source, destination, options) as main:
+                merge_journals(folders, main)
+            if options.manifest:
+                algorithm = choose_algorithm(dst.capabilities.checksums)
+                manifest = retry.call(
+                    lambda: publish_manifest(folders, dst, source, algorithm),
+                    dst.endpoint_id,
+                )
+            drop_run(run_dir)
     return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
 
 
