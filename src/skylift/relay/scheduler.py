@@ -117,7 +117,9 @@ class Lane:
         self.down_since: float | None = None
         self.inflight = 0
         self.window = 2 * p.BATCH_BYTES
-        self.known_rate = 0.0  # the last measured goodput (kept while the path is quiet)
+        self.known_rate = 0.0  # bytes/s while busy: acknowledged bytes / time with work in flight
+        self._busy_total = 0.0
+        self._busy_since = 0.0
         self.peers: list[Lane] = []
         self.sending: dict[int, tuple[Batch, float]] = {}  # id(batch) -> (batch, started)
         self._acks: collections.deque[tuple[float, int]] = collections.deque()
@@ -201,6 +203,8 @@ class Lane:
                 elif not self.is_up():
                     await self.queue.put_front(batch)
                     continue
+                if not self.inflight:
+                    self._busy_since = time.monotonic()
                 self.inflight += len(batch.body)
                 task = asyncio.create_task(self._send(batch))
                 self._tasks.add(task)
@@ -213,7 +217,7 @@ class Lane:
         """Work stealing at the end of a run (everything queued, the queue empty): a batch
         another lane is still sending that this lane would finish at least 50 ms sooner
         (by the lanes' measured rates). Never before: re-sending costs both sides CPU."""
-        mine = self.rate()
+        mine = self.known_rate or self.rate()
         if not mine or not self.is_up() or not self.queue.draining:
             return None
         now = time.monotonic()
@@ -250,6 +254,8 @@ class Lane:
             self.sending.pop(id(batch), None)
             async with self._cond:
                 self.inflight -= len(batch.body)
+                if not self.inflight:
+                    self._busy_total += time.monotonic() - self._busy_since
                 self._cond.notify_all()
         self._counts["requests"] += 1
         if status in (200, 422):
@@ -263,7 +269,9 @@ class Lane:
         self._counts["bytes"] += len(batch.body)
         self._counts["chunks"] += len(kept)
         self._acks.append((time.monotonic(), len(batch.body)))
-        self.known_rate = self.rate() or self.known_rate
+        busy = self._busy_total + (time.monotonic() - self._busy_since if self.inflight else 0.0)
+        if busy > 0.02:  # the path's capacity, not its recent goodput (idle gaps left out)
+            self.known_rate = self._counts["bytes"] / busy
         self._resize()
         for i in kept:
             if not batch.futures[i].done():
