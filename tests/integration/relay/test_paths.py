@@ -56,8 +56,9 @@ def test_two_shaped_paths_carry_the_data_at_once(lab: dict[str, Any]) -> None:
     assert fast["bytes_sent"] > slow["bytes_sent"]
     for path in rec["paths"]:
         assert path["rtt_ms"] is not None and path["throughput_bps"] > 0
-    # incompressible data: about as many bytes on the wire as in the files (frame headers)
-    assert 16 * MiB <= rec["bytes_on_wire"] < 16.2 * MiB
+    # incompressible data: as many bytes on the wire as in the files (+ frame headers, + at
+    # most the window of the slow path when the fast one re-sends its last requests at the end)
+    assert 16 * MiB <= rec["bytes_on_wire"] < 16.2 * MiB + 2 * MiB
 
 
 def test_a_path_killed_mid_transfer_fails_over(lab: dict[str, Any]) -> None:
