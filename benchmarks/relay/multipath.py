@@ -299,6 +299,7 @@ def main() -> None:
         raise SystemExit(code)
     print(uptime(), flush=True)
     root = Path(tempfile.mkdtemp(prefix="relay-bench-"))
+    out: dict[str, Any]
     try:
         if args.only_compressible:
             ports = {"fast": free_port(), "slow": free_port()}
