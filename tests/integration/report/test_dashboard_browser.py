@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from skylift.workspace import Workspace
+from skylift.workspace.dashboard import section_ids
 from skylift.workspace.plans import load_plan
 from tests.helpers import run_cli
 from tests.integration.report.conftest import Page
@@ -27,16 +28,7 @@ from tests.integration.servers import ServerInfo, free_port
 
 pytestmark = pytest.mark.servers
 MIB = 1 << 20
-SECTIONS = (
-    "summary",
-    "inventory",
-    "assessment",
-    "dependencies",
-    "plan",
-    "security",
-    "transfers",
-    "tracking",
-)
+SECTIONS = tuple(section_ids())  # every page the dashboard serves
 
 
 def _serve(ws: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
