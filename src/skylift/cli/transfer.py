@@ -56,7 +56,7 @@ Examples:
 
   skylift transfer az://vault/exports ./restore --decode --json
 
-  skylift transfer s3://old/data s3://new/data --engine ray --address ray://10.0.0.5:10001
+  skylift transfer s3://old/data s3://new/data --engine ray --address 10.0.0.5:6379
 """
 
 
@@ -357,7 +357,7 @@ AddressOpt = Annotated[
     str | None,
     typer.Option(
         "--address",
-        help="The Ray cluster for --engine ray: ray://HOST:PORT, HOST:PORT or auto "
+        help="The Ray cluster for --engine ray: HOST:PORT (its head), ray://HOST:PORT or auto "
         "(default: $RAY_ADDRESS, else auto).",
     ),
 ]

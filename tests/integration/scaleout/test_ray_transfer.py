@@ -188,8 +188,8 @@ def test_a_lone_shard_is_split_for_the_idle_worker(estate: Estate) -> None:
     # it runs for seconds while the second worker has nothing: the driver splits it.
     # --jobs 2: the engine lists at most 4 x 2 batches ahead of its copies (a split must
     # fall after what the shard has listed)
-    run = estate.skylift(*_ray(estate, "s3://dst/s", "--include", "p0[0-3]/**",
-                               "--bwlimit", "128K", "--jobs", "2"))  # fmt: skip
+    args = _ray(estate, "s3://dst/s", "--include", "p0[0-3]/**", "--bwlimit", "128K", "--jobs", "2")
+    run = estate.skylift(*args)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["shards_split"] >= 1 and result["shards"] >= 2

@@ -110,7 +110,7 @@ def connected(address: str | None) -> Iterator[Any]:
     except Exception as exc:
         raise ConfigError(
             f"cannot connect to the Ray cluster at {where}: {str(exc).splitlines()[0]}",
-            "start one (ray start --head) or pass --address ray://HOST:PORT",
+            "start one (ray start --head) or pass --address HEAD_HOST:6379",
         ) from exc
     try:
         # Ray prints worker events (a task lost and retried) to stdout: keep stdout for
