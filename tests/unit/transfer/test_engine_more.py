@@ -177,3 +177,18 @@ def test_progress_plans_each_object_to_send_once(mem: list[str], journal_dir: Pa
     result = run_transfer(src, dst, TransferOptions(), journal_dir, progress=progress)  # type: ignore[arg-type]
     assert result.ok and result.transferred == 2
     assert (progress.planned_objects, progress.planned_bytes) == (2, 5)
+
+
+def test_links_skip_is_applied_to_the_plan_and_the_run_with_a_warning(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a").write_text("hi")
+    (src / "b").symlink_to("a")
+    options = TransferOptions(links="skip")
+    assert plan_transfer(str(src), str(tmp_path / "plan"), options).copy_count == 1
+    result = run_transfer(str(src), str(tmp_path / "dst"), options, tmp_path / "j")
+    assert result.ok and result.transferred == 1
+    assert result.warnings == ("skipped symlink b (--links skip)",)
+    assert sorted(p.name for p in (tmp_path / "dst").iterdir() if not p.name.startswith(".")) == [
+        "a"
+    ]
