@@ -11,6 +11,7 @@ class-based views).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import PurePosixPath
 
 from skylift.decompose.model import Unit
@@ -58,11 +59,9 @@ def _class(node: ast.ClassDef, module: str, path: str) -> Unit:
     unit = Unit(name=f"{module}.{node.name}", file=path, language="python")
     unit.supers = [_last(b) for b in node.bases if _last(b)]
     table = _declared_table(node)
-    if (
-        table is None
-        and "Model" in unit.supers
-        and any(isinstance(b, ast.Attribute) and _last(b.value) == "models" for b in node.bases)
-    ):
+    if table is None and "Model" in unit.supers and not _django_base(node):
+        table = re.sub(r"(?<!^)(?=[A-Z])", "_", node.name)  # Flask-SQLAlchemy's default
+    if table is None and (_django_base(node) or _django_fields(node)):
         app = module.split(".")[-2] if "." in module else module
         table = f"{app}_{node.name}".lower()
     if table:
@@ -75,6 +74,21 @@ def _class(node: ast.ClassDef, module: str, path: str) -> Unit:
             unit.entry_points += _routes(item)
     _scan(node, unit)
     return unit
+
+
+def _django_base(node: ast.ClassDef) -> bool:
+    return any(isinstance(b, ast.Attribute) and _last(b.value) == "models" for b in node.bases)
+
+
+def _django_fields(node: ast.ClassDef) -> bool:
+    """A class with ``x = models.Field(...)`` attributes is a Django model (Wagtail pages too)."""
+    return any(
+        isinstance(item, ast.Assign)
+        and isinstance(item.value, ast.Call)
+        and isinstance(item.value.func, ast.Attribute)
+        and _last(item.value.func.value) == "models"
+        for item in node.body
+    )
 
 
 def _declared_table(node: ast.ClassDef) -> str | None:

@@ -19,6 +19,7 @@ MIN_UNITS = 3  # fewer connected classes than this: nothing to decompose
 TRACE_WEIGHT = 2.0  # a runtime call counts more than a static reference
 CONTEXT_WEIGHT = 2.0  # Jaccard of two classes' use cases (Mono2Micro's business context)
 MAX_TABLE_PEERS = 20  # classes sharing a table without an entity class are tied up to this
+REACH_DEPTH = 3  # static calls followed from an entry point for its business context
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,37 @@ def decompose(
     owners = partition.assign_tables(parts, code.units)
     progress.end()
     calls = code.trace_calls or code.calls
+    use_cases = code.use_cases or static_use_cases(code)
     return Decomposition(
         source=str(root),
         units=len(code.units),
         criterion=f"--k {k}" if k else "Louvain, highest modularity (resolution 1)",
         services=_services(code, parts, owners, root),
-        score=metrics.score(parts, code.calls, calls, code.use_cases),
+        score=metrics.score(parts, code.calls, calls, use_cases),
         ties={n: [t.__dict__ for t in ts] for n, ts in explain.ties(g, parts).items()},
         moves=[m.as_json() for m in explain.moves(g, parts)],
         unparseable=code.unparseable,
         unknown_in_traces=code.unknown_in_traces,
         traced=bool(code.trace_calls),
     )
+
+
+def static_use_cases(code: CodeGraph, depth: int = REACH_DEPTH) -> dict[str, set[str]]:
+    """Without traces, each entry point is a business context: the classes its class
+    reaches in ``depth`` static calls carry it (as CARGO proxies use cases by entry points)."""
+    out_edges: dict[str, list[str]] = {}
+    for a, b in code.calls:
+        out_edges.setdefault(a, []).append(b)
+    found: dict[str, set[str]] = {}
+    for name, unit in code.units.items():
+        for ep in unit.entry_points:
+            frontier, seen = [name], {name}
+            for _ in range(depth):
+                frontier = [m for n in frontier for m in out_edges.get(n, ()) if m not in seen]
+                seen.update(frontier)
+            for cls in seen:
+                found.setdefault(cls, set()).add(f"{ep} ({name})")
+    return found
 
 
 def _add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:

@@ -90,4 +90,6 @@ def _walk(root: Path) -> list[Path]:
 
 def _is_test(path: Path) -> bool:
     name = path.stem
+    if name in ("tests", "conftest"):
+        return True
     return name.startswith("test_") or name.endswith(("Test", "Tests", "IT", "_test"))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
-_SQL = re.compile(r"^\s*(select|insert|update|delete|with|merge|replace)\b", re.I)
+_SQL = re.compile(
+    r"^\s*(?:with\b.*\bselect\b.*\bfrom\b|select\b.*\bfrom\b|insert\s+into\b"
+    r"|update\s+\S+\s+set\b|delete\s+from\b|merge\s+into\b|replace\s+into\b)",
+    re.I | re.S,
+)
 _TABLE = re.compile(r"\b(?:from|join|into|update|table)\s+([A-Za-z_][A-Za-z0-9_.$]*)", re.I)
 _NOT_TABLES = {"select", "set", "where", "values", "dual", "(", "as", "on"}
 

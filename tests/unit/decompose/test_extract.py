@@ -108,3 +108,11 @@ def test_python_syntax_error_is_reported() -> None:
 )
 def test_tables_in_sql(sql: str, tables: set[str]) -> None:
     assert tables_in(sql) == tables
+
+
+def test_flask_sqlalchemy_default_table_and_non_sql_text() -> None:
+    src = b'class UserToken(db.Model):\n    id = db.Column()\nX = "Update the profile set"\n'
+    (unit,) = python.read("app/models.py", src)
+    assert unit.owns_table == "user_token"
+    assert tables_in("Delete from the list") == {"the"}  # SQL-shaped text is taken as SQL
+    assert tables_in("Update all from here") == set()

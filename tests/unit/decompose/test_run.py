@@ -35,6 +35,7 @@ def test_petclinic_split_follows_its_aggregates() -> None:
     eps = [e for s in d["services"] for e in s["entry_points"]]
     assert "GET /owners/find (OwnerController)" in eps
     assert d["unparseable"] == [] and d["traced"] is False
+    assert d["score"]["bcp"] is not None  # entry points stand in for use cases
     assert all(len(t) <= 3 for t in d["ties"].values())
 
 
