@@ -30,7 +30,9 @@ if TYPE_CHECKING:
         DecisionInput,
         ReportInputs,
         ServiceCheck,
+        ServiceLoad,
     )
+    from skylift.verify.service.model import LoadComparison
     from skylift.workspace.core import Workspace
 
 SCAN_FILE = Path("scans") / "latest.json"
@@ -140,9 +142,35 @@ def _service_checks(ws: Workspace) -> list[ServiceCheck]:
                 findings=len(v.findings),
                 p95_ms=(load.source.p95_ms, load.target.p95_ms) if load else None,
                 throughput=(load.source.throughput, load.target.throughput) if load else None,
+                load=_service_load(load) if load else None,
+                failed_checks=tuple(
+                    (c.name, c.kind, "; ".join(c.problems), c.origin)
+                    for c in v.functional
+                    if not c.passed
+                ),
+                security_findings=tuple(
+                    (str(f.severity), f.rule_id, f.title, str(f.location)) for f in v.findings
+                ),
             )
         )
     return out
+
+
+def _service_load(load: LoadComparison) -> ServiceLoad:
+    """Both load runs and the thresholds in words, for the report's charts."""
+    from skylift.report.html.model import LoadSide, ServiceLoad
+
+    t = load.thresholds
+    rule = f"target p95 ≤ source p95 × {t.p95_ratio:g} + {t.p95_slack_ms:g} ms"
+    rule += f"; error rate ≤ source + {100 * t.error_rate_delta:g} %"
+    if t.throughput_ratio is not None:
+        rule += f"; req/s ≥ source × {t.throughput_ratio:g}"
+    sides = [
+        LoadSide(s.p50_ms, s.p95_ms, s.p99_ms, s.throughput, s.error_rate, s.requests,
+                 s.histogram)
+        for s in (load.source, load.target)
+    ]  # fmt: skip
+    return ServiceLoad(sides[0], sides[1], load.passed, rule, load.problems)
 
 
 def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:

@@ -116,6 +116,30 @@ class DecisionInput:
 
 
 @dataclass(frozen=True)
+class LoadSide:
+    """One side's load run of ``verify service``: percentiles (ms), rate, errors, histogram."""
+
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    throughput: float  #: requests/s
+    error_rate: float  #: failed / sent, 0..1
+    requests: int = 0
+    histogram: tuple[tuple[float, int], ...] = ()  #: (upper bound ms, count)
+
+
+@dataclass(frozen=True)
+class ServiceLoad:
+    """Both load runs of one ``verify service``, the thresholds and what failed."""
+
+    source: LoadSide
+    target: LoadSide
+    passed: bool
+    thresholds: str  #: the rule as applied, in words
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ServiceCheck:
     """One ``skylift verify service`` run, as the report shows it."""
 
@@ -131,6 +155,9 @@ class ServiceCheck:
     findings: int
     p95_ms: tuple[float, float] | None = None  # (source, target) under the same load
     throughput: tuple[float, float] | None = None  # requests/s (source, target)
+    load: ServiceLoad | None = None  # both load runs (charts)
+    failed_checks: tuple[tuple[str, str, str, str], ...] = ()  # (check, kind, problems, origin)
+    security_findings: tuple[tuple[str, str, str, str], ...] = ()  # (severity, rule, title, where)
 
 
 @dataclass(frozen=True)

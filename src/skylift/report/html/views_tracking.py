@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from skylift.domain.tracking import STATE_ORDER
-from skylift.report.html import charts
+from skylift.report.html import charts, views_verify
 from skylift.report.html.fmt import duration, rate, size
 from skylift.report.html.model import (
     Card,
     Chart,
     ReportInputs,
     Section,
-    ServiceCheck,
     Table,
     missing,
 )
@@ -95,7 +92,8 @@ def transfers(inputs: ReportInputs) -> Section:
         ok = sum(1 for c in checks if c.passed)
         cards.append(Card("Service checks passed", f"{ok} of {len(checks)}",
                           tone="good" if ok == len(checks) else "bad"))  # fmt: skip
-        tables.append(_service_table(checks))
+        tables += views_verify.service_tables(checks)
+        charts_ += views_verify.service_charts(checks)
     return Section(
         "transfers",
         "Transfers and verification",
@@ -103,31 +101,6 @@ def transfers(inputs: ReportInputs) -> Section:
         charts=tuple(charts_),
         tables=tuple(tables),
     )
-
-
-def _yes(flag: bool) -> str:
-    return "passed" if flag else "FAILED"
-
-
-def _service_table(checks: Sequence[ServiceCheck]) -> Table:
-    """``skylift verify service`` runs: verdict per area, failed checks, load figures."""
-    rows = [
-        (
-            c.started_at[:19].replace("T", " "), c.source, c.target, _yes(c.passed),
-            _yes(c.functional), _yes(c.performance), _yes(c.security),
-            f"{c.checks - c.checks_failed}/{c.checks}", c.findings,
-            f"{c.p95_ms[0]:.0f} → {c.p95_ms[1]:.0f}" if c.p95_ms else "–",
-            f"{c.throughput[0]:.0f} → {c.throughput[1]:.0f}" if c.throughput else "–",
-        )
-        for c in checks
-    ]  # fmt: skip
-    return Table(
-        "service-checks",
-        "Service verification (skylift verify service; newest first)",
-        ("started", "source", "target", "verdict", "functional", "performance", "security",
-         "checks ok", "findings", "p95 ms source → target", "req/s source → target"),
-        rows,
-    )  # fmt: skip
 
 
 def tracking(inputs: ReportInputs, live: bool = False) -> Section:
