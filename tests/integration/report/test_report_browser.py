@@ -137,3 +137,25 @@ def test_missing_stages_name_the_command(page: Page, tmp_path: Path) -> None:
     ):
         assert command in joined
     page.shot("report-empty-workspace")
+
+
+def test_verify_service_run_draws_source_and_target(page: Page, tmp_path: Path) -> None:
+    from tests.unit.report.service_runs import store_run
+
+    root = Path(create_workspace(tmp_path / "verified").workspace)
+    store_run(root)
+    out = tmp_path / "r.html"
+    write_report(ReportRequest(out=out, workspace=root))
+    page.open(out.as_uri())
+    assert page.errors == []
+    charts = {str(c["id"]): c for c in _charts(page) if str(c["id"]).startswith("service-")}
+    assert set(charts) == {
+        f"service-0-{k}" for k in ("latency", "histogram", "throughput", "errors")
+    }
+    for c in charts.values():
+        assert c["expected"] == 2 and c["drawn"] == 2 and int(c["marks"]) > 0, c
+    latency = _option(page, "service-0-latency")
+    assert latency["xAxis"][0]["data"] == ["p50", "p95", "p99"]  # type: ignore[index]
+    for table in ("service-performance", "service-failed-checks", "service-findings"):
+        assert int(page.tab.locator(f"[data-table={table}]").get_attribute("data-rows") or 0) > 0
+    page.shot("report-verify-service", "#transfers")

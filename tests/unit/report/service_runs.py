@@ -34,7 +34,7 @@ def verification(started_at: str = "2026-12-07T02:00:00+00:00") -> ServiceVerifi
         source=source,
         target=target,
         passed=False,
-        problems=("p95 4.0 → 150.0 ms exceeds the source's × 1.1 + 2 ms",),
+        problems=("p95 20.8 ms exceeds the source's 4.0 ms × 1.1 + 2 ms",),
     )
     checks = (
         CheckOutcome(name="GET /", kind="http", passed=True, origin="compose"),
