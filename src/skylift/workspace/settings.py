@@ -21,7 +21,6 @@ from pydantic import (
     ValidationError,
 )
 
-from skylift.clouds import profile
 from skylift.domain.assessment import AssessSettings, TcoAssumptions
 from skylift.domain.cloud import Cloud
 from skylift.domain.plan import PlanningSettings
@@ -113,6 +112,8 @@ class StateSettings(_Section):
 
 def _waf_reference(cloud: Cloud) -> Callable[[str | None], str | None]:
     def check(value: str | None) -> str | None:
+        from skylift.clouds import profile  # on use: clouds imports numpy (~0.1 s)
+
         shape = profile(cloud).waf_reference
         if value is None or value.strip() == "" or shape is None:
             return None

@@ -25,11 +25,11 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from skylift.domain.tracking import (
     STATE_ORDER,
@@ -171,18 +171,21 @@ class RunTracker:
     Forwards every call to ``inner`` (the CLI's bar). A background thread opens
     the store and records the run (``opener``), then writes the counters every
     :data:`FLUSH_INTERVAL_S`: the transfer never waits for the store to open,
-    and the engine's workers only add to integers under a lock.
+    and the engine's workers only add to integers under a lock. The store is a
+    :class:`~skylift.workspace.tracking_sqlite.SqliteTracking` (stdlib ``sqlite3``)
+    when the workspace's SQLite store is at the head revision, else an
+    :class:`EngineTracking` (SQLAlchemy, which migrates an older store).
     """
 
     def __init__(
         self,
-        opener: Callable[[], Engine] | None,
+        opener: Callable[[], TrackingStore] | None,
         run_id: str,
         servers: Sequence[str],
         inner: TransferProgress | None,
     ) -> None:
         self._opener = opener
-        self.engine: Engine | None = None
+        self.store: TrackingStore | None = None
         self.run_id = run_id
         self.servers = tuple(servers)
         self.inner = inner
@@ -242,45 +245,42 @@ class RunTracker:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        if self.engine is None:
+        store = self.store
+        if store is None:
             return
         state = MigrationState.TRANSFERRED if ok else MigrationState.FAILED
         reason = "" if ok else reason
         self._write(final="succeeded" if ok else "failed", reason=reason, failed=failed)
-        self._guard(
-            lambda: _events(
-                self.engine,
-                [_event(k, state, reason, "transfer", self.run_id) for k in self.servers],
-            )
-        )
-        self.engine.dispose()
-        self.engine = None
+        events = [_event(k, state, reason, "transfer", self.run_id) for k in self.servers]
+        self._guard(lambda: store.insert_events(events))
+        store.dispose()
+        self.store = None
 
     def _loop(self) -> None:
-        from sqlalchemy.exc import SQLAlchemyError
-
         assert self._opener is not None
         try:
-            self.engine = self._opener()
-        except (SkyliftError, SQLAlchemyError) as exc:  # no tracking, the data still moves
-            self.error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.store = self._opener()
+        except SkyliftError as exc:  # no tracking, the data still moves
+            self.error = exc.message or f"{type(exc).__name__}: {exc}"
+            return
+        except Exception as exc:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            if not isinstance(exc, SQLAlchemyError):
+                raise
+            self.error = f"{type(exc).__name__}: {exc}"
             return
         while not self._stop.wait(FLUSH_INTERVAL_S):
             self._write()
 
-    def _guard(self, fn: Any) -> None:
-        from sqlalchemy.exc import SQLAlchemyError
-
+    def _guard(self, fn: Callable[[], None]) -> None:
+        assert self.store is not None
         try:
             fn()
-        except SQLAlchemyError as exc:  # a busy or read-only store must not stop the data
+        except self.store.errors as exc:  # a busy or read-only store must not stop the data
             self.error = f"{type(exc).__name__}: {exc}"
 
     def _write(self, final: str | None = None, reason: str = "", failed: int = 0) -> None:
-        from sqlalchemy import insert, update
-
-        from skylift.workspace.tables_tracking import tracking_runs, tracking_samples
-
         with self._lock:
             counts = (
                 self._objects_total,
@@ -306,21 +306,48 @@ class RunTracker:
         }
         if final:
             values |= {"state": final, "reason": reason, "finished_at": now, "failed": failed}
-        engine = self.engine
-        assert engine is not None
+        store = self.store
+        assert store is not None
+        sample = {"run_id": self.run_id, "at": now, "bytes_done": counts[3], "rate_bps": self._rate}
+        self._guard(lambda: store.write(self.run_id, values, sample))
 
-        def write() -> None:
-            with engine.begin() as conn:
-                conn.execute(
-                    update(tracking_runs).where(tracking_runs.c.id == self.run_id).values(**values)
-                )
-                conn.execute(
-                    insert(tracking_samples).values(
-                        run_id=self.run_id, at=now, bytes_done=counts[3], rate_bps=self._rate
-                    )
-                )
 
-        self._guard(write)
+class TrackingStore(Protocol):
+    """Where a :class:`RunTracker` writes (SQLAlchemy, or ``sqlite3`` on the hot path)."""
+
+    errors: tuple[type[Exception], ...]  # what a busy or read-only store raises
+
+    def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    def write(self, run_id: str, values: Mapping[str, Any], sample: Mapping[str, Any]) -> None: ...
+    def dispose(self) -> None: ...
+
+
+class EngineTracking:
+    """The tracking tables through SQLAlchemy (any store; opened and migrated)."""
+
+    def __init__(self, engine: Engine) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.engine = engine
+        self.errors: tuple[type[Exception], ...] = (SQLAlchemyError,)
+
+    def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Add server state events (one transaction)."""
+        _events(self.engine, [dict(r) for r in rows])
+
+    def write(self, run_id: str, values: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        """Update the run's counters and add a throughput sample (one transaction)."""
+        from sqlalchemy import insert, update
+
+        from skylift.workspace.tables_tracking import tracking_runs, tracking_samples
+
+        with self.engine.begin() as conn:
+            conn.execute(update(tracking_runs).where(tracking_runs.c.id == run_id).values(values))
+            conn.execute(insert(tracking_samples).values(sample))
+
+    def dispose(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
 
 
 def _open(explicit: Path | None) -> Workspace | None:
@@ -366,35 +393,56 @@ def start_transfer(
         "servers": keys,
         "wave": wave,
     }
-    if keys:  # servers move to "transferring" before any byte does
-        engine = _record_run(ws, row)
-        return RunTracker(lambda: engine, run_id, keys, inner)
-    return RunTracker(lambda: _record_run(ws, row), run_id, keys, inner)
+    if keys:  # servers move to "transferring" before any byte does (the store is open)
+        store = _record_run(ws, row)
+        return RunTracker(lambda: store, run_id, keys, inner)
+    return RunTracker(lambda: _open_and_record(ws, row), run_id, keys, inner)
 
 
-def _record_run(ws: Workspace, row: dict[str, Any]) -> Engine:
-    """Open the store, insert the run and mark its servers transferring."""
+def _run_rows(row: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The new run's ``tracking_runs`` row and its servers' "transferring" events."""
+    now = _now()
+    counters = dict.fromkeys(
+        ("objects_total", "objects_done", "bytes_total", "bytes_done", "failed"), 0
+    )
+    run = {
+        **row, **counters, "state": "running", "reason": "", "started_at": now,
+        "updated_at": now, "rate_bps": 0.0,
+    }  # fmt: skip
+    events = [
+        _event(k, MigrationState.TRANSFERRING, "", row["kind"], row["id"]) for k in row["servers"]
+    ]
+    return run, events
+
+
+def _open_and_record(ws: Workspace, row: dict[str, Any]) -> TrackingStore:
+    """Record the run with ``sqlite3`` when the store allows it, else through SQLAlchemy."""
+    import sqlite3
+
+    from skylift.workspace.tracking_sqlite import open_fast
+
+    fast = open_fast(ws.settings.state.url, ws.state_dir)
+    if fast is not None:
+        try:
+            fast.insert_run(*_run_rows(row))
+            return fast
+        except sqlite3.Error:  # e.g. a busy store: the SQLAlchemy path reports it
+            fast.dispose()
+    return _record_run(ws, row)
+
+
+def _record_run(ws: Workspace, row: dict[str, Any]) -> EngineTracking:
+    """Open the store (SQLAlchemy, migrated), insert the run and mark its servers transferring."""
     from sqlalchemy import insert
 
     from skylift.workspace.tables_tracking import tracking_runs
 
     engine = ws.store.engine
-    now = _now()
-    counters = dict.fromkeys(
-        ("objects_total", "objects_done", "bytes_total", "bytes_done", "failed"), 0
-    )
+    run, events = _run_rows(row)
     with engine.begin() as conn:
-        conn.execute(
-            insert(tracking_runs).values(
-                **row, **counters, state="running", reason="", started_at=now, updated_at=now,
-                rate_bps=0.0,
-            )
-        )  # fmt: skip
-    events = [
-        _event(k, MigrationState.TRANSFERRING, "", row["kind"], row["id"]) for k in row["servers"]
-    ]
+        conn.execute(insert(tracking_runs).values(run))
     _events(engine, events)
-    return engine
+    return EngineTracking(engine)
 
 
 def record_verify(
