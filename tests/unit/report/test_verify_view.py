@@ -107,3 +107,12 @@ def test_only_the_newest_runs_are_charted_every_run_is_listed(ws: Path) -> None:
     assert "2026-12-07 04:00:00" in latency[0].title  # newest first
     perf = next(t for t in section.tables if t.id == "service-performance")
     assert len(perf.rows) == CHARTED_RUNS + 2
+
+
+def test_the_xlsx_has_a_sheet_per_service_table(ws: Path, tmp_path: Path) -> None:
+    from skylift.report.xlsx import write_xlsx
+
+    store_run(ws)
+    names = write_xlsx(tmp_path / "r.xlsx", [_section(ws)], None)
+    assert {"Service load vs thresholds", "Service failed checks"} <= set(names)
+    assert "Service security findings" in names

@@ -140,7 +140,7 @@ def _load_row(c: ServiceCheck, load: ServiceLoad) -> tuple[str, ...]:
 def performance_table(checks: Sequence[ServiceCheck]) -> Table:
     """Per run with load: verdict, figures source → target, thresholds and what failed."""
     rows = [_load_row(c, c.load) for c in checks if c.load is not None]
-    title = "Service verification: load, source → target, against the thresholds"
+    title = "Service load vs thresholds (skylift verify service; source → target)"
     return Table("service-performance", title, LOAD_COLUMNS, rows)
 
 
@@ -163,9 +163,9 @@ def runs_table(checks: Sequence[ServiceCheck]) -> Table:
 Items = Callable[[ServiceCheck], tuple[tuple[str, str, str, str], ...]]
 #: per-item tables: id, title, columns after (started, target), the items of a run
 _ITEMS: tuple[tuple[str, str, tuple[str, ...], Items], ...] = (
-    ("service-failed-checks", "Service verification: failed checks",
+    ("service-failed-checks", "Service failed checks (skylift verify service)",
      ("check", "kind", "problems", "from"), lambda c: c.failed_checks),
-    ("service-findings", "Service verification: security findings",
+    ("service-findings", "Service security findings (skylift verify service)",
      ("severity", "rule", "title", "where"), lambda c: c.security_findings),
 )  # fmt: skip
 
