@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -206,3 +207,29 @@ def test_a_transfer_in_a_workspace_imports_no_sqlalchemy_alembic_or_numpy(tmp_pa
     )
     assert (probe.returncode, probe.stdout.strip()) == (0, "[]"), probe.stderr
     assert len(_rows(root)["tracking_runs"]) == 1
+
+
+def test_a_reader_through_sqlalchemy_sees_the_hot_paths_live_counters(
+    tmp_path: Path, slow_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What ``skylift serve`` does while a transfer runs: read runs and samples as they grow."""
+    root = _workspace(tmp_path / "w")
+    monkeypatch.setattr(tracking, "FLUSH_INTERVAL_S", 0.05)
+    run = tracking.start_transfer(root, "/data", "/copy")
+    seen: list[tuple[str, int, int]] = []
+    with Workspace.open(root) as reader, run:
+        run.planned(2, 200)
+        for sent in (50, 150):
+            run.sent(sent)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                (r,) = tracking.snapshot(reader).runs or (None,)
+                if r is not None and r.bytes_done == sum(x for x in (50, 150) if x <= sent):
+                    seen.append((r.state, r.bytes_done, len(r.samples)))
+                    break
+                time.sleep(0.02)
+        run.done(True)
+        (final,) = tracking.snapshot(reader).runs
+    assert slow_calls == [] and run.error is None
+    assert [(s, b) for s, b, _ in seen] == [("running", 50), ("running", 200)]
+    assert seen[0][2] >= 1 and final.state == "succeeded" and final.bytes_done == 200
