@@ -38,7 +38,11 @@ def generate(root: Path, n: int, seed: int = 1) -> None:
             ann = f'@Entity @Table(name = "t{i}")\n'
         elif i % 20 == 5:
             ann = f'@RestController @RequestMapping("/r{i}")\n'
-        body = f'  @GetMapping("/x") public String get() {{ return f0.toString(); }}\n' if ann.startswith("@Rest") else ""
+        body = (
+            '  @GetMapping("/x") public String get() { return f0.toString(); }\n'
+            if ann.startswith("@Rest")
+            else ""
+        )
         folder = root / f"p{pkg}"
         folder.mkdir(exist_ok=True)
         (folder / f"C{i}.java").write_text(
@@ -56,8 +60,10 @@ def main() -> None:
         elapsed = time.perf_counter() - start
     print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"classes: {d.units}, services: {len(d.services)}, score: {d.score.as_json()}")
-    print(f"decompose: {elapsed:.1f} s for {d.units:,} classes; budget {BUDGET_S:.0f} s; "
-          f"ratio {elapsed / BUDGET_S:.2f} of the budget")
+    print(
+        f"decompose: {elapsed:.1f} s for {d.units:,} classes; budget {BUDGET_S:.0f} s; "
+        f"ratio {elapsed / BUDGET_S:.2f} of the budget"
+    )
 
 
 if __name__ == "__main__":
