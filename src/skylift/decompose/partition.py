@@ -67,10 +67,12 @@ def _to_k(g: nx.Graph[str], groups: list[set[str]], k: int) -> list[set[str]]:
             i, j = sorted((where[a], where[b]))
             if i != j:
                 ties[(i, j)] = ties.get((i, j), 0.0) + w / (len(groups[i]) * len(groups[j]))
-        if ties:
-            i, j = max(ties, key=lambda p: (ties[p], -p[0], -p[1]))
-        else:  # no ties left: merge the two smallest
-            i, j = sorted(sorted(range(len(groups)), key=lambda x: len(groups[x]))[:2])
+        small = min(range(len(groups)), key=lambda x: (len(groups[x]), x))
+        mine = {p: w for p, w in ties.items() if small in p}
+        if mine:  # the smallest service joins the one it is most tied to (per class pair)
+            i, j = max(mine, key=lambda p: (mine[p], -p[0], -p[1]))
+        else:  # no ties: the two smallest merge
+            i, j = sorted(sorted(range(len(groups)), key=lambda x: (len(groups[x]), x))[:2])
         groups[i] |= groups.pop(j)
     while len(groups) < k:
         groups.sort(key=len)
