@@ -206,7 +206,15 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
         tracking=snapshot(ws) if wanted("transfers", "tracking") else None,
         service_checks=_service_checks(ws) if wanted("transfers") else [],
         optimization=_optimization(ws) if wanted("optimize") else None,
+        decomposition=_decomposition(ws) if wanted("decompose") else None,
     )
+
+
+def _decomposition(ws: Workspace) -> dict[str, Any] | None:
+    """The latest ``skylift decompose`` run, or None."""
+    from skylift.workspace.decomposing import latest
+
+    return latest(ws.state_dir)
 
 
 def _optimization(ws: Workspace) -> dict[str, Any] | None:

@@ -178,4 +178,5 @@ class ReportInputs:
     tracking: TrackingSnapshot | None = None
     service_checks: Sequence[ServiceCheck] = ()
     optimization: Mapping[str, Any] | None = None  # the latest optimize run's document
+    decomposition: Mapping[str, Any] | None = None  # the latest decompose run's document
     notes: tuple[str, ...] = field(default=())

@@ -16,6 +16,7 @@ from typing import Any
 
 from skylift.report.html import (
     views_assess,
+    views_decompose,
     views_estate,
     views_optimize,
     views_plan,
@@ -34,6 +35,7 @@ SECTIONS: dict[str, tuple[str, Callable[[ReportInputs], Section]]] = {
     "transfers": ("Transfers", views_tracking.transfers),
     "tracking": ("Tracking", views_tracking.tracking),
     "optimize": ("Optimize", views_optimize.optimize),
+    "decompose": ("Decompose", views_decompose.decompose),
 }
 
 #: Files shipped with the report (name → package-relative path).
