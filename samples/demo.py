@@ -139,6 +139,9 @@ def main() -> None:
     with optimize_steps(WORKSPACE) as opt_steps:
         for title, args in opt_steps:
             step(title, *args)
+    # samples/app is two modules (nothing to split): decompose the vendored Spring PetClinic.
+    monolith = ROOT / "tests" / "fixtures" / "monoliths" / "petclinic"
+    step("decompose: propose services for a monolith", "decompose", str(monolith))
     report = WORKSPACE / "report.html"
     step(
         "report: the whole migration in one offline HTML file (and XLSX with Excel charts)",
