@@ -192,3 +192,43 @@ def test_links_skip_is_applied_to_the_plan_and_the_run_with_a_warning(tmp_path: 
     assert sorted(p.name for p in (tmp_path / "dst").iterdir() if not p.name.startswith(".")) == [
         "a"
     ]
+
+
+def test_age_filters_choose_objects_by_mtime(mem: list[str], journal_dir: Path) -> None:
+    import time
+
+    src = new_url(mem)
+    now = time.time()
+    MemoryStorage(src).write("old", b"o", mtime=now - 10 * 86400)
+    MemoryStorage(src).write("new", b"n", mtime=now - 60)
+    for options, want in (
+        (TransferOptions(max_age=86400.0), ["new"]),
+        (TransferOptions(min_age=86400.0), ["old"]),
+    ):
+        dst = new_url(mem)
+        assert run_transfer(src, dst, options, journal_dir).ok
+        got = sorted(o.path for o in MemoryStorage(dst).list() if o.path != MANIFEST_NAME)
+        assert got == want, options
+
+
+def test_delete_with_a_single_file_source_is_refused_with_a_hint(tmp_path: Path) -> None:
+    from skylift.errors import InputError
+
+    (tmp_path / "report.pdf").write_bytes(b"%PDF")
+    source = str(tmp_path / "report.pdf")
+    with pytest.raises(InputError) as err:
+        run_transfer(source, str(tmp_path / "out"), TransferOptions(delete=True), tmp_path / "j")
+    assert str(err.value) == (
+        f"--delete with a single-file source {source} would delete every other object at "
+        "the destination"
+    )
+    assert err.value.hint == "drop --delete to copy the file into the destination folder"
+
+
+def test_an_overlap_is_allowed_when_the_inner_folder_is_excluded(tmp_path: Path) -> None:
+    src = tmp_path / "data"
+    (src / "sub").mkdir(parents=True)
+    (src / "a").write_text("a")
+    options = TransferOptions(exclude=("sub/**",))
+    result = run_transfer(str(src), str(src / "sub"), options, tmp_path / "j")
+    assert result.ok and (src / "sub" / "a").read_text() == "a"
