@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from skylift.decompose import java, python
+from skylift.decompose import java, mybatis, python
 from skylift.decompose.model import Unit
 from skylift.domain.progress import Progress
 from skylift.errors import InputError
@@ -49,7 +49,7 @@ def files(root: Path) -> list[Path]:
     others: dict[str, int] = {}
     paths = [root] if root.is_file() else _walk(root)
     for path in paths:
-        if path.suffix in READERS and not _is_test(path):
+        if (path.suffix in READERS or path.name.endswith("Mapper.xml")) and not _is_test(path):
             found.append(path)
         elif path.suffix in _OTHER:
             others[_OTHER[path.suffix]] = others.get(_OTHER[path.suffix], 0) + 1
@@ -68,14 +68,22 @@ def read(root: Path, paths: list[Path], progress: Progress) -> tuple[dict[str, U
     bad: list[str] = []
     base = root if root.is_dir() else root.parent
     progress.begin("Reading sources", total=len(paths), unit="files")
+    mapped: list[tuple[str, set[str]]] = []
     for path in paths:
         rel = path.relative_to(base).as_posix()
         try:
-            for unit in READERS[path.suffix](rel, path.read_bytes()):
-                units.setdefault(unit.name, unit)
+            if path.suffix == ".xml":
+                found = mybatis.read(path.read_bytes())
+                mapped += [found] if found else []
+            else:
+                for unit in READERS[path.suffix](rel, path.read_bytes()):
+                    units.setdefault(unit.name, unit)
         except (ValueError, OSError, RecursionError, MemoryError) as exc:
             bad.append(f"{rel}: {exc}")
         progress.advance()
+    for interface, tables in mapped:  # MyBatis: the mapper interface runs the XML's SQL
+        if interface in units:
+            units[interface].tables |= tables
     progress.end()
     return units, bad
 

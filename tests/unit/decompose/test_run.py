@@ -150,3 +150,12 @@ def test_moves_match_brute_force(edges: list[tuple[int, int, float]], labels: li
     for m in found:
         assert before - crossing({**parts, m.unit: m.target}) == pytest.approx(m.cut)
     assert (found[0].cut if found else 0.0) == pytest.approx(best, abs=1e-9)
+
+
+def test_mybatis_mappers_give_jpetstore_its_tables() -> None:
+    d = decompose(FIXTURES / "jpetstore").as_json()
+    mapper = "org.mybatis.jpetstore.mapper.AccountMapper"
+    home = next(s for s in d["services"] if mapper in s["classes"])
+    assert {"account", "profile", "signon"} <= set(home["owned_tables"])
+    owned = [t for s in d["services"] for t in s["owned_tables"]]
+    assert {"orders", "lineitem", "item", "product", "category"} <= set(owned)
