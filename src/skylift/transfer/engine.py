@@ -111,9 +111,7 @@ def _pairs(
     listing = dst.list() if dst_listing is None else dst_listing
     dst_list = sorted_listing(listing, dst.scheme, dst.url, tmpdir)
     for verdict, s, d in diff(src_list, dst_list, comparison_for(src, dst, options)):
-        if verdict is Verdict.DELETE and (
-            not options.delete or d is None or not flt.accepts(d)
-        ):
+        if verdict is Verdict.DELETE and (not options.delete or d is None or not flt.accepts(d)):
             continue
         yield verdict, s, d
 
