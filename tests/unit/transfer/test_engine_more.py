@@ -232,3 +232,27 @@ def test_an_overlap_is_allowed_when_the_inner_folder_is_excluded(tmp_path: Path)
     options = TransferOptions(exclude=("sub/**",))
     result = run_transfer(str(src), str(src / "sub"), options, tmp_path / "j")
     assert result.ok and (src / "sub" / "a").read_text() == "a"
+
+
+class FailsOnce(Wrapped):
+    def __init__(self, inner: MemoryStorage) -> None:
+        super().__init__(inner)
+        self.failed = False
+
+    def write(self, path: str, data: object, mtime: float | None = None) -> ObjectInfo:
+        if path != MANIFEST_NAME and not self.failed:
+            self.failed = True
+            raise TransientError("connection reset")
+        return super().write(path, data, mtime)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("retries", "ok"), [(0, False), (1, True)])
+def test_retries_are_the_option_and_the_run_time_is_measured(
+    mem: list[str], journal_dir: Path, retries: int, ok: bool
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("a", b"1", mtime=T)
+    options = TransferOptions(retries=retries)
+    result = run_transfer(src, dst, options, journal_dir, dst=FailsOnce(MemoryStorage(dst)))
+    assert result.ok is ok and result.retries == retries
+    assert 0 <= result.elapsed_s < 60
