@@ -162,9 +162,14 @@ class Compressor:
         self._ctx: dict[int, zstandard.ZstdCompressor] = {}
         self._misses = 0
         self._count = 0
+        self._stream = 0
 
-    def encode(self, data: bytes) -> tuple[int, bytes]:
-        """``(encoding, payload)`` for one chunk."""
+    def encode(self, data: bytes, stream: object = None) -> tuple[int, bytes]:
+        """``(encoding, payload)`` for one chunk of ``stream`` (its segment of a file):
+        after 8 chunks in a row that did not shrink, only every 16th of the same
+        stream is tried — an incompressible file never makes the next one go raw."""
+        if id(stream) != self._stream:
+            self._stream, self._misses, self._count = id(stream), 0, 0
         self._count += 1
         if self._misses >= 8 and self._count % 16:
             return p.RAW, data

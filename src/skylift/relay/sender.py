@@ -121,7 +121,7 @@ class RelaySender:
         frames = []
         for ref, where in chunks:
             data = where.chunk_bytes(ref) if isinstance(where, Segment) else where
-            encoding, payload = comp.encode(data)
+            encoding, payload = comp.encode(data, where)
             frames.append(p.Frame(ref.digest, encoding, len(data), payload))
         batches = []
         start = size = 0

@@ -81,9 +81,11 @@ class Page:
         return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, one per test session."""
+    """Debian's Chromium, headless, one per test package (Playwright's sync API keeps an
+    event loop running in this thread while it is open: later tests that call
+    asyncio.run would fail)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium is not installed (make system)")

@@ -75,6 +75,17 @@ def test_compression_skips_what_does_not_shrink_and_round_trips() -> None:
     assert comp.encode(noise) == (p.RAW, noise)
 
 
+def test_an_incompressible_file_does_not_make_the_next_one_go_raw() -> None:
+    comp = Compressor(LevelController(threads=1))
+    media, logs = object(), object()  # two files' segments
+    for _ in range(20):
+        noise = os.urandom(32768)
+        assert comp.encode(noise, media) == (p.RAW, noise)
+    text = b"GET /x 200\n" * 3000
+    assert all(comp.encode(text, logs)[0] == p.ZSTD for _ in range(20))
+    assert sum(comp.encode(os.urandom(4096), media)[0] == p.ZSTD for _ in range(3)) == 0
+
+
 def test_the_level_follows_the_link() -> None:
     ctl = LevelController(threads=1, start=3, period=0.0)
     ctl.network_rate = 1e9  # a fast link: compression must get cheaper
