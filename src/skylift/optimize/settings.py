@@ -7,14 +7,12 @@ exporter) is configured here, not in code.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from skylift.domain.value import Value
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class VmMetrics(_Section):
+class VmMetrics(Value):
     """node_exporter metric names and the label that names the host."""
 
     cpu_seconds: str = "node_cpu_seconds_total"
@@ -30,7 +28,7 @@ class VmMetrics(_Section):
     selector: str = ""
 
 
-class ContainerMetrics(_Section):
+class ContainerMetrics(Value):
     """cAdvisor and kube-state-metrics names."""
 
     cpu_seconds: str = "container_cpu_usage_seconds_total"
@@ -45,7 +43,7 @@ class ContainerMetrics(_Section):
     selector: str = 'container!="", container!="POD"'
 
 
-class OptimizeSettings(_Section):
+class OptimizeSettings(Value):
     """Everything ``skylift optimize`` reads from skylift.yaml."""
 
     prometheus: str | None = None

@@ -27,6 +27,7 @@ from skylift.domain.database import (
 from skylift.errors import InputError
 
 if TYPE_CHECKING:
+    from skylift.database.url import DbUrl
     from skylift.workspace.core import Workspace
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -98,6 +99,16 @@ def assess_databases(ws: Workspace, key: str | None = None) -> list[DbAssessment
     return [assess_database(d, servers.get(d.server_key or "")) for d in found]
 
 
+def _endpoints(source: str, target: str, password_file: Path | None) -> tuple[DbUrl, DbUrl]:
+    """Both URLs parsed, each password from its environment variable or the file."""
+    from skylift.database.url import parse_url
+
+    return (
+        parse_url(source, "source", password_file=password_file),
+        parse_url(target, "target", password_file=password_file),
+    )
+
+
 def copy_db(
     source: str,
     target: str,
@@ -107,10 +118,8 @@ def copy_db(
 ) -> CopyResult:
     """``skylift db copy``: parse both URLs (passwords from env/file), copy."""
     from skylift.database.copy import copy_database
-    from skylift.database.url import parse_url
 
-    src = parse_url(source, "source", password_file=password_file)
-    dst = parse_url(target, "target", password_file=password_file)
+    src, dst = _endpoints(source, target, password_file)
     return copy_database(src, dst, options, events)
 
 
@@ -123,10 +132,8 @@ def cutover_db(
 ) -> CutoverResult:
     """``skylift db cutover``: wait for lag 0, set sequences, remove replication."""
     from skylift.database.copy import cutover_database
-    from skylift.database.url import parse_url
 
-    src = parse_url(source, "source", password_file=password_file)
-    dst = parse_url(target, "target", password_file=password_file)
+    src, dst = _endpoints(source, target, password_file)
     return cutover_database(src, dst, timeout, events)
 
 
@@ -140,8 +147,6 @@ def verify_db(
 ) -> VerifyResult:
     """``skylift db verify``: counts, checksums per key range, schema objects."""
     from skylift.database.copy import verify_database
-    from skylift.database.url import parse_url
 
-    src = parse_url(source, "source", password_file=password_file)
-    dst = parse_url(target, "target", password_file=password_file)
+    src, dst = _endpoints(source, target, password_file)
     return verify_database(src, dst, checksum, jobs, range_rows)
