@@ -1,11 +1,13 @@
-"""Decomposition quality metrics, as defined in the literature (docs/decompose.md).
+"""Decomposition quality metrics, computed as the Mono2Micro artifact computes them.
 
-SM, ICP, BCP and IFN follow Kalia et al., "Mono2Micro: a practical and
-effective tool for decomposing monolithic Java applications to microservices",
-ESEC/FSE 2021, §5 (also used by Nitin et al., "CARGO: AI-guided dependency
-analysis for migrating monolithic applications to microservices
-architecture", ASE 2022); NED follows Jin et al. (FoSCI, TSE 2019) with the
-5..20 classes band Mono2Micro and CARGO use.
+The reference is the code that produced the published numbers: Kalia et al.,
+"Mono2Micro" (ESEC/FSE 2021), replication package
+github.com/kaliaanup/Mono2Micro-FSE-2021 @ d446bd1, ``metrics/metrics_util.py``
+(also vendored by CARGO, Nitin et al., ASE 2022). On the artifact's own
+partitions that code reproduces the cells of its ``experimental_results.xlsx``
+exactly; ``tests/unit/decompose/test_metrics.py`` checks these functions
+against numbers it printed. Differences from the papers' prose are noted
+per function (docs/decompose.md, "Metrics").
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-Edges = dict[tuple[str, str], float]  # directed (caller, callee) -> weight
+Edges = dict[tuple[str, str], float]  # directed (caller, callee) -> call count
+UNKNOWN = "Unknown"  # the artifact's business context of a class in no use case
 
 
 @dataclass(frozen=True)
@@ -31,64 +34,85 @@ class ScoreCard:
         return {k: None if v is None else round(v, 4) for k, v in self.__dict__.items()}
 
 
-def structural_modularity(parts: dict[str, int], edges: Edges) -> float:
-    """SM = 1/K Σ u_i/N_i² − 1/(K(K−1)/2) Σ_{i<j} σ_ij/(2 N_i N_j).
+def _linked(parts: dict[str, int], edges: Edges) -> set[tuple[str, str]]:
+    """Unordered pairs of distinct partitioned classes with a call either way."""
+    return {
+        (min(a, b), max(a, b)) for a, b in edges if a != b and a in parts and b in parts
+    }  # fmt: skip
 
-    u_i: edges with both ends in partition i; σ_ij: edges between i and j
-    (each unordered pair of classes counted once, unweighted).
+
+def structural_modularity(parts: dict[str, int], edges: Edges) -> float:
+    """SM = 1/K Σ_i μ_i/N_i² − 1/(K(K−1)/2) Σ_{i<j} σ_ij/(N_i N_j).
+
+    μ_i: linked class pairs inside i; σ_ij: linked pairs between i and j. The
+    artifact sums σ_ij/(2 N_i N_j) over ordered pairs (i, j), i.e. the form
+    above. Its cohesion loop also counts a class's self-call as a pair, for
+    every class of i but the last one listed; kept here (``parts`` order), as
+    it moves the published figures by up to 0.2.
     """
     sizes = Counter(parts.values())
     k = len(sizes)
     inner: Counter[int] = Counter()
     between: Counter[tuple[int, int]] = Counter()
-    for a, b in {(min(a, b), max(a, b)) for a, b in edges if a != b and a in parts and b in parts}:
+    for a, b in _linked(parts, edges):
         pa, pb = parts[a], parts[b]
         if pa == pb:
             inner[pa] += 1
         else:
             between[(min(pa, pb), max(pa, pb))] += 1
+    members: dict[int, list[str]] = {}
+    for cls, p in parts.items():
+        members.setdefault(p, []).append(cls)
+    for p, classes in members.items():
+        inner[p] += sum(1 for c in classes[:-1] if (c, c) in edges)
     cohesion = sum(inner[p] / sizes[p] ** 2 for p in sizes) / k
     if k == 1:
         return cohesion
-    coupling = sum(s / (2 * sizes[i] * sizes[j]) for (i, j), s in between.items())
+    coupling = sum(s / (sizes[i] * sizes[j]) for (i, j), s in between.items())
     return cohesion - coupling / (k * (k - 1) / 2)
 
 
 def inter_call_percentage(parts: dict[str, int], calls: Edges) -> float:
-    """ICP = Σ_{i≠j} c_ij / Σ_{i,j} c_ij: the share of call weight crossing services."""
+    """ICP = Σ_cross (ln v + 1) / Σ_all (ln v + 1) over caller→callee pairs with v calls.
+
+    Self-calls and classes outside the partition (the traces' ``Root``) are
+    left out. CARGO's copy weighs each pair by v instead of ln v + 1.
+    """
     total = crossing = 0.0
-    for (a, b), w in calls.items():
-        if a == b or a not in parts or b not in parts:
+    for (a, b), v in calls.items():
+        if a == b or a not in parts or b not in parts or v <= 0:
             continue
+        w = math.log(v) + 1.0 if v >= 1 else v  # static weights below 1 count as they are
         total += w
         crossing += w if parts[a] != parts[b] else 0.0
     return crossing / total if total else 0.0
 
 
 def business_context_purity(parts: dict[str, int], use_cases: dict[str, set[str]]) -> float | None:
-    """BCP = 1/K Σ_i H(BC_i), H the entropy (log2) of the use cases of partition i's classes.
+    """BCP = 1/K Σ_i ln |BC_i|: BC_i the distinct use cases of i's classes.
 
-    BC_i is the multiset of use cases of the classes in i (a class in n use
-    cases adds each once); only partitions with a traced class count in K.
+    The artifact takes the entropy (natural log) of a uniform distribution over
+    the distinct business contexts of each partition, a class in none
+    counting as ``Unknown``. CARGO's copy weighs each context by how many of
+    the partition's classes carry it.
     """
-    per: dict[int, Counter[str]] = {}
-    for cls, ucs in use_cases.items():
-        if cls in parts and ucs:
-            per.setdefault(parts[cls], Counter()).update(ucs)
-    if not per:
+    if not any(use_cases.get(c) for c in parts):
         return None
-    total = 0.0
-    for counts in per.values():
-        n = sum(counts.values())
-        total -= sum(c / n * math.log2(c / n) for c in counts.values())
-    return total / len(per)
+    per: dict[int, set[str]] = {}
+    for cls, p in parts.items():
+        per.setdefault(p, set()).update(use_cases.get(cls) or {UNKNOWN})
+    return sum(math.log(len(bc)) for bc in per.values()) / len(per)
 
 
 def interface_number(parts: dict[str, int], calls: Edges) -> float:
-    """IFN = 1/K Σ_i ifn_i, ifn_i the classes of i called from another partition."""
+    """IFN = (linked class pairs in different partitions) / K, as the artifact counts.
+
+    FoSCI's prose counts published interfaces per service; the published
+    numbers count cross-service class pairs with a call either way.
+    """
     k = len(set(parts.values()))
-    interfaces = {b for a, b in calls if a in parts and b in parts and parts[a] != parts[b]}
-    return len(interfaces) / k if k else 0.0
+    crossing = sum(1 for a, b in _linked(parts, calls) if parts[a] != parts[b])
+    return crossing / k if k else 0.0
 
 
 def non_extreme_distribution(parts: dict[str, int], low: int = 5, high: int = 20) -> float:

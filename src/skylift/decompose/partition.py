@@ -4,7 +4,8 @@ Criterion for the number of services when ``k`` is not given: the Louvain
 partition of highest modularity (resolution 1, fixed seed, so runs repeat).
 With ``k``: communities are merged by strongest normalised tie (w_ij /
 (N_i N_j)) or the largest is bisected (Kernighan–Lin) until there are k.
-Units with no tie join the service holding most of their package.
+Units with no tie join the service holding most of their package; those
+with no package peer in any service form one service of their own.
 """
 
 from __future__ import annotations
@@ -50,10 +51,15 @@ def _attach_isolated(g: nx.Graph[str], groups: list[set[str]]) -> None:
     for i, c in enumerate(groups):
         for m in c:
             by_package.setdefault(m.rsplit(".", 1)[0], Counter())[i] += 1
-    largest = max(range(len(groups)), key=lambda i: len(groups[i]))
+    untied: set[str] = set()  # no tie and no package peer: gathered in one service of their own
     for n in sorted(set(g) - placed):
-        votes = by_package.get(n.rsplit(".", 1)[0])
-        groups[votes.most_common(1)[0][0] if votes else largest].add(n)
+        votes = by_package.get(n.rsplit(".", 1)[0]) if "." in n else None
+        if votes:
+            groups[votes.most_common(1)[0][0]].add(n)
+        else:
+            untied.add(n)
+    if untied:
+        groups.append(untied)
 
 
 def _to_k(g: nx.Graph[str], groups: list[set[str]], k: int) -> list[set[str]]:

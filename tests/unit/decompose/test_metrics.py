@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,24 +19,59 @@ USE_CASES = {"a": {"u1"}, "b": {"u1"}, "c": {"u1", "u2"}, "d": {"u2"}, "e": {"u2
 
 
 def test_structural_modularity_by_hand() -> None:
-    # cohesion (3/3² + 1/2²)/2; coupling 1/(2·3·2) over K(K−1)/2 = 1 pair
-    assert metrics.structural_modularity(PARTS, CALLS) == pytest.approx(
-        (3 / 9 + 1 / 4) / 2 - 1 / 12
+    # cohesion (3/3² + 1/2²)/2; coupling σ/(N_i N_j) = 1/(3·2) over K(K−1)/2 = 1 pair
+    assert metrics.structural_modularity(PARTS, CALLS) == pytest.approx((3 / 9 + 1 / 4) / 2 - 1 / 6)
+    # a self-call is a pair for every class of a service but the last listed (the artifact's loop)
+    looped = {**CALLS, ("a", "a"): 5.0, ("c", "c"): 1.0}
+    assert metrics.structural_modularity(PARTS, looped) == pytest.approx(
+        (4 / 9 + 1 / 4) / 2 - 1 / 6
     )
 
 
 def test_inter_call_percentage_by_hand() -> None:
-    assert metrics.inter_call_percentage(PARTS, CALLS) == pytest.approx(3 / 10)
+    w = {p: math.log(v) + 1 for p, v in CALLS.items()}  # each pair weighs ln(calls) + 1
+    assert metrics.inter_call_percentage(PARTS, CALLS) == pytest.approx(
+        w[("c", "d")] / sum(w.values())
+    )
 
 
 def test_interface_number_by_hand() -> None:
-    assert metrics.interface_number(PARTS, CALLS) == pytest.approx(1 / 2)  # only d is called
+    assert metrics.interface_number(PARTS, CALLS) == pytest.approx(1 / 2)  # one pair c–d crosses
 
 
 def test_business_context_purity_by_hand() -> None:
-    h_a = -(0.75 * math.log2(0.75) + 0.25 * math.log2(0.25))  # u1 ×3, u2 ×1; B is pure
-    assert metrics.business_context_purity(PARTS, USE_CASES) == pytest.approx(h_a / 2)
+    # A holds {u1, u2}, B {u2}: mean of ln 2 and ln 1
+    assert metrics.business_context_purity(PARTS, USE_CASES) == pytest.approx(math.log(2) / 2)
+    # a class in no use case counts as the context "Unknown"
+    partial = {"a": {"u1"}, "d": {"u2"}}
+    assert metrics.business_context_purity(PARTS, partial) == pytest.approx(
+        (math.log(2) + math.log(2)) / 2
+    )
     assert metrics.business_context_purity(PARTS, {}) is None
+
+
+RUNTIME = Path(__file__).parents[2] / "fixtures" / "monoliths" / "mono2micro_runtime" / "daytrader"
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [  # printed by the Mono2Micro artifact's metrics_util.py (d446bd1) on the same files,
+        # "Root" (the user) left out of the partition: (SM, ICP, BCP, IFN, NED)
+        ("mono2micro_5", (0.094, 0.378, 3.013, 10.8, 0.595)),
+        ("cogcn_5", (0.089, 0.002, 1.734, 0.2, 0.932)),
+    ],
+)
+def test_metrics_reproduce_the_mono2micro_artifact(
+    published: str, expected: tuple[float, ...]
+) -> None:
+    raw = json.loads((RUNTIME / "partitions" / f"{published}.json").read_text())
+    parts = {c: int(p) for c, p in raw.items() if c != "Root"}
+    volume = json.loads((RUNTIME / "runtime_call_volume.json").read_text())
+    calls = {(a, b): float(v) for k, v in volume.items() for a, b in [k.split("--")]}
+    bcs = json.loads((RUNTIME / "bcs_per_class.json").read_text())
+    card = metrics.score(parts, calls, calls, {c: set(v) for c, v in bcs.items()})
+    got = (card.sm, card.icp, card.bcp, card.ifn, card.ned)
+    assert tuple(round(x or 0.0, 3) for x in got) == expected
 
 
 def test_non_extreme_distribution_by_hand() -> None:
@@ -76,7 +113,7 @@ def test_bounds_and_extremes(case: tuple[dict[str, int], dict[tuple[str, str], f
     assert 0.0 <= card.icp <= 1.0 and 0.0 <= card.ned <= 1.0
     assert -1.0 <= card.sm <= 1.0
     # brute force: ICP is the crossing share of non-self calls
-    real = {p: w for p, w in edges.items() if p[0] != p[1]}
+    real = {p: (math.log(w) + 1 if w >= 1 else w) for p, w in edges.items() if p[0] != p[1]}
     cross = sum(w for (x, y), w in real.items() if parts[x] != parts[y])
     assert card.icp == pytest.approx(cross / sum(real.values()) if real else 0.0)
     one = dict.fromkeys(parts, 0)  # a single service: nothing crosses
