@@ -1,0 +1,131 @@
+"""Usage-over-time series (#21) against the real Prometheus of this folder's fixture.
+
+Oracle: every stored bucket recomputed from the raw samples written into
+Prometheus (the same OpenMetrics values, rounded as written) with numpy and
+Prometheus' own ``rate()`` extrapolation, then bucketed by
+:func:`skylift.optimize.series.downsample`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from skylift.optimize.prometheus import PrometheusClient
+from skylift.optimize.series import (
+    Grid,
+    collect_series,
+    container_series_queries,
+    grid,
+    vm_series_queries,
+)
+from skylift.optimize.settings import ContainerMetrics, VmMetrics
+from skylift.optimize.testing.openmetrics import _counter
+from skylift.optimize.window import Window
+from tests.integration.optimize.conftest import Estate
+
+GIB = 1024.0**3
+STEP = 300
+RATE_RANGE = 600.0
+
+
+def _written(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Values as the OpenMetrics writer printed them (6 significant digits)."""
+    return np.array([float(f"{x:.6g}") for x in v])
+
+
+def prom_rate(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], at: float) -> float:
+    """Prometheus 2.x ``rate(v[600s])`` at ``at`` (extrapolatedRate, counter resets)."""
+    keep = (t >= at - RATE_RANGE) & (t <= at)
+    ts, vs = t[keep], v[keep]
+    if ts.size < 2:
+        return float("nan")
+    result = vs[-1] - vs[0] + float(np.sum(vs[:-1][np.diff(vs) < 0]))
+    to_start, to_end = ts[0] - (at - RATE_RANGE), at - ts[-1]
+    sampled = ts[-1] - ts[0]
+    avg = sampled / (ts.size - 1)
+    if result > 0 and vs[0] >= 0:
+        to_start = min(to_start, sampled * vs[0] / result)
+    extra = sampled
+    extra += to_start if to_start < avg * 1.1 else avg / 2
+    extra += to_end if to_end < avg * 1.1 else avg / 2
+    return result * (extra / sampled) / RATE_RANGE
+
+
+def downsample(
+    times: npt.NDArray[np.float64], values: npt.NDArray[np.float64], g: Grid
+) -> npt.NDArray[np.float64]:
+    """The oracle's bucketing: (p50, p95, max) of the values in each (end - bucket, end]."""
+    out = np.full((3, g.points), np.nan)
+    for i, e in enumerate(g.ends):
+        v = values[(times > e - g.bucket_s) & (times <= e) & ~np.isnan(values)]
+        if v.size:
+            out[:, i] = np.quantile(v, 0.5), np.quantile(v, 0.95), v.max()
+    return out
+
+
+def _steps(g: Grid) -> npt.NDArray[np.float64]:
+    return g.start + STEP * np.arange(1, g.points * g.bucket_s // STEP + 1, dtype=np.float64)
+
+
+def _cpu_cores(trace: object, g: Grid, cores: int, idle: bool) -> npt.NDArray[np.float64]:
+    t, pct = trace.t, np.clip(trace.cpu_pct, 0, 100) / 100.0  # type: ignore[attr-defined]
+    reset = trace.reset_at  # type: ignore[attr-defined]
+    counter = _written(_counter(1.0 - pct if idle else cores * pct, t, reset))
+    steps = _steps(g)
+    rates = np.array([prom_rate(t, counter, s) for s in steps])
+    values = cores * (1.0 - rates) if idle else rates
+    return downsample(steps, values, g)
+
+
+@pytest.fixture(scope="module")
+def window(estate: Estate) -> Window:
+    return Window(end=estate.at, days=14, step_s=STEP)
+
+
+def _close(got: npt.NDArray[np.floating], want: npt.NDArray[np.float64], what: str) -> None:
+    both = ~np.isnan(want)
+    assert both.sum() > 100, what
+    assert np.array_equal(np.isnan(got), ~both), what
+    # float16 storage: 3 significant digits
+    np.testing.assert_allclose(got[both], want[both], rtol=2e-3, atol=2e-3, err_msg=what)
+
+
+def test_container_series_match_raw_samples(estate: Estate, window: Window) -> None:
+    g = grid(window)
+    assert (g.bucket_s, g.points) == (7200, 168)
+    m = ContainerMetrics()
+    got = collect_series(
+        PrometheusClient(estate.url), container_series_queries(m, window, g),
+        ("namespace", "container"), g, ["shop/web", "shop/api", "shop/missing"],
+    )  # fmt: skip
+    for key, vm in (("shop/web", "vm2"), ("shop/api", "vm3")):
+        trace = estate.traces[vm]
+        vals = got.of(key)
+        assert vals is not None
+        want_cpu = _cpu_cores(trace, g, trace.cores, idle=False)  # type: ignore[attr-defined]
+        _close(vals[0], want_cpu, f"{key} cpu")
+        mem = _written(trace.mem_used) / GIB  # type: ignore[attr-defined]
+        _close(vals[1], downsample(trace.t, mem, g), f"{key} memory")  # type: ignore[attr-defined]
+    assert np.isnan(got.of("shop/missing")).all()  # type: ignore[arg-type]
+
+
+def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
+    g = grid(window)
+    got = collect_series(
+        PrometheusClient(estate.url), vm_series_queries(VmMetrics(), window, g), ("instance",), g
+    )
+    for name in ("vm1", "vm2"):  # vm1: its counters reset halfway
+        trace = estate.traces[name]
+        vals = got.of(f"{name}:9100")
+        assert vals is not None
+        _close(vals[0], _cpu_cores(trace, g, trace.cores, idle=True), f"{name} cpu")  # type: ignore[attr-defined]
+        steps = _steps(g)
+        t = trace.t  # type: ignore[attr-defined]
+        total = trace.mem_total  # type: ignore[attr-defined]
+        avail = _written(np.maximum(total - trace.mem_used, 0))  # type: ignore[attr-defined]
+        last = np.searchsorted(t, steps, side="right") - 1
+        ok = (last >= 0) & (steps - t[np.maximum(last, 0)] <= 300)
+        used = np.where(ok, (float(f"{total:.6g}") - avail[np.maximum(last, 0)]) / GIB, np.nan)
+        _close(vals[1], downsample(steps, used, g), f"{name} memory")
