@@ -23,7 +23,7 @@ from typing import Any
 
 #: The Alembic head revision this skylift ships (a unit test checks it against
 #: Alembic's own head: bump it with every new migration).
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 #: Seconds a write waits for another writer (pysqlite's default, as the store has).
 BUSY_TIMEOUT_S = 5.0
 #: The pragmas :mod:`skylift.workspace.store` sets on every connection.
