@@ -70,10 +70,10 @@ class UsageSeries:
 
     def of(self, key: str) -> npt.NDArray[np.float32] | None:
         """One workload's (resources, stats, points) values, or None."""
-        try:
-            return self.values[self.keys.index(key)]
-        except ValueError:
+        if key not in self.keys:
             return None
+        one: npt.NDArray[np.float32] = self.values[self.keys.index(key)]
+        return one
 
 
 def _stat(expr: str, level: float, g: Grid, w: Window) -> str:
