@@ -92,6 +92,7 @@ def optimize_workspace(
     from skylift.optimize.window import Window
     from skylift.workspace.assessments import policy_from_settings
     from skylift.workspace.core import Workspace
+    from skylift.workspace.usage_series import collect_usage
 
     started = time.monotonic()
     with Workspace.open(request.workspace) as ws:
@@ -124,6 +125,7 @@ def optimize_workspace(
         containers = _container_rows(usage, advice)
         nodes = _nodes(usage, advice, policy, warnings)
         totals = _totals(vm_rows, containers, nodes)
+        usage_rows = collect_usage(client, s, window, vm_rows, containers, progress)
         run_id = uuid.uuid4().hex[:12]
         out = request.out or ws.state_dir / "optimize" / run_id
         files = _write(out, vm_rows, containers, request.generated)
@@ -140,7 +142,7 @@ def optimize_workspace(
             files,
             time.monotonic() - started,
         )
-        _store(ws, result)
+        _store(ws, result, usage_rows)
     return result
 
 
@@ -291,6 +293,8 @@ def _price(
                     "current_type": c["instance_type"],
                     "current_month": _round(cur_cost),
                     "recommended_type": n["instance_type"] if ok else c["instance_type"],
+                    "recommended_vcpus": (n if ok else c)["vcpus"],
+                    "recommended_memory_gib": _round((n if ok else c)["instance_memory_gib"]),
                     "recommended_month": _round(new_cost),
                     "saving_month": _round((cur_cost or 0.0) - (new_cost or 0.0)),
                     "note": n["not_sized_reason"] or "",
@@ -463,12 +467,13 @@ def _write(
     return files
 
 
-def _store(ws: Workspace, result: OptimizeResult) -> None:
+def _store(ws: Workspace, result: OptimizeResult, usage: list[dict[str, Any]]) -> None:
     from datetime import UTC, datetime
 
     from sqlalchemy import insert
 
     from skylift.workspace.tables_optimize import optimizations
+    from skylift.workspace.usage_series import store_usage
 
     row = {
         "id": result.run_id,
@@ -481,6 +486,7 @@ def _store(ws: Workspace, result: OptimizeResult) -> None:
     }
     with ws.store.engine.begin() as conn:
         conn.execute(insert(optimizations), [row])
+        store_usage(conn, result.run_id, usage)
 
 
 def optimization_runs(ws: Workspace, limit: int = 1) -> list[dict[str, Any]]:

@@ -1,0 +1,152 @@
+"""Usage over time of an optimize run's VMs and containers: collected, ranked, stored, read.
+
+Collected with :mod:`skylift.optimize.series` (range queries at the bucket
+step) for every VM row and container row of the run, stored one row per
+workload in ``optimization_series`` (float16 + zlib) with a ranking score,
+worst first: risks (OOM kills, throttling, a VM whose recommended size is
+larger than today's) above everything, then the saving (VMs: the largest
+monthly saving of a target; containers: the share of their CPU and memory
+requests the recommendation frees). The report reads the top few per kind,
+the dashboard one workload at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from skylift.domain.progress import NULL_PROGRESS, Progress
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from skylift.optimize.prometheus import PrometheusClient
+    from skylift.optimize.settings import OptimizeSettings
+    from skylift.optimize.window import Window
+    from skylift.workspace.core import Workspace
+
+#: Score of a risk (above any saving).
+RISK = 1e9
+
+
+def vm_score(row: Mapping[str, Any]) -> float:
+    """Worst first: an upsize is a risk; else the largest monthly saving; no data last."""
+    if row.get("reason"):
+        return -1.0
+    savings = [t["saving_month"] or 0.0 for t in row.get("targets", [])]
+    if any(s < 0 for s in savings):
+        return RISK - min(savings)
+    return max(savings, default=0.0)
+
+
+def container_score(row: Mapping[str, Any]) -> float:
+    """Worst first: OOM kills or throttling; else the share of the requests freed."""
+    if row.get("flags"):
+        return RISK + len(row["flags"])
+    rec, cur = row.get("recommended"), row.get("current") or {}
+    if not rec:
+        return -1.0
+    freed = 0.0
+    for field in ("cpu_request", "memory_request_mib"):
+        if cur.get(field):
+            freed += (cur[field] - rec[field]) / cur[field]
+    return freed
+
+
+def collect_usage(
+    client: PrometheusClient,
+    s: OptimizeSettings,
+    window: Window,
+    vms: Sequence[Mapping[str, Any]],
+    containers: Sequence[Mapping[str, Any]],
+    progress: Progress = NULL_PROGRESS,
+) -> list[dict[str, Any]]:
+    """One stored row per VM and container row (``run_id`` is filled in by :func:`store_usage`)."""
+    from skylift.optimize.series import (
+        collect_series,
+        container_series_queries,
+        encode,
+        grid,
+        vm_series_queries,
+    )
+
+    g = grid(window)
+    base = {"start": g.start, "bucket_s": g.bucket_s, "points": g.points}
+    rows: list[dict[str, Any]] = []
+    if vms:
+        got = collect_series(
+            client, vm_series_queries(s.vm, window, g), (s.vm.instance_label,), g,
+            [v["instance"] for v in vms], progress,
+        )  # fmt: skip
+        rows += [
+            {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
+             "data": encode(got.values[i]), **base}
+            for i, v in enumerate(vms)
+        ]  # fmt: skip
+    if containers:
+        keys = [f"{c['namespace']}/{c['container']}" for c in containers]
+        got = collect_series(
+            client, container_series_queries(s.containers, window, g),
+            ("namespace", "container"), g, keys, progress,
+        )  # fmt: skip
+        rows += [
+            {"kind": "container", "key": k, "score": container_score(c),
+             "data": encode(got.values[i]), **base}
+            for i, (k, c) in enumerate(zip(keys, containers, strict=True))
+        ]  # fmt: skip
+    return rows
+
+
+def store_usage(conn: Connection, run_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the rows of one run (inside the caller's transaction)."""
+    from sqlalchemy import insert
+
+    from skylift.workspace.tables_optimize import optimization_series
+
+    if rows:
+        conn.execute(insert(optimization_series), [{**r, "run_id": run_id} for r in rows])
+
+
+def _decoded(row: Any) -> dict[str, Any]:
+    from skylift.optimize.series import as_lists, decode
+
+    m = row._mapping
+    return {
+        "kind": m["kind"],
+        "key": m["key"],
+        "score": m["score"],
+        "start": m["start"],
+        "bucket_s": m["bucket_s"],
+        "values": as_lists(decode(m["data"], m["points"])),
+    }
+
+
+def top_usage(ws: Workspace, run_id: str, per_kind: int) -> list[dict[str, Any]]:
+    """The ``per_kind`` worst VMs and containers of a run with their series, worst first."""
+    from sqlalchemy import select
+
+    from skylift.workspace.tables_optimize import optimization_series as t
+
+    out: list[dict[str, Any]] = []
+    with ws.store.engine.connect() as conn:
+        for kind in ("vm", "container"):
+            q = (
+                select(t)
+                .where(t.c.run_id == run_id, t.c.kind == kind)
+                .order_by(t.c.score.desc(), t.c.key)
+                .limit(per_kind)
+            )
+            out += [_decoded(r) for r in conn.execute(q)]
+    return out
+
+
+def one_usage(ws: Workspace, run_id: str, kind: str, key: str) -> dict[str, Any] | None:
+    """One workload's series, or None."""
+    from sqlalchemy import select
+
+    from skylift.workspace.tables_optimize import optimization_series as t
+
+    with ws.store.engine.connect() as conn:
+        q = select(t).where(t.c.run_id == run_id, t.c.kind == kind, t.c.key == key)
+        row = conn.execute(q).first()
+    return _decoded(row) if row is not None else None
