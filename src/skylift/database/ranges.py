@@ -18,9 +18,9 @@ Also the per-table summary of measured ranges shared by both engines' verify.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from skylift.domain.database import RangeDiff, TableCheck
 
@@ -109,18 +109,22 @@ def span_where(
     return " AND ".join(conds)
 
 
-def bound_label(bound: Bound | None) -> str | None:
-    """A boundary key as text: ``42``, ``'abc'`` or ``(42, 'abc')``; ``None`` when open."""
+def bound_label(bound: Bound | None, numeric: Sequence[bool] = ()) -> str | None:
+    """A boundary key as SQL-like text: ``42``, ``'abc'`` or ``(42, 'abc')``; ``None``: open.
+
+    Numbers are bare, anything else quoted (bytes as hex); ``numeric[i]`` says
+    column ``i`` is a number when values come as text (PostgreSQL's).
+    """
     if bound is None:
         return None
-    parts = [_literal(v) for v in bound]
+    parts = [_literal(v, i < len(numeric) and numeric[i]) for i, v in enumerate(bound)]
     return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
-def _literal(value: object) -> str:
+def _literal(value: object, numeric: bool) -> str:
+    if numeric or (isinstance(value, int | float | Decimal) and not isinstance(value, bool)):
+        return str(value)
     text = value.hex() if isinstance(value, bytes) else str(value)
-    if isinstance(value, int | float) or re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return text
     return "'" + text.replace("'", "''") + "'"
 
 

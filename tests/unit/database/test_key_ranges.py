@@ -117,7 +117,8 @@ def test_pick_bounds_spreads_over_the_sample_and_labels_keys():
     assert pick_bounds(sample, 1) == [] and pick_bounds([], 5) == []
     assert pick_bounds([(1,), (2,)], 10) == [(1,), (2,)]
     assert bound_label((42, "it's")) == "(42, 'it''s')"
-    assert bound_label(("7",)) == "7" and bound_label(None) is None
+    assert bound_label(("7",)) == "'7'" and bound_label(("7",), [True]) == "7"
+    assert bound_label(None) is None
     assert bound_label((b"\x01\xff",)) == "'01ff'"
 
 

@@ -88,7 +88,7 @@ def _spans(cur: Any, t: MyTable, key: list[str], parts: int) -> list[_Span]:
         f" ORDER BY {', '.join(cols)}"
     )
     bounds = pick_bounds([tuple(r) for r in cur.fetchall()], parts)
-    literal = cur.connection.literal
+    literal = cur.connection.escape
 
     def literals(bound: Bound | None) -> list[str] | None:
         return None if bound is None else [literal(v) for v in bound]

@@ -151,15 +151,21 @@ def key_ranges(
             return None
         return [f"{_literal(str(v))}::{t}" for v, (_, t) in zip(bound, key, strict=True)]
 
+    numeric = [t.split("(")[0] in _NUMBERS for _, t in key]
     return [
         KeyRange(
-            table, row, span_where(cols, literals(a), literals(b)), bound_label(a), bound_label(b)
+            table,
+            row,
+            span_where(cols, literals(a), literals(b)),
+            bound_label(a, numeric),
+            bound_label(b, numeric),
         )
         for a, b in spans(bounds)
     ]
 
 
 _INTEGERS = {"smallint", "integer", "bigint"}
+_NUMBERS = _INTEGERS | {"real", "double precision", "numeric"}
 
 
 def _text(value: int | None) -> str | None:
