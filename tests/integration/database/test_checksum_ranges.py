@@ -113,7 +113,7 @@ def pg_ranges(pg_pair: tuple[PostgresServer, PostgresServer]) -> tuple[DbUrl, Db
 def test_postgres_ranges_partition_every_key(pg_ranges):
     s, _ = pg_ranges
     with pg_connect(s) as conn:
-        for table, key in (("it", [("a", "integer"), ("b", "text")]), ("u", [("uuid")])):
+        for table, key in (("it", [("a", "integer"), ("b", "text")]), ("u", [("id", "uuid")])):
             ranges = key_ranges(conn, f"public.{table}", key, (1 << 20, ROWS), RANGE_ROWS)
             assert len(ranges) > 5 and ranges[0].lo is None and ranges[-1].hi is None
             assert all(a.hi == b.lo for a, b in itertools.pairwise(ranges))
