@@ -12,7 +12,14 @@ import typer
 from skylift.cli.context import JSON_OPTION, open_workspace
 from skylift.cli.exits import Finished, Outcome
 from skylift.cli.output import emit, err, out
-from skylift.domain.database import CopyResult, DbAssessment, DbCopyOptions, TableCopy, VerifyResult
+from skylift.domain.database import (
+    CopyResult,
+    CutoverResult,
+    DbAssessment,
+    DbCopyOptions,
+    TableCopy,
+    VerifyResult,
+)
 
 app = typer.Typer(
     help=(
@@ -71,8 +78,11 @@ def copy(
     target: Annotated[str, typer.Argument(help="Target URL (database created if missing)")],
     jobs: Annotated[int, JOBS] = 4,
     online: Annotated[
-        bool, typer.Option("--online", help="Keep replicating after the copy (PostgreSQL).")
+        bool, typer.Option("--online", help="Keep replicating after the copy until cutover.")
     ] = False,
+    replication_user: Annotated[
+        str | None, typer.Option(help="MySQL --online: source account the target replicates as.")
+    ] = None,
     split_mb: Annotated[
         int, typer.Option("--split-mb", min=1, help="Copy tables above this size in ranges.")
     ] = 256,
@@ -87,12 +97,13 @@ def copy(
 
       skylift db copy postgresql://app@old/shop postgresql://admin@new/shop -j 4
 
-      skylift db copy mysql://root@old/shop mysql://root@new/shop
+      skylift db copy mysql://root@old/shop mysql://root@new/shop --online --replication-user repl
     """
     from skylift.workspace.databases import copy_db
 
     options = DbCopyOptions(jobs=jobs, online=online, split_bytes=split_mb << 20)
-    result = copy_db(source, target, options, password_file, _Events(as_json))
+    events = _Events(as_json)
+    result = copy_db(source, target, options, password_file, events, replication_user)
 
     emit(result, as_json, lambda: _render_copy(result))
 
@@ -132,13 +143,20 @@ def cutover(
     from skylift.workspace.databases import cutover_db
 
     result = cutover_db(source, target, timeout, password_file, _Events(as_json))
-    emit(
-        result,
-        as_json,
-        lambda: out.print(
-            f"Cut over: lag 0 after {result.waited_seconds:.1f} s, {result.sequences} sequences "
-            "set; replication removed. Point the application at the target."
-        ),
+    emit(result, as_json, lambda: _render_cutover(result))
+    if result.verify is not None and not result.verify.ok:
+        raise Finished(Outcome.DIFFERS)
+
+
+def _render_cutover(result: CutoverResult) -> None:
+    if result.verify is not None and not result.verify.ok:
+        out.print("Replication stopped at lag 0 but kept: the target differs from the source.")
+        _render_verify(result.verify)
+        return
+    checked = " and verified (counts, schema)" if result.verify is not None else ""
+    out.print(
+        f"Cut over: lag 0 after {result.waited_seconds:.1f} s, {result.sequences} sequences "
+        f"set{checked}; replication removed. Point the application at the target."
     )
 
 

@@ -12,7 +12,7 @@ from skylift.domain.database import (
     DbEngine,
     VerifyResult,
 )
-from skylift.errors import InputError, TransferError
+from skylift.errors import InputError
 
 
 def _same_engine(source: DbUrl, target: DbUrl) -> None:
@@ -25,34 +25,36 @@ def _same_engine(source: DbUrl, target: DbUrl) -> None:
 
 
 def copy_database(
-    source: DbUrl, target: DbUrl, options: DbCopyOptions, events: CopyEvents = NULL_EVENTS
+    source: DbUrl,
+    target: DbUrl,
+    options: DbCopyOptions,
+    events: CopyEvents = NULL_EVENTS,
+    replica_user: DbUrl | None = None,
 ) -> CopyResult:
-    """Copy ``source`` into ``target`` (resumable; online with PostgreSQL logical replication)."""
+    """Copy ``source`` into ``target`` (resumable; online with logical / binlog replication).
+
+    ``replica_user``: the account (and password) a MySQL target replicates
+    with; default the source URL's own.
+    """
     _same_engine(source, target)
     if source.engine is DbEngine.POSTGRESQL:
         from skylift.database.postgres.copy import copy_postgres
 
         return copy_postgres(source, target, options, events)
-    if options.online:
-        raise TransferError(
-            "online copy is not available for MySQL/MariaDB yet (no binlog replication)",
-            "copy offline with writes stopped, or set up the target as a binlog replica yourself",
-        )
     from skylift.database.mysql.copy import copy_mysql
 
-    return copy_mysql(source, target, options, events)
+    return copy_mysql(source, target, options, events, replica_user)
 
 
 def cutover_database(
     source: DbUrl, target: DbUrl, timeout: float, events: CopyEvents = NULL_EVENTS
 ) -> CutoverResult:
-    """Wait for replication lag 0, set sequences, remove replication (PostgreSQL)."""
+    """Wait for replication lag 0, set sequences / AUTO_INCREMENT, remove replication."""
     _same_engine(source, target)
-    if source.engine is not DbEngine.POSTGRESQL:
-        raise TransferError(
-            "cutover applies to an online copy, which MySQL/MariaDB does not have yet",
-            "an offline copy needs no cutover: point the application at the target",
-        )
+    if source.engine is DbEngine.MYSQL:
+        from skylift.database.mysql.cutover import cutover_mysql
+
+        return cutover_mysql(source, target, timeout, events.lag)
     from skylift.database.postgres.replication import cutover
 
     lag, sequences, waited = cutover(source, target, timeout, events.lag)

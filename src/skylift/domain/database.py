@@ -198,13 +198,19 @@ class VerifyResult(Value):
 
 
 class CutoverResult(Value):
-    """``skylift db cutover``: lag reached, sequences set, replication removed."""
+    """``skylift db cutover``: lag reached, sequences set, replication removed.
+
+    MySQL/MariaDB: ``sequences`` counts the AUTO_INCREMENT counters set, and
+    ``verify`` holds the counts and schema check made after replication
+    stopped (replication settings are removed only when it is ok).
+    """
 
     source: str
     target: str
     lag_bytes: int
     sequences: int
     waited_seconds: float
+    verify: VerifyResult | None = None
 
 
 class ManagedOption(Value):

@@ -115,12 +115,24 @@ def copy_db(
     options: DbCopyOptions,
     password_file: Path | None = None,
     events: CopyEvents = NULL_EVENTS,
+    replication_user: str | None = None,
 ) -> CopyResult:
-    """``skylift db copy``: parse both URLs (passwords from env/file), copy."""
+    """``skylift db copy``: parse both URLs (passwords from env/file), copy.
+
+    ``replication_user``: the source account a MySQL target replicates with
+    (password from ``SKYLIFT_REPLICATION_PASSWORD`` or the password file).
+    """
+    from urllib.parse import quote
+
     from skylift.database.copy import copy_database
+    from skylift.database.url import parse_url
 
     src, dst = _endpoints(source, target, password_file)
-    return copy_database(src, dst, options, events)
+    replica = None
+    if replication_user:
+        text = f"{src.engine.value}://{quote(replication_user, safe='')}@{src.host}:{src.port}/"
+        replica = parse_url(text + quote(src.database), "replication", password_file=password_file)
+    return copy_database(src, dst, options, events, replica)
 
 
 def cutover_db(

@@ -1,14 +1,13 @@
-"""``skylift db copy`` for MySQL/MariaDB (offline): tables, rows by key range, views.
+"""``skylift db copy`` for MySQL/MariaDB: tables, rows by key range, views; online replication.
 
 Tables are created from ``SHOW CREATE TABLE`` (with their indexes and
 ``AUTO_INCREMENT`` counter), rows are streamed with an unbuffered cursor and
 written as multi-row ``INSERT``s, each key range in one transaction together
 with its mark in the journal table ``_skylift_copy`` of the target schema, so
-a killed copy resumes per range. Views follow the tables. Reads use one
-consistent snapshot per worker (``START TRANSACTION WITH CONSISTENT
-SNAPSHOT``), not one for the whole copy: stop writes for an exact copy.
-Triggers, routines and events are reported, not copied; there is no online
-(binlog) mode yet.
+a killed copy resumes per range. Views follow the tables. Every worker reads
+the same consistent snapshot (:mod:`.snapshot`), whose binlog position starts
+the replication of an online copy (:mod:`.replication`). Triggers, routines
+and events are reported, not copied.
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from skylift.database.connect import ThreadConnections, first_line, my_connect, my_ident
+from skylift.database.mysql import preflight, replication
+from skylift.database.mysql.snapshot import Snapshot
 from skylift.database.mysql.tables import MyRange, MyTable, my_ranges, my_tables
 from skylift.database.tally import TableTally
 from skylift.database.url import DbUrl
@@ -31,9 +32,17 @@ BATCH = 2000
 
 
 def copy_mysql(
-    source: DbUrl, target: DbUrl, options: DbCopyOptions, events: CopyEvents
+    source: DbUrl,
+    target: DbUrl,
+    options: DbCopyOptions,
+    events: CopyEvents,
+    replica_user: DbUrl | None = None,
 ) -> CopyResult:
-    """Copy schema ``source.database`` into ``target.database`` (created if missing)."""
+    """Copy schema ``source.database`` into ``target.database`` (created if missing).
+
+    Online, the target then replicates the schema from the source's binlog,
+    connecting as ``replica_user`` (default: the source URL's user).
+    """
     if not source.database:
         raise TransferError(
             f"{source.display()}: name the database to copy at the end of the URL",
@@ -44,8 +53,17 @@ def copy_mysql(
     dst = my_connect(target, database="")
     try:
         with src.cursor() as s, dst.cursor() as d:
+            mariadb = preflight.is_mariadb(s)
+            if options.online:
+                preflight.check_online(s, d, source, target, replica_user or source)
             tables = my_tables(s, source.database)
             resumed = _prepare_target(s, d, source, target)
+            if resumed and options.online:
+                raise TransferError(
+                    f"{target.display()} holds an interrupted copy; an online copy cannot "
+                    "resume (its snapshot ended with the run)",
+                    "drop the target database and run the online copy again, or resume offline",
+                )
             if not resumed:
                 d.execute("SET SESSION foreign_key_checks = 0")  # tables in any order
                 for t in tables:
@@ -62,10 +80,19 @@ def copy_mysql(
     finally:
         src.close()
         dst.close()
-    copies = _copy_ranges(plan, source, target, options, events)
+    snapshot = Snapshot(source, tables, options.jobs, mariadb)
+    try:
+        copies = _copy_ranges(plan, snapshot, target, options, events)
+    finally:
+        snapshot.close()
     with my_connect(source) as src, my_connect(target) as dst, src.cursor() as s, dst.cursor() as d:
         _copy_views(s, d, source.database)
         d.execute(f"DROP TABLE IF EXISTS {JOURNAL}")
+        lag = None
+        if options.online and snapshot.position is not None:
+            replication.start(d, source, target, replica_user or source, snapshot.position, mariadb)
+    if options.online:
+        lag = replication.wait_for_lag(source, target, options.catch_up_seconds, events.lag)
     return CopyResult(
         source=source.display(),
         target=target.display(),
@@ -73,11 +100,21 @@ def copy_mysql(
         tables=tuple(sorted(copies, key=lambda c: c.table)),
         sequences=sum(1 for t in tables if t.has_pk),
         resumed=resumed,
+        online=options.online,
+        lag_bytes=lag,
         seconds=time.monotonic() - started,
+        phases={"snapshot lock": snapshot.lock_seconds},
         warnings=tuple(warnings)
-        + tuple(
-            f"{c.table}: no primary key; copied as a whole" for c in copies if not c.primary_key
-        ),
+        + tuple(_no_key(c.table, options.online) for c in copies if not c.primary_key),
+    )
+
+
+def _no_key(table: str, online: bool) -> str:
+    if not online:
+        return f"{table}: no primary key; copied as a whole"
+    return (
+        f"{table}: no primary key; copied as a whole, and the target's replication finds each "
+        "changed row by scanning the table (slow on large tables): add a primary key"
     )
 
 
@@ -164,7 +201,7 @@ def _copy_views(s: Any, d: Any, schema: str) -> None:
 
 def _copy_ranges(
     plan: list[tuple[MyRange, tuple[int, int, float] | None]],
-    source: DbUrl,
+    snapshot: Snapshot,
     target: DbUrl,
     options: DbCopyOptions,
     events: CopyEvents,
@@ -175,11 +212,11 @@ def _copy_ranges(
     def finish(r: MyRange, outcome: tuple[int, int, float], skipped: bool) -> None:
         tally.add(r.table.label, outcome, skipped)
 
-    srcs = ThreadConnections(lambda: my_connect(source))
     dsts = ThreadConnections(lambda: my_connect(target))
 
     def run(r: MyRange) -> None:
-        finish(r, _copy_range(r, srcs.get(), dsts.get(), target, events), False)
+        with snapshot.session() as src:
+            finish(r, _copy_range(r, src, dsts.get(), target, events), False)
 
     for r, done in plan:
         if done is not None:
@@ -190,7 +227,6 @@ def _copy_ranges(
             futures = [pool.submit(run, r) for r in todo]
             errors = [f.exception() for f in futures if f.exception() is not None]
     finally:
-        srcs.close()
         dsts.close()
     if errors:
         raise TransferError(
@@ -215,7 +251,6 @@ def _copy_range(
     try:
         with src.cursor(pymysql.cursors.SSCursor) as s, dst.cursor() as d:
             d.execute("SET SESSION foreign_key_checks = 0, unique_checks = 0")
-            s.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             s.execute(f"SELECT {t.column_list} FROM {t.qualified}{r.where()}")
             d.execute("START TRANSACTION")
             while True:
@@ -236,10 +271,8 @@ def _copy_range(
                 (rows, moved, seconds, t.name, r.index),
             )
             d.execute("COMMIT")
-            s.execute("COMMIT")
     except BaseException:
-        with contextlib.suppress(Exception):  # the connections serve the next range
+        with contextlib.suppress(Exception):  # the connection serves the next range
             dst.rollback()
-            src.rollback()
-        raise
+        raise  # the source session stays in its snapshot: the cursor read the range to its end
     return rows, moved, seconds

@@ -267,6 +267,11 @@ class MariaDBServer:
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     port: int = 0
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="skylift-my-")))
+    #: a replication pair needs two different ids
+    server_id: int = 1
+    #: extra ``mariadbd`` options; ``binlog=False`` starts without a binary log
+    options: tuple[str, ...] = ()
+    binlog: bool = True
     _proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -311,12 +316,12 @@ class MariaDBServer:
                         f"--port={self.port}",
                         "--bind-address=127.0.0.1",
                         f"--pid-file={self.root / 'pid'}",
-                        "--log-bin=binlog",
-                        "--binlog-format=ROW",
-                        "--server-id=1",
+                        *(["--log-bin=binlog", "--binlog-format=ROW"] if self.binlog else []),
+                        f"--server-id={self.server_id}",
                         "--innodb-flush-log-at-trx-commit=0",
                         "--skip-name-resolve",
                         "--innodb-buffer-pool-size=128M",
+                        *self.options,
                     ],
                 ),
                 stdout=fh,
