@@ -393,5 +393,8 @@ class MariaDBServer:
         if self._proc is not None and self._proc.poll() is None and pid_file.exists():
             with contextlib.suppress(OSError, ValueError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
+            # runuser exits with its child; a SIGTERM to runuser would cost it 2 s of grace
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(5)
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
