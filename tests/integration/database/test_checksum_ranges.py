@@ -186,3 +186,19 @@ def test_mariadb_difference_reported_in_its_range_only(my_pair, my_ranges_db):
         row = f"CAST('{uuid}' AS UUID)" if name == "u" else planted
         assert dst.sql(f"SELECT {_between(row, bad.lo, bad.hi)}", "keyranges") == "1", (name, bad)
     assert tables["u"].target_rows == ROWS - 1 and tables["ts"].target_rows == ROWS + 1
+
+
+def test_postgres_text_key_with_another_collation_is_one_range(pg_pair, pg_ranges):
+    """Ranges between text keys would split the target's rows differently: one range then."""
+    src, dst = pg_pair
+    s, _ = pg_ranges
+    collation = dst.psql("SELECT datcollate FROM pg_database WHERE datname = 'keyranges'")
+    other = "C.utf8" if collation != "C.utf8" else "C"
+    dst.psql(
+        f"CREATE DATABASE keyranges_c TEMPLATE template0 LC_COLLATE '{other}' LC_CTYPE '{other}'"
+    )
+    dst.psql(PG_SCHEMA, "keyranges_c")
+    d = parse_url(dst.url("keyranges_c"), "target", environ=_env(src, dst))
+    v = verify_database(s, d, checksum=True, jobs=2, range_rows=RANGE_ROWS)
+    tables = _by_table(v)
+    assert v.ok and tables["it"].ranges == 1 and tables["u"].ranges > 1 and tables["ts"].ranges > 1

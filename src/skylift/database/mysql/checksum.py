@@ -3,6 +3,10 @@
 Each range is summarised on both servers as ``COUNT(*)`` and the exact sum
 of the first 60 bits of ``MD5`` of each row rendered as text (binary columns
 as hex, NULL marked), so only two numbers per range cross the network.
+Ranges: equal widths of a one-column integer key; any other primary key
+between keys sampled from the table in key order, compared lexicographically
+(written out, so MariaDB's optimiser scans a range of the primary key); no
+primary key: one range.
 Schema objects compared: columns with their types and nullability, indexes
 with their columns, views.
 """
