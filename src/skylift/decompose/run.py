@@ -64,7 +64,7 @@ def analyse(root: Path, traces_dir: Path | None, progress: Progress = NULL_PROGR
         if b in entity_table:
             units[a].tables.add(entity_table[b])
     if traces_dir is not None:
-        _add_traces(code, traces.load(traces_dir))
+        add_traces(code, traces.load(traces_dir))
     return code
 
 
@@ -75,7 +75,13 @@ def decompose(
     progress: Progress = NULL_PROGRESS,
 ) -> Decomposition:
     """Propose services for the monolith at ``root``."""
-    code = analyse(root, traces_dir, progress)
+    return propose(analyse(root, traces_dir, progress), root, k, progress)
+
+
+def propose(
+    code: CodeGraph, root: Path, k: int | None = None, progress: Progress = NULL_PROGRESS
+) -> Decomposition:
+    """Partition an analysed code graph (with its runtime evidence) into services."""
     weights = _weights(code)
     connected = {n for pair in weights for n in pair}
     if len(connected) < MIN_UNITS:
@@ -98,7 +104,7 @@ def decompose(
         units=len(code.units),
         criterion=f"--k {k}" if k else "Louvain, highest modularity (resolution 1)",
         services=_services(code, parts, owners, root),
-        score=metrics.score(parts, code.calls, calls, use_cases),
+        score=metrics.score(parts, calls, calls, use_cases),
         ties={n: [t.__dict__ for t in ts] for n, ts in explain.ties(g, parts).items()},
         moves=[m.as_json() for m in explain.moves(g, parts)],
         unparseable=code.unparseable,
@@ -125,14 +131,16 @@ def static_use_cases(code: CodeGraph, depth: int = REACH_DEPTH) -> dict[str, set
     return found
 
 
-def _add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:
+def add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:
+    """Match trace names to units (qualified or unique simple name); add calls and use cases."""
     by_simple: dict[str, list[str]] = {}
     for name in code.units:
         by_simple.setdefault(name.rsplit(".", 1)[-1], []).append(name)
     unknown: set[str] = set()
-    for use_case, chain in chains:
+    for use_case, chain, times in chains:
         resolved = []
         for cls in chain:
+            cls = traces.top_level(cls)
             hit = cls if cls in code.units else None
             matches = by_simple.get(cls.rsplit(".", 1)[-1], [])
             hit = hit or (matches[0] if len(matches) == 1 else None)
@@ -140,9 +148,10 @@ def _add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:
                 unknown.add(cls)
                 continue
             resolved.append(hit)
-            code.use_cases.setdefault(hit, set()).add(use_case)
+            if use_case is not None:
+                code.use_cases.setdefault(hit, set()).add(use_case)
         for a, b in itertools.pairwise(resolved):
-            code.trace_calls[(a, b)] = code.trace_calls.get((a, b), 0.0) + 1.0
+            code.trace_calls[(a, b)] = code.trace_calls.get((a, b), 0.0) + times
     code.unknown_in_traces = sorted(unknown)
 
 
