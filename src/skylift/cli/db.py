@@ -32,7 +32,8 @@ app = typer.Typer(
         "  skylift discover db postgresql://app@db1:5432/shop\n\n"
         "  skylift db assess\n\n"
         "  skylift db copy postgresql://app@db1/shop postgresql://admin@new-db/shop --jobs 4\n\n"
-        "  skylift db copy SRC DST --online   then   skylift db cutover SRC DST\n\n"
+        "  skylift db copy SRC DST --online, skylift db status SRC DST, then "
+        "skylift db cutover SRC DST\n\n"
         "  skylift db verify SRC DST --checksum"
     ),
     no_args_is_help=True,
@@ -158,6 +159,27 @@ def _render_cutover(result: CutoverResult) -> None:
         f"Cut over: lag 0 after {result.waited_seconds:.1f} s, {result.sequences} sequences "
         f"set{checked}; replication removed. Point the application at the target."
     )
+
+
+@app.command("status")
+def status(
+    source: Annotated[str, typer.Argument(help="Source URL of the online copy")],
+    target: Annotated[str, typer.Argument(help="Target URL of the online copy")],
+    password_file: Annotated[Path | None, PASSFILE] = None,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show an online copy's replication lag (bytes of WAL / binlog not applied yet).
+
+    Example:
+
+      skylift db status mysql://root@old/shop mysql://root@new/shop --json
+    """
+    from skylift.workspace.databases import status_db
+
+    state = status_db(source, target, password_file)
+    lag = "unknown" if state.lag_bytes is None else f"{state.lag_bytes:,} bytes"
+    line = f"{'replicating' if state.replicating else 'not replicating'}; lag {lag}"
+    emit(state, as_json, lambda: out.print(line + (f" ({state.detail})" if state.detail else "")))
 
 
 @app.command("verify")

@@ -10,6 +10,7 @@ from skylift.domain.database import (
     CutoverResult,
     DbCopyOptions,
     DbEngine,
+    ReplicationState,
     VerifyResult,
 )
 from skylift.errors import InputError
@@ -64,6 +65,28 @@ def cutover_database(
         lag_bytes=lag,
         sequences=sequences,
         waited_seconds=waited,
+    )
+
+
+def replication_state(source: DbUrl, target: DbUrl) -> ReplicationState:
+    """Whether an online copy of ``source`` into ``target`` replicates, and its lag now."""
+    _same_engine(source, target)
+    if source.engine is DbEngine.MYSQL:
+        from skylift.database.mysql.replication import state
+
+        return state(source, target)
+    from skylift.database.connect import pg_connect
+    from skylift.database.postgres.replication import lag_bytes, slot_name
+
+    with pg_connect(source) as src:
+        lag = lag_bytes(src, slot_name(target))
+    return ReplicationState(
+        source=source.display(),
+        target=target.display(),
+        engine=source.engine,
+        replicating=lag is not None,
+        lag_bytes=lag,
+        detail="" if lag is not None else f"no replication slot {slot_name(target)}",
     )
 
 

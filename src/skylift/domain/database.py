@@ -213,6 +213,22 @@ class CutoverResult(Value):
     verify: VerifyResult | None = None
 
 
+class ReplicationState(Value):
+    """``skylift db status``: an online copy's replication and its lag (bytes of log).
+
+    ``lag_bytes`` is ``None`` while unknown (no replication, or the replica
+    has not reported a position yet); ``detail`` says why, or names the
+    replica's last error.
+    """
+
+    source: str
+    target: str
+    engine: DbEngine
+    replicating: bool
+    lag_bytes: int | None = None
+    detail: str = ""
+
+
 class ManagedOption(Value):
     """One managed target for a database: ready or not, why, the cheapest fitting tier."""
 

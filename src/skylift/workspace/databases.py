@@ -22,6 +22,7 @@ from skylift.domain.database import (
     DatabaseInventory,
     DbAssessment,
     DbCopyOptions,
+    ReplicationState,
     VerifyResult,
 )
 from skylift.errors import InputError
@@ -147,6 +148,14 @@ def cutover_db(
 
     src, dst = _endpoints(source, target, password_file)
     return cutover_database(src, dst, timeout, events)
+
+
+def status_db(source: str, target: str, password_file: Path | None = None) -> ReplicationState:
+    """``skylift db status``: an online copy's replication and lag."""
+    from skylift.database.copy import replication_state
+
+    src, dst = _endpoints(source, target, password_file)
+    return replication_state(src, dst)
 
 
 def verify_db(

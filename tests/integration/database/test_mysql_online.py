@@ -12,10 +12,16 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from skylift.database.copy import copy_database, cutover_database, verify_database
+from skylift.database.copy import (
+    copy_database,
+    cutover_database,
+    replication_state,
+    verify_database,
+)
 from skylift.database.testing.servers import MariaDBServer
 from skylift.database.url import DbUrl, parse_url
 from skylift.domain.database import DbCopyOptions
@@ -55,8 +61,8 @@ def servers() -> Iterator[tuple[MariaDBServer, MariaDBServer, MariaDBServer]]:
     trio = (MariaDBServer(server_id=1), MariaDBServer(server_id=2))
     trio += (MariaDBServer(server_id=3, binlog=False),)
     try:
-        for s in trio:
-            s.start()
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(MariaDBServer.start, trio))
         trio[0].sql(SCHEMA)
         trio[2].sql("CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY)")
         yield trio
@@ -190,6 +196,11 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     src.sql("INSERT INTO shop.orders (customer) VALUES ('while stopped')")
     with pytest.raises(TransferError, match=r"lag is still [\d,]+ bytes .*nothing was changed"):
         cutover_database(s, d, timeout=1.0)
+    status = ["db", "status", src.url("shop"), dst.url("shop_live"), "--json"]
+    code, out, err = run_cli(status, ws, env, capsys, monkeypatch)
+    stopped = json.loads(out)
+    assert code == 0 and not stopped["replicating"] and stopped["lag_bytes"] > 0
+    assert stopped["detail"] == "the replica's SQL thread is stopped"
     dst.sql("START SLAVE 'skylift' SQL_THREAD")
 
     src.sql("BEGIN; INSERT INTO shop.orders (customer) VALUES ('rolled back'); ROLLBACK")
@@ -204,6 +215,7 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     cut = json.loads(out)
     assert cut["lag_bytes"] == 0 and cut["sequences"] == 1 and cut["verify"]["tables"]
     assert dst.sql("SHOW ALL SLAVES STATUS") == ""  # replica settings (and password) removed
+    assert not replication_state(s, d).replicating
     assert _oracle(dst, "shop_live") == _oracle(src, "shop")
     assert dst.sql("SHOW DATABASES LIKE 'other'") == ""
     auto = "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_NAME = 'orders'"
@@ -286,3 +298,17 @@ def test_wrong_replication_password_is_one_line(servers, tmp_path, capsys, monke
     assert "Access denied" in lines[0] and len(lines) == 2 and lines[1].startswith("hint:")
     assert "Wrong-secret-5521" not in out + err and "Traceback" not in err
     assert dst.sql("SHOW DATABASES LIKE 'badpw'") == ""
+
+
+def test_status_without_replication(servers, pg_pair):
+    src, dst, _ = servers
+    env = _env(src, dst)
+    mine = replication_state(_url(src, "shop", "source", env), _url(dst, "nothing", "target", env))
+    assert not mine.replicating and mine.lag_bytes is None and "no 'skylift'" in mine.detail
+    pa, pb = pg_pair
+    penv = {"SKYLIFT_SOURCE_PASSWORD": pa.password, "SKYLIFT_TARGET_PASSWORD": pb.password}
+    pg = replication_state(
+        parse_url(pa.url("postgres"), "source", environ=penv),
+        parse_url(pb.url("nothing"), "target", environ=penv),
+    )
+    assert not pg.replicating and pg.detail == "no replication slot skylift_nothing"

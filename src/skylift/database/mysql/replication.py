@@ -29,6 +29,7 @@ from skylift.database.connect import first_line, my_connect, my_ident
 from skylift.database.mysql.preflight import CONNECTION, is_mariadb
 from skylift.database.mysql.snapshot import BinlogPosition, binlog_position
 from skylift.database.url import DbUrl
+from skylift.domain.database import DbEngine, ReplicationState
 from skylift.errors import TransferError
 
 #: binlog events a cutover reads between two polls before it assumes writes go on
@@ -174,6 +175,30 @@ def current_lag(s: Any, d: Any, target: DbUrl, mariadb: bool) -> tuple[int | Non
     if not status.exec_file:
         return None, now
     return lag_between(_binary_logs(s), status.exec_file, status.exec_pos, now), now
+
+
+def state(source: DbUrl, target: DbUrl) -> ReplicationState:
+    """The target's ``skylift`` replica and its lag, for ``skylift db status``."""
+    with my_connect(source) as src, my_connect(target, "") as dst, src.cursor() as s:
+        mariadb = is_mariadb(s)
+        status = replica_status(dst, mariadb)
+        lag: int | None = None
+        detail = f"no '{CONNECTION}' replication on the target"
+        if status is not None:
+            detail = (status.sql_error or status.io_error).split("\n")[0]
+            if status.sql_running != "Yes" and not detail:
+                detail = "the replica's SQL thread is stopped"
+            now = binlog_position(s, mariadb)
+            if now is not None and status.exec_file:
+                lag = lag_between(_binary_logs(s), status.exec_file, status.exec_pos, now)
+    return ReplicationState(
+        source=source.display(),
+        target=target.display(),
+        engine=DbEngine.MYSQL,
+        replicating=status is not None and status.sql_running == "Yes",
+        lag_bytes=lag,
+        detail=detail,
+    )
 
 
 def wait_for_lag(
