@@ -13,6 +13,7 @@ before zlib) — 10,000 workloads stay under 20 MiB in the workspace.
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,7 @@ def grid(window: Window, max_points: int = MAX_POINTS) -> Grid:
     """Whole-hour buckets covering the window, at most ``max_points``, ending on a step."""
     span = window.days * 86400
     bucket = max(3600, math.ceil(span / max_points / 3600) * 3600)
+    bucket = math.ceil(bucket / window.step_s) * window.step_s  # whole steps per bucket
     points = max(1, min(max_points, math.ceil(span / bucket)))
     end = math.floor(window.end / window.step_s) * window.step_s
     return Grid(float(end - points * bucket), bucket, points)
@@ -169,4 +171,32 @@ def as_lists(values: npt.NDArray[np.floating]) -> dict[str, dict[str, list[float
             name: [None if math.isnan(v) else round(float(v), 4) for v in values[r, s]]
             for s, (name, _) in enumerate(STATS)
         }
+    return out
+
+
+def bucket_stats(
+    values: npt.NDArray[np.float64], times_ms: npt.NDArray[np.int64], g: Grid, step_s: int
+) -> npt.NDArray[np.float64]:
+    """Per row of ``values`` (N, len(times_ms)), values at every step: each bucket's
+    (p50, p95, max) as (N, stats, points), over the steps in (end − bucket, end]
+    (Prometheus' interpolation; NaN where a bucket has no value).
+
+    For a query layer that already holds the per-step values (no extra query).
+    """
+    per = g.bucket_s // step_s
+    want = np.round((g.start + step_s * np.arange(1, g.points * per + 1)) * 1000).astype(np.int64)
+    col = np.searchsorted(times_ms, want)
+    inside = col < times_ms.size
+    hit = inside.copy()
+    hit[inside] = times_ms[col[inside]] == want[inside]
+    flat = np.full((values.shape[0], want.size), np.nan)
+    flat[:, hit] = values[:, col[hit]]
+    cube = flat.reshape(values.shape[0], g.points, per)
+    out = np.empty((values.shape[0], len(STATS), g.points))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets stay NaN
+        for s, (_, level) in enumerate(STATS):
+            out[:, s] = (
+                np.nanmax(cube, axis=2) if level >= 1 else np.nanquantile(cube, level, axis=2)
+            )
     return out

@@ -35,6 +35,7 @@ from skylift.workspace.dashboard import (
     dashboard_asset,
     dashboard_fragment,
     dashboard_page,
+    dashboard_usage,
     live_runs,
     section_ids,
 )
@@ -120,6 +121,13 @@ def create_app(ws: Workspace, token: str | None = None) -> Any:
         except InputError as exc:
             return PlainTextResponse(exc.message, status_code=404)
 
+    def usage(request: Request) -> Response:
+        try:
+            doc = dashboard_usage(ws, request.query_params.get("id", ""))
+        except InputError as exc:
+            return PlainTextResponse(exc.message, status_code=404)
+        return Response(json.dumps(doc), media_type="application/json")
+
     def static(request: Request) -> Response:
         name = request.path_params["name"]
         try:
@@ -155,6 +163,7 @@ def create_app(ws: Workspace, token: str | None = None) -> Any:
             Route("/events", events),
             Route("/static/{name}", static),
             Route("/fragment/{section}", fragment),
+            Route("/usage", usage),
             Route("/{section}", page),
         ],
         lifespan=lifespan,

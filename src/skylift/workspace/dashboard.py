@@ -35,7 +35,24 @@ def _one(ws: Workspace, section_id: str) -> Section:
         from skylift.report.html.views_tracking import tracking
 
         return tracking(gather(ws, {section_id}), live=True)
-    return build_sections(gather(ws, {section_id}), [section_id])[0]
+    return build_sections(gather(ws, {section_id}, live=True), [section_id])[0]
+
+
+def dashboard_usage(ws: Workspace, panel: str) -> dict[str, Any]:
+    """One workload's usage-over-time panel of the latest optimize run (``vm:KEY`` or
+    ``container:NAMESPACE/NAME``); InputError when there is none."""
+    from skylift.report.html.views_usage import find_row
+    from skylift.report.html.views_usage import panel as usage_panel
+    from skylift.workspace.optimizing import optimization_runs
+    from skylift.workspace.usage_series import one_usage
+
+    kind, _, key = panel.partition(":")
+    runs = optimization_runs(ws, 1)
+    entry = one_usage(ws, runs[0]["run"], kind, key) if runs else None
+    row = find_row(runs[0], kind, key) if runs else None
+    if entry is None or row is None:
+        raise InputError(f"no usage series for {panel!r}", "run 'skylift optimize' first")
+    return usage_panel(entry, row).as_json()
 
 
 def dashboard_page(ws: Workspace, section_id: str, static_prefix: str) -> str:

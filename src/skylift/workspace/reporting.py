@@ -173,8 +173,9 @@ def _service_load(load: LoadComparison) -> ServiceLoad:
     return ServiceLoad(sides[0], sides[1], load.passed, rule, load.problems)
 
 
-def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
-    """Read what the stages left (only what ``sections`` need, when given)."""
+def gather(ws: Workspace, sections: set[str] | None = None, live: bool = False) -> ReportInputs:
+    """Read what the stages left (only what ``sections`` need, when given; ``live``: for
+    the dashboard, which serves the usage series on demand instead of embedding them)."""
     from skylift.report.html.model import ReportInputs
     from skylift.workspace.plans import load_plan
     from skylift.workspace.tracking import snapshot
@@ -205,7 +206,7 @@ def gather(ws: Workspace, sections: set[str] | None = None) -> ReportInputs:
         scan_at=scan_at,
         tracking=snapshot(ws) if wanted("transfers", "tracking") else None,
         service_checks=_service_checks(ws) if wanted("transfers") else [],
-        optimization=_optimization(ws) if wanted("optimize") else None,
+        **(_optimization(ws, live) if wanted("optimize") else {}),
         decomposition=_decomposition(ws) if wanted("decompose") else None,
     )
 
@@ -217,12 +218,21 @@ def _decomposition(ws: Workspace) -> dict[str, Any] | None:
     return latest(ws.state_dir)
 
 
-def _optimization(ws: Workspace) -> dict[str, Any] | None:
-    """The latest ``skylift optimize`` run, or None."""
+def _optimization(ws: Workspace, live: bool) -> dict[str, Any]:
+    """The latest ``skylift optimize`` run and its worst workloads' usage series."""
+    from skylift.report.html.views_usage import EMBEDDED_PER_KIND, SHOWN_PER_KIND
     from skylift.workspace.optimizing import optimization_runs
+    from skylift.workspace.usage_series import top_usage
 
     runs = optimization_runs(ws, 1)
-    return runs[0] if runs else None
+    if not runs:
+        return {}
+    per_kind = SHOWN_PER_KIND if live else EMBEDDED_PER_KIND
+    return {
+        "optimization": runs[0],
+        "usage": top_usage(ws, runs[0]["run"], per_kind),
+        "usage_source": "fetch" if live else "embedded",
+    }
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,9 @@
 
 Collected with :mod:`skylift.optimize.series` (range queries at the bucket
 step) for every VM row and container row of the run, stored one row per
-workload in ``optimization_series`` (float16 + zlib) with a ranking score,
-worst first: risks (OOM kills, throttling, a VM whose recommended size is
-larger than today's) above everything, then the saving (VMs: the largest
-monthly saving of a target; containers: the share of their CPU and memory
-requests the recommendation frees). The report reads the top few per kind,
-the dashboard one workload at a time.
+workload in ``optimization_series`` (float16 + zlib) with its ranking score
+(:mod:`skylift.optimize.ranking`, worst first). The report reads the top few
+per kind, the dashboard one workload at a time.
 """
 
 from __future__ import annotations
@@ -25,33 +22,6 @@ if TYPE_CHECKING:
     from skylift.optimize.window import Window
     from skylift.workspace.core import Workspace
 
-#: Score of a risk (above any saving).
-RISK = 1e9
-
-
-def vm_score(row: Mapping[str, Any]) -> float:
-    """Worst first: an upsize is a risk; else the largest monthly saving; no data last."""
-    if row.get("reason"):
-        return -1.0
-    savings = [t["saving_month"] or 0.0 for t in row.get("targets", [])]
-    if any(s < 0 for s in savings):
-        return RISK - min(savings)
-    return max(savings, default=0.0)
-
-
-def container_score(row: Mapping[str, Any]) -> float:
-    """Worst first: OOM kills or throttling; else the share of the requests freed."""
-    if row.get("flags"):
-        return RISK + len(row["flags"])
-    rec, cur = row.get("recommended"), row.get("current") or {}
-    if not rec:
-        return -1.0
-    freed = 0.0
-    for field in ("cpu_request", "memory_request_mib"):
-        if cur.get(field):
-            freed += (cur[field] - rec[field]) / cur[field]
-    return freed
-
 
 def collect_usage(
     client: PrometheusClient,
@@ -62,6 +32,7 @@ def collect_usage(
     progress: Progress = NULL_PROGRESS,
 ) -> list[dict[str, Any]]:
     """One stored row per VM and container row (``run_id`` is filled in by :func:`store_usage`)."""
+    from skylift.optimize.ranking import container_score, vm_score
     from skylift.optimize.series import (
         collect_series,
         container_series_queries,

@@ -241,3 +241,45 @@ def graph(
             }
         ],
     }
+
+
+def usage(
+    x: Sequence[str],
+    stats: Mapping[str, Sequence[float | None]],
+    allocations: Mapping[str, float | None],
+    title: str,
+    unit: str,
+) -> dict[str, Any]:
+    """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and
+    max as lines; each allocation (current, recommended) a labelled flat dashed line."""
+    style: dict[str, dict[str, Any]] = {
+        "p95": {"areaStyle": {"opacity": 0.25}, "lineStyle": {"width": 1}},
+        "p50": {"lineStyle": {"width": 1}},
+        "max": {"lineStyle": {"width": 1, "type": "dotted"}},
+    }
+    series: list[dict[str, Any]] = [
+        {"name": name, "type": "line", "showSymbol": False, **style.get(name, {}),
+         "data": [None if v is None else round(float(v), 3) for v in values]}
+        for name, values in stats.items()
+    ]  # fmt: skip
+    colours = ("#7f8c8d", "#27ae60")
+    for i, (name, value) in enumerate(allocations.items()):
+        if value is None:
+            continue
+        colour = colours[i % len(colours)]
+        line = {"type": "dashed", "width": 2, "color": colour}
+        series.append({
+            "name": name, "type": "line", "data": [], "itemStyle": {"color": colour},
+            "lineStyle": line,
+            "markLine": {"symbol": "none", "silent": True, "lineStyle": line,
+                         "label": {"formatter": f"{name}: {value:g}", "position": "insideEndTop"},
+                         "data": [{"yAxis": round(float(value), 3)}]},
+        })  # fmt: skip
+    return _base(title) | {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"bottom": 0, "type": "scroll"},
+        "xAxis": {"type": "category", "data": list(x), "name": "UTC"},
+        "yAxis": {"type": "value", "name": unit, "min": 0},
+        "series": series,
+    }

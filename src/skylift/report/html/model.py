@@ -61,14 +61,55 @@ class Table:
     rows: Sequence[Sequence[Cell]]
     details: Sequence[str] | None = None
     numeric: tuple[bool, ...] = ()
+    #: Per row, the usage panel a click opens (optional; None: none for that row).
+    usage: Sequence[str | None] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The document the page's table script reads."""
-        return {
+        out = {
             "columns": list(self.columns),
             "rows": [list(r) for r in self.rows],
             "details": list(self.details) if self.details is not None else None,
         }
+        if self.usage is not None:
+            out["usage"] = list(self.usage)
+        return out
+
+
+@dataclass(frozen=True)
+class UsagePanel:
+    """One workload's usage-vs-allocation charts; the page builds their data table
+    (the fallback) from the same option documents, under ``caption``."""
+
+    id: str
+    title: str
+    charts: tuple[Chart, ...]
+    caption: str
+
+    def as_json(self) -> dict[str, Any]:
+        """What the page script draws."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "caption": self.caption,
+            "charts": [{"id": c.id, "title": c.title, "option": c.option} for c in self.charts],
+        }
+
+
+@dataclass(frozen=True)
+class UsageBlock:
+    """Usage over time: panels drawn at once (the worst few), the rest on demand.
+
+    ``source`` says where a panel opened from the index comes from: ``embedded``
+    (the report: ``embedded`` panels, parsed only when opened) or ``fetch`` (the
+    dashboard asks the server for it).
+    """
+
+    shown: tuple[UsagePanel, ...]
+    index: Table
+    embedded: tuple[UsagePanel, ...] = ()
+    source: str = "embedded"
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +123,7 @@ class Section:
     charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
     notes: tuple[str, ...] = ()
+    usage: UsageBlock | None = None
 
     @property
     def available(self) -> bool:
@@ -178,5 +220,8 @@ class ReportInputs:
     tracking: TrackingSnapshot | None = None
     service_checks: Sequence[ServiceCheck] = ()
     optimization: Mapping[str, Any] | None = None  # the latest optimize run's document
+    #: The worst workloads' usage series of that run (``skylift.workspace.usage_series``).
+    usage: Sequence[Mapping[str, Any]] = ()
+    usage_source: str = "embedded"  # "fetch": the dashboard serves the others on demand
     decomposition: Mapping[str, Any] | None = None  # the latest decompose run's document
     notes: tuple[str, ...] = field(default=())

@@ -55,14 +55,18 @@ def asset(name: str) -> str:
 @cache
 def _env() -> Any:
     import jinja2
+    import markupsafe
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("skylift.report.html", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # _json escapes <, > and & (safe inside a <script> element)
+    env.filters["script_json"] = lambda data: markupsafe.Markup(_json(data))  # noqa: S704
+    return env
 
 
 def build_sections(inputs: ReportInputs, only: Sequence[str] | None = None) -> list[Section]:
@@ -78,9 +82,12 @@ def _json(data: object) -> str:
 
 def page_data(sections: Sequence[Section]) -> dict[str, Any]:
     """What the page script reads: chart options and table rows by id."""
+    tables = {t.id: t.as_json() for s in sections for t in s.tables}
+    tables.update({s.usage.index.id: s.usage.index.as_json() for s in sections if s.usage})
     return {
         "charts": {c.id: c.option for s in sections for c in s.charts},
-        "tables": {t.id: t.as_json() for s in sections for t in s.tables},
+        "tables": tables,
+        "usage": {p.id: p.as_json() for s in sections if s.usage for p in s.usage.shown},
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from skylift.report.html import charts
 from skylift.report.html.model import Card, Chart, ReportInputs, Section, Table, missing
+from skylift.report.html.views_usage import usage_block
 
 _MAX_BARS = 40
 
@@ -65,8 +66,10 @@ def optimize(inputs: ReportInputs) -> Section:
           "; ".join([c["reason"], *c["flags"]]).strip("; "))
          for c in run["containers"]],
     )  # fmt: skip
+    usage = usage_block(run, inputs.usage, inputs.usage_source, inputs.currency)
     return Section(
         "optimize", "Optimize", cards=tuple(cards), charts=tuple(chart), tables=(vms, cont),
+        usage=usage,
         notes=(f"From {run['prometheus']} over {run['window_days']:g} days (run {run['run']}).",
                *run.get("warnings", [])[:10]),
     )  # fmt: skip

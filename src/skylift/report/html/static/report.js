@@ -100,6 +100,13 @@
         if (spec.details) {
           tr.className = "has-detail";
           tr.addEventListener("click", function () { state.open = state.open === i ? -1 : i; render(); });
+        } else if (spec.usage && spec.usage[i]) {
+          tr.className = "has-detail";
+          tr.tabIndex = 0;
+          tr.setAttribute("data-usage-open", spec.usage[i]);
+          var open = function () { openUsage(box, spec.usage[i]); };
+          tr.addEventListener("click", open);
+          tr.addEventListener("keydown", function (e) { if (e.key === "Enter") { open(); } });
         }
         frag.appendChild(tr);
         if (spec.details && state.open === i) {
@@ -129,8 +136,111 @@
     });
   }
 
+  /* Usage over time (Optimize): a panel is one workload's ECharts options from Python;
+     its data table (the fallback) is read off the same options when opened. */
+  function usageTable(p) {
+    var table = document.createElement("table");
+    var cols = ["bucket end (UTC)"], getters = [];
+    var x = p.charts[0].option.xAxis.data;
+    p.charts.forEach(function (c) {
+      var what = c.title.split(" — ").pop();
+      c.option.series.forEach(function (s) {
+        if (s.data.length) {
+          cols.push(what + " " + s.name);
+          getters.push(function (i) { return s.data[i]; });
+        } else if (s.markLine) {
+          cols.push(what + " " + s.name);
+          getters.push(function () { return s.markLine.data[0].yAxis; });
+        }
+      });
+    });
+    var cap = document.createElement("caption");
+    cap.textContent = p.caption;
+    var head = document.createElement("tr");
+    cols.forEach(function (c) { var th = document.createElement("th"); th.scope = "col"; th.textContent = c; head.appendChild(th); });
+    var thead = document.createElement("thead"), tbody = document.createElement("tbody");
+    thead.appendChild(head);
+    x.forEach(function (label, i) {
+      var tr = document.createElement("tr");
+      var th = document.createElement("th"); th.scope = "row"; th.textContent = label; tr.appendChild(th);
+      getters.forEach(function (g) { var td = document.createElement("td"); td.className = "num"; td.textContent = text(g(i)); tr.appendChild(td); });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(cap); table.appendChild(thead); table.appendChild(tbody);
+    return table;
+  }
+
+  function usagePanel(holder, p) {
+    var art = document.createElement("article");
+    art.className = "usage-panel";
+    art.setAttribute("data-usage-id", p.id);
+    var h = document.createElement("h4");
+    h.textContent = p.title;
+    var row = document.createElement("div");
+    row.className = "charts";
+    p.charts.forEach(function (c) {
+      var fig = document.createElement("figure");
+      fig.className = "chart-box";
+      var cap = document.createElement("figcaption");
+      cap.textContent = c.title;
+      var el = document.createElement("div");
+      el.className = "chart";
+      el.style.height = "280px";
+      el.setAttribute("data-usage-chart", c.id);
+      el.setAttribute("role", "img");
+      el.setAttribute("aria-label", c.title);
+      fig.appendChild(cap); fig.appendChild(el); row.appendChild(fig);
+    });
+    var det = document.createElement("details");
+    det.className = "usage-table";
+    var sum = document.createElement("summary");
+    sum.textContent = "Data table";
+    det.appendChild(sum);
+    det.addEventListener("toggle", function () {
+      if (det.open && !det.querySelector("table")) { det.appendChild(usageTable(p)); }
+    });
+    art.appendChild(h); art.appendChild(row); art.appendChild(det);
+    holder.replaceChildren(art);
+    art.querySelectorAll("[data-usage-chart]").forEach(function (el, i) {
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(p.charts[i].option);
+      el.setAttribute("data-drawn", String(chart.getOption().series.length));
+      charts.push(chart);
+    });
+  }
+
+  function openUsage(from, id) {
+    var box = from.closest(".usage");
+    if (!box) { return; }
+    var holder = box.querySelector(".usage-selected");
+    var show = function (p) { usagePanel(holder, p); holder.scrollIntoView({ block: "nearest" }); };
+    if (box.getAttribute("data-usage-source") === "fetch") {
+      fetch("usage?id=" + encodeURIComponent(id), { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (p) { if (p) { show(p); } });
+      return;
+    }
+    var found = false;
+    box.querySelectorAll("script[data-usage-panel]").forEach(function (el) {
+      if (el.getAttribute("data-usage-panel") === id) { show(JSON.parse(el.textContent)); found = true; }
+    });
+    if (!found) {  // one of the panels drawn at once
+      box.querySelectorAll(".usage-shown [data-usage-id]").forEach(function (el) {
+        if (el.getAttribute("data-usage-id") === id) { el.scrollIntoView({ block: "nearest" }); }
+      });
+    }
+  }
+
+  function drawUsage(root, data) {
+    root.querySelectorAll("[data-usage-slot]").forEach(function (slot) {
+      var p = (data.usage || {})[slot.getAttribute("data-usage-slot")];
+      if (p) { usagePanel(slot, p); }
+    });
+  }
+
   function draw(root, data) {
     drawCharts(root, data);
+    drawUsage(root, data);
     drawTables(root, data);
   }
 
