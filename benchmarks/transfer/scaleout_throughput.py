@@ -1,24 +1,34 @@
-"""Claim (#22): two Ray worker processes, each limited to one core, move the
-small-object set at >= 1.8x the rate of one skylift process limited to one core;
-plus the measured costs behind the scaling model in docs/transfer.md.
+"""Claim (#22): two Ray workers, each given one unit of CPU, move the small-object set
+at >= 1.8x the rate of one skylift process given the same one unit; plus the measured
+costs behind the scaling model in docs/transfer.md.
 
-Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/scaleout_throughput.py
-     [--small 50000] [--large 4] [--large-mib 64]
+Run (about 2.5 min on a quiet machine):
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/scaleout_throughput.py
+    [--small 10000] [--unit 0.5] [--large 4] [--large-mib 64] [--no-free]
 
 Everything runs inside a private network namespace (Ray stays on 127.0.0.1; see
 tests/integration/scaleout/cluster.py): two ``rclone serve s3`` servers
 (s3://src, s3://dst), a Ray head without CPUs and two one-CPU worker nodes,
 worker 0 pinned to core 0 and worker 1 to core 1 (``taskset`` on ``ray start``:
 the raylet and its worker processes inherit it). The peer is the same skylift
-with the local engine under ``taskset -c 0``. The servers and the Ray driver
-are not pinned (on a 2-core machine they share the cores with the workers —
-the ratio includes that cost). Wall time of the whole command is compared
-(start-up, listing, shard planning and manifest included).
+with the local engine, pinned to core 0.
 
-Also measured, for the model: per-object and per-byte cost of one worker core
-(local engine, small set and large set), the driver's listing rate (keys/s,
-``skylift transfer --dry-run`` is listing + diff), and the journal merge rate
-(rows/s into SQLite).
+*The unit of CPU.* This machine has 2 cores, and the S3 servers, the Ray driver
+and the Ray daemons need CPU too: with two workers on both whole cores they
+compete with the workers, while a single process on one core leaves the servers
+the other one. So "one core" is made a fixed CPU quota (cgroup v1 ``cpu`` group,
+``cfs_quota_us``; default 0.5 CPU), given to the single process and to each
+Ray worker node (its raylet and its worker processes: Ray's own overhead counts
+against the worker); the servers, the driver and the head share what is left
+(1 CPU against the two workers, 1.5 CPU against the single process). CPU used
+per group is read from ``cpuacct``. The same runs without quotas (whole cores,
+``--no-free`` skips them) are printed too. Wall time of the whole command is
+compared (start-up, listing, shard planning, journal merge and manifest included).
+
+Also measured, for the model: CPU per small object of the client (skylift) and
+of the servers (both rclone, per object copied), per-byte cost of one core on the
+large set, the driver's listing rate (``--dry-run`` is listing + diff) and the
+journal merge rate (rows/s into SQLite).
 """
 
 from __future__ import annotations
@@ -34,23 +44,44 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.integration.scaleout.cluster import Estate, make_tree, start_estate
+from tests.integration.scaleout.cluster import (
+    BIN,
+    CREDENTIALS,
+    CpuGroups,
+    Estate,
+    make_tree,
+    start_estate,
+)
+
+GROUPS = ("servers", "head", "w0", "w1", "single", "driver")
 
 
-def _timed(e: Estate, *args: str, pin: str | None = None) -> tuple[float, dict[str, object]]:
-    argv = ["transfer", *args, "--json"]
-    started = time.monotonic()
-    if pin is None:
-        run = e.skylift(*argv, timeout=1800)
-    else:
-        from tests.integration.scaleout.cluster import BIN, CREDENTIALS
+class Run:
+    """One timed command: wall seconds, its --json result and CPU seconds per group."""
 
-        run = e.ns.run(["taskset", "-c", pin, str(BIN / "skylift"), *argv],
+    def __init__(self, e: Estate, group: str, argv: list[str]) -> None:
+        assert e.groups is not None
+        before = {g: e.groups.used(g) for g in GROUPS}
+        started = time.monotonic()
+        run = e.ns.run(e.groups.wrap(group, argv),
                        env=CREDENTIALS, timeout=1800, cwd=e.workspace)  # fmt: skip
-    wall = time.monotonic() - started
-    if run.returncode != 0:
-        raise SystemExit(f"skylift {' '.join(argv)} failed: {run.stderr[-2000:]}")
-    return wall, json.loads(run.stdout)
+        self.wall = time.monotonic() - started
+        if run.returncode != 0:
+            raise SystemExit(f"skylift {' '.join(argv)} failed: {run.stderr[-2000:]}")
+        self.result: dict[str, object] = json.loads(run.stdout)
+        self.cpu = {g: e.groups.used(g) - before[g] for g in GROUPS}
+
+    def cpu_line(self, n: int) -> str:
+        parts = [f"{g} {self.cpu[g]:.1f} s" for g in GROUPS if self.cpu[g] >= 0.05]
+        return (f"    CPU: {', '.join(parts)}; per object: "
+                + ", ".join(f"{g} {self.cpu[g] / n * 1e3:.2f} ms" for g in GROUPS
+                            if self.cpu[g] >= 0.05))  # fmt: skip
+
+
+def _transfer(src: str, dst: str, *extra: str, pin: str | None = None) -> list[str]:
+    """``skylift transfer SRC DST --json EXTRA``, pinned to core ``pin`` if given."""
+    argv = [str(BIN / "skylift"), "transfer", src, dst, "--json", *extra]
+    return ["taskset", "-c", pin, *argv] if pin else argv
 
 
 def _merge_rate(rows: int) -> float:
@@ -70,48 +101,75 @@ def _merge_rate(rows: int) -> float:
             return rows / (time.monotonic() - started)
 
 
+def _pair(e: Estate, tag: str, unit: float | None) -> tuple[Run, Run]:
+    assert e.groups is not None
+    for g in ("single", "w0", "w1"):
+        e.groups.quota(g, unit)
+    one = Run(e, "single", _transfer("s3://src/small", f"s3://dst/one-{tag}", pin="0"))
+    two = Run(e, "driver", _transfer("s3://src/small", f"s3://dst/two-{tag}",
+                                     "--engine", "ray", "--address", e.address))  # fmt: skip
+    return one, two
+
+
+def _report(label: str, n: int, one: Run, two: Run) -> None:
+    print(f"{label}")
+    print(f"  one process:  {one.wall:6.1f} s = {n / one.wall:5.0f} obj/s"
+          f" (engine elapsed {one.result['elapsed_s']} s)")  # fmt: skip
+    print(one.cpu_line(n))
+    print(f"  ray 2 workers: {two.wall:6.1f} s = {n / two.wall:5.0f} obj/s"
+          f" (engine elapsed {two.result['elapsed_s']} s, {two.result['shards']} shards,"
+          f" {two.result['shards_split']} split)")  # fmt: skip
+    print(two.cpu_line(n))
+    for w in two.result["workers"]:  # type: ignore[attr-defined]
+        print(f"    worker {w['worker']}: {w['shards']} shards, {w['objects']} objects,"
+              f" {w['objects'] / max(w['busy_s'], 1e-9):.0f} obj/s busy")  # fmt: skip
+    print(f"  RATIO ray(2 units) / local(1 unit) = {one.wall / two.wall:.2f}x (claim >= 1.8x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=10_000, help="small objects (issue: 50000)")
+    ap.add_argument("--unit", type=float, default=0.5, help="CPUs of one unit (cgroup quota)")
     ap.add_argument("--large", type=int, default=4)
     ap.add_argument("--large-mib", type=int, default=64)
+    ap.add_argument("--no-free", action="store_true", help="skip the runs without quotas")
     args = ap.parse_args()
+    if not CpuGroups.available():
+        raise SystemExit("needs root and cgroup v1 cpu + cpuacct (/sys/fs/cgroup/cpu)")
     uptime = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
     root = Path(tempfile.mkdtemp(prefix="scaleout-bench-"))
-    e = start_estate(root, workers=2, taskset=["0", "1"])
+    e = start_estate(root, workers=2, taskset=["0", "1"], groups=CpuGroups())
     try:
         src = e.src_data / "src"
         small_bytes = make_tree(src / "small", args.small, 0)
         make_tree(src / "large", 0, args.large, large_mib=args.large_mib)
-        list_wall, plan = _timed(e, "s3://src/small", "s3://dst/probe", "--dry-run")
-        one_wall, one = _timed(e, "s3://src/small", "s3://dst/one", pin="0")
-        ray_wall, two = _timed(e, "s3://src/small", "s3://dst/two", "--engine", "ray",
-                               "--address", e.address)  # fmt: skip
-        big_wall, big = _timed(e, "s3://src/large", "s3://dst/big", pin="0")
+        listing = Run(e, "driver", _transfer("s3://src/small", "s3://dst/probe", "--dry-run"))
+        quota = _pair(e, "q", args.unit)
+        free = None if args.no_free else _pair(e, "f", None)
+        e.groups.quota("single", None)  # type: ignore[union-attr]
+        big = Run(e, "single", _transfer("s3://src/large", "s3://dst/big", pin="0"))
         merge = _merge_rate(200_000)
     finally:
         e.close()
         shutil.rmtree(root, ignore_errors=True)
     n = args.small
-    per_object = one_wall / n
-    per_byte = big_wall / (args.large * (args.large_mib << 20))
     print(f"uptime: {uptime}")
     print(f"small set: {n} objects, {small_bytes / 2**20:.1f} MiB")
-    print(f"one process, 1 core (taskset -c 0): {one_wall:.1f} s = {n / one_wall:.0f} obj/s"
-          f" (engine elapsed {one['elapsed_s']} s)")  # fmt: skip
-    print(f"ray, 2 workers x 1 core:            {ray_wall:.1f} s = {n / ray_wall:.0f} obj/s"
-          f" (engine elapsed {two['elapsed_s']} s, {two['shards']} shards,"
-          f" {two['shards_split']} split)")  # fmt: skip
-    for w in two["workers"]:  # type: ignore[union-attr]
-        print(f"  worker {w['worker']}: {w['shards']} shards, {w['objects']} objects,"
-              f" {w['objects'] / max(w['busy_s'], 1e-9):.0f} obj/s busy")  # fmt: skip
-    print(f"RATIO ray(2 x 1 core) / local(1 core) = {one_wall / ray_wall:.2f}x (claim >= 1.8x)")
-    print(f"per-object cost, 1 core: {per_object * 1e3:.2f} ms")
-    print(f"per-byte cost, 1 core: {per_byte * 2**20 * 1e3:.2f} ms/MiB"
-          f" ({1 / per_byte / 2**20:.0f} MiB/s; {args.large} x {args.large_mib} MiB,"
-          f" {big['parts_sent']} parts)")  # fmt: skip
-    print(f"driver listing + diff (--dry-run): {n / list_wall:.0f} keys/s"
-          f" ({plan['skip_count'] + plan['copy_count']} keys)")  # fmt: skip
+    _report(f"quota: one unit = {args.unit} CPU (single process; each Ray worker node)",
+            n, *quota)  # fmt: skip
+    if free is not None:
+        _report("no quota: one unit = one whole core (taskset)", n, *free)
+    one = quota[0]
+    print(f"c_client (skylift CPU per small object): {one.cpu['single'] / n * 1e3:.2f} ms")
+    print(f"c_server (both rclone servers' CPU per object copied): "
+          f"{one.cpu['servers'] / n * 1e3:.2f} ms")  # fmt: skip
+    nbytes = args.large * (args.large_mib << 20)
+    print(f"per-byte cost, 1 core (no quota): {big.wall / nbytes * 2**20 * 1e3:.2f} ms/MiB"
+          f" ({nbytes / big.wall / 2**20:.0f} MiB/s; {args.large} x {args.large_mib} MiB;"
+          f" client CPU {big.cpu['single'] / nbytes * 2**20 * 1e3:.2f} ms/MiB,"
+          f" servers {big.cpu['servers'] / nbytes * 2**20 * 1e3:.2f} ms/MiB)")  # fmt: skip
+    keys = int(listing.result["skip_count"]) + int(listing.result["copy_count"])  # type: ignore[call-overload]
+    print(f"driver listing + diff (--dry-run): {keys / listing.wall:.0f} keys/s ({keys} keys)")
     print(f"journal merge: {merge:.0f} rows/s")
 
 

@@ -104,6 +104,14 @@ class Storage(ABC):
         ``.skylift-*`` temp and part names are skipped.
         """
 
+    def list_from(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
+        """:meth:`list` of the keys after ``start_after`` only (S3's ``StartAfter``).
+
+        Object stores start the listing there on the server (a shard of a scaled-out
+        run lists only its key range); the default lists ``prefix`` and drops the rest.
+        """
+        return (info for info in self.list(prefix) if info.path > start_after)
+
     @abstractmethod
     def stat(self, path: str) -> ObjectInfo:
         """Metadata of one object; raise :class:`NotFoundError` if absent."""

@@ -262,20 +262,32 @@ class ObstoreStorage(Storage):
         check_prefix(prefix)
         return drop_folder_markers(self._list_objects(prefix), _path_of)
 
-    def _list_objects(self, prefix: str) -> Iterator[ObjectInfo]:
+    def list_from(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
+        """:meth:`list` from the first key after ``start_after``, started there by the store
+        (obstore's ``offset``: S3 ``start-after``; a filter in ``listing=tree``)."""
+        check_prefix(prefix)
+        return drop_folder_markers(self._list_objects(prefix, start_after), _path_of)
+
+    def _list_objects(self, prefix: str, start_after: str | None = None) -> Iterator[ObjectInfo]:
         import obstore
 
         folder, _ = parent_and_name(prefix)
         last: str | None = None
         try:
             if self.tree_listing:
-                metas: Iterator[Any] = walk_with_delimiter(
-                    self.store, folder, prefix, self._visible
+                after = start_after or ""
+                metas: Iterator[Any] = (
+                    meta
+                    for meta in walk_with_delimiter(self.store, folder, prefix, self._visible)
+                    if meta["path"] > after
                 )
             else:
+                pages = obstore.list(
+                    self.store, folder or None, offset=start_after, chunk_size=LIST_PAGE
+                )
                 metas = (
                     meta
-                    for page in obstore.list(self.store, folder or None, chunk_size=LIST_PAGE)
+                    for page in pages
                     for meta in page
                     if meta["path"].startswith(prefix) and self._visible(meta["path"])
                 )

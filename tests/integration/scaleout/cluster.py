@@ -112,6 +112,67 @@ class Netns:
         self.holder.wait()
 
 
+class CpuGroups:
+    """cgroup v1 groups (``cpu`` for a quota, ``cpuacct`` for CPU used) of one estate.
+
+    :meth:`wrap` makes a command enter group ``name`` before it execs, so every process
+    it starts (``ray start`` daemonises its raylet and workers) stays in it. A quota of
+    0.5 CPU is ``cfs_quota_us = 50000`` over the 100 ms period. Needs root and cgroup v1
+    (the benchmark's machine); :meth:`available` says whether it is there.
+    """
+
+    ROOTS = (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup/cpuacct"))
+
+    def __init__(self) -> None:
+        self.base = f"skylift-scaleout-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        self.names: list[str] = []
+
+    @classmethod
+    def available(cls) -> bool:
+        """Both hierarchies mounted and writable."""
+        return all((r / "cgroup.procs").exists() and os.access(r, os.W_OK) for r in cls.ROOTS)
+
+    def _dirs(self, name: str) -> tuple[Path, Path]:
+        cpu, acct = (r / self.base / name for r in self.ROOTS)
+        if name not in self.names:
+            cpu.mkdir(parents=True, exist_ok=True)
+            acct.mkdir(parents=True, exist_ok=True)
+            self.names.append(name)
+        return cpu, acct
+
+    def wrap(self, name: str, argv: list[str]) -> list[str]:
+        """``argv`` run inside group ``name`` (created on first use)."""
+        cpu, acct = self._dirs(name)
+        enter = f'echo $$ > {cpu}/cgroup.procs && echo $$ > {acct}/cgroup.procs && exec "$@"'
+        return ["sh", "-c", enter, "sh", *argv]
+
+    def quota(self, name: str, cpus: float | None) -> None:
+        """Limit group ``name`` to ``cpus`` CPUs (None: no limit)."""
+        cpu, _ = self._dirs(name)
+        value = -1 if cpus is None else round(cpus * 100_000)
+        (cpu / "cpu.cfs_quota_us").write_text(str(value))
+
+    def used(self, name: str) -> float:
+        """CPU seconds the processes of group ``name`` have used so far."""
+        _, acct = self._dirs(name)
+        return int((acct / "cpuacct.usage").read_text()) / 1e9
+
+    def close(self) -> None:
+        """Remove the groups (their processes must have ended)."""
+        for root in self.ROOTS:
+            for name in self.names:
+                for _ in range(50):
+                    try:
+                        (root / self.base / name).rmdir()
+                        break
+                    except FileNotFoundError:
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+            with contextlib.suppress(OSError):
+                (root / self.base).rmdir()
+
+
 @dataclass
 class Estate:
     """The namespace, the Ray head's address, the two S3 servers and a workspace."""
@@ -123,6 +184,7 @@ class Estate:
     dst_data: Path
     ray_dir: Path  # Ray's --temp-dir (sessions, logs)
     address: str = f"127.0.0.1:{RAY_PORT}"
+    groups: CpuGroups | None = None  # servers, head, w0, w1 … when started with groups
 
     def skylift(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 300
@@ -152,6 +214,8 @@ class Estate:
     def close(self) -> None:
         """End every process of the estate; remove Ray's folder."""
         self.ns.close()
+        if self.groups is not None:
+            self.groups.close()
         shutil.rmtree(self.ray_dir, ignore_errors=True)
 
 
@@ -170,20 +234,37 @@ def start_estate(
     workers: int = 2,
     worker_env: Mapping[str, str] | None = None,
     taskset: list[str] | None = None,
+    groups: CpuGroups | None = None,
 ) -> Estate:
     """Start S3 servers (s3://src, s3://dst), a Ray head (no CPUs) and ``workers``
     one-CPU worker nodes whose environment is ``worker_env`` (default: the S3 credentials);
-    ``taskset[i]`` pins worker ``i`` to those cores."""
+    ``taskset[i]`` pins worker ``i`` to those cores; with ``groups`` the servers, the head
+    and worker ``i`` run in cgroups ``servers``, ``head`` and ``w<i>``."""
     ns = Netns()
+    env = CREDENTIALS if worker_env is None else worker_env
     try:
-        return _start(ns, root, workers, CREDENTIALS if worker_env is None else worker_env, taskset)
+        estate = _start(ns, root, workers, env, taskset, groups or _NoGroups())
     except BaseException:
         ns.close()
+        if groups is not None:
+            groups.close()
         raise
+    estate.groups = groups
+    return estate
+
+
+class _NoGroups(CpuGroups):
+    def wrap(self, name: str, argv: list[str]) -> list[str]:
+        return argv
 
 
 def _start(
-    ns: Netns, root: Path, workers: int, worker_env: Mapping[str, str], taskset: list[str] | None
+    ns: Netns,
+    root: Path,
+    workers: int,
+    worker_env: Mapping[str, str],
+    taskset: list[str] | None,
+    groups: CpuGroups,
 ) -> Estate:
     src_data, dst_data = root / "s3a", root / "s3b"
     (src_data / "src").mkdir(parents=True)
@@ -192,16 +273,19 @@ def _start(
     for port, data in ((SRC_PORT, src_data), (DST_PORT, dst_data)):
         with (root / f"rclone-{port}.log").open("ab") as log:
             ns.popen(
-                [
-                    rclone,
-                    "serve",
-                    "s3",
-                    "--addr",
-                    f"127.0.0.1:{port}",
-                    "--auth-key",
-                    f"{S3_KEY},{S3_SECRET}",
-                    str(data),
-                ],
+                groups.wrap(
+                    "servers",
+                    [
+                        rclone,
+                        "serve",
+                        "s3",
+                        "--addr",
+                        f"127.0.0.1:{port}",
+                        "--auth-key",
+                        f"{S3_KEY},{S3_SECRET}",
+                        str(data),
+                    ],
+                ),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -211,16 +295,19 @@ def _start(
     ray = str(BIN / "ray")
     ray_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # AF_UNIX paths: < 108 bytes
     head = ns.run(
-        [
-            ray,
-            "start",
-            "--head",
-            f"--port={RAY_PORT}",
-            "--num-cpus=0",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-            f"--temp-dir={ray_dir}",
-        ],
+        groups.wrap(
+            "head",
+            [
+                ray,
+                "start",
+                "--head",
+                f"--port={RAY_PORT}",
+                "--num-cpus=0",
+                "--include-dashboard=false",
+                "--disable-usage-stats",
+                f"--temp-dir={ray_dir}",
+            ],
+        ),
         env=base,
         timeout=180,
     )
@@ -229,7 +316,8 @@ def _start(
     argvs = []
     for i in range(workers):
         pin = ["taskset", "-c", taskset[i]] if taskset else []
-        argvs.append([*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"])
+        argv = [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
+        argvs.append(groups.wrap(f"w{i}", argv))
     env = {**base, **worker_env}
     starting = [
         subprocess.Popen(

@@ -59,3 +59,31 @@ def test_manifest_goes_to_the_part_not_the_store() -> None:
     assert kept == [b"header\n", b"line\n"]
     assert store.read(MANIFEST_NAME) == b"old\n"  # withdrawing and publishing is the driver's
     view.sweep_leftovers(older_than=1e12)  # a no-op: other shards' uploads are live
+
+
+class _Counting:
+    """A store that counts the keys its listings hand out (``list_from`` starts after a key)."""
+
+    def __init__(self, inner: Storage) -> None:
+        self.inner = inner
+        self.handed: list[str] = []
+
+    def list(self, prefix: str = "") -> Iterable[object]:
+        for info in self.inner.list(prefix):
+            self.handed.append(info.path)
+            yield info
+
+    def list_from(self, prefix: str, start_after: str) -> Iterable[object]:
+        for info in self.inner.list_from(prefix, start_after):
+            self.handed.append(info.path)
+            yield info
+
+
+def test_a_shard_never_lists_the_keys_before_its_range() -> None:
+    # the last shard [k0900, end): the common prefix of its ends is "" — before list_from
+    # its listing handed out the 900 keys before it too
+    keys = [f"k{i:04d}" for i in range(1000)]
+    counting = _Counting(_store("view-start-after", keys))
+    view = cast(Storage, ShardView(cast(Storage, counting), Bound("k0900", None), lambda _l: None))
+    assert [o.path for o in view.list()] == keys[900:]
+    assert counting.handed == keys[900:]

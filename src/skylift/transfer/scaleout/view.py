@@ -64,12 +64,18 @@ class ShardView:
         return getattr(self._inner, name)
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
-        """The inner listing of the shard's range (the common prefix of its ends), cut to it."""
+        """The inner listing of the shard's range, cut to it: the store lists the common
+        prefix of its ends from just before ``lo`` (:meth:`Storage.list_from`), so a
+        shard never lists the keys of the shards before it."""
         bound = self._bound
         scope = common_prefix(bound.lo, bound.hi)
         if prefix and not scope.startswith(prefix):
             scope = prefix if prefix > scope else scope
-        listing = self._inner.list(scope)
+        # every key >= lo is > lo minus its last character (the few keys in between
+        # are dropped by admit below)
+        listing = (
+            self._inner.list_from(scope, bound.lo[:-1]) if bound.lo else self._inner.list(scope)
+        )
         try:
             for info in listing:
                 verdict = bound.admit(info.path)
