@@ -116,6 +116,8 @@ def _render_copy(result: CopyResult) -> None:
         f"{' (resumed)' if result.resumed else ''}; {result.sequences} sequences, "
         f"{result.large_objects} large objects"
     )
+    if result.snapshot_position:
+        out.print(f"snapshot at the source's binlog position {result.snapshot_position}")
     if result.roles_created:
         out.print(f"roles created without login: {', '.join(result.roles_created)}")
     for w in result.warnings:

@@ -140,6 +140,8 @@ class CopyResult(Value):
     resumed: bool = False
     online: bool = False
     lag_bytes: int | None = None
+    #: MySQL: the source's binlog position (and GTID) of the snapshot every worker read
+    snapshot_position: str = ""
     seconds: float
     phases: dict[str, float] = Field(default_factory=dict)
     warnings: tuple[str, ...] = ()

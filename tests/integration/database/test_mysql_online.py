@@ -179,6 +179,10 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
         assert secret not in out and secret not in err
     copied = json.loads(out)
     assert copied["online"] and copied["lag_bytes"] is not None
+    assert (
+        copied["snapshot_position"].startswith("binlog.0")
+        and "GTID 0-1-" in copied["snapshot_position"]
+    )
     by_table = {t["table"]: t for t in copied["tables"]}
     assert by_table["shop.orders"]["ranges"] > 1
     assert any("shop.audit: no primary key" in w for w in copied["warnings"])

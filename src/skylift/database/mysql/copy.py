@@ -102,6 +102,7 @@ def copy_mysql(
         resumed=resumed,
         online=options.online,
         lag_bytes=lag,
+        snapshot_position=str(snapshot.position or ""),
         seconds=time.monotonic() - started,
         phases={"snapshot lock": snapshot.lock_seconds},
         warnings=tuple(warnings)
