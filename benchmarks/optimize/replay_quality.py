@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skylift.optimize.containers import collect_containers, cpu_expr
+from skylift.optimize.containers import collect_containers
+from skylift.optimize.cpu_days import cpu_expr
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.rightsize import advise_containers
 from skylift.optimize.settings import OptimizeSettings

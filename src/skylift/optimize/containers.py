@@ -1,10 +1,11 @@
 """Container usage from cAdvisor and kube-state-metrics, per (namespace, container).
 
 A container's figure is the largest over its pods at each step (replicas share
-one request), aggregated by Prometheus over the window. CPU comes back as
-per-day quantiles at a few levels (one range query per level, one point per
-day and container): enough to weigh recent days more
-(:func:`skylift.optimize.rightsize.decayed_quantile`) without moving raw samples.
+one request). Memory, coverage, throttling and OOM figures are aggregated by
+Prometheus over the window (one number per container). CPU comes back as
+per-day quantiles at a few levels (:mod:`skylift.optimize.cpu_days`: the
+rates at every step, in shards of containers, reduced to days here): enough
+to weigh recent days more (:func:`skylift.optimize.rightsize.decayed_quantile`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ import numpy as np
 import numpy.typing as npt
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
+from skylift.optimize.cpu_days import LEVELS, cpu_days, cpu_expr, cpu_shards, step_grid
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics
 from skylift.optimize.window import Window, selector
 
-#: Quantile levels of each day's CPU distribution (1: maximum). Level 0 is not
-#: queried: usage is never below 0, so a day's CDF starts there.
-LEVELS: tuple[float, ...] = (0.0, 0.5, 0.9, 0.95, 0.99, 1.0)
+__all__ = [
+    "LEVELS",
+    "QUERY_THREADS",
+    "ContainerUsage",
+    "collect_containers",
+    "cpu_expr",
+    "scalar_queries",
+]
 _BY = "by (namespace, container)"
 _DAY = 86400
 #: Queries in flight at once.
@@ -55,11 +62,6 @@ class ContainerUsage:
     limit_mem: npt.NDArray[np.float64]
 
 
-def cpu_expr(m: ContainerMetrics, w: Window) -> str:
-    """Cores used at each step, the busiest pod of each container."""
-    return f"max {_BY} (rate({selector(m.cpu_seconds, m.selector)}[{w.rate_range}]))"
-
-
 def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
     """PromQL per scalar field of :class:`ContainerUsage`."""
     raw = selector(m.memory_working_set, m.selector)
@@ -89,14 +91,6 @@ def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
     }
 
 
-def day_query(m: ContainerMetrics, w: Window, level: float) -> str:
-    """One level of each day's CPU distribution (a range query at a 1-day step)."""
-    inner = f"({cpu_expr(m, w)})[{_DAY}s:{w.step}]"
-    if level >= 1:
-        return f"max_over_time({inner})"
-    return f"quantile_over_time({level:g}, {inner})"
-
-
 def collect_containers(
     client: PrometheusClient,
     metrics: ContainerMetrics,
@@ -107,35 +101,19 @@ def collect_containers(
     days = max(1, int(window.days))
     day_ends = window.end - _DAY * np.arange(days - 1, -1, -1, dtype=np.float64)
     scalars = scalar_queries(metrics, window)
-    progress.begin(
-        "Prometheus: container usage", total=len(LEVELS) - 1 + len(scalars), unit="queries"
-    )
-    # Prometheus evaluates concurrent queries in parallel: all are sent at once (bounded pool)
-    levels = [(j, lv) for j, lv in enumerate(LEVELS) if lv > 0]
     with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
-        ranges = [
-            pool.submit(
-                client.range, day_query(metrics, window, lv), day_ends[0], day_ends[-1], _DAY
-            )
-            for _, lv in levels
-        ]
+        # the scalar queries run while the CPU series are listed and fetched
         instants = {f: pool.submit(client.instant, e, window.end) for f, e in scalars.items()}
-        cpu: dict[tuple[str, str], npt.NDArray[np.float64]] = {}
-        for (j, _), fut in zip(levels, ranges, strict=True):
-            for labels, points in fut.result():
-                key = (labels.get("namespace", ""), labels.get("container", ""))
-                arr = cpu.setdefault(key, np.full((days, len(LEVELS)), np.nan))
-                for t, v in points:
-                    i = round((t - day_ends[0]) / _DAY)
-                    if 0 <= i < days:
-                        arr[i, j] = v
-                        arr[i, 0] = 0.0  # the floor of a day with data
-            progress.advance()
+        plan = cpu_shards(client, metrics, step_grid(day_ends, window.step_s))
+        progress.begin(
+            "Prometheus: container usage", total=len(plan) + len(scalars), unit="queries"
+        )
+        cpu = cpu_days(client, metrics, window, day_ends, pool, plan, progress.advance)
         values: dict[str, dict[tuple[str, str], float]] = {}
-        for field, fut2 in instants.items():
+        for field, fut in instants.items():
             values[field] = {
                 (lab.get("namespace", ""), lab.get("container", "")): pts[-1][1]
-                for lab, pts in fut2.result()
+                for lab, pts in fut.result()
                 if pts
             }
             progress.advance()
@@ -147,15 +125,15 @@ def collect_containers(
         return np.array([got.get(k, np.nan) for k in keys], dtype=np.float64)
 
     empty = np.full((days, len(LEVELS)), np.nan)
-    cpu_days = (
+    per_day = (
         np.stack([cpu.get(k, empty) for k in keys]) if keys else np.zeros((0, days, len(LEVELS)))
     )
     with np.errstate(all="ignore"):
-        peak = np.where(np.isnan(cpu_days[:, :, -1]).all(axis=1), np.nan,
-                        np.nanmax(np.nan_to_num(cpu_days[:, :, -1], nan=-1.0), axis=1))  # fmt: skip
+        peak = np.where(np.isnan(per_day[:, :, -1]).all(axis=1), np.nan,
+                        np.nanmax(np.nan_to_num(per_day[:, :, -1], nan=-1.0), axis=1))  # fmt: skip
     return ContainerUsage(
         keys=keys,
-        cpu_days=cpu_days,
+        cpu_days=per_day,
         day_ends=day_ends,
         cpu_max=peak,
         **{f: col(f) for f in scalars},

@@ -1,27 +1,43 @@
-"""A small Prometheus HTTP API client (``/api/v1/query`` and ``/api/v1/query_range``).
+"""A small Prometheus HTTP API client (``/api/v1/query``, ``query_range``, ``series``).
 
-Standard library only. Every failure becomes one :class:`~skylift.errors.SkyliftError`
-with a hint: unreachable server, a query Prometheus rejects, a query that times
-out (server side: ``timeout=``; client side: the socket timeout). A bearer token
-comes from the environment (``SKYLIFT_PROMETHEUS_TOKEN``), never from a flag,
-and a URL's user:password is never echoed in a message.
+Standard library and numpy only. :meth:`PrometheusClient.range_arrays` reads a
+large range answer straight into numpy arrays (a regex over the bytes, one
+numpy conversion per series): about twice as fast as ``json.loads`` plus a
+float per point, and it falls back to ``json`` for anything unexpected.
+
+Every failure becomes one :class:`~skylift.errors.SkyliftError` with a hint:
+unreachable server, a query Prometheus rejects, a query that times out (server
+side: ``timeout=``; client side: the socket timeout). A bearer token comes from
+the environment (``SKYLIFT_PROMETHEUS_TOKEN``), never from a flag, and a URL's
+user:password is never echoed in a message.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
+
+import numpy as np
+import numpy.typing as npt
 
 from skylift.errors import InputError, ProviderError
 
 #: One series of a result: its labels and its (timestamp, value) points.
 Series = tuple[Mapping[str, str], tuple[tuple[float, float], ...]]
+#: One series of a range answer as arrays: labels, timestamps (ms), values.
+ArraySeries = tuple[Mapping[str, str], npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+#: A matrix answer's series as Prometheus writes it (compact JSON). An unescaped
+#: ``"`` cannot occur inside a JSON string, so ``},"values":[`` ends the labels.
+_MATRIX_HEAD = b'{"status":"success","data":{"resultType":"matrix","result":['
+_MATRIX_SERIES = re.compile(rb'\{"metric":(\{.*?\}),"values":\[\[(.*?)\]\]\}', re.S)
 
 
 def redacted(url: str) -> str:
@@ -60,7 +76,43 @@ class PrometheusClient:
             {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"},
         )
 
+    def range_arrays(self, expr: str, start: float, end: float, step: float) -> list[ArraySeries]:
+        """Like :meth:`range`, as numpy arrays (for answers of millions of points)."""
+        params = {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        raw = self._post("query_range", params)
+        if raw.startswith(_MATRIX_HEAD):
+            found = list(_MATRIX_SERIES.finditer(raw))
+            if len(found) == raw.count(b'{"metric":'):
+                return [_arrays(m.group(1), m.group(2)) for m in found]
+        out: list[ArraySeries] = []
+        for labels, points in _series(self._data(raw, params)):
+            pts = np.array(points, dtype=np.float64).reshape(-1, 2)
+            out.append((labels, np.rint(pts[:, 0] * 1000).astype(np.int64), pts[:, 1].copy()))
+        return out
+
+    def series(self, match: str, start: float, end: float) -> list[Mapping[str, str]]:
+        """Label sets of the series matching ``match`` with samples in [start, end]."""
+        params = {"match[]": match, "start": f"{start:.3f}", "end": f"{end:.3f}"}
+        data = self._data(self._post("series", params), params)
+        return [x for x in data if isinstance(x, dict)] if isinstance(data, list) else []
+
     def _get(self, endpoint: str, params: dict[str, str]) -> list[Series]:
+        return _series(self._data(self._post(endpoint, params), params))
+
+    def _data(self, raw: bytes, params: Mapping[str, str]) -> Any:
+        """The ``data`` of a JSON answer (errors raised with their hint)."""
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise ProviderError(
+                f"{redacted(self.url).rstrip('/')} did not answer as a Prometheus API (not JSON)",
+                "point --prometheus at the server root, e.g. http://HOST:9090",
+            ) from exc
+        if not isinstance(body, dict) or body.get("status") != "success":
+            self._raise(body if isinstance(body, dict) else {}, _what(params), 200)
+        return body.get("data", {})
+
+    def _post(self, endpoint: str, params: dict[str, str]) -> bytes:
         parts = urllib.parse.urlsplit(self.url)
         base = redacted(self.url).rstrip("/")
         params = {**params, "timeout": f"{max(1, round(self.timeout_s * 1000))}ms"}
@@ -78,26 +130,17 @@ class PrometheusClient:
             req.add_header("Authorization", "Basic " + base64.b64encode(pair.encode()).decode())
         try:
             with urllib.request.urlopen(req, timeout=self.timeout_s + 5.0) as resp:  # noqa: S310 - http(s) checked
-                body = json.loads(resp.read())
+                return bytes(resp.read())
         except urllib.error.HTTPError as exc:
-            body = _error_body(exc)
-            self._raise(body, params["query"], exc.code)
+            self._raise(_error_body(exc), _what(params), exc.code)
         except TimeoutError as exc:
-            raise self._timeout(params["query"]) from exc
+            raise self._timeout(_what(params)) from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ProviderError(
                 f"Prometheus at {base} is unreachable ({reason})",
                 "check --prometheus (or optimize.prometheus in skylift.yaml) and that it listens",
             ) from exc
-        except ValueError as exc:
-            raise ProviderError(
-                f"{base} did not answer as a Prometheus API (not JSON)",
-                "point --prometheus at the server root, e.g. http://HOST:9090",
-            ) from exc
-        if body.get("status") != "success":
-            self._raise(body, params["query"], 200)
-        return _series(body.get("data", {}))
 
     def _timeout(self, query: str) -> ProviderError:
         return ProviderError(
@@ -105,7 +148,7 @@ class PrometheusClient:
             "shorten --window, narrow optimize.*.selector, or raise optimize.timeout_s",
         )
 
-    def _raise(self, body: Mapping[str, Any], query: str, code: int) -> None:
+    def _raise(self, body: Mapping[str, Any], query: str, code: int) -> NoReturn:
         kind = str(body.get("errorType", ""))
         error = str(body.get("error", f"HTTP {code}"))
         if kind == "timeout" or ("timeout" in error.lower() and code in (200, 503)):
@@ -119,6 +162,17 @@ class PrometheusClient:
             f"Prometheus answered {code} ({kind or 'error'}: {error})",
             "see the Prometheus server log",
         )
+
+
+def _what(params: Mapping[str, str]) -> str:
+    """The query (or series matcher) of a request, for messages."""
+    return params.get("query") or params.get("match[]", "")
+
+
+def _arrays(labels: bytes, values: bytes) -> ArraySeries:
+    """One matrix series from its JSON bytes: ``{labels}`` and ``t,"v"],[t,"v"``."""
+    flat = np.array(values.translate(None, b'[]"').split(b","), dtype=np.float64)
+    return json.loads(labels), np.rint(flat[0::2] * 1000).astype(np.int64), flat[1::2]
 
 
 def _error_body(exc: urllib.error.HTTPError) -> Mapping[str, Any]:

@@ -165,3 +165,40 @@ def test_report_shows_the_run(estate: Estate, result: dict, tmp_path: Path) -> N
     assert json.loads(r.stdout)["sections"]["optimize"]["available"]
     text = html.read_text()
     assert "optimize-containers" in text and "optimize-memory" in text and "vm2" in text
+
+
+@pytest.mark.parametrize("shift", [0.0, 77.5])
+def test_client_side_cpu_days_equal_the_server_side_plan(
+    estate: Estate, shift: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle: the per-day CPU quantiles from one range query per shard (numpy) equal
+    Prometheus' own quantile_over_time/max_over_time over [1d:5m] subqueries, and so do
+    the recommendations — with one container per shard and 1,000-step time chunks (so
+    sharding and chunking are exercised), at a window end on and off the step grid."""
+    from dataclasses import replace
+
+    from skylift.optimize import cpu_days
+    from skylift.optimize.containers import collect_containers
+    from skylift.optimize.rightsize import advise_containers
+    from skylift.optimize.settings import ContainerMetrics, OptimizeSettings
+    from skylift.optimize.testing.server_plan import server_cpu_days
+
+    monkeypatch.setattr(cpu_days, "POINTS_PER_QUERY", 1)
+    monkeypatch.setattr(cpu_days, "MAX_STEPS", 1000)
+    client = PrometheusClient(estate.url)
+    window = Window(estate.at + shift, 14)
+    usage = collect_containers(client, ContainerMetrics(), window)
+    old = server_cpu_days(client, ContainerMetrics(), window, usage.day_ends)
+    assert set(old) == {k for k, d in zip(usage.keys, usage.cpu_days, strict=True)
+                        if not np.isnan(d).all()} == set(usage.keys)  # fmt: skip
+    for k, days in zip(usage.keys, usage.cpu_days, strict=True):
+        np.testing.assert_allclose(days, old[k], rtol=1e-9, atol=1e-12, equal_nan=True)
+    s = OptimizeSettings()
+    new_adv = advise_containers(usage, s)
+    old_adv = advise_containers(replace(usage, cpu_days=np.stack([old[k] for k in usage.keys])), s)
+    for field in ("cpu_request", "cpu_limit", "memory_bytes"):
+        np.testing.assert_allclose(getattr(new_adv, field), getattr(old_adv, field), rtol=1e-9)
+    assert new_adv.reasons == old_adv.reasons
+    # the fresh container (3 days) has NaN days before its start, data after
+    fresh = usage.cpu_days[usage.keys.index(("shop", "fresh"))]
+    assert np.isnan(fresh[0]).all() and not np.isnan(fresh[-1]).any()

@@ -1,0 +1,176 @@
+"""Each day's CPU quantiles per container, from its rates at every step, computed here.
+
+Prometheus evaluates ``max by (namespace, container) (rate(...))`` once at each
+step of the window (``query_range``), for a shard of containers at a time (about
+:data:`POINTS_PER_QUERY` points per answer, so memory stays bounded by the
+shard, not the estate); numpy then takes each day's quantiles. The numbers are
+Prometheus' own ``quantile_over_time(q, (expr)[1d:step])`` evaluated at a
+1-day step — the same step grid (multiples of the step), the same closed day
+range, the same interpolation — but ``rate()`` runs once instead of once per
+quantile level, which is what made 10,000 series slow (measured in
+docs/benchmarks.md). The server-side plan stays as the oracle
+(:mod:`skylift.optimize.testing.server_plan`, tests/integration/optimize).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+import numpy.typing as npt
+
+from skylift.optimize.prometheus import ArraySeries, PrometheusClient
+from skylift.optimize.settings import ContainerMetrics
+from skylift.optimize.window import Window, selector
+
+#: Quantile levels of each day's CPU distribution (1: maximum). Level 0 is not
+#: computed: usage is never below 0, so a day's CDF starts there.
+LEVELS: tuple[float, ...] = (0.0, 0.5, 0.9, 0.95, 0.99, 1.0)
+#: Points per range answer (≈ 32 MB of JSON): sets the shard of containers.
+POINTS_PER_QUERY = 1_000_000
+#: Steps per range query (Prometheus refuses more than 11,000 points per series).
+MAX_STEPS = 10_000
+_DAY_MS = 86_400_000
+Key = tuple[str, str]
+
+
+def cpu_expr(m: ContainerMetrics, w: Window, *matchers: str) -> str:
+    """Cores used at each step, the busiest pod of each container."""
+    sel = selector(m.cpu_seconds, m.selector, *matchers)
+    return f"max by (namespace, container) (rate({sel}[{w.rate_range}]))"
+
+
+def step_grid(day_ends: npt.NDArray[np.float64], step_s: int) -> npt.NDArray[np.int64]:
+    """Timestamps (ms) a 1-day subquery at ``step_s`` evaluates for these days."""
+    step = step_s * 1000
+    first = -(-(round(day_ends[0] * 1000) - _DAY_MS) // step) * step
+    last = round(day_ends[-1] * 1000) // step * step
+    return np.arange(first, last + 1, step, dtype=np.int64)
+
+
+def day_quantiles(
+    values: npt.NDArray[np.float64], grid: npt.NDArray[np.int64], day_ends: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per row of ``values`` (N, len(grid)) and day: the values at :data:`LEVELS`.
+
+    A day is the closed range [end − 1 d, end]; the quantile is Prometheus'
+    (sorted values, rank q·(n − 1), linear between neighbours). NaN: no value
+    that day; level 0 is 0 on a day with values.
+    """
+    n = values.shape[0]
+    out = np.full((n, len(day_ends), len(LEVELS)), np.nan)
+    for d, end in enumerate(day_ends):
+        end_ms = round(float(end) * 1000)
+        lo = int(np.searchsorted(grid, end_ms - _DAY_MS, side="left"))
+        hi = int(np.searchsorted(grid, end_ms, side="right"))
+        block = np.sort(values[:, lo:hi], axis=1)  # NaN sorts last
+        count = (~np.isnan(block)).sum(axis=1)
+        have = count > 0
+        for j, q in enumerate(LEVELS[1:], start=1):
+            rank = q * np.maximum(count - 1, 0)
+            below = np.floor(rank).astype(np.int64)
+            above = np.minimum(below + 1, np.maximum(count - 1, 0))
+            weight = rank - below
+            a = np.take_along_axis(block, below[:, None], axis=1)[:, 0]
+            b = np.take_along_axis(block, above[:, None], axis=1)[:, 0]
+            out[:, d, j] = np.where(have, a * (1 - weight) + b * weight, np.nan)
+        out[:, d, 0] = np.where(have, 0.0, np.nan)
+    return out
+
+
+def shards(keys: list[Key], size: int) -> Iterator[tuple[str, list[Key]]]:
+    """Label matchers selecting ``size`` containers at a time (one namespace per shard)."""
+    by_ns: dict[str, list[Key]] = {}
+    for k in sorted(set(keys)):
+        by_ns.setdefault(k[0], []).append(k)
+    for ns, ks in by_ns.items():
+        for i in range(0, len(ks), size):
+            part = ks[i : i + size]
+            regex = "|".join(_literal(c) for _, c in part)
+            yield f"namespace={json.dumps(ns)}, container=~{json.dumps(regex)}", part
+
+
+def _literal(text: str) -> str:
+    """``text`` as an RE2 literal (ASCII punctuation escaped)."""
+    return "".join("\\" + c if c.isascii() and not (c.isalnum() or c == "_") else c for c in text)
+
+
+Shard = tuple[str, list[Key]]
+
+
+def cpu_shards(
+    client: PrometheusClient, metrics: ContainerMetrics, grid: npt.NDArray[np.int64]
+) -> list[Shard]:
+    """The containers with CPU series on ``grid``, as shards of one range query each."""
+    first, last = float(grid[0]) / 1000, float(grid[-1]) / 1000
+    found = client.series(selector(metrics.cpu_seconds, metrics.selector), first, last)
+    keys = [(lab.get("namespace", ""), lab.get("container", "")) for lab in found]
+    return list(shards(keys, max(1, POINTS_PER_QUERY // len(grid))))
+
+
+def cpu_days(
+    client: PrometheusClient,
+    metrics: ContainerMetrics,
+    window: Window,
+    day_ends: npt.NDArray[np.float64],
+    pool: ThreadPoolExecutor,
+    plan: list[Shard],
+    on_shard: Callable[[], None] | None = None,
+) -> dict[Key, npt.NDArray[np.float64]]:
+    """Per container with CPU samples: (days, len(LEVELS)) quantiles, NaN where no data.
+
+    The shards' queries are all submitted to ``pool`` first (bounded by its
+    workers); each answer is folded into day quantiles as it is read, so at
+    most the answers in flight are held.
+    """
+    grid = step_grid(day_ends, window.step_s)
+    first, last = float(grid[0]) / 1000, float(grid[-1]) / 1000
+    jobs: list[tuple[list[Key], list[Future[list[ArraySeries]]]]] = []
+    for match, part in plan:
+        expr = cpu_expr(metrics, window, match)
+        futs = [
+            pool.submit(client.range_arrays, expr, a, b, window.step_s)
+            for a, b in _chunks(first, last, window.step_s)
+        ]
+        jobs.append((part, futs))
+    out: dict[Key, npt.NDArray[np.float64]] = {}
+    for part, futs in jobs:
+        row = {k: i for i, k in enumerate(part)}
+        values = np.full((len(part), len(grid)), np.nan)
+        for fut in futs:
+            _place(values, row, grid, fut.result())
+        days = day_quantiles(values, grid, day_ends)
+        for k, i in row.items():
+            if not np.isnan(days[i]).all():
+                out[k] = days[i]
+        if on_shard is not None:
+            on_shard()
+    return out
+
+
+def _chunks(first: float, last: float, step_s: int) -> Iterator[tuple[float, float]]:
+    """[first, last] in pieces of at most :data:`MAX_STEPS` steps."""
+    span = (MAX_STEPS - 1) * step_s
+    a = first
+    while a <= last:
+        yield a, min(a + span, last)
+        a += span + step_s
+
+
+def _place(
+    values: npt.NDArray[np.float64],
+    row: Mapping[Key, int],
+    grid: npt.NDArray[np.int64],
+    answer: list[ArraySeries],
+) -> None:
+    """Write each answered series into its row at its steps' columns."""
+    step = int(grid[1] - grid[0]) if len(grid) > 1 else 1
+    for labels, t_ms, v in answer:
+        i = row.get((labels.get("namespace", ""), labels.get("container", "")))
+        if i is None:
+            continue
+        col = (t_ms - grid[0]) // step
+        ok = (col >= 0) & (col < len(grid)) & (grid[np.clip(col, 0, len(grid) - 1)] == t_ms)
+        values[i, col[ok]] = v[ok]
