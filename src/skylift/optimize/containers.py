@@ -17,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
-from skylift.optimize.cpu_days import LEVELS, cpu_days, cpu_expr, cpu_shards, step_grid
+from skylift.optimize.cpu_days import (
+    LEVELS,
+    ValuesCallback,
+    cpu_days,
+    cpu_expr,
+    cpu_shards,
+    step_grid,
+)
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics
 from skylift.optimize.window import Window, selector
@@ -96,8 +103,10 @@ def collect_containers(
     metrics: ContainerMetrics,
     window: Window,
     progress: Progress = NULL_PROGRESS,
+    on_values: ValuesCallback | None = None,
 ) -> ContainerUsage:
-    """Usage of every container seen in the window (sorted by namespace, container)."""
+    """Usage of every container seen in the window (sorted by namespace, container);
+    ``on_values``: see :func:`skylift.optimize.cpu_days.cpu_days`."""
     days = max(1, int(window.days))
     day_ends = window.end - _DAY * np.arange(days - 1, -1, -1, dtype=np.float64)
     scalars = scalar_queries(metrics, window)
@@ -108,7 +117,7 @@ def collect_containers(
         progress.begin(
             "Prometheus: container usage", total=len(plan) + len(scalars), unit="queries"
         )
-        cpu = cpu_days(client, metrics, window, day_ends, pool, plan, progress.advance)
+        cpu = cpu_days(client, metrics, window, day_ends, pool, plan, progress.advance, on_values)
         values: dict[str, dict[tuple[str, str], float]] = {}
         for field, fut in instants.items():
             values[field] = {

@@ -98,6 +98,8 @@ def _literal(text: str) -> str:
 
 
 Shard = tuple[str, list[Key]]
+#: Called per shard with its keys, its (len(keys), len(grid)) values and the grid (ms).
+ValuesCallback = Callable[[list[Key], npt.NDArray[np.float64], npt.NDArray[np.int64]], None]
 
 
 def cpu_shards(
@@ -118,12 +120,15 @@ def cpu_days(
     pool: ThreadPoolExecutor,
     plan: list[Shard],
     on_shard: Callable[[], None] | None = None,
+    on_values: ValuesCallback | None = None,
 ) -> dict[Key, npt.NDArray[np.float64]]:
     """Per container with CPU samples: (days, len(LEVELS)) quantiles, NaN where no data.
 
     The shards' queries are all submitted to ``pool`` first (bounded by its
     workers); each answer is folded into day quantiles as it is read, so at
-    most the answers in flight are held.
+    most the answers in flight are held. ``on_values(part, values, grid)`` sees
+    each shard's per-step matrix (rows: ``part``; NaN: no value) before it is
+    reduced, for other per-step statistics without another query.
     """
     grid = step_grid(day_ends, window.step_s)
     first, last = float(grid[0]) / 1000, float(grid[-1]) / 1000
@@ -141,6 +146,8 @@ def cpu_days(
         values = np.full((len(part), len(grid)), np.nan)
         for fut in futs:
             _place(values, row, grid, fut.result())
+        if on_values is not None:
+            on_values(part, values, grid)
         days = day_quantiles(values, grid, day_ends)
         for k, i in row.items():
             if not np.isnan(days[i]).all():

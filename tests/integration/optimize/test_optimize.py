@@ -187,7 +187,15 @@ def test_client_side_cpu_days_equal_the_server_side_plan(
     monkeypatch.setattr(cpu_days, "MAX_STEPS", 1000)
     client = PrometheusClient(estate.url)
     window = Window(estate.at + shift, 14)
-    usage = collect_containers(client, ContainerMetrics(), window)
+    seen: list[tuple[list, tuple, int]] = []
+    usage = collect_containers(
+        client,
+        ContainerMetrics(),
+        window,
+        on_values=lambda p, v, g: seen.append((p, v.shape, g.size)),
+    )
+    assert sorted(k for p, _, _ in seen for k in p) == list(usage.keys)
+    assert all(shape == (len(p), size) for p, shape, size in seen)
     old = server_cpu_days(client, ContainerMetrics(), window, usage.day_ends)
     assert set(old) == {k for k, d in zip(usage.keys, usage.cpu_days, strict=True)
                         if not np.isnan(d).all()} == set(usage.keys)  # fmt: skip
