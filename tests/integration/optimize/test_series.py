@@ -129,3 +129,52 @@ def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
         ok = (last >= 0) & (steps - t[np.maximum(last, 0)] <= 300)
         used = np.where(ok, (float(f"{total:.6g}") - avail[np.maximum(last, 0)]) / GIB, np.nan)
         _close(vals[1], downsample(steps, used, g), f"{name} memory")
+
+
+def _drawn(option: dict, name: str) -> npt.NDArray[np.float64]:
+    data = next(s["data"] for s in option["series"] if s["name"] == name)
+    return np.array([np.nan if v is None else v for v in data], dtype=np.float64)
+
+
+def _line(option: dict, name: str) -> float:
+    return float(
+        next(s for s in option["series"] if s["name"] == name)["markLine"]["data"][0]["yAxis"]
+    )
+
+
+def test_optimize_stores_series_that_the_report_draws(estate: Estate, window: Window) -> None:
+    """End to end: ``optimize`` stores each workload's series; the report's chart data
+    are the raw samples' buckets (the oracle above) and its allocation lines the run's."""
+    from skylift.report.html.render import build_sections
+    from skylift.workspace import Workspace
+    from skylift.workspace.optimizing import OptimizeRequest, optimize_workspace
+    from skylift.workspace.reporting import gather
+
+    result = optimize_workspace(
+        OptimizeRequest(prometheus=estate.url, at=estate.at, workspace=estate.workspace)
+    )
+    with Workspace.open(estate.workspace) as ws:
+        usage = build_sections(gather(ws, {"optimize"}), ["optimize"])[0].usage
+    assert usage is not None
+    panels = {p.id: p for p in (*usage.shown, *usage.embedded)}
+    # every VM and container of the run has a panel; the flagged containers come first
+    assert len(panels) == len(result.vms) + len(result.containers)
+    shown = [p.id for p in usage.shown if p.id.startswith("container:")]
+    assert set(shown[:2]) == {"container:shop/cache", "container:shop/api"}
+    g = grid(window)
+    web = next(c for c in result.containers if c["container"] == "web")
+    cpu, mem = panels["container:shop/web"].charts
+    want = _cpu_cores(estate.traces["vm2"], g, estate.traces["vm2"].cores, idle=False)  # type: ignore[attr-defined]
+    for i, stat in enumerate(("p50", "p95", "max")):
+        _close(_drawn(cpu.option, stat), want[i], f"web cpu {stat}")
+    assert _line(cpu.option, "current request") == web["current"]["cpu_request"]
+    assert _line(cpu.option, "recommended request") == web["recommended"]["cpu_request"]
+    assert _line(mem.option, "recommended request") == pytest.approx(
+        web["recommended"]["memory_request_mib"] / 1024, abs=1e-3
+    )
+    vm2 = next(v for v in result.vms if v["server"] == "vm2")
+    trace = estate.traces["vm2"]
+    cpu, _ = panels[f"vm:{vm2['server_key']}"].charts
+    want = _cpu_cores(trace, g, trace.cores, idle=True)  # type: ignore[attr-defined]
+    _close(_drawn(cpu.option, "p95"), want[1], "vm2 cpu p95")
+    assert _line(cpu.option, f"current {vm2['cores']} cores") == vm2["cores"]

@@ -249,9 +249,11 @@ def usage(
     allocations: Mapping[str, float | None],
     title: str,
     unit: str,
+    description: str = "",
 ) -> dict[str, Any]:
     """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and
-    max as lines; each allocation (current, recommended) a labelled flat dashed line."""
+    max as lines; each allocation (current, recommended) a labelled flat dashed line.
+    ``description`` is what a screen reader hears (ECharts' aria label)."""
     style: dict[str, dict[str, Any]] = {
         "p95": {"areaStyle": {"opacity": 0.25}, "lineStyle": {"width": 1}},
         "p50": {"lineStyle": {"width": 1}},
@@ -275,8 +277,11 @@ def usage(
                          "label": {"formatter": f"{name}: {value:g}", "position": "insideEndTop"},
                          "data": [{"yAxis": round(float(value), 3)}]},
         })  # fmt: skip
+    aria: dict[str, Any] = {"enabled": True}
+    if description:
+        aria["label"] = {"description": description}
     return _base(title) | {
-        "aria": {"enabled": True},
+        "aria": aria,
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "type": "scroll"},
         "xAxis": {"type": "category", "data": list(x), "name": "UTC"},

@@ -49,10 +49,10 @@ def _allocations(kind: str, row: Mapping[str, Any]) -> tuple[str, dict[str, dict
         return row["server"], {"cpu": cpu, "memory": mem}
     cur, rec = row.get("current") or {}, row.get("recommended") or {}
     return f"{row['namespace']}/{row['container']}", {
-        "cpu": {"request now": cur.get("cpu_request"),
-                "request recommended": rec.get("cpu_request")},
-        "memory": {"request now": _mib_to_gib(cur.get("memory_request_mib")),
-                   "request recommended": _mib_to_gib(rec.get("memory_request_mib"))},
+        "cpu": {"current request": cur.get("cpu_request"),
+                "recommended request": rec.get("cpu_request")},
+        "memory": {"current request": _mib_to_gib(cur.get("memory_request_mib")),
+                   "recommended request": _mib_to_gib(rec.get("memory_request_mib"))},
     }  # fmt: skip
 
 
@@ -67,13 +67,20 @@ def panel(entry: Mapping[str, Any], row: Mapping[str, Any]) -> UsagePanel:
         for i in range(points)
     ]
     pid = panel_id(kind, entry["key"])
+    hours = bucket / 3600
     out = []
     for res, what, unit in (("cpu", "CPU", "cores"), ("memory", "memory", "GiB")):
         stats = {s: entry["values"][res][s] for s in _ORDER}
         title = f"{name} — {what} ({unit})"
-        out.append(Chart(f"{pid}#{res}", title,
-                         charts.usage(labels, stats, alloc[res], title, unit)))  # fmt: skip
-    hours = bucket / 3600
+        peak = max((v for v in stats["max"] if v is not None), default=None)
+        said = [f"{k}: {v:g} {unit}" for k, v in alloc[res].items() if v is not None]
+        desc = (
+            f"{title}: p50, p95 and maximum of each {hours:g}-hour bucket from {labels[0]} "
+            f"to {labels[-1]} UTC; peak {'none' if peak is None else f'{peak:g} {unit}'}; "
+            + "; ".join(said) + ". The data table under the charts lists every value."
+        )  # fmt: skip
+        option = charts.usage(labels, stats, alloc[res], title, unit, desc)
+        out.append(Chart(f"{pid}#{res}", title, option))
     caption = f"{name}: p50, p95 and maximum of each {hours:g}-hour bucket (UTC)"
     return UsagePanel(pid, name, tuple(out), caption)
 
