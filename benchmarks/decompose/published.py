@@ -10,11 +10,14 @@ figures are the medians over K that Kalia et al. list per technique in
 experimental_results.xlsx (github.com/kaliaanup/Mono2Micro-FSE-2021 @ d446bd1,
 one sheet per app, the "Median" row of each metric block, columns L..P).
 
-Two skylift runs per app, one criterion for all (Louvain, highest modularity):
+Two skylift inputs per app:
 ``runtime``  the traced classes and their runtime evidence only (as Mono2Micro);
 ``+static``  the vendored source of the same app plus that evidence (skylift's
              own method; JPetStore's vendored source is MyBatis jpetstore-6, not
              the Spring JPetStore that was traced, so it is not run there).
+Each scored twice: at skylift's own number of services (Louvain, highest
+modularity: one partition), and under the paper's protocol (``@grid``): one
+partition per K of the grid the sheet lists for that metric, the median kept.
 
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/decompose/published.py   (~5 s)
 """
@@ -23,6 +26,8 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 from skylift.decompose import metrics, run, traces
@@ -66,6 +71,27 @@ PUBLISHED: dict[str, dict[str, tuple[float | None, ...]]] = {
 }
 
 
+# the K values of each metric block (column K) that the medians above are taken over
+GRID: dict[str, dict[str, list[int]]] = {
+    "daytrader": {
+        "SM": list(range(9, 36, 2)), "ICP": list(range(13, 34, 2)), "BCP": list(range(11, 36, 2)),
+        "IFN": list(range(23, 36, 2)), "NED": list(range(5, 36, 2)),
+    },
+    "acmeair": {
+        "SM": [5, 7, 9, 11, 13], "ICP": [5, 7, 9, 11, 13], "BCP": [9, 11, 13],
+        "IFN": [9, 11, 13], "NED": [5, 7, 9, 11, 13],
+    },
+    "jpetstore": {
+        "SM": [7, 9, 13, 17], "ICP": [9, 11, 13, 15], "BCP": [9, 11, 13, 15, 17],
+        "IFN": [11, 15, 17], "NED": [9, 11, 13, 15],
+    },
+    "plants": {
+        "SM": [4, 6, 8, 10], "ICP": [4, 6, 8], "BCP": [4, 6, 8], "IFN": [4, 6, 8, 10, 12],
+        "NED": [6, 8, 10],
+    },
+}  # fmt: skip
+
+
 def evidence(app: str) -> tuple[dict[tuple[str, str], float], dict[str, set[str]]]:
     """The app's runtime calls (``Root`` included, as the artifact's SM sees it) and contexts."""
     volume = json.loads((EVIDENCE / app / traces.M2M_CALLS).read_text())
@@ -74,7 +100,7 @@ def evidence(app: str) -> tuple[dict[tuple[str, str], float], dict[str, set[str]
     return calls, {c: set(v) for c, v in bcs.items() if c != traces.M2M_USER}
 
 
-def runtime_only(app: str) -> run.Decomposition:
+def runtime_only(app: str, k: int | None = None) -> run.Decomposition:
     """Units are the traced classes; their only ties are the runtime evidence."""
     calls, contexts = evidence(app)
     names = {n for pair in calls for n in pair} | set(contexts)
@@ -82,11 +108,19 @@ def runtime_only(app: str) -> run.Decomposition:
     units = {n: Unit(n, "", "java") for n in sorted(tops)}
     code = CodeGraph(units=units, calls={})
     run.add_traces(code, traces.load(EVIDENCE / app))
-    return run.propose(code, EVIDENCE / app)
+    return run.propose(code, EVIDENCE / app, k)
 
 
-def with_static(app: str) -> run.Decomposition:
-    return run.decompose(FIXTURES / SOURCE[app], traces_dir=EVIDENCE / app)
+def with_static(app: str, k: int | None = None) -> run.Decomposition:
+    return run.decompose(FIXTURES / SOURCE[app], traces_dir=EVIDENCE / app, k=k)
+
+
+def on_grid(app: str, make: Callable[[str, int | None], run.Decomposition]) -> tuple[float, ...]:
+    """Per metric, the median over the sheet's K grid of that metric."""
+    cards = {k: card(app, make(app, k))[1] for ks in GRID[app].values() for k in ks}
+    return tuple(
+        statistics.median(cards[k][i] for k in GRID[app][m]) for i, m in enumerate(METRICS)
+    )
 
 
 def card(app: str, d: run.Decomposition) -> tuple[int, tuple[float, ...]]:
@@ -97,7 +131,7 @@ def card(app: str, d: run.Decomposition) -> tuple[int, tuple[float, ...]]:
         cls.rsplit(".", 1)[-1]: s["id"] for s in d.services for cls in s["classes"]
     }  # fmt: skip
     top = {c: traces.top_level(c) for c in traced - {traces.M2M_USER}}
-    parts = {c: parts[t] for c, t in top.items() if t in parts}  # a nested class: its top's
+    parts = {c: parts[t] for c, t in sorted(top.items()) if t in parts}  # nested: its top's
     s = metrics.score(parts, calls, calls, contexts)
     return len(set(parts.values())), (s.sm, s.icp, s.bcp or 0.0, s.ifn, s.ned)
 
@@ -117,17 +151,22 @@ def wins(ours: tuple[float, ...], theirs: tuple[float | None, ...]) -> tuple[int
 def main() -> None:
     print(f"load average: {os.getloadavg()[0]:.2f}")
     for app, published in PUBLISHED.items():
-        runs = {"runtime": runtime_only(app)}
+        makers: dict[str, Callable[[str, int | None], run.Decomposition]] = {
+            "runtime": runtime_only
+        }
         if app in SOURCE:
-            runs["+static"] = with_static(app)
+            makers["+static"] = with_static
         print(f"\n{app}: " + "  ".join(f"{m:>6}" for m in METRICS) + "   wins vs")
-        for label, d in runs.items():
-            k, ours = card(app, d)
+        rows: list[tuple[str, str, tuple[float, ...]]] = []
+        for label, make in makers.items():
+            k, ours = card(app, make(app, None))
+            rows += [(label, f"K={k}", ours), (label, "@grid", on_grid(app, make))]
+        for label, k_label, ours in rows:
             tally = " ".join(
                 f"{t} {'/'.join(map(str, wins(ours, published[t])))}" for t in TECHNIQUES
             )
             values = "".join(f"{v:8.3f}" for v in ours)
-            print(f"  skylift {label:<8} K={k:<3}{values}   {tally}")
+            print(f"  skylift {label:<8} {k_label:<6}{values}   {tally}")
         for t in TECHNIQUES:
             row = "".join("     n/a" if v is None else f"{v:8.3f}" for v in published[t])
             print(f"  {t:<22}{row}")

@@ -42,7 +42,7 @@ def partition(g: nx.Graph[str], k: int | None) -> dict[str, int]:
     if k is not None:
         groups = _to_k(g, groups, k)
     groups.sort(key=lambda c: (-len(c), min(c)))
-    return {n: i for i, c in enumerate(groups) for n in c}
+    return {n: i for i, c in enumerate(groups) for n in sorted(c)}
 
 
 def _attach_isolated(g: nx.Graph[str], groups: list[set[str]]) -> None:
