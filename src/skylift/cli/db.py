@@ -156,10 +156,12 @@ def _render_cutover(result: CutoverResult) -> None:
         out.print("Replication stopped at lag 0 but kept: the target differs from the source.")
         _render_verify(result.verify)
         return
-    checked = " and verified (counts, schema)" if result.verify is not None else ""
+    mysql = result.verify is not None
+    counters = "AUTO_INCREMENT counters" if mysql else "sequences"
     out.print(
-        f"Cut over: lag 0 after {result.waited_seconds:.1f} s, {result.sequences} sequences "
-        f"set{checked}; replication removed. Point the application at the target."
+        f"Cut over: lag 0 after {result.waited_seconds:.1f} s, {result.sequences} {counters} "
+        f"set{' and verified (counts, schema)' if mysql else ''}; replication removed. "
+        "Point the application at the target."
     )
 
 
