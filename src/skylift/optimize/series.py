@@ -200,3 +200,25 @@ def bucket_stats(
                 np.nanmax(cube, axis=2) if level >= 1 else np.nanquantile(cube, level, axis=2)
             )
     return out
+
+
+class CpuBuckets:
+    """Container CPU bucket statistics gathered from the query layer's per-step matrices
+    (``collect_containers(..., on_values=...)``): no query of its own."""
+
+    def __init__(self, g: Grid, step_s: int) -> None:
+        self.grid = g
+        self.step_s = step_s
+        #: ``namespace/container`` → (stats, points) in cores.
+        self.stats: dict[str, npt.NDArray[np.float32]] = {}
+
+    def __call__(
+        self,
+        part: Sequence[tuple[str, str]],
+        values: npt.NDArray[np.float64],
+        times_ms: npt.NDArray[np.int64],
+    ) -> None:
+        """Bucket one shard (rows: ``part``)."""
+        got = bucket_stats(values, times_ms, self.grid, self.step_s).astype(np.float32)
+        for i, (ns, name) in enumerate(part):
+            self.stats[f"{ns}/{name}"] = got[i]

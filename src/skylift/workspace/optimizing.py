@@ -92,7 +92,7 @@ def optimize_workspace(
     from skylift.optimize.window import Window
     from skylift.workspace.assessments import policy_from_settings
     from skylift.workspace.core import Workspace
-    from skylift.workspace.usage_series import collect_usage
+    from skylift.workspace.usage_series import collect_usage, cpu_buckets
 
     started = time.monotonic()
     with Workspace.open(request.workspace) as ws:
@@ -111,7 +111,8 @@ def optimize_workspace(
         policy = policy_from_settings(ws.settings).model_copy(update={"forecast": False})
         cpu_q, mem_q = _quantiles(policy)
         vms = collect_vms(client, s.vm, window, cpu_q, mem_q, progress)
-        usage = collect_containers(client, s.containers, window, progress)
+        cpu_series = cpu_buckets(window)  # usage over time, from the same CPU rates
+        usage = collect_containers(client, s.containers, window, progress, cpu_series)
         if not vms and not usage.keys:
             raise InputError(
                 f"no matching series in {redacted(url)} over the last {s.window_days:g} days "
@@ -125,7 +126,7 @@ def optimize_workspace(
         containers = _container_rows(usage, advice)
         nodes = _nodes(usage, advice, policy, warnings)
         totals = _totals(vm_rows, containers, nodes)
-        usage_rows = collect_usage(client, s, window, vm_rows, containers, progress)
+        usage_rows = collect_usage(client, s, window, vm_rows, containers, progress, cpu_series)
         run_id = uuid.uuid4().hex[:12]
         out = request.out or ws.state_dir / "optimize" / run_id
         files = _write(out, vm_rows, containers, request.generated)

@@ -18,9 +18,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from skylift.optimize.prometheus import PrometheusClient
+    from skylift.optimize.series import CpuBuckets
     from skylift.optimize.settings import OptimizeSettings
     from skylift.optimize.window import Window
     from skylift.workspace.core import Workspace
+
+
+def cpu_buckets(window: Window) -> CpuBuckets:
+    """The collector to pass as ``collect_containers(..., on_values=...)``: container CPU
+    buckets from the per-step rates that query already reads."""
+    from skylift.optimize.series import CpuBuckets, grid
+
+    return CpuBuckets(grid(window), window.step_s)
 
 
 def collect_usage(
@@ -30,8 +39,12 @@ def collect_usage(
     vms: Sequence[Mapping[str, Any]],
     containers: Sequence[Mapping[str, Any]],
     progress: Progress = NULL_PROGRESS,
+    cpu: CpuBuckets | None = None,
 ) -> list[dict[str, Any]]:
-    """One stored row per VM and container row (``run_id`` is filled in by :func:`store_usage`)."""
+    """One stored row per VM and container row (``run_id`` is filled in by :func:`store_usage`).
+
+    ``cpu``: container CPU already bucketed (:func:`cpu_buckets`); without it three
+    more range queries compute it in Prometheus."""
     from skylift.optimize.ranking import container_score, vm_score
     from skylift.optimize.series import (
         collect_series,
@@ -56,10 +69,14 @@ def collect_usage(
         ]  # fmt: skip
     if containers:
         keys = [f"{c['namespace']}/{c['container']}" for c in containers]
-        got = collect_series(
-            client, container_series_queries(s.containers, window, g),
-            ("namespace", "container"), g, keys, progress,
-        )  # fmt: skip
+        queries = container_series_queries(s.containers, window, g)
+        if cpu is not None:  # CPU (resource 0) from the query layer's per-step rates
+            queries = {rs: q for rs, q in queries.items() if rs[0] != 0}
+        got = collect_series(client, queries, ("namespace", "container"), g, keys, progress)
+        if cpu is not None:
+            for i, k in enumerate(keys):
+                if k in cpu.stats:
+                    got.values[i, 0] = cpu.stats[k]
         rows += [
             {"kind": "container", "key": k, "score": container_score(c),
              "data": encode(got.values[i]), **base}
