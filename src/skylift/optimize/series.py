@@ -129,19 +129,18 @@ def collect_series(
     shape = (len(RESOURCES), len(STATS), g.points)
     with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
         futures = {
-            rs: pool.submit(client.range, expr, first, last, g.bucket_s)
+            rs: pool.submit(client.range_arrays, expr, first, last, g.bucket_s)
             for rs, expr in queries.items()
         }
         for (r, s), fut in futures.items():
-            for labels, points in fut.result():
+            for labels, t_ms, v in fut.result():
                 key = "/".join(labels.get(k, "") for k in key_labels)
                 arr = got.get(key)
                 if arr is None:
                     arr = got[key] = np.full(shape, np.nan, dtype=np.float32)
-                for t, v in points:
-                    i = round((t - first) / g.bucket_s)
-                    if 0 <= i < g.points:
-                        arr[r, s, i] = v
+                col = np.rint((t_ms / 1000 - first) / g.bucket_s).astype(np.int64)
+                ok = (col >= 0) & (col < g.points)
+                arr[r, s, col[ok]] = v[ok]
             progress.advance()
     progress.end()
     keys = tuple(wanted) if wanted is not None else tuple(sorted(got))
