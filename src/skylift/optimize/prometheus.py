@@ -2,8 +2,9 @@
 
 Standard library and numpy only. :meth:`PrometheusClient.range_arrays` reads a
 large range answer straight into numpy arrays (a regex over the bytes, one
-numpy conversion per series): about twice as fast as ``json.loads`` plus a
-float per point, and it falls back to ``json`` for anything unexpected.
+numpy conversion per series, timestamps implied by the step where none is
+missing): about four times as fast as ``json.loads`` plus a float per point,
+and it falls back to ``json`` for anything unexpected.
 
 Every failure becomes one :class:`~skylift.errors.SkyliftError` with a hint:
 unreachable server, a query Prometheus rejects, a query that times out (server
@@ -80,10 +81,10 @@ class PrometheusClient:
         """Like :meth:`range`, as numpy arrays (for answers of millions of points)."""
         params = {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
         raw = self._post("query_range", params)
-        if raw.startswith(_MATRIX_HEAD):
-            found = list(_MATRIX_SERIES.finditer(raw))
-            if len(found) == raw.count(b'{"metric":'):
-                return [_arrays(m.group(1), m.group(2)) for m in found]
+        a_ms, b_ms, step_ms = (round(x * 1000) for x in (start, end, step))
+        fast = parse_matrix(raw, np.arange(a_ms, b_ms + 1, max(1, step_ms), dtype=np.int64))
+        if fast is not None:
+            return fast
         out: list[ArraySeries] = []
         for labels, points in _series(self._data(raw, params)):
             pts = np.array(points, dtype=np.float64).reshape(-1, 2)
@@ -169,10 +170,33 @@ def _what(params: Mapping[str, str]) -> str:
     return params.get("query") or params.get("match[]", "")
 
 
-def _arrays(labels: bytes, values: bytes) -> ArraySeries:
-    """One matrix series from its JSON bytes: ``{labels}`` and ``t,"v"],[t,"v"``."""
-    flat = np.array(values.translate(None, b'[]"').split(b","), dtype=np.float64)
-    return json.loads(labels), np.rint(flat[0::2] * 1000).astype(np.int64), flat[1::2]
+def parse_matrix(raw: bytes, grid: npt.NDArray[np.int64]) -> list[ArraySeries] | None:
+    """A successful matrix answer's series as arrays (``grid``: the query's steps, ms);
+    None if ``raw`` is not in the compact form Prometheus writes (use ``json``)."""
+    if not raw.startswith(_MATRIX_HEAD):
+        return None
+    found = list(_MATRIX_SERIES.finditer(raw))
+    if len(found) != raw.count(b'{"metric":'):
+        return None
+    return [_arrays(m.group(1), m.group(2), grid) for m in found]
+
+
+_TS_SEPARATORS = bytes.maketrans(b"[],", b"   ")
+
+
+def _arrays(labels: bytes, values: bytes, grid: npt.NDArray[np.int64]) -> ArraySeries:
+    """One matrix series from its JSON bytes: ``{labels}`` and ``t,"v"],[t,"v"``.
+
+    Values sit between quotes; a series with a value at every step of the
+    query's ``grid`` (ms) has exactly its timestamps, so they are parsed only
+    when some are missing.
+    """
+    parts = values.split(b'"')
+    v = np.array(parts[1::2], dtype=np.float64)
+    if v.size == grid.size:
+        return json.loads(labels), grid, v
+    ts = b" ".join(parts[0::2]).translate(_TS_SEPARATORS).split()
+    return json.loads(labels), np.rint(np.array(ts, dtype=np.float64) * 1000).astype(np.int64), v
 
 
 def _error_body(exc: urllib.error.HTTPError) -> Mapping[str, Any]:
