@@ -2,8 +2,11 @@
 
 Criterion for the number of services when ``k`` is not given: the Louvain
 partition of highest modularity (resolution 1, fixed seed, so runs repeat).
-With ``k``: communities are merged by strongest normalised tie (w_ij /
-(N_i N_j)) or the largest is bisected (Kernighan–Lin) until there are k.
+With ``k``: while too few, the largest service that has community structure
+of its own (Louvain on its subgraph finds more than one community) is split
+into those communities, else the largest is cut in halves (Kernighan–Lin);
+then, while too many, the smallest joins the service it is most tied to
+(w_ij / (N_i N_j)).
 Units with no tie join the service holding most of their package; those
 with no package peer in any service form one service of their own.
 """
@@ -66,6 +69,18 @@ def _to_k(g: nx.Graph[str], groups: list[set[str]], k: int) -> list[set[str]]:
     import networkx as nx
 
     k = max(1, min(k, g.number_of_nodes()))
+    while len(groups) < k:  # split along community structure where a service has some
+        groups.sort(key=lambda c: (-len(c), min(c)))
+        for i, c in enumerate(groups):
+            found = [set(x) for x in nx.community.louvain_communities(g.subgraph(c), seed=SEED)]
+            if len(found) > 1:
+                groups[i : i + 1] = found
+                break
+        else:  # none has: the largest is cut in two halves (Kernighan–Lin)
+            if len(groups[0]) < 2:
+                break
+            halves = nx.community.kernighan_lin_bisection(g.subgraph(groups[0]), seed=SEED)
+            groups[0:1] = [set(h) for h in halves]
     while len(groups) > k:
         where = {n: i for i, c in enumerate(groups) for n in c}
         ties: dict[tuple[int, int], float] = {}
@@ -80,14 +95,6 @@ def _to_k(g: nx.Graph[str], groups: list[set[str]], k: int) -> list[set[str]]:
         else:  # no ties: the two smallest merge
             i, j = sorted(sorted(range(len(groups)), key=lambda x: (len(groups[x]), x))[:2])
         groups[i] |= groups.pop(j)
-    while len(groups) < k:
-        groups.sort(key=len)
-        largest = groups.pop()
-        if len(largest) < 2:
-            groups.append(largest)
-            break
-        half, rest = nx.community.kernighan_lin_bisection(g.subgraph(largest), seed=SEED)
-        groups += [set(half), set(rest)]
     return groups
 
 

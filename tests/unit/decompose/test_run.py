@@ -119,6 +119,22 @@ def test_planted_cliques_are_recovered() -> None:
         assert len(set(partition.partition(partition.graph(names, w), k).values())) == k
 
 
+def test_more_services_split_where_a_service_has_structure() -> None:
+    # Louvain finds X = x0..x5 + y0, y1 (a 6-clique and a pair, loosely tied) and Z (a 9-clique)
+    w: dict[tuple[str, str], float] = {}
+    groups = [[f"x{i}" for i in range(6)], ["y0", "y1"], [f"z{i}" for i in range(9)]]
+    for group in groups:
+        w |= {(a, b): 3.0 for i, a in enumerate(group) for b in group[i + 1 :]}
+    w |= {(a, b): 1.0 for a in groups[0] for b in groups[1]}
+    w[("x0", "z0")] = 0.5
+    g = partition.graph(sorted({n for p in w for n in p}), w)
+    assert len(set(partition.partition(g, None).values())) == 2
+    parts = partition.partition(g, 3)  # the pair leaves X; the larger clique Z is not halved
+    assert {frozenset(n for n in parts if parts[n] == s) for s in set(parts.values())} == {
+        frozenset(group) for group in groups
+    }
+
+
 edge = st.tuples(st.integers(0, 9), st.integers(0, 9), st.floats(0.1, 5.0))
 
 
