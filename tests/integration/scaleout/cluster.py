@@ -235,15 +235,18 @@ def start_estate(
     worker_env: Mapping[str, str] | None = None,
     taskset: list[str] | None = None,
     groups: CpuGroups | None = None,
+    head_cpus: int = 0,
 ) -> Estate:
-    """Start S3 servers (s3://src, s3://dst), a Ray head (no CPUs) and ``workers``
-    one-CPU worker nodes whose environment is ``worker_env`` (default: the S3 credentials);
-    ``taskset[i]`` pins worker ``i`` to those cores; with ``groups`` the servers, the head
-    and worker ``i`` run in cgroups ``servers``, ``head`` and ``w<i>``."""
+    """Start S3 servers (s3://src, s3://dst), a Ray head with ``head_cpus`` CPUs and
+    ``workers`` one-CPU worker nodes; the nodes that run shards have the environment
+    ``worker_env`` (default: the S3 credentials). ``taskset[i]`` pins worker ``i`` to
+    those cores; with ``groups`` the servers, the head and worker ``i`` run in cgroups
+    ``servers``, ``head`` and ``w<i>``. (Each ``ray start`` takes 5-10 s here: the
+    tests make the head one of their two workers.)"""
     ns = Netns()
     env = CREDENTIALS if worker_env is None else worker_env
     try:
-        estate = _start(ns, root, workers, env, taskset, groups or _NoGroups())
+        estate = _start(ns, root, workers, env, taskset, groups or _NoGroups(), head_cpus)
     except BaseException:
         ns.close()
         if groups is not None:
@@ -265,6 +268,7 @@ def _start(
     worker_env: Mapping[str, str],
     taskset: list[str] | None,
     groups: CpuGroups,
+    head_cpus: int,
 ) -> Estate:
     src_data, dst_data = root / "s3a", root / "s3b"
     (src_data / "src").mkdir(parents=True)
@@ -294,6 +298,7 @@ def _start(
     base = {**clean, "RAY_USAGE_STATS_ENABLED": "0"}
     ray = str(BIN / "ray")
     ray_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # AF_UNIX paths: < 108 bytes
+    env = {**base, **worker_env}
     head = ns.run(
         groups.wrap(
             "head",
@@ -302,36 +307,28 @@ def _start(
                 "start",
                 "--head",
                 f"--port={RAY_PORT}",
-                "--num-cpus=0",
+                f"--num-cpus={head_cpus}",
                 "--include-dashboard=false",
                 "--disable-usage-stats",
                 f"--temp-dir={ray_dir}",
             ],
         ),
-        env=base,
+        env=env if head_cpus else base,  # a head that runs shards is a worker too
         timeout=180,
     )
     if head.returncode != 0:
         raise RuntimeError(f"ray start --head failed: {head.stderr[-2000:]}")
-    argvs = []
-    for i in range(workers):
+    for i in range(workers):  # one after the other: two joining at once time out when busy
         pin = ["taskset", "-c", taskset[i]] if taskset else []
-        argv = [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
-        argvs.append(groups.wrap(f"w{i}", argv))
-    env = {**base, **worker_env}
-    starting = [
-        subprocess.Popen(
-            ns.argv(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        argv = groups.wrap(
+            f"w{i}", [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
         )
-        for argv in argvs
-    ]
-    for argv, proc in zip(argvs, starting, strict=True):
-        out, _ = proc.communicate(timeout=180)
-        if proc.returncode != 0:  # two joining at once on a busy machine can time out: again
+        started = ns.run(argv, env=env, timeout=180)
+        if started.returncode != 0:
             again = ns.run(argv, env=env, timeout=180)
             if again.returncode != 0:
                 raise RuntimeError(
-                    f"ray start (worker) failed: {out[-1000:]} {again.stderr[-1000:]}"
+                    f"ray start (worker) failed: {started.stderr[-1000:]} {again.stderr[-1000:]}"
                 )
     _wait_port(ns, SRC_PORT)
     _wait_port(ns, DST_PORT)

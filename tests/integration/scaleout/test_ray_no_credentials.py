@@ -1,7 +1,7 @@
 """A Ray worker without S3 credentials in its environment: every shard it runs fails
 clearly (its key range, the worker, the store's refusal), nothing is published, and
-the secret the driver holds appears in no output and no Ray log. Own cluster: a head
-and one worker node started without AWS_* variables (the other module's workers have
+the secret the driver holds appears in no output and no Ray log. Own cluster: one
+node (a head with one CPU) started without AWS_* variables (the other module's workers have
 them)."""
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
-    e = start_estate(tmp_path_factory.mktemp("scaleout-bare"), workers=1, worker_env={})
+    e = start_estate(
+        tmp_path_factory.mktemp("scaleout-bare"), workers=0, head_cpus=1, worker_env={}
+    )
     try:
         make_tree(e.src_data / "src", 200, 0)
         yield e

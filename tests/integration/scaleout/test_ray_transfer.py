@@ -1,5 +1,5 @@
-"""``skylift transfer --engine ray`` on a real local Ray cluster (a head and two one-CPU
-worker nodes) between two real S3 servers (rclone serve s3), all inside a private
+"""``skylift transfer --engine ray`` on a real local Ray cluster (two one-CPU nodes: the
+head and a worker node) between two real S3 servers (rclone serve s3), all inside a private
 network namespace (see cluster.py). One cluster for the module (Ray starts slowly).
 
 The tree is scaled down for CI (2,000 small objects and 3 of 24 MiB; the issue's
@@ -20,7 +20,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.scaleout.cluster import S3_SECRET, Estate, make_tree, start_estate
+from tests.integration.scaleout.cluster import (
+    CREDENTIALS,
+    S3_SECRET,
+    Estate,
+    make_tree,
+    start_estate,
+)
 
 SMALL, LARGE = 2000, 3
 pytestmark = pytest.mark.timeout(600)
@@ -29,7 +35,7 @@ pytestmark = pytest.mark.timeout(600)
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     root = tmp_path_factory.mktemp("scaleout")
-    e = start_estate(root)
+    e = start_estate(root, workers=1, head_cpus=1)  # two one-CPU nodes: the head and one
     try:
         make_tree(e.src_data / "src", SMALL, LARGE, large_mib=24)
         yield e
@@ -198,3 +204,25 @@ def test_a_lone_shard_is_split_for_the_idle_worker(estate: Estate) -> None:
     assert result["transferred"] == len(expected)  # none sent by both halves
     lines = (estate.dst_data / "dst" / "s" / ".skylift-manifest.jsonl").read_text().splitlines()
     assert sorted(json.loads(line)["path"] for line in lines[1:]) == sorted(expected)
+
+
+_LIST_FROM = """
+import json, sys
+from skylift.transfer.remotes import open_remote
+remotes = {"s3://src": {"endpoint": sys.argv[1], "region": "us-east-1", "allow_http": "true"}}
+store = open_remote("s3://src/p03", remotes)  # a key prefix in the URL: obstore's prefix store
+every = [i.path for i in store.list()]
+after = every[len(every) // 2]
+print(json.dumps([every, after, [i.path for i in store.list_from("", after)]]))
+"""
+
+
+def test_list_from_starts_after_a_key_on_a_real_s3_server(estate: Estate) -> None:
+    # what a shard's listing relies on (S3 start-after through obstore's offset)
+    from tests.integration.scaleout.cluster import SRC_PORT
+
+    run = estate.ns.run([sys.executable, "-c", _LIST_FROM, f"http://127.0.0.1:{SRC_PORT}"],
+                        env=CREDENTIALS, timeout=60)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    every, after, got = json.loads(run.stdout)
+    assert len(every) == SMALL // 16 and got == [k for k in every if k > after] and got

@@ -18,7 +18,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -45,12 +45,7 @@ from skylift.transfer.remotes import Remotes
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
-from skylift.transfer.scaleout.shards import (
-    Checkpoints,
-    Shard,
-    checkpoints_of,
-    plan_shards,
-)
+from skylift.transfer.scaleout.shards import Checkpoints, Cutter, Shard
 from skylift.transfer.scaleout.stealing import pick_split
 from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard, shard_dir
 from skylift.transfer.sources import SingleObject
@@ -169,9 +164,6 @@ def run_scaleout(
             "drop --engine ray (the local engine copies one object as fast)",
         )
     with connected(address) as ray, DestinationLock(journal_dir, destination, source):
-        points = checkpoints_of(
-            build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
-        )
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         retry = RetryPolicy(
             attempts=options.retries,
@@ -184,8 +176,10 @@ def run_scaleout(
         run_dir.mkdir(parents=True, exist_ok=True)
         base = ShardTask(0, "", None, source, destination, options, str(run_dir),
                          shippable_remotes(remotes))  # fmt: skip
-        job = _Job(ray, base, points, workers, progress, metrics)
-        outcomes = job.run(plan_shards(points, workers))
+        cutter = Cutter(workers)
+        job = _Job(ray, base, cutter.points, workers, progress, metrics)
+        listing = build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
+        outcomes = job.run(cutter.feed(listing))
         ok = all(o.result is not None and o.result.ok for o in outcomes)
         manifest = None
         folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
@@ -230,31 +224,40 @@ class _Job:
         self.restarts = 0
 
     def submit(self, shard: Shard) -> None:
+        shard = replace(shard, index=len(self.shards))
         self.shards[shard.index] = shard
         task = replace(self.base, index=shard.index, lo=shard.lo, hi=shard.hi)
         self.pending[self.remote.remote(task, self.coord)] = shard
 
-    def run(self, plan: list[Shard]) -> list[ShardOutcome]:
+    def run(self, plan: Iterable[Shard]) -> list[ShardOutcome]:
+        """Run the shards of ``plan`` as it yields them (the driver's listing goes on
+        meanwhile), then until every shard ended, stealing work for idle workers."""
+        outcomes: list[ShardOutcome] = []
         for shard in plan:
             self.submit(shard)
-        outcomes: list[ShardOutcome] = []
+            self._step(outcomes, 0, steal=False)  # no split before the checkpoints are whole
         while self.pending:
-            done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=REPORT_EVERY)
-            for ref in done:
-                shard = self.pending.pop(ref)
-                outcome = self._outcome(ref, shard)
-                self.ray.get(self.coord.finished_shard.remote(shard.index))
-                self._split_off(shard.index, outcome.hi)
-                outcomes.append(outcome)
-            snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
-            self._forward(snap)
-            for index, key in snap.accepted:
-                self._split_off(index, key)
-                self.asked.discard(index)
-            self.asked.difference_update(snap.rejected)
-            self._steal(snap.positions, snap.done)
+            self._step(outcomes, REPORT_EVERY, steal=True)
         self._forward(self.ray.get(self.coord.snapshot.remote()))
         return sorted(outcomes, key=lambda o: o.lo)
+
+    def _step(self, outcomes: list[ShardOutcome], timeout: float, steal: bool) -> None:
+        """Collect ended shards, forward progress, queue accepted splits (and propose one)."""
+        done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=timeout)
+        for ref in done:
+            shard = self.pending.pop(ref)
+            outcome = self._outcome(ref, shard)
+            self.ray.get(self.coord.finished_shard.remote(shard.index))
+            self._split_off(shard.index, outcome.hi)
+            outcomes.append(outcome)
+        snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
+        self._forward(snap)
+        for index, key in snap.accepted:
+            self._split_off(index, key)
+            self.asked.discard(index)
+        self.asked.difference_update(snap.rejected)
+        if steal:
+            self._steal(snap.positions, snap.done)
 
     def _outcome(self, ref: Any, shard: Shard) -> ShardOutcome:
         try:
@@ -275,7 +278,7 @@ class _Job:
         if key is None or key == shard.hi or not shard.contains(key):
             return
         self.shards[index] = replace(shard, hi=key)
-        rest = Shard(len(self.shards), key, shard.hi, 0, 0)
+        rest = Shard(-1, key, shard.hi, 0, 0)
         self.splits += 1
         self.submit(rest)
 

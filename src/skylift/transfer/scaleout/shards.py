@@ -1,19 +1,20 @@
 """Cut a sorted key space into shards balanced by bytes and object counts.
 
 A shard is the half-open key range ``[lo, hi)`` (``hi=None``: to the end).
-The planner streams the source listing once and keeps *checkpoints* — every
-``stride``-th key with the objects and bytes before it — thinned to at most
-:data:`MAX_CHECKPOINTS` so memory stays bounded for any number of objects.
-Cuts fall on checkpoint keys; a shard's weight is
-``objects × per_object + bytes × per_byte`` (seconds of work, measured costs
-from ``benchmarks/transfer/scaleout_model.py``). The same checkpoints later
-tell where a straggler's remaining keys split in two.
+The driver streams the source listing once through a :class:`Cutter`, which
+hands out each shard as soon as its end is known (shards run while the
+listing goes on), and keeps *checkpoints* — every ``stride``-th key with the
+objects and bytes before it — thinned to at most :data:`MAX_CHECKPOINTS` so
+memory stays bounded for any number of objects. A shard's weight is
+``objects × per_object + bytes × per_byte`` (seconds of work; costs measured
+by ``benchmarks/transfer/scaleout_throughput.py``). The checkpoints later tell
+where a straggler's remaining keys split in two.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from skylift.storage.base import ObjectInfo
@@ -25,6 +26,8 @@ PER_BYTE_S = 1 / (150 << 20)
 SHARDS_PER_WORKER = 4
 #: The smallest shard worth a task (seconds of estimated work).
 MIN_SHARD_S = 1.0
+#: The largest shard cut from the listing (splits of stragglers handle the rest).
+MAX_SHARD_S = 120.0
 MAX_CHECKPOINTS = 1 << 16
 
 
@@ -123,29 +126,53 @@ def checkpoints_of(listing: Iterable[ObjectInfo]) -> Checkpoints:
     return points
 
 
-def plan_shards(points: Checkpoints, workers: int) -> list[Shard]:
-    """Cut the listing into about ``workers × SHARDS_PER_WORKER`` shards of equal weight
-    (none lighter than :data:`MIN_SHARD_S` unless it is the only one)."""
-    total = weight(points.total_objects, points.total_bytes)
-    count = max(1, min(workers * SHARDS_PER_WORKER, int(total / MIN_SHARD_S)))
-    target = total / count
-    cuts: list[str] = []
-    last = 0.0
-    for key, objs, nbytes in zip(points.keys, points.objects, points.nbytes, strict=True):
-        if objs == 0:
-            continue
-        w = weight(objs, nbytes)
-        if w - last >= target and len(cuts) < count - 1:
-            cuts.append(key)
-            last = w
-    bounds: list[str] = ["", *cuts]
-    shards = []
-    for i, lo in enumerate(bounds):
-        hi = bounds[i + 1] if i + 1 < len(bounds) else None
-        o1, b1 = points.before(lo or None) if lo else (0, 0)
-        o2, b2 = points.before(hi)
-        shards.append(Shard(i, lo, hi, o2 - o1, b2 - b1))
-    return shards
+class Cutter:
+    """Cuts a sorted listing into shards *while it streams*, so the first shards run
+    while the driver is still listing (the listing is not a serial phase before them).
+
+    A shard is cut before the key at which its estimated work reaches the target
+    ``work seen so far / (workers × SHARDS_PER_WORKER)``, kept within
+    [:data:`MIN_SHARD_S`, :data:`MAX_SHARD_S`]: the first shards are small (workers
+    start at once), later ones grow with the listing, about
+    ``workers × SHARDS_PER_WORKER × ln(total / MIN_SHARD_S)`` shards in all. A big
+    object that would more than double a shard starts the next one. The cuts are a
+    function of the listing and the worker count only, so a re-run over an unchanged
+    source finds the same shards (and their journals). :attr:`points` are the
+    checkpoints of everything fed so far (for work stealing).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self.points = Checkpoints()
+        self._lo = ""
+        self._objects = 0
+        self._bytes = 0
+        self._index = 0
+
+    def _target(self) -> float:
+        seen = weight(self.points.total_objects, self.points.total_bytes)
+        return min(MAX_SHARD_S, max(MIN_SHARD_S, seen / (self.workers * SHARDS_PER_WORKER)))
+
+    def feed(self, listing: Iterable[ObjectInfo]) -> Iterator[Shard]:
+        """The shards of ``listing`` (sorted), each as soon as its end is known; the last
+        one is ``[lo, end)`` (the only one, empty, for an empty listing)."""
+        for info in listing:
+            if self._objects:
+                acc = weight(self._objects, self._bytes)
+                target = self._target()
+                if acc >= target or acc + weight(1, info.size) > 2 * target:
+                    yield self._cut(info.path)
+            self.points.add(info)
+            self._objects += 1
+            self._bytes += info.size
+        yield self._cut(None)
+
+    def _cut(self, hi: str | None) -> Shard:
+        shard = Shard(self._index, self._lo, hi, self._objects, self._bytes)
+        self._index += 1
+        self._lo = hi or ""
+        self._objects = self._bytes = 0
+        return shard
 
 
 def common_prefix(lo: str, hi: str | None) -> str:
