@@ -150,6 +150,7 @@ def wins(ours: tuple[float, ...], theirs: tuple[float | None, ...]) -> tuple[int
 
 def main() -> None:
     print(f"load average: {os.getloadavg()[0]:.2f}")
+    totals: dict[str, list[int]] = {}
     for app, published in PUBLISHED.items():
         makers: dict[str, Callable[[str, int | None], run.Decomposition]] = {
             "runtime": runtime_only
@@ -165,11 +166,19 @@ def main() -> None:
             tally = " ".join(
                 f"{t} {'/'.join(map(str, wins(ours, published[t])))}" for t in TECHNIQUES
             )
+            for t in TECHNIQUES:
+                b, c = wins(ours, published[t])
+                total = totals.setdefault(f"{label} {k_label[:2]}", [0, 0, 0])
+                total[0], total[1], total[2] = total[0] + b, total[1] + c, total[2] + (2 * b > c)
             values = "".join(f"{v:8.3f}" for v in ours)
             print(f"  skylift {label:<8} {k_label:<6}{values}   {tally}")
         for t in TECHNIQUES:
             row = "".join("     n/a" if v is None else f"{v:8.3f}" for v in published[t])
             print(f"  {t:<22}{row}")
+    print("\nover the 4 apps x 5 techniques (K= own number of services, @g paper's K grid):")
+    for key, (b, c, majority) in totals.items():
+        print(f"  skylift {key:<11} better on {b}/{c} metric comparisons; on >= 3 of 5 "
+              f"(a majority) against {majority} of the app x technique pairs")  # fmt: skip
 
 
 if __name__ == "__main__":
