@@ -90,6 +90,7 @@ def test_report_draws_the_worst_workloads_labelled_with_their_data(
         assert int(chart.get_attribute("data-drawn") or 0) == 5  # p95, p50, max, 2 allocations
         assert chart.locator("svg path").count() > 5
     first = panels.first
+    page.shot("report-optimize-usage", PANEL)
     assert first.locator("figcaption").all_inner_texts() == [
         "vm0007 — CPU (cores)", "vm0007 — memory (GiB)",
     ]  # fmt: skip
@@ -97,11 +98,12 @@ def test_report_draws_the_worst_workloads_labelled_with_their_data(
     vm = next(v for v in doc["vms"] if v["server"] == "vm0007")
     _check_against_store(root, "vm", vm["server_key"], heads, rows)
     t = vm["targets"][0]
-    rec = "recommended m7i.large (aws eu-west-1)"
-    assert rows[0][heads.index(f"CPU (cores) current {vm['cores']} cores")] == str(vm["cores"])
-    assert float(rows[0][heads.index(f"CPU (cores) {rec}")]) == t["recommended_vcpus"]
-    assert float(rows[0][heads.index(f"memory (GiB) {rec}")]) == t["recommended_memory_gib"]
-    page.shot("report-optimize-usage", ".usage")
+    assert rows[0][heads.index("CPU (cores) current")] == str(vm["cores"])
+    assert float(rows[0][heads.index("CPU (cores) recommended")]) == t["recommended_vcpus"]
+    assert float(rows[0][heads.index("memory (GiB) recommended")]) == t["recommended_memory_gib"]
+    assert "recommended m7i.large (aws eu-west-1): 4 cores" in (
+        first.locator("[data-usage-chart]").first.get_attribute("aria-label") or ""
+    )
 
 
 def test_report_index_opens_an_embedded_workload_and_names_the_rest(
@@ -157,10 +159,10 @@ def test_dashboard_serves_any_workload_on_demand(
     opened = page.tab.locator(".usage-selected [data-usage-id]")
     opened.wait_for()
     assert opened.locator("h4").inner_text() == name
+    page.shot("dashboard-optimize-usage", ".usage-selected")
     heads, rows = _table(page, opened)
     _check_against_store(root, "vm", key, heads, rows)
     assert page.errors == []
-    page.shot("dashboard-optimize-usage", ".usage")
 
 
 def test_ten_thousand_workloads_stay_bounded(tmp_path: Path) -> None:

@@ -246,14 +246,14 @@ def graph(
 def usage(
     x: Sequence[str],
     stats: Mapping[str, Sequence[float | None]],
-    allocations: Mapping[str, float | None],
-    title: str,
+    allocations: Mapping[str, tuple[float | None, str]],
     unit: str,
     description: str = "",
 ) -> dict[str, Any]:
-    """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and
-    max as lines; each allocation (current, recommended) a labelled flat dashed line.
-    ``description`` is what a screen reader hears (ECharts' aria label)."""
+    """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and max
+    as lines; each allocation (name → value, note) a labelled flat dashed line.
+    ``description`` is what a screen reader hears (ECharts' aria label); the title is
+    the figure's caption."""
     style: dict[str, dict[str, Any]] = {
         "p95": {"areaStyle": {"opacity": 0.25}, "lineStyle": {"width": 1}},
         "p50": {"lineStyle": {"width": 1}},
@@ -265,26 +265,28 @@ def usage(
         for name, values in stats.items()
     ]  # fmt: skip
     colours = ("#7f8c8d", "#27ae60")
-    for i, (name, value) in enumerate(allocations.items()):
+    for i, (name, (value, note)) in enumerate(allocations.items()):
         if value is None:
             continue
         colour = colours[i % len(colours)]
         line = {"type": "dashed", "width": 2, "color": colour}
+        label = f"{name}{' ' + note if note else ''}: {value:g} {unit}"
         series.append({
             "name": name, "type": "line", "data": [], "itemStyle": {"color": colour},
             "lineStyle": line,
             "markLine": {"symbol": "none", "silent": True, "lineStyle": line,
-                         "label": {"formatter": f"{name}: {value:g}", "position": "insideEndTop"},
+                         "label": {"formatter": label, "position": "insideEndTop"},
                          "data": [{"yAxis": round(float(value), 3)}]},
         })  # fmt: skip
     aria: dict[str, Any] = {"enabled": True}
     if description:
         aria["label"] = {"description": description}
-    return _base(title) | {
+    return _base() | {
         "aria": aria,
+        "grid": {"left": 48, "right": 16, "top": 28, "bottom": 40, "containLabel": True},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "type": "scroll"},
-        "xAxis": {"type": "category", "data": list(x), "name": "UTC"},
+        "legend": {"bottom": 0},
+        "xAxis": {"type": "category", "data": list(x)},
         "yAxis": {"type": "value", "name": unit, "min": 0},
         "series": series,
     }

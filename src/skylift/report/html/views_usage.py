@@ -36,23 +36,25 @@ def _mib_to_gib(v: float | None) -> float | None:
     return None if v is None else v / 1024.0
 
 
-def _allocations(kind: str, row: Mapping[str, Any]) -> tuple[str, dict[str, dict[str, Any]]]:
-    """The workload's name and, per resource, the allocations to draw (label → value)."""
+def _allocations(
+    kind: str, row: Mapping[str, Any]
+) -> tuple[str, dict[str, dict[str, tuple[float | None, str]]]]:
+    """The workload's name and, per resource, the allocations to draw (name → value, note)."""
     if kind == "vm":
         t = (row.get("targets") or [{}])[0]
-        label = f"recommended {t.get('recommended_type') or '–'}"
+        note = f"{t.get('recommended_type') or '–'}"
         if t.get("cloud"):
-            label += f" ({t['cloud']} {t['region']})"
-        cpu = {f"current {row['cores']} cores": row["cores"], label: t.get("recommended_vcpus")}
-        mem = {f"current {row['memory_gib']} GiB": row["memory_gib"],
-               label: t.get("recommended_memory_gib")}  # fmt: skip
+            note += f" ({t['cloud']} {t['region']})"
+        cpu = {"current": (row["cores"], ""), "recommended": (t.get("recommended_vcpus"), note)}
+        mem = {"current": (row["memory_gib"], ""),
+               "recommended": (t.get("recommended_memory_gib"), note)}  # fmt: skip
         return row["server"], {"cpu": cpu, "memory": mem}
     cur, rec = row.get("current") or {}, row.get("recommended") or {}
     return f"{row['namespace']}/{row['container']}", {
-        "cpu": {"current request": cur.get("cpu_request"),
-                "recommended request": rec.get("cpu_request")},
-        "memory": {"current request": _mib_to_gib(cur.get("memory_request_mib")),
-                   "recommended request": _mib_to_gib(rec.get("memory_request_mib"))},
+        "cpu": {"current request": (cur.get("cpu_request"), ""),
+                "recommended request": (rec.get("cpu_request"), "")},
+        "memory": {"current request": (_mib_to_gib(cur.get("memory_request_mib")), ""),
+                   "recommended request": (_mib_to_gib(rec.get("memory_request_mib")), "")},
     }  # fmt: skip
 
 
@@ -73,13 +75,17 @@ def panel(entry: Mapping[str, Any], row: Mapping[str, Any]) -> UsagePanel:
         stats = {s: entry["values"][res][s] for s in _ORDER}
         title = f"{name} — {what} ({unit})"
         peak = max((v for v in stats["max"] if v is not None), default=None)
-        said = [f"{k}: {v:g} {unit}" for k, v in alloc[res].items() if v is not None]
+        said = [
+            f"{k}{' ' + note if note else ''}: {v:g} {unit}"
+            for k, (v, note) in alloc[res].items()
+            if v is not None
+        ]
         desc = (
             f"{title}: p50, p95 and maximum of each {hours:g}-hour bucket from {labels[0]} "
             f"to {labels[-1]} UTC; peak {'none' if peak is None else f'{peak:g} {unit}'}; "
             + "; ".join(said) + ". The data table under the charts lists every value."
         )  # fmt: skip
-        option = charts.usage(labels, stats, alloc[res], title, unit, desc)
+        option = charts.usage(labels, stats, alloc[res], unit, desc)
         out.append(Chart(f"{pid}#{res}", title, option))
     caption = f"{name}: p50, p95 and maximum of each {hours:g}-hour bucket (UTC)"
     return UsagePanel(pid, name, tuple(out), caption)
