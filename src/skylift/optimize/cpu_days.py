@@ -50,14 +50,38 @@ def step_grid(day_ends: npt.NDArray[np.float64], step_s: int) -> npt.NDArray[np.
     return np.arange(first, last + 1, step, dtype=np.int64)
 
 
+def nan_quantiles(
+    values: npt.NDArray[np.float64], levels: tuple[float, ...]
+) -> npt.NDArray[np.float64]:
+    """Quantiles over the last axis ignoring NaN, as Prometheus' ``quantile_over_time``
+    (rank q·(n − 1), linear between neighbours) and numpy's default: shape
+    ``(*values.shape[:-1], len(levels))``; NaN where a row has no value.
+
+    One sort for every level, vectorised (``np.nanquantile`` loops in Python
+    per row when NaNs are present: ~100 times slower on (231, 168, 24)).
+    """
+    block = np.sort(values, axis=-1)  # NaN sorts last
+    count = (~np.isnan(block)).sum(axis=-1, keepdims=True)
+    top = np.maximum(count - 1, 0)
+    out = np.empty((*values.shape[:-1], len(levels)))
+    for j, q in enumerate(levels):
+        rank = q * top
+        below = np.floor(rank).astype(np.int64)
+        weight = rank - below
+        a = np.take_along_axis(block, below, axis=-1)
+        b = np.take_along_axis(block, np.minimum(below + 1, top), axis=-1)
+        out[..., j] = np.where(count > 0, a * (1 - weight) + b * weight, np.nan)[..., 0]
+    return out
+
+
 def day_quantiles(
     values: npt.NDArray[np.float64], grid: npt.NDArray[np.int64], day_ends: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """Per row of ``values`` (N, len(grid)) and day: the values at :data:`LEVELS`.
 
-    A day is the closed range [end − 1 d, end]; the quantile is Prometheus'
-    (sorted values, rank q·(n − 1), linear between neighbours). NaN: no value
-    that day; level 0 is 0 on a day with values.
+    A day is the closed range [end − 1 d, end] (Prometheus 2's range selector);
+    the quantiles are :func:`nan_quantiles`. NaN: no value that day; level 0 is
+    0 on a day with values.
     """
     n = values.shape[0]
     out = np.full((n, len(day_ends), len(LEVELS)), np.nan)
@@ -65,18 +89,9 @@ def day_quantiles(
         end_ms = round(float(end) * 1000)
         lo = int(np.searchsorted(grid, end_ms - _DAY_MS, side="left"))
         hi = int(np.searchsorted(grid, end_ms, side="right"))
-        block = np.sort(values[:, lo:hi], axis=1)  # NaN sorts last
-        count = (~np.isnan(block)).sum(axis=1)
-        have = count > 0
-        for j, q in enumerate(LEVELS[1:], start=1):
-            rank = q * np.maximum(count - 1, 0)
-            below = np.floor(rank).astype(np.int64)
-            above = np.minimum(below + 1, np.maximum(count - 1, 0))
-            weight = rank - below
-            a = np.take_along_axis(block, below[:, None], axis=1)[:, 0]
-            b = np.take_along_axis(block, above[:, None], axis=1)[:, 0]
-            out[:, d, j] = np.where(have, a * (1 - weight) + b * weight, np.nan)
-        out[:, d, 0] = np.where(have, 0.0, np.nan)
+        got = nan_quantiles(values[:, lo:hi], LEVELS)
+        got[:, 0] = np.where(np.isnan(got[:, -1]), np.nan, 0.0)
+        out[:, d] = got
     return out
 
 
