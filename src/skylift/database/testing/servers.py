@@ -286,16 +286,22 @@ class MariaDBServer:
     def start(self) -> MariaDBServer:
         """Install the system tables (first time), start, set root's password."""
         data = self.root / "data"
+        # its own tmpdir: a starting server deletes every '#sql*' file of its tmpdir,
+        # which breaks another server's bootstrap or temporary tables in a shared /tmp
+        tmp = self.root / "tmp"
         _own(self.root, "mysql")
         first = not data.exists()
         if first:
             data.mkdir()
+            tmp.mkdir()
             _own(data, "mysql")
+            _own(tmp, "mysql")
             subprocess.run(
                 [
                     "mariadb-install-db",
                     "--user=mysql",
                     f"--datadir={data}",
+                    f"--tmpdir={tmp}",
                     "--auth-root-authentication-method=normal",
                     "--skip-test-db",
                 ],
@@ -312,6 +318,7 @@ class MariaDBServer:
                         "mariadbd",
                         "--no-defaults",
                         f"--datadir={data}",
+                        f"--tmpdir={tmp}",
                         f"--socket={self.root / 'sock'}",
                         f"--port={self.port}",
                         "--bind-address=127.0.0.1",
