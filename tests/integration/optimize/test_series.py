@@ -167,9 +167,9 @@ def test_optimize_stores_series_that_the_report_draws(estate: Estate, window: Wi
     want = _cpu_cores(estate.traces["vm2"], g, estate.traces["vm2"].cores, idle=False)  # type: ignore[attr-defined]
     for i, stat in enumerate(("p50", "p95", "max")):
         _close(_drawn(cpu.option, stat), want[i], f"web cpu {stat}")
-    assert _line(cpu.option, "current request") == web["current"]["cpu_request"]
-    assert _line(cpu.option, "recommended request") == web["recommended"]["cpu_request"]
-    assert _line(mem.option, "recommended request") == pytest.approx(
+    assert _line(cpu.option, "current") == web["current"]["cpu_request"]
+    assert _line(cpu.option, "recommended") == web["recommended"]["cpu_request"]
+    assert _line(mem.option, "recommended") == pytest.approx(
         web["recommended"]["memory_request_mib"] / 1024, abs=1e-3
     )
     vm2 = next(v for v in result.vms if v["server"] == "vm2")

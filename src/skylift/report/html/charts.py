@@ -7,6 +7,7 @@ report opens at once and prints (PDF) as shown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -270,7 +271,7 @@ def usage(
             continue
         colour = colours[i % len(colours)]
         line = {"type": "dashed", "width": 2, "color": colour}
-        label = f"{name}{' ' + note if note else ''}: {value:g} {unit}"
+        label = f"{name}{' ' + note if note else ''}: {value:.3g} {unit}"
         series.append({
             "name": name, "type": "line", "data": [], "itemStyle": {"color": colour},
             "lineStyle": line,
@@ -281,12 +282,26 @@ def usage(
     aria: dict[str, Any] = {"enabled": True}
     if description:
         aria["label"] = {"description": description}
+    # the axis reaches every allocation (ECharts scales to the data only)
+    top = max(
+        [float(v) for vals in stats.values() for v in vals if v is not None]
+        + [float(v) for v, _ in allocations.values() if v is not None],
+        default=0.0,
+    )
     return _base() | {
         "aria": aria,
         "grid": {"left": 48, "right": 16, "top": 28, "bottom": 40, "containLabel": True},
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0},
         "xAxis": {"type": "category", "data": list(x)},
-        "yAxis": {"type": "value", "name": unit, "min": 0},
+        "yAxis": {"type": "value", "name": unit, "min": 0, "max": nice_ceiling(top * 1.05)},
         "series": series,
     }
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 × 10^k at or above ``x`` (an axis maximum)."""
+    if x <= 0:
+        return 1.0
+    base = 10.0 ** math.floor(math.log10(x))
+    return next(m * base for m in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0) if m * base >= x)

@@ -51,10 +51,10 @@ def _allocations(
         return row["server"], {"cpu": cpu, "memory": mem}
     cur, rec = row.get("current") or {}, row.get("recommended") or {}
     return f"{row['namespace']}/{row['container']}", {
-        "cpu": {"current request": (cur.get("cpu_request"), ""),
-                "recommended request": (rec.get("cpu_request"), "")},
-        "memory": {"current request": (_mib_to_gib(cur.get("memory_request_mib")), ""),
-                   "recommended request": (_mib_to_gib(rec.get("memory_request_mib")), "")},
+        "cpu": {"current": (cur.get("cpu_request"), "request"),
+                "recommended": (rec.get("cpu_request"), "request")},
+        "memory": {"current": (_mib_to_gib(cur.get("memory_request_mib")), "request"),
+                   "recommended": (_mib_to_gib(rec.get("memory_request_mib")), "request")},
     }  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def panel(entry: Mapping[str, Any], row: Mapping[str, Any]) -> UsagePanel:
         title = f"{name} — {what} ({unit})"
         peak = max((v for v in stats["max"] if v is not None), default=None)
         said = [
-            f"{k}{' ' + note if note else ''}: {v:g} {unit}"
+            f"{k}{' ' + note if note else ''}: {v:.3g} {unit}"
             for k, (v, note) in alloc[res].items()
             if v is not None
         ]
@@ -133,8 +133,9 @@ def usage_block(
         ranked.append(
             (container_score(c), pid, "container", f"{c['namespace']}/{c['container']}", c)
         )
+    scores = {pid: sc for sc, pid, *_ in ranked}
     panels: dict[str, list[UsagePanel]] = {"vm": [], "container": []}
-    for e in usage:
+    for e in sorted(usage, key=lambda e: -scores.get(panel_id(e["kind"], e["key"]), -2.0)):
         pid = panel_id(e["kind"], e["key"])
         if pid in rows:
             panels[e["kind"]].append(panel(e, rows[pid]))
