@@ -258,6 +258,19 @@ def test_offline_workers_share_one_snapshot(servers):
     assert dst.sql("SELECT COUNT(*) FROM snap.t") == "30000"
 
 
+def test_offline_copy_without_lock_privilege_warns(servers):
+    """A user with SELECT only copies, told that the workers' snapshots were not aligned."""
+    src, dst, _ = servers
+    env = {**_env(src, dst), "SKYLIFT_SOURCE_PASSWORD": "Reader-pw-71c2"}
+    result = copy_database(
+        parse_url(src.url("shop", user="reader"), "source", environ=env),
+        _url(dst, "reader_copy", "target", env),
+        DbCopyOptions(jobs=2),
+    )
+    assert result.snapshot_position == "" and result.rows > 20000
+    assert any("reader may not LOCK TABLES on shop" in w for w in result.warnings)
+
+
 def test_online_preflight_names_what_is_missing(servers, tmp_path, capsys, monkeypatch):
     src, dst, nobin = servers
     env = _env(nobin, dst)

@@ -80,7 +80,9 @@ def copy_mysql(
     finally:
         src.close()
         dst.close()
-    snapshot = Snapshot(source, tables, options.jobs, mariadb)
+    snapshot = Snapshot(source, tables, options.jobs, mariadb, required=options.online)
+    if snapshot.warning:
+        warnings.append(snapshot.warning)
     try:
         copies = _copy_ranges(plan, snapshot, target, options, events)
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.database.connect import my_connect
+from skylift.database.mysql.snapshot import binlog_position
 from skylift.database.url import DbUrl
 from skylift.errors import TransferError
 
@@ -61,6 +62,13 @@ def source_problems(s: Any) -> list[str]:
         )
     if found.get("server_id", "0") == "0":
         problems.append("the source's server_id is 0: set server_id to a unique non-zero number")
+    try:
+        binlog_position(s, is_mariadb(s))
+    except Exception:
+        problems.append(
+            "the source user cannot read the binlog position: GRANT BINLOG MONITOR ON *.* "
+            "(MySQL: REPLICATION CLIENT)"
+        )
     return problems
 
 

@@ -52,7 +52,12 @@ class BinlogPosition:
 
 def binlog_position(cur: Any, mariadb: bool) -> BinlogPosition | None:
     """The source's current binlog position, ``None`` when its binary log is off."""
-    cur.execute("SHOW MASTER STATUS")
+    try:
+        cur.execute("SHOW MASTER STATUS")
+    except Exception as exc:  # MySQL 8.4 has only the new name
+        if _code(exc) != 1064:
+            raise
+        cur.execute("SHOW BINARY LOG STATUS")
     row = cur.fetchone()
     if not row:
         return None
@@ -65,28 +70,35 @@ def binlog_position(cur: Any, mariadb: bool) -> BinlogPosition | None:
     return BinlogPosition(file, pos, str(gtid or "").replace("\n", ""))
 
 
-class Snapshot:
-    """``jobs`` source sessions reading the same moment; :attr:`position` of that moment."""
+def _code(exc: BaseException) -> int | None:
+    args = getattr(exc, "args", ())
+    return int(args[0]) if args and isinstance(args[0], int) else None
 
-    def __init__(self, source: DbUrl, tables: list[MyTable], jobs: int, mariadb: bool) -> None:
+
+#: access denied to a database / a table / for lack of a privilege
+_DENIED = {1044, 1142, 1227}
+
+
+class Snapshot:
+    """``jobs`` source sessions reading the same moment; :attr:`position` of that moment.
+
+    ``required``: fail when the tables cannot be locked (online copy); else
+    the sessions open unaligned and :attr:`warning` says so (offline copy by
+    a user without ``LOCK TABLES``).
+    """
+
+    def __init__(
+        self, source: DbUrl, tables: list[MyTable], jobs: int, mariadb: bool, required: bool
+    ) -> None:
         self._free: queue.Queue[Any] = queue.Queue()
         self._all: list[Any] = []
         self.position: BinlogPosition | None = None
+        self.warning = ""
         started = time.monotonic()
         locker = my_connect(source)
         try:
             with locker.cursor() as c:
-                if tables:
-                    c.execute(f"SET SESSION lock_wait_timeout = {LOCK_WAIT}")
-                    try:
-                        c.execute("LOCK TABLES " + ", ".join(f"{t.qualified} READ" for t in tables))
-                    except Exception as exc:
-                        raise TransferError(
-                            f"cannot lock the tables of {source.database} for a consistent "
-                            f"snapshot: {first_line(exc)}",
-                            "a long transaction may hold them: retry when it has finished; "
-                            "the source user needs the LOCK TABLES privilege",
-                        ) from exc
+                locked = bool(tables) and self._lock(c, source, tables, required)
                 for _ in range(jobs):
                     conn = my_connect(source)
                     self._all.append(conn)
@@ -94,8 +106,13 @@ class Snapshot:
                         w.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                         w.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
                     self._free.put(conn)
-                self.position = binlog_position(c, mariadb)
-                c.execute("UNLOCK TABLES")
+                try:
+                    self.position = binlog_position(c, mariadb)
+                except Exception as exc:
+                    if required or _code(exc) not in _DENIED:
+                        raise
+                if locked:
+                    c.execute("UNLOCK TABLES")
         except BaseException:
             self.close()
             raise
@@ -103,6 +120,26 @@ class Snapshot:
             locker.close()
         #: seconds the schema's writes were held back
         self.lock_seconds = time.monotonic() - started
+
+    def _lock(self, c: Any, source: DbUrl, tables: list[MyTable], required: bool) -> bool:
+        c.execute(f"SET SESSION lock_wait_timeout = {LOCK_WAIT}")
+        try:
+            c.execute("LOCK TABLES " + ", ".join(f"{t.qualified} READ" for t in tables))
+        except Exception as exc:
+            if not required and _code(exc) in _DENIED:
+                self.warning = (
+                    f"{source.user} may not LOCK TABLES on {source.database}: the workers' "
+                    "snapshots were opened one after the other, not at one moment; stop writes "
+                    "for an exact copy (or GRANT LOCK TABLES)"
+                )
+                return False
+            raise TransferError(
+                f"cannot lock the tables of {source.database} for a consistent "
+                f"snapshot: {first_line(exc)}",
+                "a long transaction may hold them: retry when it has finished; "
+                "the source user needs the LOCK TABLES privilege",
+            ) from exc
+        return True
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Any]:
