@@ -14,6 +14,7 @@ with no package peer in any service form one service of their own.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def partition(g: nx.Graph[str], k: int | None) -> dict[str, int]:
     """Unit -> service number 0..K-1 (numbered by size, largest first)."""
     import networkx as nx
 
-    connected = g.subgraph([n for n in g if g.degree(n) > 0])
+    connected = _induced(g, [n for n in g if g.degree(n) > 0])
     groups = [set(c) for c in nx.community.louvain_communities(connected, seed=SEED)]
     groups = groups or [set(g.nodes)]
     _attach_isolated(g, groups)
@@ -46,6 +47,21 @@ def partition(g: nx.Graph[str], k: int | None) -> dict[str, int]:
         groups = _to_k(g, groups, k)
     groups.sort(key=lambda c: (-len(c), min(c)))
     return {n: i for i, c in enumerate(groups) for n in sorted(c)}
+
+
+def _induced(g: nx.Graph[str], nodes: Iterable[str]) -> nx.Graph[str]:
+    """A copy of the subgraph on ``nodes`` in sorted order: networkx's subgraph views iterate
+    a set, whose order changes with the string hash seed, and Louvain follows that order."""
+    import networkx as nx
+
+    keep = set(nodes)
+    sub: nx.Graph[str] = nx.Graph()
+    sub.add_nodes_from(sorted(keep))
+    sub.add_weighted_edges_from(
+        sorted((min(a, b), max(a, b), w) for a, b, w in g.edges(keep, data="weight", default=1.0)
+               if a in keep and b in keep)
+    )  # fmt: skip
+    return sub
 
 
 def _attach_isolated(g: nx.Graph[str], groups: list[set[str]]) -> None:
@@ -72,14 +88,14 @@ def _to_k(g: nx.Graph[str], groups: list[set[str]], k: int) -> list[set[str]]:
     while len(groups) < k:  # split along community structure where a service has some
         groups.sort(key=lambda c: (-len(c), min(c)))
         for i, c in enumerate(groups):
-            found = [set(x) for x in nx.community.louvain_communities(g.subgraph(c), seed=SEED)]
+            found = [set(x) for x in nx.community.louvain_communities(_induced(g, c), seed=SEED)]
             if len(found) > 1:
                 groups[i : i + 1] = found
                 break
         else:  # none has: the largest is cut in two halves (Kernighan–Lin)
             if len(groups[0]) < 2:
                 break
-            halves = nx.community.kernighan_lin_bisection(g.subgraph(groups[0]), seed=SEED)
+            halves = nx.community.kernighan_lin_bisection(_induced(g, groups[0]), seed=SEED)
             groups[0:1] = [set(h) for h in halves]
     while len(groups) > k:
         where = {n: i for i, c in enumerate(groups) for n in c}
