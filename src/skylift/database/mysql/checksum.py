@@ -60,17 +60,38 @@ class _Span:
     hi: str | None = None
 
 
-def _primary_keys(cur: Any, schema: str) -> dict[str, list[str]]:
-    """Each table's primary-key columns in index order."""
+def _primary_keys(cur: Any, schema: str) -> dict[str, list[tuple[str, str]]]:
+    """Each table's primary-key columns in index order, with their collations."""
     cur.execute(
-        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS"
-        " WHERE TABLE_SCHEMA = %s AND INDEX_NAME = 'PRIMARY' ORDER BY TABLE_NAME, SEQ_IN_INDEX",
+        "SELECT s.TABLE_NAME, s.COLUMN_NAME, COALESCE(c.COLLATION_NAME, '')"
+        " FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c"
+        " ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME"
+        " AND c.COLUMN_NAME = s.COLUMN_NAME"
+        " WHERE s.TABLE_SCHEMA = %s AND s.INDEX_NAME = 'PRIMARY'"
+        " ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX",
         (schema,),
     )
-    keys: dict[str, list[str]] = {}
-    for table, column in cur.fetchall():
-        keys.setdefault(str(table), []).append(str(column))
+    keys: dict[str, list[tuple[str, str]]] = {}
+    for table, column, collation in cur.fetchall():
+        keys.setdefault(str(table), []).append((str(column), str(collation)))
     return keys
+
+
+def _target_view(source: DbUrl, target: DbUrl, cur: Any) -> tuple[dict[str, list[str]], set[str]]:
+    """Primary keys to cut ranges on (those ordered alike on both sides), the target's tables.
+
+    A key column with another collation on the target (``utf8mb4_bin`` vs
+    ``utf8mb4_general_ci``) orders text keys differently there, so the
+    target's rows would fall in other ranges: such a table is one range.
+    """
+    mine = _primary_keys(cur, source.database)
+    with my_connect(target) as conn, conn.cursor() as tcur:
+        theirs = _primary_keys(tcur, target.database)
+        names = {t.name for t in my_tables(tcur, target.database)}
+    keys = {
+        table: [c for c, _ in key] for table, key in mine.items() if theirs.get(table, key) == key
+    }
+    return keys, names
 
 
 def _spans(cur: Any, t: MyTable, key: list[str], parts: int) -> list[_Span]:
@@ -112,7 +133,12 @@ def _text(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _measure(conns: ThreadConnections, url: DbUrl, r: _Span, checksum: bool) -> tuple[int, int]:
+def _measure(
+    conns: ThreadConnections, url: DbUrl, r: _Span, checksum: bool, present: bool = True
+) -> tuple[int, int]:
+    """``(rows, checksum)`` of the range; a table missing on this side counts as empty."""
+    if not present:
+        return 0, 0
     t = r.table
     table = f"`{url.database.replace('`', '``')}`.`{t.name.replace('`', '``')}`"
     where = f" WHERE {r.cond}" if r.cond else ""
@@ -134,7 +160,7 @@ def verify_mysql(
     started = time.monotonic()
     with my_connect(source) as conn, conn.cursor() as cur:
         tables = my_tables(cur, source.database)
-        keys = _primary_keys(cur, source.database)
+        keys, target_tables = _target_view(source, target, cur)
         ranges = [
             r
             for t in tables
@@ -152,7 +178,7 @@ def verify_mysql(
                 (
                     r,
                     pool.submit(_measure, srcs, source, r, checksum),
-                    pool.submit(_measure, dsts, target, r, checksum),
+                    pool.submit(_measure, dsts, target, r, checksum, r.table.name in target_tables),
                 )
                 for r in ranges
             ]
