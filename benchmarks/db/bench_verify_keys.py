@@ -8,9 +8,14 @@ with ``TABLESAMPLE SYSTEM``, compared as row values). Then runs
 ``verify_database(..., checksum=True, jobs=2)`` on each, best of ``--rounds``,
 and prints MB/s of table data for both, the ratio composite / integer, the
 number of ranges and the time spent planning the composite ranges (the
-sample). Run under the benchmark lock (about 1.5 min at 300 MB):
+sample). ``--engine mariadb``: the same on two MariaDB servers (``VARCHAR``
+key; the composite ranges between keys sampled with ``RAND``, the planning
+time then includes that read of the key). Run under the benchmark lock
+(about 1.5 min at 400 MB):
 
-    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/db/bench_verify_keys.py --mb 300
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/db/bench_verify_keys.py --mb 400
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/db/bench_verify_keys.py --mb 400 \
+        --engine mariadb
 """
 
 from __future__ import annotations
@@ -21,17 +26,20 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from skylift.database.connect import pg_connect
+from skylift.database.connect import my_connect, pg_connect
 from skylift.database.copy import verify_database
+from skylift.database.mysql.checksum import _spans
+from skylift.database.mysql.tables import my_tables
 from skylift.database.postgres.checksum import key_ranges
-from skylift.database.testing.servers import PG_BIN, PostgresServer
+from skylift.database.testing.servers import PG_BIN, MariaDBServer, PostgresServer
 from skylift.database.url import DbUrl, parse_url
 
 TABLES = {
     "intkey": "CREATE TABLE t (id bigint PRIMARY KEY, g int, k text, payload text)",
     "pairkey": "CREATE TABLE t (id bigint, g int, k text, payload text, PRIMARY KEY (g, k))",
 }
-ROW_BYTES = 130  # heap bytes per row of the rows below, measured
+ROW_BYTES = 130  # heap bytes per row of the rows below, measured (PostgreSQL)
+Server = PostgresServer | MariaDBServer
 
 
 def generate(server: PostgresServer, rows: int) -> None:
@@ -48,7 +56,42 @@ def generate(server: PostgresServer, rows: int) -> None:
         )  # fmt: skip
 
 
-def urls(src: PostgresServer, dst: PostgresServer, db: str) -> tuple[DbUrl, DbUrl]:
+MY_TABLES = {
+    "intkey": "CREATE TABLE t (id BIGINT PRIMARY KEY, g INT, k VARCHAR(20), payload CHAR(64))",
+    "pairkey": "CREATE TABLE t (id BIGINT, g INT, k VARCHAR(20), payload CHAR(64),"
+    " PRIMARY KEY (g, k))",
+}
+
+
+def generate_mariadb(server: MariaDBServer, rows: int) -> None:
+    for db, ddl in MY_TABLES.items():
+        server.sql(
+            f"CREATE DATABASE {db}; USE {db}; {ddl};"
+            f" INSERT INTO t SELECT seq, seq % 1000, CONCAT('key-', seq),"
+            f" CONCAT(MD5(seq), MD5(-seq)) FROM seq_1_to_{rows}; ANALYZE TABLE t"
+        )
+
+
+def plan_mariadb(url: DbUrl, parts: int) -> tuple[int, int, float]:
+    """(bytes, ranges, seconds) of planning the composite key's ranges."""
+    with my_connect(url) as conn, conn.cursor() as cur:
+        (t,) = my_tables(cur, url.database)
+        t0 = time.monotonic()
+        spans = _spans(cur, t, ["g", "k"], parts)
+        return t.bytes, len(spans), time.monotonic() - t0
+
+
+def plan_postgres(url: DbUrl, rows: int, range_rows: int) -> tuple[int, int, float]:
+    """(bytes, ranges, seconds) of planning the composite key's ranges."""
+    with pg_connect(url) as conn:
+        (nbytes,) = conn.execute("SELECT pg_table_size('t')").fetchone() or (0,)
+        t0 = time.monotonic()
+        key = [("g", "integer"), ("k", "text")]
+        planned = key_ranges(conn, "public.t", key, (nbytes, rows), range_rows)
+        return int(nbytes), len(planned), time.monotonic() - t0
+
+
+def urls(src: Server, dst: Server, db: str) -> tuple[DbUrl, DbUrl]:
     env = {"SKYLIFT_SOURCE_PASSWORD": src.password, "SKYLIFT_TARGET_PASSWORD": dst.password}
     return (
         parse_url(src.url(db), "source", environ=env),
@@ -61,14 +104,19 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--range-rows", type=int, default=250_000)
+    parser.add_argument("--engine", choices=("postgresql", "mariadb"), default="postgresql")
     args = parser.parse_args()
     rows = args.mb * 1_000_000 // ROW_BYTES
-    src, dst = PostgresServer(), PostgresServer()
+    pg = args.engine == "postgresql"
+    src: Server
+    dst: Server
+    src, dst = (PostgresServer(), PostgresServer()) if pg else (MariaDBServer(), MariaDBServer())
+    fill = generate if pg else generate_mariadb
     try:
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(lambda s: s.start(), (src, dst)))
             t0 = time.monotonic()
-            list(pool.map(lambda s: generate(s, rows), (src, dst)))
+            list(pool.map(lambda s: fill(s, rows), (src, dst)))
         print(f"generated {rows:,} rows x 2 tables x 2 servers in {time.monotonic() - t0:.0f} s")
         best: dict[str, tuple[float, float, int]] = {}
         for _ in range(args.rounds):
@@ -80,17 +128,15 @@ def main() -> None:
                 if db not in best or rate > best[db][0]:
                     best[db] = (rate, v.seconds, v.tables[0].ranges)
         s, _ = urls(src, dst, "pairkey")
-        with pg_connect(s) as conn:
-            nbytes = conn.execute("SELECT pg_table_size('t')").fetchone()[0]
-            t0 = time.monotonic()
-            key = [("g", "integer"), ("k", "text")]
-            planned = key_ranges(conn, "public.t", key, (nbytes, rows), args.range_rows)
-            plan_s = time.monotonic() - t0
+        if pg:
+            nbytes, planned, plan_s = plan_postgres(s, rows, args.range_rows)
+        else:
+            nbytes, planned, plan_s = plan_mariadb(s, best["pairkey"][2])
         for db, (rate, secs, ranges) in best.items():
             print(f"{db}: {rate:,.0f} MB/s ({secs:.2f} s, {ranges} ranges, {nbytes / 1e6:.0f} MB)")
         ratio = best["pairkey"][0] / best["intkey"][0]
         print(f"composite / integer key verify rate: {ratio:.2f}x")
-        print(f"planning {len(planned)} composite ranges (block sample): {plan_s * 1000:.0f} ms")
+        print(f"planning {planned} composite ranges (sample): {plan_s * 1000:.0f} ms")
         print("load:", os.getloadavg())
     finally:
         src.remove()
