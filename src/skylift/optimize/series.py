@@ -13,7 +13,6 @@ before zlib) — 10,000 workloads stay under 20 MiB in the workspace.
 from __future__ import annotations
 
 import math
-import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -191,13 +190,17 @@ def bucket_stats(
     flat = np.full((values.shape[0], want.size), np.nan)
     flat[:, hit] = values[:, col[hit]]
     cube = flat.reshape(values.shape[0], g.points, per)
-    out = np.empty((values.shape[0], len(STATS), g.points))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets stay NaN
-        for s, (_, level) in enumerate(STATS):
-            out[:, s] = (
-                np.nanmax(cube, axis=2) if level >= 1 else np.nanquantile(cube, level, axis=2)
-            )
+    block = np.sort(cube, axis=2)  # NaN sorts last
+    count = (~np.isnan(block)).sum(axis=2)
+    last = np.maximum(count - 1, 0)
+    out = np.full((values.shape[0], len(STATS), g.points), np.nan)
+    for s, (_, level) in enumerate(STATS):
+        rank = level * last  # Prometheus' (and numpy's) linear interpolation
+        below = np.floor(rank).astype(np.int64)
+        above = np.minimum(below + 1, last)
+        a = np.take_along_axis(block, below[..., None], axis=2)[..., 0]
+        b = np.take_along_axis(block, above[..., None], axis=2)[..., 0]
+        out[:, s] = np.where(count > 0, a + (b - a) * (rank - below), np.nan)
     return out
 
 
