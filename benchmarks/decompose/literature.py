@@ -8,7 +8,7 @@ not comparable with published figures; the like-for-like comparison (same
 runtime evidence, same metric code) is benchmarks/decompose/published.py.
 Lower is better for ICP, BCP, IFN, NED; higher for SM.
 
-    .venv/bin/python benchmarks/decompose/literature.py     (~3 s)
+    .venv/bin/python benchmarks/decompose/literature.py     (~1 s)
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Each scored twice: at skylift's own number of services (Louvain, highest
 modularity: one partition), and under the paper's protocol (``@grid``): one
 partition per K of the grid the sheet lists for that metric, the median kept.
 
-    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/decompose/published.py   (~5 s)
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/decompose/published.py   (~9 s)
 """
 
 from __future__ import annotations
