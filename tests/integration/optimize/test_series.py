@@ -167,6 +167,11 @@ def test_optimize_stores_series_that_the_report_draws(estate: Estate, window: Wi
     want = _cpu_cores(estate.traces["vm2"], g, estate.traces["vm2"].cores, idle=False)  # type: ignore[attr-defined]
     for i, stat in enumerate(("p50", "p95", "max")):
         _close(_drawn(cpu.option, stat), want[i], f"web cpu {stat}")
+    trace2 = estate.traces["vm2"]
+    mem_want = downsample(trace2.t, _written(trace2.mem_used) / GIB, g)  # type: ignore[attr-defined]
+    for i, stat in ((1, "p95"), (2, "max")):
+        _close(_drawn(mem.option, stat), mem_want[i], f"web memory {stat}")
+    assert "p50" not in {s["name"] for s in mem.option["series"]}  # not queried (cost)
     assert _line(cpu.option, "current") == web["current"]["cpu_request"]
     assert _line(cpu.option, "recommended") == web["recommended"]["cpu_request"]
     assert _line(mem.option, "recommended") == pytest.approx(

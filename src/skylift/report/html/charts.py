@@ -252,7 +252,8 @@ def usage(
     description: str = "",
 ) -> dict[str, Any]:
     """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and max
-    as lines; each allocation (name → value, note) a labelled flat dashed line.
+    as lines (a statistic without any value is left out); each allocation (name →
+    value, note) a labelled flat dashed line.
     ``description`` is what a screen reader hears (ECharts' aria label); the title is
     the figure's caption."""
     style: dict[str, dict[str, Any]] = {
@@ -264,6 +265,7 @@ def usage(
         {"name": name, "type": "line", "showSymbol": False, **style.get(name, {}),
          "data": [None if v is None else round(float(v), 3) for v in values]}
         for name, values in stats.items()
+        if any(v is not None for v in values)
     ]  # fmt: skip
     colours = ("#7f8c8d", "#27ae60")
     for i, (name, (value, note)) in enumerate(allocations.items()):
