@@ -57,11 +57,11 @@ def collect_usage(
     g = grid(window)
     base = {"start": g.start, "bucket_s": g.bucket_s, "points": g.points}
     rows: list[dict[str, Any]] = []
-    if vms:
+    if vms:  # the memory p50 is not drawn (see below): not queried
+        queries = {rs: q for rs, q in vm_series_queries(s.vm, window, g).items() if rs != (1, 0)}
         got = collect_series(
-            client, vm_series_queries(s.vm, window, g), (s.vm.instance_label,), g,
-            [v["instance"] for v in vms], progress,
-        )  # fmt: skip
+            client, queries, (s.vm.instance_label,), g, [v["instance"] for v in vms], progress
+        )
         rows += [
             {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
              "data": encode(got.values[i]), **base}
@@ -71,8 +71,8 @@ def collect_usage(
         keys = [f"{c['namespace']}/{c['container']}" for c in containers]
         queries = container_series_queries(s.containers, window, g)
         if cpu is not None:  # CPU (resource 0) from the query layer's per-step rates
-            # and no memory p50: the p95 band and the max are what the charts need, and
-            # each memory query costs ~2 s on 5,000 containers (docs/optimize.md)
+            # and no memory p50 (VMs neither): the p95 band and the max are what the charts
+            # need, and each memory query costs ~2 s on 5,000 containers (docs/optimize.md)
             queries = {rs: q for rs, q in queries.items() if rs[0] != 0 and rs != (1, 0)}
         got = collect_series(client, queries, ("namespace", "container"), g, keys, progress)
         if cpu is not None:
