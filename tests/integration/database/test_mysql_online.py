@@ -195,6 +195,7 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     writer.stop.set()
     writer.join()
     assert writer.error is None and writer.rounds > 20
+    src.sql("ALTER TABLE orders ADD COLUMN flag INT DEFAULT 7", "shop")  # DDL, schema as default db
 
     dst.sql("STOP SLAVE 'skylift' SQL_THREAD")
     src.sql("INSERT INTO shop.orders (customer) VALUES ('while stopped')")
@@ -222,6 +223,9 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     assert not replication_state(s, d).replicating
     assert _oracle(dst, "shop_live") == _oracle(src, "shop")
     assert dst.sql("SHOW DATABASES LIKE 'other'") == ""
+    assert dst.sql("SELECT COUNT(*) FROM shop_live.orders WHERE flag = 7") == src.sql(
+        "SELECT COUNT(*) FROM shop.orders WHERE flag = 7"
+    )
     auto = "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_NAME = 'orders'"
     assert dst.sql(auto + " AND TABLE_SCHEMA = 'shop_live'") == src.sql(
         auto + " AND TABLE_SCHEMA = 'shop'"

@@ -94,16 +94,18 @@ class Snapshot:
         self._all: list[Any] = []
         self.position: BinlogPosition | None = None
         self.warning = ""
-        started = time.monotonic()
         locker = my_connect(source)
         try:
+            for _ in range(jobs):  # connected before the lock: it lasts only the snapshots
+                conn = my_connect(source)
+                self._all.append(conn)
+                with conn.cursor() as w:
+                    w.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             with locker.cursor() as c:
                 locked = bool(tables) and self._lock(c, source, tables, required)
-                for _ in range(jobs):
-                    conn = my_connect(source)
-                    self._all.append(conn)
+                started = time.monotonic()
+                for conn in self._all:
                     with conn.cursor() as w:
-                        w.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                         w.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
                     self._free.put(conn)
                 try:
@@ -118,7 +120,7 @@ class Snapshot:
             raise
         finally:
             locker.close()
-        #: seconds the schema's writes were held back
+        #: seconds the schema's writes were held back (from the lock to UNLOCK TABLES)
         self.lock_seconds = time.monotonic() - started
 
     def _lock(self, c: Any, source: DbUrl, tables: list[MyTable], required: bool) -> bool:
