@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -294,7 +295,7 @@ def test_online_preflight_names_what_is_missing(servers, tmp_path, capsys, monke
             _url(src, "shop", "source", env),
             _url(nobin, "shop_copy", "target", env),
             DbCopyOptions(online=True),
-            replica_user=reader.__class__(**{**reader.__dict__, "password": "Reader-pw-71c2"}),
+            replica_user=replace(reader, password="Reader-pw-71c2"),
         )
     assert "reader lacks REPLICATION SLAVE" in str(grants.value)
     assert nobin.sql("SHOW DATABASES LIKE 'shop_copy'") == ""
