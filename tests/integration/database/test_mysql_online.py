@@ -180,6 +180,7 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
         assert secret not in out and secret not in err
     copied = json.loads(out)
     assert copied["online"] and copied["lag_bytes"] is not None
+    assert copied["sequences"] == 1  # the AUTO_INCREMENT of orders
     assert (
         copied["snapshot_position"].startswith("binlog.0")
         and "GTID 0-1-" in copied["snapshot_position"]

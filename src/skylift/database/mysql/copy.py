@@ -77,6 +77,12 @@ def copy_mysql(
                 d.execute(f"UPDATE {JOURNAL} SET done = 0")
             plan = _plan(d, tables)
             warnings = _not_copied(s, source.database)
+            s.execute(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
+                " AND AUTO_INCREMENT IS NOT NULL",
+                (source.database,),
+            )
+            counters = int(s.fetchone()[0])  # carried by SHOW CREATE TABLE
     finally:
         src.close()
         dst.close()
@@ -100,7 +106,7 @@ def copy_mysql(
         target=target.display(),
         engine=DbEngine.MYSQL,
         tables=tuple(sorted(copies, key=lambda c: c.table)),
-        sequences=sum(1 for t in tables if t.has_pk),
+        sequences=counters,
         resumed=resumed,
         online=options.online,
         lag_bytes=lag,
