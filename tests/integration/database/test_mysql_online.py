@@ -335,3 +335,25 @@ def test_status_without_replication(servers, pg_pair):
         parse_url(pb.url("nothing"), "target", environ=penv),
     )
     assert not pg.replicating and pg.detail == "no replication slot skylift_nothing"
+
+
+def test_broken_replication_is_named(servers):
+    """A change the target cannot apply stops its replica: status and cutover say why."""
+    src, dst, _ = servers
+    env = _env(src, dst)
+    src.sql("CREATE DATABASE tiny; CREATE TABLE tiny.t (id INT PRIMARY KEY, v INT)")
+    src.sql("INSERT INTO tiny.t VALUES (1, 1), (2, 2)")
+    s, d = _url(src, "tiny", "source", env), _url(dst, "tiny", "target", env)
+    try:
+        copy_database(s, d, DbCopyOptions(online=True, catch_up_seconds=5))
+        dst.sql("DELETE FROM tiny.t WHERE id = 2")  # behind replication's back
+        src.sql("UPDATE tiny.t SET v = 20 WHERE id = 2")
+        deadline = time.monotonic() + 10
+        while "1032" not in (state := replication_state(s, d)).detail:
+            assert time.monotonic() < deadline, state
+            time.sleep(0.1)
+        assert not state.replicating and "Update_rows" in state.detail
+        with pytest.raises(TransferError, match=r"replication into .* stopped: Could not execute"):
+            cutover_database(s, d, timeout=5)
+    finally:
+        dst.sql("STOP SLAVE 'skylift'; RESET SLAVE 'skylift' ALL")
