@@ -87,3 +87,19 @@ def test_day_quantiles_equal_prometheus_subqueries(
     # the late starter has no data on its first day; the churned web is never empty
     assert np.isnan(got[('team"x', "a|b")][0]).all()
     assert not np.isnan(got[("shop", "web")]).any()
+
+
+def test_bad_input_on_the_client_side_plan(prom: tuple[str, float]) -> None:
+    """Timeout, unreachable server and a rejected selector stay one-line errors with hints."""
+    from skylift.errors import InputError, ProviderError
+    from skylift.optimize.containers import collect_containers
+
+    url, at = prom
+    w = Window(at, 14)
+    with pytest.raises(ProviderError, match="timed out") as slow:
+        collect_containers(PrometheusClient(url, timeout_s=0.001), ContainerMetrics(), w)
+    assert "optimize.timeout_s" in (slow.value.hint or "")
+    with pytest.raises(ProviderError, match="unreachable"):
+        collect_containers(PrometheusClient("http://127.0.0.1:9"), ContainerMetrics(), w)
+    with pytest.raises(InputError, match="rejected"):
+        collect_containers(PrometheusClient(url), ContainerMetrics(selector="container=~'("), w)
