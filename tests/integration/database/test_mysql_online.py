@@ -300,6 +300,19 @@ def test_online_preflight_names_what_is_missing(servers, tmp_path, capsys, monke
         )
     assert "reader lacks REPLICATION SLAVE" in str(grants.value)
     assert nobin.sql("SHOW DATABASES LIKE 'shop_copy'") == ""
+    src.sql("SET GLOBAL binlog_format = 'STATEMENT'")
+    try:
+        with pytest.raises(TransferError) as both:  # into the source itself: same server id
+            copy_database(
+                _url(src, "shop", "source", _env(src, src)),
+                _url(src, "stmt_copy", "target", _env(src, src)),
+                DbCopyOptions(online=True),
+            )
+    finally:
+        src.sql("SET GLOBAL binlog_format = 'ROW'")
+    text = str(both.value)
+    assert "binlog_format is STATEMENT: set binlog_format=ROW" in text and "\n" not in text
+    assert "the target's server_id is 1 (the source has 1)" in text
 
 
 def test_wrong_replication_password_is_one_line(servers, tmp_path, capsys, monkeypatch):
