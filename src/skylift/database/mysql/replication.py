@@ -96,10 +96,10 @@ def start(
             d.execute(f"START REPLICA FOR CHANNEL '{CONNECTION}'")
     except Exception as exc:
         text = first_line(exc).replace(password, "***") if password else first_line(exc)
-        raise TransferError(
+        raise TransferError(  # not chained: the driver's text may quote the statement
             f"starting replication on {target.display()} failed: {text}",
             "the data is copied; drop the target database, fix the cause and copy again",
-        ) from exc
+        ) from None
 
 
 def replica_status(d: Any, mariadb: bool) -> ReplicaStatus | None:
