@@ -232,7 +232,18 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     assert dst.sql(auto + " AND TABLE_SCHEMA = 'shop_live'") == src.sql(
         auto + " AND TABLE_SCHEMA = 'shop'"
     )
-    assert verify_database(s, d, checksum=True, range_rows=4000).ok
+    code, out, err = run_cli(
+        ["db", "verify", src.url("shop"), dst.url("shop_live"), "--checksum", "--json"],
+        ws,
+        env,
+        capsys,
+        monkeypatch,
+    )
+    checked = json.loads(out)
+    assert code == 0 and checked["checksum"] and len(checked["tables"]) == 3, err
+    assert not verify_database(s, d, checksum=True, range_rows=4000).schema_differences
+    dst.sql("UPDATE shop_live.audit SET what = 'z' WHERE who = 'b'")  # the check can fail
+    assert not verify_database(s, d, checksum=True, range_rows=4000).ok
 
 
 def test_offline_workers_share_one_snapshot(servers):
