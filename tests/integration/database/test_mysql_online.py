@@ -369,7 +369,8 @@ def test_broken_replication_is_named(servers):
     src.sql("INSERT INTO tiny.t VALUES (1, 1), (2, 2)")
     s, d = _url(src, "tiny", "source", env), _url(dst, "tiny", "target", env)
     try:
-        copy_database(s, d, DbCopyOptions(online=True, catch_up_seconds=5))
+        copied = copy_database(s, d, DbCopyOptions(online=True, catch_up_seconds=5))
+        assert any("keeps root's password in its replica settings" in w for w in copied.warnings)
         dst.sql("DELETE FROM tiny.t WHERE id = 2")  # behind replication's back
         src.sql("UPDATE tiny.t SET v = 20 WHERE id = 2")
         deadline = time.monotonic() + 10

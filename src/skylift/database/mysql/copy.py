@@ -89,6 +89,11 @@ def copy_mysql(
     snapshot = Snapshot(source, tables, options.jobs, mariadb, required=options.online)
     if snapshot.warning:
         warnings.append(snapshot.warning)
+    if options.online and replica_user is None:
+        warnings.append(
+            f"the target keeps {source.user}'s password in its replica settings until the "
+            "cutover: replicate as an account with REPLICATION SLAVE only (--replication-user)"
+        )
     try:
         copies = _copy_ranges(plan, snapshot, target, options, events)
     finally:
