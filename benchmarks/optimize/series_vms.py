@@ -1,0 +1,83 @@
+"""What the VM usage-over-time series (#21) cost next to optimize's own VM queries.
+
+N VMs (default 300; 2 cores, 14 days at 5 minutes, random utilisation) are
+written as node_exporter series and backfilled into a local Prometheus once
+(cached under build/bench-series-vms-N). Timed against it, in the same run:
+``collect_vms`` (optimize's VM figures) and the 5 range queries of the VM
+usage series (``skylift.optimize.series``, as ``skylift optimize`` sends them).
+Prints both and the ratio.
+
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/optimize/series_vms.py [N]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skylift.optimize.prometheus import PrometheusClient
+from skylift.optimize.series import collect_series, grid, vm_series_queries
+from skylift.optimize.settings import VmMetrics
+from skylift.optimize.testing.openmetrics import Trace, end, write_vms
+from skylift.optimize.testing.server import PrometheusServer
+from skylift.optimize.vms import collect_vms
+from skylift.optimize.window import Window
+
+ROOT = Path(__file__).resolve().parents[2]
+STEPS = 14 * 288
+
+
+def _build(cache: Path, n: int) -> float:
+    """Backfill once; the window end (Unix seconds) is kept beside the TSDB."""
+    done = cache / "end.txt"
+    if done.exists():
+        return float(done.read_text())
+    cache.mkdir(parents=True, exist_ok=True)
+    at = float(int(time.time()) // 300 * 300)
+    t = at - 60 - 300.0 * np.arange(STEPS - 1, -1, -1)
+    rng = np.random.default_rng(1)
+    traces = [
+        Trace(f"vm{i}", t, 2, rng.uniform(5, 90, STEPS), rng.uniform(1, 3, STEPS) * 2**30,
+              4 * 2**30, np.zeros(STEPS), np.zeros(STEPS))
+        for i in range(n)
+    ]  # fmt: skip
+    om = cache / "history.om"
+    with om.open("w") as fh:
+        write_vms(fh, traces)
+        end(fh)
+    PrometheusServer(cache / "prom").backfill(om)
+    om.unlink()
+    done.write_text(str(at))
+    return at
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    cache = ROOT / "build" / f"bench-series-vms-{n}"
+    at = _build(cache, n)
+    prom = PrometheusServer(cache / "prom")
+    prom.start(timeout_s=120)
+    try:
+        client = PrometheusClient(prom.url, 900)
+        window = Window(end=at, days=14)
+        t0 = time.monotonic()
+        vms = collect_vms(client, VmMetrics(), window, 0.95, 0.95)
+        own = time.monotonic() - t0
+        g = grid(window)
+        queries = vm_series_queries(VmMetrics(), window, g)
+        queries = {rs: q for rs, q in queries.items() if rs != (1, 0)}  # as optimize sends them
+        t0 = time.monotonic()
+        got = collect_series(client, queries, ("instance",), g)
+        series = time.monotonic() - t0
+    finally:
+        prom.stop()
+    print(f"{n} VMs ({len(vms)} seen, {len(got.keys)} with series), 14 days at 5 minutes")
+    print(f"optimize's VM queries: {own:.1f} s; usage-over-time queries: {series:.1f} s; "
+          f"ratio {series / own:.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
