@@ -26,6 +26,8 @@ from tests.integration.report.test_dashboard_browser import _serve, _stop
 from tests.integration.report.usage_runs import seed_run, stored
 from tests.integration.servers import free_port
 
+pytestmark = pytest.mark.servers
+
 PANEL = ".usage-shown [data-usage-id]"
 
 
