@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRACES = ROOT.parent / "shared" / "data" / "traces" / "bitbrains-rnd"
 DAY = 86400.0
 MEM = "max by (namespace, container) (container_memory_working_set_bytes)"
-QUANTILES = (0.85, 0.88, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96)
+#: The cpu_quantile sweep: coarse, then every 0.002 where the choice is made.
+QUANTILES = (0.85, 0.88, 0.9, 0.92, *(round(0.93 + 0.002 * i, 3) for i in range(11)), 0.96)
 #: Window ends (days after the traces' common start). The defaults are chosen on
 #: "train" (scored on days 14-35) and judged on "test" (scored on days 35-56).
 SPLITS = {"train": (14, 21), "test": (35, 42)}
@@ -84,9 +85,10 @@ def _score(rows: dict[str, list[float]], key: str, c: float, m: float, cpu, mem)
     r[3] += int((mem > m).sum())
 
 
-def _table(title: str, rows: dict[str, list[float]], n: int) -> None:
+def _table(title: str, rows: dict[str, list[float]], n: int, keys: list[str]) -> None:
     print(f"{title}: scored intervals {n}")
-    for key, r in rows.items():
+    for key in keys:
+        r = rows[key]
         print(
             f"  {key:16s} CPU requested {r[0]:8.2f} cores  memory {r[1]:8.2f} GiB  "
             f"under-provisioned: CPU {100 * r[2] / n:.3f} %  memory {100 * r[3] / n:.3f} %"
@@ -142,16 +144,21 @@ def main() -> None:
                         _score(r, k, a.cpu_request[i], a.memory_bytes[i], cpu, mem)
     finally:
         prom.remove()
-    for split, days in SPLITS.items():
-        _table(
-            f"{split} (window ends at day {', '.join(map(str, days))})",
-            rows[split],
-            intervals[split],
-        )
     # hold-out: the cheapest quantile whose CPU under-provisioning on train is at most KRR's
     train = rows["train"]
     fit = [q for q in QUANTILES if train[f"skylift q={q:g}"][2] <= train["krr"][2]]
     chosen = min(fit) if fit else max(QUANTILES)
+    shown = ["krr", "skylift", f"skylift q={chosen:g}"]
+    for split, days in SPLITS.items():
+        title = f"{split} (window ends at day {', '.join(map(str, days))})"
+        _table(title, rows[split], intervals[split], shown)
+    print("sweep (CPU cores, under-provisioned %): q  train  test")
+    for q in QUANTILES:
+        a, b = rows["train"][f"skylift q={q:g}"], rows["test"][f"skylift q={q:g}"]
+        print(
+            f"  {q:<6g} {a[0]:6.3f} {100 * a[2] / intervals['train']:6.2f} %"
+            f"   {b[0]:6.3f} {100 * b[2] / intervals['test']:6.2f} %"
+        )
     print(f"chosen on train: cpu_quantile {chosen:g} (the default: {s.cpu_quantile:g})")
     for split in SPLITS:
         r, n = rows[split], intervals[split]
@@ -163,7 +170,12 @@ def main() -> None:
             f"requests {iso:.2f} cores vs KRR {kr[0]:.2f}: ratio {iso / kr[0]:.3f}"
         )
     test = rows["test"]
-    sk, kr = test["skylift"], test["krr"]
+    kr, ch = test["krr"], test[f"skylift q={chosen:g}"]
+    print(
+        f"test, at the quantile chosen on train ({chosen:g}): CPU allocation ratio "
+        f"{ch[0] / kr[0]:.4f}, CPU under {ch[2] / max(kr[2], 1):.3f}"
+    )
+    sk = test["skylift"]
     print(
         f"test, ratio skylift (defaults)/KRR: CPU allocation {sk[0] / kr[0]:.3f}, memory "
         f"allocation {sk[1] / kr[1]:.3f}; CPU under {sk[2] / max(kr[2], 1):.3f}, "
