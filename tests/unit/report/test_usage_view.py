@@ -56,3 +56,22 @@ def test_axes_reach_the_allocations_and_the_index_ranks_risks_first() -> None:
     live = usage_block(run, [_entry(i) for i in range(2)], "fetch", "USD")
     assert live is not None and live.embedded == () and live.index.usage is not None
     assert all(u is not None for u in live.index.usage)
+
+
+def test_a_hostile_workload_name_stays_text_in_the_embedded_panels() -> None:
+    """Names come from Prometheus labels: one that closes the script element is escaped
+    in the embedded panel JSON and the page data (rendered by the real templates)."""
+    from skylift.report.html.model import Section
+    from skylift.report.html.render import render_fragment
+
+    evil = "</script><script>alert(1)</script>"
+    vm = {**_vm(0, 1.0), "server": evil, "server_key": evil}
+    rows = [vm, *(_vm(i, 0.5) for i in range(1, SHOWN_PER_KIND + 2))]
+    entries = [{**_entry(0), "key": evil}, *(_entry(i) for i in range(1, SHOWN_PER_KIND + 2))]
+    block = usage_block({"vms": rows[::-1], "containers": []}, entries[::-1], "embedded", "USD")
+    assert block is not None and block.embedded  # the hostile one is drawn, others embedded
+    frag = render_fragment(Section("optimize", "Optimize", usage=block))
+    html = frag["html"]
+    assert evil not in html and "<script>alert" not in html  # attributes: &lt;…; JSON: \u003c…
+    assert html.count("<script") == html.count("</script>") == len(block.embedded)
+    assert frag["data"]["usage"][f"vm:{evil}"]["title"] == evil  # the data keeps it as text
