@@ -128,8 +128,8 @@ def _report(label: str, n: int, one: Run, two: Run) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--small", type=int, default=10_000, help="small objects (issue: 50000)")
-    ap.add_argument("--unit", type=float, default=0.5, help="CPUs of one unit (cgroup quota)")
+    ap.add_argument("--small", type=int, default=50_000, help="small objects (the issue: 50,000)")
+    ap.add_argument("--unit", type=float, default=0.2, help="CPUs of one unit (cgroup quota)")
     ap.add_argument("--large", type=int, default=4)
     ap.add_argument("--large-mib", type=int, default=64)
     ap.add_argument("--no-free", action="store_true", help="skip the runs without quotas")

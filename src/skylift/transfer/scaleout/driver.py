@@ -18,6 +18,7 @@ import os
 import socket
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 
 #: Attempts Ray makes at a shard whose worker died (the journal makes each one resume).
 SHARD_RETRIES = 3
+#: The resource Ray gives the head node only.
+HEAD = "node:__internal_head__"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
 
 
@@ -214,9 +217,12 @@ class _Job:
         self.workers = workers
         self.progress = progress
         self.metrics = metrics
-        self.coord = ray.remote(num_cpus=0)(Coordinator).remote()
+        # on the head node when Ray marks one: not in a worker's CPU
+        head = {HEAD: 0.001} if HEAD in ray.cluster_resources() else {}
+        self.coord = ray.remote(num_cpus=0, resources=head)(Coordinator).remote()
         self.remote = ray.remote(num_cpus=1, max_retries=SHARD_RETRIES)(run_shard)
-        self.pending: dict[Any, Shard] = {}
+        self.queue: deque[Shard] = deque()  # cut, not yet handed to Ray
+        self.pending: dict[Any, Shard] = {}  # handed to Ray: running (or being retried)
         self.shards: dict[int, Shard] = {}
         self.asked: set[int] = set()
         self.began: dict[int, float] = {}  # shard → when its first report came
@@ -224,10 +230,20 @@ class _Job:
         self.restarts = 0
 
     def submit(self, shard: Shard) -> None:
+        """Queue ``shard``; Ray gets it when a worker is free (:meth:`_launch`)."""
         shard = replace(shard, index=len(self.shards))
         self.shards[shard.index] = shard
-        task = replace(self.base, index=shard.index, lo=shard.lo, hi=shard.hi)
-        self.pending[self.remote.remote(task, self.coord)] = shard
+        self.queue.append(shard)
+        self._launch()
+
+    def _launch(self) -> None:
+        """Hand queued shards to Ray while fewer than ``workers`` run. Never more: a
+        backlog makes raylets start spare worker processes (about 0.3-1 s of CPU each),
+        and a task waiting on the coordinator would lend its CPU to a queued one."""
+        while self.queue and len(self.pending) < self.workers:
+            shard = self.queue.popleft()
+            task = replace(self.base, index=shard.index, lo=shard.lo, hi=shard.hi)
+            self.pending[self.remote.remote(task, self.coord)] = shard
 
     def run(self, plan: Iterable[Shard]) -> list[ShardOutcome]:
         """Run the shards of ``plan`` as it yields them (the driver's listing goes on
@@ -236,7 +252,7 @@ class _Job:
         for shard in plan:
             self.submit(shard)
             self._step(outcomes, 0, steal=False)  # no split before the checkpoints are whole
-        while self.pending:
+        while self.pending or self.queue:
             self._step(outcomes, REPORT_EVERY, steal=True)
         self._forward(self.ray.get(self.coord.snapshot.remote()))
         return sorted(outcomes, key=lambda o: o.lo)
@@ -250,6 +266,7 @@ class _Job:
             self.ray.get(self.coord.finished_shard.remote(shard.index))
             self._split_off(shard.index, outcome.hi)
             outcomes.append(outcome)
+        self._launch()
         snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
         self._forward(snap)
         for index, key in snap.accepted:
@@ -288,7 +305,7 @@ class _Job:
         for index in positions:
             self.began.setdefault(index, now)
         running = len(positions)
-        if len(self.pending) > running or running >= self.workers or self.asked:
+        if self.queue or len(self.pending) > running or running >= self.workers or self.asked:
             return
         elapsed = {i: now - self.began[i] for i in positions}
         picked = pick_split(self.points, self.shards, positions, finished, elapsed)

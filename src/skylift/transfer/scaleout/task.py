@@ -132,7 +132,6 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     import ray
 
     from skylift.transfer.engine import run_transfer
-    from skylift.transfer.remotes import open_remote
 
     started = time.monotonic()
     worker = _node()
@@ -141,8 +140,8 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     folder = shard_dir(task.run_dir, task.lo)
     reporter = Reporter(coordinator, task.index, bound)
     try:
-        src_store = open_remote(task.source, task.remotes)
-        dst_store = open_remote(task.destination, task.remotes)
+        src_store = _opened(task.source, task.remotes)
+        dst_store = _opened(task.destination, task.remotes)
         src = ShardView(src_store, bound, lambda _lines: None)
         dst = ShardView(dst_store, bound, lambda lines: _keep_part(folder, lines))
         result = run_transfer(
@@ -164,6 +163,22 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     finally:
         reporter.close()
     return ShardOutcome(task.index, task.lo, bound.hi, worker, time.monotonic() - started, result)
+
+
+_STORES: dict[tuple[str, str], Storage] = {}
+
+
+def _opened(url: str, remotes: dict[str, dict[str, str]]) -> Storage:
+    """The store at ``url``, opened once per worker process and kept for its next shards
+    (building an obstore client costs about 10-50 ms of CPU; its connections are kept too).
+    A Ray worker process runs one task at a time."""
+    from skylift.transfer.remotes import open_remote
+
+    key = (url, repr(sorted((remotes or {}).items())))
+    store = _STORES.get(key)
+    if store is None:
+        store = _STORES[key] = open_remote(url, remotes)
+    return store
 
 
 #: Where each cloud's SDK chain finds credentials in a worker's environment.
