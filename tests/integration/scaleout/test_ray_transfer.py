@@ -226,3 +226,17 @@ def test_list_from_starts_after_a_key_on_a_real_s3_server(estate: Estate) -> Non
     assert run.returncode == 0, run.stderr
     every, after, got = json.loads(run.stdout)
     assert len(every) == SMALL // 16 and got == [k for k in every if k > after] and got
+
+
+def test_ray_client_address(estate: Estate) -> None:
+    # Ray Client: the driver talks to the head's client server (port 10001), as from a
+    # machine outside the cluster would (here the journal folder is shared by being local)
+    client = "ray://127.0.0.1:10001"
+    run = estate.skylift("transfer", "s3://src", "s3://dst/rc", "--include", "p00/**",
+                         "--engine", "ray", "--address", client, "--json")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    expected = {k for k in _source_keys(estate) if k.startswith("p00/")}
+    assert result["transferred"] == len(expected) and result["engine"] == "ray"
+    lines = (estate.dst_data / "dst" / "rc" / ".skylift-manifest.jsonl").read_text().splitlines()
+    assert {json.loads(line)["path"] for line in lines[1:]} == expected

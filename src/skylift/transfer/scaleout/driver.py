@@ -106,9 +106,13 @@ def connected(address: str | None) -> Iterator[Any]:
             configure_logging=False,
         )
     except Exception as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ConfigError(
-            f"cannot connect to the Ray cluster at {where}: {str(exc).splitlines()[0]}",
-            "start one (ray start --head) or pass --address HEAD_HOST:6379",
+            f"cannot connect to the Ray cluster at {where}: {first}",
+            "Ray Client (ray://HEAD:10001) needs the same Ray and Python versions on both "
+            "sides; or run skylift on a node of the cluster with --address HEAD:6379"
+            if where.startswith("ray://")
+            else "start one (ray start --head) or pass --address HEAD_HOST:6379",
         ) from exc
     try:
         # Ray prints worker events (a task lost and retried) to stdout: keep stdout for
