@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.optimize.containers import QUERY_THREADS, cpu_expr
+from skylift.optimize.cpu_days import nan_quantiles
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics, VmMetrics
 from skylift.optimize.window import Window, selector
@@ -190,17 +191,8 @@ def bucket_stats(
     flat = np.full((values.shape[0], want.size), np.nan)
     flat[:, hit] = values[:, col[hit]]
     cube = flat.reshape(values.shape[0], g.points, per)
-    block = np.sort(cube, axis=2)  # NaN sorts last
-    count = (~np.isnan(block)).sum(axis=2)
-    last = np.maximum(count - 1, 0)
-    out = np.full((values.shape[0], len(STATS), g.points), np.nan)
-    for s, (_, level) in enumerate(STATS):
-        rank = level * last  # Prometheus' (and numpy's) linear interpolation
-        below = np.floor(rank).astype(np.int64)
-        above = np.minimum(below + 1, last)
-        a = np.take_along_axis(block, below[..., None], axis=2)[..., 0]
-        b = np.take_along_axis(block, above[..., None], axis=2)[..., 0]
-        out[:, s] = np.where(count > 0, a + (b - a) * (rank - below), np.nan)
+    levels = tuple(level for _, level in STATS)
+    out: npt.NDArray[np.float64] = nan_quantiles(cube, levels).transpose(0, 2, 1)
     return out
 
 
