@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from skylift.database.connect import my_connect, pg_connect
 from skylift.database.copy import verify_database
-from skylift.database.mysql.checksum import _primary_keys, _spans
-from skylift.database.mysql.tables import my_tables
+from skylift.database.mysql.checksum import _spans
+from skylift.database.mysql.tables import my_tables, primary_keys
 from skylift.database.postgres.checksum import key_ranges
 from skylift.database.testing.servers import MariaDBServer, PostgresServer
 from skylift.database.url import DbUrl, parse_url
@@ -156,7 +156,7 @@ def my_ranges_db(my_pair: tuple[MariaDBServer, MariaDBServer]) -> tuple[DbUrl, D
 def test_mariadb_ranges_partition_every_key(my_ranges_db):
     s, _ = my_ranges_db
     with my_connect(s) as conn, conn.cursor() as cur:
-        keys = {t: [c for c, _ in k] for t, k in _primary_keys(cur, "keyranges").items()}
+        keys = {t: [c for c, _ in k] for t, k in primary_keys(cur, "keyranges").items()}
         assert keys["it"] == ["a", "b"] and keys["ts"] == ["t", "n"]
         for t in my_tables(cur, "keyranges"):
             if t.name == "nokey":

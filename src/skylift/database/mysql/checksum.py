@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skylift.database.connect import ThreadConnections, my_connect, my_ident
-from skylift.database.mysql.tables import MyTable, my_ranges, my_tables
+from skylift.database.mysql.tables import MyTable, my_ranges, my_tables, primary_keys
 from skylift.database.ranges import (
     Bound,
     Measured,
@@ -60,23 +60,6 @@ class _Span:
     hi: str | None = None
 
 
-def _primary_keys(cur: Any, schema: str) -> dict[str, list[tuple[str, str]]]:
-    """Each table's primary-key columns in index order, with their collations."""
-    cur.execute(
-        "SELECT s.TABLE_NAME, s.COLUMN_NAME, COALESCE(c.COLLATION_NAME, '')"
-        " FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c"
-        " ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME"
-        " AND c.COLUMN_NAME = s.COLUMN_NAME"
-        " WHERE s.TABLE_SCHEMA = %s AND s.INDEX_NAME = 'PRIMARY'"
-        " ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX",
-        (schema,),
-    )
-    keys: dict[str, list[tuple[str, str]]] = {}
-    for table, column, collation in cur.fetchall():
-        keys.setdefault(str(table), []).append((str(column), str(collation)))
-    return keys
-
-
 def _target_view(source: DbUrl, target: DbUrl, cur: Any) -> tuple[dict[str, list[str]], set[str]]:
     """Primary keys to cut ranges on (those ordered alike on both sides), the target's tables.
 
@@ -84,9 +67,9 @@ def _target_view(source: DbUrl, target: DbUrl, cur: Any) -> tuple[dict[str, list
     ``utf8mb4_general_ci``) orders text keys differently there, so the
     target's rows would fall in other ranges: such a table is one range.
     """
-    mine = _primary_keys(cur, source.database)
+    mine = primary_keys(cur, source.database)
     with my_connect(target) as conn, conn.cursor() as tcur:
-        theirs = _primary_keys(tcur, target.database)
+        theirs = primary_keys(tcur, target.database)
         names = {t.name for t in my_tables(tcur, target.database)}
     keys = {
         table: [c for c, _ in key] for table, key in mine.items() if theirs.get(table, key) == key

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from skylift.database.connect import my_connect
+from skylift.database.mysql.tables import primary_keys
 from skylift.database.url import DbUrl
 from skylift.domain.database import (
     DatabaseInventory,
@@ -86,15 +87,7 @@ def _database(cur: Any, name: str) -> DbDatabase:
         (name,),
     )
     rows = cur.fetchall()
-    cur.execute(
-        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
-        " WHERE TABLE_SCHEMA = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME,"
-        " ORDINAL_POSITION",
-        (name,),
-    )
-    pks: dict[str, list[str]] = {}
-    for table, column in cur.fetchall():
-        pks.setdefault(str(table), []).append(str(column))
+    pks = {t: [c for c, _ in key] for t, key in primary_keys(cur, name).items()}
     cur.execute(
         "SELECT DISTINCT TABLE_NAME, INDEX_NAME, NON_UNIQUE FROM information_schema.STATISTICS"
         " WHERE TABLE_SCHEMA = %s ORDER BY 1, 2",

@@ -81,6 +81,23 @@ def my_tables(cur: Any, schema: str) -> list[MyTable]:
     return out
 
 
+def primary_keys(cur: Any, schema: str) -> dict[str, list[tuple[str, str]]]:
+    """Each table's primary-key columns in index order, with their collations (discover, verify)."""
+    cur.execute(
+        "SELECT s.TABLE_NAME, s.COLUMN_NAME, COALESCE(c.COLLATION_NAME, '')"
+        " FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c"
+        " ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME"
+        " AND c.COLUMN_NAME = s.COLUMN_NAME"
+        " WHERE s.TABLE_SCHEMA = %s AND s.INDEX_NAME = 'PRIMARY'"
+        " ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX",
+        (schema,),
+    )
+    keys: dict[str, list[tuple[str, str]]] = {}
+    for table, column, collation in cur.fetchall():
+        keys.setdefault(str(table), []).append((str(column), str(collation)))
+    return keys
+
+
 @dataclass(frozen=True)
 class MyRange:
     """``lo <= key < hi`` of a table (``None``: open; no key: the whole table)."""
