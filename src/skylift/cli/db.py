@@ -17,6 +17,7 @@ from skylift.domain.database import (
     CutoverResult,
     DbAssessment,
     DbCopyOptions,
+    PriceStatus,
     TableCopy,
     VerifyResult,
 )
@@ -253,7 +254,21 @@ def assess(
     emit(results, as_json, lambda: _render_assessments(results))
 
 
+#: price marks of the human output, explained in a footnote under the options
+_PRICE_MARKS = {
+    PriceStatus.DERIVED: (
+        "*",
+        "derived: computed from a verified price of the same family by the service's billing rule",
+    ),
+    PriceStatus.UNVERIFIED: (
+        "!",
+        "UNVERIFIED: a list price recalled without a permissive source; check the provider's page",
+    ),
+}
+
+
 def _render_assessments(results: list[DbAssessment]) -> None:
+    seen: set[PriceStatus] = set()
     for a in results:
         out.print(
             f"[bold]{a.key}[/bold] {a.engine.value} {a.version}, {a.size_gib:,.2f} GiB, "
@@ -263,7 +278,14 @@ def _render_assessments(results: list[DbAssessment]) -> None:
         for o in a.options:
             price = "-"
             if o.monthly_usd is not None:
-                price = f"{o.tier} ~{o.monthly_usd:,.0f} USD/month"
+                mark, status = "", o.price_status
+                if status is not None and status in _PRICE_MARKS:
+                    mark = _PRICE_MARKS[status][0]
+                    seen.add(status)
+                price = f"{o.tier} ~{o.monthly_usd:,.0f} USD/month{mark}"
             state = "[green]ready[/green]" if o.ready else "[red]not ready[/red]"
             issues = "; " + "; ".join(o.issues) if o.issues else ""
             out.print(f"  {o.service}: {state}, {price}{issues}")
+    for status in sorted(seen):
+        mark, text = _PRICE_MARKS[status]
+        out.print(f"{mark} {text}", markup=False)

@@ -12,8 +12,9 @@ Rules (data in ``skylift/database/data``, sources in its README):
 - the data fits the service's largest storage;
 - the cheapest tier with at least the vCPUs and memory needed, plus storage
   (data size + 30 %, at least 20 GiB), per month (730 h). Each price says
-  how it is known (``price_source`` starts with ``verified``, ``derived`` or
-  ``UNVERIFIED``); an unverified price is also a warning of the option.
+  how it is known (``price_status``: verified, derived or unverified; the
+  ``price_source`` text starts with it too); an unverified price is also a
+  warning of the option.
 
 Need: from the host server when the inventory links one (its cores times
 CPU utilisation with 30 % headroom, its memory), else 2 vCPUs and a quarter
@@ -30,7 +31,13 @@ from functools import cache
 from pathlib import Path
 
 from skylift.domain.assessment import Strategy
-from skylift.domain.database import DatabaseInventory, DbAssessment, DbEngine, ManagedOption
+from skylift.domain.database import (
+    DatabaseInventory,
+    DbAssessment,
+    DbEngine,
+    ManagedOption,
+    PriceStatus,
+)
 from skylift.domain.inventory import Server
 
 DATA = Path(__file__).parent / "data"
@@ -65,15 +72,14 @@ class Tier:
     storage_gib_month: float
     region: str
     source: str
-    #: ``verified`` (read for this tier from a sourced file), ``derived`` (computed from
-    #: verified unit prices) or ``unverified`` (recalled list price, no permissive source)
-    verified: str = "unverified"
+    #: how the price is known (the CSV's ``verified`` column)
+    status: PriceStatus = PriceStatus.UNVERIFIED
 
     @property
     def price_source(self) -> str:
         """How the price is known, then where it comes from."""
-        status = "UNVERIFIED" if self.verified == "unverified" else self.verified
-        return f"{status}: {self.source}"
+        unverified = self.status is PriceStatus.UNVERIFIED
+        return f"{'UNVERIFIED' if unverified else self.status.value}: {self.source}"
 
 
 @cache
@@ -110,7 +116,7 @@ def tiers() -> tuple[Tier, ...]:
                 storage_gib_month=float(r["storage_gib_month"]),
                 region=r["region"],
                 source=f"{r['source']} ({r['region']}, {r['price_as_of']})",
-                verified=r["verified"],
+                status=PriceStatus(r["verified"]),
             )
             for r in csv.DictReader(fh)
         )
@@ -191,7 +197,7 @@ def assess_database(inv: DatabaseInventory, host: Server | None = None) -> DbAss
         if best is None:
             blockers.append(f"no tier with {vcpus} vCPUs and {memory:.0f} GiB in the price data")
         tier, monthly = best if best is not None else (None, None)
-        if tier is not None and tier.verified == "unverified":
+        if tier is not None and tier.status is PriceStatus.UNVERIFIED:
             warnings.append(
                 f"the price of {tier.tier} is UNVERIFIED (a recalled list price with no "
                 "permissive source): check it on the provider's page"
@@ -207,6 +213,7 @@ def assess_database(inv: DatabaseInventory, host: Server | None = None) -> DbAss
                 memory_gib=tier.memory_gib if tier else None,
                 storage_gib=float(storage),
                 monthly_usd=round(monthly, 2) if monthly is not None else None,
+                price_status=tier.status if tier else None,
                 price_source=tier.price_source if tier else None,
             )
         )
@@ -214,7 +221,7 @@ def assess_database(inv: DatabaseInventory, host: Server | None = None) -> DbAss
     if ready:
         best_option = min(ready, key=lambda o: o.monthly_usd or 0.0)
         strategy = Strategy.REPLATFORM
-        unverified = (best_option.price_source or "").startswith("UNVERIFIED")
+        unverified = best_option.price_status is PriceStatus.UNVERIFIED
         rationale = (
             f"replatform to {best_option.service} ({best_option.tier}, "
             f"~{best_option.monthly_usd:,.0f} USD/month{', unverified price' if unverified else ''}"

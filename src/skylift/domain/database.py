@@ -231,6 +231,17 @@ class ReplicationState(Value):
     detail: str = ""
 
 
+class PriceStatus(StrEnum):
+    """How a managed tier's price is known."""
+
+    #: read for this tier from a cited, permissively licensed file
+    VERIFIED = "verified"
+    #: computed from a verified price of the same family by the service's billing rule
+    DERIVED = "derived"
+    #: a list price recalled from the provider's page, no permissive source: check it
+    UNVERIFIED = "unverified"
+
+
 class ManagedOption(Value):
     """One managed target for a database: ready or not, why, the cheapest fitting tier."""
 
@@ -243,6 +254,8 @@ class ManagedOption(Value):
     memory_gib: float | None = None
     storage_gib: float = 0.0
     monthly_usd: float | None = None
+    #: how the price is known (``None`` when no tier fits)
+    price_status: PriceStatus | None = None
     price_source: str | None = None
 
 

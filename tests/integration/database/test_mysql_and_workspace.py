@@ -92,3 +92,15 @@ def test_discover_and_assess_through_the_cli(pg_pair, my_pair, tmp_path, capsys,
     assert all(o["ready"] and o["monthly_usd"] > 0 for o in pg["options"])
     my = found["mysql"]
     assert any("mariadb source" in i for o in my["options"] for i in o["issues"])
+    statuses = {o["price_status"] for a in found.values() for o in a["options"]}
+    assert statuses <= {"verified", "derived", "unverified"} and statuses
+    for o in (o for a in found.values() for o in a["options"]):
+        assert o["price_source"].lower().startswith(o["price_status"])
+    code, out, err = _cli(["db", "assess"], ws, {}, capsys, monkeypatch)
+    assert code == 0, err
+    footnotes = [ln for ln in out.splitlines() if ln[:2] in {"* ", "! "}]
+    marks = {"derived": "*", "unverified": "!"}
+    assert {ln[0] for ln in footnotes} == {marks[s] for s in statuses if s in marks}
+    if "unverified" in statuses:
+        assert any(ln.startswith("! UNVERIFIED") for ln in footnotes)
+        assert any("USD/month!" in ln for ln in out.splitlines())

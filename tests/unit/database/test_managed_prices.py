@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from skylift.database.assess import DATA, assess_database, targets, tiers
-from skylift.domain.database import DatabaseInventory, DbDatabase, DbEngine
+from skylift.domain.database import DatabaseInventory, DbDatabase, DbEngine, PriceStatus
 
 CATALOG = Path(__file__).resolve().parents[3] / "src" / "skylift" / "catalog" / "data"
 HEADER = [
@@ -144,10 +144,36 @@ def test_assess_marks_an_unverified_price():
     a = assess_database(inv)
     options = {o.service: o for o in a.options}
     alloy = options["AlloyDB for PostgreSQL"]
+    assert alloy.price_status is PriceStatus.UNVERIFIED
     assert (alloy.price_source or "").startswith("UNVERIFIED")
     assert any("UNVERIFIED" in i for i in alloy.issues) and alloy.ready
     cloudsql = options["Cloud SQL for PostgreSQL"]
+    assert cloudsql.price_status is PriceStatus.VERIFIED
     assert (cloudsql.price_source or "").startswith("verified: infracost")
     assert not any("UNVERIFIED" in i for i in cloudsql.issues)
-    statuses = {t.verified for t in tiers()}
-    assert statuses == {"verified", "derived", "unverified"}
+    statuses = {t.status for t in tiers()}
+    assert statuses == set(PriceStatus)
+
+
+def test_price_status_is_the_rows_status_and_starts_the_source_text():
+    """Every option's typed status is its tier's CSV status; the JSON carries it as a string."""
+    rows = {(r["service"], r["tier"]): r for r in _rows()}
+    by_title = {t.title: t.service for t in targets()}
+    seen = set()
+    for size_gib in (5, 400, 3000):
+        inv = DatabaseInventory(
+            key="k", engine=DbEngine.POSTGRESQL, flavor="postgresql", version="15.4", major="15",
+            url="u", host="h", port=1,
+            databases=(DbDatabase(name="app", size_bytes=size_gib << 30),),
+        )  # fmt: skip
+        for o in assess_database(inv).options:
+            if o.tier is None:
+                assert o.price_status is None
+                continue
+            row = rows[(by_title[o.service], o.tier)]
+            assert o.price_status is PriceStatus(row["verified"]), (o.service, o.tier)
+            assert o.price_source is not None
+            assert o.price_source.split(":")[0].lower() == row["verified"]
+            assert o.model_dump(mode="json")["price_status"] == row["verified"]
+            seen.add(o.price_status)
+    assert PriceStatus.UNVERIFIED in seen and PriceStatus.VERIFIED in seen
