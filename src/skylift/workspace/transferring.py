@@ -191,6 +191,7 @@ def transfer_data(
                     progress=tracker,
                     metrics=metrics,
                     remotes=remotes,
+                    key=key,
                 )
             else:
                 result = run_transfer(

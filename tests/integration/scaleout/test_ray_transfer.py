@@ -240,3 +240,21 @@ def test_ray_client_address(estate: Estate) -> None:
     assert result["transferred"] == len(expected) and result["engine"] == "ray"
     lines = (estate.dst_data / "dst" / "rc" / ".skylift-manifest.jsonl").read_text().splitlines()
     assert {json.loads(line)["path"] for line in lines[1:]} == expected
+
+
+def test_compressed_copy_and_decode_round_trip(estate: Estate) -> None:
+    # --compress and key-less --decode run on the workers; the decoded copy of the
+    # compressed copy equals the source, checked by content (verify --checksum)
+    sub = ("--include", "p01/**")
+    packed = estate.skylift(*_ray(estate, "s3://dst/z", "--compress", *sub))
+    assert packed.returncode == 0, packed.stderr
+    expected = {k for k in _source_keys(estate) if k.startswith("p01/")}
+    assert json.loads(packed.stdout)["transferred"] == len(expected)
+    stored = estate.dst_data / "dst" / "z" / sorted(expected)[0]
+    assert stored.read_bytes()[:4] == b"SKLF"  # really encoded on the workers
+    unpacked = estate.skylift("transfer", "s3://dst/z", "s3://dst/zd", "--decode", "--json",
+                              "--engine", "ray", "--address", estate.address)  # fmt: skip
+    assert unpacked.returncode == 0, unpacked.stderr
+    check = estate.skylift("verify", "s3://src", "s3://dst/zd", "--checksum", "--json", *sub)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["ok"] == len(expected)

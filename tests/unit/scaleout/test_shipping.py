@@ -20,9 +20,13 @@ def test_credentials_in_a_url_are_refused() -> None:
     assert "hunter2" not in str(info.value) and "hunter2" not in info.value.hint
 
 
-def test_encoded_runs_are_refused_for_now() -> None:
+def test_runs_that_need_the_key_on_workers_are_refused() -> None:
     with pytest.raises(InputError, match="--encrypt"):
-        check_shippable("s3://a", "s3://b", TransferOptions(encrypt=True))
+        check_shippable("s3://a", "s3://b", TransferOptions(encrypt=True, compress=True))
+    with pytest.raises(InputError, match="decodes compressed objects only"):
+        check_shippable("s3://a", "s3://b", TransferOptions(decode=True), keyed=True)
+    check_shippable("s3://a", "s3://b", TransferOptions(compress=True))  # no key: allowed
+    check_shippable("s3://a", "s3://b", TransferOptions(decode=True), keyed=False)
 
 
 def test_task_arguments_hold_no_secret() -> None:

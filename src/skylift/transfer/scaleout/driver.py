@@ -61,8 +61,11 @@ HEAD = "node:__internal_head__"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
 
 
-def check_shippable(source: str, destination: str, options: TransferOptions) -> None:
-    """Refuse what a scaled-out run cannot do safely (credentials in URLs, client-side keys)."""
+def check_shippable(
+    source: str, destination: str, options: TransferOptions, keyed: bool = False
+) -> None:
+    """Refuse what a scaled-out run cannot do safely: credentials in URLs, and anything
+    that needs the encryption key (``keyed``: the driver has one) on every worker."""
     for url in (source, destination, options.backup_to or ""):
         if url and redact_url(url) != url:
             raise InputError(
@@ -70,10 +73,19 @@ def check_shippable(source: str, destination: str, options: TransferOptions) -> 
                 "drop the user-info from the URL; give each worker credentials in its "
                 "environment or instance identity",
             )
-    if options.encrypt or options.compress or options.decode:
+    if options.encrypt:
         raise InputError(
-            "--engine ray does not take --encrypt, --compress or --decode yet",
-            "run encoded transfers with the local engine (drop --engine ray)",
+            "--engine ray does not take --encrypt yet: the sealed manifest needs the key "
+            "on the driver and on every worker",
+            "run encrypted transfers with the local engine (drop --engine ray); "
+            "--compress alone works with --engine ray",
+        )
+    if options.decode and keyed:
+        raise InputError(
+            "--engine ray decodes compressed objects only: with an encryption key the "
+            "sealed-manifest checks of --decode run on the local engine",
+            "drop --engine ray, or for a compressed-only source unset "
+            "SKYLIFT_ENCRYPTION_KEY and drop --key-file",
         )
 
 
@@ -152,6 +164,7 @@ def run_scaleout(
     progress: TransferProgress | None = None,
     metrics: TransferMetrics | None = None,
     remotes: Remotes | None = None,
+    key: bytes | None = None,
 ) -> ScaleoutResult:
     """Copy (or sync) ``source`` to ``destination`` on the Ray cluster at ``address``.
 
@@ -161,7 +174,7 @@ def run_scaleout(
     shard succeeded; re-running resumes. ``journal_dir`` must be a folder the
     driver and every worker see (one machine, or a shared filesystem).
     """
-    check_shippable(source, destination, options)
+    check_shippable(source, destination, options, keyed=key is not None)
     started = time.monotonic()
     progress = progress or NullTransferProgress()
     src, dst = open_pair(source, destination, options, None, None, remotes)
