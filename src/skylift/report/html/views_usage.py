@@ -118,8 +118,9 @@ def usage_block(
     source: str,
     currency: str,
 ) -> UsageBlock | None:
-    """The usage-over-time block of the Optimize section (None: the run stored no series)."""
-    if not usage and source != "fetch":
+    """The usage-over-time block of the Optimize section (None: the run stored no series,
+    e.g. a run from before they were kept)."""
+    if not usage:
         return None
     rows: dict[str, Mapping[str, Any]] = {}
     ranked: list[tuple[float, str, str, str, Mapping[str, Any]]] = []
@@ -151,7 +152,8 @@ def usage_block(
         why, figure = _why("vm" if kind == "VM" else "container", row, currency)
         ok = source == "fetch" or pid in reachable
         chart = "open" if ok else "in skylift serve"
-        index_rows.append((name, kind, "risk" if score >= RISK else "saving", why, figure, chart))
+        ranked_by = "risk" if score >= RISK else "saving" if score >= 0 else "no recommendation"
+        index_rows.append((name, kind, ranked_by, why, figure, chart))
         links.append(pid if ok else None)
     index = Table(
         "optimize-usage-index", "Usage over time: every VM and container (click a row)",
