@@ -56,6 +56,7 @@ def test_axes_reach_the_allocations_and_the_index_ranks_risks_first() -> None:
     live = usage_block(run, [_entry(i) for i in range(2)], "fetch", "USD")
     assert live is not None and live.embedded == () and live.index.usage is not None
     assert all(u is not None for u in live.index.usage)
+    assert usage_block(run, [], "fetch", "USD") is None  # a run stored before 0007
 
 
 def test_a_hostile_workload_name_stays_text_in_the_embedded_panels() -> None:
