@@ -29,13 +29,15 @@ from tests.integration.scaleout.cluster import (
 )
 
 SMALL, LARGE = 2000, 3
+KEY_ENV, KEY = "SKYLIFT_ENCRYPTION_KEY", "5e7c" * 16  # the workers' and the driver's key
 pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     root = tmp_path_factory.mktemp("scaleout")
-    e = start_estate(root, workers=1, head_cpus=1)  # two one-CPU nodes: the head and one
+    # two one-CPU nodes (the head and one more), with credentials and the encryption key
+    e = start_estate(root, workers=1, head_cpus=1, worker_env={**CREDENTIALS, KEY_ENV: KEY})
     try:
         make_tree(e.src_data / "src", SMALL, LARGE, large_mib=24)
         yield e
@@ -258,3 +260,31 @@ def test_compressed_copy_and_decode_round_trip(estate: Estate) -> None:
     check = estate.skylift("verify", "s3://src", "s3://dst/zd", "--checksum", "--json", *sub)
     assert check.returncode == 0, check.stdout + check.stderr
     assert json.loads(check.stdout)["ok"] == len(expected)
+
+
+def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -> None:
+    # workers take the key from their own environment; the driver seals the merged
+    # manifest; the local engine's --decode then checks the seal and every object's
+    # plaintext digest against it (a missing or wrong seal would warn or refuse)
+    sub = ("--include", "p02/**")
+    expected = {k for k in _source_keys(estate) if k.startswith("p02/")}
+    enc = estate.skylift(*_ray(estate, "s3://dst/e", "--encrypt", *sub), env={KEY_ENV: KEY})
+    assert enc.returncode == 0, enc.stderr
+    lines = (estate.dst_data / "dst" / "e" / ".skylift-manifest.jsonl").read_text().splitlines()
+    assert json.loads(lines[0])["seal"].startswith("hmac-sha256:") and len(lines) == 1 + len(
+        expected
+    )
+    dec = estate.skylift("transfer", "s3://dst/e", "s3://dst/ed", "--decode", "--json",
+                         env={KEY_ENV: KEY})  # fmt: skip
+    assert dec.returncode == 0, dec.stderr
+    decoded = json.loads(dec.stdout)
+    assert decoded["transferred"] == len(expected) and decoded["warnings_count"] == 0
+    check = estate.skylift("verify", "s3://src", "s3://dst/ed", "--checksum", "--json", *sub)
+    assert check.returncode == 0 and json.loads(check.stdout)["ok"] == len(expected)
+    # another key on the driver: every shard fails on its worker, nothing is published
+    bad = estate.skylift(*_ray(estate, "s3://dst/eb", "--encrypt", *sub), env={KEY_ENV: "ab" * 32})
+    assert bad.returncode == 5, bad.stderr
+    assert "is not the driver's key" in bad.stdout
+    assert not (estate.dst_data / "dst" / "eb" / ".skylift-manifest.jsonl").exists()
+    for path in estate.ray_logs():
+        assert KEY.encode() not in path.read_bytes(), path

@@ -48,7 +48,13 @@ from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Sna
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
 from skylift.transfer.scaleout.shards import Checkpoints, Cutter, Shard
 from skylift.transfer.scaleout.stealing import pick_split
-from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard, shard_dir
+from skylift.transfer.scaleout.task import (
+    ShardOutcome,
+    ShardTask,
+    key_id,
+    run_shard,
+    shard_dir,
+)
 from skylift.transfer.sources import SingleObject
 
 if TYPE_CHECKING:
@@ -73,13 +79,8 @@ def check_shippable(
                 "drop the user-info from the URL; give each worker credentials in its "
                 "environment or instance identity",
             )
-    if options.encrypt:
-        raise InputError(
-            "--engine ray does not take --encrypt yet: the sealed manifest needs the key "
-            "on the driver and on every worker",
-            "run encrypted transfers with the local engine (drop --engine ray); "
-            "--compress alone works with --engine ray",
-        )
+    if options.encrypt and not keyed:
+        raise InputError("--encrypt needs a key", "set SKYLIFT_ENCRYPTION_KEY or pass --key-file")
     if options.decode and keyed:
         raise InputError(
             "--engine ray decodes compressed objects only: with an encryption key the "
@@ -195,7 +196,8 @@ def run_scaleout(
         run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
         run_dir.mkdir(parents=True, exist_ok=True)
         base = ShardTask(0, "", None, source, destination, options, str(run_dir),
-                         shippable_remotes(remotes))  # fmt: skip
+                         shippable_remotes(remotes),
+                         key_id(key) if options.encrypt and key else None)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
         listing = build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
@@ -208,8 +210,9 @@ def run_scaleout(
                 merge_journals(folders, main)
             if options.manifest:
                 algorithm = choose_algorithm(dst.capabilities.checksums)
+                seal = key if options.encrypt else None
                 manifest = retry.call(
-                    lambda: publish_manifest(folders, dst, source, algorithm),
+                    lambda: publish_manifest(folders, dst, source, algorithm, seal),
                     dst.endpoint_id,
                 )
             drop_run(run_dir)

@@ -64,8 +64,12 @@ def _part_lines(folders: Iterable[Path]) -> Iterator[bytes]:
                 yield block
 
 
-def publish_manifest(folders: list[Path], dst: Storage, source: str, algorithm: str) -> str:
-    """Write the run's manifest (a header, then the lines of the shards in ``folders``)."""
+def publish_manifest(
+    folders: list[Path], dst: Storage, source: str, algorithm: str, seal_key: bytes | None = None
+) -> str:
+    """Write the run's manifest (a header, then the lines of the shards in ``folders``);
+    with ``seal_key`` (an ``--encrypt`` run) the header carries the seal of the whole
+    manifest, as a local run's does."""
     count = sum(block.count(b"\n") for block in _part_lines(folders))
     header = {
         "skylift_manifest": 1,
@@ -74,6 +78,10 @@ def publish_manifest(folders: list[Path], dst: Storage, source: str, algorithm: 
         "objects": count,
         "algorithm": algorithm,
     }
+    if seal_key is not None:
+        from skylift.transfer.seal import seal
+
+        header["seal"] = seal(seal_key, header, _part_lines(folders))
 
     def lines() -> Iterator[bytes]:
         yield (json.dumps(header) + "\n").encode()

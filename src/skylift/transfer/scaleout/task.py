@@ -13,6 +13,7 @@ not sent again.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import socket
 import threading
@@ -43,6 +44,7 @@ class ShardTask:
     options: TransferOptions
     run_dir: str  # the run's journal folder (shared by the driver and every worker)
     remotes: dict[str, dict[str, str]]
+    key_id: str | None = None  # --encrypt: the driver's key's fingerprint (never the key)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     try:
         src_store = _opened(task.source, task.remotes)
         dst_store = _opened(task.destination, task.remotes)
+        key = worker_key(task.key_id) if task.options.encrypt else None
         src = ShardView(src_store, bound, lambda _lines: None)
         dst = ShardView(dst_store, bound, lambda lines: _keep_part(folder, lines))
         result = run_transfer(
@@ -153,6 +156,7 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
             src=cast(Storage, src),
             dst=cast(Storage, dst),
             remotes=task.remotes,
+            key=key,
         )
     except SkyliftError as exc:
         note = credentials_note(task.source, task.destination)
@@ -163,6 +167,31 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     finally:
         reporter.close()
     return ShardOutcome(task.index, task.lo, bound.hi, worker, time.monotonic() - started, result)
+
+
+def key_id(key: bytes) -> str:
+    """A fingerprint of the encryption key that tells keys apart and reveals nothing of it."""
+    return hmac.new(key, b"skylift scale-out key id", hashlib.sha256).hexdigest()[:16]
+
+
+def worker_key(expected: str | None) -> bytes:
+    """The encryption key from *this worker's* environment (it is never shipped), checked
+    against the driver's fingerprint."""
+    from skylift.errors import ConfigError
+    from skylift.transfer.crypt import KEY_ENV, load_key
+
+    if not os.environ.get(KEY_ENV):
+        raise ConfigError(
+            f"this worker has no encryption key (${KEY_ENV} unset)",
+            f"give every Ray worker the driver's key in ${KEY_ENV} (it is never shipped)",
+        )
+    key = load_key(None)
+    if key_id(key) != expected:
+        raise ConfigError(
+            f"this worker's ${KEY_ENV} is not the driver's key",
+            "give every Ray worker the same key as the driver",
+        )
+    return key
 
 
 _STORES: dict[tuple[str, str], Storage] = {}
