@@ -29,6 +29,7 @@ class CodeGraph:
     use_cases: dict[str, set[str]] = field(default_factory=dict)  # unit -> use cases
     trace_calls: dict[tuple[str, str], float] = field(default_factory=dict)
     unknown_in_traces: list[str] = field(default_factory=list)
+    nested: dict[str, set[str]] = field(default_factory=dict)  # unit -> nested names in traces
 
     def undirected(self) -> dict[tuple[str, str], float]:
         """Each unordered pair once (a < b) with the summed weight of both directions."""

@@ -137,3 +137,17 @@ def assign_tables(parts: dict[str, int], units: dict[str, Unit]) -> dict[str, in
             if rest[parts[entity]] > 1:  # never empty a service
                 parts[entity] = owner[table]
     return owner
+
+
+def table_owners(parts: dict[str, int], units: dict[str, Unit]) -> dict[str, int]:
+    """Table -> owning service without moving anything: its entity's service, else where
+    most of its users are (ties: the lowest service number)."""
+    users: dict[str, Counter[int]] = {}
+    for name, unit in units.items():
+        for table in unit.tables:
+            users.setdefault(table, Counter())[parts[name]] += 1
+    entity_of = {u.owns_table: n for n, u in units.items() if u.owns_table}
+    return {
+        t: parts[entity_of[t]] if t in entity_of else max(v, key=lambda p: (v[p], -p))
+        for t, v in sorted(users.items())
+    }

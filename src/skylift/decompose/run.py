@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from skylift.decompose import explain, metrics, partition, source, traces
+from skylift.decompose import explain, metrics, partition, refine, source, traces
 from skylift.decompose.model import CodeGraph, link
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.errors import InputError
@@ -73,15 +73,23 @@ def decompose(
     traces_dir: Path | None = None,
     k: int | None = None,
     progress: Progress = NULL_PROGRESS,
+    refined: bool = True,
 ) -> Decomposition:
     """Propose services for the monolith at ``root``."""
-    return propose(analyse(root, traces_dir, progress), root, k, progress)
+    return propose(analyse(root, traces_dir, progress), root, k, progress, refined)
 
 
 def propose(
-    code: CodeGraph, root: Path, k: int | None = None, progress: Progress = NULL_PROGRESS
+    code: CodeGraph,
+    root: Path,
+    k: int | None = None,
+    progress: Progress = NULL_PROGRESS,
+    refined: bool = True,
 ) -> Decomposition:
-    """Partition an analysed code graph (with its runtime evidence) into services."""
+    """Partition an analysed code graph (with its runtime evidence) into services.
+
+    ``refined``: Louvain's partition is refined by local search (``refine.py``).
+    """
     weights = _weights(code)
     connected = {n for pair in weights for n in pair}
     if len(connected) < MIN_UNITS:
@@ -96,13 +104,19 @@ def propose(
     g = partition.graph(sorted(code.units), weights)
     parts = partition.partition(g, k)
     owners = partition.assign_tables(parts, code.units)
-    progress.end()
     calls = code.trace_calls or code.calls
     use_cases = code.use_cases or static_use_cases(code)
+    if refined:
+        entities = frozenset(n for n, u in code.units.items() if u.owns_table)
+        weight = {n: 1 + len(v) for n, v in code.nested.items()}
+        parts = refine.refine(parts, calls, use_cases, entities, k is not None, weight)
+        owners = partition.table_owners(parts, code.units)
+    progress.end()
     return Decomposition(
         source=str(root),
         units=len(code.units),
-        criterion=f"--k {k}" if k else "Louvain, highest modularity (resolution 1)",
+        criterion=(f"--k {k}" if k else "Louvain, highest modularity (resolution 1)")
+        + (", refined (ICP/BCP/IFN local search)" if refined else ""),
         services=_services(code, parts, owners, root),
         score=metrics.score(parts, calls, calls, use_cases),
         ties={n: [t.__dict__ for t in ts] for n, ts in explain.ties(g, parts).items()},
@@ -139,8 +153,8 @@ def add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:
     unknown: set[str] = set()
     for use_case, chain, times in chains:
         resolved = []
-        for cls in chain:
-            cls = traces.top_level(cls)
+        for name in chain:
+            cls = traces.top_level(name)
             hit = cls if cls in code.units else None
             matches = by_simple.get(cls.rsplit(".", 1)[-1], [])
             hit = hit or (matches[0] if len(matches) == 1 else None)
@@ -148,6 +162,8 @@ def add_traces(code: CodeGraph, chains: list[traces.Chain]) -> None:
                 unknown.add(cls)
                 continue
             resolved.append(hit)
+            if name != cls:
+                code.nested.setdefault(hit, set()).add(name)
             if use_case is not None:
                 code.use_cases.setdefault(hit, set()).add(use_case)
         for a, b in itertools.pairwise(resolved):
