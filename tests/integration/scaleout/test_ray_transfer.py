@@ -22,6 +22,7 @@ import pytest
 
 from tests.integration.scaleout.cluster import (
     CREDENTIALS,
+    DST_PORT,
     S3_SECRET,
     Estate,
     make_tree,
@@ -262,10 +263,20 @@ def test_compressed_copy_and_decode_round_trip(estate: Estate) -> None:
     assert json.loads(check.stdout)["ok"] == len(expected)
 
 
+_PLANT = f"""
+import sys
+from skylift.transfer.remotes import open_remote
+endpoint = "http://127.0.0.1:{DST_PORT}"
+remotes = {{"s3://dst": {{"endpoint": endpoint, "region": "us-east-1", "allow_http": "true"}}}}
+store = open_remote("s3://dst/e", remotes)  # through S3: rclone caches its folder listings
+store.write(sys.argv[2], store.read(sys.argv[1]))
+"""
+
+
 def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -> None:
     # workers take the key from their own environment; the driver seals the merged
-    # manifest; the local engine's --decode then checks the seal and every object's
-    # plaintext digest against it (a missing or wrong seal would warn or refuse)
+    # manifest; a keyed --decode on the workers then checks the seal (the local engine's
+    # code: a missing or wrong seal warns or refuses) and refuses what it does not list
     sub = ("--include", "p02/**")
     expected = {k for k in _source_keys(estate) if k.startswith("p02/")}
     enc = estate.skylift(*_ray(estate, "s3://dst/e", "--encrypt", *sub), env={KEY_ENV: KEY})
@@ -274,11 +285,20 @@ def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -
     assert json.loads(lines[0])["seal"].startswith("hmac-sha256:") and len(lines) == 1 + len(
         expected
     )
+    # an object planted in the archive (encrypted with the key, but not by the run the
+    # seal covers) must be refused by the workers' decode, as by a local one
+    copy = next(iter(sorted(expected)))
+    plant = estate.ns.run([sys.executable, "-c", _PLANT, copy, "p02/d000/planted.bin"],
+                          env=CREDENTIALS, timeout=60)  # fmt: skip
+    assert plant.returncode == 0, plant.stderr
     dec = estate.skylift("transfer", "s3://dst/e", "s3://dst/ed", "--decode", "--json",
+                         "--engine", "ray", "--address", estate.address,
                          env={KEY_ENV: KEY})  # fmt: skip
-    assert dec.returncode == 0, dec.stderr
+    assert dec.returncode == 5, dec.stderr
     decoded = json.loads(dec.stdout)
     assert decoded["transferred"] == len(expected) and decoded["warnings_count"] == 0
+    assert [f["path"] for f in decoded["failures"]] == ["p02/d000/planted.bin"]
+    assert "not in the source's sealed manifest" in decoded["failures"][0]["error"]
     check = estate.skylift("verify", "s3://src", "s3://dst/ed", "--checksum", "--json", *sub)
     assert check.returncode == 0 and json.loads(check.stdout)["ok"] == len(expected)
     # another key on the driver: every shard fails on its worker, nothing is published

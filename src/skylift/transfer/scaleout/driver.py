@@ -70,8 +70,8 @@ _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
 def check_shippable(
     source: str, destination: str, options: TransferOptions, keyed: bool = False
 ) -> None:
-    """Refuse what a scaled-out run cannot do safely: credentials in URLs, and anything
-    that needs the encryption key (``keyed``: the driver has one) on every worker."""
+    """Refuse what a scaled-out run cannot do safely: credentials in URLs (never shipped
+    to workers), ``--encrypt`` without a key (``keyed``: the driver has one)."""
     for url in (source, destination, options.backup_to or ""):
         if url and redact_url(url) != url:
             raise InputError(
@@ -81,13 +81,6 @@ def check_shippable(
             )
     if options.encrypt and not keyed:
         raise InputError("--encrypt needs a key", "set SKYLIFT_ENCRYPTION_KEY or pass --key-file")
-    if options.decode and keyed:
-        raise InputError(
-            "--engine ray decodes compressed objects only: with an encryption key the "
-            "sealed-manifest checks of --decode run on the local engine",
-            "drop --engine ray, or for a compressed-only source unset "
-            "SKYLIFT_ENCRYPTION_KEY and drop --key-file",
-        )
 
 
 def shippable_remotes(remotes: Remotes | None) -> dict[str, dict[str, str]]:
@@ -197,7 +190,7 @@ def run_scaleout(
         run_dir.mkdir(parents=True, exist_ok=True)
         base = ShardTask(0, "", None, source, destination, options, str(run_dir),
                          shippable_remotes(remotes),
-                         key_id(key) if options.encrypt and key else None)  # fmt: skip
+                         key_id(key) if key is not None else None)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
         listing = build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))

@@ -44,7 +44,7 @@ class ShardTask:
     options: TransferOptions
     run_dir: str  # the run's journal folder (shared by the driver and every worker)
     remotes: dict[str, dict[str, str]]
-    key_id: str | None = None  # --encrypt: the driver's key's fingerprint (never the key)
+    key_id: str | None = None  # the driver's key's fingerprint (never the key), if it has one
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
     try:
         src_store = _opened(task.source, task.remotes)
         dst_store = _opened(task.destination, task.remotes)
-        key = worker_key(task.key_id) if task.options.encrypt else None
+        keyed = task.options.encrypt or (task.options.decode and task.key_id is not None)
+        key = worker_key(task.key_id) if keyed else None
         src = ShardView(src_store, bound, lambda _lines: None)
         dst = ShardView(dst_store, bound, lambda lines: _keep_part(folder, lines))
         result = run_transfer(
