@@ -17,6 +17,7 @@ docs/benchmarks.md). The server-side plan stays as the oracle
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -32,6 +33,8 @@ from skylift.optimize.window import Window, selector
 LEVELS: tuple[float, ...] = (0.0, 0.5, 0.9, 0.95, 0.99, 1.0)
 #: Points per range answer (≈ 32 MB of JSON): sets the shard of containers.
 POINTS_PER_QUERY = 1_000_000
+#: Shards whose queries are queued at once (answers held at most: these).
+SHARDS_AHEAD = 4
 #: Steps per range query (Prometheus refuses more than 11,000 points per series).
 MAX_STEPS = 10_000
 _DAY_MS = 86_400_000
@@ -146,28 +149,36 @@ def cpu_days(
 ) -> dict[Key, npt.NDArray[np.float64]]:
     """Per container with CPU samples: (days, len(LEVELS)) quantiles, NaN where no data.
 
-    The shards' queries are all submitted to ``pool`` first (bounded by its
-    workers); each answer is folded into day quantiles as it is read, so at
-    most the answers in flight are held. ``on_values(part, values, grid)`` sees
-    each shard's per-step matrix (rows: ``part``; NaN: no value) before it is
-    reduced, for other per-step statistics without another query.
+    At most :data:`SHARDS_AHEAD` shards' queries are queued on ``pool`` at a
+    time (the next is queued as one is folded), and each answer is folded into
+    day quantiles as it is read, so memory is bounded by those shards, not by
+    the estate. ``on_values(part, values, grid)`` sees each shard's per-step
+    matrix (rows: ``part``; NaN: no value) before it is reduced, for other
+    per-step statistics without another query.
     """
     grid = step_grid(day_ends, window.step_s)
     first, last = float(grid[0]) / 1000, float(grid[-1]) / 1000
-    jobs: list[tuple[list[Key], list[Future[list[ArraySeries]]]]] = []
-    for match, part in plan:
-        expr = pod_cpu_expr(metrics, window, match)
-        futs = [
-            pool.submit(client.range_arrays, expr, a, b, window.step_s)
-            for a, b in _chunks(first, last, window.step_s)
-        ]
-        jobs.append((part, futs))
+    todo = iter(plan)
+    queued: deque[tuple[list[Key], list[Future[list[ArraySeries]]]]] = deque()
+
+    def queue_next() -> None:
+        nxt = next(todo, None)
+        if nxt is not None:
+            expr = pod_cpu_expr(metrics, window, nxt[0])
+            chunks = _chunks(first, last, window.step_s)
+            futs = [pool.submit(client.range_arrays, expr, a, b, window.step_s) for a, b in chunks]
+            queued.append((nxt[1], futs))
+
+    for _ in range(SHARDS_AHEAD):
+        queue_next()
     out: dict[Key, npt.NDArray[np.float64]] = {}
-    for part, futs in jobs:
+    while queued:
+        part, futs = queued.popleft()
         row = {k: i for i, k in enumerate(part)}
         values = np.full((len(part), len(grid)), np.nan)
         for fut in futs:
             _place(values, row, grid, fut.result())
+        queue_next()
         if on_values is not None:
             on_values(part, values, grid)
         days = day_quantiles(values, grid, day_ends)
