@@ -72,6 +72,7 @@ def test_day_quantiles_equal_prometheus_subqueries(
     url, at = prom
     monkeypatch.setattr(plan, "POINTS_PER_QUERY", 2 * N)  # two containers per shard
     monkeypatch.setattr(plan, "MAX_STEPS", 1500)  # three time chunks
+    monkeypatch.setattr(plan, "SHARDS_AHEAD", 1)  # the queue refills as shards are folded
     client = PrometheusClient(url)
     m = ContainerMetrics()
     w = Window(at + shift, 14)
@@ -90,16 +91,16 @@ def test_day_quantiles_equal_prometheus_subqueries(
 
 
 def test_bad_input_on_the_client_side_plan(prom: tuple[str, float]) -> None:
-    """Timeout, unreachable server and a rejected selector stay one-line errors with hints."""
+    """An unreachable server and a selector Prometheus rejects stay one-line errors with
+    hints (the query timeout shares the client's path: test_optimize.py, on heavier data —
+    queries on these few series can finish inside Prometheus' 1 ms minimum)."""
     from skylift.errors import InputError, ProviderError
     from skylift.optimize.containers import collect_containers
 
     url, at = prom
     w = Window(at, 14)
-    with pytest.raises(ProviderError, match="timed out") as slow:
-        collect_containers(PrometheusClient(url, timeout_s=0.001), ContainerMetrics(), w)
-    assert "optimize.timeout_s" in (slow.value.hint or "")
-    with pytest.raises(ProviderError, match="unreachable"):
+    with pytest.raises(ProviderError, match="unreachable") as down:
         collect_containers(PrometheusClient("http://127.0.0.1:9"), ContainerMetrics(), w)
+    assert "--prometheus" in down.value.hint
     with pytest.raises(InputError, match="rejected"):
         collect_containers(PrometheusClient(url), ContainerMetrics(selector="container=~'("), w)
