@@ -35,8 +35,8 @@ from skylift.decompose import metrics
 
 LOW, HIGH = 5, 20  # NED's non-extreme service sizes
 SEED = 7
-CHAINS = 4  # annealing chains (seeds SEED, SEED + 1, ...)
-STEPS_PER_CLASS = 2000  # annealing steps per class and chain ...
+CHAINS = 8  # annealing chains (seeds SEED, SEED + 1, ...)
+STEPS_PER_CLASS = 1000  # annealing steps per class and chain ...
 MAX_STEPS = 400_000  # ... at most, over all chains (10,000 classes: about 10 s)
 T_END = 1e-3  # final temperature / initial (initial: median |ΔJ| of 100 proposed moves)
 NEIGHBOUR_SHARE = 0.8  # proposals: to a tied class's service / any service / a new one
