@@ -113,6 +113,9 @@ class DbCopyOptions(Value):
     split_bytes: int = Field(default=256 << 20, ge=8192)
     #: online mode: seconds to wait for the first catch-up after the copy (lag shown)
     catch_up_seconds: float = Field(default=30.0, ge=0)
+    #: PostgreSQL: ``maintenance_work_mem`` (MiB) of each session building indexes on the
+    #: target (``jobs`` of them at once; a sort needing less takes less)
+    index_memory_mb: int = Field(default=512, ge=1, le=1 << 20)
 
 
 class TableCopy(Value):

@@ -81,6 +81,7 @@ def copy_postgres(
                         target,
                         per_table_entries(archive, target, src, existing),
                         options.jobs,
+                        options.index_memory_mb,
                     )
                     phases["schema"] = time.monotonic() - mark
                     mark = time.monotonic()
@@ -105,7 +106,11 @@ def copy_postgres(
                         snap_holder.close()
                         snap_holder = None
                     schema.restore_post_data(
-                        archive, target, options.jobs, schema.existing_post_data(dst)
+                        archive,
+                        target,
+                        options.jobs,
+                        schema.existing_post_data(dst),
+                        options.index_memory_mb,
                     )
                     phases["post-data"] = time.monotonic() - mark
             finally:

@@ -40,12 +40,17 @@ def pg_tool(name: str) -> str:
     return found
 
 
-def tool_env(url: DbUrl) -> dict[str, str]:
-    """Environment of a PostgreSQL client tool for ``url``: its password, no other PG* setting."""
+def tool_env(url: DbUrl, memory_mb: int | None = None) -> dict[str, str]:
+    """Environment of a PostgreSQL client tool for ``url``: its password, no other PG* setting.
+
+    ``memory_mb``: the sessions' ``maintenance_work_mem`` (index builds).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     if url.password is not None:
         env["PGPASSWORD"] = url.password
     env["PGCONNECT_TIMEOUT"] = "10"
+    if memory_mb is not None:
+        env["PGOPTIONS"] = f"-c maintenance_work_mem={int(memory_mb)}MB"
     return env
 
 
@@ -64,8 +69,10 @@ def tool_error(stderr: str, url: DbUrl) -> str:
     return detail
 
 
-def _run(argv: list[str], url: DbUrl, what: str) -> str:
-    res = subprocess.run(argv, env=tool_env(url), capture_output=True, text=True, check=False)
+def _run(argv: list[str], url: DbUrl, what: str, memory_mb: int | None = None) -> str:
+    res = subprocess.run(
+        argv, env=tool_env(url, memory_mb), capture_output=True, text=True, check=False
+    )
     if res.returncode != 0:
         detail = tool_error(res.stderr, url)
         raise TransferError(
@@ -121,9 +128,17 @@ def post_data_lines(archive: Path, target: DbUrl) -> list[str]:
 
 
 def restore_entries(
-    archive: Path, target: DbUrl, lines: list[str], name: str, jobs: int = 1
+    archive: Path,
+    target: DbUrl,
+    lines: list[str],
+    name: str,
+    jobs: int = 1,
+    memory_mb: int | None = None,
 ) -> None:
-    """Restore the given TOC entries of ``archive`` on ``target`` (``pg_restore -L``)."""
+    """Restore the given TOC entries of ``archive`` on ``target`` (``pg_restore -L``).
+
+    ``memory_mb``: ``maintenance_work_mem`` of the restoring sessions (index builds).
+    """
     listing = archive.parent / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.list"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _run(
@@ -140,10 +155,13 @@ def restore_entries(
         ],
         target,
         "pg_restore --section=post-data",
+        memory_mb,
     )
 
 
-def restore_post_data(archive: Path, target: DbUrl, jobs: int, existing: set[str]) -> int:
+def restore_post_data(
+    archive: Path, target: DbUrl, jobs: int, existing: set[str], memory_mb: int | None = None
+) -> int:
     """Build what is left of post-data on ``target`` with ``jobs`` workers.
 
     ``existing`` holds ``TYPE schema name`` keys (see :func:`post_data_key`) the
@@ -155,7 +173,7 @@ def restore_post_data(archive: Path, target: DbUrl, jobs: int, existing: set[str
         if (key := post_data_key(line)) is None or key not in existing
     ]
     if keep:
-        restore_entries(archive, target, keep, "post-data", jobs)
+        restore_entries(archive, target, keep, "post-data", jobs, memory_mb)
     return len(keep)
 
 

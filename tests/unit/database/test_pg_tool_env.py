@@ -1,0 +1,18 @@
+"""The environment PostgreSQL client tools run with: password only there, index memory set."""
+
+from __future__ import annotations
+
+from skylift.database.postgres.schema import tool_env
+from skylift.database.url import parse_url
+from skylift.domain.database import DbCopyOptions
+
+
+def test_index_sessions_get_maintenance_work_mem_and_no_foreign_pg_settings(monkeypatch):
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=1TB")
+    monkeypatch.setenv("PGHOST", "elsewhere")
+    url = parse_url("postgresql://admin@db1:5433/shop", "target", environ={"PGPASSWORD": "s3"})
+    env = tool_env(url, DbCopyOptions().index_memory_mb)
+    assert env["PGOPTIONS"] == "-c maintenance_work_mem=512MB"
+    assert env["PGPASSWORD"] == "s3" and "PGHOST" not in env
+    plain = tool_env(url)
+    assert "PGOPTIONS" not in plain and plain["PGPASSWORD"] == "s3"
