@@ -18,12 +18,17 @@ from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.seal import SealedIndex
 from skylift.transfer.tally import Tally
 
+#: Bytes of whole objects and multipart parts a run holds in memory at once.
+MEMORY_LIMIT = 512 << 20
+
 
 class MemoryBudget:
     """Bytes of whole objects held in memory at once, across workers (blocks when full).
 
     Objects below the multipart threshold are read whole and sent in one PUT;
     with a threshold of 256 MiB and 16 workers that could otherwise be 4 GiB.
+    Multipart parts are held here too: with 256 workers on a distant store,
+    16 MiB parts would otherwise be 4 GiB in flight.
     An object bigger than the whole budget still goes, alone.
     """
 
@@ -65,7 +70,7 @@ class RunContext:
     backup: Storage | None
     threshold: int = 64 << 20  # objects this big or bigger go in parts (or stream)
     batch_objects: int = 32  # small objects per task (fewer on distant stores)
-    memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(512 << 20))
+    memory: MemoryBudget = field(default_factory=lambda: MemoryBudget(MEMORY_LIMIT))
     sealed: SealedIndex | None = None  # --decode: the source's verified sealed manifest
     manifest_seen: Future[bool | None] | None = None  # whether DST had a manifest (at start)
     split_from: int | None = None  # objects this big, below the threshold, go as split PUTs

@@ -132,27 +132,8 @@ class MultipartJob:
             if self._failed is None:
                 start = (number - 1) * self.part_size
                 end = min(src.size, start + self.part_size)
-                data = ctx.retry.call(
-                    lambda: ctx.src.read(src.path, start, end), ctx.src.endpoint_id
-                )
-                if len(data) != end - start:
-                    raise TransferError(
-                        f"{src.path}: source returned {len(data)} bytes for "
-                        f"range {start}-{end}; it may have changed during the run",
-                        "re-run the transfer",
-                    )
-                plain = None
-                if ctx.codec.active:
-                    plain = digest("blake3", data)
-                    data = ctx.codec.encode(
-                        data,
-                        start // FRAME_SIZE,
-                        first=number == 1,
-                        last=number == self.count,
-                        path=src.path,
-                        version=src.mtime,
-                    )
-                self._upload(upload, number, data, digest(ctx.algorithm, data), plain)
+                with ctx.memory.hold(end - start):  # parts in flight stay within the budget
+                    self._send_range(upload, number, start, end)
         except Exception as exc:
             with self._lock:
                 if self._failed is None:
@@ -165,6 +146,28 @@ class MultipartJob:
                 ctx.tally.fail(src.path, self._failed)
             else:
                 self._complete()
+
+    def _send_range(self, upload: MultipartUpload, number: int, start: int, end: int) -> None:
+        ctx, src = self.ctx, self.src
+        data = ctx.retry.call(lambda: ctx.src.read(src.path, start, end), ctx.src.endpoint_id)
+        if len(data) != end - start:
+            raise TransferError(
+                f"{src.path}: source returned {len(data)} bytes for "
+                f"range {start}-{end}; it may have changed during the run",
+                "re-run the transfer",
+            )
+        plain = None
+        if ctx.codec.active:
+            plain = digest("blake3", data)
+            data = ctx.codec.encode(
+                data,
+                start // FRAME_SIZE,
+                first=number == 1,
+                last=number == self.count,
+                path=src.path,
+                version=src.mtime,
+            )
+        self._upload(upload, number, data, digest(ctx.algorithm, data), plain)
 
     def _upload(
         self, upload: MultipartUpload, number: int, data: bytes, checksum: str, plain: str | None

@@ -37,14 +37,17 @@ def choose_jobs(src_scheme: str, dst_scheme: str, override: int | None = None) -
 
 #: Round trip below which the defaults above hold (a LAN, loopback).
 NEAR_RTT = 0.002
-#: Most workers the round trip may ask for.
-MAX_RTT_JOBS = 128
+#: Most workers the round trip may ask for: 2,500 small PUTs through a 40 ms RTT link
+#: took 1.99 s with 128, 1.82 s with 256, 1.85 s with 384 and 2.00 s with 512
+#: (benchmarks/transfer/pinned_defaults.py, docs/benchmarks.md).
+MAX_RTT_JOBS = 256
 
 
 def jobs_for_rtt(jobs: int, rtt: float | None) -> int:
     """More workers for a distant store: each request waits a round trip, so keep
     ``jobs × (rtt / NEAR_RTT)`` of them in flight, up to :data:`MAX_RTT_JOBS`
-    (16 on a LAN, 32 at 4 ms, 128 from 16 ms)."""
+    (16 on a LAN, 32 at 4 ms, 128 at 16 ms, 256 from 32 ms). Whole objects and
+    multipart parts in flight stay within the run's memory budget."""
     if rtt is None or rtt <= NEAR_RTT:
         return jobs
     return max(jobs, min(MAX_RTT_JOBS, round(jobs * rtt / NEAR_RTT)))

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import builtins
 import os
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from skylift.domain.transfer import TransferOptions
 from skylift.errors import ProviderError
 from skylift.storage.base import MultipartUpload, ObjectInfo, PartInfo
 from skylift.storage.memory import MemoryStorage
+from skylift.transfer import context
 from skylift.transfer.engine import run_transfer
 from skylift.transfer.journal import Journal
 from skylift.transfer.manifest import read_manifest
@@ -123,3 +128,40 @@ def test_parts_go_through_the_bandwidth_limit(mem: list[str], journal_dir: Path)
     options = TransferOptions(multipart_threshold=MIB, part_size=MIB, bwlimit="1G")
     assert run_transfer(src, dst, options, journal_dir).ok
     assert MemoryStorage(dst).read("big.bin") == data
+
+
+class CountsPartsInFlight(Wrapped):
+    """Records how many parts are being uploaded at once (each takes a moment)."""
+
+    def __init__(self, inner: MemoryStorage) -> None:
+        super().__init__(inner)
+        self.now = 0
+        self.peak = 0
+        self._count = threading.Lock()
+
+    def upload_part(self, upload: MultipartUpload, number: int, data: bytes) -> PartInfo:
+        with self._count:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(0.01)
+            return super().upload_part(upload, number, data)
+        finally:
+            with self._count:
+                self.now -= 1
+
+
+def test_parts_in_flight_stay_within_the_memory_budget(
+    mem: list[str], journal_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 256 workers on a distant store x 16 MiB parts would be 4 GiB: parts hold the budget
+    monkeypatch.setattr(context, "MEMORY_LIMIT", 2 * MIB)
+    src, dst = new_url(mem), new_url(mem)
+    body = os.urandom(12 * MIB)
+    MemoryStorage(src).write("big.bin", body, mtime=MTIME)
+    counting = CountsPartsInFlight(MemoryStorage(dst))
+    options = TransferOptions(multipart_threshold=MIB, part_size=MIB, jobs=8)
+    result = run_transfer(src, dst, options, journal_dir, dst=counting)
+    assert result.ok
+    assert MemoryStorage(dst).read("big.bin") == body
+    assert 1 <= counting.peak <= 2  # 8 workers, but only two 1 MiB parts fit in 2 MiB

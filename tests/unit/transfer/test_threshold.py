@@ -33,8 +33,9 @@ def test_distant_stores_get_more_workers_and_smaller_batches() -> None:
     assert (jobs_for_rtt(16, None), batch_for_rtt(None)) == (16, 32)
     assert (jobs_for_rtt(16, 0.0005), batch_for_rtt(0.0005)) == (16, 32)
     assert (jobs_for_rtt(16, 0.004), batch_for_rtt(0.004)) == (32, 16)
-    assert (jobs_for_rtt(16, 0.040), batch_for_rtt(0.040)) == (128, 1)
-    assert jobs_for_rtt(16, 5.0) == 128
+    assert (jobs_for_rtt(16, 0.016), batch_for_rtt(0.016)) == (128, 4)
+    assert (jobs_for_rtt(16, 0.040), batch_for_rtt(0.040)) == (256, 1)
+    assert jobs_for_rtt(16, 5.0) == 256
 
 
 def test_memory_budget_never_holds_more_than_its_limit_but_lets_a_big_object_through() -> None:

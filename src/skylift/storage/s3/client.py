@@ -21,7 +21,7 @@ from skylift.storage.keys import short
 from skylift.storage.objstore import first_line, truthy
 
 #: Pooled connections per client: the most workers the engine runs (``MAX_RTT_JOBS``).
-MAX_POOL = 128
+MAX_POOL = 256
 _NOT_FOUND = {"NoSuchKey", "NoSuchUpload", "NotFound", "404", "NoSuchBucket"}
 _DENIED = {
     "AccessDenied",
@@ -94,7 +94,7 @@ class S3Client:
             if endpoint
             else {},
             retries={"mode": "standard", "max_attempts": 1 + int(options.get("retries", "2"))},
-            # as many as the transfer engine's workers on a distant store (up to 128):
+            # as many as the transfer engine's workers on a distant store (up to 256):
             # a smaller pool drops a connection after each part beyond it, and the
             # next part then pays a new TCP (and TLS) handshake, one round trip or more
             max_pool_connections=MAX_POOL,
