@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import psutil
 import pytest
@@ -140,8 +141,8 @@ def test_worker_killed_mid_shard_is_retried_and_resumes(estate: Estate) -> None:
                         return pid, journal
         return None
 
-    pid, _journal = _wait("a shard with multipart parts journaled", uploading)  # type: ignore[misc]
-    psutil.Process(pid).kill()  # the worker process running that shard, mid-upload
+    found = cast(tuple[int, Path], _wait("a shard with multipart parts journaled", uploading))
+    psutil.Process(found[0]).kill()  # the worker process running that shard, mid-upload
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     result = json.loads(out)
