@@ -12,14 +12,18 @@ from pathlib import Path
 
 from skylift.database.connect import pg_connect
 from skylift.database.postgres import schema
-from skylift.database.postgres.indexes import IndexBuilder, per_table_entries
+from skylift.database.postgres.indexes import (
+    IndexBuilder,
+    foreign_key_entries,
+    per_table_entries,
+)
 from skylift.database.url import parse_url
 
 SCHEMA = """
 CREATE TABLE t1 (id bigint PRIMARY KEY, n int, s text);
 CREATE INDEX t1_n ON t1 (n); CREATE INDEX t1_s ON t1 (s); CREATE INDEX t1_n_id ON t1 (n, id);
 CREATE TABLE t2 (id bigint PRIMARY KEY, s varchar(20) UNIQUE);
-CREATE TABLE t3 (id int PRIMARY KEY, n int CHECK (n > 0));
+CREATE TABLE t3 (id int PRIMARY KEY, n int CHECK (n > 0), t1_id bigint REFERENCES t1 (id));
 """
 
 
@@ -35,6 +39,10 @@ def test_entries_costliest_first_and_builds_limited_until_data_done(pg_pair, tmp
     schema.restore_pre_data(archive, target)
     with pg_connect(source) as conn:
         entries = per_table_entries(archive, target, conn, set())
+        fks = foreign_key_entries(archive, target, conn, set())
+    assert [(ln.split(" ")[-2], t) for ln, t in fks] == [
+        ("t3_t1_id_fkey", frozenset({"public.t1", "public.t3"}))
+    ]
     names = {t: [ln.split(" ")[-2] for ln in lines] for t, lines in entries.items()}
     # text key first, then the two-column key, then one integer column
     assert names["public.t1"][:2] == ["t1_s", "t1_n_id"], names
@@ -44,32 +52,43 @@ def test_entries_costliest_first_and_builds_limited_until_data_done(pg_pair, tmp
 
     real = schema.restore_entries
     lock = threading.Lock()
-    running, peak, started = [0], {"copying": 0, "after": 0}, []
+    running, peak, started, ended = [0], {"copying": 0, "after": 0}, [], {}
     phase = ["copying"]
 
     def recorded(*args, **kwargs):
         with lock:
             running[0] += 1
             peak[phase[0]] = max(peak[phase[0]], running[0])
-            started.append(args[2][0].split(" ")[-2])
+            started.append((args[2][0].split(" ")[-2], time.monotonic()))
         try:
             time.sleep(0.2)  # long enough for the builds to overlap
             real(*args, **kwargs)
         finally:
             with lock:
                 running[0] -= 1
+                ended[args[2][0].split(" ")[-2]] = time.monotonic()
 
     monkeypatch.setattr(schema, "restore_entries", recorded)
-    builder = IndexBuilder(archive, target, entries, jobs=1, memory_mb=64)
-    for table in ("public.t1", "public.t2", "public.t3"):
-        builder.table_done(table)
+    builder = IndexBuilder(archive, target, entries, jobs=1, memory_mb=64, foreign_keys=fks)
+    builder.table_done("public.t1")
+    builder.table_done("public.t2")
+    time.sleep(0.3)
+    assert not any(name == "t3_t1_id_fkey" for name, _ in started)  # t3's rows are not in
+    builder.table_done("public.t3")
     time.sleep(1.0)
     with lock:
         phase[0] = "after"
     builder.finish()
     assert peak["copying"] == 1  # jobs builds beside the copy workers
     assert peak["after"] == 2  # 2 x jobs once the data is in
-    assert started[0] == "t1_s" and len(started) == total
+    assert started[0][0] == "t1_s" and len(started) == total + 1
+    fk_start = dict(started)["t3_t1_id_fkey"]
+    assert all(ended[n] <= fk_start for n in ("t1_pkey", "t3_pkey"))  # the key it checks exists
     with pg_connect(target) as conn:
         have = schema.existing_post_data(conn)
-    assert {"INDEX public t1_s", "INDEX public t1_n_id", "CONSTRAINT public t3 t3_pkey"} <= have
+    assert {
+        "INDEX public t1_s",
+        "INDEX public t1_n_id",
+        "CONSTRAINT public t3 t3_pkey",
+        "CONSTRAINT public t3 t3_t1_id_fkey",
+    } <= have

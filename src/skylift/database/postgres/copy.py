@@ -26,7 +26,11 @@ from pathlib import Path
 from skylift.database.connect import pg_connect
 from skylift.database.postgres import preflight, replication, schema
 from skylift.database.postgres.chunks import Chunk, SourceTable, plan_chunks, source_tables
-from skylift.database.postgres.indexes import IndexBuilder, per_table_entries
+from skylift.database.postgres.indexes import (
+    IndexBuilder,
+    foreign_key_entries,
+    per_table_entries,
+)
 from skylift.database.postgres.journal import Journal
 from skylift.database.postgres.large_objects import copy_large_objects
 from skylift.database.postgres.stream import Workers, copy_chunk
@@ -82,6 +86,7 @@ def copy_postgres(
                         per_table_entries(archive, target, src, existing),
                         options.jobs,
                         options.index_memory_mb,
+                        foreign_key_entries(archive, target, src, existing),
                     )
                     phases["schema"] = time.monotonic() - mark
                     mark = time.monotonic()

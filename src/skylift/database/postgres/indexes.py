@@ -17,7 +17,10 @@ usually ends waiting for the longest index build of its largest table, so
 - while rows are still copying at most ``jobs`` builds run beside the
   ``jobs`` copy workers; once the data is in, the copy workers' share goes to
   the builds too (``2 x jobs``);
-- every build session gets ``maintenance_work_mem`` = ``memory_mb``.
+- every build session gets ``maintenance_work_mem`` = ``memory_mb``;
+- a foreign key between ordinary tables is added as soon as both tables'
+  rows and per-table builds are done (its check needs the referenced key's
+  index), instead of after the last build.
 """
 
 from __future__ import annotations
@@ -48,6 +51,28 @@ SELECT 'CONSTRAINT ' || nt.nspname || ' ' || ct.relname || ' ' || k.conname,
   FROM pg_constraint k JOIN pg_index i ON i.indexrelid = k.conindid
   JOIN pg_class ct ON ct.oid = k.conrelid JOIN pg_namespace nt ON nt.oid = ct.relnamespace
  WHERE ct.relkind = 'r'"""
+
+
+_FOREIGN_KEYS = """
+SELECT 'CONSTRAINT ' || n.nspname || ' ' || t.relname || ' ' || k.conname,
+       n.nspname || '.' || t.relname, rn.nspname || '.' || rt.relname
+  FROM pg_constraint k
+  JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+  JOIN pg_class rt ON rt.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rt.relnamespace
+ WHERE k.contype = 'f' AND t.relkind = 'r' AND rt.relkind = 'r'"""
+
+
+def foreign_key_entries(
+    archive: Path, target: DbUrl, src: Any, existing: set[str]
+) -> list[tuple[str, frozenset[str]]]:
+    """Foreign keys between ordinary tables: ``(TOC line, {table, referenced table})``."""
+    tables = {key: frozenset((t, r)) for key, t, r in src.execute(_FOREIGN_KEYS)}
+    out = []
+    for line in schema.post_data_lines(archive, target):
+        key = schema.post_data_key(line)
+        if " FK CONSTRAINT " in line and key in tables and key not in existing:
+            out.append((line, tables[key]))
+    return out
 
 
 def per_table_entries(
@@ -89,6 +114,7 @@ class IndexBuilder:
         entries: dict[str, list[str]],
         jobs: int,
         memory_mb: int | None = None,
+        foreign_keys: list[tuple[str, frozenset[str]]] | None = None,
     ):
         self.archive = archive
         self.target = target
@@ -99,17 +125,25 @@ class IndexBuilder:
         self.pool = ThreadPoolExecutor(max_workers=self.most, thread_name_prefix="db-index")
         self.futures: list[Future[None]] = []
         self._lock = threading.Lock()
-        self._pending: list[tuple[int, int, str, str]] = []
+        self._pending: list[tuple[int, int, str, str, str]] = []
         self._order = itertools.count()
         self._running = 0
         self._failed = False
+        #: foreign keys waiting for their tables; tables whose rows are in; builds left per table
+        self._waiting = list(foreign_keys or [])
+        self._rows_in: set[str] = set()
+        self._left: dict[str, int] = {}
 
     def table_done(self, table: str) -> None:
         """Queue ``table``'s indexes and constraints (costliest first) and start what fits."""
         with self._lock:
             rank = next(self._order)
-            for n, line in enumerate(self.entries.pop(table, [])):
-                heapq.heappush(self._pending, (rank, n, f"{table}-{n}", line))
+            lines = self.entries.pop(table, [])
+            self._rows_in.add(table)
+            self._left[table] = len(lines)
+            for n, line in enumerate(lines):
+                heapq.heappush(self._pending, (rank, n, table, f"{table}-{n}", line))
+            self._release()
             self._start()
 
     def data_done(self) -> None:
@@ -118,13 +152,21 @@ class IndexBuilder:
             self.limit = self.most
             self._start()
 
+    def _release(self) -> None:
+        """Queue the foreign keys whose tables are complete (rows in, builds done)."""
+        for line, tables in list(self._waiting):
+            if all(t in self._rows_in and not self._left.get(t) for t in tables):
+                self._waiting.remove((line, tables))
+                rank = next(self._order)  # the name is the listing file's: one per entry
+                heapq.heappush(self._pending, (rank, 0, "", f"fk-{rank}", line))
+
     def _start(self) -> None:
         while self._pending and self._running < self.limit and not self._failed:
-            _, _, name, line = heapq.heappop(self._pending)
+            _, _, table, name, line = heapq.heappop(self._pending)
             self._running += 1
-            self.futures.append(self.pool.submit(self._build, name, line))
+            self.futures.append(self.pool.submit(self._build, table, name, line))
 
-    def _build(self, name: str, line: str) -> None:
+    def _build(self, table: str, name: str, line: str) -> None:
         ok = False
         try:
             schema.restore_entries(self.archive, self.target, [line], name, 1, self.memory_mb)
@@ -133,6 +175,9 @@ class IndexBuilder:
             with self._lock:
                 self._running -= 1
                 self._failed = self._failed or not ok
+                if table:
+                    self._left[table] -= 1
+                self._release()
                 self._start()
 
     def finish(self) -> None:
