@@ -4,7 +4,7 @@ Generates a Java monolith of N classes (default 10,000) in packages of 50:
 each class holds fields of 4 classes of its own package and 1 of another,
 one in ten is a JPA entity, one in twenty a Spring controller; then times
 ``skylift.decompose.run.decompose`` on it (read with tree-sitter, link,
-Louvain, table owners, metrics, explanations) and prints the ratio to the
+Louvain, table owners, the refinement stage, metrics, explanations) and prints the ratio to the
 60 s budget. No peer tool runs here: the published tools are not open source
 (Mono2Micro) or need a GPU/JVM stack (CARGO); the budget is the claim.
 
