@@ -2,7 +2,7 @@
 
 Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/pinned_defaults.py
      [--repeat 2] [--one-way-ms 20] [--only small|large|modes|matched] [--no-latency]
-     [--no-workspace] [--shield]
+     [--no-workspace] [--shield] [--server-dir DIR] [--pause 0.5]
 
 Users run the defaults, so this compares what each tool does when given
 nothing but SRC and DST (``skylift transfer SRC DST``, ``rclone copy SRC DST``,
@@ -37,6 +37,20 @@ The scheduling differs from a quiet machine's (a FIFO thread runs until it
 blocks), so shielded figures are comparable with each other, not with
 unshielded ones: use them while others work, and re-run unshielded on a
 quiet machine.
+
+The server keeps its objects in ``--server-dir`` (default ``/dev/shm``, a
+tmpfs, where there is one). On this machine's disk (ext4 without a journal)
+creating a file skips every inode freed in the last 30 s whose inode table
+block is not yet written back (the kernel's ``recently_deleted``): after a
+run's 2,500 objects are removed, or while other work creates and deletes
+files, each create on the server scanned thousands of freed inodes —
+``perf`` put 44 % of the server's CPU there, and the server's CPU for the
+small set varied 1.6-2.6 s with identical clients against 0.55-0.69 s on
+tmpfs. The run that came right after another one paid for it, so the
+order of the tools decided the ratio. Before every timed run the script
+calls ``os.sync()`` and pauses ``--pause`` seconds (write-back of the last
+run lands before, not during, the next), and prints each run's wall, CPU,
+the server's CPU and the 1-minute load average as it goes.
 
 Best of ``--repeat`` runs by wall time, the tools taking turns going first;
 prints wall time, client CPU (user+sys), the load average before the run,
@@ -152,6 +166,13 @@ def main() -> None:
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--no-workspace", action="store_true")
     parser.add_argument("--shield", action="store_true", help="chrt -f 10 (see the docstring)")
+    shm = Path("/dev/shm")
+    parser.add_argument(
+        "--server-dir",
+        default=str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else "",
+        help="where the server keeps its objects (default /dev/shm; '' = the temp folder)",
+    )
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds after os.sync()")
     parser.add_argument(
         "--peers", default=",".join(PEERS), help="peers to compare with (rclone,s5cmd)"
     )
@@ -167,7 +188,9 @@ def main() -> None:
         stack.callback(shutil.rmtree, work, ignore_errors=True)
         shield = ("chrt", "-f", "10") if args.shield else ()
         server_core, client_core = (*shield, *SERVER_CORE), (*shield, *CLIENT_CORE)
-        pid, loopback, data = stack.enter_context(_server(work, server_core))
+        server_base = Path(args.server_dir) if args.server_dir else work
+        pid, loopback, data = stack.enter_context(_server(server_base, server_core))
+        print(f"server objects in {data}")
         links = {"loopback": loopback}
         if not args.no_latency:
             links[f"{2 * args.one_way_ms:g} ms RTT"] = stack.enter_context(
@@ -201,8 +224,15 @@ def main() -> None:
             if args.no_workspace:
                 env.update(AWS_ENDPOINT_URL=links[link], AWS_ALLOW_HTTP="true")
             prefix = f"{tag}-{time.monotonic_ns()}"
+            os.sync()  # the last run's write-back lands now, not during this run
+            time.sleep(args.pause)
             run = _timed(argv(tool, link, src, prefix, extra), env, pid)
             shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
+            if tag != "warm":
+                wall, cpu, server_cpu, load = run
+                flags = " ".join(extra)
+                print(f"  {src.name} {link} {tool} {flags}: {wall:.2f} s, CPU {cpu:.2f} s, "
+                      f"server CPU {server_cpu:.2f} s, load {load:.2f}", flush=True)  # fmt: skip
             return run
 
         def best(tools: list[tuple[str, list[str]]], link: str, src: Path) -> list[Run]:
