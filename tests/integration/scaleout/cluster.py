@@ -295,7 +295,13 @@ def _start(
                 stdin=subprocess.DEVNULL,
             )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    base = {**clean, "RAY_USAGE_STATS_ENABLED": "0"}
+    # Ray Client's proxy waits 30 s for the per-client server it starts: too short on
+    # two loaded cores (the full suite's load of 5 failed test_ray_client_address once)
+    base = {
+        **clean,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "120",
+    }
     ray = str(BIN / "ray")
     ray_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # AF_UNIX paths: < 108 bytes
     env = {**base, **worker_env}

@@ -112,9 +112,8 @@ def connected(address: str | None) -> Iterator[Any]:
             configure_logging=False,
         )
     except Exception as exc:
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ConfigError(
-            f"cannot connect to the Ray cluster at {where}: {first}",
+            f"cannot connect to the Ray cluster at {where}: {_reason(exc)}",
             "Ray Client (ray://HEAD:10001) needs the same Ray and Python versions on both "
             "sides; or run skylift on a node of the cluster with --address HEAD:6379"
             if where.startswith("ray://")
@@ -127,6 +126,15 @@ def connected(address: str | None) -> Iterator[Any]:
             yield ray
     finally:
         ray.shutdown()
+
+
+def _reason(exc: BaseException) -> str:
+    """One line of why ``ray.init`` failed: Ray Client wraps the server's traceback
+    ("Initialization failure from server:\n<traceback>"), whose last line says why."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    return lines[-1] if lines[0].endswith(":") and len(lines) > 1 else lines[0]
 
 
 def _check_reachable(where: str) -> None:
