@@ -17,7 +17,9 @@ usually ends waiting for the longest index build of its largest table, so
 - while rows are still copying at most ``jobs`` builds run beside the
   ``jobs`` copy workers; once the data is in, the copy workers' share goes to
   the builds too (``2 x jobs``);
-- every build session gets ``maintenance_work_mem`` = ``memory_mb``;
+- every build is one session without parallel workers (the builds run side
+  by side; parallel workers cost more target CPU here), with
+  ``maintenance_work_mem`` = ``memory_mb`` if given (else the server's);
 - a foreign key between ordinary tables is added as soon as both tables'
   rows and per-table builds are done (its check needs the referenced key's
   index), instead of after the last build.

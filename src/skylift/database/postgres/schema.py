@@ -40,17 +40,22 @@ def pg_tool(name: str) -> str:
     return found
 
 
-def tool_env(url: DbUrl, memory_mb: int | None = None) -> dict[str, str]:
+def tool_env(url: DbUrl, memory_mb: int | None = None, build: bool = False) -> dict[str, str]:
     """Environment of a PostgreSQL client tool for ``url``: its password, no other PG* setting.
 
-    ``memory_mb``: the sessions' ``maintenance_work_mem`` (index builds).
+    ``build``: the sessions build indexes, one per build with no parallel workers
+    (skylift runs several builds at once; measured less target CPU, docs/benchmarks.md),
+    with ``maintenance_work_mem`` = ``memory_mb`` if given (else the server's).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     if url.password is not None:
         env["PGPASSWORD"] = url.password
     env["PGCONNECT_TIMEOUT"] = "10"
-    if memory_mb is not None:
-        env["PGOPTIONS"] = f"-c maintenance_work_mem={int(memory_mb)}MB"
+    if build:
+        options = ["-c max_parallel_maintenance_workers=0"]
+        if memory_mb is not None:
+            options.append(f"-c maintenance_work_mem={int(memory_mb)}MB")
+        env["PGOPTIONS"] = " ".join(options)
     return env
 
 
@@ -69,9 +74,11 @@ def tool_error(stderr: str, url: DbUrl) -> str:
     return detail
 
 
-def _run(argv: list[str], url: DbUrl, what: str, memory_mb: int | None = None) -> str:
+def _run(
+    argv: list[str], url: DbUrl, what: str, memory_mb: int | None = None, build: bool = False
+) -> str:
     res = subprocess.run(
-        argv, env=tool_env(url, memory_mb), capture_output=True, text=True, check=False
+        argv, env=tool_env(url, memory_mb, build), capture_output=True, text=True, check=False
     )
     if res.returncode != 0:
         detail = tool_error(res.stderr, url)
@@ -137,7 +144,8 @@ def restore_entries(
 ) -> None:
     """Restore the given TOC entries of ``archive`` on ``target`` (``pg_restore -L``).
 
-    ``memory_mb``: ``maintenance_work_mem`` of the restoring sessions (index builds).
+    Index-build sessions (:func:`tool_env` ``build``); ``memory_mb``: their
+    ``maintenance_work_mem`` (``None``: the server's).
     """
     listing = archive.parent / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.list"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -156,6 +164,7 @@ def restore_entries(
         target,
         "pg_restore --section=post-data",
         memory_mb,
+        build=True,
     )
 
 
