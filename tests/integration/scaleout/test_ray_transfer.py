@@ -238,7 +238,8 @@ def test_ray_client_address(estate: Estate) -> None:
     client = "ray://127.0.0.1:10001"
     run = estate.skylift("transfer", "s3://src", "s3://dst/rc", "--include", "p00/**",
                          "--engine", "ray", "--address", client, "--json")  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    logs = sorted(estate.ray_dir.glob("session_*/logs/ray_client_server_*.err"))
+    assert run.returncode == 0, run.stderr + "".join(p.read_text()[-1500:] for p in logs)
     result = json.loads(run.stdout)
     expected = {k for k in _source_keys(estate) if k.startswith("p00/")}
     assert result["transferred"] == len(expected) and result["engine"] == "ray"

@@ -105,12 +105,7 @@ def connected(address: str | None) -> Iterator[Any]:
     where = address or os.environ.get("RAY_ADDRESS") or "auto"
     _check_reachable(where)
     try:
-        ray.init(
-            address=where,
-            logging_level=logging.ERROR,
-            log_to_driver=False,
-            configure_logging=False,
-        )
+        _init(ray, where)
     except Exception as exc:
         raise ConfigError(
             f"cannot connect to the Ray cluster at {where}: {_reason(exc)}",
@@ -126,6 +121,31 @@ def connected(address: str | None) -> Iterator[Any]:
             yield ray
     finally:
         ray.shutdown()
+
+
+CLIENT_ATTEMPTS = 3  # Ray Client: a head's proxy may fail to start the per-client server
+
+
+def _init(ray: Any, where: str) -> None:
+    """``ray.init``; through Ray Client, retried (1 s, 2 s) when the head's proxy reports
+    that the server it starts for this client failed to come up — transient on a busy
+    head, while a wrong address or version fails the same way every time."""
+    for attempt in range(CLIENT_ATTEMPTS):
+        try:
+            ray.init(
+                address=where,
+                logging_level=logging.ERROR,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+            return
+        except Exception as exc:
+            transient = "Initialization failure from server" in str(exc)
+            if not (where.startswith("ray://") and transient) or attempt + 1 == CLIENT_ATTEMPTS:
+                raise
+            with contextlib.suppress(Exception):
+                ray.shutdown()
+            time.sleep(2**attempt)
 
 
 def _reason(exc: BaseException) -> str:
