@@ -26,6 +26,7 @@ from skylift.optimize.containers import QUERY_THREADS, cpu_expr
 from skylift.optimize.cpu_days import nan_quantiles
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics, VmMetrics
+from skylift.optimize.vms import VmSelectors
 from skylift.optimize.window import Window, selector
 
 #: Buckets per series at most (the bound on what is stored per workload).
@@ -85,10 +86,8 @@ def _stat(expr: str, level: float, g: Grid, w: Window) -> str:
 
 def vm_series_queries(m: VmMetrics, w: Window, g: Grid) -> dict[tuple[int, int], str]:
     """PromQL per (resource, stat): cores busy and GiB used per host, by the instance label."""
-    by = f"by ({m.instance_label})"
-    idle = selector(m.cpu_seconds, 'mode="idle"', m.selector)
-    total = selector(m.memory_total, m.selector)
-    avail = selector(m.memory_available, m.selector)
+    sel = VmSelectors.of(m)
+    by, idle, total, avail = sel.by, sel.idle, sel.total, sel.avail
     cpu = f"sum {by} (1 - rate({idle}[{w.rate_range}]))"
     mem = f"(sum {by} ({total}) - sum {by} ({avail})) / {_GIB:.0f}"
     return {

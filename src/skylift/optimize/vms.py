@@ -42,12 +42,29 @@ class VmUsage:
     covered_days: float = 0.0
 
 
+@dataclass(frozen=True)
+class VmSelectors:
+    """The node_exporter selectors every VM query starts from."""
+
+    by: str  # ``by (<instance label>)``
+    idle: str  # idle CPU seconds
+    total: str  # memory total bytes
+    avail: str  # memory available bytes
+
+    @classmethod
+    def of(cls, m: VmMetrics) -> VmSelectors:
+        return cls(
+            by=f"by ({m.instance_label})",
+            idle=selector(m.cpu_seconds, 'mode="idle"', m.selector),
+            total=selector(m.memory_total, m.selector),
+            avail=selector(m.memory_available, m.selector),
+        )
+
+
 def vm_queries(m: VmMetrics, w: Window, cpu_q: float | None, mem_q: float | None) -> dict[str, str]:
     """PromQL per :class:`VmUsage` field, each aggregated ``by`` the instance label."""
-    by = f"by ({m.instance_label})"
-    idle = selector(m.cpu_seconds, 'mode="idle"', m.selector)
-    total = selector(m.memory_total, m.selector)
-    avail = selector(m.memory_available, m.selector)
+    sel = VmSelectors.of(m)
+    by, idle, total, avail = sel.by, sel.idle, sel.total, sel.avail
     cpu = f"100 * (1 - avg {by} (rate({idle}[{w.rate_range}])))"
     mem = f"100 * (1 - sum {by} ({avail}) / sum {by} ({total}))"
 
