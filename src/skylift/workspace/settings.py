@@ -6,44 +6,30 @@ module reads configuration on its own.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-)
+from pydantic import AfterValidator, Field, ValidationError
 
 from skylift.domain.assessment import AssessSettings, TcoAssumptions
 from skylift.domain.cloud import Cloud
 from skylift.domain.plan import PlanningSettings
 from skylift.domain.policy import PolicySettings
-from skylift.errors import ConfigError
 from skylift.optimize.settings import OptimizeSettings
+from skylift.workspace.storage_settings import (
+    ENV_PREFIX,
+    RemoteOption,
+    StateSettings,
+    deep_merge,
+    merged_settings,
+    option_text,
+    section_overrides,
+    settings_error,
+)
+from skylift.workspace.storage_settings import Section as _Section
 
-
-def option_text(value: object) -> object:
-    """A YAML scalar as the option string a storage backend reads (``true`` → ``"true"``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return value
-
-
-#: A per-remote storage option: YAML booleans and numbers are accepted as their text.
-RemoteOption = Annotated[str, BeforeValidator(option_text)]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__all__ = ["ENV_PREFIX", "RemoteOption", "Settings", "StateSettings", "option_text"]
 
 
 class Target(_Section):
@@ -104,12 +90,6 @@ class Goals(_Section):
 Constraints = PlanningSettings
 
 
-class StateSettings(_Section):
-    """Where the state store lives; default is SQLite inside the workspace."""
-
-    url: str | None = None
-
-
 def _waf_reference(cloud: Cloud) -> Callable[[str | None], str | None]:
     def check(value: str | None) -> str | None:
         from skylift.clouds import profile  # on use: clouds imports numpy (~0.1 s)
@@ -160,20 +140,6 @@ class Settings(_Section):
     optimize: OptimizeSettings = OptimizeSettings()
 
 
-ENV_PREFIX = "SKYLIFT_"
-_NOT_SETTINGS = {"SKYLIFT_WORKSPACE", "SKYLIFT_DEBUG"}
-
-
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """Turn ``SKYLIFT_SIZING__WINDOW_DAYS=7`` into ``{"sizing": {"window_days": "7"}}``.
 
@@ -181,18 +147,7 @@ def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     others with the prefix (``SKYLIFT_WORKSPACE``, ``SKYLIFT_ENCRYPTION_KEY``,
     ``SKYLIFT_SFTP_PASSWORD`` …) belong to other parts of skylift and are left alone.
     """
-    out: dict[str, Any] = {}
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
-            continue
-        path = name[len(ENV_PREFIX) :].lower().split("__")
-        if path[0] not in Settings.model_fields:
-            continue
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = yaml.safe_load(value) if value else value
-    return out
+    return section_overrides(environ, Settings.model_fields)
 
 
 def load_settings(
@@ -204,42 +159,10 @@ def load_settings(
 
     Raises :class:`ConfigError` naming the file and the field on any invalid value.
     """
-    data: dict[str, Any] = {}
-    source = "defaults"
-    if path is not None:
-        source = str(path)
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            raise ConfigError(
-                f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})",
-                "fix the syntax, or recreate it with 'skylift init --force'",
-            ) from exc
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(
-                f"{path}: expected a mapping at the top level", "see docs/workspace.md"
-            )
-        data = loaded
-    env = env_overrides(os.environ if environ is None else environ)
-    if env:
-        data = _deep_merge(data, env)
-        source += " + SKYLIFT_* environment"
+    data, source = merged_settings(path, environ, Settings.model_fields)
     if overrides:
-        data = _deep_merge(data, overrides)
+        data = deep_merge(data, overrides)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (value {value!r})"
-        raise ConfigError(
-            f"{source}: setting '{field}'{shown}: {err['msg']}",
-            "see the comments in skylift.yaml or docs/workspace.md for allowed values",
-        ) from exc
+        raise settings_error(source, exc) from exc

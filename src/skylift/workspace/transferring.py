@@ -60,22 +60,25 @@ def transfer_options(values: Mapping[str, object]) -> TransferOptions:
 def workspace_context(explicit: Path | None) -> tuple[Path | None, dict[str, dict[str, str]]]:
     """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
 
-    Reads the settings only (no state store). A workspace named by
-    ``--workspace`` or ``$SKYLIFT_WORKSPACE`` must exist.
+    Reads and validates only what a transfer uses (``state:`` and ``remotes:``,
+    :mod:`skylift.workspace.storage_settings`): no state store, and none of the
+    other stages' settings models. A workspace named by ``--workspace`` or
+    ``$SKYLIFT_WORKSPACE`` must exist.
     """
     import os
 
-    from skylift.workspace.core import Workspace
+    from skylift.workspace.core import CONFIG_NAME, STATE_DIR, find_workspace
+    from skylift.workspace.storage_settings import load_storage_settings
 
     try:
-        ws = Workspace.open(explicit)
+        root = find_workspace(explicit)
     except WorkspaceNotFoundError:
         if explicit is not None or os.environ.get("SKYLIFT_WORKSPACE"):
             raise
         return None, {}
-    with ws:
-        remotes = {k: dict(v) for k, v in ws.settings.remotes.items()}
-        return ws.state_dir / "transfers", remotes
+    settings = load_storage_settings(root / CONFIG_NAME)
+    remotes = {k: dict(v) for k, v in settings.remotes.items()}
+    return root / STATE_DIR / "transfers", remotes
 
 
 def _optional_key() -> bytes | None:

@@ -1,0 +1,166 @@
+"""What ``skylift transfer`` does before its first request, kept small (issue #12):
+it imports no other stage's settings, no SQL toolkit and no renderer it does not
+use; it reads only the settings it uses, with the same results and errors as the
+whole file's validation; and migration tracking opens its store off the critical
+path without losing the run's record."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skylift.errors import ConfigError
+from skylift.workspace import Workspace, tracking
+from skylift.workspace.settings import load_settings
+from skylift.workspace.storage_settings import load_storage_settings
+
+#: Modules a transfer between local folders must not load: other stages' settings
+#: models, the SQL toolkit (tracking writes with sqlite3), data frames, cloud SDKs.
+NOT_FOR_A_TRANSFER = (
+    "skylift.workspace.settings",
+    "skylift.domain.assessment",
+    "skylift.domain.plan",
+    "skylift.domain.policy",
+    "skylift.optimize",
+    "sqlalchemy",
+    "alembic",
+    "polars",
+    "numpy",
+    "boto3",
+    "botocore",
+    "cryptography",
+    "zstandard",
+    "prometheus_client",
+)
+
+
+def _workspace(root: Path, remotes: str = "") -> Path:
+    with Workspace.init(root, project="t"):
+        pass
+    if remotes:
+        with (root / "skylift.yaml").open("a", encoding="utf-8") as fh:
+            fh.write(remotes)
+    return root
+
+
+def _runs(root: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(root / ".skylift" / "state.db") as db:
+        return [tuple(r) for r in db.execute("select id, state from tracking_runs")]
+
+
+def test_a_transfer_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws")
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(20):
+        (src / f"f{i}.txt").write_text(f"object {i}\n")
+    argv = ["--workspace", str(ws), "transfer", str(src), str(tmp_path / "dst")]
+    code = (
+        "import sys\n"
+        "from skylift.cli.app import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print('loaded:', ','.join(m for m in {NOT_FOR_A_TRANSFER!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "20 transferred" in out.stdout
+    assert out.stdout.splitlines()[-1] == "loaded: "
+    assert (tmp_path / "dst" / "f7.txt").read_text() == "object 7\n"
+    assert [state for _, state in _runs(ws)] == ["succeeded"]  # tracked all the same
+
+
+_OPTION = st.one_of(
+    st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), max_size=8),
+    st.booleans(),
+    st.integers(-5, 10**6),
+)
+_REMOTES = st.dictionaries(
+    st.sampled_from(["s3://bucket", "s3://other/pfx", "az://c", "sftp://h"]),
+    st.dictionaries(st.sampled_from(["endpoint", "region", "allow_http", "port"]), _OPTION),
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(remotes=_REMOTES, env_region=st.one_of(st.none(), st.text("abc-1", min_size=1, max_size=6)))
+def test_the_storage_sections_load_as_the_whole_file_does(
+    tmp_path: Path, remotes: dict[str, dict[str, object]], env_region: str | None
+) -> None:
+    import yaml
+
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text(yaml.safe_dump({"project": "p", "remotes": remotes, "state": {"url": None}}))
+    environ = {} if env_region is None else {"SKYLIFT_REMOTES__S3://BUCKET__REGION": env_region}
+    whole = load_settings(cfg, environ=environ)  # the oracle: every command's validation
+    part = load_storage_settings(cfg, environ=environ)
+    assert part.remotes == whole.remotes
+    assert part.state == whole.state
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remotes:\n  s3://b:\n    endpoint: [1, 2]\n",
+        "remotes: 3\n",
+        "state:\n  url: 1\n  extra: x\n",
+        "remotes: {s3://b: {a: b}\n",  # not YAML
+        "- a list\n",
+    ],
+)
+def test_bad_storage_sections_fail_as_the_whole_file_does(tmp_path: Path, text: str) -> None:
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as whole:
+        load_settings(cfg, environ={})
+    with pytest.raises(ConfigError) as part:
+        load_storage_settings(cfg, environ={})
+    assert (part.value.message, part.value.hint) == (whole.value.message, whole.value.hint)
+
+
+def _wait_for_run(root: Path, seconds: float = 5.0) -> list[tuple[str, str]]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        rows = _runs(root)
+        if rows:
+            return rows
+        time.sleep(0.02)
+    return []
+
+
+def test_tracking_opens_its_store_once_bytes_move(tmp_path: Path) -> None:
+    root = _workspace(tmp_path / "ws")
+    with tracking.start_transfer(root, "/a", "s3://u:pw@b/x") as run:
+        time.sleep(0.3)  # listing, lock, journal: the store is not opened meanwhile
+        assert _runs(root) == []
+        run.planned(1, 10)
+        run.sent(10)
+        assert _wait_for_run(root) == [(run.run_id, "running")]
+        run.finished(1)
+        run.done(True)
+    assert _runs(root) == [(run.run_id, "succeeded")]
+
+
+def test_tracking_records_a_run_in_which_nothing_moved(tmp_path: Path) -> None:
+    root = _workspace(tmp_path / "ws")
+    with tracking.start_transfer(root, "/a", "/b") as run:
+        run.done(True)
+    assert _runs(root) == [(run.run_id, "succeeded")]
+
+
+def test_tracking_records_a_long_listing_before_anything_moves(tmp_path: Path) -> None:
+    root = _workspace(tmp_path / "ws")
+    with tracking.start_transfer(root, "/a", "/b") as run:
+        assert _wait_for_run(root, tracking.DEFER_S + 3) == [(run.run_id, "running")]
+        run.done(False, "stopped")
+    assert _runs(root) == [(run.run_id, "failed")]
