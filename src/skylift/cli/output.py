@@ -3,19 +3,74 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress as RichProgressBar
     from rich.progress import ProgressColumn
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out: Console  # stdout
+    err: Console  # stderr
+
+
+_CONSOLES_LOCK = threading.Lock()
+
+
+@cache
+def _console(name: str) -> Console:
+    with _CONSOLES_LOCK:  # one console per stream, also when warm_up() races the command
+        return _make_console(name)
+
+
+def _make_console(name: str) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=name == "err", highlight=False, soft_wrap=True)
+
+
+def warm_up() -> None:
+    """Load the renderer (rich, ~15 ms of CPU) in a background thread.
+
+    For a command that waits on the network before it renders (``skylift
+    transfer`` once its first object is done): the import then runs while the
+    process would otherwise wait, not after the work.
+    """
+
+    def load() -> None:
+        import rich.markup  # noqa: F401  (what the renderers escape names with)
+
+        _console("out")
+        _console("err")
+
+    threading.Thread(target=load, name="skylift-warm-up", daemon=True).start()
+
+
+def __getattr__(name: str) -> Any:
+    """``out`` and ``err``, the rich consoles, made (and rich imported, ~15 ms) on first
+    use: ``skylift transfer`` needs them only once the data has moved."""
+    if name in ("out", "err"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def stderr_may_draw() -> bool:
+    """Whether stderr is a terminal as rich sees it, asking rich only when it may be one
+    (a pipe or a file, without rich's TTY_COMPATIBLE / FORCE_COLOR overrides, is not)."""
+    overridden = "TTY_COMPATIBLE" in os.environ or "FORCE_COLOR" in os.environ
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        maybe = overridden or (isatty is not None and isatty())
+    except ValueError:  # closed
+        return False
+    return bool(maybe) and _console("err").is_terminal
 
 
 def to_jsonable(value: Any) -> Any:
@@ -56,7 +111,7 @@ def start_bar(*columns: ProgressColumn) -> RichProgressBar:
     """A started rich progress bar of ``columns`` on stderr that vanishes when stopped."""
     from rich.progress import Progress as RichProgressBar
 
-    bar = RichProgressBar(*columns, console=err, transient=True)
+    bar = RichProgressBar(*columns, console=_console("err"), transient=True)
     bar.start()
     return bar
 
@@ -65,7 +120,7 @@ class RichProgress:
     """:class:`skylift.domain.progress.Progress` drawn as rich bars on stderr (TTY only)."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and err.is_terminal
+        self.enabled = enabled and stderr_may_draw()
         self._bar: RichProgressBar | None = None
         self._task: Any = None
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
+from skylift.cli import output
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
 from skylift.cli.options import OptionGroup, with_option_groups
-from skylift.cli.output import emit, err, out, start_bar
+from skylift.cli.output import emit, start_bar, stderr_may_draw, warm_up
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
@@ -70,8 +70,9 @@ class RichTransferProgress:
 
     _PUSH_EVERY = 0.1
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and err.is_terminal
+    def __init__(self, enabled: bool, warm: bool = False) -> None:
+        self.enabled = enabled and stderr_may_draw()
+        self._warm = warm  # load the renderer once the first object is done
         self._lock = threading.Lock()
         self._bar: RichProgressBar | None = None
         self._bytes: TaskID | None = None
@@ -141,6 +142,9 @@ class RichTransferProgress:
 
     def finished(self, objects: int = 1) -> None:
         """Advance the objects bar."""
+        if self._warm:
+            self._warm = False
+            warm_up()
         if self._bar is None:
             return
         with self._lock:
@@ -178,10 +182,13 @@ def printable(text: str) -> str:
 
 def _show(text: str) -> str:
     """A name or message made safe for one rich line: no control characters, no markup."""
+    from rich.markup import escape  # rich loads once there is something to show
+
     return escape(printable(text))
 
 
 def _render_plan(plan: TransferPlan) -> None:
+    out = output.out
     for a in plan.actions[:200]:
         out.print(f"{a.action.value:<6} {_show(a.path)}  ({a.size:,} B)")
     if len(plan.actions) > 200 or plan.actions_truncated:
@@ -402,7 +409,7 @@ def transfer(
         workspace=global_options(ctx).workspace, **filters.values(), **pace.values(),
         **encoding.values(), **resilience.values(), **tracking.values(), **engine.values(),
     )  # fmt: skip
-    found = _run(request, show_progress=not (as_json or dry_run))
+    found = _run(request, show_progress=not (as_json or dry_run), render=not as_json)
     if isinstance(found, TransferPlan):
         plan = found
         emit(plan, as_json, lambda: _render_plan(plan))
@@ -413,17 +420,19 @@ def transfer(
         raise Finished(Outcome.TRANSFER_INCOMPLETE)
 
 
-def _run(request: TransferRequest, show_progress: bool) -> TransferPlan | TransferResult:
+def _run(
+    request: TransferRequest, show_progress: bool, render: bool
+) -> TransferPlan | TransferResult:
     """The one application-layer call, with a progress bar; Ctrl-C says how to resume."""
     from skylift.workspace.transferring import transfer_data
 
     try:
-        with RichTransferProgress(enabled=show_progress) as progress:
+        with RichTransferProgress(enabled=show_progress, warm=render) as progress:
             return transfer_data(request, progress)
     except KeyboardInterrupt:
         if request.dry_run:
             raise
-        err.print(
+        output.err.print(
             "[red]interrupted[/red]: finished objects and parts are in the journal; "
             "re-run the same command to resume"
         )
@@ -431,6 +440,7 @@ def _run(request: TransferRequest, show_progress: bool) -> TransferPlan | Transf
 
 
 def _render_result(result: TransferResult) -> None:
+    out = output.out
     out.print(
         f"{'[green]Done[/green]' if result.ok else '[red]Incomplete[/red]'}: "
         f"{result.transferred} transferred ({result.bytes_transferred:,} bytes), "
@@ -447,7 +457,7 @@ def _render_result(result: TransferResult) -> None:
     if result.manifest:
         out.print(f"Manifest: {_show(result.destination.rstrip('/'))}/{result.manifest}")
     for f in result.failures[:50]:
-        kind = escape(f"[{f.kind}]")
+        kind = _show(f"[{f.kind}]")
         out.print(f"[red]failed[/red] {_show(f.path)}: {_show(f.error)} {kind}")
     if result.failed > 50:
         out.print(f"… {result.failed - 50} more failures (see --json)")
@@ -456,6 +466,7 @@ def _render_result(result: TransferResult) -> None:
 
 def _render_warnings(warnings: tuple[str, ...], count: int) -> None:
     """Every warning on stderr (all of them: a skipped link must not go unnoticed)."""
+    err = output.err
     for w in warnings:
         err.print(f"[yellow]warning:[/yellow] {_show(w)}")
     if count > len(warnings):
