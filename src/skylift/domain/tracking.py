@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from skylift.domain.value import Value
+from skylift.domain.value import DeferredValue
 
 
 class MigrationState(StrEnum):
@@ -30,7 +30,7 @@ class MigrationState(StrEnum):
 STATE_ORDER: tuple[MigrationState, ...] = tuple(MigrationState)
 
 
-class ServerTrack(Value):
+class ServerTrack(DeferredValue):
     """One server's current state and how it got there."""
 
     server: str
@@ -42,7 +42,7 @@ class ServerTrack(Value):
     at: datetime | None = None
 
 
-class RunTrack(Value):
+class RunTrack(DeferredValue):
     """One transfer or verify run: endpoints, servers, counters and live rate."""
 
     id: str
@@ -82,7 +82,7 @@ class RunTrack(Value):
         return 100.0 * self.bytes_done / self.bytes_total
 
 
-class WaveTrack(Value):
+class WaveTrack(DeferredValue):
     """Servers of one wave by state."""
 
     wave: int
@@ -91,7 +91,7 @@ class WaveTrack(Value):
     servers: int
 
 
-class TrackingSnapshot(Value):
+class TrackingSnapshot(DeferredValue):
     """Everything the tracking view shows, read at one moment."""
 
     at: datetime

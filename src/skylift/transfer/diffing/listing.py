@@ -11,7 +11,6 @@ other listings (local folders walk per directory, so ``a/b`` comes before
 from __future__ import annotations
 
 import heapq
-import pickle
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -40,6 +39,8 @@ def _from_row(row: _Row) -> ObjectInfo:
 
 
 def _spill(run: list[ObjectInfo], folder: str) -> IO[bytes]:
+    import pickle  # only listings too big for memory spill (~2 ms of every start)
+
     run.sort(key=lambda i: i.path)
     fh = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by the merge
     dump = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -51,6 +52,8 @@ def _spill(run: list[ObjectInfo], folder: str) -> IO[bytes]:
 
 
 def _read_run(fh: IO[bytes]) -> Iterator[ObjectInfo]:
+    import pickle
+
     try:
         while True:
             try:
