@@ -19,11 +19,14 @@ with default buffers gets at 40 ms RTT; parallel connections add up).
 *modes*: skylift on the large set at its default, with single PUTs
 (threshold above both files) and with parallel 16, 32 or 64 MiB parts from
 64 MiB, on both links — the data for choosing the default multipart
-threshold and part size. *matched*: skylift and s5cmd on the large set doing
-the same work — one PUT per file (s5cmd ``--part-size 1024``, skylift
-``--multipart-threshold 1G``), and 50 MiB parts, 5 per file in flight
-(s5cmd's defaults; skylift ``--multipart-threshold 50M --part-size 50M -j 10``)
-— for the client CPU per byte.
+threshold and part size. *matched*: the three tools on the large set doing
+the same work — one PUT per file (s5cmd ``--part-size 1024``, rclone
+``--s3-upload-cutoff 1G``, skylift ``--multipart-threshold 1G``), and 50 MiB
+parts, 5 per file in flight (s5cmd's defaults; rclone ``--s3-upload-cutoff 50M
+--s3-chunk-size 50M --s3-upload-concurrency 5``; skylift ``--multipart-threshold
+50M --part-size 50M -j 10``) — for the client CPU per byte, printed per MiB with
+the ratios (peer CPU / skylift CPU). Each tool keeps its own integrity checks
+(rclone and skylift hash what they send; see docs/benchmarks.md).
 
 ``--no-workspace`` runs skylift outside a workspace (endpoint from
 ``AWS_ENDPOINT_URL``, ``--journal`` in the temporary folder), as s5cmd gets
@@ -97,14 +100,23 @@ def _s5cmd() -> str:
 SERVER_CORE = ("taskset", "-c", "0")
 CLIENT_CORE = ("taskset", "-c", "1")
 PEERS = ("rclone", "s5cmd")
-#: Matched modes on the large set: (skylift flags, s5cmd cp flags) doing the same work.
-MATCHED = {
-    "one PUT per file": (["--multipart-threshold", "1G"], ["--part-size", "1024"]),
-    "50 MiB parts, 5 per file": (
-        ["--multipart-threshold", "50M", "--part-size", "50M", "-j", "10"],
-        [],
-    ),
-}
+#: Matched modes on the large set: each tool's flags for the same work (same requests,
+#: same concurrency). rclone's part settings are --s3-*; its --transfers 4 (default)
+#: already sends both files at once.
+MATCHED: dict[str, dict[str, list[str]]] = {
+    "one PUT per file": {
+        "skylift": ["--multipart-threshold", "1G"],
+        "rclone": ["--s3-upload-cutoff", "1G"],
+        "s5cmd": ["--part-size", "1024"],
+    },
+    "50 MiB parts, 5 per file": {
+        "skylift": ["--multipart-threshold", "50M", "--part-size", "50M", "-j", "10"],
+        "rclone": [
+            "--s3-upload-cutoff", "50M", "--s3-chunk-size", "50M", "--s3-upload-concurrency", "5",
+        ],
+        "s5cmd": [],  # its defaults: 50 MiB parts, 5 per file
+    },
+}  # fmt: skip
 
 
 def _small(root: Path) -> Path:
@@ -205,7 +217,7 @@ def main() -> None:
         def argv(tool: str, link: str, src: Path, prefix: str, extra: list[str]) -> list[str]:
             endpoint = links[link]
             if tool == "rclone":
-                cmd = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}"]
+                cmd = [str(BIN / "rclone"), "copy", str(src), f"bench:bucket/{prefix}", *extra]
             elif tool == "s5cmd":
                 cmd = [_s5cmd(), "--endpoint-url", endpoint, "cp", f"{src}/*",
                        f"s3://bucket/{prefix}/"]  # fmt: skip
@@ -264,9 +276,9 @@ def main() -> None:
             total = sum(f.stat().st_size for f in src.rglob("*") if f.is_file())
             for link in links:
                 if name == "large" and args.only == "matched":
-                    for label, (mine, theirs) in MATCHED.items():
-                        pair = [("skylift", mine), ("s5cmd", theirs)]
-                        matched.append((link, label, best(pair, link, src)))
+                    for label, flags in MATCHED.items():
+                        tools = [(t, flags[t]) for t in ("skylift", *peers)]
+                        matched.append((link, label, best(tools, link, src)))
                     continue
                 if not args.only or args.only == name:
                     mine = args.skylift_args.split()
@@ -306,13 +318,20 @@ def main() -> None:
         ratios = "".join(f"{w / sw:.2f}× | " for w, _, _, _ in others)
         print(f"| {name} | {link} | {sw:.2f} ({sc:.2f}, {sl:.1f}) | {cells}{ratios}")
     if matched:
-        print("\nmatched modes, large set: wall s (client CPU s), and CPU per MiB sent")
-        print("| link | mode | skylift s (CPU s) | s5cmd s (CPU s) | CPU ms/MiB skylift | s5cmd |")
-        print("|---|---|---|---|---|---|")
-        mib = 296
-        for link, label, ((sw, sc, _, _), (ow, oc, _, _)) in matched:
-            print(f"| {link} | {label} | {sw:.2f} ({sc:.2f}) | {ow:.2f} ({oc:.2f}) | "
-                  f"{1000 * sc / mib:.2f} | {1000 * oc / mib:.2f} |")  # fmt: skip
+        mib = 296  # the large set: 96 MiB + 200 MiB
+        print("\nmatched modes, large set: wall s (client CPU s); client CPU per MiB sent; "
+              "ratio = peer CPU / skylift CPU (> 1: skylift uses less)")  # fmt: skip
+        print("| link | mode | skylift s (CPU s) | "
+              + "".join(f"{p} s (CPU s) | " for p in peers)
+              + "CPU ms/MiB skylift | " + "".join(f"{p} | " for p in peers)
+              + "".join(f"{p}/skylift CPU | " for p in peers))  # fmt: skip
+        print("|---|---|---|" + "---|" * (3 * len(peers) + 1))
+        for link, label, ((sw, sc, _, _), *others) in matched:
+            cells = "".join(f"{w:.2f} ({c:.2f}) | " for w, c, _, _ in others)
+            per_mib = "".join(f"{1000 * c / mib:.2f} | " for _, c, _, _ in others)
+            ratios = "".join(f"{c / sc:.2f}× | " for _, c, _, _ in others)
+            print(f"| {link} | {label} | {sw:.2f} ({sc:.2f}) | {cells}"
+                  f"{1000 * sc / mib:.2f} | {per_mib}{ratios}")  # fmt: skip
     if modes:
         print("\nskylift on the large set (96 MiB + 200 MiB), by upload mode")
         print("| link | mode | wall s | CPU s | load |")
