@@ -5,7 +5,9 @@ samples each (40 million samples), backfilled into a local Prometheus once and
 kept under build/bench-optimize-10k (re-runs only start Prometheus). Timed: the
 application call ``optimize_workspace`` (every query, right-sizing, patches,
 the stored run) against it, in a fresh workspace. Prints seconds and the ratio
-to the 30 s budget.
+to the 30 s budget, and the peak RSS of this process (skylift: the whole
+``optimize_workspace`` call, imports included) and of the largest child
+(Prometheus itself).
 
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/optimize/scale_10k.py
 """
@@ -13,6 +15,7 @@ to the 30 s budget.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -115,6 +118,9 @@ def main() -> None:
     print(
         f"optimize end to end: {took:.1f} s; budget {BUDGET_S:.0f} s; ratio {took / BUDGET_S:.2f}"
     )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: skylift {own:.0f} MiB; largest child (Prometheus) {child:.0f} MiB")
 
 
 if __name__ == "__main__":

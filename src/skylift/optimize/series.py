@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,30 +124,37 @@ def collect_series(
     (``wanted``: only those keys, in that order)."""
     progress.begin("Prometheus: usage over time", total=len(queries), unit="queries")
     first, last = g.start + g.bucket_s, g.start + g.bucket_s * g.points
-    got: dict[str, npt.NDArray[np.float32]] = {}
     shape = (len(RESOURCES), len(STATS), g.points)
+    # with ``wanted`` each answer is written straight into its row (nothing else kept)
+    row: dict[str, int] = {k: i for i, k in enumerate(wanted)} if wanted is not None else {}
+    values = np.full((len(row), *shape), np.nan, dtype=np.float32)
+    extra: dict[str, npt.NDArray[np.float32]] = {}
     with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:
         futures = {
-            rs: pool.submit(client.range_arrays, expr, first, last, g.bucket_s)
+            pool.submit(client.range_arrays, expr, first, last, g.bucket_s): rs
             for rs, expr in queries.items()
         }
-        for (r, s), fut in futures.items():
+        for fut in as_completed(futures):
+            r, s = futures[fut]
             for labels, t_ms, v in fut.result():
                 key = "/".join(labels.get(k, "") for k in key_labels)
-                arr = got.get(key)
-                if arr is None:
-                    arr = got[key] = np.full(shape, np.nan, dtype=np.float32)
+                i = row.get(key)
+                if i is not None:
+                    arr = values[i]
+                elif wanted is None:
+                    arr = extra.setdefault(key, np.full(shape, np.nan, dtype=np.float32))
+                else:
+                    continue
                 col = np.rint((t_ms / 1000 - first) / g.bucket_s).astype(np.int64)
                 ok = (col >= 0) & (col < g.points)
                 arr[r, s, col[ok]] = v[ok]
             progress.advance()
     progress.end()
-    keys = tuple(wanted) if wanted is not None else tuple(sorted(got))
-    values = np.full((len(keys), *shape), np.nan, dtype=np.float32)
-    for i, k in enumerate(keys):
-        if k in got:
-            values[i] = got[k]
-    return UsageSeries(g, keys, values)
+    if wanted is not None:
+        return UsageSeries(g, tuple(wanted), values)
+    keys = tuple(sorted(extra))
+    stacked = np.stack([extra[k] for k in keys]) if keys else values
+    return UsageSeries(g, keys, stacked)
 
 
 def encode(values: npt.NDArray[np.floating]) -> bytes:
