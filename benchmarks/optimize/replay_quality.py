@@ -1,12 +1,14 @@
 """Replay the Bitbrains traces: recommend from two weeks, score on the next two; skylift vs KRR.
 
-Each of the 20 "Rnd" VMs (../shared/data/traces, three months) is replayed as
-one container in a real Prometheus (cAdvisor series, backfilled). For several
-window ends (:data:`SPLITS`), both recommenders read the same two weeks:
+Each of 120 VMs of the Bitbrains "Rnd" trace (ids 1-120, three months, vendored
+in ``data/``, see its README) is replayed as one container in a real Prometheus
+(cAdvisor series, backfilled; the VM's provisioned cores and memory are the
+container's requests and limits). For several window ends (:data:`SPLITS`), both
+recommenders read the same two weeks:
 
 - skylift: ``skylift.optimize`` at its defaults (per-day CPU quantiles →
-  recency-weighted quantile; memory = peak + clipped spread margin), and over a
-  sweep of ``cpu_quantile``, through Prometheus;
+  recency-weighted quantile; memory = peak + clipped spread margin, within the
+  current limit), and over a sweep of ``cpu_quantile``, through Prometheus;
 - KRR's simple strategy (Robusta KRR): CPU request = p95, memory = max + 15 %,
   also computed by Prometheus over the same window.
 
@@ -23,25 +25,25 @@ whether the claim holds there for CPU and for memory.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from skylift.optimize.containers import collect_containers
+from skylift.optimize.containers import ContainerUsage, collect_containers
 from skylift.optimize.cpu_days import cpu_expr
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.rightsize import advise_containers
 from skylift.optimize.settings import OptimizeSettings
-from skylift.optimize.testing.bitbrains import read_trace
 from skylift.optimize.testing.openmetrics import Container, Trace, end, write_containers
 from skylift.optimize.testing.server import PrometheusServer
 from skylift.optimize.window import Window
 
-ROOT = Path(__file__).resolve().parents[2]
-TRACES = ROOT.parent / "shared" / "data" / "traces" / "bitbrains-rnd"
+DATA = Path(__file__).with_name("data") / "bitbrains-rnd-1-120.npz"
 DAY = 86400.0
 MEM = "max by (namespace, container) (container_memory_working_set_bytes)"
 #: The cpu_quantile sweep: coarse, then every 0.002 where the choice is made.
@@ -51,30 +53,28 @@ QUANTILES = (0.85, 0.88, 0.9, 0.92, *(round(0.93 + 0.002 * i, 3) for i in range(
 SPLITS = {"train": (14, 21), "test": (35, 42)}
 
 
-def _concat(vm: int, shift_to: float) -> Trace:
-    parts = [
-        read_trace(TRACES / m / f"{vm}.csv.gz", f"vm{vm}") for m in ("2013-7", "2013-8", "2013-9")
-    ]
-    t = np.concatenate([p.t for p in parts])
-    order = np.argsort(t, kind="stable")
-    t = t[order]
-    keep = np.concatenate(([True], np.diff(t) > 0))
-    cat = {
-        k: np.concatenate([getattr(p, k) for p in parts])[order][keep]
-        for k in ("cpu_pct", "mem_used", "disk_bps", "net_bps")
-    }
-    cores = max(p.cores for p in parts)
-    total = max(p.mem_total for p in parts)
-    return Trace(
-        f"vm{vm}",
-        t[keep] + (shift_to - t[keep][-1]),
-        cores,
-        cat["cpu_pct"],
-        np.minimum(cat["mem_used"], total),
-        total,
-        cat["disk_bps"],
-        cat["net_bps"],
-    )
+def load_traces(shift_to: float, path: Path = DATA) -> list[Trace]:
+    """The vendored VMs (see data/README.md), each moved so its last sample is at ``shift_to``."""
+    z = np.load(path)
+    off = z["offsets"]
+    out = []
+    for i, vm in enumerate(z["ids"]):
+        t = z["t"][off[i] : off[i + 1]].astype(np.float64)
+        total = float(z["mem_total_kb"][i]) * 1024
+        n = len(t)
+        out.append(
+            Trace(
+                f"vm{vm}",
+                t + (shift_to - t[-1]),
+                int(z["cores"][i]),
+                z["cpu_pct_x100"][off[i] : off[i + 1]] / 100.0,
+                np.minimum(z["mem_used_kb"][off[i] : off[i + 1]] * 1024.0, total),
+                total,
+                np.zeros(n),
+                np.zeros(n),
+            )
+        )
+    return out
 
 
 def _score(rows: dict[str, list[float]], key: str, c: float, m: float, cpu, mem) -> None:
@@ -95,55 +95,83 @@ def _table(title: str, rows: dict[str, list[float]], n: int, keys: list[str]) ->
         )
 
 
-def main() -> None:
-    if not TRACES.exists():
-        sys.exit(f"skipped: {TRACES} is absent (../shared is absent)")
+@dataclass(frozen=True)
+class Replay:
+    """One window of one split: what both recommenders read, and the weeks after it."""
+
+    split: str
+    usage: ContainerUsage
+    krr_cpu: dict[str, float]
+    krr_mem: dict[str, float]
+    #: per container name: CPU cores and memory bytes of every raw sample scored
+    after: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
+
+
+def replay(s: OptimizeSettings) -> Iterator[Replay]:
+    """Backfill a Prometheus with the traces and yield every window of :data:`SPLITS`."""
     at = float(int(time.time()) // 300 * 300)
-    traces = [_concat(vm, at - 60) for vm in range(1, 21)]
-    start = max(tr.t[0] for tr in traces)
+    traces = {tr.name: tr for tr in load_traces(at - 60)}
+    start = max(tr.t[0] for tr in traces.values())
     root = Path(tempfile.mkdtemp(prefix="skylift-bench-opt-"))
     om = root / "replay.om"
     with om.open("w") as fh:
-        write_containers(fh, [Container("bench", tr.name, tr, 0, 0, 0, 0) for tr in traces])
+        # each VM's provisioned cores and memory are its container's requests and limits
+        write_containers(
+            fh,
+            [
+                Container("bench", n, tr, tr.cores, tr.mem_total, tr.cores, tr.mem_total)
+                for n, tr in traces.items()
+            ],
+        )
         end(fh)
     prom = PrometheusServer(root / "prom")
     prom.backfill(om)
     prom.start()
-    s = OptimizeSettings()
     client = PrometheusClient(prom.url, 120)
-    sweep = {f"skylift q={q:g}": s.model_copy(update={"cpu_quantile": q}) for q in QUANTILES}
-    # per split, per recommender: CPU cores, memory GiB, CPU and memory under-provisioned intervals
-    rows: dict[str, dict[str, list[float]]] = {"train": {}, "test": {}}
-    intervals = {"train": 0, "test": 0}
     try:
         for split, days in SPLITS.items():
             for e in start + DAY * np.asarray(days, dtype=np.float64):
                 assert e + 14 * DAY <= at, "the traces are shorter than the splits"
                 w = Window(float(e), 14.0, 300)
-                usage = collect_containers(client, s.containers, w)
-                adv = advise_containers(usage, s)
-                advs = {k: advise_containers(usage, v) for k, v in sweep.items()}
                 q95 = f"quantile_over_time(0.95, {w.subquery(cpu_expr(s.containers, w))})"
-                cpu_k = {lab["container"]: pts[-1][1] for lab, pts in client.instant(q95, w.end)}
-                mem_k = {
-                    lab["container"]: pts[-1][1] * 1.15
-                    for lab, pts in client.instant(f"max_over_time({w.subquery(MEM)})", w.end)
-                }
-                for i, (_, name) in enumerate(usage.keys):
-                    tr = next(t for t in traces if t.name == name)
-                    test = (tr.t > e) & (tr.t <= e + 14 * DAY)
-                    cpu = tr.cores * np.clip(tr.cpu_pct[test], 0, 100) / 100
-                    mem = tr.mem_used[test]
-                    if np.isnan(adv.cpu_request[i]) or name not in cpu_k:
-                        continue
-                    intervals[split] += int(test.sum())
-                    r = rows[split]
-                    _score(r, "krr", cpu_k[name], mem_k[name], cpu, mem)
-                    _score(r, "skylift", adv.cpu_request[i], adv.memory_bytes[i], cpu, mem)
-                    for k, a in advs.items():
-                        _score(r, k, a.cpu_request[i], a.memory_bytes[i], cpu, mem)
+                mx = f"max_over_time({w.subquery(MEM)})"
+                after = {}
+                for name, tr in traces.items():
+                    sel = (tr.t > e) & (tr.t <= e + 14 * DAY)
+                    after[name] = (
+                        tr.cores * np.clip(tr.cpu_pct[sel], 0, 100) / 100,
+                        tr.mem_used[sel],
+                    )
+                yield Replay(
+                    split,
+                    collect_containers(client, s.containers, w),
+                    {lab["container"]: pts[-1][1] for lab, pts in client.instant(q95, w.end)},
+                    {lab["container"]: pts[-1][1] * 1.15 for lab, pts in client.instant(mx, w.end)},
+                    after,
+                )
     finally:
         prom.remove()
+
+
+def main() -> None:
+    s = OptimizeSettings()
+    sweep = {f"skylift q={q:g}": s.model_copy(update={"cpu_quantile": q}) for q in QUANTILES}
+    # per split, per recommender: CPU cores, memory GiB, CPU and memory under-provisioned intervals
+    rows: dict[str, dict[str, list[float]]] = {"train": {}, "test": {}}
+    intervals = {"train": 0, "test": 0}
+    for rp in replay(s):
+        adv = advise_containers(rp.usage, s)
+        advs = {k: advise_containers(rp.usage, v) for k, v in sweep.items()}
+        for i, (_, name) in enumerate(rp.usage.keys):
+            cpu, mem = rp.after[name]
+            if np.isnan(adv.cpu_request[i]) or name not in rp.krr_cpu:
+                continue
+            intervals[rp.split] += len(cpu)
+            r = rows[rp.split]
+            _score(r, "krr", rp.krr_cpu[name], rp.krr_mem[name], cpu, mem)
+            _score(r, "skylift", adv.cpu_request[i], adv.memory_bytes[i], cpu, mem)
+            for k, a in advs.items():
+                _score(r, k, a.cpu_request[i], a.memory_bytes[i], cpu, mem)
     # hold-out: the cheapest quantile whose CPU under-provisioning on train is at most KRR's
     train = rows["train"]
     fit = [q for q in QUANTILES if train[f"skylift q={q:g}"][2] <= train["krr"][2]]

@@ -7,8 +7,10 @@
   :data:`~skylift.optimize.containers.LEVELS` (piecewise-linear CDFs).
 - **Memory request = limit**: the peak plus a margin that follows the spread of
   usage, ``spread_factor × (peak − median)``, clipped to
-  [``memory_margin_min``, ``memory_margin_max``] × peak; never below the peak,
-  and never below 1.2 × the limit under which an OOM kill was seen.
+  [``memory_margin_min``, ``memory_margin_max``] × peak; no higher than the
+  current limit when no OOM kill was seen (``memory_within_limit``: the
+  container lived within it for the whole window); never below the peak, and
+  never below 1.2 × the limit under which an OOM kill was seen.
 - **CPU limit**: at least twice the request and the observed peak; never lowered
   while the container is throttled (share of CFS periods ≥ ``throttle_flag``).
 - **Too little data**: no recommendation under ``min_days`` of samples; the
@@ -123,13 +125,32 @@ def memory_recommendation(
     return np.asarray(peak + np.maximum(margin, 0.0), dtype=np.float64)
 
 
+def within_limit(
+    mem: npt.NDArray[np.float64],
+    peak: npt.NDArray[np.float64],
+    limit: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
+    """``mem`` lowered to the current ``limit`` where one is set (> 0; NaN: none), never
+    below ``peak``.
+
+    A working set cannot pass its limit without an OOM kill, so a container that
+    had none lived within the limit for the whole window: a margin above it is
+    allocation the window never showed a need for.
+    """
+    capped = np.where(limit > 0, np.fmin(mem, limit), mem)
+    return np.asarray(np.fmax(capped, peak), dtype=np.float64)
+
+
 def advise_containers(usage: ContainerUsage, s: OptimizeSettings) -> ContainerAdvice:
     """Requests and limits for every container of ``usage`` (see the module docstring)."""
     n = len(usage.keys)
     weights = day_weights(usage.cpu_days.shape[1], s.half_life_days)
     cpu = decayed_quantile(usage.cpu_days, weights, s.cpu_quantile)
-    mem = memory_recommendation(usage.mem_max, usage.mem_median, s)
+    margin = memory_recommendation(usage.mem_max, usage.mem_median, s)
     oom = usage.oom_limit_bytes
+    mem = margin
+    if s.memory_within_limit:
+        mem = np.where(np.isnan(oom), within_limit(margin, usage.mem_max, usage.limit_mem), mem)
     mem = np.where(np.isnan(oom), mem, np.fmax(mem, OOM_FACTOR * oom))
     mem = np.fmax(mem, usage.mem_max)  # never below the observed peak
     throttled = np.nan_to_num(usage.throttled) >= s.throttle_flag
@@ -143,6 +164,11 @@ def advise_containers(usage: ContainerUsage, s: OptimizeSettings) -> ContainerAd
             f.append(f"CPU throttled in {100 * usage.throttled[i]:.0f} % of periods")
         if not np.isnan(oom[i]):
             f.append(f"OOM kill seen under a {oom[i] / MIB:.0f} MiB limit")
+        elif mem[i] < margin[i]:
+            f.append(
+                f"memory peak at {100 * usage.mem_max[i] / usage.limit_mem[i]:.0f} % of its "
+                f"{usage.limit_mem[i] / MIB:.0f} MiB limit, no OOM kill: kept within the limit"
+            )
         flags.append(tuple(f))
         have = float(usage.covered_days[i]) if not np.isnan(usage.covered_days[i]) else 0.0
         if have < s.min_days:

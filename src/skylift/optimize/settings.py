@@ -62,7 +62,10 @@ class OptimizeSettings(Value):
     #: [``memory_margin_min``, ``memory_margin_max``] × peak.
     spread_factor: float = Field(default=0.2, ge=0)
     memory_margin_min: float = Field(default=0.05, ge=0)
-    memory_margin_max: float = Field(default=0.15, ge=0)
+    memory_margin_max: float = Field(default=0.2, ge=0)
+    #: Without an OOM kill in the window, memory is never recommended above the current
+    #: limit (the working set stayed within it); off: peak + margin even above it.
+    memory_within_limit: bool = True
     #: Throttled share of CFS periods above which a CPU limit is flagged and never lowered.
     throttle_flag: float = Field(default=0.05, ge=0, le=1)
     vm: VmMetrics = VmMetrics()
