@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -21,19 +20,22 @@ if TYPE_CHECKING:
     err: Console  # stderr
 
 
+_CONSOLES: dict[str, Console] = {}
 _CONSOLES_LOCK = threading.Lock()
 
 
-@cache
 def _console(name: str) -> Console:
-    with _CONSOLES_LOCK:  # one console per stream, also when warm_up() races the command
-        return _make_console(name)
+    """The console of ``name`` ("out" or "err"): one per stream, also when
+    :func:`warm_up` races the command for it."""
+    with _CONSOLES_LOCK:
+        console = _CONSOLES.get(name)
+        if console is None:
+            from rich.console import Console
 
-
-def _make_console(name: str) -> Console:
-    from rich.console import Console
-
-    return Console(stderr=name == "err", highlight=False, soft_wrap=True)
+            console = _CONSOLES[name] = Console(
+                stderr=name == "err", highlight=False, soft_wrap=True
+            )
+        return console
 
 
 def warm_up() -> None:
