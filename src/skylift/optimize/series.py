@@ -1,10 +1,15 @@
 """Usage over time per VM and container, downsampled for the report's charts (#21).
 
 Per workload and resource — CPU in cores, memory in GiB — the p50, p95 and
-maximum of each bucket of the window, computed by Prometheus: one range query
-per statistic at the bucket step, its inner expression evaluated at the
-optimize step (``[bucket:step]`` subqueries; memory of containers over the raw
-samples, per pod, then the busiest pod). Buckets are whole hours, at most
+maximum of each bucket of the window. Container memory is computed by
+Prometheus: one range query per statistic at the bucket step over the raw
+samples (per pod, then the busiest pod). CPU of containers and CPU and memory
+of VMs are bucketed here from the values at every optimize step
+(:func:`bucket_stats`: containers from the rates the right-sizing reads; VMs
+from one range query per resource, :func:`collect_vm_series`) — the numbers
+of Prometheus' own ``[bucket:step]`` subqueries (:func:`vm_series_queries`,
+kept as the oracle), with ``rate()`` evaluated once instead of once per
+statistic. Buckets are whole hours, at most
 :data:`MAX_POINTS` per series (14 days: 2-hour buckets), so a workload's
 series is at most ``2 × 3 × 168`` values, stored as float16 (≤ 2,016 bytes
 before zlib) — 10,000 workloads stay under 20 MiB in the workspace.
@@ -12,6 +17,7 @@ before zlib) — 10,000 workloads stay under 20 MiB in the workspace.
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from collections.abc import Mapping, Sequence
@@ -23,7 +29,7 @@ import numpy.typing as npt
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.optimize.containers import QUERY_THREADS, cpu_expr
-from skylift.optimize.cpu_days import nan_quantiles
+from skylift.optimize.cpu_days import POINTS_PER_QUERY, _chunks, _literal, nan_quantiles
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics, VmMetrics
 from skylift.optimize.vms import VmSelectors
@@ -84,17 +90,83 @@ def _stat(expr: str, level: float, g: Grid, w: Window) -> str:
     return f"max_over_time({inner})" if level >= 1 else f"quantile_over_time({level:g}, {inner})"
 
 
-def vm_series_queries(m: VmMetrics, w: Window, g: Grid) -> dict[tuple[int, int], str]:
-    """PromQL per (resource, stat): cores busy and GiB used per host, by the instance label."""
-    sel = VmSelectors.of(m)
+def vm_step_queries(m: VmMetrics, w: Window, *matchers: str) -> tuple[str, str]:
+    """PromQL of each host's cores busy and GiB of memory used at a step (by the instance
+    label; ``matchers`` narrow the hosts)."""
+    sel = VmSelectors.of(m, *matchers)
     by, idle, total, avail = sel.by, sel.idle, sel.total, sel.avail
     cpu = f"sum {by} (1 - rate({idle}[{w.rate_range}]))"
     mem = f"(sum {by} ({total}) - sum {by} ({avail})) / {_GIB:.0f}"
+    return cpu, mem
+
+
+def vm_series_queries(m: VmMetrics, w: Window, g: Grid) -> dict[tuple[int, int], str]:
+    """PromQL per (resource, stat) computing the VM buckets in Prometheus (subqueries:
+    ``rate()`` once per statistic). The oracle of :func:`collect_vm_series`."""
     return {
         (r, s): _stat(expr, level, g, w)
-        for r, expr in enumerate((cpu, mem))
+        for r, expr in enumerate(vm_step_queries(m, w))
         for s, (_, level) in enumerate(STATS)
     }
+
+
+def collect_vm_series(
+    client: PrometheusClient,
+    m: VmMetrics,
+    w: Window,
+    g: Grid,
+    instances: Sequence[str],
+    progress: Progress = NULL_PROGRESS,
+    points_per_query: int = POINTS_PER_QUERY,
+) -> UsageSeries:
+    """Per host of ``instances`` (label values, in that order) its CPU and memory buckets:
+    one range query per resource of the values at every step, for a shard of hosts at a
+    time (about ``points_per_query`` points: memory is bounded by the shard), bucketed
+    by :func:`bucket_stats` — the numbers of :func:`vm_series_queries`' subqueries
+    (tested), with the memory p50 at no cost."""
+    hosts = sorted(set(instances))
+    steps = g.points * (g.bucket_s // w.step_s)
+    times = np.round((g.start + w.step_s * np.arange(1, steps + 1)) * 1000).astype(np.int64)
+    size = max(1, points_per_query // steps)
+    parts = [hosts[i : i + size] for i in range(0, len(hosts), size)]
+    row = {h: i for i, h in enumerate(instances)}
+    values = np.full((len(instances), len(RESOURCES), len(STATS), g.points), np.nan, np.float32)
+    progress.begin("Prometheus: VM usage over time", total=2 * len(parts), unit="queries")
+    with ThreadPoolExecutor(max_workers=len(RESOURCES)) as pool:
+        for part in parts:  # one shard at a time, its resources concurrently
+            matcher = f"{m.instance_label}=~{json.dumps('|'.join(_literal(h) for h in part))}"
+            exprs = vm_step_queries(m, w, matcher)
+            futs = [pool.submit(_steps, client, e, m.instance_label, part, times) for e in exprs]
+            rows = np.array([row[h] for h in part])
+            for r, fut in enumerate(futs):
+                values[rows, r] = bucket_stats(fut.result(), times, g, w.step_s)
+                progress.advance()
+    progress.end()
+    return UsageSeries(g, tuple(instances), values)
+
+
+def _steps(
+    client: PrometheusClient,
+    expr: str,
+    label: str,
+    part: Sequence[str],
+    times: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """``expr`` at each of ``times`` (ms, a step apart) per ``label`` value of ``part``
+    (rows; NaN: no value), in time chunks Prometheus accepts."""
+    row = {h: i for i, h in enumerate(part)}
+    out = np.full((len(part), times.size), np.nan)
+    step_ms = int(times[1] - times[0]) if times.size > 1 else 1000
+    for a, b in _chunks(times[0] / 1000, times[-1] / 1000, step_ms // 1000):
+        for labels, t_ms, v in client.range_arrays(expr, a, b, step_ms / 1000):
+            i = row.get(labels.get(label, ""))
+            if i is None:
+                continue
+            col = (t_ms - times[0]) // step_ms
+            ok = (col >= 0) & (col < times.size)
+            ok[ok] &= times[col[ok]] == t_ms[ok]
+            out[i, col[ok]] = v[ok]
+    return out
 
 
 def container_series_queries(m: ContainerMetrics, w: Window, g: Grid) -> dict[tuple[int, int], str]:

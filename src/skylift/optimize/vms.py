@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
@@ -21,6 +22,8 @@ from skylift.optimize.settings import VmMetrics
 from skylift.optimize.window import Window, selector
 
 _PEAK = "600s"
+#: Queries in flight at once (as for containers).
+QUERY_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,13 @@ class VmSelectors:
     avail: str  # memory available bytes
 
     @classmethod
-    def of(cls, m: VmMetrics) -> VmSelectors:
+    def of(cls, m: VmMetrics, *matchers: str) -> VmSelectors:
+        """The selectors of ``m`` (its ``selector`` and any extra ``matchers`` added)."""
         return cls(
             by=f"by ({m.instance_label})",
-            idle=selector(m.cpu_seconds, 'mode="idle"', m.selector),
-            total=selector(m.memory_total, m.selector),
-            avail=selector(m.memory_available, m.selector),
+            idle=selector(m.cpu_seconds, 'mode="idle"', m.selector, *matchers),
+            total=selector(m.memory_total, m.selector, *matchers),
+            avail=selector(m.memory_available, m.selector, *matchers),
         )
 
 
@@ -111,13 +115,15 @@ def collect_vms(
     queries = vm_queries(metrics, window, cpu_quantile, memory_quantile)
     rows: dict[str, dict[str, float]] = {}
     progress.begin("Prometheus: VM usage", total=len(queries), unit="queries")
-    for field, expr in queries.items():
-        for labels, points in client.instant(expr, window.end):
-            inst = labels.get(metrics.instance_label)
-            value = points[-1][1] if points else float("nan")
-            if inst and not math.isnan(value):  # NaN: no data in the window
-                rows.setdefault(inst, {})[field] = value
-        progress.advance()
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:  # one number per host each
+        futures = {pool.submit(client.instant, e, window.end): f for f, e in queries.items()}
+        for fut in as_completed(futures):
+            for labels, points in fut.result():
+                inst = labels.get(metrics.instance_label)
+                value = points[-1][1] if points else float("nan")
+                if inst and not math.isnan(value):  # NaN: no data in the window
+                    rows.setdefault(inst, {})[futures[fut]] = value
+            progress.advance()
     progress.end()
     make: Callable[..., VmUsage] = VmUsage
     return [make(instance=i, **v) for i, v in sorted(rows.items())]

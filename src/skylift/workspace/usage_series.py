@@ -1,10 +1,12 @@
 """Usage over time of an optimize run's VMs and containers: collected, ranked, stored, read.
 
-Collected with :mod:`skylift.optimize.series` (range queries at the bucket
-step) for every VM row and container row of the run, stored one row per
-workload in ``optimization_series`` (float16 + zlib) with its ranking score
-(:mod:`skylift.optimize.ranking`, worst first). The report reads the top few
-per kind, the dashboard one workload at a time.
+Collected with :mod:`skylift.optimize.series` (VMs: the values at every step,
+bucketed client-side; container memory: range queries at the bucket step;
+container CPU: from the right-sizing's rates) for every VM row and container
+row of the run, stored one row per workload in ``optimization_series``
+(float16 + zlib) with its ranking score (:mod:`skylift.optimize.ranking`,
+worst first). The report reads the top few per kind, the dashboard one
+workload at a time.
 """
 
 from __future__ import annotations
@@ -48,20 +50,17 @@ def collect_usage(
     from skylift.optimize.ranking import container_score, vm_score
     from skylift.optimize.series import (
         collect_series,
+        collect_vm_series,
         container_series_queries,
         encode,
         grid,
-        vm_series_queries,
     )
 
     g = grid(window)
     base = {"start": g.start, "bucket_s": g.bucket_s, "points": g.points}
     rows: list[dict[str, Any]] = []
-    if vms:  # the memory p50 is not drawn (see below): not queried
-        queries = {rs: q for rs, q in vm_series_queries(s.vm, window, g).items() if rs != (1, 0)}
-        got = collect_series(
-            client, queries, (s.vm.instance_label,), g, [v["instance"] for v in vms], progress
-        )
+    if vms:  # one range query per resource, bucketed client-side
+        got = collect_vm_series(client, s.vm, window, g, [v["instance"] for v in vms], progress)
         rows += [
             {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
              "data": encode(got.values[i]), **base}

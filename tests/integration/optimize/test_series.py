@@ -16,6 +16,7 @@ from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.series import (
     Grid,
     collect_series,
+    collect_vm_series,
     container_series_queries,
     grid,
     vm_series_queries,
@@ -111,10 +112,29 @@ def test_container_series_match_raw_samples(estate: Estate, window: Window) -> N
     assert np.isnan(got.of("shop/missing")).all()  # type: ignore[arg-type]
 
 
+def test_vm_series_client_side_equal_server_subqueries(estate: Estate, window: Window) -> None:
+    """Oracle: Prometheus' own ``[bucket:step]`` subqueries (rate() once per statistic).
+    The client-side buckets of one range query per resource agree to float32 — with
+    one host per shard too (shards select hosts by an RE2 regex), for a host with 3
+    days (vm6) and one that is absent."""
+    g = grid(window)
+    client = PrometheusClient(estate.url)
+    hosts = ["vm3:9100", "vm1:9100", "missing:9100", "vm2:9100", "vm6:9100", "vm4:9100"]
+    want = collect_series(
+        client, vm_series_queries(VmMetrics(), window, g), ("instance",), g, hosts
+    ).values
+    assert np.isnan(want[2]).all() and (~np.isnan(want[4])).sum() > 10
+    got = collect_vm_series(client, VmMetrics(), window, g, hosts).values
+    np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-6, equal_nan=True)
+    steps = g.points * g.bucket_s // STEP
+    one = collect_vm_series(client, VmMetrics(), window, g, hosts, points_per_query=steps)
+    np.testing.assert_array_equal(one.values, got)
+
+
 def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
     g = grid(window)
-    got = collect_series(
-        PrometheusClient(estate.url), vm_series_queries(VmMetrics(), window, g), ("instance",), g
+    got = collect_vm_series(
+        PrometheusClient(estate.url), VmMetrics(), window, g, ["vm1:9100", "vm2:9100"]
     )
     for name in ("vm1", "vm2"):  # vm1: its counters reset halfway
         trace = estate.traces[name]
