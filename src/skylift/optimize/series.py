@@ -39,6 +39,10 @@ from skylift.optimize.window import Window, selector
 MAX_POINTS = 168
 #: The statistics of each bucket, in stored order (quantile level; 1 = maximum).
 STATS: tuple[tuple[str, float], ...] = (("p50", 0.5), ("p95", 0.95), ("max", 1.0))
+#: What is stored per resource and bucket, in order: the statistics, then the current
+#: allocation in force at the bucket's end (:func:`allocation_queries`; NaN: unknown).
+SLOTS: tuple[str, ...] = (*(name for name, _ in STATS), "current")
+CURRENT = len(STATS)
 #: The resources, in stored order, with their units.
 RESOURCES: tuple[tuple[str, str], ...] = (("cpu", "cores"), ("memory", "GiB"))
 _GIB = 1024.0**3
@@ -110,6 +114,28 @@ def vm_series_queries(m: VmMetrics, w: Window, g: Grid) -> dict[tuple[int, int],
     }
 
 
+def allocation_queries(
+    vm: VmMetrics, containers: ContainerMetrics, g: Grid
+) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
+    """PromQL (VMs, containers) per (resource, :data:`CURRENT`): the allocation in force
+    at each bucket's end — the last value in the bucket — at the bucket step. VMs: the
+    number of CPUs (idle-time series) and MemTotal; containers: kube-state-metrics'
+    CPU and memory requests (the largest over the container's pods)."""
+    last = f"{g.bucket_s - 1}s"
+    sel = VmSelectors.of(vm)
+    cpus = f"count {sel.by} (last_over_time({sel.idle}[{last}]))"
+    total = f"max {sel.by} (last_over_time({sel.total}[{last}])) / {_GIB:.0f}"
+
+    def request(resource: str) -> str:
+        s = selector(containers.requests, f'resource="{resource}"', containers.selector)
+        return f"max {_CONTAINER} (last_over_time({s}[{last}]))"
+
+    return (
+        {(0, CURRENT): cpus, (1, CURRENT): total},
+        {(0, CURRENT): request("cpu"), (1, CURRENT): f"{request('memory')} / {_GIB:.0f}"},
+    )
+
+
 def collect_vm_series(
     client: PrometheusClient,
     m: VmMetrics,
@@ -130,7 +156,7 @@ def collect_vm_series(
     size = max(1, points_per_query // steps)
     parts = [hosts[i : i + size] for i in range(0, len(hosts), size)]
     row = {h: i for i, h in enumerate(instances)}
-    values = np.full((len(instances), len(RESOURCES), len(STATS), g.points), np.nan, np.float32)
+    values = np.full((len(instances), len(RESOURCES), len(SLOTS), g.points), np.nan, np.float32)
     progress.begin("Prometheus: VM usage over time", total=2 * len(parts), unit="queries")
     with ThreadPoolExecutor(max_workers=len(RESOURCES)) as pool:
         for part in parts:  # one shard at a time, its resources concurrently
@@ -139,7 +165,7 @@ def collect_vm_series(
             futs = [pool.submit(_steps, client, e, m.instance_label, part, times) for e in exprs]
             rows = np.array([row[h] for h in part])
             for r, fut in enumerate(futs):
-                values[rows, r] = bucket_stats(fut.result(), times, g, w.step_s)
+                values[rows, r, :CURRENT] = bucket_stats(fut.result(), times, g, w.step_s)
                 progress.advance()
     progress.end()
     return UsageSeries(g, tuple(instances), values)
@@ -196,7 +222,7 @@ def collect_series(
     (``wanted``: only those keys, in that order)."""
     progress.begin("Prometheus: usage over time", total=len(queries), unit="queries")
     first, last = g.start + g.bucket_s, g.start + g.bucket_s * g.points
-    shape = (len(RESOURCES), len(STATS), g.points)
+    shape = (len(RESOURCES), len(SLOTS), g.points)
     # with ``wanted`` each answer is written straight into its row (nothing else kept)
     row: dict[str, int] = {k: i for i, k in enumerate(wanted)} if wanted is not None else {}
     values = np.full((len(row), *shape), np.nan, dtype=np.float32)
@@ -235,18 +261,23 @@ def encode(values: npt.NDArray[np.floating]) -> bytes:
 
 
 def decode(blob: bytes, points: int) -> npt.NDArray[np.float32]:
-    """The inverse of :func:`encode` (float32, NaN kept)."""
+    """The inverse of :func:`encode`: (resources, :data:`SLOTS`, points) float32, NaN
+    kept; a row stored before the allocation was kept gets NaN there."""
     flat = np.frombuffer(zlib.decompress(blob), dtype="<f2").astype(np.float32)
-    return flat.reshape(len(RESOURCES), len(STATS), points)
+    got = flat.reshape(len(RESOURCES), -1, points)
+    out = np.full((len(RESOURCES), len(SLOTS), points), np.nan, dtype=np.float32)
+    out[:, : got.shape[1]] = got
+    return out
 
 
 def as_lists(values: npt.NDArray[np.floating]) -> dict[str, dict[str, list[float | None]]]:
-    """``{"cpu": {"p50": [...], ...}, "memory": {...}}`` with None for no data."""
+    """``{"cpu": {"p50": [...], ..., "current": [...]}, "memory": {...}}`` (:data:`SLOTS`)
+    with None for no data."""
     out: dict[str, dict[str, list[float | None]]] = {}
     for r, (res, _) in enumerate(RESOURCES):
         out[res] = {
             name: [None if math.isnan(v) else round(float(v), 4) for v in values[r, s]]
-            for s, (name, _) in enumerate(STATS)
+            for s, name in enumerate(SLOTS)
         }
     return out
 

@@ -49,6 +49,8 @@ def collect_usage(
     more range queries compute it in Prometheus."""
     from skylift.optimize.ranking import container_score, vm_score
     from skylift.optimize.series import (
+        CURRENT,
+        allocation_queries,
         collect_series,
         collect_vm_series,
         container_series_queries,
@@ -59,8 +61,12 @@ def collect_usage(
     g = grid(window)
     base = {"start": g.start, "bucket_s": g.bucket_s, "points": g.points}
     rows: list[dict[str, Any]] = []
-    if vms:  # one range query per resource, bucketed client-side
-        got = collect_vm_series(client, s.vm, window, g, [v["instance"] for v in vms], progress)
+    vm_alloc, container_alloc = allocation_queries(s.vm, s.containers, g)
+    if vms:  # one range query per resource, bucketed client-side; the allocation over time
+        hosts = [v["instance"] for v in vms]
+        got = collect_vm_series(client, s.vm, window, g, hosts, progress)
+        alloc = collect_series(client, vm_alloc, (s.vm.instance_label,), g, hosts, progress)
+        got.values[:, :, CURRENT] = alloc.values[:, :, CURRENT]
         rows += [
             {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
              "data": encode(got.values[i]), **base}
@@ -73,11 +79,12 @@ def collect_usage(
             # and no memory p50 (VMs neither): the p95 band and the max are what the charts
             # need, and each memory query costs ~2 s on 5,000 containers (docs/optimize.md)
             queries = {rs: q for rs, q in queries.items() if rs[0] != 0 and rs != (1, 0)}
+        queries |= container_alloc  # the requests over time (kube-state-metrics)
         got = collect_series(client, queries, ("namespace", "container"), g, keys, progress)
         if cpu is not None:
             for i, k in enumerate(keys):
                 if k in cpu.stats:
-                    got.values[i, 0] = cpu.stats[k]
+                    got.values[i, 0, :CURRENT] = cpu.stats[k]
         rows += [
             {"kind": "container", "key": k, "score": container_score(c),
              "data": encode(got.values[i]), **base}

@@ -106,9 +106,9 @@ def test_container_series_match_raw_samples(estate: Estate, window: Window) -> N
         vals = got.of(key)
         assert vals is not None
         want_cpu = _cpu_cores(trace, g, trace.cores, idle=False)  # type: ignore[attr-defined]
-        _close(vals[0], want_cpu, f"{key} cpu")
+        _close(vals[0, :3], want_cpu, f"{key} cpu")
         mem = _written(trace.mem_used) / GIB  # type: ignore[attr-defined]
-        _close(vals[1], downsample(trace.t, mem, g), f"{key} memory")  # type: ignore[attr-defined]
+        _close(vals[1, :3], downsample(trace.t, mem, g), f"{key} memory")  # type: ignore[attr-defined]
     assert np.isnan(got.of("shop/missing")).all()  # type: ignore[arg-type]
 
 
@@ -140,7 +140,7 @@ def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
         trace = estate.traces[name]
         vals = got.of(f"{name}:9100")
         assert vals is not None
-        _close(vals[0], _cpu_cores(trace, g, trace.cores, idle=True), f"{name} cpu")  # type: ignore[attr-defined]
+        _close(vals[0, :3], _cpu_cores(trace, g, trace.cores, idle=True), f"{name} cpu")  # type: ignore[attr-defined]
         steps = _steps(g)
         t = trace.t  # type: ignore[attr-defined]
         total = trace.mem_total  # type: ignore[attr-defined]
@@ -148,7 +148,7 @@ def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
         last = np.searchsorted(t, steps, side="right") - 1
         ok = (last >= 0) & (steps - t[np.maximum(last, 0)] <= 300)
         used = np.where(ok, (float(f"{total:.6g}") - avail[np.maximum(last, 0)]) / GIB, np.nan)
-        _close(vals[1], downsample(steps, used, g), f"{name} memory")
+        _close(vals[1, :3], downsample(steps, used, g), f"{name} memory")
 
 
 def _drawn(option: dict, name: str) -> npt.NDArray[np.float64]:
@@ -192,7 +192,11 @@ def test_optimize_stores_series_that_the_report_draws(estate: Estate, window: Wi
     for i, stat in ((1, "p95"), (2, "max")):
         _close(_drawn(mem.option, stat), mem_want[i], f"web memory {stat}")
     assert "p50" not in {s["name"] for s in mem.option["series"]}  # not queried (cost)
-    assert _line(cpu.option, "current") == web["current"]["cpu_request"]
+    # kube-state-metrics had the requests over the window: drawn as a step line (constant
+    # here; a change is tested in test_allocation_series.py)
+    current = _drawn(cpu.option, "current")
+    assert (~np.isnan(current)).sum() > 100
+    assert np.nanmin(current) == np.nanmax(current) == web["current"]["cpu_request"]
     assert _line(cpu.option, "recommended") == web["recommended"]["cpu_request"]
     assert _line(mem.option, "recommended") == pytest.approx(
         web["recommended"]["memory_request_mib"] / 1024, abs=1e-3
@@ -202,4 +206,5 @@ def test_optimize_stores_series_that_the_report_draws(estate: Estate, window: Wi
     cpu, _ = panels[f"vm:{vm2['server_key']}"].charts
     want = _cpu_cores(trace, g, trace.cores, idle=True)  # type: ignore[attr-defined]
     _close(_drawn(cpu.option, "p95"), want[1], "vm2 cpu p95")
-    assert _line(cpu.option, "current") == vm2["cores"]
+    assert np.nanmin(_drawn(cpu.option, "current")) == vm2["cores"]
+    assert np.nanmax(_drawn(cpu.option, "current")) == vm2["cores"]

@@ -14,6 +14,7 @@ from skylift.optimize.ranking import RISK, container_score, vm_score
 from skylift.optimize.series import (
     MAX_POINTS,
     RESOURCES,
+    SLOTS,
     STATS,
     Grid,
     as_lists,
@@ -88,23 +89,29 @@ def test_bucket_stats_break_if_a_bucket_takes_its_left_edge() -> None:
 @given(st.integers(1, MAX_POINTS), st.integers(0, 2**32 - 1))
 def test_encoding_round_trips_within_float16(points: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    shape = (len(RESOURCES), len(STATS), points)
+    shape = (len(RESOURCES), len(SLOTS), points)
     v = rng.gamma(1.0, rng.choice([0.01, 1.0, 100.0, 2000.0]), shape).astype(np.float32)
     v[rng.random(shape) < 0.1] = np.nan
     back = decode(encode(v), points)
     np.testing.assert_allclose(back, v, rtol=1e-3, atol=1e-4, equal_nan=True)
     lists = as_lists(back)
     assert set(lists) == {"cpu", "memory"} and len(lists["cpu"]["p95"]) == points
+    assert set(lists["cpu"]) == {"p50", "p95", "max", "current"}
     assert all(x is None or math.isfinite(x) for x in lists["memory"]["max"])
+    # a row stored before the allocation was kept: its statistics, no current allocation
+    old = decode(encode(v[:, : len(STATS)]), points)
+    np.testing.assert_array_equal(old[:, : len(STATS)], back[:, : len(STATS)])
+    assert np.isnan(old[:, len(STATS)]).all()
 
 
 def test_stored_size_per_workload_is_bounded() -> None:
-    """The bound the docs state: 2 × 3 × 168 float16 = 2,016 bytes before zlib."""
+    """The bound the docs state: 2 × (3 statistics + the current allocation) × 168
+    float16 = 2,688 bytes before zlib."""
     rng = np.random.default_rng(1)
-    worst = rng.random((len(RESOURCES), len(STATS), MAX_POINTS)).astype(np.float32)
+    worst = rng.random((len(RESOURCES), len(SLOTS), MAX_POINTS)).astype(np.float32)
     blob = encode(worst)
-    assert len(zlib.decompress(blob)) == 2016
-    assert len(blob) <= 2016 + 64  # incompressible noise costs only zlib's framing
+    assert len(zlib.decompress(blob)) == 2688
+    assert len(blob) <= 2688 + 64  # incompressible noise costs only zlib's framing
 
 
 def test_ranking_puts_risks_first_then_savings() -> None:

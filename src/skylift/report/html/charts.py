@@ -250,10 +250,13 @@ def usage(
     allocations: Mapping[str, tuple[float | None, str]],
     unit: str,
     description: str = "",
+    over_time: Mapping[str, Sequence[float | None]] | None = None,
 ) -> dict[str, Any]:
     """Usage over ``x`` (bucket ends) against allocations: the p95 shaded, p50 and max
     as lines (a statistic without any value is left out); each allocation (name →
-    value, note) a labelled flat dashed line.
+    value, note) a labelled dashed line — a step line of its value at each bucket's end
+    where ``over_time`` has one with any value (the value holds through the bucket),
+    else flat at ``value``.
     ``description`` is what a screen reader hears (ECharts' aria label); the title is
     the figure's caption."""
     style: dict[str, dict[str, Any]] = {
@@ -268,11 +271,22 @@ def usage(
         if any(v is not None for v in values)
     ]  # fmt: skip
     colours = ("#7f8c8d", "#27ae60")
+    steps = {
+        name: [None if v is None else round(float(v), 3) for v in values]
+        for name, values in (over_time or {}).items()
+        if any(v is not None for v in values)
+    }
     for i, (name, (value, note)) in enumerate(allocations.items()):
-        if value is None:
-            continue
         colour = colours[i % len(colours)]
         line = {"type": "dashed", "width": 2, "color": colour}
+        if name in steps:
+            series.append({
+                "name": name, "type": "line", "step": "start", "showSymbol": False,
+                "itemStyle": {"color": colour}, "lineStyle": line, "data": steps[name],
+            })  # fmt: skip
+            continue
+        if value is None:
+            continue
         label = f"{name}{' ' + note if note else ''}: {value:.3g} {unit}"
         series.append({
             "name": name, "type": "line", "data": [], "itemStyle": {"color": colour},
@@ -286,7 +300,7 @@ def usage(
         aria["label"] = {"description": description}
     # the axis reaches every allocation (ECharts scales to the data only)
     top = max(
-        [float(v) for vals in stats.values() for v in vals if v is not None]
+        [float(v) for vals in (*stats.values(), *steps.values()) for v in vals if v is not None]
         + [float(v) for v, _ in allocations.values() if v is not None],
         default=0.0,
     )

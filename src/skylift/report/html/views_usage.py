@@ -1,9 +1,11 @@
 """Usage vs allocation over time per VM and container (the Optimize section, #21).
 
 Per workload two charts — CPU in cores, memory in GiB — of each bucket's p95
-(shaded), p50 and maximum, with the current and the recommended allocation as
-flat lines; the page builds a data table from the same option documents (the
-fallback for screen readers and copying). The worst :data:`SHOWN_PER_KIND`
+(shaded), p50 and maximum, with the current allocation as a step line where
+Prometheus had it over time (kube-state-metrics requests; a VM's CPUs and
+MemTotal), else flat at the run's value, and the recommended one flat; the
+page builds a data table from the same option documents (the fallback for
+screen readers and copying). The worst :data:`SHOWN_PER_KIND`
 VMs and containers (:mod:`skylift.optimize.ranking`) are drawn at once; every
 workload is listed in a filterable index whose rows open their charts — in the
 report from :data:`EMBEDDED_PER_KIND` per kind embedded (parsed only when
@@ -73,6 +75,7 @@ def panel(entry: Mapping[str, Any], row: Mapping[str, Any]) -> UsagePanel:
     out = []
     for res, what, unit in (("cpu", "CPU", "cores"), ("memory", "memory", "GiB")):
         stats = {s: entry["values"][res][s] for s in _ORDER}
+        current = [v for v in entry["values"][res].get("current", []) if v is not None]
         title = f"{name} — {what} ({unit})"
         peak = max((v for v in stats["max"] if v is not None), default=None)
         said = [
@@ -80,12 +83,15 @@ def panel(entry: Mapping[str, Any], row: Mapping[str, Any]) -> UsagePanel:
             for k, (v, note) in alloc[res].items()
             if v is not None
         ]
+        if current and min(current) != max(current):
+            said.append(f"current over the window from {min(current):.3g} to {max(current):.3g}")
         desc = (
             f"{title}: p50, p95 and maximum of each {hours:g}-hour bucket from {labels[0]} "
             f"to {labels[-1]} UTC; peak {'none' if peak is None else f'{peak:g} {unit}'}; "
             + "; ".join(said) + ". The data table under the charts lists every value."
         )  # fmt: skip
-        option = charts.usage(labels, stats, alloc[res], unit, desc)
+        over_time = {"current": entry["values"][res].get("current", [])}
+        option = charts.usage(labels, stats, alloc[res], unit, desc, over_time)
         out.append(Chart(f"{pid}#{res}", title, option))
     caption = f"{name}: p50, p95 and maximum of each {hours:g}-hour bucket (UTC)"
     return UsagePanel(pid, name, tuple(out), caption)
