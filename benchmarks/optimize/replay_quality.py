@@ -51,6 +51,13 @@ QUANTILES = (0.85, 0.88, 0.9, 0.92, *(round(0.93 + 0.002 * i, 3) for i in range(
 #: Window ends (days after the traces' common start). The defaults are chosen on
 #: "train" (scored on days 14-35) and judged on "test" (scored on days 35-56).
 SPLITS = {"train": (14, 21), "test": (35, 42)}
+#: The memory sweep: margin cap (``memory_margin_max``) x ``memory_within_limit``. A cap
+#: above ``spread_factor`` (0.2) changes nothing: the spread margin is at most 0.2 x peak.
+MEMORY = tuple((hi, within) for within in (False, True) for hi in (0.15, 0.2))
+
+
+def _mem_key(hi: float, within: bool) -> str:
+    return f"skylift mem<={hi:g}{' within' if within else ''}"
 
 
 def load_traces(shift_to: float, path: Path = DATA) -> list[Trace]:
@@ -77,7 +84,14 @@ def load_traces(shift_to: float, path: Path = DATA) -> list[Trace]:
     return out
 
 
-def _score(rows: dict[str, list[float]], key: str, c: float, m: float, cpu, mem) -> None:
+def _score(
+    rows: dict[str, list[float]],
+    key: str,
+    c: float,
+    m: float,
+    cpu: npt.NDArray[np.float64],
+    mem: npt.NDArray[np.float64],
+) -> None:
     r = rows.setdefault(key, [0.0, 0.0, 0, 0])
     r[0] += c
     r[1] += m / 1024**3
@@ -156,6 +170,9 @@ def replay(s: OptimizeSettings) -> Iterator[Replay]:
 def main() -> None:
     s = OptimizeSettings()
     sweep = {f"skylift q={q:g}": s.model_copy(update={"cpu_quantile": q}) for q in QUANTILES}
+    for hi, within in MEMORY:
+        update = {"memory_margin_max": hi, "memory_within_limit": within}
+        sweep[_mem_key(hi, within)] = s.model_copy(update=update)
     # per split, per recommender: CPU cores, memory GiB, CPU and memory under-provisioned intervals
     rows: dict[str, dict[str, list[float]]] = {"train": {}, "test": {}}
     intervals = {"train": 0, "test": 0}
@@ -170,8 +187,8 @@ def main() -> None:
             r = rows[rp.split]
             _score(r, "krr", rp.krr_cpu[name], rp.krr_mem[name], cpu, mem)
             _score(r, "skylift", adv.cpu_request[i], adv.memory_bytes[i], cpu, mem)
-            for k, a in advs.items():
-                _score(r, k, a.cpu_request[i], a.memory_bytes[i], cpu, mem)
+            for k, other in advs.items():
+                _score(r, k, other.cpu_request[i], other.memory_bytes[i], cpu, mem)
     # hold-out: the cheapest quantile whose CPU under-provisioning on train is at most KRR's
     train = rows["train"]
     fit = [q for q in QUANTILES if train[f"skylift q={q:g}"][2] <= train["krr"][2]]
@@ -188,6 +205,21 @@ def main() -> None:
             f"   {b[0]:6.3f} {100 * b[2] / intervals['test']:6.2f} %"
         )
     print(f"chosen on train: cpu_quantile {chosen:g} (the default: {s.cpu_quantile:g})")
+    print("memory sweep (GiB, under-provisioned intervals): train  test")
+    for split in ("train", "test"):
+        kr = rows[split]["krr"]
+        print(f"  KRR ({split})  {kr[1]:9.1f} {kr[3]:6.0f}")
+    for hi, within in MEMORY:
+        a, b = rows["train"][_mem_key(hi, within)], rows["test"][_mem_key(hi, within)]
+        print(f"  {_mem_key(hi, within):28s} {a[1]:9.1f} {a[3]:6.0f}   {b[1]:9.1f} {b[3]:6.0f}")
+    # hold-out for memory: the cheapest on train whose under-provisioning is below KRR's
+    below = [m for m in MEMORY if train[_mem_key(*m)][3] < train["krr"][3]]
+    pick = min(below, key=lambda m: train[_mem_key(*m)][1]) if below else None
+    print(
+        "memory chosen on train: "
+        + (f"margin cap {pick[0]:g}, within limit {pick[1]}" if pick else "none below KRR")
+        + f" (the defaults: {s.memory_margin_max:g}, {s.memory_within_limit})"
+    )
     for split in SPLITS:
         r, n = rows[split], intervals[split]
         kr = r["krr"]
@@ -209,8 +241,8 @@ def main() -> None:
         f"allocation {sk[1] / kr[1]:.3f}; CPU under {sk[2] / max(kr[2], 1):.3f}, "
         f"memory under {sk[3] / max(kr[3], 1):.3f} ({sk[3]:.0f} vs {kr[3]:.0f} intervals)"
     )
-    for res, a, u in (("CPU", 0, 2), ("memory", 1, 3)):
-        ok = sk[u] <= kr[u] and sk[a] < kr[a]
+    for res, col, u in (("CPU", 0, 2), ("memory", 1, 3)):
+        ok = sk[u] <= kr[u] and sk[col] < kr[col]
         print(
             f"claim at the defaults on the held-out windows, {res} (equal or lower "
             f"under-provisioning, lower allocation): {'HOLDS' if ok else 'DOES NOT HOLD'}"
