@@ -65,7 +65,7 @@ def _check_against_store(root: Path, kind: str, key: str, heads: list[str], rows
     first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(start + bucket))
     assert rows[0][0] == first
     for r, res in enumerate(("CPU (cores)", "memory (GiB)")):
-        for s, stat in enumerate(("p50", "p95", "max")):
+        for s, stat in enumerate(("p50", "p95", "max", "current")):  # current: a step line
             col = heads.index(f"{res} {stat}")
             got = np.array([float(x[col]) if x[col] else np.nan for x in rows])
             np.testing.assert_allclose(got, want[r, s], rtol=0, atol=5.6e-4, equal_nan=True)
@@ -100,7 +100,8 @@ def test_report_draws_the_worst_workloads_labelled_with_their_data(
     vm = next(v for v in doc["vms"] if v["server"] == "vm0007")
     _check_against_store(root, "vm", vm["server_key"], heads, rows)
     t = vm["targets"][0]
-    assert rows[0][heads.index("CPU (cores) current")] == str(vm["cores"])
+    assert rows[-1][heads.index("CPU (cores) current")] == str(vm["cores"])  # a step line:
+    assert float(rows[0][heads.index("CPU (cores) current")]) == 1.5 * vm["cores"]  # before
     assert float(rows[0][heads.index("CPU (cores) recommended")]) == t["recommended_vcpus"]
     assert float(rows[0][heads.index("memory (GiB) recommended")]) == t["recommended_memory_gib"]
     assert "recommended m7i.large (aws eu-west-1): 4 cores" in (
@@ -179,7 +180,7 @@ def test_ten_thousand_workloads_stay_bounded(tmp_path: Path) -> None:
         n, total, biggest = conn.execute(
             "select count(*), sum(length(data)), max(length(data)) from optimization_series"
         ).fetchone()
-    assert n == 10_000 and biggest <= 2016 + 64 and total < 21_000_000
+    assert n == 10_000 and biggest <= 2688 + 64 and total < 21_000_000
     out = tmp_path / "report.html"
     t0 = time.monotonic()
     skylift(root, "report", "--out", str(out))

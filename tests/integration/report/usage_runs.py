@@ -24,12 +24,16 @@ START = 1_796_000_400.0  # bucket grid start (Unix seconds, a whole hour)
 BUCKET_S = 7200
 
 
-def _series(rng: np.random.Generator, cpu_scale: float, mem_scale: float) -> np.ndarray:
-    """(resources, stats, points) with p50 ≤ p95 ≤ max per bucket; a few gaps."""
-    out = np.empty((2, 3, MAX_POINTS), dtype=np.float32)
+def _series(
+    rng: np.random.Generator, cpu_scale: float, mem_scale: float, now: tuple[float, float]
+) -> np.ndarray:
+    """(resources, slots, points): p50 ≤ p95 ≤ max per bucket, a few gaps, and the
+    current allocation over time (1.5 × ``now`` for the first third, then ``now``)."""
+    out = np.empty((2, 4, MAX_POINTS), dtype=np.float32)
     for r, scale in enumerate((cpu_scale, mem_scale)):
-        out[r] = np.sort(rng.gamma(2.0, scale / 4, (3, MAX_POINTS)), axis=0)
-    out[:, :, rng.random(MAX_POINTS) < 0.03] = np.nan
+        out[r, :3] = np.sort(rng.gamma(2.0, scale / 4, (3, MAX_POINTS)), axis=0)
+        out[r, 3] = np.where(np.arange(MAX_POINTS) < MAX_POINTS // 3, 1.5, 1.0) * now[r]
+    out[:, :3, rng.random(MAX_POINTS) < 0.03] = np.nan
     return out
 
 
@@ -86,12 +90,15 @@ def seed_run(root: Path, vms: int, containers: int, seed: int = 21) -> dict[str,
     base = {"start": START, "bucket_s": BUCKET_S, "points": MAX_POINTS}
     rows = [
         {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
-         "data": encode(_series(rng, v["cores"] * 0.5, v["memory_gib"] * 0.5)), **base}
+         "data": encode(_series(rng, v["cores"] * 0.5, v["memory_gib"] * 0.5,
+                                (v["cores"], v["memory_gib"]))), **base}
         for v in vm_rows
     ] + [
         {"kind": "container", "key": f"shop/{c['container']}", "score": container_score(c),
          "data": encode(_series(rng, c["current"]["cpu_request"],
-                                c["current"]["memory_request_mib"] / 1024)), **base}
+                                c["current"]["memory_request_mib"] / 1024,
+                                (c["current"]["cpu_request"],
+                                 c["current"]["memory_request_mib"] / 1024))), **base}
         for c in ct_rows
     ]  # fmt: skip
     with Workspace.open(root) as ws, ws.store.engine.begin() as conn:
@@ -115,4 +122,4 @@ def stored(root: Path, kind: str, key: str) -> tuple[float, int, np.ndarray]:
             (kind, key),
         ).fetchone()
     values = np.frombuffer(zlib.decompress(blob), dtype="<f2").astype(np.float64)
-    return start, bucket, values.reshape(2, 3, points)
+    return start, bucket, values.reshape(2, 4, points)

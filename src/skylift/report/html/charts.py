@@ -280,9 +280,13 @@ def usage(
         colour = colours[i % len(colours)]
         line = {"type": "dashed", "width": 2, "color": colour}
         if name in steps:
+            last = next(v for v in reversed(steps[name]) if v is not None)
+            label = f"{name}{' ' + note if note else ''}: {last:.3g} {unit}"
             series.append({
                 "name": name, "type": "line", "step": "start", "showSymbol": False,
                 "itemStyle": {"color": colour}, "lineStyle": line, "data": steps[name],
+                "endLabel": {"show": True, "formatter": label, "align": "right",
+                             "verticalAlign": "bottom", "offset": [-6, -4]},
             })  # fmt: skip
             continue
         if value is None:
