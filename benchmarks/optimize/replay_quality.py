@@ -21,10 +21,12 @@ judge the defaults. Prints both tables, the choice, the ratios on test and
 whether the claim holds there for CPU and for memory.
 
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/optimize/replay_quality.py
+    flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/optimize/replay_quality.py --data PATH
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -121,10 +123,10 @@ class Replay:
     after: dict[str, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
 
 
-def replay(s: OptimizeSettings) -> Iterator[Replay]:
+def replay(s: OptimizeSettings, data: Path = DATA) -> Iterator[Replay]:
     """Backfill a Prometheus with the traces and yield every window of :data:`SPLITS`."""
     at = float(int(time.time()) // 300 * 300)
-    traces = {tr.name: tr for tr in load_traces(at - 60)}
+    traces = {tr.name: tr for tr in load_traces(at - 60, data)}
     start = max(tr.t[0] for tr in traces.values())
     root = Path(tempfile.mkdtemp(prefix="skylift-bench-opt-"))
     om = root / "replay.om"
@@ -167,8 +169,9 @@ def replay(s: OptimizeSettings) -> Iterator[Replay]:
         prom.remove()
 
 
-def main() -> None:
+def main(data: Path = DATA) -> None:
     s = OptimizeSettings()
+    print(f"data: {data}")
     sweep = {f"skylift q={q:g}": s.model_copy(update={"cpu_quantile": q}) for q in QUANTILES}
     for hi, within in MEMORY:
         update = {"memory_margin_max": hi, "memory_within_limit": within}
@@ -176,7 +179,7 @@ def main() -> None:
     # per split, per recommender: CPU cores, memory GiB, CPU and memory under-provisioned intervals
     rows: dict[str, dict[str, list[float]]] = {"train": {}, "test": {}}
     intervals = {"train": 0, "test": 0}
-    for rp in replay(s):
+    for rp in replay(s, data):
         adv = advise_containers(rp.usage, s)
         advs = {k: advise_containers(rp.usage, v) for k, v in sweep.items()}
         for i, (_, name) in enumerate(rp.usage.keys):
@@ -229,6 +232,14 @@ def main() -> None:
             f"{split}, at KRR's CPU under-provisioning ({100 * kr[2] / n:.2f} %): skylift "
             f"requests {iso:.2f} cores vs KRR {kr[0]:.2f}: ratio {iso / kr[0]:.3f}"
         )
+        # memory, within the limit: linear between the sweep's caps (clamped at its ends)
+        caps = sorted({hi for hi, _ in MEMORY})
+        mp = sorted((r[_mem_key(hi, True)][3], r[_mem_key(hi, True)][1]) for hi in caps)
+        miso = float(np.interp(kr[3], [u for u, _ in mp], [g for _, g in mp]))
+        print(
+            f"{split}, at KRR's memory under-provisioning ({kr[3]:.0f} intervals): skylift "
+            f"within the limit {miso:.1f} GiB vs KRR {kr[1]:.1f}: ratio {miso / kr[1]:.3f}"
+        )
     test = rows["test"]
     kr, ch = test["krr"], test[f"skylift q={chosen:g}"]
     print(
@@ -250,4 +261,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # --data PATH: another set built by data/vendor_bitbrains.py (e.g. VMs 121-300)
+    main(Path(sys.argv[2]) if sys.argv[1:2] == ["--data"] else DATA)

@@ -3,6 +3,9 @@
 Usage (``REPO`` is a git checkout of the public copy named in README.md):
 
     .venv/bin/python benchmarks/optimize/data/vendor_bitbrains.py REPO
+    .venv/bin/python benchmarks/optimize/data/vendor_bitbrains.py REPO 121 300 /tmp/rnd-121-300.npz
+
+(the second: other VMs of the same trace, for ``replay_quality.py --data``).
 
 Each VM's three monthly files (``rnd/2013-{7,8,9}/<id>.csv``) are joined,
 sorted, de-duplicated by timestamp and reduced to what the replay uses:
@@ -41,10 +44,10 @@ def _vm(repo: Path, vm: int) -> np.ndarray:
     return rows[np.concatenate(([True], np.diff(rows[:, 0]) > 0))]
 
 
-def main(repo: Path) -> None:
-    vms = [_vm(repo, i) for i in IDS]
+def main(repo: Path, ids: range = IDS, out: Path = OUT) -> None:
+    vms = [_vm(repo, i) for i in ids]
     arrays = {
-        "ids": np.array(list(IDS), dtype=np.int32),
+        "ids": np.array(list(ids), dtype=np.int32),
         "offsets": np.cumsum([0, *(len(r) for r in vms)]).astype(np.int64),
         "cores": np.array([max(1, int(r[:, 1].max())) for r in vms], dtype=np.int32),
         "mem_total_kb": np.array([r[:, 3].max() for r in vms], dtype=np.float64),
@@ -52,7 +55,7 @@ def main(repo: Path) -> None:
         "cpu_pct_x100": np.concatenate([np.round(r[:, 2] * 100) for r in vms]).astype(np.int32),
         "mem_used_kb": np.concatenate([np.round(r[:, 4]) for r in vms]).astype(np.int64),
     }
-    with zipfile.ZipFile(OUT, "w", compression=zipfile.ZIP_LZMA) as zf:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_LZMA) as zf:
         for name, arr in arrays.items():
             buf = io.BytesIO()
             np.save(buf, arr)
@@ -60,4 +63,8 @@ def main(repo: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    if len(sys.argv) == 5:
+        first, last = int(sys.argv[2]), int(sys.argv[3])
+        main(Path(sys.argv[1]), range(first, last + 1), Path(sys.argv[4]))
+    else:
+        main(Path(sys.argv[1]))
