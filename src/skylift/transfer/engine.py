@@ -222,7 +222,7 @@ def run_transfer(
         # manifest to withdraw, the destination's first listing page, the sealed manifest
         # of a --decode source; the journal opens meanwhile.
         with ThreadPoolExecutor(3, thread_name_prefix="skylift-start") as early:
-            probe = early.submit(_rtt, src, dst)
+            probe = early.submit(probe_rtt or _rtt, src, dst)
             manifest_seen = early.submit(_manifest_at_start, dst)
             sealing = None
             if options.decode:
