@@ -10,7 +10,7 @@ to temporary files.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -191,6 +191,7 @@ def run_transfer(
     dst: Storage | None = None,
     backup: Storage | None = None,
     remotes: Remotes | None = None,
+    probe_rtt: Callable[[Storage, Storage], float | None] | None = None,
 ) -> TransferResult:
     """Copy (or with ``options.delete`` sync) ``source`` to ``destination``.
 
@@ -199,7 +200,9 @@ def run_transfer(
     command with the same ``journal_dir`` resumes. ``key`` is the 32-byte
     encryption key for ``options.encrypt``/``options.decode``. Stores may be
     passed already opened (tests, shared connections); else they are opened
-    from the URLs with their ``remotes`` options (``skylift.yaml``).
+    from the URLs with their ``remotes`` options (``skylift.yaml``). ``probe_rtt``
+    replaces the round-trip probe that picks workers, batch size and multipart
+    threshold (a Ray worker keeps the least it measured over its shards).
     """
     started = time.monotonic()
     progress = progress or NullTransferProgress()
