@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skylift.optimize.containers import collect_containers
 from skylift.optimize.prometheus import PrometheusClient
-from skylift.optimize.settings import VmMetrics
+from skylift.optimize.rightsize import MIB, OOM_FACTOR, advise_containers
+from skylift.optimize.settings import ContainerMetrics, OptimizeSettings, VmMetrics
 from skylift.optimize.vms import collect_vms
 from skylift.optimize.window import Window
 from tests.helpers import run_cli
@@ -210,3 +212,26 @@ def test_client_side_cpu_days_equal_the_server_side_plan(
     # the fresh container (3 days) has NaN days before its start, data after
     fresh = usage.cpu_days[usage.keys.index(("shop", "fresh"))]
     assert np.isnan(fresh[0]).all() and not np.isnan(fresh[-1]).any()
+
+
+def test_memory_stays_within_the_current_limit_without_an_oom_kill(estate: Estate) -> None:
+    """#21: the limit kube-state-metrics reports caps memory when no OOM kill was seen.
+
+    A margin of 100x the peak forces the rule past web's 4 GiB limit (its peak is
+    ~74 MiB): kept at the limit and flagged; without the rule, peak x 101; the OOM
+    container keeps its floor of 1.2 x the limit it was killed under.
+    """
+    usage = collect_containers(
+        PrometheusClient(estate.url, 60), ContainerMetrics(), Window(estate.at, 14.0, 300)
+    )
+    web, cache = usage.keys.index(("shop", "web")), usage.keys.index(("shop", "cache"))
+    limit = usage.limit_mem[web]  # 4 GiB, written with 6 significant digits
+    assert limit == pytest.approx(4 * 1024 * MIB, rel=1e-5) and np.isnan(usage.oom_limit_bytes[web])
+    s = OptimizeSettings(memory_margin_min=100.0, memory_margin_max=100.0)
+    kept = advise_containers(usage, s)
+    assert kept.memory_bytes[web] == np.ceil(limit / MIB) * MIB
+    assert any("kept within the limit" in f for f in kept.flags[web])
+    assert kept.memory_bytes[cache] >= OOM_FACTOR * usage.oom_limit_bytes[cache]
+    off = advise_containers(usage, s.model_copy(update={"memory_within_limit": False}))
+    assert off.memory_bytes[web] == np.ceil(101 * usage.mem_max[web] / MIB) * MIB
+    assert not any("kept within the limit" in f for f in off.flags[web])
