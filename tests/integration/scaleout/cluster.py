@@ -236,6 +236,8 @@ def start_estate(
     taskset: list[str] | None = None,
     groups: CpuGroups | None = None,
     head_cpus: int = 0,
+    node_options: tuple[str, ...] = (),
+    node_env: Mapping[str, str] | None = None,
 ) -> Estate:
     """Start S3 servers (s3://src, s3://dst), a Ray head with ``head_cpus`` CPUs and
     ``workers`` one-CPU worker nodes; the nodes that run shards have the environment
@@ -246,7 +248,8 @@ def start_estate(
     ns = Netns()
     env = CREDENTIALS if worker_env is None else worker_env
     try:
-        estate = _start(ns, root, workers, env, taskset, groups or _NoGroups(), head_cpus)
+        node = _Node(tuple(node_options), dict(node_env or {}))
+        estate = _start(ns, root, workers, env, taskset, groups or _NoGroups(), head_cpus, node)
     except BaseException:
         ns.close()
         if groups is not None:
@@ -254,6 +257,14 @@ def start_estate(
         raise
     estate.groups = groups
     return estate
+
+
+@dataclass(frozen=True)
+class _Node:
+    """Extra ``ray start`` options and environment of the worker nodes."""
+
+    options: tuple[str, ...] = ()
+    env: dict[str, str] | None = None
 
 
 class _NoGroups(CpuGroups):
@@ -269,6 +280,7 @@ def _start(
     taskset: list[str] | None,
     groups: CpuGroups,
     head_cpus: int,
+    node: _Node,
 ) -> Estate:
     src_data, dst_data = root / "s3a", root / "s3b"
     (src_data / "src").mkdir(parents=True)
@@ -327,11 +339,13 @@ def _start(
     for i in range(workers):  # one after the other: two joining at once time out when busy
         pin = ["taskset", "-c", taskset[i]] if taskset else []
         argv = groups.wrap(
-            f"w{i}", [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1"]
+            f"w{i}",
+            [*pin, ray, "start", f"--address=127.0.0.1:{RAY_PORT}", "--num-cpus=1", *node.options],
         )
-        started = ns.run(argv, env=env, timeout=180)
+        node_env = {**env, **(node.env or {})}
+        started = ns.run(argv, env=node_env, timeout=180)
         if started.returncode != 0:
-            again = ns.run(argv, env=env, timeout=180)
+            again = ns.run(argv, env=node_env, timeout=180)
             if again.returncode != 0:
                 raise RuntimeError(
                     f"ray start (worker) failed: {started.stderr[-1000:]} {again.stderr[-1000:]}"

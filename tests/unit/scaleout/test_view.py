@@ -87,3 +87,16 @@ def test_a_shard_never_lists_the_keys_before_its_range() -> None:
     view = cast(Storage, ShardView(cast(Storage, counting), Bound("k0900", None), lambda _l: None))
     assert [o.path for o in view.list()] == keys[900:]
     assert counting.handed == keys[900:]
+
+
+def test_methods_are_kept_on_the_view_and_still_reach_the_store() -> None:
+    store = _store("view-cache", ["a"])
+    view = ShardView(store, Bound("", None), lambda _l: None)
+    assert cast(Storage, view).read("a") == b"a"
+    assert "read" in vars(view) and "endpoint_id" not in vars(view)
+    assert cast(Storage, view).endpoint_id == store.endpoint_id
+    assert "endpoint_id" in vars(view)
+    store.write("a", b"changed")  # the kept method is the store's own, bound to it
+    assert cast(Storage, view).read("a") == b"changed"
+    assert cast(Storage, view).capabilities is store.capabilities
+    assert "capabilities" not in vars(view)  # data is looked up each time

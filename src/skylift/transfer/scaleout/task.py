@@ -12,6 +12,7 @@ not sent again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -158,6 +159,7 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
             dst=cast(Storage, dst),
             remotes=task.remotes,
             key=key,
+            probe_rtt=least_rtt,
         )
     except SkyliftError as exc:
         note = credentials_note(task.source, task.destination)
@@ -196,6 +198,26 @@ def worker_key(expected: str | None) -> bytes:
 
 
 _STORES: dict[tuple[str, str], Storage] = {}
+_RTT: dict[tuple[str, str], float] = {}
+
+
+def least_rtt(src: Storage, dst: Storage) -> float | None:
+    """The round trip the engine tunes a shard for (workers, objects per batch, multipart
+    threshold): the longer of the two stores' as a local run measures it, but the least
+    this worker process has measured over its shards (its first shard probes three times
+    as often). A shard that starts while its worker is throttled (a CPU quota, a busy
+    core) measured 3-10 ms on loopback and ran as for a distant store — up to 75 threads
+    and batches of 6 objects instead of 16 and 32 — at ~20 % more CPU per object."""
+    from skylift.transfer.threshold import is_object_store, measure_rtt
+
+    key = (src.url, dst.url)
+    probes = 2 if key in _RTT else 6
+    measured = [measure_rtt(s, probes) for s in (src, dst) if is_object_store(s)]
+    found = [r for r in measured if r is not None]
+    if not found:
+        return None
+    least = _RTT[key] = min(max(found), _RTT.get(key, float("inf")))
+    return least
 
 
 def _opened(url: str, remotes: dict[str, dict[str, str]]) -> Storage:
@@ -245,8 +267,10 @@ def _keep_part(folder: Path, lines: Iterable[bytes]) -> None:
     tmp.replace(folder / MANIFEST_PART)
 
 
+@functools.cache
 def _node() -> str:
-    """This worker's node: its address and the start of its Ray node id."""
+    """This worker's node: its address and the start of its Ray node id (asked once per
+    worker process)."""
     try:
         import ray
 

@@ -61,7 +61,13 @@ class ShardView:
         self._on_manifest = on_manifest
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+        # only for what the view does not define; methods (and the endpoint, a property
+        # the engine reads twice per object) are kept on the view, so later lookups skip
+        # this fallback: it raises and catches an AttributeError inside Python each time
+        value = getattr(self._inner, name)
+        if callable(value) or name == "endpoint_id":
+            self.__dict__[name] = value
+        return value
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """The inner listing of the shard's range, cut to it: the store lists the common
