@@ -31,10 +31,10 @@ from skylift.optimize.window import Window, selector
 #: Quantile levels of each day's CPU distribution (1: maximum). Level 0 is not
 #: computed: usage is never below 0, so a day's CDF starts there.
 LEVELS: tuple[float, ...] = (0.0, 0.5, 0.9, 0.95, 0.99, 1.0)
-#: Points per range answer (≈ 16 MB of JSON): sets the shard of containers. Prometheus'
-#: own memory follows the answer's size: 1 M points peaked it at ~1 GiB on 10,000 series,
-#: 500 k at 0.72 GiB in the same time (docs/benchmarks.md).
-POINTS_PER_QUERY = 500_000
+#: Points per range answer (≈ 32 MB of JSON): sets the shard of containers. Prometheus'
+#: own memory follows the answer's size: 1 M points peak it at ~1 GiB on 10,000 series,
+#: 500 k at ~0.75 GiB but ~10 % slower end to end (docs/benchmarks.md).
+POINTS_PER_QUERY = 1_000_000
 #: Shards whose queries are queued at once (answers held at most: these).
 SHARDS_AHEAD = 4
 #: Steps per range query (Prometheus refuses more than 11,000 points per series).
