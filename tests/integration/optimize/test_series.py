@@ -22,7 +22,7 @@ from skylift.optimize.series import (
     vm_series_queries,
 )
 from skylift.optimize.settings import ContainerMetrics, VmMetrics
-from skylift.optimize.testing.openmetrics import _counter
+from skylift.optimize.testing.openmetrics import DIGITS, _counter
 from skylift.optimize.window import Window
 from tests.integration.optimize.conftest import Estate
 
@@ -32,8 +32,8 @@ RATE_RANGE = 600.0
 
 
 def _written(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Values as the OpenMetrics writer printed them (6 significant digits)."""
-    return np.array([float(f"{x:.6g}") for x in v])
+    """Values as the OpenMetrics writer printed them (``DIGITS`` significant digits)."""
+    return np.array([float(f"{x:.{DIGITS}g}") for x in v])
 
 
 def prom_rate(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], at: float) -> float:
@@ -147,7 +147,8 @@ def test_vm_series_match_raw_samples(estate: Estate, window: Window) -> None:
         avail = _written(np.maximum(total - trace.mem_used, 0))  # type: ignore[attr-defined]
         last = np.searchsorted(t, steps, side="right") - 1
         ok = (last >= 0) & (steps - t[np.maximum(last, 0)] <= 300)
-        used = np.where(ok, (float(f"{total:.6g}") - avail[np.maximum(last, 0)]) / GIB, np.nan)
+        total_written = float(f"{total:.{DIGITS}g}")
+        used = np.where(ok, (total_written - avail[np.maximum(last, 0)]) / GIB, np.nan)
         _close(vals[1, :3], downsample(steps, used, g), f"{name} memory")
 
 
