@@ -17,7 +17,14 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from skylift.errors import ConfigError
 
@@ -50,13 +57,42 @@ class StateSettings(Section):
     url: str | None = None
 
 
-class StorageSettings(BaseModel):
-    """The ``state:`` and ``remotes:`` sections of a workspace (other sections ignored)."""
+#: The other top-level sections of skylift.yaml (a unit test keeps them and
+#: StorageSettings' fields equal to Settings' fields).
+OTHER_SECTIONS = frozenset(
+    {
+        "project",
+        "currency",
+        "targets",
+        "sizing",
+        "goals",
+        "constraints",
+        "policies",
+        "assess",
+        "tco",
+        "waf",
+        "optimize",
+    }
+)
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+
+class StorageSettings(BaseModel):
+    """The ``state:`` and ``remotes:`` sections of a workspace. The other sections'
+    values are left to the commands that use them, but a key that is no section is
+    refused as the whole file's validation refuses it (a misspelt ``remotes:`` must
+    not send data without its options)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     state: StateSettings = StateSettings()
     remotes: dict[str, dict[str, RemoteOption]] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _others_unchecked(cls, data: object) -> object:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in OTHER_SECTIONS}
+        return data
 
 
 def read_settings_file(path: Path) -> dict[str, Any]:

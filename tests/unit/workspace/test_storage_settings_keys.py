@@ -1,0 +1,97 @@
+"""``skylift transfer`` validates only ``state:`` and ``remotes:`` (issue #12, start-up),
+but, as every command does, it refuses a top-level key that is no section of
+``skylift.yaml``: a misspelt ``remotes:`` must not send the data with none of its
+options (another endpoint, plain HTTP refused …)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from skylift.cli.app import main
+from skylift.errors import ConfigError
+from skylift.workspace import Workspace
+from skylift.workspace.settings import Settings, load_settings
+from skylift.workspace.storage_settings import (
+    OTHER_SECTIONS,
+    StorageSettings,
+    load_storage_settings,
+)
+
+
+def test_the_sections_known_to_a_transfer_are_those_of_the_whole_file() -> None:
+    assert OTHER_SECTIONS.isdisjoint(StorageSettings.model_fields)
+    assert OTHER_SECTIONS | set(StorageSettings.model_fields) == set(Settings.model_fields)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "remote:\n  s3://b:\n    allow_http: true\n",  # misspelt remotes:
+        "Remotes: {}\n",
+        "stat:\n  url: sqlite:///x.db\n",
+        "remotes: {}\nextra: 3\n",
+        "1: x\n",
+    ],
+)
+def test_an_unknown_section_fails_as_the_whole_file_does(tmp_path: Path, text: str) -> None:
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as whole:
+        load_settings(cfg, environ={})
+    with pytest.raises(ConfigError) as part:
+        load_storage_settings(cfg, environ={})
+    assert (part.value.message, part.value.hint) == (whole.value.message, whole.value.hint)
+
+
+_SECTION = st.sampled_from(["remote", "State", "remotes_", "x", "sizing", "project"])
+_VALUE = st.one_of(st.none(), st.integers(0, 9), st.dictionaries(st.just("k"), st.just("v")))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(extra=st.dictionaries(_SECTION, _VALUE, max_size=2), bad_state=st.booleans())
+def test_top_level_keys_are_judged_as_the_whole_file_judges_them(
+    tmp_path: Path, extra: dict[str, object], bad_state: bool
+) -> None:
+    import yaml
+
+    if "sizing" in extra:  # another section: only its own command validates its value
+        extra["sizing"] = {}
+    if "project" in extra:
+        extra["project"] = "p"
+    cfg = tmp_path / "skylift.yaml"
+    state = {"url": 1 if bad_state else None, "other": 2} if bad_state else {"url": None}
+    cfg.write_text(yaml.safe_dump({"state": state, "remotes": {}, **extra}))
+    try:
+        whole = load_settings(cfg, environ={})  # the oracle
+    except ConfigError as exc:
+        with pytest.raises(ConfigError) as part:
+            load_storage_settings(cfg, environ={})
+        assert part.value.message == exc.message
+        return
+    assert load_storage_settings(cfg, environ={}).state == whole.state
+
+
+def test_a_transfer_with_a_misspelt_remotes_section_refuses_and_copies_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "ws"
+    with Workspace.init(root, project="t"):
+        pass
+    with (root / "skylift.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("remote:\n  s3://b:\n    endpoint: http://127.0.0.1:9\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a\n")
+    with pytest.raises(SystemExit) as done:
+        main(["--workspace", str(root), "transfer", str(src), str(tmp_path / "dst")])
+    assert done.value.code == 3  # ConfigError
+    err = capsys.readouterr().err
+    assert "skylift.yaml: setting 'remote'" in err and "hint:" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "dst").exists()
