@@ -2,7 +2,7 @@
 at >= 1.8x the rate of one skylift process given the same one unit; plus the measured
 costs behind the scaling model in docs/transfer.md.
 
-Run (about 2.5 min on a quiet machine):
+Run (about 3.5 min; with --no-free, which skips the runs without quotas, about 3 min):
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/scaleout_throughput.py
     [--small 10000] [--unit 0.5] [--large 4] [--large-mib 64] [--no-free]
 
@@ -17,11 +17,18 @@ with the local engine, pinned to core 0.
 and the Ray daemons need CPU too: with two workers on both whole cores they
 compete with the workers, while a single process on one core leaves the servers
 the other one. So "one core" is made a fixed CPU quota (cgroup v1 ``cpu`` group,
-``cfs_quota_us``; default 0.5 CPU), given to the single process and to each
-Ray worker node (its raylet and its worker processes: Ray's own overhead counts
-against the worker); the servers, the driver and the head share what is left
-(1 CPU against the two workers, 1.5 CPU against the single process). CPU used
-per group is read from ``cpuacct``. The same runs without quotas (whole cores,
+``cfs_quota_us``; default 0.2 CPU), given to the single process and to each
+Ray worker node (its raylet, its agents and its worker processes: Ray's own
+overhead counts against the worker); the servers, the driver and the head share
+what is left. CPU used per group is read from ``cpuacct``, and per process of
+each worker node from /proc (sampled). The worker nodes start as docs/transfer.md
+advises (:data:`NODE_OPTIONS`: no log monitor).
+
+*The machine's ceiling.* Two local-engine processes at once, one per core, each
+one unit and half of the set (hard-linked halves, so each lists only its own):
+what two units do here without Ray. Two clients busy on both cores share them
+with the servers, so each object costs each client more CPU than it costs one
+client alone; that ratio bounds what any engine can reach on this machine. The same runs without quotas (whole cores,
 ``--no-free`` skips them) are printed too. Wall time of the whole command is
 compared (start-up, listing, shard planning, journal merge and manifest included).
 
@@ -35,12 +42,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -53,29 +63,110 @@ from tests.integration.scaleout.cluster import (
     start_estate,
 )
 
-GROUPS = ("servers", "head", "w0", "w1", "single", "driver")
+GROUPS = ("servers", "head", "w0", "w1", "single", "driver", "half0", "half1")
+#: How the worker nodes are started, as docs/transfer.md advises for a skylift cluster:
+#: no log monitor (it tails every worker's log files ten times a second to stream them
+#: to drivers; skylift's driver does not take them, log_to_driver=False): 0.45 s of CPU
+#: per node in a 40 s run, 6 % of a 0.2-CPU unit.
+NODE_OPTIONS = ("--include-log-monitor=false",)
+#: The two halves of the small set (of its 16 top-level prefixes) for the run of two local
+#: processes: hard links under src/half0 and src/half1, so that each lists only its half.
+HALVES = (range(8), range(8, 16))
 
 
 class Run:
-    """One timed command: wall seconds, its --json result and CPU seconds per group."""
+    """Timed commands run at once: wall seconds (of the last to end), their --json results
+    (summed counts), CPU seconds per group and, for the Ray worker nodes, per process."""
 
-    def __init__(self, e: Estate, group: str, argv: list[str]) -> None:
+    def __init__(self, e: Estate, *runs: tuple[str, list[str]]) -> None:
         assert e.groups is not None
         before = {g: e.groups.used(g) for g in GROUPS}
+        sampler = _Processes(e.groups, ("w0", "w1"))
         started = time.monotonic()
-        run = e.ns.run(e.groups.wrap(group, argv),
-                       env=CREDENTIALS, timeout=1800, cwd=e.workspace)  # fmt: skip
+        procs = [e.ns.popen(e.groups.wrap(group, argv), env=CREDENTIALS, cwd=e.workspace,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for group, argv in runs]  # fmt: skip
+        outs = [sampler.until(p) for p in procs]
         self.wall = time.monotonic() - started
-        if run.returncode != 0:
-            raise SystemExit(f"skylift {' '.join(argv)} failed: {run.stderr[-2000:]}")
-        self.result: dict[str, object] = json.loads(run.stdout)
+        self.results: list[dict[str, Any]] = []
+        for (_, argv), p, (out, err) in zip(runs, procs, outs, strict=True):
+            if p.returncode != 0:
+                raise SystemExit(f"skylift {' '.join(argv)} failed: {out[-1000:]} {err[-2000:]}")
+            self.results.append(json.loads(out))
+        self.result = self.results[0]
         self.cpu = {g: e.groups.used(g) - before[g] for g in GROUPS}
+        self.processes = sampler.used()
 
     def cpu_line(self, n: int) -> str:
         parts = [f"{g} {self.cpu[g]:.1f} s" for g in GROUPS if self.cpu[g] >= 0.05]
         return (f"    CPU: {', '.join(parts)}; per object: "
                 + ", ".join(f"{g} {self.cpu[g] / n * 1e3:.2f} ms" for g in GROUPS
                             if self.cpu[g] >= 0.05))  # fmt: skip
+
+
+class _Processes:
+    """CPU seconds of every process in some groups during a run, by what it is (the Ray
+    worker processes, raylet, the agents …), from /proc/<pid>/stat sampled every 0.2 s
+    (a process that ends between samples loses at most its last 0.2 s)."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, groups: CpuGroups, names: tuple[str, ...]) -> None:
+        self.groups = groups
+        self.names = names
+        self.first: dict[int, float] = {}
+        self.last: dict[int, tuple[str, str, float]] = {}
+        self._sample(initial=True)
+
+    def _sample(self, initial: bool = False) -> None:
+        for name in self.names:
+            for pid in self.groups.pids(name):
+                cpu, what = _cpu_of(pid)
+                if cpu is None:
+                    continue
+                self.first.setdefault(pid, cpu if initial else 0.0)
+                old = self.last.get(pid)
+                if old is not None and old[1].startswith("ray::") and "IDLE" in what:
+                    what = old[1]  # an idle worker keeps the name of the task it ran
+                self.last[pid] = (name, what, cpu)
+
+    def until(self, proc: subprocess.Popen[str]) -> tuple[str, str]:
+        """Sample until ``proc`` ends; its output."""
+        box: dict[str, tuple[str, str]] = {}
+        waiter = threading.Thread(target=lambda: box.setdefault("out", proc.communicate()))
+        waiter.start()
+        while waiter.is_alive():
+            self._sample()
+            waiter.join(0.2)
+        self._sample()
+        return box["out"]
+
+    def used(self) -> dict[tuple[str, str], float]:
+        """CPU seconds during the run by (group, kind of process)."""
+        out: dict[tuple[str, str], float] = {}
+        for pid, (group, what, cpu) in self.last.items():
+            key = (group, _kind(what))
+            out[key] = out.get(key, 0.0) + cpu - self.first.get(pid, 0.0)
+        return out
+
+
+def _cpu_of(pid: int) -> tuple[float | None, str]:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return None, ""
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _Processes.TICK, cmd
+
+
+def _kind(cmdline: str) -> str:
+    if cmdline.startswith("ray::"):
+        return cmdline.split(maxsplit=1)[0]
+    for part in ("raylet", "log_monitor", "agent", "ray start"):
+        if part in cmdline:
+            return part
+    return cmdline.split(maxsplit=1)[0].rsplit("/", 1)[-1] if cmdline else "?"
 
 
 def _transfer(src: str, dst: str, *extra: str, pin: str | None = None) -> list[str]:
@@ -105,10 +196,29 @@ def _pair(e: Estate, tag: str, unit: float | None) -> tuple[Run, Run]:
     assert e.groups is not None
     for g in ("single", "w0", "w1"):
         e.groups.quota(g, unit)
-    one = Run(e, "single", _transfer("s3://src/small", f"s3://dst/one-{tag}", pin="0"))
-    two = Run(e, "driver", _transfer("s3://src/small", f"s3://dst/two-{tag}",
-                                     "--engine", "ray", "--address", e.address))  # fmt: skip
+    one = Run(e, ("single", _transfer("s3://src/small", f"s3://dst/one-{tag}", pin="0")))
+    two = Run(e, ("driver", _transfer("s3://src/small", f"s3://dst/two-{tag}",
+                                      "--engine", "ray", "--address", e.address)))  # fmt: skip
     return one, two
+
+
+def _halves(e: Estate, unit: float) -> Run:
+    """Two local-engine processes at once, one per core, each one unit and half the keys:
+    what two units do on this machine with no Ray at all (the ceiling for any engine)."""
+    assert e.groups is not None
+    for g in ("half0", "half1"):
+        e.groups.quota(g, unit)
+    return Run(e, *((f"half{i}", _transfer(f"s3://src/half{i}", f"s3://dst/half{i}", pin=str(i)))
+                    for i in range(2)))  # fmt: skip
+
+
+def _link_halves(small: Path) -> None:
+    for i, prefixes in enumerate(HALVES):
+        for p in prefixes:
+            for path in (small / f"p{p:02d}").rglob("*.bin"):
+                link = small.parent / f"half{i}" / path.relative_to(small)
+                link.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, link)
 
 
 def _report(label: str, n: int, one: Run, two: Run) -> None:
@@ -120,7 +230,12 @@ def _report(label: str, n: int, one: Run, two: Run) -> None:
           f" (engine elapsed {two.result['elapsed_s']} s, {two.result['shards']} shards,"
           f" {two.result['shards_split']} split)")  # fmt: skip
     print(two.cpu_line(n))
-    for w in two.result["workers"]:  # type: ignore[attr-defined]
+    for (group, kind), cpu in sorted(two.processes.items(), key=lambda kv: (kv[0][0], -kv[1])):
+        if cpu >= 0.02:
+            print(f"      {group} {kind:22s} {cpu:6.2f} s  {cpu / n * 2e3:.3f} ms per object"
+                  " of its half")  # fmt: skip
+    print(f"    shard engines tuned for jobs = {two.result['jobs']} (16 per worker on a LAN)")
+    for w in two.result["workers"]:
         print(f"    worker {w['worker']}: {w['shards']} shards, {w['objects']} objects,"
               f" {w['objects'] / max(w['busy_s'], 1e-9):.0f} obj/s busy")  # fmt: skip
     print(f"  RATIO ray(2 units) / local(1 unit) = {one.wall / two.wall:.2f}x (claim >= 1.8x)")
@@ -138,16 +253,19 @@ def main() -> None:
         raise SystemExit("needs root and cgroup v1 cpu + cpuacct (/sys/fs/cgroup/cpu)")
     uptime = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
     root = Path(tempfile.mkdtemp(prefix="scaleout-bench-"))
-    e = start_estate(root, workers=2, taskset=["0", "1"], groups=CpuGroups())
+    e = start_estate(root, workers=2, taskset=["0", "1"], groups=CpuGroups(),
+                     node_options=NODE_OPTIONS)  # fmt: skip
     try:
         src = e.src_data / "src"
         small_bytes = make_tree(src / "small", args.small, 0)
+        _link_halves(src / "small")
         make_tree(src / "large", 0, args.large, large_mib=args.large_mib)
-        listing = Run(e, "driver", _transfer("s3://src/small", "s3://dst/probe", "--dry-run"))
+        listing = Run(e, ("driver", _transfer("s3://src/small", "s3://dst/probe", "--dry-run")))
         quota = _pair(e, "q", args.unit)
+        halves = _halves(e, args.unit)
         free = None if args.no_free else _pair(e, "f", None)
         e.groups.quota("single", None)  # type: ignore[union-attr]
-        big = Run(e, "single", _transfer("s3://src/large", "s3://dst/big", pin="0"))
+        big = Run(e, ("single", _transfer("s3://src/large", "s3://dst/big", pin="0")))
         merge = _merge_rate(200_000)
     finally:
         e.close()
@@ -157,6 +275,10 @@ def main() -> None:
     print(f"small set: {n} objects, {small_bytes / 2**20:.1f} MiB")
     _report(f"quota: one unit = {args.unit} CPU (single process; each Ray worker node)",
             n, *quota)  # fmt: skip
+    print(f"  two local processes at once, half the keys each, one unit each: {halves.wall:6.1f} s"
+          f" = {n / halves.wall:5.0f} obj/s, x{quota[0].wall / halves.wall:.2f} of one process;"
+          f" {halves.cpu['half0'] / n * 2e3:.3f} + {halves.cpu['half1'] / n * 2e3:.3f} ms CPU"
+          " per object of its half (the machine's ceiling for two units)")  # fmt: skip
     if free is not None:
         _report("no quota: one unit = one whole core (taskset)", n, *free)
     one = quota[0]
@@ -168,7 +290,7 @@ def main() -> None:
           f" ({nbytes / big.wall / 2**20:.0f} MiB/s; {args.large} x {args.large_mib} MiB;"
           f" client CPU {big.cpu['single'] / nbytes * 2**20 * 1e3:.2f} ms/MiB,"
           f" servers {big.cpu['servers'] / nbytes * 2**20 * 1e3:.2f} ms/MiB)")  # fmt: skip
-    keys = int(listing.result["skip_count"]) + int(listing.result["copy_count"])  # type: ignore[call-overload]
+    keys = int(listing.result["skip_count"]) + int(listing.result["copy_count"])
     print(f"driver listing + diff (--dry-run): {keys / listing.wall:.0f} keys/s ({keys} keys)")
     print(f"journal merge: {merge:.0f} rows/s")
 

@@ -152,6 +152,11 @@ class CpuGroups:
         value = -1 if cpus is None else round(cpus * 100_000)
         (cpu / "cpu.cfs_quota_us").write_text(str(value))
 
+    def pids(self, name: str) -> list[int]:
+        """The processes now in group ``name``."""
+        _, acct = self._dirs(name)
+        return [int(p) for p in (acct / "cgroup.procs").read_text().split()]
+
     def used(self, name: str) -> float:
         """CPU seconds the processes of group ``name`` have used so far."""
         _, acct = self._dirs(name)
