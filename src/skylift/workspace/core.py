@@ -140,6 +140,18 @@ def _check_folder(directory: Path) -> None:
         )
 
 
+def open_state_store(root: Path, url: str | None) -> StateStore:
+    """The state store of the workspace at ``root`` — ``state.url``, by default its
+    SQLite file — created and migrated (callers that read ``state:`` alone use it)."""
+    from skylift.workspace.store import StateStore
+
+    state_dir = root / STATE_DIR
+    state_dir.mkdir(exist_ok=True)
+    store = StateStore(url or f"sqlite:///{state_dir / 'state.db'}")
+    store.migrate()
+    return store
+
+
 class Workspace:
     """An opened workspace: its settings and (on first use) its state store.
 
@@ -159,13 +171,7 @@ class Workspace:
     def store(self) -> StateStore:
         """The state store, created and migrated on first use."""
         if self._store is None:
-            from skylift.workspace.store import StateStore
-
-            self.state_dir.mkdir(exist_ok=True)
-            url = self.settings.state.url or f"sqlite:///{self.state_dir / 'state.db'}"
-            store = StateStore(url)
-            store.migrate()
-            self._store = store
+            self._store = open_state_store(self.root, self.settings.state.url)
         return self._store
 
     @property

@@ -383,6 +383,15 @@ def _root(explicit: Path | None) -> Path | None:
         return None
 
 
+def _state_url(root: Path) -> str | None:
+    """``state.url`` of the workspace at ``root``, validating ``state:`` and ``remotes:``
+    only (another section's error is its own stage's, as for ``skylift transfer``)."""
+    from skylift.workspace.core import CONFIG_NAME
+    from skylift.workspace.storage_settings import load_storage_settings
+
+    return load_storage_settings(root / CONFIG_NAME).state.url
+
+
 def start_transfer(
     explicit: Path | None,
     source: str,
@@ -416,7 +425,7 @@ def start_transfer(
     # Names are checked, and their servers marked "transferring", before any byte moves.
     keys = _resolve(ws, servers, wave)
     run_id = uuid.uuid4().hex
-    store = _record_run(ws, _run_row(run_id, kind, source, destination, keys, wave))
+    store = _record_run(ws.store.engine, _run_row(run_id, kind, source, destination, keys, wave))
     return RunTracker(lambda: store, run_id, keys, inner)
 
 
@@ -454,30 +463,28 @@ def _open_and_record(root: Path, row: dict[str, Any]) -> TrackingStore:
     """Record the run with ``sqlite3`` when the store allows it, else through SQLAlchemy."""
     import sqlite3
 
-    from skylift.workspace.core import CONFIG_NAME, STATE_DIR
-    from skylift.workspace.storage_settings import load_storage_settings
+    from skylift.workspace.core import STATE_DIR
     from skylift.workspace.tracking_sqlite import open_fast
 
-    state = load_storage_settings(root / CONFIG_NAME).state
-    fast = open_fast(state.url, root / STATE_DIR)
+    url = _state_url(root)
+    fast = open_fast(url, root / STATE_DIR)
     if fast is not None:
         try:
             fast.insert_run(*_run_rows(row))
             return fast
         except sqlite3.Error:  # e.g. a busy store: the SQLAlchemy path reports it
             fast.dispose()
-    from skylift.workspace.core import Workspace
+    from skylift.workspace.core import open_state_store
 
-    return _record_run(Workspace.open(root), row)
+    return _record_run(open_state_store(root, url).engine, row)
 
 
-def _record_run(ws: Workspace, row: dict[str, Any]) -> EngineTracking:
-    """Open the store (SQLAlchemy, migrated), insert the run and mark its servers transferring."""
+def _record_run(engine: Engine, row: dict[str, Any]) -> EngineTracking:
+    """Insert the run in a store opened with SQLAlchemy and mark its servers transferring."""
     from sqlalchemy import insert
 
     from skylift.workspace.tables_tracking import tracking_runs
 
-    engine = ws.store.engine
     run, events = _run_rows(row)
     with engine.begin() as conn:
         conn.execute(insert(tracking_runs).values(run))
@@ -490,15 +497,17 @@ def record_verify(
 ) -> list[str]:
     """Mark the servers of the latest transfer ``source`` → ``destination`` verified
     (``ok``) or failed with ``reason``; returns their keys (none outside a workspace)."""
-    ws = _open(explicit)
-    if ws is None:
+    root = _root(explicit)
+    if root is None:
         return []
     from sqlalchemy import select
 
+    from skylift.workspace.core import open_state_store
     from skylift.workspace.tables_tracking import tracking_runs
 
-    with ws:
-        engine = ws.store.engine
+    store = open_state_store(root, _state_url(root))
+    try:
+        engine = store.engine
         with engine.connect() as conn:
             row = conn.execute(
                 select(tracking_runs.c.id, tracking_runs.c.servers)
@@ -516,6 +525,8 @@ def record_verify(
         state = MigrationState.VERIFIED if ok else MigrationState.FAILED
         _events(engine, [_event(k, state, reason, "verify", row.id) for k in keys])
         return keys
+    finally:
+        store.close()
 
 
 def verify_reason(result: CompareResult) -> str:

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skylift.cli.app import main
 from skylift.errors import ConfigError
 from skylift.workspace import Workspace
 from skylift.workspace.settings import Settings, load_settings
@@ -20,6 +19,7 @@ from skylift.workspace.storage_settings import (
     StorageSettings,
     load_storage_settings,
 )
+from tests.helpers import run_cli
 
 
 def test_the_sections_known_to_a_transfer_are_those_of_the_whole_file() -> None:
@@ -78,7 +78,7 @@ def test_top_level_keys_are_judged_as_the_whole_file_judges_them(
 
 
 def test_a_transfer_with_a_misspelt_remotes_section_refuses_and_copies_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
 ) -> None:
     root = tmp_path / "ws"
     with Workspace.init(root, project="t"):
@@ -88,10 +88,9 @@ def test_a_transfer_with_a_misspelt_remotes_section_refuses_and_copies_nothing(
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.txt").write_text("a\n")
-    with pytest.raises(SystemExit) as done:
-        main(["--workspace", str(root), "transfer", str(src), str(tmp_path / "dst")])
-    assert done.value.code == 3  # ConfigError
-    err = capsys.readouterr().err
+    done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "dst"))
+    assert done.code == 3  # ConfigError
+    err = done.stderr
     assert "skylift.yaml: setting 'remote'" in err and "hint:" in err
     assert "Traceback" not in err
     assert not (tmp_path / "dst").exists()
