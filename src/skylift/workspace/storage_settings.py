@@ -133,14 +133,24 @@ def section_overrides(environ: Mapping[str, str], sections: Collection[str]) -> 
             continue
         node = out
         for part in path[:-1]:
-            node = node.setdefault(part, {})
-        if value:
-            import yaml
-
-            node[path[-1]] = yaml.safe_load(value)
-        else:
-            node[path[-1]] = value
+            if not isinstance(node.get(part), dict):  # SKYLIFT_STATE=… beside SKYLIFT_STATE__URL
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = _env_value(value)
     return out
+
+
+def _env_value(value: str) -> object:
+    """A variable's value read as YAML (``7``, ``true``, ``[a, b]``), or as its text
+    when it is not YAML (``[1``, ``a: b: c``): the field's validation then judges it."""
+    if not value:
+        return value
+    import yaml
+
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
 
 
 def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

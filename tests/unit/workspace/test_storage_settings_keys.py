@@ -1,7 +1,8 @@
 """``skylift transfer`` validates only ``state:`` and ``remotes:`` (issue #12, start-up),
 but, as every command does, it refuses a top-level key that is no section of
 ``skylift.yaml``: a misspelt ``remotes:`` must not send the data with none of its
-options (another endpoint, plain HTTP refused …)."""
+options (another endpoint, plain HTTP refused …). And a ``SKYLIFT_*`` override that
+is not YAML is its text for the field to judge, not an internal error (exit 70)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,50 @@ def test_a_transfer_with_a_misspelt_remotes_section_refuses_and_copies_nothing(
     assert "skylift.yaml: setting 'remote'" in err and "hint:" in err
     assert "Traceback" not in err
     assert not (tmp_path / "dst").exists()
+
+
+@pytest.mark.parametrize("load", [load_settings, load_storage_settings])
+def test_an_override_that_is_not_yaml_is_its_text_and_the_field_judges_it(
+    tmp_path: Path, load: object
+) -> None:
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text("remotes: {}\n")
+    environ = {"SKYLIFT_REMOTES__S3://B__ENDPOINT": "[1", "SKYLIFT_STATE__URL": "a: b: c"}
+    got = load(cfg, environ=environ)  # type: ignore[operator]
+    assert got.remotes == {"s3://b": {"endpoint": "[1"}}
+    assert got.state.url == "a: b: c"
+    with pytest.raises(ConfigError, match=r"environment: setting 'state.url': Input should be"):
+        load(cfg, environ={"SKYLIFT_STATE__URL": "[x]"})  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("load", [load_settings, load_storage_settings])
+def test_a_section_and_one_of_its_keys_both_overridden_is_no_crash(
+    tmp_path: Path, load: object
+) -> None:
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text("remotes: {}\n")
+    for environ in (
+        {"SKYLIFT_STATE": "x", "SKYLIFT_STATE__URL": "sqlite:///s.db"},
+        {"SKYLIFT_STATE__URL": "sqlite:///s.db", "SKYLIFT_STATE": "x"},
+    ):
+        try:
+            got = load(cfg, environ=environ)  # type: ignore[operator]
+        except ConfigError as exc:
+            assert "setting 'state'" in exc.message
+        else:
+            assert got.state.url == "sqlite:///s.db"
+
+
+def test_a_transfer_with_an_override_that_is_not_yaml_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "ws"
+    with Workspace.init(root, project="t"):
+        pass
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a\n")
+    monkeypatch.setenv("SKYLIFT_REMOTES__S3://B__REGION", "[eu")  # was exit 70, ParserError
+    done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "d"))
+    assert done.code == 0, done.stderr
+    assert (tmp_path / "d" / "a.txt").read_text() == "a\n"
