@@ -249,8 +249,7 @@ class RunTracker:
         tb: TracebackType | None,
     ) -> None:
         if exc is not None:
-            reason = exc.message if isinstance(exc, SkyliftError) else f"{exc_type.__name__}: {exc}"  # type: ignore[union-attr]
-            self.done(False, reason or "interrupted")
+            self.done(False, _failure_reason(exc))
 
     def done(self, ok: bool, reason: str = "", failed: int = 0) -> None:
         """End the run: final counters, run state, and each server's new state."""
@@ -325,6 +324,15 @@ class RunTracker:
         assert store is not None
         sample = {"run_id": self.run_id, "at": now, "bytes_done": counts[3], "rate_bps": self._rate}
         self._guard(lambda: store.write(self.run_id, values, sample))
+
+
+def _failure_reason(exc: BaseException) -> str:
+    """Why a run ended early, in a few words (Ctrl-C: "interrupted")."""
+    if isinstance(exc, SkyliftError):
+        return exc.message or type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class TrackingStore(Protocol):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from skylift.domain.tracking import MigrationState
 from skylift.workspace import Workspace, tracking
 from tests.helpers import run_cli
@@ -72,3 +74,14 @@ def test_record_verify_marks_the_servers_despite_another_section(tmp_path: Path)
     with Workspace.open(root) as w:
         (server,) = tracking.snapshot(w).servers
     assert (server.server, server.state) == (key, MigrationState.FAILED)
+
+
+def test_an_interrupted_run_says_interrupted(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    with Workspace.init(root, project="t"):
+        pass
+    with pytest.raises(KeyboardInterrupt), tracking.start_transfer(root, "/a", "/b") as run:
+        raise KeyboardInterrupt
+    with sqlite3.connect(root / ".skylift" / "state.db") as conn:
+        rows = conn.execute("select id, state, reason from tracking_runs").fetchall()
+    assert rows == [(run.run_id, "failed", "interrupted")]  # was "KeyboardInterrupt: "
