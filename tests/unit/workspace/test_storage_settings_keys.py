@@ -6,7 +6,9 @@ is not YAML is its text for the field to judge, not an internal error (exit 70).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -99,21 +101,21 @@ def test_a_transfer_with_a_misspelt_remotes_section_refuses_and_copies_nothing(
 
 @pytest.mark.parametrize("load", [load_settings, load_storage_settings])
 def test_an_override_that_is_not_yaml_is_its_text_and_the_field_judges_it(
-    tmp_path: Path, load: object
+    tmp_path: Path, load: Callable[..., Any]
 ) -> None:
     cfg = tmp_path / "skylift.yaml"
     cfg.write_text("remotes: {}\n")
     environ = {"SKYLIFT_REMOTES__S3://B__ENDPOINT": "[1", "SKYLIFT_STATE__URL": "a: b: c"}
-    got = load(cfg, environ=environ)  # type: ignore[operator]
+    got = load(cfg, environ=environ)
     assert got.remotes == {"s3://b": {"endpoint": "[1"}}
     assert got.state.url == "a: b: c"
     with pytest.raises(ConfigError, match=r"environment: setting 'state.url': Input should be"):
-        load(cfg, environ={"SKYLIFT_STATE__URL": "[x]"})  # type: ignore[operator]
+        load(cfg, environ={"SKYLIFT_STATE__URL": "[x]"})
 
 
 @pytest.mark.parametrize("load", [load_settings, load_storage_settings])
 def test_a_section_and_one_of_its_keys_both_overridden_is_no_crash(
-    tmp_path: Path, load: object
+    tmp_path: Path, load: Callable[..., Any]
 ) -> None:
     cfg = tmp_path / "skylift.yaml"
     cfg.write_text("remotes: {}\n")
@@ -122,7 +124,7 @@ def test_a_section_and_one_of_its_keys_both_overridden_is_no_crash(
         {"SKYLIFT_STATE__URL": "sqlite:///s.db", "SKYLIFT_STATE": "x"},
     ):
         try:
-            got = load(cfg, environ=environ)  # type: ignore[operator]
+            got = load(cfg, environ=environ)
         except ConfigError as exc:
             assert "setting 'state'" in exc.message
         else:
