@@ -153,16 +153,21 @@ def _print_error(message: str, hint: str | None) -> None:
     from rich.markup import escape
 
     from skylift.cli.output import err
+    from skylift.domain.text import one_line
 
+    # A path or name in the message may carry a newline: it must not forge a line.
     err.print(
-        f"[bold red]error:[/bold red] {escape(message)}",
+        f"[bold red]error:[/bold red] {escape(one_line(message))}",
         markup=True,
         highlight=False,
         soft_wrap=True,
     )
     if hint:
         err.print(
-            f"[yellow]hint:[/yellow] {escape(hint)}", markup=True, highlight=False, soft_wrap=True
+            f"[yellow]hint:[/yellow] {escape(one_line(hint))}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
         )
 
 

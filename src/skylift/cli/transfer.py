@@ -23,6 +23,7 @@ from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
 from skylift.cli.options import OptionGroup, with_option_groups
 from skylift.cli.output import emit, start_bar, stderr_may_draw, warm_up
+from skylift.domain.text import one_line
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgressBar
@@ -165,26 +166,11 @@ class RichTransferProgress:
                 self._bar.update(task, description=line, completed=s.bytes_sent)
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (newline, ESC …) shown as escapes, for one line."""
-    if text.isprintable():
-        return text
-    out = text.translate(_CONTROL)
-    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in out)
-
-
 def _show(text: str) -> str:
     """A name or message made safe for one rich line: no control characters, no markup."""
     from rich.markup import escape  # rich loads once there is something to show
 
-    return escape(printable(text))
+    return escape(one_line(text))
 
 
 def _render_plan(plan: TransferPlan) -> None:

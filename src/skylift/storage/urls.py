@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from skylift.domain.text import one_line
+
 
 def redact_url(url: str) -> str:
     """Drop ``user:password@`` (and any query string, which may carry a SAS token) from a URL.
@@ -62,15 +64,7 @@ def bucket_and_root(url: str, scheme: str, label: str, bucket: str = "BUCKET") -
     return parts.netloc, root
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {
-    ord("\n"): "\\n",
-    ord("\r"): "\\r",
-    ord("\t"): "\\t",
-}
-
-
 def shown_url(url: str) -> str:
     """A URL or path for a one-line message: credentials stripped, control characters escaped
     (a name with a newline cannot forge a second line)."""
-    text = redact_url(url)
-    return text if text.isprintable() else text.translate(_CONTROL)
+    return one_line(redact_url(url))
