@@ -112,10 +112,21 @@ def collect_vms(
     progress: Progress = NULL_PROGRESS,
 ) -> list[VmUsage]:
     """One :class:`VmUsage` per host seen in the window (sorted by instance)."""
-    queries = vm_queries(metrics, window, cpu_quantile, memory_quantile)
+    from skylift.optimize.vm_steps import FIELDS, vm_step_figures
+
+    queries = {
+        f: e
+        for f, e in vm_queries(metrics, window, cpu_quantile, memory_quantile).items()
+        if f not in FIELDS
+    }
     rows: dict[str, dict[str, float]] = {}
-    progress.begin("Prometheus: VM usage", total=len(queries), unit="queries")
+    progress.begin("Prometheus: VM usage", total=len(queries) + 1, unit="queries")
     with ThreadPoolExecutor(max_workers=QUERY_THREADS) as pool:  # one number per host each
+        sel = VmSelectors.of(metrics)
+        steps = pool.submit(
+            vm_step_figures, client, metrics, window, cpu_quantile, memory_quantile,
+            sel.idle, sel.total, sel.avail,
+        )  # fmt: skip
         futures = {pool.submit(client.instant, e, window.end): f for f, e in queries.items()}
         for fut in as_completed(futures):
             for labels, points in fut.result():
@@ -124,6 +135,9 @@ def collect_vms(
                 if inst and not math.isnan(value):  # NaN: no data in the window
                     rows.setdefault(inst, {})[futures[fut]] = value
             progress.advance()
+        for inst, figures in steps.result().items():
+            rows.setdefault(inst, {}).update(figures)
+        progress.advance()
     progress.end()
     make: Callable[..., VmUsage] = VmUsage
     return [make(instance=i, **v) for i, v in sorted(rows.items())]
