@@ -1,12 +1,14 @@
-"""VM usage from node_exporter: one row per host, aggregated by Prometheus.
+"""VM usage from node_exporter: one row per host.
 
-Each figure is one instant query at the window's end whose inner expression
-Prometheus evaluates over the window (``quantile_over_time``,
-``max_over_time`` over subqueries), so the answer is one number per host
-however long the window: memory stays bounded by the number of hosts.
-CPU and disk/network counters go through ``rate()``, which handles counter
-resets (a reboot). CPU and memory statistics are taken over 10-minute peaks,
-as the assessment does (``docs/assess.md``: the statistic of the peaks).
+CPU and memory figures (the statistic of 10-minute peaks, as the assessment
+takes it — ``docs/assess.md`` —, the average, the maximum, the days covered)
+are computed client-side from the values at every step
+(:mod:`skylift.optimize.vm_steps`: ``rate()`` of each CPU once, sharded by
+host); the rest — cores, memory size, disk and network — is one instant query
+per figure at the window's end, aggregated by Prometheus over the window, so
+the answer is one number per host. :func:`vm_queries` is the server-side plan
+of every figure (the oracle of the client-side one). Counters go through
+``rate()``, which handles counter resets (a reboot).
 """
 
 from __future__ import annotations
