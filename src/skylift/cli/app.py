@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     if argv is not None:
         _main(argv)
         return
+    exits.handle_sigterm()  # SIGTERM takes Ctrl-C's path (clean-up, then status 143)
     try:
         _main(None)
     except SystemExit as exc:
@@ -227,7 +228,7 @@ def _main(argv: list[str] | None) -> None:
         sys.exit(exits.outcome_code(exc.outcome))
     except (typer.Abort, KeyboardInterrupt):
         _print_error("aborted", None)
-        sys.exit(exits.INTERRUPTED)
+        sys.exit(exits.interrupted_code())
     except SkyliftError as exc:
         if debug:
             traceback.print_exc()
@@ -250,4 +251,5 @@ def _main(argv: list[str] | None) -> None:
     code = rv if isinstance(rv, int) and not isinstance(rv, bool) else exits.OK
     if code == exits.INTERRUPTED:
         _print_error("aborted", None)
+        code = exits.interrupted_code()
     sys.exit(code)
