@@ -21,6 +21,7 @@ without user info, query or fragment (they may hold credentials).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -274,14 +275,10 @@ class RunTracker:
         self._moving.wait(DEFER_S)
         try:
             self.store = self._opener()
-        except SkyliftError as exc:  # no tracking, the data still moves
+        except SkyliftError as exc:  # no tracking, the data still moves (the CLI warns)
             self.error = exc.message or f"{type(exc).__name__}: {exc}"
             return
-        except Exception as exc:
-            from sqlalchemy.exc import SQLAlchemyError
-
-            if not isinstance(exc, SQLAlchemyError):
-                raise
+        except Exception as exc:  # e.g. SQLAlchemyError, an unwritable state folder
             self.error = f"{type(exc).__name__}: {exc}"
             return
         while not self._stop.wait(FLUSH_INTERVAL_S):
@@ -324,6 +321,17 @@ class RunTracker:
         assert store is not None
         sample = {"run_id": self.run_id, "at": now, "bytes_done": counts[3], "rate_bps": self._rate}
         self._guard(lambda: store.write(self.run_id, values, sample))
+
+
+def untracked_warning(error: str) -> str:
+    """One line for a run the state store did not record (or only in part): what failed,
+    and where to look; credentials in a URL of the message are left out."""
+    shown = re.sub(r"://[^/@\s]*@", "://", error)
+    return (
+        f"this run is not tracked in the state store ({shown}); the data moved, but "
+        "skylift serve and report will not show it: check state.url in skylift.yaml "
+        "or $SKYLIFT_STATE__URL"
+    )
 
 
 def _failure_reason(exc: BaseException) -> str:

@@ -169,7 +169,7 @@ def transfer_data(
 
         metrics = TransferMetrics()
         metrics.serve(request.metrics_port)
-    from skylift.workspace.tracking import start_transfer
+    from skylift.workspace.tracking import start_transfer, untracked_warning
 
     tracker = start_transfer(
         request.workspace,
@@ -211,6 +211,13 @@ def transfer_data(
     finally:
         if metrics is not None:
             metrics.stop()
+    if tracker.error is not None:  # the data moved: a warning, not a failure
+        result = result.model_copy(
+            update={
+                "warnings": (*result.warnings, untracked_warning(tracker.error)),
+                "warnings_count": result.warnings_count + 1,
+            }
+        )
     if ws_journal is not None and result.ok:
         from skylift.transfer.history import record
 
