@@ -4,6 +4,11 @@ Schedules read like rclone's: ``"10M"`` (always), or
 ``"08:00,512K 12:00,10M 18:00,off"`` — each entry applies from its time until
 the next one, wrapping around midnight. Rates are bytes per second with binary
 units (``K``, ``M``, ``G``); ``off`` means unlimited.
+
+An interrupted run (Ctrl-C, SIGTERM) calls :meth:`TokenBucket.interrupt`: every
+worker waiting for tokens, and every later caller, gets :class:`Interrupted` at
+once, so in-flight copies stop within moments instead of sending what their
+batch still holds at the limited rate.
 """
 
 from __future__ import annotations
@@ -61,6 +66,14 @@ def parse_bwlimit(spec: str) -> BwSchedule:
     return BwSchedule(tuple(entries))
 
 
+class Interrupted(BaseException):
+    """The run was interrupted while this worker waited for bandwidth.
+
+    A ``BaseException``: per-object handlers (``except Exception``) must not record
+    it as the object's failure; the object stays unfinished, and a re-run sends it.
+    """
+
+
 class TokenBucket:
     """Blocks callers so the total rate stays within the schedule's current limit.
 
@@ -72,12 +85,13 @@ class TokenBucket:
         self,
         schedule: BwSchedule,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         wallclock: Callable[[], datetime] = datetime.now,
     ) -> None:
         self.schedule = schedule
         self._clock = clock
-        self._sleep = sleep
+        self._interrupted = threading.Event()
+        self._sleep = sleep or self._interrupted.wait  # default: a wait interrupt() ends
         self._wall = wallclock
         self._lock = threading.Lock()
         self._tokens = 0.0
@@ -93,7 +107,12 @@ class TokenBucket:
         return self._rate
 
     def consume(self, amount: int) -> None:
-        """Take ``amount`` bytes' worth of tokens, sleeping as long as needed."""
+        """Take ``amount`` bytes' worth of tokens, sleeping as long as needed.
+
+        Raises :class:`Interrupted` once :meth:`interrupt` was called (also mid-wait).
+        """
+        if self._interrupted.is_set():
+            raise Interrupted
         with self._lock:
             now = self._clock()
             rate = self._current_rate(now)
@@ -106,6 +125,12 @@ class TokenBucket:
             wait = -self._tokens / rate if self._tokens < 0 else 0.0
         if wait > 0:
             self._sleep(wait)
+            if self._interrupted.is_set():
+                raise Interrupted
+
+    def interrupt(self) -> None:
+        """End every wait now and refuse further tokens (the run is being interrupted)."""
+        self._interrupted.set()
 
 
 class Unlimited:
@@ -113,3 +138,6 @@ class Unlimited:
 
     def consume(self, amount: int) -> None:
         """Return at once."""
+
+    def interrupt(self) -> None:
+        """Nothing waits here."""

@@ -286,6 +286,7 @@ def run_transfer(
                     lambda: spool.publish(dst, source, ctx.algorithm, seal_key), dst.endpoint_id
                 )
     except BaseException:
+        bucket.interrupt()  # workers waiting for bandwidth stop now: Ctrl-C ends in moments
         pool.shutdown(cancel=True)
         raise
     finally:

@@ -1,0 +1,42 @@
+"""An interrupted run ends every bandwidth wait at once (issue #12: Ctrl-C with
+``--bwlimit 1M`` used to exit only after every queued object had been sent)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from skylift.transfer.bwlimit import Interrupted, TokenBucket, Unlimited, parse_bwlimit
+
+
+def test_a_worker_waiting_for_tokens_is_released_by_interrupt() -> None:
+    bucket = TokenBucket(parse_bwlimit("1K"))
+    raised: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            bucket.consume(60 << 10)  # a minute's worth at 1 KiB/s
+        except BaseException as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    bucket.interrupt()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 1.0
+    assert len(raised) == 1 and isinstance(raised[0], Interrupted)
+    assert not isinstance(raised[0], Exception)  # per-object handlers must not count it
+
+
+def test_after_interrupt_no_more_tokens_are_given() -> None:
+    bucket = TokenBucket(parse_bwlimit("10M"))
+    bucket.consume(1)
+    bucket.interrupt()
+    with pytest.raises(Interrupted):
+        bucket.consume(1)
+    Unlimited().interrupt()  # the unlimited bucket accepts the call
