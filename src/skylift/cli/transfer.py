@@ -43,7 +43,8 @@ A manifest (.skylift-manifest.jsonl) is written at DST last, only when every
 object succeeded. Exit codes: 5 when any object failed (listed at the end) or
 the destination is locked by another run; 4 when an endpoint stayed
 unreachable (--unreachable-after); 2 for bad input (a missing source,
-overlapping source and destination).
+overlapping source and destination); 130 when interrupted (Ctrl-C), 143 when
+terminated (SIGTERM, handled as Ctrl-C): re-run to resume.
 
 Examples:
 
