@@ -305,15 +305,19 @@ def bucket_stats(
     return out
 
 
-class CpuBuckets:
-    """Container CPU bucket statistics gathered from the query layer's per-step matrices
-    (``collect_containers(..., on_values=...)``): no query of its own."""
+class _Buckets:
+    """Bucket statistics per workload key, filled shard by shard by a query layer."""
 
     def __init__(self, g: Grid, step_s: int) -> None:
         self.grid = g
         self.step_s = step_s
-        #: ``namespace/container`` → (stats, points) in cores.
         self.stats: dict[str, npt.NDArray[np.float32]] = {}
+
+
+class CpuBuckets(_Buckets):
+    """Container CPU bucket statistics gathered from the query layer's per-step matrices
+    (``collect_containers(..., on_values=...)``): no query of its own. ``stats``:
+    ``namespace/container`` → (stats, points) in cores."""
 
     def __call__(
         self,
@@ -325,3 +329,22 @@ class CpuBuckets:
         got = bucket_stats(values, times_ms, self.grid, self.step_s).astype(np.float32)
         for i, (ns, name) in enumerate(part):
             self.stats[f"{ns}/{name}"] = got[i]
+
+
+class VmBuckets(_Buckets):
+    """VM CPU and memory bucket statistics gathered from the per-step values the VM
+    figures already read (``collect_vms(..., on_values=...)``): no query of their own.
+    ``stats``: instance label value → (resources, stats, points)."""
+
+    def __call__(
+        self,
+        part: Sequence[str],
+        cores: npt.NDArray[np.float64],
+        gib: npt.NDArray[np.float64],
+        times_ms: npt.NDArray[np.int64],
+    ) -> None:
+        """Bucket one shard of hosts (rows: ``part``)."""
+        got = [bucket_stats(x, times_ms, self.grid, self.step_s) for x in (cores, gib)]
+        both = np.stack(got, axis=1).astype(np.float32)  # (hosts, resources, stats, points)
+        for i, host in enumerate(part):
+            self.stats[host] = both[i]

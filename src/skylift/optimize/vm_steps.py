@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -28,6 +28,11 @@ from skylift.optimize.window import Window
 
 #: The peak length of the CPU and memory statistics (as the assessment: 10 minutes).
 PEAK_S = 600
+#: Called per shard with its hosts, their busy cores and GiB of memory used at each of
+#: the times (ms; rows: the hosts, NaN: no value) — for the usage series, no query.
+VmValuesCallback = Callable[
+    [list[str], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]], None
+]
 #: The figures computed here (the rest of :class:`~skylift.optimize.vms.VmUsage` is
 #: aggregated by Prometheus: cheap or not a per-step series).
 FIELDS = (
@@ -58,12 +63,15 @@ def vm_step_figures(
     total: str,
     avail: str,
     points_per_query: int = POINTS_PER_QUERY,
+    on_values: VmValuesCallback | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per host (instance label value): the :data:`FIELDS` it has data for.
 
     ``idle``/``total``/``avail``: the selectors (without the host matcher; see
     :class:`~skylift.optimize.vms.VmSelectors`). Hosts are listed from their
     series (``/api/v1/series``) and sharded by points (CPUs + 2 per step).
+    ``on_values``: see :data:`VmValuesCallback` (the busy cores are
+    ``sum by (instance) (1 − rate(idle))``, the GiB ``MemTotal − MemAvailable``).
     """
     span = w.days * 86400
     times = _aligned(w.end - span - PEAK_S, w.end, w.step_s)
@@ -102,6 +110,9 @@ def vm_step_figures(
                 cpu = np.where(r_cnt > 0, 100 * (1 - r_sum / r_cnt), np.nan)
                 mem_t, mem_a = _rows(tot, row, label, times), _rows(av, row, label, times)
                 mem = 100 * (1 - mem_a / mem_t)
+            if on_values is not None:
+                busy = np.where(r_cnt > 0, r_cnt - r_sum, np.nan)
+                on_values(part, busy, (mem_t - mem_a) / 1024.0**3, times)
             figures = _figures(cpu, mem, mem_t, times, w, cpu_q, mem_q)
             for i, h in enumerate(part):
                 got = {f: float(figures[f][i]) for f in FIELDS if not math.isnan(figures[f][i])}

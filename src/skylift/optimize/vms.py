@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import VmMetrics
+from skylift.optimize.vm_steps import FIELDS, VmValuesCallback, vm_step_figures
 from skylift.optimize.window import Window, selector
 
 _PEAK = "600s"
@@ -112,10 +113,10 @@ def collect_vms(
     cpu_quantile: float | None,
     memory_quantile: float | None,
     progress: Progress = NULL_PROGRESS,
+    on_values: VmValuesCallback | None = None,
 ) -> list[VmUsage]:
-    """One :class:`VmUsage` per host seen in the window (sorted by instance)."""
-    from skylift.optimize.vm_steps import FIELDS, vm_step_figures
-
+    """One :class:`VmUsage` per host seen in the window (sorted by instance);
+    ``on_values``: see :data:`skylift.optimize.vm_steps.VmValuesCallback`."""
     queries = {
         f: e
         for f, e in vm_queries(metrics, window, cpu_quantile, memory_quantile).items()
@@ -127,7 +128,7 @@ def collect_vms(
         sel = VmSelectors.of(metrics)
         steps = pool.submit(
             vm_step_figures, client, metrics, window, cpu_quantile, memory_quantile,
-            sel.idle, sel.total, sel.avail,
+            sel.idle, sel.total, sel.avail, on_values=on_values,
         )  # fmt: skip
         futures = {pool.submit(client.instant, e, window.end): f for f, e in queries.items()}
         for fut in as_completed(futures):

@@ -92,7 +92,7 @@ def optimize_workspace(
     from skylift.optimize.window import Window
     from skylift.workspace.assessments import policy_from_settings
     from skylift.workspace.core import Workspace
-    from skylift.workspace.usage_series import collect_usage, cpu_buckets
+    from skylift.workspace.usage_series import collect_usage, cpu_buckets, vm_buckets
 
     started = time.monotonic()
     with Workspace.open(request.workspace) as ws:
@@ -110,7 +110,8 @@ def optimize_workspace(
         window = Window(end=at, days=s.window_days, step_s=s.step_s)
         policy = policy_from_settings(ws.settings).model_copy(update={"forecast": False})
         cpu_q, mem_q = _quantiles(policy)
-        vms = collect_vms(client, s.vm, window, cpu_q, mem_q, progress)
+        vm_series = vm_buckets(window)  # usage over time, from the VM figures' per-step values
+        vms = collect_vms(client, s.vm, window, cpu_q, mem_q, progress, vm_series)
         cpu_series = cpu_buckets(window)  # usage over time, from the same CPU rates
         usage = collect_containers(client, s.containers, window, progress, cpu_series)
         if not vms and not usage.keys:
@@ -126,7 +127,9 @@ def optimize_workspace(
         containers = _container_rows(usage, advice)
         nodes = _nodes(usage, advice, policy, warnings)
         totals = _totals(vm_rows, containers, nodes)
-        usage_rows = collect_usage(client, s, window, vm_rows, containers, progress, cpu_series)
+        usage_rows = collect_usage(
+            client, s, window, vm_rows, containers, progress, cpu_series, vm_series
+        )
         run_id = uuid.uuid4().hex[:12]
         out = request.out or ws.state_dir / "optimize" / run_id
         files = _write(out, vm_rows, containers, request.generated)

@@ -20,10 +20,18 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from skylift.optimize.prometheus import PrometheusClient
-    from skylift.optimize.series import CpuBuckets
+    from skylift.optimize.series import CpuBuckets, VmBuckets
     from skylift.optimize.settings import OptimizeSettings
     from skylift.optimize.window import Window
     from skylift.workspace.core import Workspace
+
+
+def vm_buckets(window: Window) -> VmBuckets:
+    """The collector to pass as ``collect_vms(..., on_values=...)``: VM CPU and memory
+    buckets from the per-step values those figures already read."""
+    from skylift.optimize.series import VmBuckets, grid
+
+    return VmBuckets(grid(window), window.step_s)
 
 
 def cpu_buckets(window: Window) -> CpuBuckets:
@@ -42,11 +50,13 @@ def collect_usage(
     containers: Sequence[Mapping[str, Any]],
     progress: Progress = NULL_PROGRESS,
     cpu: CpuBuckets | None = None,
+    vm: VmBuckets | None = None,
 ) -> list[dict[str, Any]]:
     """One stored row per VM and container row (``run_id`` is filled in by :func:`store_usage`).
 
     ``cpu``: container CPU already bucketed (:func:`cpu_buckets`); without it three
-    more range queries compute it in Prometheus."""
+    more range queries compute it in Prometheus. ``vm``: VM CPU and memory already
+    bucketed (:func:`vm_buckets`); without it one range query per resource."""
     from skylift.optimize.ranking import container_score, vm_score
     from skylift.optimize.series import (
         CURRENT,
@@ -62,11 +72,16 @@ def collect_usage(
     base = {"start": g.start, "bucket_s": g.bucket_s, "points": g.points}
     rows: list[dict[str, Any]] = []
     vm_alloc, container_alloc = allocation_queries(s.vm, s.containers, g)
-    if vms:  # one range query per resource, bucketed client-side; the allocation over time
+    if vms:  # the allocation over time, then the statistics
         hosts = [v["instance"] for v in vms]
-        got = collect_vm_series(client, s.vm, window, g, hosts, progress)
-        alloc = collect_series(client, vm_alloc, (s.vm.instance_label,), g, hosts, progress)
-        got.values[:, :, CURRENT] = alloc.values[:, :, CURRENT]
+        got = collect_series(client, vm_alloc, (s.vm.instance_label,), g, hosts, progress)
+        if vm is not None:  # from the per-step values the VM figures read: no query
+            for i, h in enumerate(hosts):
+                if h in vm.stats:
+                    got.values[i, :, :CURRENT] = vm.stats[h]
+        else:  # one range query per resource, bucketed client-side
+            steps = collect_vm_series(client, s.vm, window, g, hosts, progress)
+            got.values[:, :, :CURRENT] = steps.values[:, :, :CURRENT]
         rows += [
             {"kind": "vm", "key": v["server_key"], "score": vm_score(v),
              "data": encode(got.values[i]), **base}

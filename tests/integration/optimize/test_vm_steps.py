@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from skylift.optimize.prometheus import PrometheusClient
@@ -52,3 +53,25 @@ def test_collect_vms_uses_them(estate: Estate) -> None:
     for u in collect_vms(client, VmMetrics(), w, 0.95, 0.95):
         for f, v in want.get(u.instance, {}).items():
             assert getattr(u, f) == pytest.approx(v, rel=1e-9, abs=1e-9), (u.instance, f)
+
+
+def test_usage_buckets_from_the_figures_values_equal_their_own_queries(estate: Estate) -> None:
+    """The VM usage series bucketed from the values the figures read (no query of their
+    own) == collect_vm_series' range queries (itself tested against the subqueries)."""
+    from skylift.optimize.series import CURRENT, VmBuckets, collect_vm_series, grid
+
+    client = PrometheusClient(estate.url)
+    w = Window(estate.at, 14)
+    g = grid(w)
+    buckets = VmBuckets(g, w.step_s)
+    hosts = [u.instance for u in collect_vms(client, VmMetrics(), w, 0.95, 0.95, on_values=buckets)]
+    want = collect_vm_series(client, VmMetrics(), w, g, hosts).values[:, :, :CURRENT]
+    assert {"vm1:9100", "vm6:9100"} <= set(buckets.stats)
+    for i, h in enumerate(hosts):
+        got = buckets.stats.get(h)
+        if got is None:
+            assert np.isnan(want[i]).all(), h
+        else:
+            np.testing.assert_allclose(
+                got, want[i], rtol=1e-6, atol=1e-6, equal_nan=True, err_msg=h
+            )
