@@ -5,10 +5,10 @@ Schedules read like rclone's: ``"10M"`` (always), or
 the next one, wrapping around midnight. Rates are bytes per second with binary
 units (``K``, ``M``, ``G``); ``off`` means unlimited.
 
-An interrupted run (Ctrl-C, SIGTERM) calls :meth:`TokenBucket.interrupt`: every
-worker waiting for tokens, and every later caller, gets :class:`Interrupted` at
-once, so in-flight copies stop within moments instead of sending what their
-batch still holds at the limited rate.
+An interrupted run (Ctrl-C, SIGTERM) calls :meth:`TokenBucket.interrupt` (or
+:meth:`Unlimited.interrupt`): every worker waiting for tokens, and every later
+caller, gets :class:`Interrupted` at once, so in-flight copies stop within
+moments instead of sending what their batch still holds (at the limited rate).
 """
 
 from __future__ import annotations
@@ -134,10 +134,17 @@ class TokenBucket:
 
 
 class Unlimited:
-    """No limit (the default)."""
+    """No limit (the default); still the point where an interrupted run's workers stop
+    (before the next object of their batch, the next chunk or part)."""
+
+    def __init__(self) -> None:
+        self._interrupted = False
 
     def consume(self, amount: int) -> None:
-        """Return at once."""
+        """Return at once (:class:`Interrupted` once :meth:`interrupt` was called)."""
+        if self._interrupted:
+            raise Interrupted
 
     def interrupt(self) -> None:
-        """Nothing waits here."""
+        """Refuse further bytes: the run is being interrupted."""
+        self._interrupted = True

@@ -1,5 +1,6 @@
-"""An interrupted run ends every bandwidth wait at once (issue #12: Ctrl-C with
-``--bwlimit 1M`` used to exit only after every queued object had been sent)."""
+"""An interrupted run ends every bandwidth wait at once, and no worker starts more
+bytes (issue #12: Ctrl-C with ``--bwlimit 1M`` used to exit only after every queued
+object had been sent)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,11 @@ def test_after_interrupt_no_more_tokens_are_given() -> None:
     bucket.interrupt()
     with pytest.raises(Interrupted):
         bucket.consume(1)
-    Unlimited().interrupt()  # the unlimited bucket accepts the call
+
+
+def test_without_a_limit_an_interrupted_run_still_stops_before_the_next_bytes() -> None:
+    unlimited = Unlimited()
+    unlimited.consume(1 << 30)
+    unlimited.interrupt()
+    with pytest.raises(Interrupted):
+        unlimited.consume(1)  # the next object of a batch, chunk or part is not sent
