@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from skylift.errors import ConfigError, InputError, WorkspaceNotFoundError
+from skylift.errors import ConfigError, InputError, SkyliftError, WorkspaceNotFoundError
 
 if TYPE_CHECKING:
     from skylift.domain.transfer import CompareResult, TransferOptions, TransferPlan
@@ -169,7 +169,7 @@ def transfer_data(
 
         metrics = TransferMetrics()
         metrics.serve(request.metrics_port)
-    from skylift.workspace.tracking import start_transfer, untracked_warning
+    from skylift.workspace.tracking import start_transfer
 
     tracker = start_transfer(
         request.workspace,
@@ -212,12 +212,7 @@ def transfer_data(
         if metrics is not None:
             metrics.stop()
     if tracker.error is not None:  # the data moved: a warning, not a failure
-        result = result.model_copy(
-            update={
-                "warnings": (*result.warnings, untracked_warning(tracker.error)),
-                "warnings_count": result.warnings_count + 1,
-            }
-        )
+        result = _untracked(result, tracker.error)
     if ws_journal is not None and result.ok:
         from skylift.transfer.history import record
 
@@ -229,6 +224,21 @@ def transfer_data(
             result.elapsed_s,
         )
     return result
+
+
+_Result = TypeVar("_Result", "EngineResult", "CompareResult")
+
+
+def _untracked(result: _Result, error: str) -> _Result:
+    """``result`` with one more warning: the state store did not record it (``error``)."""
+    from skylift.workspace.tracking import untracked_warning
+
+    return result.model_copy(
+        update={
+            "warnings": (*result.warnings, untracked_warning(error)),
+            "warnings_count": result.warnings_count + 1,
+        }
+    )
 
 
 def _engine(request: TransferRequest) -> str:
@@ -297,11 +307,15 @@ def verify_copy(request: VerifyRequest, progress: TransferProgress | None = None
     )
     from skylift.workspace.tracking import record_verify, verify_reason
 
-    record_verify(
-        request.workspace,
-        request.source,
-        request.destination,
-        result.matches,
-        verify_reason(result),
-    )
+    try:
+        record_verify(
+            request.workspace,
+            request.source,
+            request.destination,
+            result.matches,
+            verify_reason(result),
+        )
+    except Exception as exc:  # the comparison stands: a warning, not a failure
+        error = exc.message if isinstance(exc, SkyliftError) else f"{type(exc).__name__}: {exc}"
+        return _untracked(result, error)
     return result

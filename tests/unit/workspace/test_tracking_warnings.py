@@ -61,3 +61,18 @@ def test_a_tracked_run_has_no_warning(tmp_path: Path) -> None:
 def test_the_warning_leaves_credentials_out() -> None:
     text = tracking.untracked_warning("cannot open 'postgresql://u:secret@db:5432/x': refused")
     assert "secret" not in text and "postgresql://db:5432/x" in text
+
+
+def test_a_verify_the_store_cannot_record_still_reports_its_comparison(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, src = _workspace_and_source(tmp_path)
+    dst = tmp_path / "dst"
+    assert run_cli("--workspace", str(root), "transfer", str(src), str(dst)).code == 0
+    monkeypatch.setenv("SKYLIFT_STATE__URL", "nonsense")
+    checked = run_cli("--workspace", str(root), "verify", str(src), str(dst), "--json")
+    assert checked.code == 0, checked.stderr  # was 3, the comparison thrown away
+    result = json.loads(checked.stdout)
+    assert result["ok"] == 1
+    (warning,) = result["warnings"]
+    assert "not tracked in the state store" in warning and "nonsense" in warning
