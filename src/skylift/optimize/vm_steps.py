@@ -191,15 +191,14 @@ def _figures(
     coverage: the steps with MemTotal × step / 1 day."""
     end_ms, span_ms = round(w.end * 1000), round(w.days * 86400 * 1000)
     inside = times >= end_ms - span_ms
-    peaks_at = _aligned(w.end - w.days * 86400, w.end, PEAK_S)
-    per = PEAK_S // w.step_s
-    idx = np.searchsorted(times, peaks_at)[:, None] - np.arange(per, -1, -1)[None, :]
+    idx = _peak_steps(times, _aligned(w.end - w.days * 86400, w.end, PEAK_S))
 
     def stat(x: npt.NDArray[np.float64], q: float | None) -> npt.NDArray[np.float64]:
         win = x[:, inside]
         if q is None:
             return _nanmean(win)
-        peaks = _nanmax(x[:, idx], axis=2)  # (hosts, peaks)
+        padded = np.concatenate([x, np.full((x.shape[0], 1), np.nan)], axis=1)
+        peaks = _nanmax(padded[:, idx], axis=2)  # (hosts, peaks)
         return nan_quantiles(peaks, (q,))[:, 0]
 
     win_cpu, win_mem = cpu[:, inside], mem[:, inside]
@@ -216,6 +215,19 @@ def _figures(
             np.nan,
         ),
     }
+
+
+def _peak_steps(
+    times: npt.NDArray[np.int64], peaks_at: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per peak ``p`` (ms), the indices of ``times`` in [p − 10m, p] (a subquery's closed
+    range), padded with ``times.size`` (a NaN column): any step, also one that does not
+    divide 10 minutes (none in a range when the step is longer)."""
+    lo = np.searchsorted(times, peaks_at - PEAK_S * 1000, side="left")
+    hi = np.searchsorted(times, peaks_at, side="right")
+    width = max(1, int((hi - lo).max(initial=0)))
+    idx = lo[:, None] + np.arange(width)[None, :]
+    return np.where(idx < hi[:, None], idx, times.size)
 
 
 def _nanmean(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

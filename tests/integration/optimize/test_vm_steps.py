@@ -75,3 +75,20 @@ def test_usage_buckets_from_the_figures_values_equal_their_own_queries(estate: E
             np.testing.assert_allclose(
                 got, want[i], rtol=1e-6, atol=1e-6, equal_nan=True, err_msg=h
             )
+
+
+@pytest.mark.parametrize("step_s", [420, 900, 3600])
+def test_vm_figures_at_a_step_that_does_not_divide_the_peak(estate: Estate, step_s: int) -> None:
+    """optimize.step_s allows 15-3600 s: a 10-minute peak then holds one or two steps, or
+    none (#21 review: the peaks took a fixed 600 // step + 1 steps ending at or after the
+    peak — a wrong statistic at 420 or 900 s, an IndexError at 3600 s)."""
+    client = PrometheusClient(estate.url)
+    w = Window(estate.at - 137, 14, step_s)
+    want = _server(client, w, 0.95)
+    sel = VmSelectors.of(VmMetrics())
+    got = vm_step_figures(client, VmMetrics(), w, 0.95, 0.95, sel.idle, sel.total, sel.avail)
+    assert set(got) == set(want)
+    for host, fields in want.items():
+        assert set(got[host]) == set(fields), host
+        for f, v in fields.items():
+            assert got[host][f] == pytest.approx(v, rel=1e-9, abs=1e-9), (host, f)
