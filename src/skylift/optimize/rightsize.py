@@ -8,8 +8,9 @@
 - **Memory request = limit**: the peak plus a margin that follows the spread of
   usage, ``spread_factor × (peak − median)``, clipped to
   [``memory_margin_min``, ``memory_margin_max``] × peak; no higher than the
-  current limit when no OOM kill was seen (``memory_within_limit``: the
-  container lived within it for the whole window); never below the peak, and
+  current limit when no OOM kill was seen and the peak fits in it
+  (``memory_within_limit``: the container lived within it for the whole
+  window); never below the peak, and
   never below 1.2 × the limit under which an OOM kill was seen.
 - **CPU limit**: at least twice the request and the observed peak; never lowered
   while the container is throttled (share of CFS periods ≥ ``throttle_flag``).
@@ -130,14 +131,16 @@ def within_limit(
     peak: npt.NDArray[np.float64],
     limit: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]:
-    """``mem`` lowered to the current ``limit`` where one is set (> 0; NaN: none), never
-    below ``peak``.
+    """``mem`` lowered to the current ``limit`` where one is set (> 0; NaN: none) and the
+    ``peak`` fits in it, never below ``peak``.
 
     A working set cannot pass its limit without an OOM kill, so a container that
     had none lived within the limit for the whole window: a margin above it is
-    allocation the window never showed a need for.
+    allocation the window never showed a need for. A peak above the current
+    limit (the limit was lowered during the window) shows it did not: the
+    margin stays (capping would leave the peak with no margin at all).
     """
-    capped = np.where(limit > 0, np.fmin(mem, limit), mem)
+    capped = np.where((limit > 0) & (limit >= peak), np.fmin(mem, limit), mem)
     return np.asarray(np.fmax(capped, peak), dtype=np.float64)
 
 

@@ -45,7 +45,7 @@ def _oracle(peak: float, share: float, limit: float, oom: float, s: OptimizeSett
     mem = peak + max(margin, 0.0)
     if not math.isnan(oom):  # an OOM kill was seen: at least 1.2 x the limit it happened under
         mem = max(mem, OOM_FACTOR * oom)
-    elif s.memory_within_limit and limit > 0:
+    elif s.memory_within_limit and limit >= peak:  # it lived within the limit
         mem = max(min(mem, limit), peak)
     return float(np.ceil(max(mem, peak) / MIB) * MIB)
 
@@ -60,11 +60,11 @@ def test_memory_matches_the_oracle_and_never_drops_below_the_peak(rows, within: 
         assert a.memory_bytes[i] >= peak  # the safety rule of #21
         if not math.isnan(oom):
             assert a.memory_bytes[i] >= OOM_FACTOR * oom
-        elif within and limit > 0:
-            assert a.memory_bytes[i] <= np.ceil(max(limit, peak) / MIB) * MIB
+        elif within and limit >= peak:
+            assert a.memory_bytes[i] <= np.ceil(limit / MIB) * MIB
         flagged = any("kept within the limit" in f for f in a.flags[i])
         margin = memory_recommendation(np.array([peak]), np.array([peak * share]), s)[0]
-        assert flagged == (math.isnan(oom) and within and limit > 0 and margin > max(limit, peak))
+        assert flagged == (math.isnan(oom) and within and limit >= peak and margin > limit)
 
 
 @settings(max_examples=100, deadline=None)
@@ -73,7 +73,7 @@ def test_within_limit_against_brute_force(rows: list[tuple[float, float, float]]
     mem, peak, limit = (np.array(c) for c in zip(*rows, strict=True))
     got = within_limit(mem, peak, limit)
     for g, m, p, lim in zip(got, mem, peak, limit, strict=True):
-        assert g == (max(min(m, lim), p) if lim > 0 else max(m, p))
+        assert g == (max(min(m, lim), p) if lim > 0 and p <= lim else max(m, p))
 
 
 def test_a_container_near_its_limit_keeps_the_limit_and_says_why() -> None:
@@ -87,3 +87,14 @@ def test_a_container_near_its_limit_keeps_the_limit_and_says_why() -> None:
     assert off.memory_bytes[0] == 1200 * MIB and off.flags[0] == ()
     oom = advise_containers(replace(u, oom_limit_bytes=np.array([1024 * MIB])), OptimizeSettings())
     assert oom.memory_bytes[0] >= OOM_FACTOR * 1024 * MIB
+
+
+def test_a_peak_above_the_current_limit_keeps_its_margin() -> None:
+    """#21 review: a limit lowered during the window (peak 1536 MiB, limit now 1024 MiB,
+    no OOM kill) is no evidence the container lives within it — capping gave the bare
+    peak (no margin) and the flag "peak at 150 % of its limit ... kept within the limit"."""
+    u = _usage([(1536 * MIB, 0.5, 1024 * MIB, np.nan)])
+    a = advise_containers(u, OptimizeSettings())
+    off = advise_containers(u, OptimizeSettings(memory_within_limit=False))
+    assert a.memory_bytes[0] == off.memory_bytes[0] == 1690 * MIB  # peak + 10 %, rounded up
+    assert a.flags[0] == ()
