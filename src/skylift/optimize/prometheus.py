@@ -127,6 +127,8 @@ class PrometheusClient:
         try:
             body = json.loads(raw)
         except ValueError as exc:
+            if raw.startswith(b'{"status":'):  # Prometheus' own answer, broken off
+                raise self._cut_short(_what(params)) from exc
             raise ProviderError(
                 f"{redacted(self.url).rstrip('/')} did not answer as a Prometheus API (not JSON)",
                 "point --prometheus at the server root, e.g. http://HOST:9090",
@@ -164,6 +166,8 @@ class PrometheusClient:
             self._raise(_error_body(exc), _what(params), exc.code)
         except TimeoutError as exc:
             raise self._timeout(_what(params)) from exc
+        except http.client.HTTPException as exc:  # e.g. IncompleteRead: the body broke off
+            raise self._cut_short(_what(params)) from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ProviderError(
@@ -175,6 +179,13 @@ class PrometheusClient:
         return ProviderError(
             f"Prometheus query timed out after {self.timeout_s:g} s: {query[:120]}",
             "shorten --window, narrow optimize.*.selector, or raise optimize.timeout_s",
+        )
+
+    def _cut_short(self, query: str) -> ProviderError:
+        return ProviderError(
+            f"Prometheus' answer was cut short: {query[:120]}",
+            "run again; if it recurs, see the Prometheus server log (out of memory?) "
+            "or the proxy in front of it",
         )
 
     def _raise(self, body: Mapping[str, Any], query: str, code: int) -> NoReturn:

@@ -88,3 +88,50 @@ def test_range_arrays_streams_or_falls_back(
         pts = np.array(r["values"], dtype=np.float64)
         assert t_ms.tolist() == (pts[:, 0] * 1000).astype(np.int64).tolist()
         np.testing.assert_array_equal(v, pts[:, 1])
+
+
+class _CutShort(_Answers):
+    """Half of the answer, then the connection closes (a killed server, a proxy)."""
+
+    chunked = True
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        half = self.body[: len(self.body) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if not self.chunked:
+            self.send_header("Content-Length", str(len(self.body)))
+            self.end_headers()
+            self.wfile.write(half)
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(f"{len(self.body):x}\r\n".encode() + half)
+        self.close_connection = True
+
+
+@pytest.mark.parametrize("chunked", [True, False])
+def test_an_answer_cut_short_is_one_error_with_a_hint(chunked: bool) -> None:
+    """#21 review: a broken-off body escaped as http.client.IncompleteRead (a traceback)
+    from range/instant, and range_arrays called it 'not JSON, point at the server root'."""
+    from skylift.errors import ProviderError
+
+    handler = type("Handler", (_CutShort,), {"body": _body(ROWS), "chunked": chunked})
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        client = PrometheusClient(f"http://127.0.0.1:{srv.server_address[1]}", timeout_s=5)
+        for call in (
+            lambda: client.range_arrays("up", T0, T0 + 300 * 49, 300),
+            lambda: client.range("up", T0, T0 + 300 * 49, 300),
+            lambda: client.instant("up", T0),
+            lambda: client.series("up", T0, T0 + 1),
+        ):
+            with pytest.raises(ProviderError) as err:
+                call()
+            assert "cut short" in str(err.value) and err.value.hint
+            assert "\n" not in str(err.value)
+    finally:
+        srv.shutdown()
+        srv.server_close()
