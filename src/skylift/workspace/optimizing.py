@@ -235,7 +235,17 @@ def _size(
         obs["history_days"][i] = u.covered_days
     observed = pl.DataFrame(obs, schema=OBSERVED_SCHEMA)
     sized = size_servers(frame, observed, policy)
-    return sized.with_columns(pl.Series("enough", enough), pl.Series("covered_days", days))
+    # #21's safety rule: memory never below the observed maximum (the statistic of
+    # 10-minute peaks × headroom can sit below a short spike)
+    peaks = [u.mem_max_pct if ok else None for (u, _), ok in zip(matched, enough, strict=True)]
+    peak_pct = pl.Series(peaks, dtype=pl.Float64)
+    demand = pl.col("memory_demand_gib")
+    floor = pl.max_horizontal(demand, pl.col("memory_gib") * peak_pct / 100.0)
+    return sized.with_columns(
+        pl.when(demand.is_null()).then(None).otherwise(floor).alias("memory_demand_gib"),
+        pl.Series("enough", enough),
+        pl.Series("covered_days", days),
+    )
 
 
 def _price(

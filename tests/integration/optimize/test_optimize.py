@@ -235,3 +235,18 @@ def test_memory_stays_within_the_current_limit_without_an_oom_kill(estate: Estat
     off = advise_containers(usage, s.model_copy(update={"memory_within_limit": False}))
     assert off.memory_bytes[web] == np.ceil(101 * usage.mem_max[web] / MIB) * MIB
     assert not any("kept within the limit" in f for f in off.flags[web])
+
+
+def test_vm_memory_never_below_the_observed_maximum(result: dict) -> None:
+    """#21's safety rule for VMs too: the statistic of 10-minute peaks × headroom can sit
+    below a short spike (review: demand = memory × p95 × 1.3 only)."""
+    checked = 0
+    for v in result["vms"]:
+        if v["memory_demand_gib"] is None or v["mem_max_pct"] is None:
+            continue
+        peak = v["memory_gib"] * v["mem_max_pct"] / 100
+        assert v["memory_demand_gib"] >= peak - 1e-3, v["server"]
+        for t in v["targets"]:
+            assert t["recommended_memory_gib"] >= peak - 1e-3, (v["server"], t["cloud"])
+        checked += 1
+    assert checked >= 3
