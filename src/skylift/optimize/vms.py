@@ -91,7 +91,9 @@ def vm_queries(m: VmMetrics, w: Window, cpu_q: float | None, mem_q: float | None
     net_out = f"({rate_sum(m.network_transmit_bytes)}) * 8 / 1e6"
     mem_seen = f"max {by} ({total})"
     return {
-        "cores": f"count {by} (last_over_time({idle}[{w.range}]))",
+        # the CPUs now (a VM resized during the window has its old ones in it); a host
+        # not reporting at the window's end: every CPU seen in the window
+        "cores": f"count {by} ({idle}) or count {by} (last_over_time({idle}[{w.range}]))",
         "memory_gib": f"max {by} (last_over_time({total}[{w.range}])) / 1073741824",
         "cpu_stat_pct": stat(cpu, cpu_q),
         "cpu_avg_pct": f"avg_over_time({w.subquery(cpu)})",

@@ -52,11 +52,18 @@ def _history(out: TextIO, t: npt.NDArray[np.float64], half: int) -> None:
         keep = slice(None) if cpu < 2 else slice(half, None)
         idle = np.cumsum((1 - busy[keep]) * 300.0)
         _series(out, "node_cpu_seconds_total", f'{vm},cpu="{cpu}",mode="idle"', t[keep], idle)
+    down = 'instance="vmd:9100",job="node"'  # 4 CPUs, then 2 (not in the workspace)
+    for cpu in range(4):
+        keep = slice(None) if cpu < 2 else slice(None, half)
+        idle = np.cumsum((1 - busy[keep]) * 300.0)
+        _series(out, "node_cpu_seconds_total", f'{down},cpu="{cpu}",mode="idle"', t[keep], idle)
     out.write("# TYPE node_memory_MemTotal_bytes gauge\n")
     total = np.where(new, 8 * GIB, 4 * GIB)
     _series(out, "node_memory_MemTotal_bytes", vm, t, total)
+    _series(out, "node_memory_MemTotal_bytes", down, t, 4 * GIB)
     out.write("# TYPE node_memory_MemAvailable_bytes gauge\n")
     _series(out, "node_memory_MemAvailable_bytes", vm, t, total - 2 * GIB)
+    _series(out, "node_memory_MemAvailable_bytes", down, t, 2 * GIB)
     pod = 'namespace="shop",pod="resized-0",container="resized"'
     out.write("# TYPE container_cpu_usage_seconds counter\n")
     _series(out, "container_cpu_usage_seconds_total", pod, t, np.cumsum(busy * 300.0))
@@ -143,3 +150,19 @@ def test_a_resize_mid_window_is_drawn_as_a_step(resized: Resized) -> None:
         _check_step(ends, line["data"], change, before, after, f"{pid} drawn")
         rec = next(s for s in cpu["series"] if s["name"] == "recommended")
         assert "markLine" in rec  # the recommendation stays flat
+
+
+def test_a_vm_downsized_mid_window_counts_its_cpus_now(resized: Resized) -> None:
+    """#21 review: ``cores`` counted every CPU series seen in the window, so a VM resized
+    from 4 CPUs to 2 (e.g. after applying a recommendation) was priced and sized as 4
+    (its demand: 4 x the statistic of a per-CPU share measured on 2)."""
+    from skylift.optimize.prometheus import PrometheusClient
+    from skylift.optimize.settings import VmMetrics
+    from skylift.optimize.vms import collect_vms
+    from skylift.optimize.window import Window
+
+    got = {u.instance: u for u in collect_vms(
+        PrometheusClient(resized.url), VmMetrics(), Window(resized.at, 14), 0.95, 0.95
+    )}  # fmt: skip
+    assert got["vmd:9100"].cores == 2
+    assert got["vmr:9100"].cores == 4
