@@ -78,8 +78,10 @@ def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
         return f"sum {_BY} (increase({selector(name, m.selector)}[{w.range}]))"
 
     def current(name: str, resource: str) -> str:
+        # the pods running now (a rollout leaves the old pods' values in the window);
+        # a container with none at the window's end: its pods' last values
         s = selector(name, f'resource="{resource}"', m.selector)
-        return f"max {_BY} (last_over_time({s}[{w.range}]))"
+        return f"max {_BY} ({s}) or max {_BY} (last_over_time({s}[{w.range}]))"
 
     oom = selector(m.last_terminated, 'reason="OOMKilled"', m.selector)
     lim = selector(m.limits, 'resource="memory"', m.selector)

@@ -36,7 +36,7 @@ class Resized:
 def _series(out: TextIO, name: str, labels: str, t: npt.NDArray[np.float64], v: object) -> None:
     values = np.broadcast_to(np.asarray(v, dtype=np.float64), t.shape)
     out.write(
-        "".join(f"{name}{{{labels}}} {x:.6g} {s:.0f}\n" for s, x in zip(t, values, strict=True))
+        "".join(f"{name}{{{labels}}} {x:.12g} {s:.0f}\n" for s, x in zip(t, values, strict=True))
     )
 
 
@@ -76,6 +76,14 @@ def _history(out: TextIO, t: npt.NDArray[np.float64], half: int) -> None:
         out.write(f"# TYPE {fam} gauge\n")
         _series(out, fam, f'{pod},resource="cpu",unit="core"', t, cpu)
         _series(out, fam, f'{pod},resource="memory",unit="byte"', t, np.asarray(mem) * GIB)
+    # shop/rolled: a rollout halfway replaced pod rolled-a (requests 1 core, 2 GiB) by
+    # rolled-b (0.5 core, 1 GiB)
+    for pod_name, keep, cpu, mem in (("a", ~new, 1.0, 2), ("b", new, 0.5, 1)):
+        rolled = f'namespace="shop",pod="rolled-{pod_name}",container="rolled"'
+        fam = "kube_pod_container_resource_requests"
+        _series(out, fam, f'{rolled},resource="cpu",unit="core"', t[keep], cpu)
+        _series(out, fam, f'{rolled},resource="memory",unit="byte"', t[keep], mem * GIB)
+        _series(out, "container_memory_working_set_bytes", rolled, t[keep], 0.6 * GIB)
     out.write("# EOF\n")
 
 
@@ -123,7 +131,7 @@ def test_a_resize_mid_window_is_drawn_as_a_step(resized: Resized) -> None:
         OptimizeRequest(prometheus=resized.url, at=resized.at, workspace=resized.workspace)
     )
     vm = result.vms[0]
-    (container,) = result.containers
+    container = next(c for c in result.containers if c["container"] == "resized")
     assert (vm["cores"], vm["memory_gib"]) == (4, 8.0)  # the run's figures: as now
     assert container["current"]["cpu_request"] == 0.5
     with Workspace.open(resized.workspace) as ws:
@@ -166,3 +174,18 @@ def test_a_vm_downsized_mid_window_counts_its_cpus_now(resized: Resized) -> None
     )}  # fmt: skip
     assert got["vmd:9100"].cores == 2
     assert got["vmr:9100"].cores == 4
+
+
+def test_a_rolled_out_container_has_its_new_pods_requests(resized: Resized) -> None:
+    """#21 review: requests/limits were the largest over every pod seen in the window,
+    so after a rollout lowered them (a new pod) the old pod's values were 'current'."""
+    from skylift.optimize.containers import collect_containers
+    from skylift.optimize.prometheus import PrometheusClient
+    from skylift.optimize.settings import ContainerMetrics
+    from skylift.optimize.window import Window
+
+    u = collect_containers(
+        PrometheusClient(resized.url), ContainerMetrics(), Window(resized.at, 14)
+    )
+    i = u.keys.index(("shop", "rolled"))
+    assert (u.request_cpu[i], u.request_mem[i]) == (0.5, 1 * GIB)
