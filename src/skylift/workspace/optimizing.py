@@ -182,13 +182,21 @@ def _vm_rows(
     servers = ws.servers()
     names = index_names((sv.key, (sv.name, sv.key, sv.fqdn, *sv.ip_addresses)) for sv in servers)
     by_key = {sv.key: sv for sv in servers}
-    matched: list[tuple[VmUsage, str]] = []
+    chosen: dict[str, VmUsage] = {}  # one instance per server: the one with most data
     for u in vms:
         key = match_instance(u.instance, names)
         if key is None:
             warnings.append(f"instance {u.instance}: matches no server of the workspace")
-        else:
-            matched.append((u, key))
+        elif key not in chosen or u.covered_days > chosen[key].covered_days:
+            chosen[key] = u
+    for u in vms:
+        key = match_instance(u.instance, names)
+        if key is not None and chosen[key] is not u:
+            warnings.append(
+                f"instance {u.instance}: server {by_key[key].name} is matched by instance "
+                f"{chosen[key].instance} already (more data); ignored"
+            )
+    matched = [(u, k) for u in vms if (k := match_instance(u.instance, names)) and chosen[k] is u]
     if not matched:
         return []
     sized = _size(matched, [by_key[k] for _, k in matched], policy, s)

@@ -250,3 +250,19 @@ def test_vm_memory_never_below_the_observed_maximum(result: dict) -> None:
             assert t["recommended_memory_gib"] >= peak - 1e-3, (v["server"], t["cloud"])
         checked += 1
     assert checked >= 3
+
+
+def test_two_instances_of_one_server_are_one_row(estate: Estate, tmp_path: Path) -> None:
+    """#21 review: vm1:9100 and vm2:9100 both naming one server (its name and its FQDN)
+    ended in an internal error (a polars ShapeError, exit 70): the instance with the most
+    data is kept, the other named in a warning."""
+    ws = tmp_path / "ws"
+    assert run_cli("init", str(ws)).code == 0
+    csv = tmp_path / "servers.csv"
+    csv.write_text("name,cores,memory_mib,os_name,fqdn\nvm1,8,32768,Ubuntu 22.04,vm2.example.com\n")
+    assert run_cli("-w", str(ws), "discover", "servers", str(csv)).code == 0
+    r = run_cli("-w", str(ws), "optimize", "--prometheus", estate.url, "--json")
+    assert r.code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert [v["server"] for v in doc["vms"]] == ["vm1"]
+    assert any("vm2:9100" in w and "already" in w for w in doc["warnings"])
