@@ -156,7 +156,8 @@ def advise_containers(usage: ContainerUsage, s: OptimizeSettings) -> ContainerAd
         mem = np.where(np.isnan(oom), within_limit(margin, usage.mem_max, usage.limit_mem), mem)
     mem = np.where(np.isnan(oom), mem, np.fmax(mem, OOM_FACTOR * oom))
     mem = np.fmax(mem, usage.mem_max)  # never below the observed peak
-    throttled = np.nan_to_num(usage.throttled) >= s.throttle_flag
+    share = np.nan_to_num(usage.throttled)  # NaN: no CFS series, nothing seen
+    throttled = (share > 0) & (share >= s.throttle_flag)
     limit = np.fmax(2.0 * cpu, usage.cpu_max)
     limit = np.where(throttled, np.fmax(limit, usage.limit_cpu), limit)
     reasons: list[str] = []

@@ -98,3 +98,17 @@ def test_a_peak_above_the_current_limit_keeps_its_margin() -> None:
     off = advise_containers(u, OptimizeSettings(memory_within_limit=False))
     assert a.memory_bytes[0] == off.memory_bytes[0] == 1690 * MIB  # peak + 10 %, rounded up
     assert a.flags[0] == ()
+
+
+def test_unknown_throttling_is_not_flagged_even_at_a_zero_threshold() -> None:
+    """#21 review: throttle_flag 0 (allowed: flag any throttling) flagged a container
+    without CFS series 'CPU throttled in nan % of periods' (and one never throttled
+    'in 0 %'), and kept its CPU limit."""
+    u = replace(_usage([(100 * MIB, 0.5, np.nan, np.nan)]), throttled=np.array([np.nan]))
+    a = advise_containers(u, OptimizeSettings(throttle_flag=0))
+    assert a.flags[0] == ()
+    for share, flags in ((0.0, ()), (0.01, ("CPU throttled in 1 % of periods",))):
+        got = advise_containers(
+            replace(u, throttled=np.array([share])), OptimizeSettings(throttle_flag=0)
+        )
+        assert got.flags[0] == flags, share
