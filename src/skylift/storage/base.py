@@ -112,6 +112,11 @@ class Storage(ABC):
         """
         return (info for info in self.list(prefix) if info.path > start_after)
 
+    def list_top(self) -> builtins.list[str] | None:
+        """The store's top level, sorted: its objects' keys and its folders as ``name/``
+        (one delimiter listing). None: the backend has none (list everything instead)."""
+        return None
+
     @abstractmethod
     def stat(self, path: str) -> ObjectInfo:
         """Metadata of one object; raise :class:`NotFoundError` if absent."""

@@ -42,6 +42,8 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     e = start_estate(root, workers=1, head_cpus=1, worker_env={**CREDENTIALS, KEY_ENV: KEY})
     try:
         make_tree(e.src_data / "src", SMALL, LARGE, large_mib=24)
+        # before anything lists the destination server (rclone caches its folder listings)
+        _wide_tree(e.dst_data / "dst" / "wide")
         yield e
     finally:
         e.close()
@@ -310,3 +312,46 @@ def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -
     assert not (estate.dst_data / "dst" / "eb" / ".skylift-manifest.jsonl").exists()
     for path in estate.ray_logs():
         assert KEY.encode() not in path.read_bytes(), path
+
+
+# 8 top-level entries = the 8 ranges of 2 one-CPU nodes (4 per worker): one entry each, so
+# a split can only come from probing inside big/ (no whole folder is left to move)
+WIDE_FOLDERS, WIDE_EACH, WIDE_BIG, WIDE_ROOT = 5, 20, 3000, 2
+
+
+def _wide_tree(folder: Path) -> int:
+    """A source of many top-level folders, a few root keys and one folder much larger
+    than the others (``big/``: stealing must split it); returns the object count."""
+    import random
+
+    rng = random.Random(22)
+    paths = [f"f{i:02d}/sub/o{j:03d}" for i in range(WIDE_FOLDERS) for j in range(WIDE_EACH)]
+    paths += [f"big/obj{j:06d}.bin" for j in range(WIDE_BIG)]
+    paths += [f"root{j}.txt" for j in range(WIDE_ROOT)]
+    for path in paths:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(rng.randbytes(rng.randint(64, 512)))
+    return len(paths)
+
+
+def test_prefix_listing_driver_lists_only_the_top_level(estate: Estate) -> None:
+    # on the destination server (made by the fixture; s3://src keeps its tree)
+    total = WIDE_FOLDERS * WIDE_EACH + WIDE_BIG + WIDE_ROOT
+    top = WIDE_FOLDERS + 1 + WIDE_ROOT  # f00/ … f04/, big/ and the root keys
+    args = ["transfer", "s3://dst/wide", "s3://dst/w", "--engine", "ray", "--address",
+            estate.address, "--json", "--jobs", "2", "--bwlimit", "256K"]  # fmt: skip
+    env = {"SKYLIFT_SCALEOUT_LISTING": "prefixes"}
+    run = estate.skylift(*args, env=env)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["transferred"] == total and result["failed"] == 0
+    assert result["driver_listed"] == top  # not one key per object
+    assert result["shards"] >= top + 1  # big/ was split for the idle worker (by probes)
+    assert sum(w["objects"] for w in result["workers"]) == total
+    check = estate.skylift("verify", "s3://dst/wide", "s3://dst/w", "--checksum", "--json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert json.loads(check.stdout)["ok"] == total
+    again = json.loads(estate.skylift(*args[:-2], env=env).stdout)  # a re-run sends nothing
+    assert again["transferred"] == 0 and again["skipped"] == total
+    # the driver's own listing (the default) counts every key
+    assert json.loads(estate.skylift(*args[:-2]).stdout)["driver_listed"] == total

@@ -19,7 +19,7 @@ import socket
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +34,7 @@ from skylift.domain.transfer import (
     TransferResult,
 )
 from skylift.errors import ConfigError, InputError
+from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url, shown_url
 from skylift.transfer.breaker import CircuitBreaker
 from skylift.transfer.diffing.listing import sorted_listing
@@ -46,8 +47,15 @@ from skylift.transfer.remotes import Remotes
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
-from skylift.transfer.scaleout.shards import Checkpoints, Cutter, Shard
-from skylift.transfer.scaleout.stealing import pick_split
+from skylift.transfer.scaleout.shards import (
+    MIN_SHARD_S,
+    SHARDS_PER_WORKER,
+    Checkpoints,
+    Cutter,
+    Shard,
+    prefix_ranges,
+)
+from skylift.transfer.scaleout.stealing import pick_split, probe_split
 from skylift.transfer.scaleout.task import (
     ShardOutcome,
     ShardTask,
@@ -62,6 +70,9 @@ if TYPE_CHECKING:
 
 #: Attempts Ray makes at a shard whose worker died (the journal makes each one resume).
 SHARD_RETRIES = 3
+#: ``prefixes``: the driver lists only the source's top level and each shard lists its
+#: own range (object stores; for 10^8+ keys in many folders); else it lists every key.
+LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
 #: The resource Ray gives the head node only.
 HEAD = "node:__internal_head__"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
@@ -221,8 +232,17 @@ def run_scaleout(
                          key_id(key) if key is not None else None)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
-        listing = build_filter(options).apply(sorted_listing(src.list(), src.scheme, src.url, None))
-        outcomes = job.run(cutter.feed(listing))
+        top = src.list_top() if os.environ.get(LISTING_ENV) == "prefixes" else None
+        if top is None:
+            listing = build_filter(options).apply(
+                job.counted(sorted_listing(src.list(), src.scheme, src.url, None))
+            )
+            outcomes = job.run(cutter.feed(listing))
+        else:
+            job.split_by_probes(top, _first_after(src))
+            job.listed = len(top)
+            ranges = prefix_ranges(top, workers * SHARDS_PER_WORKER)
+            outcomes = job.run(Shard(-1, lo, hi, 0, 0) for lo, hi in ranges)
         ok = all(o.result is not None and o.result.ok for o in outcomes)
         manifest = None
         folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
@@ -238,6 +258,21 @@ def run_scaleout(
                 )
             drop_run(run_dir)
     return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
+
+
+def _first_after(src: Storage) -> Callable[[str, str], str | None]:
+    """``first_after(folder, key)``: the source's first key after ``key`` in ``folder``."""
+
+    def first_after(folder: str, key: str) -> str | None:
+        listing = src.list_from(folder, key)
+        try:
+            return next((info.path for info in listing), None)
+        finally:
+            close = getattr(listing, "close", None)
+            if close is not None:
+                close()
+
+    return first_after
 
 
 class _Job:
@@ -269,6 +304,24 @@ class _Job:
         self.began: dict[int, float] = {}  # shard → when its first report came
         self.splits = 0
         self.restarts = 0
+        self.listed = 0  # keys (or top-level entries) the driver listed
+        self._entries: Sequence[str] = ()
+        self._probe: Callable[[str, str], str | None] | None = None
+
+    def counted(self, listing: Iterable[ObjectInfo]) -> Iterator[ObjectInfo]:
+        """``listing``, counting its keys in :attr:`listed`."""
+        for info in listing:
+            self.listed += 1
+            yield info
+
+    def split_by_probes(
+        self, entries: Sequence[str], first_after: Callable[[str, str], str | None]
+    ) -> None:
+        """No checkpoints (the shards list their own ranges): split stragglers at the
+        top-level ``entries`` left in them, else by probing the source
+        (:func:`~skylift.transfer.scaleout.stealing.probe_split`)."""
+        self._entries = entries
+        self._probe = first_after
 
     def submit(self, shard: Shard) -> None:
         """Queue ``shard``; Ray gets it when a worker is free (:meth:`_launch`)."""
@@ -350,9 +403,25 @@ class _Job:
             return
         elapsed = {i: now - self.began[i] for i in positions}
         picked = pick_split(self.points, self.shards, positions, finished, elapsed)
+        if picked is None and self._probe is not None:
+            picked = self._probe_split(positions, elapsed)
         if picked is not None:
             self.coord.propose.remote(*picked)
             self.asked.add(picked[0])
+
+    def _probe_split(
+        self, positions: dict[int, str], elapsed: dict[int, float]
+    ) -> tuple[int, str] | None:
+        """The longest-running shard that has run :data:`MIN_SHARD_S` and has a split key."""
+        assert self._probe is not None
+        for index in sorted(positions, key=lambda i: -elapsed[i]):
+            shard = self.shards.get(index)
+            if shard is None or elapsed[index] < MIN_SHARD_S:
+                continue
+            key = probe_split(self._probe, self._entries, shard, positions[index])
+            if key is not None:
+                return index, key
+        return None
 
     def _forward(self, snap: Snapshot) -> None:
         self.restarts += snap.restarts
@@ -416,6 +485,7 @@ def _result(
         shards=len(outcomes),
         shards_split=job.splits,
         shard_retries=job.restarts,
+        driver_listed=job.listed,
     )
 
 

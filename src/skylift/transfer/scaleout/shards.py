@@ -14,7 +14,7 @@ where a straggler's remaining keys split in two.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from skylift.storage.base import ObjectInfo
@@ -185,3 +185,14 @@ def common_prefix(lo: str, hi: str | None) -> str:
             break
         n += 1
     return lo[:n]
+
+
+def prefix_ranges(entries: Sequence[str], count: int) -> list[tuple[str, str | None]]:
+    """``count`` contiguous key ranges ``[lo, hi)`` from ``""`` to the end, cut at entries of
+    a sorted top-level listing (keys and ``folder/`` names) into groups of about equal
+    numbers of entries. A folder's keys sort together right after ``folder/`` and before
+    the next entry, so no folder is cut in two (at most as many ranges as entries)."""
+    n = len(entries)
+    count = max(1, min(count, n))
+    bounds = [entries[i * n // count] for i in range(1, count)]
+    return list(zip(["", *bounds], [*bounds, None], strict=True))
