@@ -50,8 +50,8 @@ class ContainerUsage:
     ``cpu_days`` has shape (N, days, len(LEVELS)) in cores, NaN where a day has
     no samples; memory in bytes; ``throttled`` the share of CFS periods
     throttled (NaN: unknown); ``oom_limit_bytes`` the memory limit in force when
-    an OOM kill was seen (NaN: none seen); ``request_*``/``limit_*`` the current
-    values from kube-state-metrics (NaN: none).
+    an OOM kill was seen (NaN: none seen, or no limit: see ``oom_seen``);
+    ``request_*``/``limit_*`` the current values from kube-state-metrics (NaN: none).
     """
 
     keys: tuple[tuple[str, str], ...]
@@ -67,6 +67,8 @@ class ContainerUsage:
     request_mem: npt.NDArray[np.float64]
     limit_cpu: npt.NDArray[np.float64]
     limit_mem: npt.NDArray[np.float64]
+    #: 1 where an OOM kill was seen, with or without a limit (NaN: none; None: unknown)
+    oom_seen: npt.NDArray[np.float64] | None = None
 
 
 def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
@@ -93,6 +95,8 @@ def scalar_queries(m: ContainerMetrics, w: Window) -> dict[str, str]:
         "throttled": f"{inc(m.throttled_periods)} / {inc(m.cfs_periods)}",
         "oom_limit_bytes": f"max {_BY} (max_over_time({lim}[{w.range}]) "
         f"and on (namespace, pod, container) max_over_time({oom}[{w.range}]) > 0)",
+        # also without a memory limit (the node's OOM killer): flagged, nothing to scale
+        "oom_seen": f"max {_BY} (max_over_time({oom}[{w.range}])) > 0",
         "request_cpu": current(m.requests, "cpu"),
         "request_mem": current(m.requests, "memory"),
         "limit_cpu": current(m.limits, "cpu"),

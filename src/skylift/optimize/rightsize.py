@@ -168,6 +168,8 @@ def advise_containers(usage: ContainerUsage, s: OptimizeSettings) -> ContainerAd
             f.append(f"CPU throttled in {100 * usage.throttled[i]:.0f} % of periods")
         if not np.isnan(oom[i]):
             f.append(f"OOM kill seen under a {oom[i] / MIB:.0f} MiB limit")
+        elif usage.oom_seen is not None and usage.oom_seen[i] > 0:
+            f.append("OOM kill seen (no memory limit)")
         elif mem[i] < margin[i]:
             f.append(
                 f"memory peak at {100 * usage.mem_max[i] / usage.limit_mem[i]:.0f} % of its "

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pytest
 
 from skylift.optimize.testing.server import PrometheusServer
+from skylift.optimize.window import Window
 from tests.helpers import run_cli
 
 GIB = 1024.0**3
@@ -84,6 +85,12 @@ def _history(out: TextIO, t: npt.NDArray[np.float64], half: int) -> None:
         _series(out, fam, f'{rolled},resource="cpu",unit="core"', t[keep], cpu)
         _series(out, fam, f'{rolled},resource="memory",unit="byte"', t[keep], mem * GIB)
         _series(out, "container_memory_working_set_bytes", rolled, t[keep], 0.6 * GIB)
+    # shop/unbounded: no memory limit, an OOM kill (the node's OOM killer) in the window
+    free = 'namespace="shop",pod="unbounded-0",container="unbounded"'
+    _series(out, "container_memory_working_set_bytes", free, t, 0.6 * GIB)
+    out.write("# TYPE kube_pod_container_status_last_terminated_reason gauge\n")
+    _series(out, "kube_pod_container_status_last_terminated_reason",
+            f'{free},reason="OOMKilled"', t[half:], 1.0)  # fmt: skip
     out.write("# EOF\n")
 
 
@@ -167,7 +174,6 @@ def test_a_vm_downsized_mid_window_counts_its_cpus_now(resized: Resized) -> None
     from skylift.optimize.prometheus import PrometheusClient
     from skylift.optimize.settings import VmMetrics
     from skylift.optimize.vms import collect_vms
-    from skylift.optimize.window import Window
 
     got = {u.instance: u for u in collect_vms(
         PrometheusClient(resized.url), VmMetrics(), Window(resized.at, 14), 0.95, 0.95
@@ -189,3 +195,19 @@ def test_a_rolled_out_container_has_its_new_pods_requests(resized: Resized) -> N
     )
     i = u.keys.index(("shop", "rolled"))
     assert (u.request_cpu[i], u.request_mem[i]) == (0.5, 1 * GIB)
+
+
+def test_an_oom_kill_without_a_memory_limit_is_flagged(resized: Resized) -> None:
+    """#21 review: the OOM figure was the limit the kill happened under, so a container
+    without a memory limit (killed by the node's OOM killer) was not flagged at all."""
+    from skylift.optimize.containers import collect_containers
+    from skylift.optimize.prometheus import PrometheusClient
+    from skylift.optimize.rightsize import advise_containers
+    from skylift.optimize.settings import ContainerMetrics, OptimizeSettings
+
+    client = PrometheusClient(resized.url)
+    u = collect_containers(client, ContainerMetrics(), Window(resized.at, 14))
+    a = advise_containers(u, OptimizeSettings())
+    flags = dict(zip(u.keys, a.flags, strict=True))
+    assert flags[("shop", "unbounded")] == ("OOM kill seen (no memory limit)",)
+    assert not any("OOM" in f for f in flags[("shop", "resized")])
