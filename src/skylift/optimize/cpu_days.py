@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -115,8 +115,18 @@ def shards(keys: list[Key], size: int) -> Iterator[tuple[str, list[Key]]]:
     for ns, ks in by_ns.items():
         for i in range(0, len(ks), size):
             part = ks[i : i + size]
-            regex = "|".join(_literal(c) for _, c in part)
-            yield f"namespace={json.dumps(ns)}, container=~{json.dumps(regex)}", part
+            yield f"namespace={quoted(ns)}, {one_of('container', (c for _, c in part))}", part
+
+
+def quoted(text: str) -> str:
+    """``text`` as a PromQL string (UTF-8 kept: Prometheus refuses the surrogate pairs
+    ``json.dumps`` writes for characters beyond the BMP)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def one_of(label: str, values: Iterable[str]) -> str:
+    """A matcher selecting exactly these ``label`` values (Prometheus anchors the regex)."""
+    return f"{label}=~{quoted('|'.join(_literal(v) for v in values))}"
 
 
 def _literal(text: str) -> str:

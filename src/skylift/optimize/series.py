@@ -17,7 +17,6 @@ before zlib) — 10,000 workloads stay under 20 MiB in the workspace.
 
 from __future__ import annotations
 
-import json
 import math
 import zlib
 from collections.abc import Mapping, Sequence
@@ -29,7 +28,7 @@ import numpy.typing as npt
 
 from skylift.domain.progress import NULL_PROGRESS, Progress
 from skylift.optimize.containers import QUERY_THREADS, cpu_expr
-from skylift.optimize.cpu_days import POINTS_PER_QUERY, _chunks, _literal, nan_quantiles
+from skylift.optimize.cpu_days import POINTS_PER_QUERY, _chunks, nan_quantiles, one_of
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import ContainerMetrics, VmMetrics
 from skylift.optimize.vms import VmSelectors
@@ -160,7 +159,7 @@ def collect_vm_series(
     progress.begin("Prometheus: VM usage over time", total=2 * len(parts), unit="queries")
     with ThreadPoolExecutor(max_workers=len(RESOURCES)) as pool:
         for part in parts:  # one shard at a time, its resources concurrently
-            matcher = f"{m.instance_label}=~{json.dumps('|'.join(_literal(h) for h in part))}"
+            matcher = one_of(m.instance_label, part)
             exprs = vm_step_queries(m, w, matcher)
             futs = [pool.submit(_steps, client, e, m.instance_label, part, times) for e in exprs]
             rows = np.array([row[h] for h in part])

@@ -13,7 +13,6 @@ step, closed ranges), peaks and interpolation.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from skylift.optimize.cpu_days import POINTS_PER_QUERY, _chunks, _literal, nan_quantiles
+from skylift.optimize.cpu_days import POINTS_PER_QUERY, _chunks, nan_quantiles, one_of
 from skylift.optimize.prometheus import PrometheusClient
 from skylift.optimize.settings import VmMetrics
 from skylift.optimize.window import Window
@@ -89,7 +88,7 @@ def vm_step_figures(
     out: dict[str, dict[str, float]] = {}
     with ThreadPoolExecutor(max_workers=3) as pool:
         for part in _shards(cpus, times.size, points_per_query):
-            sel = f"{label}=~{json.dumps('|'.join(_literal(h) for h in part))}"
+            sel = one_of(label, part)
             exprs = (
                 f"rate({_with(idle, sel)}[{w.rate_range}])",
                 f"sum by ({label}) ({_with(total, sel)})",

@@ -211,3 +211,17 @@ def test_an_oom_kill_without_a_memory_limit_is_flagged(resized: Resized) -> None
     flags = dict(zip(u.keys, a.flags, strict=True))
     assert flags[("shop", "unbounded")] == ("OOM kill seen (no memory limit)",)
     assert not any("OOM" in f for f in flags[("shop", "resized")])
+
+
+def test_label_values_beyond_the_bmp_make_valid_promql(resized: Resized) -> None:
+    """#21 review: json.dumps wrote an emoji in a host or container name as a surrogate
+    pair, which Prometheus refuses ('escape sequence is an invalid Unicode code point'),
+    reported as a wrong metric name."""
+    from skylift.optimize.cpu_days import one_of, shards
+    from skylift.optimize.prometheus import PrometheusClient
+
+    client = PrometheusClient(resized.url)
+    hosts = one_of("instance", ["vmr:9100", "caf\u00e9-\U0001f680:9100"])
+    assert len(client.instant(f"node_memory_MemTotal_bytes{{{hosts}}}", resized.at)) == 1
+    ((matcher, _),) = shards([("shop-\U0001f680", "resized")], 10)
+    assert client.instant(f"container_memory_working_set_bytes{{{matcher}}}", resized.at) == []
