@@ -99,6 +99,12 @@ def optimize_workspace(
         s = ws.settings.optimize
         if request.window is not None:
             s = s.model_copy(update={"window_days": parse_window(request.window)})
+        if s.window_days < s.min_days:  # every workload would be refused, whatever it has
+            raise InputError(
+                f"--window {request.window or f'{s.window_days:g}d'} is shorter than "
+                f"optimize.min_days ({s.min_days:g} days): no recommendation could be made",
+                f"use --window {s.min_days:g}d or more, or lower optimize.min_days in skylift.yaml",
+            )
         url = request.prometheus or s.prometheus
         if not url:
             raise ConfigError(

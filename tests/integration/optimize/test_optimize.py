@@ -266,3 +266,12 @@ def test_two_instances_of_one_server_are_one_row(estate: Estate, tmp_path: Path)
     doc = json.loads(r.stdout)
     assert [v["server"] for v in doc["vms"]] == ["vm1"]
     assert any("vm2:9100" in w and "already" in w for w in doc["warnings"])
+
+
+def test_a_window_shorter_than_min_days_is_refused_up_front(estate: Estate) -> None:
+    """#21 review: --window 3d ran every query and refused every workload with 'needs 7
+    (4.0 more)' days, though no wait would give more: the window itself is too short."""
+    r = run_cli("-w", str(estate.workspace), "optimize", "--prometheus", estate.url,
+                "--window", "3d")  # fmt: skip
+    assert r.code == 2 and "--window 3d" in r.stderr and "min_days" in r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 2 and "Traceback" not in r.stderr
