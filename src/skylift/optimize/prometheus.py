@@ -108,7 +108,7 @@ class PrometheusClient:
         if raw is None:  # series were parsed before the unexpected part: ask again, read it all
             raw = self._post("query_range", params)
         out: list[ArraySeries] = []
-        for labels, points in _series(self._data(raw, params)):
+        for labels, points in self._series(raw, params):
             pts = np.array(points, dtype=np.float64).reshape(-1, 2)
             out.append((labels, np.rint(pts[:, 0] * 1000).astype(np.int64), pts[:, 1].copy()))
         return out
@@ -120,7 +120,19 @@ class PrometheusClient:
         return [x for x in data if isinstance(x, dict)] if isinstance(data, list) else []
 
     def _get(self, endpoint: str, params: dict[str, str]) -> list[Series]:
-        return _series(self._data(self._post(endpoint, params), params))
+        return self._series(self._post(endpoint, params), params)
+
+    def _series(self, raw: bytes, params: Mapping[str, str]) -> list[Series]:
+        """The series of a JSON answer; one error with a hint where they are malformed."""
+        data = self._data(raw, params)
+        try:
+            return _series(data)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ProviderError(
+                f"{redacted(self.url).rstrip('/')} answered series Prometheus does not write "
+                f"({exc}): {_what(params)[:120]}",
+                "check that --prometheus points at Prometheus (or an API compatible with it)",
+            ) from exc
 
     def _data(self, raw: bytes, params: Mapping[str, str]) -> Any:
         """The ``data`` of a JSON answer (errors raised with their hint)."""
@@ -242,7 +254,11 @@ def iter_matrix(chunks: Iterable[bytes], grid: npt.NDArray[np.int64]) -> Iterato
         if m is not None:
             if b'{"metric":' in m.group(1):  # a series of another form before this one
                 raise NotCompact(buf if first else None)
-            yield _arrays(m.group(1), m.group(2), grid)
+            try:
+                got = _arrays(m.group(1), m.group(2), grid)
+            except ValueError:  # not Prometheus' numbers or labels: json decides
+                raise NotCompact(buf if first else None) from None
+            yield got
             pos, first = m.end(), False
             continue
         if done:

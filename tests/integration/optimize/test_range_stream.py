@@ -135,3 +135,29 @@ def test_an_answer_cut_short_is_one_error_with_a_hint(chunked: bool) -> None:
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"metric": {"c": "x"}, "values": [[T0, "abc"], [T0 + 300, "1"]]},
+        {"metric": {"c": "x"}, "values": [["x", "1"]]},
+    ],
+)
+def test_malformed_series_are_one_error_with_a_hint(
+    server: tuple[ThreadingHTTPServer, type[_Answers]], bad: dict[str, object]
+) -> None:
+    """#21 review: a value or timestamp that is not a number escaped as a ValueError from
+    the streamed parse or the json fallback (an internal error, exit 70)."""
+    from skylift.errors import ProviderError
+
+    srv, handler = server
+    handler.body = _body([bad])
+    client = PrometheusClient(f"http://127.0.0.1:{srv.server_address[1]}", timeout_s=5)
+    for call in (
+        lambda: client.range_arrays("up", T0, T0 + 300, 300),
+        lambda: client.range("up", T0, T0 + 300, 300),
+    ):
+        with pytest.raises(ProviderError) as err:
+            call()
+        assert err.value.hint and "\n" not in str(err.value)
