@@ -41,6 +41,7 @@ FIELDS = (
     "mem_stat_pct",
     "mem_avg_pct",
     "mem_max_pct",
+    "mem_max_gib",
     "covered_days",
 )
 
@@ -113,6 +114,7 @@ def vm_step_figures(
                 busy = np.where(r_cnt > 0, r_cnt - r_sum, np.nan)
                 on_values(part, busy, (mem_t - mem_a) / 1024.0**3, times)
             figures = _figures(cpu, mem, mem_t, times, w, cpu_q, mem_q)
+            figures["mem_max_gib"] = _nanmax(((mem_t - mem_a) / 1024.0**3)[:, _inside(times, w)], 1)
             for i, h in enumerate(part):
                 got = {f: float(figures[f][i]) for f in FIELDS if not math.isnan(figures[f][i])}
                 if got:
@@ -188,8 +190,7 @@ def _figures(
     steps in [end − W, end]; the statistic ``quantile_over_time(q,
     (max_over_time((x)[10m:step]))[W:10m])`` (each peak: the steps in [p − 10m, p]);
     coverage: the steps with MemTotal × step / 1 day."""
-    end_ms, span_ms = round(w.end * 1000), round(w.days * 86400 * 1000)
-    inside = times >= end_ms - span_ms
+    inside = _inside(times, w)
     idx = _peak_steps(times, _aligned(w.end - w.days * 86400, w.end, PEAK_S))
 
     def stat(x: npt.NDArray[np.float64], q: float | None) -> npt.NDArray[np.float64]:
@@ -214,6 +215,11 @@ def _figures(
             np.nan,
         ),
     }
+
+
+def _inside(times: npt.NDArray[np.int64], w: Window) -> npt.NDArray[np.bool_]:
+    """The steps of ``times`` in the window's closed range [end − W, end]."""
+    return np.asarray(times >= round(w.end * 1000) - round(w.days * 86400 * 1000), dtype=bool)
 
 
 def _peak_steps(

@@ -42,6 +42,9 @@ class VmUsage:
     mem_stat_pct: float | None = None
     mem_avg_pct: float | None = None
     mem_max_pct: float | None = None
+    #: GiB used (MemTotal − MemAvailable) at its highest step: the observed maximum,
+    #: also across a memory resize (the shares above are of the size at each step)
+    mem_max_gib: float | None = None
     disk_mbps_stat: float | None = None
     net_in_mbps_avg: float | None = None
     net_out_mbps_avg: float | None = None
@@ -74,6 +77,7 @@ def vm_queries(m: VmMetrics, w: Window, cpu_q: float | None, mem_q: float | None
     by, idle, total, avail = sel.by, sel.idle, sel.total, sel.avail
     cpu = f"100 * (1 - avg {by} (rate({idle}[{w.rate_range}])))"
     mem = f"100 * (1 - sum {by} ({avail}) / sum {by} ({total}))"
+    used = f"(sum {by} ({total}) - sum {by} ({avail})) / 1073741824"
 
     def stat(expr: str, q: float | None) -> str:
         peaks = f"max_over_time(({expr})[{_PEAK}:{w.step}])"
@@ -101,6 +105,7 @@ def vm_queries(m: VmMetrics, w: Window, cpu_q: float | None, mem_q: float | None
         "mem_stat_pct": stat(mem, mem_q),
         "mem_avg_pct": f"avg_over_time({w.subquery(mem)})",
         "mem_max_pct": f"max_over_time({w.subquery(mem)})",
+        "mem_max_gib": f"max_over_time({w.subquery(used)})",
         "disk_mbps_stat": stat(disk, cpu_q),
         "net_in_mbps_avg": f"avg_over_time({w.subquery(net_in)})",
         "net_out_mbps_avg": f"avg_over_time({w.subquery(net_out)})",

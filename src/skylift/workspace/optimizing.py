@@ -251,10 +251,9 @@ def _size(
     sized = size_servers(frame, observed, policy)
     # #21's safety rule: memory never below the observed maximum (the statistic of
     # 10-minute peaks × headroom can sit below a short spike)
-    peaks = [u.mem_max_pct if ok else None for (u, _), ok in zip(matched, enough, strict=True)]
-    peak_pct = pl.Series(peaks, dtype=pl.Float64)
+    peaks = [u.mem_max_gib if ok else None for (u, _), ok in zip(matched, enough, strict=True)]
     demand = pl.col("memory_demand_gib")
-    floor = pl.max_horizontal(demand, pl.col("memory_gib") * peak_pct / 100.0)
+    floor = pl.max_horizontal(demand, pl.Series(peaks, dtype=pl.Float64))
     return sized.with_columns(
         pl.when(demand.is_null()).then(None).otherwise(floor).alias("memory_demand_gib"),
         pl.Series("enough", enough),
@@ -294,6 +293,7 @@ def _price(
                 "cpu_max_pct": _round(u.cpu_max_pct),
                 "mem_stat_pct": _round(u.mem_stat_pct),
                 "mem_max_pct": _round(u.mem_max_pct),
+                "mem_max_gib": _round(u.mem_max_gib),
                 "covered_days": _round(u.covered_days),
                 "cpu_demand": _round(r["cpu_demand"]) if enough else None,
                 "memory_demand_gib": _round(r["memory_demand_gib"]) if enough else None,

@@ -242,9 +242,10 @@ def test_vm_memory_never_below_the_observed_maximum(result: dict) -> None:
     below a short spike (review: demand = memory × p95 × 1.3 only)."""
     checked = 0
     for v in result["vms"]:
-        if v["memory_demand_gib"] is None or v["mem_max_pct"] is None:
+        if v["memory_demand_gib"] is None or v["mem_max_gib"] is None:
             continue
-        peak = v["memory_gib"] * v["mem_max_pct"] / 100
+        peak = v["mem_max_gib"]
+        assert peak == pytest.approx(v["memory_gib"] * v["mem_max_pct"] / 100, abs=2e-3)
         assert v["memory_demand_gib"] >= peak - 1e-3, v["server"]
         for t in v["targets"]:
             assert t["recommended_memory_gib"] >= peak - 1e-3, (v["server"], t["cloud"])
