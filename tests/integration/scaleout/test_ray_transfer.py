@@ -314,9 +314,9 @@ def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -
         assert KEY.encode() not in path.read_bytes(), path
 
 
-# 8 top-level entries = the 8 ranges of 2 one-CPU nodes (4 per worker): one entry each, so
-# a split can only come from probing inside big/ (no whole folder is left to move)
-WIDE_FOLDERS, WIDE_EACH, WIDE_BIG, WIDE_ROOT = 5, 20, 3000, 2
+# 3 top-level entries, fewer than the 8 ranges of 2 one-CPU nodes (4 per worker): one entry
+# each, so a split can only come from probing inside big/ (no whole folder is left to move)
+WIDE_FOLDERS, WIDE_EACH, WIDE_BIG, WIDE_ROOT = 1, 20, 4000, 1
 
 
 def _wide_tree(folder: Path) -> int:
@@ -337,7 +337,7 @@ def _wide_tree(folder: Path) -> int:
 def test_prefix_listing_driver_lists_only_the_top_level(estate: Estate) -> None:
     # on the destination server (made by the fixture; s3://src keeps its tree)
     total = WIDE_FOLDERS * WIDE_EACH + WIDE_BIG + WIDE_ROOT
-    top = WIDE_FOLDERS + 1 + WIDE_ROOT  # f00/ … f04/, big/ and the root keys
+    top = WIDE_FOLDERS + 1 + WIDE_ROOT  # big/, f00/ and root0.txt
     args = ["transfer", "s3://dst/wide", "s3://dst/w", "--engine", "ray", "--address",
             estate.address, "--json", "--jobs", "2", "--bwlimit", "256K"]  # fmt: skip
     env = {"SKYLIFT_SCALEOUT_LISTING": "prefixes"}
@@ -353,5 +353,10 @@ def test_prefix_listing_driver_lists_only_the_top_level(estate: Estate) -> None:
     assert json.loads(check.stdout)["ok"] == total
     again = json.loads(estate.skylift(*args[:-2], env=env).stdout)  # a re-run sends nothing
     assert again["transferred"] == 0 and again["skipped"] == total
+    # a missing source is refused as with the driver's listing (never an empty shard
+    # that would look like an empty source to a sync)
+    missing = estate.skylift(*["s3://dst/nothing" if a == "s3://dst/wide" else a for a in args],
+                             env=env)  # fmt: skip
+    assert missing.returncode == 2 and "no such folder" in missing.stderr, missing.stderr
     # the driver's own listing (the default) counts every key
     assert json.loads(estate.skylift(*args[:-2]).stdout)["driver_listed"] == total

@@ -48,7 +48,6 @@ from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
 from skylift.transfer.scaleout.shards import (
-    MIN_SHARD_S,
     SHARDS_PER_WORKER,
     Checkpoints,
     Cutter,
@@ -233,7 +232,7 @@ def run_scaleout(
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
         top = src.list_top() if os.environ.get(LISTING_ENV) == "prefixes" else None
-        if top is None:
+        if not top:  # an empty or missing source: the driver's listing says which (cheap)
             listing = build_filter(options).apply(
                 job.counted(sorted_listing(src.list(), src.scheme, src.url, None))
             )
@@ -412,11 +411,12 @@ class _Job:
     def _probe_split(
         self, positions: dict[int, str], elapsed: dict[int, float]
     ) -> tuple[int, str] | None:
-        """The longest-running shard that has run :data:`MIN_SHARD_S` and has a split key."""
+        """The longest-running shard with a split key (asked at once: its listing runs
+        ahead of its copies, and only the keys it has not listed yet can move)."""
         assert self._probe is not None
         for index in sorted(positions, key=lambda i: -elapsed[i]):
             shard = self.shards.get(index)
-            if shard is None or elapsed[index] < MIN_SHARD_S:
+            if shard is None:
                 continue
             key = probe_split(self._probe, self._entries, shard, positions[index])
             if key is not None:
