@@ -153,9 +153,10 @@ def probe_split(
     find about the folder's last key, and split halfway from ``position`` to it.
     """
     start = max(position, shard.lo)
-    ahead = [e for e in entries if e > start and shard.contains(e)]
-    if ahead:
-        return ahead[len(ahead) // 2]
+    first = bisect.bisect_right(entries, start)  # the entries ahead: first..past-1
+    past = len(entries) if shard.hi is None else bisect.bisect_left(entries, shard.hi)
+    if first < past:
+        return entries[(first + past) // 2]
     end = folder_end(start)
     if end is None:
         return None
