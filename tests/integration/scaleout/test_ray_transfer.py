@@ -44,6 +44,9 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
         make_tree(e.src_data / "src", SMALL, LARGE, large_mib=24)
         # before anything lists the destination server (rclone caches its folder listings)
         _wide_tree(e.dst_data / "dst" / "wide")
+        for extra in WIDE_EXTRA:  # at the destination only: a sync deletes them
+            (e.dst_data / "dst" / "w" / extra).parent.mkdir(parents=True, exist_ok=True)
+            (e.dst_data / "dst" / "w" / extra).write_bytes(b"extra")
         yield e
     finally:
         e.close()
@@ -317,6 +320,10 @@ def test_encrypted_copy_is_sealed_and_decodes_with_every_check(estate: Estate) -
 # 3 top-level entries, fewer than the 8 ranges of 2 one-CPU nodes (4 per worker): one entry
 # each, so a split can only come from probing inside big/ (no whole folder is left to move)
 WIDE_FOLDERS, WIDE_EACH, WIDE_BIG, WIDE_ROOT = 1, 20, 4000, 1
+# before every source key, inside f00/, after everything (none in big/: a destination key
+# ahead of big/'s copies would block its split, as the shard's listing position is the
+# higher of its two listings)
+WIDE_EXTRA = ("a-first.txt", "f00/zz-extra", "zzz/extra")
 
 
 def _wide_tree(folder: Path) -> int:
@@ -348,11 +355,14 @@ def test_prefix_listing_driver_lists_only_the_top_level(estate: Estate) -> None:
     assert result["driver_listed"] == top  # not one key per object
     assert result["shards"] >= top + 1  # big/ was split for the idle worker (by probes)
     assert sum(w["objects"] for w in result["workers"]) == total
+    # a sync re-run sends nothing and deletes what only the destination has, in every range
+    again = json.loads(estate.skylift(*args[:-2], "--delete", env=env).stdout)
+    assert again["transferred"] == 0 and again["skipped"] == total
+    assert again["deleted"] == len(WIDE_EXTRA)
+    assert not any((estate.dst_data / "dst" / "w" / extra).exists() for extra in WIDE_EXTRA)
     check = estate.skylift("verify", "s3://dst/wide", "s3://dst/w", "--checksum", "--json")
     assert check.returncode == 0, check.stdout + check.stderr
     assert json.loads(check.stdout)["ok"] == total
-    again = json.loads(estate.skylift(*args[:-2], env=env).stdout)  # a re-run sends nothing
-    assert again["transferred"] == 0 and again["skipped"] == total
     # a missing source is refused as with the driver's listing (never an empty shard
     # that would look like an empty source to a sync)
     missing = estate.skylift(*["s3://dst/nothing" if a == "s3://dst/wide" else a for a in args],
