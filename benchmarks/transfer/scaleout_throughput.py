@@ -28,9 +28,10 @@ advises (:data:`NODE_OPTIONS`: no log monitor).
 one unit and half of the set (hard-linked halves, so each lists only its own):
 what two units do here without Ray. Two clients busy on both cores share them
 with the servers, so each object costs each client more CPU than it costs one
-client alone; that ratio bounds what any engine can reach on this machine. The same runs without quotas (whole cores,
-``--no-free`` skips them) are printed too. Wall time of the whole command is
-compared (start-up, listing, shard planning, journal merge and manifest included).
+client alone; that ratio bounds what any engine can reach on this machine. The
+same runs without quotas (whole cores, ``--no-free`` skips them) are printed too.
+Wall time of the whole command is compared (start-up, listing, shard planning,
+journal merge and manifest included).
 
 Also measured, for the model: CPU per small object of the client (skylift) and
 of the servers (both rclone, per object copied), per-byte cost of one core on the
