@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -35,6 +38,47 @@ def run_cli(*args: str) -> CliResult:
     finally:
         output.out.file, output.err.file = saved
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_skylift(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m skylift ARGS`` in a child process (signals, exit codes, a real
+    process's output), text captured, never raising on a non-zero exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "skylift", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
+def workspace_and_source(tmp_path: Path) -> tuple[Path, Path]:
+    """A new workspace ``tmp_path/ws`` and a source folder ``tmp_path/src`` holding a.txt."""
+    from skylift.workspace import Workspace
+
+    root = tmp_path / "ws"
+    with Workspace.init(root, project="t"):
+        pass
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a\n")
+    return root, src
+
+
+def assert_fails_as_the_whole_file(cfg: Path) -> None:
+    """Reading only the storage sections of ``cfg`` fails with the message and hint of
+    reading the whole file."""
+    import pytest
+
+    from skylift.errors import ConfigError
+    from skylift.workspace.settings import load_settings
+    from skylift.workspace.storage_settings import load_storage_settings
+
+    with pytest.raises(ConfigError) as whole:
+        load_settings(cfg, environ={})
+    with pytest.raises(ConfigError) as part:
+        load_storage_settings(cfg, environ={})
+    assert (part.value.message, part.value.hint) == (whole.value.message, whole.value.hint)
 
 
 def examples(n: int) -> int:

@@ -18,20 +18,11 @@ import time
 from pathlib import Path
 
 from skylift.workspace import Workspace
+from tests.helpers import run_skylift
 
 FILES = 64
 SIZE = 64 << 10  # 4 MiB in all: 8 s at --bwlimit 512K; an interrupted run ends at once
 QUICK_S = 5.0  # from the signal to the end of the process (~0.1 s here; ~8 s before)
-
-
-def _skylift(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "skylift", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def _source(tmp_path: Path) -> Path:
@@ -83,11 +74,11 @@ def test_sigterm_is_handled_as_ctrl_c_and_the_rerun_finishes(tmp_path: Path) -> 
     assert not (dst / ".skylift-manifest.jsonl").exists()
     done = _finished(dst)
     assert 0 < done < FILES
-    again = _skylift("--workspace", str(root), "transfer", str(src), str(dst), "--json")
+    again = run_skylift("--workspace", str(root), "transfer", str(src), str(dst), "--json")
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)
     assert (result["transferred"], result["skipped"]) == (FILES - done, done)
-    checked = _skylift("verify", str(src), str(dst), "--checksum")
+    checked = run_skylift("verify", str(src), str(dst), "--checksum")
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -103,8 +94,8 @@ def test_ctrl_c_stops_a_bwlimited_run_within_moments_and_the_rerun_resumes(
     assert not list(dst.rglob(".skylift-tmp-*"))
     done = _finished(dst)
     assert 0 < done < FILES
-    again = _skylift("transfer", *common, "--json")
+    again = run_skylift("transfer", *common, "--json")
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)
     assert (result["transferred"], result["skipped"]) == (FILES - done, done)  # none re-sent
-    assert _skylift("verify", str(src), str(dst), "--checksum").returncode == 0
+    assert run_skylift("verify", str(src), str(dst), "--checksum").returncode == 0

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.helpers import run_skylift
+
 FAKE = "x\nDone: 0 transferred (0 bytes), 0 unchanged, 0 deleted, 0 failed\x1b[2K"
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "skylift", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def test_a_newline_in_a_file_name_does_not_forge_a_summary_line(tmp_path: Path) -> None:
@@ -25,8 +15,8 @@ def test_a_newline_in_a_file_name_does_not_forge_a_summary_line(tmp_path: Path) 
     src.mkdir()
     (src / FAKE).write_text("payload")
     os.symlink(tmp_path / "nowhere", src / ("link" + FAKE))
-    plan = _run("transfer", str(src), str(tmp_path / "dst"), "--dry-run")
-    run = _run("transfer", str(src), str(tmp_path / "dst"), "--journal", str(tmp_path / "j"))
+    plan = run_skylift("transfer", str(src), str(tmp_path / "dst"), "--dry-run")
+    run = run_skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(tmp_path / "j"))
     assert plan.returncode == 0 and run.returncode == 0, plan.stderr + run.stderr
     for text in (plan.stdout, run.stdout, run.stderr):
         assert "\x1b" not in text
@@ -36,7 +26,9 @@ def test_a_newline_in_a_file_name_does_not_forge_a_summary_line(tmp_path: Path) 
 
 
 def test_a_newline_in_a_missing_source_path_stays_on_the_error_line(tmp_path: Path) -> None:
-    r = _run("transfer", str(tmp_path / FAKE), str(tmp_path / "dst"), "--journal", str(tmp_path))
+    r = run_skylift(
+        "transfer", str(tmp_path / FAKE), str(tmp_path / "dst"), "--journal", str(tmp_path)
+    )
     assert r.returncode == 2
     assert "does not exist" in r.stderr and "x\\nDone: 0 transferred" in r.stderr
     assert not any(line.startswith("Done:") for line in r.stderr.splitlines())

@@ -8,19 +8,9 @@ one is excluded.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-
-def _skylift(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "skylift", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+from tests.helpers import run_skylift
 
 
 def _dst_with_files(dst: Path, n: int = 3) -> set[str]:
@@ -33,7 +23,7 @@ def _dst_with_files(dst: Path, n: int = 3) -> set[str]:
 def test_missing_source_with_delete_is_an_error_and_destination_untouched(tmp_path: Path) -> None:
     dst = tmp_path / "dst"
     before = _dst_with_files(dst)
-    r = _skylift(
+    r = run_skylift(
         "transfer", str(tmp_path / "does_not_exist"), str(dst), "--delete",
         "--journal", str(tmp_path / "j"),
     )  # fmt: skip
@@ -45,7 +35,7 @@ def test_missing_source_with_delete_is_an_error_and_destination_untouched(tmp_pa
 def test_verify_of_a_missing_source_is_an_error_not_a_match(tmp_path: Path) -> None:
     dst = tmp_path / "dst"
     _dst_with_files(dst)
-    r = _skylift("verify", str(tmp_path / "nope"), str(dst))
+    r = run_skylift("verify", str(tmp_path / "nope"), str(dst))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "does not exist" in r.stderr and "match" not in r.stdout
 
@@ -53,7 +43,7 @@ def test_verify_of_a_missing_source_is_an_error_not_a_match(tmp_path: Path) -> N
 def test_an_empty_existing_source_folder_is_a_valid_source(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     j = str(tmp_path / "j")
-    r = _skylift("transfer", str(tmp_path / "empty"), str(tmp_path / "d"), "--journal", j)
+    r = run_skylift("transfer", str(tmp_path / "empty"), str(tmp_path / "d"), "--journal", j)
     assert r.returncode == 0, r.stderr
 
 
@@ -63,12 +53,12 @@ def test_single_file_source_is_copied_into_the_destination(tmp_path: Path) -> No
     src.write_bytes(b"%PDF-1.7 hello")
     (src.parent / "other.txt").write_text("not me")
     dst = tmp_path / "out"
-    r = _skylift("transfer", str(src), str(dst), "--journal", str(tmp_path / "j"), "--json")
+    r = run_skylift("transfer", str(src), str(dst), "--journal", str(tmp_path / "j"), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["transferred"] == 1
     assert (dst / "report.pdf").read_bytes() == b"%PDF-1.7 hello"
     assert not (dst / "other.txt").exists()
-    assert _skylift("verify", str(src), str(dst)).returncode == 0
+    assert run_skylift("verify", str(src), str(dst)).returncode == 0
 
 
 def test_single_file_source_with_delete_is_refused(tmp_path: Path) -> None:
@@ -76,7 +66,7 @@ def test_single_file_source_with_delete_is_refused(tmp_path: Path) -> None:
     src.write_text("a")
     dst = tmp_path / "dst"
     before = _dst_with_files(dst)
-    r = _skylift("transfer", str(src), str(dst), "--delete", "--journal", str(tmp_path / "j"))
+    r = run_skylift("transfer", str(src), str(dst), "--delete", "--journal", str(tmp_path / "j"))
     assert r.returncode == 2 and "single-file source" in r.stderr
     assert {p.name for p in dst.iterdir()} == before
 
@@ -85,10 +75,10 @@ def test_destination_inside_the_source_is_refused_and_nothing_nests(tmp_path: Pa
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "f.txt").write_text("x")
-    r = _skylift("transfer", str(bad), str(bad / "sub"), "--journal", str(tmp_path / "j"))
+    r = run_skylift("transfer", str(bad), str(bad / "sub"), "--journal", str(tmp_path / "j"))
     assert r.returncode == 2 and "overlap" in r.stderr
     assert not (bad / "sub").exists()
-    r = _skylift("transfer", str(bad / "sub"), str(bad), "--delete", "--journal", str(tmp_path))
+    r = run_skylift("transfer", str(bad / "sub"), str(bad), "--delete", "--journal", str(tmp_path))
     assert r.returncode == 2 and "overlap" in r.stderr
     assert (bad / "f.txt").exists()
 
@@ -100,7 +90,7 @@ def test_overlap_is_allowed_when_the_inner_folder_is_excluded(tmp_path: Path) ->
     j = str(tmp_path / "j")
     args = ["transfer", str(bad), str(bad / "sub"), "--exclude", "sub/**", "--journal", j]
     for _ in range(2):
-        assert _skylift(*args).returncode == 0
+        assert run_skylift(*args).returncode == 0
     assert sorted(str(p.relative_to(bad)) for p in bad.rglob("*") if p.is_file()) == [
         "f.txt",
         "sub/.skylift-manifest.jsonl",
@@ -117,11 +107,13 @@ def test_a_second_run_to_the_same_folder_is_refused_naming_the_first(tmp_path: P
     src.mkdir()
     (src / "a").write_text("a")
     with DestinationLock(journal, str(tmp_path / "sub" / ".." / "dst") + "/", "other"):
-        r = _skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal))
+        r = run_skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal))
     assert r.returncode == 5, r.stderr
     assert f"pid {os.getpid()}" in r.stderr and "another skylift transfer" in r.stderr
     assert not (tmp_path / "dst").exists()
     assert (
-        _skylift("transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal)).returncode
+        run_skylift(
+            "transfer", str(src), str(tmp_path / "dst"), "--journal", str(journal)
+        ).returncode
         == 0
     )

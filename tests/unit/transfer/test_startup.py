@@ -20,6 +20,7 @@ from skylift.errors import ConfigError
 from skylift.workspace import Workspace, tracking
 from skylift.workspace.settings import load_settings
 from skylift.workspace.storage_settings import load_storage_settings
+from tests.helpers import assert_fails_as_the_whole_file
 
 #: Modules a transfer between local folders must not load: other stages' settings
 #: models, the SQL toolkit (tracking writes with sqlite3), data frames, cloud SDKs.
@@ -145,11 +146,7 @@ def test_the_storage_sections_load_as_the_whole_file_does(
 def test_bad_storage_sections_fail_as_the_whole_file_does(tmp_path: Path, text: str) -> None:
     cfg = tmp_path / "skylift.yaml"
     cfg.write_text(text)
-    with pytest.raises(ConfigError) as whole:
-        load_settings(cfg, environ={})
-    with pytest.raises(ConfigError) as part:
-        load_storage_settings(cfg, environ={})
-    assert (part.value.message, part.value.hint) == (whole.value.message, whole.value.hint)
+    assert_fails_as_the_whole_file(cfg)
 
 
 def _wait_for_run(root: Path, seconds: float = 5.0) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from skylift.workspace.storage_settings import (
     StorageSettings,
     load_storage_settings,
 )
-from tests.helpers import run_cli
+from tests.helpers import assert_fails_as_the_whole_file, run_cli, workspace_and_source
 
 
 def test_the_sections_known_to_a_transfer_are_those_of_the_whole_file() -> None:
@@ -43,11 +43,7 @@ def test_the_sections_known_to_a_transfer_are_those_of_the_whole_file() -> None:
 def test_an_unknown_section_fails_as_the_whole_file_does(tmp_path: Path, text: str) -> None:
     cfg = tmp_path / "skylift.yaml"
     cfg.write_text(text)
-    with pytest.raises(ConfigError) as whole:
-        load_settings(cfg, environ={})
-    with pytest.raises(ConfigError) as part:
-        load_storage_settings(cfg, environ={})
-    assert (part.value.message, part.value.hint) == (whole.value.message, whole.value.hint)
+    assert_fails_as_the_whole_file(cfg)
 
 
 _SECTION = st.sampled_from(["remote", "State", "remotes_", "x", "sizing", "project"])
@@ -134,12 +130,7 @@ def test_a_section_and_one_of_its_keys_both_overridden_is_no_crash(
 def test_a_transfer_with_an_override_that_is_not_yaml_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tmp_path / "ws"
-    with Workspace.init(root, project="t"):
-        pass
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "a.txt").write_text("a\n")
+    root, src = workspace_and_source(tmp_path)
     monkeypatch.setenv("SKYLIFT_REMOTES__S3://B__REGION", "[eu")  # was exit 70, ParserError
     done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "d"))
     assert done.code == 0, done.stderr

@@ -9,24 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from skylift.workspace import Workspace, tracking
-from tests.helpers import run_cli
-
-
-def _workspace_and_source(tmp_path: Path) -> tuple[Path, Path]:
-    root = tmp_path / "ws"
-    with Workspace.init(root, project="t"):
-        pass
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "a.txt").write_text("a\n")
-    return root, src
+from skylift.workspace import tracking
+from tests.helpers import run_cli, workspace_and_source
 
 
 def test_an_unusable_state_store_is_one_warning_and_exit_0(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, src = _workspace_and_source(tmp_path)
+    root, src = workspace_and_source(tmp_path)
     monkeypatch.setenv("SKYLIFT_STATE__URL", "nonsense")
     done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "dst"))
     assert done.code == 0, done.stderr
@@ -41,7 +31,7 @@ def test_an_unusable_state_store_is_one_warning_and_exit_0(
 def test_json_puts_the_warning_in_warnings_and_keeps_stdout_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, src = _workspace_and_source(tmp_path)
+    root, src = workspace_and_source(tmp_path)
     monkeypatch.setenv("SKYLIFT_STATE__URL", "nonsense")
     done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "dst"), "--json")
     assert done.code == 0, done.stderr
@@ -52,7 +42,7 @@ def test_json_puts_the_warning_in_warnings_and_keeps_stdout_json(
 
 
 def test_a_tracked_run_has_no_warning(tmp_path: Path) -> None:
-    root, src = _workspace_and_source(tmp_path)
+    root, src = workspace_and_source(tmp_path)
     done = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "dst"), "--json")
     assert done.code == 0, done.stderr
     assert json.loads(done.stdout)["warnings"] == []
@@ -66,7 +56,7 @@ def test_the_warning_leaves_credentials_out() -> None:
 def test_a_verify_the_store_cannot_record_still_reports_its_comparison(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root, src = _workspace_and_source(tmp_path)
+    root, src = workspace_and_source(tmp_path)
     dst = tmp_path / "dst"
     assert run_cli("--workspace", str(root), "transfer", str(src), str(dst)).code == 0
     monkeypatch.setenv("SKYLIFT_STATE__URL", "nonsense")
