@@ -32,6 +32,10 @@ tracking_runs = Table(
     Column("bytes_done", Integer, nullable=False),
     Column("failed", Integer, nullable=False),
     Column("rate_bps", Float, nullable=False),
+    # the process that runs it (migration 0008): a run killed outright is told apart
+    Column("pid", Integer),
+    Column("pid_start", String(64)),
+    Column("host", String(255)),
 )
 
 tracking_samples = Table(

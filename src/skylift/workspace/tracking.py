@@ -41,6 +41,7 @@ from skylift.domain.tracking import (
     WaveTrack,
 )
 from skylift.errors import InputError, PlanningError, SkyliftError, WorkspaceNotFoundError
+from skylift.workspace.tracking_owner import reap
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -376,6 +377,41 @@ class EngineTracking:
             conn.execute(update(tracking_runs).where(tracking_runs.c.id == run_id).values(values))
             conn.execute(insert(tracking_samples).values(sample))
 
+    def running(self, destination: str | None) -> list[dict[str, Any]]:
+        """The runs still marked running (to ``destination``, or all), with their owner."""
+        from sqlalchemy import select
+
+        from skylift.workspace.tables_tracking import tracking_runs as r
+
+        query = select(r.c.id, r.c.pid, r.c.pid_start, r.c.host, r.c.servers, r.c.updated_at)
+        query = query.where(r.c.state == "running")
+        if destination is not None:
+            query = query.where(r.c.destination == destination)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def end_run(self, run_id: str, values: Mapping[str, Any]) -> bool:
+        """Set ``values`` on the run if it is still running; whether it was."""
+        from sqlalchemy import update
+
+        from skylift.workspace.tables_tracking import tracking_runs as r
+
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(r).where(r.c.id == run_id, r.c.state == "running").values(dict(values))
+            )
+        return done.rowcount == 1
+
+    def last_run_of(self, server: str) -> str | None:
+        """The run of ``server``'s latest state event (None: not by a run, or none)."""
+        from sqlalchemy import select
+
+        from skylift.workspace.tables_tracking import tracking_events as e
+
+        query = select(e.c.run_id).where(e.c.server == server).order_by(e.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
     def dispose(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
@@ -448,8 +484,11 @@ def start_transfer(
 def _run_row(
     run_id: str, kind: str, source: str, destination: str, keys: list[str], wave: int | None
 ) -> dict[str, Any]:
-    """What identifies a run: endpoints without credentials, its servers and wave."""
-    return {
+    """What identifies a run: endpoints without credentials, its servers and wave, and
+    the process that runs it (so a run killed outright can be told from a live one)."""
+    from skylift.workspace.tracking_owner import current
+
+    return current() | {
         "id": run_id,
         "kind": kind,
         "source": endpoint(source),
@@ -486,6 +525,7 @@ def _open_and_record(root: Path, row: dict[str, Any]) -> TrackingStore:
     fast = open_fast(url, root / STATE_DIR)
     if fast is not None:
         try:
+            reap(fast, row["destination"])  # an earlier run here that was killed outright
             fast.insert_run(*_run_rows(row))
             return fast
         except sqlite3.Error:  # e.g. a busy store: the SQLAlchemy path reports it
@@ -501,6 +541,7 @@ def _record_run(engine: Engine, row: dict[str, Any]) -> EngineTracking:
 
     from skylift.workspace.tables_tracking import tracking_runs
 
+    reap(EngineTracking(engine), row["destination"])
     run, events = _run_rows(row)
     with engine.begin() as conn:
         conn.execute(insert(tracking_runs).values(run))
@@ -582,6 +623,8 @@ def _runs(engine: Engine, limit: int) -> list[RunTrack]:
         out: list[RunTrack] = []
         for row in rows:
             m = dict(row._mapping)
+            for owner in ("pid", "pid_start", "host"):  # only to tell a killed run
+                m.pop(owner, None)
             started = _aware(m["started_at"])
             samples = conn.execute(
                 select(s.c.at, s.c.bytes_done, s.c.rate_bps)
@@ -607,6 +650,7 @@ def _aware(value: datetime) -> datetime:
 def snapshot(ws: Workspace, runs: int = 50) -> TrackingSnapshot:
     """Every planned (or tracked) server's state, per wave and overall, and the latest runs."""
     engine = ws.store.engine
+    reap(EngineTracking(engine))  # runs whose process was killed: failed, not "running"
     plan = _plan(ws)
     latest = _latest_events(engine)
     wave_of: dict[str, int] = {}

@@ -23,7 +23,7 @@ from typing import Any
 
 #: The Alembic head revision this skylift ships (a unit test checks it against
 #: Alembic's own head: bump it with every new migration).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 #: Seconds a write waits for another writer (pysqlite's default, as the store has).
 BUSY_TIMEOUT_S = 5.0
 #: The pragmas :mod:`skylift.workspace.store` sets on every connection.
@@ -102,6 +102,41 @@ class SqliteTracking:
                 [*(encode(values[c]) for c in cols), run_id],
             )
             self._insert("tracking_samples", [sample])
+
+    def running(self, destination: str | None) -> list[dict[str, Any]]:
+        """The runs still marked running (to ``destination``, or all), with their owner."""
+        sql = (
+            "SELECT id, pid, pid_start, host, servers, updated_at FROM tracking_runs "
+            "WHERE state = 'running'"
+        )
+        args = [] if destination is None else [destination]
+        if destination is not None:
+            sql += " AND destination = ?"
+        rows = self.conn.execute(sql, args).fetchall()
+        keys = ("id", "pid", "pid_start", "host", "servers", "updated_at")
+        out = [dict(zip(keys, r, strict=True)) for r in rows]
+        for r in out:
+            r["servers"] = json.loads(r["servers"])
+        return out
+
+    def end_run(self, run_id: str, values: Mapping[str, Any]) -> bool:
+        """Set ``values`` on the run if it is still running; whether it was."""
+        cols = list(values)
+        sets = ", ".join(f"{c}=?" for c in cols)
+        with self.conn:
+            cur = self.conn.execute(
+                f"UPDATE tracking_runs SET {sets} WHERE id = ? AND state = 'running'",
+                [*(encode(values[c]) for c in cols), run_id],
+            )
+        return cur.rowcount == 1
+
+    def last_run_of(self, server: str) -> str | None:
+        """The run of ``server``'s latest state event (None: not by a run, or none)."""
+        row = self.conn.execute(
+            "SELECT run_id FROM tracking_events WHERE server = ? ORDER BY id DESC LIMIT 1",
+            [server],
+        ).fetchone()
+        return None if row is None else row[0]
 
     def dispose(self) -> None:
         """Close the connection."""

@@ -1,0 +1,100 @@
+"""Who runs a tracked transfer, and whether that process is still there (#12).
+
+A run is recorded with its owner: the process id, the process's start time (from
+``/proc/<pid>/stat``, with the boot id, so a pid reused by another process, or
+after a reboot, is not mistaken for the owner) and the host name. A run killed
+outright (SIGKILL, the OOM killer, a power cut) never writes its outcome and would
+stay "running" forever; :func:`reap` marks such a run ``failed`` with the reason
+``killed: …`` (and its servers ``failed``, unless a later run moved them since).
+It runs when runs are listed (``snapshot``, the dashboard's live runs) and when a
+new run to the same destination starts. A run owned by another host, or recorded
+before owners were (no pid), cannot be checked here and is left as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from skylift.domain.tracking import MigrationState
+
+
+class OwnedStore(Protocol):
+    """The reads and writes :func:`reap` needs (both tracking stores have them)."""
+
+    def running(self, destination: str | None) -> list[dict[str, Any]]: ...
+    def end_run(self, run_id: str, values: Mapping[str, Any]) -> bool: ...
+    def last_run_of(self, server: str) -> str | None: ...
+    def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+
+@functools.cache
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+    except OSError:
+        return ""
+
+
+def started(pid: int) -> str | None:
+    """When process ``pid`` started (``<clock ticks since boot>@<boot id>``); None when
+    there is no such live process or no ``/proc`` (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    fields = stat.rsplit(b")", 1)[-1].split()  # the name in (…) may hold spaces
+    if len(fields) < 20 or fields[0] in (b"Z", b"X"):
+        return None
+    return f"{fields[19].decode()}@{_boot_id()}"  # field 22 of proc(5): starttime
+
+
+def current() -> dict[str, Any]:
+    """This process as a run's owner: ``pid``, ``pid_start`` and ``host`` columns."""
+    pid = os.getpid()
+    return {"pid": pid, "pid_start": started(pid), "host": socket.gethostname()}
+
+
+def gone(pid: int | None, pid_start: str | None, host: str | None) -> bool:
+    """Whether the owner is known to have ended (False when it cannot be told here)."""
+    if pid is None or host != socket.gethostname():
+        return False
+    if pid_start is not None and Path("/proc/self/stat").exists():
+        return started(pid) != pid_start
+    try:
+        os.kill(pid, 0)  # no /proc: only whether some process has that id
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: a process of another user has it
+        return False
+    return False
+
+
+def reap(store: OwnedStore, destination: str | None = None) -> int:
+    """Mark the running runs (to ``destination``, or all) whose owner is gone ``failed``
+    with a ``killed: …`` reason, and their servers failed; returns how many."""
+    from skylift.workspace.tracking import _event  # here: tracking imports this module
+
+    marked = 0
+    for row in store.running(destination):
+        if not gone(row["pid"], row["pid_start"], row["host"]):
+            continue
+        reason = (
+            f"killed: process {row['pid']} on {row['host']} ended before the run did "
+            "(SIGKILL, out of memory or a power cut?); re-run the transfer to resume"
+        )
+        values = {"state": "failed", "reason": reason, "finished_at": row["updated_at"]}
+        if not store.end_run(row["id"], values | {"rate_bps": 0.0}):
+            continue  # it ended (or was marked) meanwhile
+        marked += 1
+        events = [
+            _event(k, MigrationState.FAILED, reason, "transfer", row["id"])
+            for k in row["servers"]
+            if store.last_run_of(k) == row["id"]  # not moved by a later run since
+        ]
+        store.insert_events(events)
+    return marked

@@ -1,0 +1,114 @@
+"""Telling a tracked run's live owner from a gone one (issue #12: a SIGKILLed transfer
+stayed "running" forever). Real processes, no mocks."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from skylift.workspace import Workspace, tracking_owner
+from skylift.workspace.tracking import EngineTracking, _record_run, _run_row
+from skylift.workspace.tracking_owner import current, gone, reap, started
+from skylift.workspace.tracking_sqlite import SqliteTracking
+
+
+def test_this_process_is_alive_and_a_reused_pid_is_not_its_owner() -> None:
+    me = current()
+    assert me["pid_start"] is not None and me["host"] == socket.gethostname()
+    assert not gone(me["pid"], me["pid_start"], me["host"])
+    # the same pid with another start time: the pid was reused by another process
+    assert gone(me["pid"], "1@" + me["pid_start"].split("@")[1], me["host"])
+
+
+def test_an_ended_process_is_gone_even_as_a_zombie() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                             stdin=subprocess.PIPE)  # fmt: skip
+    start = started(child.pid)
+    assert start is not None and not gone(child.pid, start, socket.gethostname())
+    child.kill()
+    deadline = time.monotonic() + 10
+    while started(child.pid) is not None:  # dead but not reaped yet: a zombie counts as gone
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert gone(child.pid, start, socket.gethostname())
+    child.wait()
+    assert child.stdin is not None
+    child.stdin.close()
+    assert gone(child.pid, start, socket.gethostname())
+
+
+def test_what_cannot_be_checked_here_is_left_running() -> None:
+    me = current()
+    assert not gone(None, None, me["host"])  # a run stored before owners were
+    assert not gone(me["pid"] + 10**6, me["pid_start"], "another-host.example")
+
+
+def test_without_a_recorded_start_a_missing_pid_is_gone() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    host = socket.gethostname()
+    assert tracking_owner.gone(child.pid, None, host)  # no start recorded: os.kill decides
+    assert not tracking_owner.gone(current()["pid"], None, host)
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["sqlalchemy", "sqlite3"])
+def test_reap_fails_the_gone_runs_and_only_the_servers_they_still_hold(
+    tmp_path: Path, fast: bool
+) -> None:
+    from sqlalchemy import select, update
+
+    from skylift.workspace.tables_tracking import tracking_events, tracking_runs
+
+    with Workspace.init(tmp_path / "ws", project="t") as ws:
+        engine = ws.store.engine
+        for run_id, dst in (("dead", "d1"), ("other", "d2"), ("live", "d1")):
+            _record_run(engine, _run_row(run_id, "transfer", "src", dst, ["s1", "s2"], None))
+        dead = _dead_pid()
+        with engine.begin() as conn:
+            for run_id in ("dead", "other"):
+                conn.execute(update(tracking_runs).where(tracking_runs.c.id == run_id)
+                             .values(pid=dead))  # fmt: skip
+        _record_run(engine, _run_row("later", "transfer", "src", "d3", ["s2"], None))
+        with engine.begin() as conn:  # "later" is done; "live" (this process) holds s1 now
+            conn.execute(update(tracking_runs).where(tracking_runs.c.id == "later")
+                         .values(state="succeeded"))  # fmt: skip
+        store = SqliteTracking.open(ws.state_dir / "state.db") if fast else EngineTracking(engine)
+        assert store is not None
+        assert reap(store, "d1") == 1  # only the dead run to d1
+        assert reap(store, "d1") == 0  # marked once
+        with engine.connect() as conn:
+            states = dict(conn.execute(select(tracking_runs.c.id, tracking_runs.c.state)).all())
+            events = conn.execute(
+                select(
+                    tracking_events.c.server, tracking_events.c.state, tracking_events.c.run_id
+                ).where(tracking_events.c.state == "failed")
+            ).all()
+        assert states == {"dead": "failed", "live": "running", "other": "running",
+                          "later": "succeeded"}  # fmt: skip
+        assert events == []  # s1 is held by "live", s2 by "later": neither is failed
+        assert reap(store) == 1  # every destination: "other", which held nothing either
+        with engine.begin() as conn:  # a run that still holds its server fails it
+            conn.execute(update(tracking_runs).where(tracking_runs.c.id == "live")
+                         .values(pid=dead))  # fmt: skip
+        assert reap(store) == 1
+        with engine.connect() as conn:
+            failed = conn.execute(
+                select(
+                    tracking_events.c.server, tracking_events.c.run_id, tracking_events.c.reason
+                ).where(tracking_events.c.state == "failed")
+            ).all()
+        assert [(s, r) for s, r, _ in failed] == [("s1", "live")]
+        assert failed[0][2].startswith(f"killed: process {dead} on ")
+        if fast:
+            store.dispose()
