@@ -17,13 +17,13 @@ class Torn:
         sys.__stdout__.write("teardown\\n"); sys.__stdout__.flush()
 keep = Torn()
 atexit.register(lambda: print("atexit ran"))
+print("x" * 100_000)  # buffered output (a pipe) must reach the reader
 def late():
     time.sleep(0.2)
     print("thread done")
 threading.Thread(target=late).start()
 from skylift.cli.app import main
 sys.argv = ["skylift", *sys.argv[1:]]
-print("x" * 100_000)  # buffered output (a pipe) must reach the reader
 main({argv})
 """
 
@@ -45,7 +45,7 @@ def test_the_command_skips_teardown_but_not_threads_atexit_output_or_code(
     assert "thread done" in lines and "atexit ran" in lines
     assert "teardown" not in lines
     failed = _run("None", "transfer", str(tmp_path / "missing"), str(tmp_path / "dst"))
-    assert failed.returncode == 3, failed.stderr  # a missing source: InputError's code
+    assert failed.returncode == 3, failed.stderr  # no journal outside a workspace: ConfigError
     assert "error:" in failed.stderr and "atexit ran" in failed.stdout
 
 
