@@ -112,10 +112,12 @@ class Storage(ABC):
         """
         return (info for info in self.list(prefix) if info.path > start_after)
 
-    def list_top(self) -> builtins.list[str] | None:
-        """The store's top level, sorted: its objects' keys and its folders as ``name/``
-        (one delimiter listing). None: the backend has none (list everything instead)."""
-        return None
+    @property
+    def seeks(self) -> bool:
+        """Whether :meth:`list_from` starts on the store's side (S3 ``start-after``), so a
+        listing from a key costs what follows it only — what a scaled-out run needs to let
+        each shard list its own range. The default (list and skip) does not."""
+        return False
 
     @abstractmethod
     def stat(self, path: str) -> ObjectInfo:

@@ -32,11 +32,6 @@ def _level(store: Any, folder: str) -> list[Entry]:
     return entries
 
 
-def top_level(store: Any) -> list[Entry]:
-    """The root's entries (objects, then ``name/`` folders merged in lexical order)."""
-    return _level(store, "")
-
-
 class _Level:
     """One folder's sorted entries, with listings of its next subfolders in flight."""
 

@@ -24,7 +24,7 @@ from skylift.storage.base import (
     TransientError,
 )
 from skylift.storage.keys import check_key, check_prefix, parent_and_name, short
-from skylift.storage.objlist import drop_folder_markers, top_level, walk_with_delimiter
+from skylift.storage.objlist import drop_folder_markers, walk_with_delimiter
 
 _TRANSIENT_MARKS = (
     "error sending request",
@@ -268,10 +268,11 @@ class ObstoreStorage(Storage):
         check_prefix(prefix)
         return drop_folder_markers(self._list_objects(prefix, start_after), _path_of)
 
-    def list_top(self) -> builtins.list[str]:
-        """The top level with one delimiter listing (``list_with_delimiter``): keys of the
-        objects at the root and ``folder/`` names, in lexical order."""
-        return [key for key, folder, _ in top_level(self.store) if folder or self._visible(key)]
+    @property
+    def seeks(self) -> bool:
+        """A flat listing starts at the key on the store (obstore's ``offset``); the tree
+        listing walks the folders before it."""
+        return not self.tree_listing
 
     def _list_objects(self, prefix: str, start_after: str | None = None) -> Iterator[ObjectInfo]:
         import obstore

@@ -1,15 +1,14 @@
-"""The driver's prefix listing (#22): top-level entries grouped into ranges, and splits of a
-range the driver has no checkpoints of, checked against brute force."""
+"""Splits of a range the driver has no checkpoints of (stealing.probe_split, by top-level
+entries and probes), checked against brute force (#22)."""
 
 from __future__ import annotations
 
 import bisect
-import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skylift.transfer.scaleout.shards import Shard, prefix_ranges
+from skylift.transfer.scaleout.shards import Shard
 from skylift.transfer.scaleout.stealing import key_midpoint, probe_split
 
 KEYS = st.lists(
@@ -24,31 +23,6 @@ KEYS = st.lists(
 def top_level(keys: list[str]) -> list[str]:
     """What a delimiter listing of the root returns: root keys and ``folder/`` names."""
     return sorted({k.split("/")[0] + "/" if "/" in k else k for k in keys})
-
-
-@given(KEYS, st.integers(1, 12))
-@settings(max_examples=300, deadline=None)
-def test_every_key_falls_in_exactly_one_range_and_no_folder_is_cut(
-    keys: list[str], count: int
-) -> None:
-    entries = top_level(keys)
-    ranges = prefix_ranges(entries, count)
-    assert ranges[0][0] == "" and ranges[-1][1] is None
-    assert len(ranges) == max(1, min(count, len(entries)))
-    for (_, hi), (lo, _) in itertools.pairwise(ranges):
-        assert hi == lo  # contiguous
-    assert [lo for lo, _ in ranges] == sorted({lo for lo, _ in ranges})  # ordered, distinct
-    for key in keys:
-        inside = [i for i, (lo, hi) in enumerate(ranges) if key >= lo and (hi is None or key < hi)]
-        assert len(inside) == 1, (key, ranges)
-        folder = key.split("/")[0] + "/"
-        if "/" in key:  # a folder's keys all share its range
-            assert all(
-                (k >= ranges[inside[0]][0])
-                and (ranges[inside[0]][1] is None or k < ranges[inside[0]][1])
-                for k in keys
-                if k.startswith(folder)
-            )
 
 
 @given(

@@ -19,7 +19,8 @@ import socket
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -47,14 +48,16 @@ from skylift.transfer.remotes import Remotes
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
-from skylift.transfer.scaleout.shards import (
-    SHARDS_PER_WORKER,
-    Checkpoints,
-    Cutter,
-    Shard,
-    prefix_ranges,
+from skylift.transfer.scaleout.ranges import (
+    SPLIT_AFTER,
+    Budget,
+    FirstAfter,
+    last_key,
+    split_key,
+    split_ranges,
 )
-from skylift.transfer.scaleout.stealing import pick_split, probe_split
+from skylift.transfer.scaleout.shards import SHARDS_PER_WORKER, Checkpoints, Cutter, Shard
+from skylift.transfer.scaleout.stealing import pick_split
 from skylift.transfer.scaleout.task import (
     ShardOutcome,
     ShardTask,
@@ -69,9 +72,12 @@ if TYPE_CHECKING:
 
 #: Attempts Ray makes at a shard whose worker died (the journal makes each one resume).
 SHARD_RETRIES = 3
-#: ``prefixes``: the driver lists only the source's top level and each shard lists its
-#: own range (object stores; for 10^8+ keys in many folders); else it lists every key.
+#: How the driver lists: ``auto`` (default: the first :data:`SPLIT_AFTER` keys, then the
+#: rest is split by probes and each shard lists its range; object stores only),
+#: ``driver`` (every key), ``split`` (split at once) or a number of keys to list first.
 LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
+#: Threads probing the source for split keys (each probe is one listing request).
+PROBE_THREADS = 16
 #: The resource Ray gives the head node only.
 HEAD = "node:__internal_head__"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
@@ -231,17 +237,9 @@ def run_scaleout(
                          key_id(key) if key is not None else None)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
-        top = src.list_top() if os.environ.get(LISTING_ENV) == "prefixes" else None
-        if not top:  # an empty or missing source: the driver's listing says which (cheap)
-            listing = build_filter(options).apply(
-                job.counted(sorted_listing(src.list(), src.scheme, src.url, None))
-            )
-            outcomes = job.run(cutter.feed(listing))
-        else:
-            job.split_by_probes(top, _first_after(src))
-            job.listed = len(top)
-            ranges = prefix_ranges(top, workers * SHARDS_PER_WORKER)
-            outcomes = job.run(Shard(-1, lo, hi, 0, 0) for lo, hi in ranges)
+        budget = Budget(sorted_listing(src.list(), src.scheme, src.url, None), split_after(src))
+        listing = build_filter(options).apply(job.counted(budget))
+        outcomes = job.run(_plan(cutter, listing, budget, src, job))
         ok = all(o.result is not None and o.result.ok for o in outcomes)
         manifest = None
         folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
@@ -259,7 +257,39 @@ def run_scaleout(
     return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
 
 
-def _first_after(src: Storage) -> Callable[[str, str], str | None]:
+def split_after(src: Storage) -> int | None:
+    """How many keys the driver lists before it splits the rest of ``src`` by probes
+    (:mod:`~skylift.transfer.scaleout.ranges`); None: it lists every key — set by
+    ``$SKYLIFT_SCALEOUT_LISTING``, and always for a store that cannot start a listing at a
+    key on its side (a shard of such a store would walk everything before its range)."""
+    value = os.environ.get(LISTING_ENV, "auto").strip().lower() or "auto"
+    modes = {"auto": SPLIT_AFTER, "driver": None, "split": 0, "prefixes": 0}
+    if value not in modes and not value.isdigit():
+        raise InputError(
+            f"${LISTING_ENV}={value}: expected auto, driver, split or a number of keys",
+            "unset it (auto: the driver lists the first 131,072 keys, then splits the rest)",
+        )
+    limit = modes[value] if value in modes else int(value)
+    return limit if src.seeks else None
+
+
+def _plan(
+    cutter: Cutter, listing: Iterable[ObjectInfo], budget: Budget, src: Storage, job: _Job
+) -> Iterator[Shard]:
+    """The shards of the driver's listing, cut as it streams; when the budget stopped it,
+    the rest of the key space in ranges found by probes (work stealing then probes too)."""
+    yield from cutter.feed(listing, lambda: budget.rest)
+    if budget.rest is None:
+        return
+    first_after = _first_after(src)
+    job.split_by_probes(first_after)
+    with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="skylift-probe") as pool:
+        ranges = split_ranges(first_after, budget.rest, None, job.workers * SHARDS_PER_WORKER, pool)
+    for lo, hi in ranges:
+        yield Shard(-1, lo, hi, 0, 0)
+
+
+def _first_after(src: Storage) -> FirstAfter:
     """``first_after(folder, key)``: the source's first key after ``key`` in ``folder``."""
 
     def first_after(folder: str, key: str) -> str | None:
@@ -304,8 +334,8 @@ class _Job:
         self.splits = 0
         self.restarts = 0
         self.listed = 0  # keys (or top-level entries) the driver listed
-        self._entries: Sequence[str] = ()
-        self._probe: Callable[[str, str], str | None] | None = None
+        self._probe: FirstAfter | None = None
+        self._unsplit: dict[int, str] = {}  # shard → the position no split was found past
 
     def counted(self, listing: Iterable[ObjectInfo]) -> Iterator[ObjectInfo]:
         """``listing``, counting its keys in :attr:`listed`."""
@@ -313,13 +343,9 @@ class _Job:
             self.listed += 1
             yield info
 
-    def split_by_probes(
-        self, entries: Sequence[str], first_after: Callable[[str, str], str | None]
-    ) -> None:
-        """No checkpoints (the shards list their own ranges): split stragglers at the
-        top-level ``entries`` left in them, else by probing the source
-        (:func:`~skylift.transfer.scaleout.stealing.probe_split`)."""
-        self._entries = entries
+    def split_by_probes(self, first_after: FirstAfter) -> None:
+        """Ranges the driver did not list have no checkpoints: split such stragglers by
+        probing the source (:func:`~skylift.transfer.scaleout.ranges.split_key`)."""
         self._probe = first_after
 
     def submit(self, shard: Shard) -> None:
@@ -411,16 +437,22 @@ class _Job:
     def _probe_split(
         self, positions: dict[int, str], elapsed: dict[int, float]
     ) -> tuple[int, str] | None:
-        """The longest-running shard with a split key (asked at once: its listing runs
-        ahead of its copies, and only the keys it has not listed yet can move)."""
-        assert self._probe is not None
+        """The longest-running shard with a split key halfway between its listing
+        position and about its last key (asked at once: its listing runs ahead of its
+        copies, and only the keys it has not listed yet can move). A shard is probed again
+        only when its position moved."""
+        probe = self._probe
+        assert probe is not None
         for index in sorted(positions, key=lambda i: -elapsed[i]):
             shard = self.shards.get(index)
-            if shard is None:
+            start = max(positions[index], shard.lo) if shard is not None else ""
+            if shard is None or self._unsplit.get(index) == start:
                 continue
-            key = probe_split(self._probe, self._entries, shard, positions[index])
+            last = last_key(probe, start, shard.hi)
+            key = None if last is None else split_key(probe, start, shard.hi, last)
             if key is not None:
                 return index, key
+            self._unsplit[index] = start
         return None
 
     def _forward(self, snap: Snapshot) -> None:

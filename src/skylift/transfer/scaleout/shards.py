@@ -14,7 +14,7 @@ where a straggler's remaining keys split in two.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from skylift.storage.base import ObjectInfo
@@ -153,9 +153,12 @@ class Cutter:
         seen = weight(self.points.total_objects, self.points.total_bytes)
         return min(MAX_SHARD_S, max(MIN_SHARD_S, seen / (self.workers * SHARDS_PER_WORKER)))
 
-    def feed(self, listing: Iterable[ObjectInfo]) -> Iterator[Shard]:
+    def feed(
+        self, listing: Iterable[ObjectInfo], end: Callable[[], str | None] = lambda: None
+    ) -> Iterator[Shard]:
         """The shards of ``listing`` (sorted), each as soon as its end is known; the last
-        one is ``[lo, end)`` (the only one, empty, for an empty listing)."""
+        one is ``[lo, end())`` (the only one, empty, for an empty listing; ``end()`` is
+        asked when the listing is over: None, or where the split listing's budget stopped it)."""
         for info in listing:
             if self._objects:
                 acc = weight(self._objects, self._bytes)
@@ -165,7 +168,7 @@ class Cutter:
             self.points.add(info)
             self._objects += 1
             self._bytes += info.size
-        yield self._cut(None)
+        yield self._cut(end())
 
     def _cut(self, hi: str | None) -> Shard:
         shard = Shard(self._index, self._lo, hi, self._objects, self._bytes)
@@ -187,12 +190,9 @@ def common_prefix(lo: str, hi: str | None) -> str:
     return lo[:n]
 
 
-def prefix_ranges(entries: Sequence[str], count: int) -> list[tuple[str, str | None]]:
-    """``count`` contiguous key ranges ``[lo, hi)`` from ``""`` to the end, cut at entries of
-    a sorted top-level listing (keys and ``folder/`` names) into groups of about equal
-    numbers of entries. A folder's keys sort together right after ``folder/`` and before
-    the next entry, so no folder is cut in two (at most as many ranges as entries)."""
-    n = len(entries)
-    count = max(1, min(count, n))
-    bounds = [entries[i * n // count] for i in range(1, count)]
-    return list(zip(["", *bounds], [*bounds, None], strict=True))
+def listing_prefix(lo: str, hi: str | None) -> str:
+    """The folder (``a/b/``, or ``""``) every key in ``[lo, hi)`` lies in: the common prefix
+    cut back to its last ``/`` — a string prefix may end inside a segment that is no valid
+    key (``a/.`` of ``a/.x`` and ``a/.y``); a store lists a folder anyway."""
+    prefix = common_prefix(lo, hi)
+    return prefix[: prefix.rfind("/") + 1]

@@ -19,7 +19,7 @@ from typing import Any
 
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.storage.base import ObjectInfo, Storage
-from skylift.transfer.scaleout.shards import common_prefix
+from skylift.transfer.scaleout.shards import listing_prefix
 
 
 class Bound:
@@ -74,7 +74,7 @@ class ShardView:
         prefix of its ends from just before ``lo`` (:meth:`Storage.list_from`), so a
         shard never lists the keys of the shards before it."""
         bound = self._bound
-        scope = common_prefix(bound.lo, bound.hi)
+        scope = listing_prefix(bound.lo, bound.hi)
         if prefix and not scope.startswith(prefix):
             scope = prefix if prefix > scope else scope
         # every key >= lo is > lo minus its last character (the few keys in between

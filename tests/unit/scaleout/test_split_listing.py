@@ -1,0 +1,204 @@
+"""The split listing (#22): the driver lists the first keys, the rest of the key space is
+cut into ranges by probes, and each shard lists its own range through a view. Checked
+against brute force over arbitrary key sets (unicode, '/', '.', '-', '~' edge cases):
+every key falls in exactly one range, and the shards' listings together are the store's."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from typing import cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skylift.errors import InputError
+from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.keys import check_key
+from skylift.storage.registry import open_storage
+from skylift.transfer.scaleout.driver import LISTING_ENV, split_after
+from skylift.transfer.scaleout.ranges import (
+    MAX_PROBES,
+    SPLIT_AFTER,
+    Budget,
+    split_key,
+    split_ranges,
+)
+from skylift.transfer.scaleout.shards import Cutter, listing_prefix
+from skylift.transfer.scaleout.view import Bound, ShardView
+
+
+def _valid(key: str) -> bool:
+    try:
+        check_key(key)
+    except InputError:
+        return False
+    return not key.startswith(".skylift") and "/.skylift" not in key
+
+
+# '/' and '.' (segments like '.x', names like 'a.b'), '-' and '0' (sort around '/'),
+# '~' and DEL (the top of ASCII), an accent, a CJK and an astral code point
+ALPHABET = "ab/-.0~\x7f\u00e9\u4e2d\U0001f600"
+KEYS = st.lists(
+    st.text(alphabet=ALPHABET, min_size=1, max_size=7).filter(_valid), max_size=60, unique=True
+)
+
+
+class Oracle:
+    """A sorted key set answering probes by brute force, counting them."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = sorted(keys)
+        self.probes = 0
+
+    def first_after(self, prefix: str, key: str) -> str | None:
+        self.probes += 1
+        return next((k for k in self.keys if k > key and k.startswith(prefix)), None)
+
+
+def _inside(key: str, lo: str, hi: str | None) -> bool:
+    return key >= lo and (hi is None or key < hi)
+
+
+def _check_cover(
+    keys: list[str], ranges: list[tuple[str, str | None]], lo: str, hi: str | None
+) -> None:
+    assert ranges[0][0] == lo and ranges[-1][1] == hi
+    for (_, a_hi), (b_lo, _) in itertools.pairwise(ranges):
+        assert a_hi == b_lo  # contiguous
+    for a, b in ranges:
+        assert b is None or a < b  # ordered, none inverted
+    for key in keys:
+        inside = [r for r in ranges if _inside(key, *r)]
+        assert len(inside) == (1 if _inside(key, lo, hi) else 0), (key, ranges)
+
+
+@given(KEYS, st.data(), st.integers(1, 20))
+@settings(max_examples=400, deadline=None)
+def test_ranges_cover_every_key_exactly_once(
+    keys: list[str], data: st.DataObject, count: int
+) -> None:
+    oracle = Oracle(keys)
+    ordered = oracle.keys
+    # lo: the empty key or a key of the store (where the driver's budget stopped); hi: None
+    # or any string above lo (a straggler's end)
+    lo = data.draw(st.sampled_from(["", *ordered]))
+    hi = data.draw(st.one_of(st.none(), st.text(alphabet=ALPHABET, min_size=1, max_size=7)))
+    if hi is not None and hi <= lo:
+        hi = None
+    ranges = split_ranges(oracle.first_after, lo, hi, count)
+    _check_cover(ordered, ranges, lo, hi)
+    assert len(ranges) <= count
+    for a, _ in ranges[1:]:
+        assert a in ordered  # every range but the first starts at a key: none is empty
+    # bounded probes: the last key, then at most MAX_PROBES for each split tried (each
+    # range is tried until it splits or is found unsplittable)
+    assert oracle.probes <= MAX_PROBES * (2 * len(ranges) + 1)
+
+
+@given(KEYS, st.data())
+@settings(max_examples=300, deadline=None)
+def test_split_key_is_a_key_strictly_inside(keys: list[str], data: st.DataObject) -> None:
+    oracle = Oracle(keys)
+    if len(oracle.keys) < 2:
+        return
+    lo = data.draw(st.sampled_from(oracle.keys[:-1]))
+    top = data.draw(st.sampled_from([k for k in oracle.keys if k > lo]))
+    key = split_key(oracle.first_after, lo, None, top)
+    assert key is not None  # top lies above lo: the bisection always finds a key
+    assert key in oracle.keys and lo < key
+
+
+def _store(name: str, keys: list[str]) -> Storage:
+    store = open_storage(f"memory://{name}")
+    for key in keys:
+        store.write(key, key.encode())
+    return store
+
+
+@given(KEYS, st.integers(0, 70), st.integers(1, 12))
+@settings(max_examples=200, deadline=None)
+def test_driver_part_and_probed_ranges_list_every_key_once(
+    keys: list[str], limit: int, workers: int
+) -> None:
+    # the whole plan: the driver lists `limit` keys through its budget and cuts them into
+    # shards, the rest is split by probes; then every shard lists its range through a view
+    store = _store("split-plan", keys)
+    try:
+        budget = Budget(store.list(), limit)
+        shards = [(s.lo, s.hi) for s in Cutter(workers).feed(budget, lambda: budget.rest)]
+        listed = min(limit, len(keys))
+        if budget.rest is not None:
+            assert listed == limit < len(keys) and budget.rest == sorted(keys)[limit]
+            oracle = Oracle(keys)
+            shards += split_ranges(oracle.first_after, budget.rest, None, 4 * workers)
+        _check_cover(sorted(keys), shards, "", None)
+        seen: list[str] = []
+        for lo, hi in shards:
+            view = cast(Storage, ShardView(store, Bound(lo, hi), lambda _lines: None))
+            seen += [info.path for info in view.list()]
+        assert seen == sorted(keys)  # each key listed once, by its shard, in order
+    finally:
+        for key in keys:
+            store.delete(key)
+
+
+def test_listing_prefix_is_a_folder() -> None:
+    assert listing_prefix("a/.x", "a/.y") == "a/"  # 'a/.' is no valid prefix to list
+    assert listing_prefix("a/b/c1", "a/b/c2") == "a/b/"
+    assert listing_prefix("a", None) == ""
+
+
+def test_structured_names_split_within_four_times_the_mean() -> None:
+    # key names decide the sizes: regular names split evenly enough, stealing does the rest
+    keys = sorted(f"p{i % 16:02d}/d{i // 1000:03d}/obj{i:06d}.bin" for i in range(20_000))
+    oracle = Oracle(keys)
+    oracle.first_after = _fast(keys)  # type: ignore[method-assign]
+    ranges = split_ranges(oracle.first_after, keys[0], None, 32)
+    sizes = [sum(1 for k in keys if _inside(k, *r)) for r in ranges]
+    assert len(ranges) == 32 and sum(sizes) == len(keys)
+    assert max(sizes) <= 4 * len(keys) / 32 and min(sizes) > 0
+
+
+def _fast(keys: list[str]):  # type: ignore[no-untyped-def]
+    def first_after(prefix: str, key: str) -> str | None:
+        i = bisect.bisect_right(keys, key)
+        return keys[i] if i < len(keys) and keys[i].startswith(prefix) else None
+
+    return first_after
+
+
+class _Seeking:
+    def __init__(self, seeks: bool) -> None:
+        self.seeks = seeks
+
+
+def test_split_after_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = cast(Storage, _Seeking(True))
+    monkeypatch.delenv(LISTING_ENV, raising=False)
+    assert split_after(store) == SPLIT_AFTER  # the default: small runs list as before
+    for value, limit in (("driver", None), ("split", 0), ("prefixes", 0), ("5000", 5000)):
+        monkeypatch.setenv(LISTING_ENV, value)
+        assert split_after(store) == limit
+    assert split_after(cast(Storage, _Seeking(False))) is None  # lists and skips: never split
+    monkeypatch.setenv(LISTING_ENV, "many")
+    with pytest.raises(InputError, match="expected auto, driver, split or a number"):
+        split_after(store)
+
+
+def test_budget_closes_the_listing_where_it_stops() -> None:
+    closed: list[bool] = []
+
+    def listing():  # type: ignore[no-untyped-def]
+        try:
+            for i in range(10):
+                yield ObjectInfo(f"k{i}", 1)
+        finally:
+            closed.append(True)
+
+    budget = Budget(listing(), 3)
+    assert [i.path for i in budget] == ["k0", "k1", "k2"] and budget.rest == "k3"
+    assert closed == [True]
+    whole = Budget(listing(), 20)
+    assert len(list(whole)) == 10 and whole.rest is None
