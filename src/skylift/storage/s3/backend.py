@@ -13,7 +13,8 @@ metadata through botocore's resolver. Never from options or URLs.
 Options (``remotes:`` in skylift.yaml): ``endpoint``, ``region``,
 ``allow_http`` (for 127.0.0.1 emulators), ``profile``, ``unsigned``
 (public buckets), ``virtual_hosted`` (default: path style when an endpoint
-is set), ``etag_md5`` (``false`` when SSE-KMS makes ETags non-MD5),
+is set), ``sign_payload`` (default: only on plain HTTP beyond this machine,
+see :mod:`skylift.storage.s3.signing`), ``etag_md5`` (``false`` when SSE-KMS makes ETags non-MD5),
 ``retries``, ``retry_timeout``.
 """
 
@@ -37,6 +38,7 @@ from skylift.storage.objstore import (
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
 from skylift.storage.s3.client import S3Client
+from skylift.storage.s3.signing import signs_payload
 from skylift.storage.urls import bucket_and_root, redact_url
 
 
@@ -57,6 +59,7 @@ class S3Storage(ObstoreStorage):
             "retries",
             "retry_timeout",
             "timeout",
+            "sign_payload",
         }
     )
     capabilities = Capabilities(
@@ -102,12 +105,11 @@ class S3Storage(ObstoreStorage):
             config["region"] = region
         if truthy(opts.get("unsigned")):
             config["skip_signature"] = True
-        elif not endpoint or endpoint.lower().startswith("https://"):
-            # Over TLS the body is already protected in transit, and each upload is
-            # checked against the ETag (MD5) the store returns: hashing every byte
-            # again with SHA-256 for the signature costs ~0.6 ms of CPU per MiB for
-            # nothing (the AWS SDKs and rclone do the same). Plain-HTTP endpoints
-            # keep signed payloads: there the signature is the only body protection.
+        elif not signs_payload(endpoint, opts.get("sign_payload")):
+            # over TLS or loopback nothing on the path can change the body: hashing
+            # every byte with SHA-256 for the signature would cost ~0.5 ms of CPU per
+            # MiB for nothing; plain HTTP beyond this machine keeps signed payloads
+            # (the rule and why: skylift.storage.s3.signing)
             config["unsigned_payload"] = True
         provider = None
         if not truthy(opts.get("unsigned")) and "AWS_ACCESS_KEY_ID" not in os.environ:

@@ -1,0 +1,119 @@
+"""Which S3 request bodies are SHA-256-signed: plain HTTP beyond this machine only (#12).
+
+The rule (skylift.storage.s3.signing) against an oracle written from the
+address ranges themselves, and its wiring into both S3 clients — obstore
+(single PUTs) and botocore (multipart). Building either client talks to nobody.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from skylift.errors import ConfigError
+from skylift.storage.s3.backend import S3Storage
+from skylift.storage.s3.signing import is_loopback, signs_payload
+
+
+def _oracle(host: str, scheme: str) -> bool:
+    """Signed iff plain HTTP and the host is not in 127.0.0.0/8, ::1 or localhost."""
+    if scheme != "http":
+        return False
+    if host == "localhost":
+        return False
+    address = ipaddress.ip_address(host.strip("[]"))
+    loopback = address in ipaddress.ip_network("127.0.0.0/8") or str(address) == "::1"
+    return not loopback
+
+
+@given(
+    address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+    scheme=st.sampled_from(["http", "https", "HTTP", "HTTPS"]),
+    port=st.integers(1, 65535),
+)
+def test_the_rule_agrees_with_the_address_ranges(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address, scheme: str, port: int
+) -> None:
+    host = f"[{address}]" if address.version == 6 else str(address)
+    endpoint = f"{scheme}://{host}:{port}/"
+    assert signs_payload(endpoint) is _oracle(host, scheme.lower())
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "signed"),
+    [
+        ("http://127.0.0.1:9000", False),
+        ("http://127.200.3.4", False),
+        ("http://localhost:9000", False),
+        ("http://LOCALHOST.:9000/", False),
+        ("http://[::1]:9000", False),
+        ("http://minio.internal:9000", True),
+        ("http://localhost.example.com:9000", True),
+        ("http://10.0.0.5:9000", True),
+        ("http://[::ffff:10.0.0.5]:9000", True),
+        ("http://128.0.0.1", True),
+        ("https://minio.internal:9000", False),
+        ("https://127.0.0.1:9000", False),
+        (None, False),  # AWS itself, over TLS
+    ],
+)
+def test_examples(endpoint: str | None, signed: bool) -> None:
+    assert signs_payload(endpoint) is signed
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1", "yes", "on"])
+def test_true_signs_everywhere(value: str) -> None:
+    for endpoint in ("http://127.0.0.1:1", "https://s3.example", None):
+        assert signs_payload(endpoint, value) is True
+
+
+@pytest.mark.parametrize("value", ["false", "0", "no", "off"])
+def test_false_signs_nowhere(value: str) -> None:
+    assert signs_payload("http://10.0.0.5:9000", value) is False
+
+
+def test_a_misspelt_option_is_refused_not_read_as_false() -> None:
+    with pytest.raises(ConfigError, match="sign_payload must be true, false or auto"):
+        signs_payload("http://10.0.0.5:9000", "ture")
+
+
+def test_is_loopback_on_odd_urls() -> None:
+    assert not is_loopback("http://")
+    assert not is_loopback("http://[bad")
+    assert not is_loopback("not a url")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "option", "signed"),
+    [
+        ("http://127.0.0.1:9", None, False),
+        ("http://192.0.2.10:9", None, True),  # TEST-NET-1: never contacted
+        ("https://192.0.2.10:9", None, False),
+        ("http://127.0.0.1:9", "true", True),
+        ("http://192.0.2.10:9", "false", False),
+    ],
+)
+def test_both_clients_follow_the_rule(
+    monkeypatch: pytest.MonkeyPatch, endpoint: str, option: str | None, signed: bool
+) -> None:
+    """obstore's ``unsigned_payload`` and botocore's explicit ``payload_signing_enabled``.
+
+    botocore left alone signs on plain HTTP everywhere, and on https too when no
+    checksum header goes with the part (request_checksum_calculation="when_required").
+    """
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SKTEST")
+    options = {"endpoint": endpoint, "allow_http": "true"}
+    if option is not None:
+        options["sign_payload"] = option
+    store = S3Storage("s3://bucket/root", **options)
+    try:
+        obstore_config = store.store.config
+        assert (obstore_config.get("unsigned_payload") == "true") is not signed
+        s3_config = store.client._client.meta.config.s3
+        assert s3_config["payload_signing_enabled"] is signed
+    finally:
+        store.close()
