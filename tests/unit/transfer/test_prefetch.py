@@ -36,17 +36,28 @@ class Distant(Wrapped):
         super().__init__(inner)
         self.events: list[tuple[str, float]] = []
         self.fail_listing = fail_listing
+        self.hold_probes = False  # a probe answers once the listing and manifest HEAD began
+        self.listed, self.manifest_asked = threading.Event(), threading.Event()
 
     def exists(self, path: str) -> bool:
         started = time.monotonic()
-        time.sleep(PROBE_S)
         kind = "manifest" if path == MANIFEST_NAME else "probe"
+        if kind == "manifest":
+            self.manifest_asked.set()
+        time.sleep(PROBE_S)
+        if kind == "probe" and self.hold_probes:
+            # The overlap, independent of how fast the machine schedules the threads:
+            # requests sent in parallel have begun before the answer (they never begin
+            # when sent after the probes: each probe then answers 10 s late, and after).
+            self.listed.wait(10)
+            self.manifest_asked.wait(10)
         self.events.append((f"{kind}-start", started))
         self.events.append((kind, time.monotonic()))
         return self.inner.exists(path)
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self.events.append(("list", time.monotonic()))
+        self.listed.set()
         if self.fail_listing:
             raise OSError("connection reset by peer")
         yield from self.inner.list(prefix)
@@ -58,6 +69,7 @@ def test_the_listing_overlaps_the_round_trip_probes(mem: list[str], journal_dir:
         src.write(f"k{n}", b"x" * n, mtime=1_700_000_000.0)
     dst.write("k0", b"", mtime=1_700_000_000.0)
     distant = Distant(dst)
+    distant.hold_probes = True
     result = run_transfer(src.url, dst.url, TransferOptions(), journal_dir, src=src, dst=distant)
     assert result.ok and (result.transferred, result.skipped) == (2, 1)
     listed = next(t for name, t in distant.events if name == "list")
