@@ -20,6 +20,13 @@ class WorkerStats(DeferredValue):
     bytes_sent: int = 0
     busy_s: float = 0.0  # seconds it spent running shards
     throughput_bps: float = 0.0  # bytes_sent / busy_s
+    objects_per_s: float = 0.0  # objects / busy_s
+    # CPU seconds (user + system) measured by the worker processes themselves (getrusage):
+    # over their whole life to the end of their last shard (start-up and warm-up included;
+    # a process killed mid-shard is not counted), and within shards only
+    cpu_s: float = 0.0
+    shard_cpu_s: float = 0.0
+    processes: int = 0  # worker processes that finished a shard
 
 
 class ScaleoutResult(TransferResult):

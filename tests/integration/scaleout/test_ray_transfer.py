@@ -10,8 +10,10 @@ published manifest and the merged journal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ from tests.integration.scaleout.cluster import (
 )
 
 SMALL, LARGE = 2000, 3
+WORKER_TITLE = "ray::ShardWorker"  # a shard worker's process title (ray::ShardWorker.run)
 KEY_ENV, KEY = "SKYLIFT_ENCRYPTION_KEY", "5e7c" * 16  # the workers' and the driver's key
 pytestmark = pytest.mark.timeout(600)
 
@@ -71,7 +74,7 @@ def _verify(e: Estate, dst: str) -> None:
 def test_copy_matches_and_reports_like_a_local_run(estate: Estate) -> None:
     from skylift.domain.transfer import TransferResult
 
-    run = estate.skylift(*_ray(estate, "s3://dst/a"))
+    run, sampled = _run_sampling_workers(estate, *_ray(estate, "s3://dst/a"))
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert set(TransferResult.model_fields) <= set(result)  # the local run's shape, plus
@@ -80,6 +83,15 @@ def test_copy_matches_and_reports_like_a_local_run(estate: Estate) -> None:
     workers = result["workers"]
     assert len(workers) == 2 and all(w["throughput_bps"] > 0 for w in workers)
     assert sum(w["objects"] for w in workers) == SMALL + LARGE
+    # per-worker CPU, measured by the workers themselves, against the kernel's count of
+    # the same processes read from outside (/proc, sampled until they ended): a worker's
+    # figure covers its whole process (start-up included) up to the end of its last shard
+    assert all(w["processes"] == 1 and 0 < w["shard_cpu_s"] < w["cpu_s"] for w in workers)
+    assert all(w["objects_per_s"] == pytest.approx(w["objects"] / w["busy_s"], rel=0.01)
+               for w in workers)  # fmt: skip
+    reported = sum(w["cpu_s"] for w in workers)
+    assert len(sampled) == 2 and sum(sampled.values()) - 0.5 <= reported
+    assert reported <= sum(sampled.values()) + 0.05
     assert result["shards"] >= 4
     # the manifest: published once, last, covering exactly the source
     lines = (estate.dst_data / "dst" / "a" / ".skylift-manifest.jsonl").read_text().splitlines()
@@ -102,6 +114,24 @@ def test_copy_matches_and_reports_like_a_local_run(estate: Estate) -> None:
     assert S3_SECRET not in run.stdout + run.stderr
     for path in estate.ray_logs():
         assert S3_SECRET.encode() not in path.read_bytes(), path
+
+
+def _run_sampling_workers(
+    e: Estate, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[int, float]]:
+    """``skylift ARGS`` run to its end while the CPU seconds of every shard worker process
+    are read from /proc (psutil) every 50 ms: their last reading per process."""
+    proc = e.skylift_popen(*args)
+    sampled: dict[int, float] = {}
+    while proc.poll() is None:
+        for pid in e.ns.pids():
+            if e.ns.cmdline(pid).startswith(WORKER_TITLE):
+                with contextlib.suppress(psutil.Error):
+                    times = psutil.Process(pid).cpu_times()
+                    sampled[pid] = times.user + times.system
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    return subprocess.CompletedProcess(args, proc.returncode, out, err), sampled
 
 
 def _shard_journals(e: Estate) -> list[Path]:
@@ -136,7 +166,7 @@ def test_worker_killed_mid_shard_is_retried_and_resumes(estate: Estate) -> None:
         for journal in _shard_journals(estate):
             if _count(journal, "SELECT count(*) FROM parts") >= 2:
                 for pid in estate.ns.pids():
-                    if not estate.ns.cmdline(pid).startswith("ray::run_shard"):
+                    if not estate.ns.cmdline(pid).startswith(WORKER_TITLE):
                         continue
                     try:
                         files = {f.path for f in psutil.Process(pid).open_files()}

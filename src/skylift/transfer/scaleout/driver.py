@@ -2,9 +2,10 @@
 
 :func:`run_scaleout` is what ``skylift transfer --engine ray`` calls. It
 holds the destination lock for the whole job, lists the source once for the
-shard plan, withdraws the previous manifest, runs every shard as a Ray task
-(:func:`~skylift.transfer.scaleout.task.run_shard`, retried by Ray on another
-worker when its worker dies), and splits stragglers when workers sit idle.
+shard plan, withdraws the previous manifest, runs every shard on long-lived
+Ray workers (:mod:`~skylift.transfer.scaleout.workers`: started before the
+listing, queued again for another worker when its worker dies), and splits
+stragglers when workers sit idle.
 Only when every shard succeeded are the shard journals merged and the
 manifest published. Ray is imported here, lazily; a missing install or an
 unreachable cluster is one :class:`~skylift.errors.ConfigError`.
@@ -13,6 +14,7 @@ unreachable cluster is one :class:`~skylift.errors.ConfigError`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -62,15 +64,15 @@ from skylift.transfer.scaleout.task import (
     ShardOutcome,
     ShardTask,
     key_id,
-    run_shard,
     shard_dir,
 )
+from skylift.transfer.scaleout.workers import WorkerPool
 from skylift.transfer.sources import SingleObject
 
 if TYPE_CHECKING:
     from skylift.transfer.metrics import TransferMetrics
 
-#: Attempts Ray makes at a shard whose worker died (the journal makes each one resume).
+#: Times a shard whose worker died is run again (the journal makes each one resume).
 SHARD_RETRIES = 3
 #: How the driver lists: ``auto`` (default: the first :data:`SPLIT_AFTER` keys, then the
 #: rest is split by probes and each shard lists its range; object stores only),
@@ -325,7 +327,8 @@ class _Job:
         # on the head node when Ray marks one: not in a worker's CPU
         head = {HEAD: 0.001} if HEAD in ray.cluster_resources() else {}
         self.coord = ray.remote(num_cpus=0, resources=head)(Coordinator).remote()
-        self.remote = ray.remote(num_cpus=1, max_retries=SHARD_RETRIES)(run_shard)
+        # the workers start now: their processes come up while the driver lists
+        self.pool = WorkerPool(ray, base, workers, SHARD_RETRIES)
         self.queue: deque[Shard] = deque()  # cut, not yet handed to Ray
         self.pending: dict[Any, Shard] = {}  # handed to Ray: running (or being retried)
         self.shards: dict[int, Shard] = {}
@@ -356,13 +359,12 @@ class _Job:
         self._launch()
 
     def _launch(self) -> None:
-        """Hand queued shards to Ray while fewer than ``workers`` run. Never more: a
-        backlog makes raylets start spare worker processes (about 0.3-1 s of CPU each),
-        and a task waiting on the coordinator would lend its CPU to a queued one."""
-        while self.queue and len(self.pending) < self.workers:
+        """Hand queued shards to idle workers, one each: a shard queued here can still go
+        to whichever worker frees first (and a straggler be split for it)."""
+        while self.queue and self.pool.idle():
             shard = self.queue.popleft()
             task = replace(self.base, index=shard.index, lo=shard.lo, hi=shard.hi)
-            self.pending[self.remote.remote(task, self.coord)] = shard
+            self.pending[self.pool.run(task, self.coord)] = shard
 
     def run(self, plan: Iterable[Shard]) -> list[ShardOutcome]:
         """Run the shards of ``plan`` as it yields them (the driver's listing goes on
@@ -378,11 +380,17 @@ class _Job:
 
     def _step(self, outcomes: list[ShardOutcome], timeout: float, steal: bool) -> None:
         """Collect ended shards, forward progress, queue accepted splits (and propose one)."""
-        done, _ = self.ray.wait(list(self.pending), num_returns=1, timeout=timeout)
+        refs = [*self.pending, *self.pool.waiting()]
+        done = self.ray.wait(refs, num_returns=1, timeout=timeout)[0] if refs else []
         for ref in done:
+            if self.pool.started(ref):
+                continue
             shard = self.pending.pop(ref)
-            outcome = self._outcome(ref, shard)
+            outcome = self.pool.outcome(ref, shard.index, functools.partial(_lost, shard))
             self.ray.get(self.coord.finished_shard.remote(shard.index))
+            if outcome is None:  # its worker died: again on another (it resumes its journal)
+                self.queue.appendleft(self.shards[shard.index])
+                continue
             self._split_off(shard.index, outcome.hi)
             outcomes.append(outcome)
         self._launch()
@@ -394,19 +402,6 @@ class _Job:
         self.asked.difference_update(snap.rejected)
         if steal:
             self._steal(snap.positions, snap.done)
-
-    def _outcome(self, ref: Any, shard: Shard) -> ShardOutcome:
-        try:
-            outcome: ShardOutcome = self.ray.get(ref)
-            return outcome
-        except self.ray.exceptions.RayError as exc:
-            cause = getattr(exc, "cause", None) or exc
-            message = str(cause).strip().splitlines()
-            return ShardOutcome(
-                shard.index, shard.lo, shard.hi, "-", 0.0, None,
-                f"{type(cause).__name__}: {message[-1] if message else ''}",
-                f"Ray gave up after {SHARD_RETRIES} retries; re-run the same command to resume",
-            )  # fmt: skip
 
     def _split_off(self, index: int, key: str | None) -> None:
         """``index`` now ends at ``key``: queue what lay between ``key`` and its old end."""
@@ -467,6 +462,19 @@ class _Job:
             self.progress.finished(snap.finished)
         if self.metrics is not None:
             self.metrics.inflight.set(len(self.pending))
+
+
+def _lost(shard: Shard, exc: BaseException, lost: int) -> ShardOutcome:
+    """The outcome of a shard that could not run: its worker died ``lost`` times, or Ray
+    failed the call (``lost`` 0)."""
+    cause = getattr(exc, "cause", None) or exc
+    message = str(cause).strip().splitlines()
+    return ShardOutcome(
+        shard.index, shard.lo, shard.hi, "-", 0.0, None,
+        f"{type(cause).__name__}: {message[-1] if message else ''}",
+        (f"its worker died {lost} times; " if lost else "")
+        + "re-run the same command to resume",
+    )  # fmt: skip
 
 
 _SUMMED = (
@@ -530,15 +538,23 @@ def _workers(outcomes: list[ShardOutcome]) -> tuple[WorkerStats, ...]:
     for worker, done in sorted(by.items()):
         results: list[TransferResult] = [o.result for o in done if o.result is not None]
         sent = sum(r.bytes_transferred for r in results)
+        objects = sum(r.transferred for r in results)
         busy = sum(o.busy_s for o in done)
+        lives: dict[int, float] = {}  # worker process → its CPU at the end of its last shard
+        for o in done:
+            lives[o.process[0]] = max(lives.get(o.process[0], 0.0), o.process[1])
         stats.append(
             WorkerStats(
                 worker=worker,
                 shards=len(done),
-                objects=sum(r.transferred for r in results),
+                objects=objects,
                 bytes_sent=sent,
                 busy_s=round(busy, 3),
                 throughput_bps=round(sent / busy, 1) if busy > 0 else 0.0,
+                objects_per_s=round(objects / busy, 1) if busy > 0 else 0.0,
+                cpu_s=round(sum(lives.values()), 3),
+                shard_cpu_s=round(sum(o.cpu_s for o in done), 3),
+                processes=len(lives),
             )
         )
     return tuple(stats)

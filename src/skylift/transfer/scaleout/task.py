@@ -16,6 +16,7 @@ import functools
 import hashlib
 import hmac
 import os
+import resource
 import socket
 import threading
 import time
@@ -60,6 +61,8 @@ class ShardOutcome:
     result: TransferResult | None
     error: str | None = None
     hint: str | None = None
+    cpu_s: float = 0.0  # CPU seconds the worker process spent on this shard (all its threads)
+    process: tuple[int, float] = (0, 0.0)  # (pid, CPU seconds of that process's life so far)
 
 
 def shard_dir(run_dir: str, lo: str) -> Path:
@@ -136,15 +139,15 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
 
     from skylift.transfer.engine import run_transfer
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), process_cpu()
     worker = _node()
     hi = ray.get(coordinator.start.remote(task.index))
     bound = Bound(task.lo, task.hi if hi is None else hi)
     folder = shard_dir(task.run_dir, task.lo)
     reporter = Reporter(coordinator, task.index, bound)
     try:
-        src_store = _opened(task.source, task.remotes)
-        dst_store = _opened(task.destination, task.remotes)
+        src_store = opened(task.source, task.remotes)
+        dst_store = opened(task.destination, task.remotes)
         keyed = task.options.encrypt or (task.options.decode and task.key_id is not None)
         key = worker_key(task.key_id) if keyed else None
         src = ShardView(src_store, bound, lambda _lines: None)
@@ -163,13 +166,40 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
         )
     except SkyliftError as exc:
         note = credentials_note(task.source, task.destination)
-        return ShardOutcome(
-            task.index, task.lo, bound.hi, worker, time.monotonic() - started, None,
-            exc.message + (f" ({note})" if note else ""), exc.hint,
-        )  # fmt: skip
-    finally:
         reporter.close()
-    return ShardOutcome(task.index, task.lo, bound.hi, worker, time.monotonic() - started, result)
+        return _outcome(task, bound, worker, started, cpu, None,
+                        exc.message + (f" ({note})" if note else ""), exc.hint)  # fmt: skip
+    except BaseException:
+        reporter.close()
+        raise
+    reporter.close()
+    return _outcome(task, bound, worker, started, cpu, result)
+
+
+def _outcome(
+    task: ShardTask,
+    bound: Bound,
+    worker: str,
+    started: float,
+    cpu: float,
+    result: TransferResult | None,
+    error: str | None = None,
+    hint: str | None = None,
+) -> ShardOutcome:
+    """The shard's outcome, with its wall time and the CPU its worker process spent on it
+    (measured after the last report: the reporting thread's CPU counts)."""
+    now = process_cpu()
+    return ShardOutcome(
+        task.index, task.lo, bound.hi, worker, time.monotonic() - started, result, error, hint,
+        cpu_s=now - cpu, process=(os.getpid(), now),
+    )  # fmt: skip
+
+
+def process_cpu() -> float:
+    """CPU seconds (user + system, every thread) this process has used since it started,
+    as the kernel counts them (``getrusage``): a worker measures itself."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def key_id(key: bytes) -> str:
@@ -220,7 +250,7 @@ def least_rtt(src: Storage, dst: Storage) -> float | None:
     return least
 
 
-def _opened(url: str, remotes: dict[str, dict[str, str]]) -> Storage:
+def opened(url: str, remotes: dict[str, dict[str, str]]) -> Storage:
     """The store at ``url``, opened once per worker process and kept for its next shards
     (building an obstore client costs about 10-50 ms of CPU; its connections are kept too).
     A Ray worker process runs one task at a time."""
