@@ -13,7 +13,15 @@ from skylift.transfer.bwlimit import Interrupted, TokenBucket, Unlimited, parse_
 
 
 def test_a_worker_waiting_for_tokens_is_released_by_interrupt() -> None:
-    bucket = TokenBucket(parse_bwlimit("1K"))
+    main = threading.current_thread()
+    asked = threading.Event()  # the worker is in consume(): it read the clock for its wait
+
+    def clock() -> float:
+        if threading.current_thread() is not main:
+            asked.set()
+        return time.monotonic()
+
+    bucket = TokenBucket(parse_bwlimit("1K"), clock=clock)
     raised: list[BaseException] = []
 
     def worker() -> None:
@@ -24,12 +32,14 @@ def test_a_worker_waiting_for_tokens_is_released_by_interrupt() -> None:
 
     thread = threading.Thread(target=worker)
     thread.start()
-    time.sleep(0.1)
+    assert asked.wait(30)
+    time.sleep(0.05)  # into its wait (were it not yet, the wait would still end at once)
     started = time.monotonic()
     bucket.interrupt()
-    thread.join(5)
+    thread.join(30)
     assert not thread.is_alive()
-    assert time.monotonic() - started < 1.0
+    # at once: well within 5 s of a minute's wait (generous for a loaded CI machine)
+    assert time.monotonic() - started < 5.0
     assert len(raised) == 1 and isinstance(raised[0], Interrupted)
     assert not isinstance(raised[0], Exception)  # per-object handlers must not count it
 
