@@ -15,11 +15,16 @@ def redact_url(url: str) -> str:
     """
     if "://" not in url:
         return url
+    scheme, _, rest = url.partition("://")
+    parts = urlsplit(url)
+    if ":" in parts.netloc and "@" in rest[len(parts.netloc) :]:
+        # a password holding "/", "?" or "#" (typed unescaped) ends the host part early:
+        # "u:2024#pw@host" would parse as host "u", port 2024. Keep what follows the last "@".
+        return f"{scheme}://…@{rest.rsplit('@', 1)[1].split('?', 1)[0]}"
     try:
-        parts = urlsplit(url)
         port = parts.port
     except ValueError:  # a malformed port: keep only the scheme
-        return url.split("://", 1)[0] + "://…"
+        return scheme + "://…"
     if parts.username is None and parts.password is None and not parts.query:
         return url
     host = parts.hostname or ""

@@ -1,0 +1,44 @@
+"""No password survives ``redact_url`` (#12: passwords in URLs leak), even one typed with
+the characters that end a URL's host part early (``/``, ``?``, ``#``) or an ``@``."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skylift.storage.urls import redact_url, shown_url
+from tests.helpers import examples
+
+PASSWORD = st.text(
+    alphabet=st.sampled_from("abcXYZ0123456789/?#@:!$&'()*+,;=%-._~"), min_size=1, max_size=16
+)
+PATH = st.text(alphabet=st.sampled_from("abcdef/._-"), max_size=12)
+
+
+@settings(max_examples=examples(300))
+@given(password=PASSWORD, path=PATH, scheme=st.sampled_from(["sftp", "s3", "az", "gs"]))
+def test_no_password_is_left_in_a_redacted_url(password: str, path: str, scheme: str) -> None:
+    secret = (
+        "7031" + password
+    )  # digits: "u:7031#…@h" once parsed as port 7031; no host or path holds it
+    for url in (
+        f"{scheme}://user:{secret}@host.example/{path}",
+        f"{scheme}://user:{secret}@host.example:2222/{path}",
+        f"{scheme}://AKIA0:{secret}@bucket/{path}?versionId=1",
+    ):
+        assert secret not in redact_url(url), url
+        assert secret not in shown_url(url), url
+
+
+def test_the_typed_passwords_that_leaked() -> None:
+    # '#' and '?' cut the host part: 'u:2024#pw@host' parsed as host 'u', port 2024
+    assert redact_url("sftp://u:2024#Secret@host/x") == "sftp://…@host/x"
+    assert redact_url("sftp://u:2024?Secret@host/x") == "sftp://…@host/x"
+    assert redact_url("sftp://u:pa/ss@host/x") == "sftp://…@host/x"
+
+
+def test_urls_without_credentials_are_kept() -> None:
+    assert redact_url("s3://bucket/me@example.com/f") == "s3://bucket/me@example.com/f"
+    assert redact_url("sftp://u:pw@host:22/x") == "sftp://host:22/x"
+    assert redact_url("az://acct/c?sv=1&sig=SAS") == "az://acct/c"
+    assert redact_url("/srv/data@2024") == "/srv/data@2024"
