@@ -1,5 +1,6 @@
-"""S3 bodies are SHA-256-signed only where TLS does not protect them (no server needed:
-constructing the store talks to nobody)."""
+"""S3 bodies are SHA-256-signed only where neither TLS nor loopback protects them (no
+server needed: constructing the store talks to nobody; the rule and both clients:
+test_s3_signing.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ def _static_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         ({}, True),  # AWS itself: https
         ({"endpoint": "https://minio.internal:9000"}, True),
         ({"endpoint": "HTTPS://minio.internal:9000"}, True),
-        ({"endpoint": "http://127.0.0.1:9000", "allow_http": "true"}, False),
+        ({"endpoint": "http://192.0.2.10:9000", "allow_http": "true"}, False),
+        ({"endpoint": "http://127.0.0.1:9000", "allow_http": "true"}, True),  # loopback
     ],
 )
-def test_payload_is_signed_only_without_tls(
+def test_payload_is_signed_only_on_plain_http_beyond_loopback(
     options: dict[str, str], unsigned_payload: bool
 ) -> None:
     store = S3Storage("s3://bucket/root", **options)
