@@ -128,3 +128,24 @@ def test_verify_uses_the_same_policy(tmp_path: Path, mode: str) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_link_into_a_sibling_whose_name_extends_the_source_is_outside(tmp_path: Path) -> None:
+    # /x/src-private is not inside /x/src, though its path starts with it
+    src, private = tmp_path / "src", tmp_path / "src-private"
+    src.mkdir()
+    private.mkdir()
+    (private / "key.pem").write_text("private key")
+    os.symlink(private / "key.pem", src / "key_link")
+    os.symlink(private, src / "dir_link")
+    (src / "ok.txt").write_text("ok")
+    dst = tmp_path / "dst"
+    proc = subprocess.run(
+        [sys.executable, "-m", "skylift", "transfer", str(src), str(dst),
+         "--journal", str(tmp_path / "j")],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert _files(dst) == ["ok.txt"]
+    for name in ("key_link", "dir_link"):
+        assert f"warning: skipped symlink {name}: it points outside the source" in proc.stderr
