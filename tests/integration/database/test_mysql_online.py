@@ -23,6 +23,7 @@ from skylift.database.copy import (
     replication_state,
     verify_database,
 )
+from skylift.database.mysql import cutover as mysql_cutover
 from skylift.database.testing.servers import MariaDBServer
 from skylift.database.url import DbUrl, parse_url
 from skylift.domain.database import DbCopyOptions
@@ -144,6 +145,26 @@ class Writer(threading.Thread):
             conn.close()
 
 
+class PollsSeeWrites:
+    """``time`` as the cutover's settle loop sees it: each pause between two polls also
+    lasts until the writer has done a whole round within it. So the loop always sees
+    writes continue, however late a loaded machine runs the writer thread (a quiet 0.3 s
+    between two polls of lag 0 would let the cutover through: "DID NOT RAISE")."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+
+    def sleep(self, seconds: float) -> None:
+        seen = self.writer.rounds  # round seen + 1 may have begun before the pause
+        time.sleep(seconds)
+        deadline = time.monotonic() + 30
+        while self.writer.rounds < seen + 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
 def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeypatch):
     src, dst, _ = servers
     env = _env(src, dst)
@@ -191,8 +212,10 @@ def test_online_copy_with_writes_then_cutover(servers, tmp_path, capsys, monkeyp
     s, d = _url(src, "shop", "source", env), _url(dst, "shop_live", "target", env)
 
     time.sleep(0.5)  # writes go on while the target replicates
-    with pytest.raises(TransferError, match="nothing was changed") as busy:
-        cutover_database(s, d, timeout=1.0)
+    with monkeypatch.context() as m:
+        m.setattr(mysql_cutover, "time", PollsSeeWrites(writer))
+        with pytest.raises(TransferError, match="nothing was changed") as busy:
+            cutover_database(s, d, timeout=1.0)
     assert "continue on the source" in str(busy.value) or "lag is still" in str(busy.value)
     writer.stop.set()
     writer.join()
