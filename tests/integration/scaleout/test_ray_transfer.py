@@ -159,6 +159,11 @@ def _wait(what: str, check: object, timeout: float = 120) -> object:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _shard_workers(e: Estate) -> list[int]:
+    """The namespace's shard worker processes (their Ray title: :data:`WORKER_TITLE`)."""
+    return [pid for pid in e.ns.pids() if e.ns.cmdline(pid).startswith(WORKER_TITLE)]
+
+
 def test_worker_killed_mid_shard_is_retried_and_resumes(estate: Estate) -> None:
     proc = estate.skylift_popen(*_ray(estate, "s3://dst/k", "--bwlimit", "12M"))
 
@@ -209,7 +214,8 @@ def test_driver_killed_then_rerun_resumes(estate: Estate) -> None:
     proc.kill()
     proc.communicate()
     assert not (estate.dst_data / "dst" / "d" / ".skylift-manifest.jsonl").exists()
-    time.sleep(2)  # Ray ends the dead driver's tasks
+    # Ray ends the dead driver's workers, in its own time (a 2 s sleep was a guess)
+    _wait("the dead driver's workers to end", lambda: not _shard_workers(estate))
     rerun = estate.skylift(*_ray(estate, "s3://dst/d"))
     assert rerun.returncode == 0, rerun.stderr
     result = json.loads(rerun.stdout)
