@@ -23,6 +23,10 @@ def test_yaml_boolean_option_is_accepted_by_settings_and_inventory(tmp_path: Pat
     assert settings.remotes["s3://bucket"]["allow_http"] == "true"
     r = run_cli("--workspace", str(ws), "inventory", "--json")
     assert r.code == 0, r.stderr
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text("print('hi')\n")
+    r = run_cli("--workspace", str(ws), "scan", str(tmp_path / "code"), "--json")
+    assert r.code == 0, r.stderr  # scan read the settings too ("Input should be a valid string")
 
 
 def test_http_endpoint_without_allow_http_says_what_to_set(
