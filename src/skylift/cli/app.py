@@ -1,7 +1,9 @@
-"""The ``skylift`` command: root options, sub-commands, and where exit codes are applied.
+"""The ``skylift`` command: its sub-commands, and where exit codes are applied.
 
 :func:`main` is the only place that ends the process; the codes come from the
-one table in :mod:`skylift.cli.exits`.
+one table in :mod:`skylift.cli.exits`. The typer application (root options, the
+lazy command group) is in :mod:`skylift.cli.root`, loaded when typer parses;
+``skylift transfer``'s usual command lines skip typer (:mod:`skylift.cli.fastpath`).
 """
 
 from __future__ import annotations
@@ -9,15 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-from typer.core import TyperGroup
-
-from skylift import __version__
 from skylift.cli import exits
-from skylift.cli.context import GlobalOptions
 from skylift.domain.registry import Entry
 from skylift.errors import SkyliftError
 
@@ -58,95 +54,18 @@ HELP_TEXT: dict[str, str] = {
     "serve": "SERVE_HELP",
 }
 
-_SETTINGS: dict[str, Any] = {
-    "rich_markup_mode": "rich",
-    "pretty_exceptions_enable": False,
-    "context_settings": {"help_option_names": ["-h", "--help"]},
-}
 
+def __getattr__(name: str) -> Any:
+    """``app``: the typer application (:mod:`skylift.cli.root`), built on first use."""
+    if name == "app":
+        from skylift.cli.root import app
 
-def _load(name: str, entry: Entry) -> Any:
-    obj = entry.load()
-    help_attr = HELP_TEXT.get(name)
-    if help_attr is None:
-        # Built on its own, a sub-app would offer shell completion options that
-        # belong to the root command only.
-        obj._add_completion = False
-        command = typer.main.get_command(obj)
-    else:
-        single = typer.Typer(add_completion=False, **_SETTINGS)
-        single.command(name, help=getattr(sys.modules[entry.module], help_attr))(obj)
-        command = typer.main.get_command(single)
-    command.name = name
-    return command
-
-
-class LazyGroup(TyperGroup):
-    """The root group: sub-commands are built from :data:`COMMANDS` on first use."""
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return [*COMMANDS, *(n for n in super().list_commands(ctx) if n not in COMMANDS)]
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.commands[cmd_name] = _load(cmd_name, COMMANDS[cmd_name])
-        return super().get_command(ctx, cmd_name)
-
-
-app = typer.Typer(
-    name="skylift",
-    help=(
-        "Take servers, data and applications to AWS, Azure and GCP.\n\n"
-        "Pipeline: discover → assess → plan → generate → scan → transfer → verify → report.\n\n"
-        "Examples:\n\n"
-        "  skylift init my-estate && cd my-estate\n\n"
-        "  skylift discover rvtools RVTools_export.xlsx\n\n"
-        "  skylift inventory --json"
-    ),
-    no_args_is_help=True,
-    cls=LazyGroup,
-    **_SETTINGS,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"skylift {__version__}")
-        raise typer.Exit
-
-
-@app.callback()
-def root(
-    ctx: typer.Context,
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace",
-            "-w",
-            help="Workspace folder (default: $SKYLIFT_WORKSPACE, "
-            "else the current folder or a parent).",
-            show_default=False,
-        ),
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """Root options shared by every command."""
-    ctx.obj = GlobalOptions(workspace=workspace, debug=debug)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _wants_json(argv: list[str]) -> bool:
     return "--json" in argv
-
-
-def _click_exception() -> type[Exception]:
-    """typer ships its own copy of click: find its ``ClickException`` (usage errors)."""
-    base: type[Exception] = next(
-        c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
-    )
-    return base
 
 
 def _print_error(message: str, hint: str | None) -> None:
@@ -215,18 +134,11 @@ def _exit_now(code: object) -> None:
 def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("SKYLIFT_DEBUG", "") not in ("", "0")
-    command = typer.main.get_command(app)
-    click_exception = _click_exception()
     try:
-        rv = command.main(args=args, prog_name="skylift", standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click_exception as exc:
-        exc.show()  # type: ignore[attr-defined]
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        code = _dispatch(args)
     except exits.Finished as exc:  # the result is rendered; only the status is left
         sys.exit(exits.outcome_code(exc.outcome))
-    except (typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         _print_error("aborted", None)
         sys.exit(exits.interrupted_code())
     except SkyliftError as exc:
@@ -246,10 +158,34 @@ def _main(argv: list[str] | None) -> None:
             "re-run with --debug for the traceback and report it",
         )
         sys.exit(exits.INTERNAL)
-    # Without standalone mode typer *returns* the code of ``typer.Exit(n)`` and of
-    # Ctrl-C (130) instead of exiting; commands themselves return None.
-    code = rv if isinstance(rv, int) and not isinstance(rv, bool) else exits.OK
     if code == exits.INTERRUPTED:
         _print_error("aborted", None)
         code = exits.interrupted_code()
     sys.exit(code)
+
+
+def _dispatch(args: list[str]) -> int:
+    """Run the command line: ``skylift transfer`` on the fast path where it takes it,
+    everything else through typer. The status of a command that returned."""
+    from skylift.cli import fastpath
+
+    if fastpath.run(args):
+        return exits.OK
+    import typer
+
+    from skylift.cli.root import app, click_exception
+
+    command = typer.main.get_command(app)
+    usage_error = click_exception()
+    try:
+        rv = command.main(args=args, prog_name="skylift", standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except usage_error as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except typer.Abort:
+        raise KeyboardInterrupt from None  # as Ctrl-C: "aborted"
+    # Without standalone mode typer *returns* the code of ``typer.Exit(n)`` and of
+    # Ctrl-C (130) instead of exiting; commands themselves return None.
+    return rv if isinstance(rv, int) and not isinstance(rv, bool) else exits.OK

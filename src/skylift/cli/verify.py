@@ -22,15 +22,8 @@ from typer.core import TyperGroup
 from skylift.cli.context import JSON_OPTION, global_options
 from skylift.cli.exits import Finished, Outcome
 from skylift.cli.output import emit, out
-from skylift.cli.transfer import (
-    DestinationOpt,
-    ExcludeOpt,
-    IncludeOpt,
-    RichTransferProgress,
-    SourceOpt,
-    _render_warnings,
-    _show,
-)
+from skylift.cli.transfer import DestinationOpt, ExcludeOpt, IncludeOpt, SourceOpt
+from skylift.cli.transfer_run import RichTransferProgress, render_warnings, show
 
 if TYPE_CHECKING:
     from skylift.domain.transfer import CompareResult
@@ -144,10 +137,10 @@ def _render_compare(result: CompareResult) -> None:
         ("changed", result.changed, "red"),
     ):
         for p in paths[:50]:
-            out.print(f"[{colour}]{label}[/{colour}] {_show(p)}")
+            out.print(f"[{colour}]{label}[/{colour}] {show(p)}")
     for e in result.errors[:50]:
-        out.print(f"[red]error[/red] {_show(e.path)}: {_show(e.error)}")
-    _render_warnings(result.warnings, result.warnings_count)
+        out.print(f"[red]error[/red] {show(e.path)}: {show(e.error)}")
+    render_warnings(result.warnings, result.warnings_count)
     verdict = "[green]match[/green]" if result.matches else "[red]differ[/red]"
     how = "content" if result.checksum else "size+mtime"
     out.print(
