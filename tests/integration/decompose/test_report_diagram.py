@@ -42,7 +42,7 @@ def test_services_diagram_is_drawn(tmp_path: Path) -> None:
             errors: list[str] = []
             tab.on("pageerror", lambda e: errors.append(str(e)))
             tab.goto((ws / "report.html").as_uri())
-            tab.wait_for_selector("body[data-ready='1']", timeout=15_000)
+            tab.wait_for_selector("body[data-ready='1']", timeout=60_000)
             chart = tab.locator("[data-chart='decompose-services'] svg").first
             labels = chart.locator("text").all_text_contents()
         finally:

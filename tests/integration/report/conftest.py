@@ -68,7 +68,7 @@ class Page:
     def open(self, url: str) -> None:
         """Load ``url`` and wait until the page script has drawn everything."""
         self.tab.goto(url)
-        self.tab.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        self.tab.wait_for_selector("body[data-ready='1']", timeout=60_000)
 
     def shot(self, name: str, selector: str | None = None, full: bool = True) -> Path:
         """Screenshot the page (or the element at ``selector``) into build/report/NAME.png."""

@@ -94,7 +94,7 @@ def _wait_state(page: Page, state: str, count: int) -> None:
         "([sel, state, n]) => Array.from(document.querySelectorAll(sel))"
         ".filter(td => td.textContent === state).length >= n",
         arg=[STATE_CELLS, state, count],
-        timeout=15_000,
+        timeout=60_000,  # generous: Chromium on a loaded CI machine
     )
 
 
@@ -118,9 +118,9 @@ def test_live_progress_moves_while_a_transfer_runs(
     argv = [*cmd, "--wave", "1", "--bwlimit", "6M", "-j", "2"]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        page.tab.wait_for_selector(".live-run", timeout=20_000)
+        page.tab.wait_for_selector(".live-run", timeout=60_000)
         first = _live_bytes(page)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while _live_bytes(page) <= first and time.monotonic() < deadline:
             time.sleep(0.2)
         moved = _live_bytes(page)
