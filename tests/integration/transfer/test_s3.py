@@ -67,7 +67,9 @@ def test_sigkill_then_rerun_resumes_upload_without_resending_parts(
     env = {**os.environ, **s3_server.env}
     cmd = [sys.executable, "-m", "skylift", "--workspace", str(ws), "transfer", str(src), dst]
     cmd += ["--part-size", "5M", "--multipart-threshold", "5M", "-j", "2"]
-    proc = subprocess.Popen([*cmd, "--bwlimit", "8M"], env=env, stdout=subprocess.DEVNULL)
+    # 4 MiB/s: ~5 s between the 2nd part and the 7th, for a poll slowed by a loaded machine
+    # (and a journal lock: connect waits up to 1 s); at 8 MiB/s it was ~2.5 s
+    proc = subprocess.Popen([*cmd, "--bwlimit", "4M"], env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 90
         while _parts(ws) < 2 and time.monotonic() < deadline:
