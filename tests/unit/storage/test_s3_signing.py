@@ -117,3 +117,33 @@ def test_both_clients_follow_the_rule(
         assert s3_config["payload_signing_enabled"] is signed
     finally:
         store.close()
+
+
+def test_building_the_client_leaves_the_collector_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The botocore client is built with the collector paused: it must come back on,
+    also when the build fails (a misspelt option), and stay off if it was off."""
+    import gc
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SKTEST")
+    good = S3Storage("s3://bucket", endpoint="http://127.0.0.1:9", allow_http="true")
+    bad = S3Storage("s3://bucket", endpoint="http://127.0.0.1:9", allow_http="true")
+    bad.options["sign_payload"] = "ture"  # as if set after the obstore store was made
+    try:
+        assert gc.isenabled()
+        assert good.client is not None
+        assert gc.isenabled()
+        with pytest.raises(ConfigError):
+            _ = bad.client
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            _ = S3Storage("s3://b", endpoint="http://127.0.0.1:9", allow_http="true").client
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        good.close()
+        bad.close()
