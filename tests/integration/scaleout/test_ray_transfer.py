@@ -377,23 +377,26 @@ def _wide_tree(folder: Path) -> int:
     return len(paths)
 
 
-def test_prefix_listing_driver_lists_only_the_top_level(estate: Estate) -> None:
+def test_split_listing_driver_lists_no_key(estate: Estate) -> None:
     # on the destination server (made by the fixture; s3://src keeps its tree)
     total = WIDE_FOLDERS * WIDE_EACH + WIDE_BIG + WIDE_ROOT
-    top = WIDE_FOLDERS + 1 + WIDE_ROOT  # big/, f00/ and root0.txt
     args = ["transfer", "s3://dst/wide", "s3://dst/w", "--engine", "ray", "--address",
             estate.address, "--json", "--jobs", "2", "--bwlimit", "256K"]  # fmt: skip
-    env = {"SKYLIFT_SCALEOUT_LISTING": "prefixes"}
+    env = {"SKYLIFT_SCALEOUT_LISTING": "split"}  # every range from start-after probes
     run = estate.skylift(*args, env=env)
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["transferred"] == total and result["failed"] == 0
-    assert result["driver_listed"] == top  # not one key per object
-    assert result["shards"] >= top + 1  # big/ was split for the idle worker (by probes)
+    assert result["driver_listed"] == 0  # not one key per object
+    assert result["shards"] >= 4  # big/ cut by probes (in key space), then split when idle
     assert sum(w["objects"] for w in result["workers"]) == total
-    # a sync re-run sends nothing and deletes what only the destination has, in every range
-    again = json.loads(estate.skylift(*args[:-2], "--delete", env=env).stdout)
+    # a sync re-run sends nothing and deletes what only the destination has, in every range:
+    # the driver lists 1,000 keys (a-first.txt falls in its first range), probes cut the
+    # rest (f00/zz-extra in a middle range, zzz/extra in the last)
+    mixed = {"SKYLIFT_SCALEOUT_LISTING": "1000"}
+    again = json.loads(estate.skylift(*args[:-2], "--delete", env=mixed).stdout)
     assert again["transferred"] == 0 and again["skipped"] == total
+    assert again["driver_listed"] == 1000
     assert again["deleted"] == len(WIDE_EXTRA)
     assert not any((estate.dst_data / "dst" / "w" / extra).exists() for extra in WIDE_EXTRA)
     check = estate.skylift("verify", "s3://dst/wide", "s3://dst/w", "--checksum", "--json")
