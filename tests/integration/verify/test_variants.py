@@ -35,6 +35,14 @@ CASES = {
 }
 
 
+#: Runs of a variant that must pass on performance but failed on p95 only. Two 1 s load
+#: runs' p95 on a loaded 2-core CI machine are noisy: at load 13 here the same service was
+#: 31 ms slower than its twin in one run and 96 ms faster in the next (40 ms slack). A
+#: real difference (HTTPS against HTTP, the run order, a slow variant) fails every run; a
+#: stall of the machine does not, so the p95 verdict is measured again, at most 3 times.
+P95_RUNS = 3
+
+
 def _run(pki: Pki, checks_file: Path, variant: str) -> tuple[ServiceVerification, int]:
     extra = free_port()
     options = ServiceOptions(read_checks(checks_file), probe_ports=(extra,), ca_file=pki.ca)
@@ -42,12 +50,24 @@ def _run(pki: Pki, checks_file: Path, variant: str) -> tuple[ServiceVerification
         return verify_service(source, target, options), extra
 
 
+def _verified(
+    pki: Pki, checks_file: Path, variant: str, want: Expected
+) -> tuple[ServiceVerification, int]:
+    for _ in range(P95_RUNS):
+        result, extra = _run(pki, checks_file, variant)
+        perf = result.performance
+        p95_only = perf is not None and not perf.passed and all("p95" in p for p in perf.problems)
+        if want.performance_problem is not None or not p95_only:
+            break
+    return result, extra
+
+
 @pytest.mark.parametrize("variant", list(CASES), ids=lambda v: v or "identical")
 def test_each_variant_is_caught_by_its_check_only(
     pki: Pki, checks_file: Path, variant: str
 ) -> None:
-    result, extra = _run(pki, checks_file, variant)
     want = CASES[variant]
+    result, extra = _verified(pki, checks_file, variant, want)
     failed = tuple(c.name for c in result.functional if not c.passed)
     assert failed == want.failed_checks, result.functional
     assert result.performance is not None
