@@ -359,10 +359,10 @@ def _dispatch(
             batch.append((verdict, s, d))
             batch_bytes += s.size
             if len(batch) >= ctx.batch_objects or batch_bytes >= BATCH_BYTES:
-                pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
+                pool.submit(lambda b=batch: copy_batch(ctx, b, pool))  # type: ignore[misc]
                 batch, batch_bytes = [], 0
         if batch:
-            pool.submit(lambda b=batch: copy_batch(ctx, b))  # type: ignore[misc]
+            pool.submit(lambda b=batch: copy_batch(ctx, b, pool))  # type: ignore[misc]
     return [delete_file] if n_deletes else []
 
 

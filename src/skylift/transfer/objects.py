@@ -8,7 +8,9 @@ here raises out of a batch.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from skylift.errors import TransferError
 from skylift.storage.base import ObjectInfo, Storage
@@ -17,6 +19,9 @@ from skylift.transfer.crypt import FRAME_SIZE
 from skylift.transfer.diffing.diff import Verdict
 from skylift.transfer.hashing import Hasher, PlainDigest, digest, digest_stream, new_hasher
 from skylift.transfer.manifest import ManifestEntry
+
+if TYPE_CHECKING:
+    from skylift.transfer.scheduler import TaskPool
 
 Item = tuple[Verdict, ObjectInfo, ObjectInfo | None]
 
@@ -140,9 +145,24 @@ def _check_written(
         )
 
 
-def copy_batch(ctx: RunContext, items: list[Item]) -> None:
-    """Copy a batch of small objects; each failure is recorded, the rest go on."""
-    for verdict, src, dst in items:
+def copy_batch(ctx: RunContext, items: list[Item], pool: TaskPool | None = None) -> None:
+    """Copy a batch of small objects; each failure is recorded, the rest go on.
+
+    With the run's ``pool``, the batch hands the second half of what it has not
+    started back to the pool, as a new task, whenever a worker is idle: at the
+    start (the listing has queued one batch so far) and at the end of a run (the
+    last batches) the objects spread over every worker instead of waiting, one
+    round trip after another, behind a single worker. Nothing is copied twice:
+    each object is in exactly one task.
+    """
+    todo = deque(items)
+    while todo:
+        if pool is not None and len(todo) > 1 and pool.starved():
+            half = [todo.pop() for _ in range(len(todo) // 2)]
+            half.reverse()
+            if not pool.try_submit(lambda rest=half: copy_batch(ctx, rest, pool)):  # type: ignore[misc]
+                todo.extend(half)
+        verdict, src, dst = todo.popleft()
         try:
             copy_small(ctx, verdict, src, dst)
         except Exception as exc:  # one bad object never aborts the run

@@ -87,14 +87,39 @@ class TaskPool:
     def submit(self, fn: Callable[[], None]) -> None:
         """Queue ``fn``; exceptions it raises are the task's business (it must catch)."""
         self._slots.acquire()
+        self._queue(fn)
+
+    def try_submit(self, fn: Callable[[], None]) -> bool:
+        """Queue ``fn`` if a slot is free right now (True), else do nothing (False).
+
+        Never blocks, so a task may call it (:meth:`submit` from a worker could wait
+        for slots held by tasks queued behind it); False after :meth:`shutdown`.
+        """
+        if not self._slots.acquire(blocking=False):
+            return False
+        try:
+            self._queue(fn)
+        except RuntimeError:  # shut down (interrupted): the caller keeps the work
+            return False
+        return True
+
+    def _queue(self, fn: Callable[[], None]) -> None:
         with self._idle:
             self._pending += 1
         if self._on_change is not None:
             self._on_change(self._pending)
-        future: Future[None] = self._pool.submit(fn)
+        try:
+            future: Future[None] = self._pool.submit(fn)
+        except RuntimeError:  # shut down: give the slot back
+            self._release(None)
+            raise
         future.add_done_callback(self._release)
 
-    def _release(self, _future: Future[None]) -> None:
+    def starved(self) -> bool:
+        """Whether a worker is idle: fewer tasks queued or running than workers."""
+        return self._pending < self.jobs
+
+    def _release(self, _future: Future[None] | None) -> None:
         self._slots.release()
         with self._idle:
             self._pending -= 1
