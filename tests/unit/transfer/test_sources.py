@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from skylift.domain.transfer import TransferOptions
 from skylift.errors import InputError
+from skylift.storage.base import ObjectInfo
 from skylift.storage.memory import MemoryStorage
-from skylift.transfer.engine import build_filter, run_transfer
+from skylift.transfer.engine import build_filter, plan_transfer, run_transfer
 from skylift.transfer.sources import check_overlap, split_parent
 from skylift.verify import verify
-from tests.unit.transfer.conftest import new_url
+from tests.unit.transfer.conftest import Wrapped, new_url
 
 
 def test_an_empty_prefix_is_a_missing_source_and_delete_never_runs(
@@ -113,3 +115,51 @@ def test_a_second_transfer_to_the_same_destination_is_refused_naming_the_first(
         assert f"pid {os.getpid()}" in exc.value.message and exc.value.hint
         assert not MemoryStorage(dst).exists("a")
     assert run_transfer(src, dst, TransferOptions(), journal_dir).transferred == 1
+
+
+class Untouchable(Wrapped):
+    """A destination that records (and refuses) every read or write."""
+
+    def __init__(self, inner: MemoryStorage) -> None:
+        super().__init__(inner)
+        self.calls: list[str] = []
+
+    def _refuse(self, what: str) -> None:
+        self.calls.append(what)
+        raise AssertionError(f"the destination was touched: {what}")
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        self._refuse("list")
+        return iter(())
+
+    def stat(self, path: str) -> ObjectInfo:
+        self._refuse(f"stat {path}")
+        raise AssertionError
+
+    def write(
+        self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None
+    ) -> ObjectInfo:
+        self._refuse(f"write {path}")
+        raise AssertionError
+
+    def delete(self, path: str) -> None:
+        self._refuse(f"delete {path}")
+
+
+@pytest.mark.parametrize("delete", [False, True])
+def test_a_missing_source_is_refused_before_the_destination_is_listed(
+    mem: list[str], journal_dir: Path, delete: bool
+) -> None:
+    src, dst = new_url(mem), new_url(mem)
+    MemoryStorage(src).write("other/x", b"1")
+    MemoryStorage(dst).write("keep", b"1")
+    untouchable = Untouchable(MemoryStorage(dst))
+    opts = TransferOptions(delete=delete)
+    for call in (
+        lambda: run_transfer(f"{src}/nothing", dst, opts, journal_dir, dst=untouchable),
+        lambda: plan_transfer(f"{src}/nothing", dst, opts, dst=untouchable),
+        lambda: verify(f"{src}/nothing", dst, opts, dst=untouchable),
+    ):
+        with pytest.raises(InputError, match="does not exist"):
+            call()
+    assert untouchable.calls == []
