@@ -52,7 +52,7 @@ def record(folder: Path, source: str, destination: str, bytes_moved: int, second
     """Append one run to ``folder/history.jsonl`` (one ``O_APPEND`` write)."""
     if bytes_moved <= 0 or seconds <= 0:
         return
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     line = json.dumps(
         {
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),

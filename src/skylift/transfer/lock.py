@@ -45,6 +45,7 @@ class DestinationLock:
         self._fd: int | None = None
 
     def __enter__(self) -> DestinationLock:
+        self.path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the journals'
         private_file(self.path)
         fd = os.open(self.path, os.O_RDWR)
         try:

@@ -146,8 +146,12 @@ def open_state_store(root: Path, url: str | None) -> StateStore:
     from skylift.workspace.store import StateStore
 
     state_dir = root / STATE_DIR
-    state_dir.mkdir(exist_ok=True)
-    store = StateStore(url or f"sqlite:///{state_dir / 'state.db'}")
+    state_dir.mkdir(mode=0o700, exist_ok=True)
+    db = state_dir / "state.db"
+    if url is None and not db.exists():  # private from the start (SQLite gives its -wal
+        with contextlib.suppress(FileExistsError):  # and -shm files the same mode)
+            os.close(os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    store = StateStore(url or f"sqlite:///{db}")
     store.migrate()
     return store
 

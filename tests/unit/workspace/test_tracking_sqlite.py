@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import types
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +80,9 @@ def slow_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(tracking, "_now", lambda: NOW)
     monkeypatch.setattr(tracking.uuid, "uuid4", lambda: RUN_ID)
     monkeypatch.setattr(tracking, "FLUSH_INTERVAL_S", 3600.0)  # only the final write
+    # the rate is bytes over the monotonic time since the tracker began: a slow store
+    # open (a loaded machine) made it non-zero on one path only
+    monkeypatch.setattr(tracking, "time", types.SimpleNamespace(monotonic=lambda: 100.0))
     return calls
 
 
