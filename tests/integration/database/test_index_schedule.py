@@ -54,6 +54,7 @@ def test_entries_costliest_first_and_builds_limited_until_data_done(pg_pair, tmp
     lock = threading.Lock()
     running, peak, started, ended = [0], {"copying": 0, "after": 0}, [], {}
     phase = ["copying"]
+    go = threading.Event()  # builds are held until the test has seen the limits
 
     def recorded(*args, **kwargs):
         with lock:
@@ -61,7 +62,7 @@ def test_entries_costliest_first_and_builds_limited_until_data_done(pg_pair, tmp
             peak[phase[0]] = max(peak[phase[0]], running[0])
             started.append((args[2][0].split(" ")[-2], time.monotonic()))
         try:
-            time.sleep(0.2)  # long enough for the builds to overlap
+            go.wait(60)
             real(*args, **kwargs)
         finally:
             with lock:
@@ -72,17 +73,21 @@ def test_entries_costliest_first_and_builds_limited_until_data_done(pg_pair, tmp
     builder = IndexBuilder(archive, target, entries, jobs=1, memory_mb=64, foreign_keys=fks)
     builder.table_done("public.t1")
     builder.table_done("public.t2")
-    time.sleep(0.3)
+    time.sleep(0.3)  # a second build would start meanwhile if the limit were not kept
     assert not any(name == "t3_t1_id_fkey" for name, _ in started)  # t3's rows are not in
     builder.table_done("public.t3")
-    # Every build takes >= 0.2 s, so after 0.3 + 0.4 s at most four of them
-    # have finished on any machine: at least three are left when the data is
-    # in, enough for two at once. (1.0 s here let a fast machine finish all
-    # but the last build first, and the peak after the data stayed at 1.)
-    assert total >= 7
-    time.sleep(0.4)
+    # Every build is held until the data is in, so whatever the machine's speed all but
+    # the one running are left then, enough for two at once. (Builds of 0.2 s raced
+    # sleeps: a fast machine finished all but the last one first, the peak after the
+    # data stayed at 1 and CI failed; a stalled test thread could do the same.)
+    assert total >= 7 and len(started) == 1
     with lock:
         phase[0] = "after"
+    builder.data_done()
+    deadline = time.monotonic() + 30
+    while running[0] < 2 and time.monotonic() < deadline:  # the second build starts
+        time.sleep(0.01)
+    go.set()
     builder.finish()
     assert peak["copying"] == 1  # jobs builds beside the copy workers
     assert peak["after"] == 2  # 2 x jobs once the data is in
