@@ -40,7 +40,8 @@ def _run(ws: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _state_files(ws: Path) -> list[Path]:
-    return [p for p in (ws / ".skylift" / "transfers").rglob("*") if p.is_file()]
+    """Journals, locks, history and the state store (tracking keeps each run's endpoints)."""
+    return [p for p in (ws / ".skylift").rglob("*") if p.is_file()]
 
 
 def test_password_in_url_is_not_printed_in_json_or_stored(
@@ -59,6 +60,7 @@ def test_password_in_url_is_not_printed_in_json_or_stored(
     assert json.loads(as_json.stdout)["destination"] == f"sftp://{host}/{dst.rsplit('/', 1)[1]}"
     checked = _run(ws, "verify", str(src), dst, "--json")
     assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["destination"] == f"sftp://{host}/{dst.rsplit('/', 1)[1]}"
     wrong = dst.replace(SFTP_PASSWORD, "Wr0ngPassw0rd")
     failed = _run(ws, "transfer", str(src), wrong + "x")
     assert failed.returncode != 0
@@ -66,7 +68,7 @@ def test_password_in_url_is_not_printed_in_json_or_stored(
         assert SFTP_PASSWORD not in proc.stdout + proc.stderr
         assert "Wr0ngPassw0rd" not in proc.stdout + proc.stderr
     files = _state_files(ws)
-    assert any(p.suffix == ".sqlite" for p in files)
+    assert any(p.suffix == ".sqlite" for p in files) and any(p.name == "state.db" for p in files)
     for path in files:
         data = path.read_bytes()
         assert SFTP_PASSWORD.encode() not in data and b"Wr0ngPassw0rd" not in data, path
