@@ -163,3 +163,15 @@ def test_a_missing_source_is_refused_before_the_destination_is_listed(
         with pytest.raises(InputError, match="does not exist"):
             call()
     assert untouchable.calls == []
+
+
+def test_a_busy_destination_names_neither_password(journal_dir: Path) -> None:
+    from skylift.transfer.lock import DestinationBusyError, DestinationLock
+
+    dst, src = "sftp://u:Dst-Secret@host/x", "sftp://u:Src-Secret@other/y"
+    with DestinationLock(journal_dir, dst, src) as held:
+        assert b"Secret" not in held.path.read_bytes()  # what the holder wrote
+        with pytest.raises(DestinationBusyError) as exc:
+            DestinationLock(journal_dir, dst, src).__enter__()
+    text = exc.value.message + exc.value.hint
+    assert "Secret" not in text and "sftp://host/x" in text and "sftp://other/y" in text
