@@ -70,11 +70,13 @@ class WorkerPool:
         self._busy: dict[Any, Any] = {}  # call ref → actor
         self._tries: dict[int, int] = {}  # shard index → attempts lost so far
         self.replaced = 0  # workers lost (and started again)
-        # the first workers take shards at once: Ray queues a call until its actor is up
-        self._idle: list[Any] = [self._actor.remote(base) for _ in range(size)]
+        self._idle: list[Any] = []
+        for _ in range(size):
+            self._start()
 
     def _start(self) -> None:
-        """A replacement: it takes shards once it is up (a lost node's may never be)."""
+        """A worker takes shards once it is up: one Ray cannot place (its CPUs busy with
+        another job, a replacement for a lost node) never holds a shard the others could run."""
         actor = self._actor.remote(self._base)
         self._starting[actor.ready.remote()] = actor
 
@@ -83,7 +85,11 @@ class WorkerPool:
         return list(self._starting)
 
     def idle(self) -> bool:
-        """Whether a worker is free to take a shard."""
+        """Whether a worker is free to take a shard (workers that came up meanwhile count)."""
+        if not self._idle and self._starting:
+            up, _ = self.ray.wait(list(self._starting), num_returns=len(self._starting), timeout=0)
+            for ref in up:
+                self.started(ref)
         return bool(self._idle)
 
     def run(self, task: ShardTask, coordinator: Any) -> Any:
