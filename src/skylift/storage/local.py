@@ -24,8 +24,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import google_crc32c
-
 from skylift.errors import ConfigError, InputError, InputLocation
 from skylift.storage.base import (
     Capabilities,
@@ -280,6 +278,8 @@ class LocalStorage(Storage):
         """Store a part as ``NNNNN.<crc32c>`` (atomically; replaces earlier attempts)."""
         if number < 1 or number > self.capabilities.max_parts:
             raise InputError(f"part number {number} out of range 1..{self.capabilities.max_parts}")
+        import google_crc32c  # only multipart writes need it (a transfer's start-up, #12)
+
         folder = self._parts_dir(upload)
         etag = f"{google_crc32c.value(bytes(data)):08x}"
         try:

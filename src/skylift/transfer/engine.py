@@ -279,7 +279,8 @@ def run_transfer(
                 pool.wait()
                 if retry.breaker.tripped is not None:
                     raise retry.breaker.error()
-            journal.flush()
+            journal.flush()  # every finished object is recorded before the manifest goes up
+            journal.close_soon()  # the checkpoint's syncs overlap the manifest's PUT
             if spool is not None and tally.failed == 0:
                 seal_key = key if options.encrypt else None
                 manifest_path = retry.call(

@@ -9,10 +9,10 @@ given part size.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Protocol
 
 import blake3
-import google_crc32c
 
 
 class Hasher(Protocol):
@@ -25,14 +25,23 @@ class Hasher(Protocol):
         """The digest so far, lowercase hex."""
 
 
+def _crc32c() -> ModuleType:
+    """``google_crc32c``, imported on first use (1.6 ms): only stores that report CRC32C
+    checksums need it, and a transfer's start-up is on its critical path (#12)."""
+    import google_crc32c
+
+    return google_crc32c
+
+
 class _Crc32c:
-    __slots__ = ("_value",)
+    __slots__ = ("_crc", "_value")
 
     def __init__(self) -> None:
+        self._crc = _crc32c()
         self._value = 0
 
     def update(self, data: bytes, /) -> None:
-        self._value = google_crc32c.extend(self._value, data)
+        self._value = self._crc.extend(self._value, data)
 
     def hexdigest(self) -> str:
         return f"{self._value:08x}"
@@ -55,7 +64,7 @@ def new_hasher(algorithm: str) -> Hasher:
 def digest(algorithm: str, data: bytes) -> str:
     """One-shot checksum of ``data``, formatted ``algorithm:hex``."""
     if algorithm == "crc32c":
-        return f"crc32c:{google_crc32c.value(data):08x}"
+        return f"crc32c:{_crc32c().value(data):08x}"
     return f"blake3:{blake3.blake3(data).hexdigest()}"
 
 

@@ -143,8 +143,9 @@ class Journal:
                 "pass --journal DIR pointing at a writable folder",
             ) from exc
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL first: switching a new file to WAL then syncs 3 times instead of 4 (#12)
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         for table, column in _ADDED:
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
@@ -152,6 +153,9 @@ class Journal:
                 self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         self._pending: list[tuple[str, str, int, float | None, str, float, str | None]] = []
         self._last_flush = time.monotonic()
+        self._closed = False
+        self._closer: threading.Thread | None = None
+        self._close_error: Exception | None = None
 
     @classmethod
     def open(
@@ -286,10 +290,35 @@ class Journal:
         return int(row[0])
 
     def close(self) -> None:
-        """Commit what is pending and close the file."""
+        """Commit what is pending and close the file (once; a close that
+        :meth:`close_soon` started is waited for, and its error raised here)."""
+        closer = self._closer
+        if closer is not None and closer is not threading.current_thread():
+            closer.join()
+            error, self._close_error = self._close_error, None
+            if error is not None:
+                raise error
         with self._lock:
+            if self._closed:
+                return
             self._flush_locked()
-            self._db.close()
+            self._db.close()  # the last connection: checkpoints the WAL (2 syncs)
+            self._closed = True
+
+    def close_soon(self) -> None:
+        """Start closing in a thread, so that the checkpoint's syncs overlap what the
+        caller does next (the manifest's PUT, #12); :meth:`close` waits for it.
+        Nothing may be recorded after this call."""
+
+        def close() -> None:
+            try:
+                self.close()
+            except Exception as exc:  # raised by close() in the caller's thread
+                self._close_error = exc
+
+        if self._closer is None:
+            self._closer = threading.Thread(target=close, name="skylift-journal-close")
+            self._closer.start()
 
     def __enter__(self) -> Journal:
         return self

@@ -137,3 +137,35 @@ def test_shards_and_the_done_cursor() -> None:
     assert cursor.checksum("c", 3, 5.0) is None  # other mtime
     assert cursor.checksum("d", 5, 2.0) is None  # other size
     assert cursor.checksum("e", 4, 2.0) is None  # past the end
+
+
+def test_a_new_journal_is_wal_with_normal_sync_and_survives_a_reopen(tmp_path: Path) -> None:
+    """Created with NORMAL sync set before the switch to WAL (one fsync fewer, #12): the
+    file is WAL and NORMAL all the same, and what it recorded is there when reopened."""
+    import sqlite3
+
+    j = Journal.open(tmp_path, "/src", "/dst", TransferOptions())
+    assert j._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert j._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    j.record_done("a", 1, 2.0, "blake3:x")
+    j.close()
+    with sqlite3.connect(j.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # persistent
+        assert db.execute("SELECT path, size FROM done").fetchall() == [("a", 1)]
+
+
+def test_close_soon_closes_in_a_thread_and_close_waits_for_it(tmp_path: Path) -> None:
+    """The engine starts closing (the WAL checkpoint's syncs) while it publishes the
+    manifest (#12); close() then waits, raises nothing more, and everything is kept."""
+    import sqlite3
+
+    j = Journal.open(tmp_path, "/src", "/dst", TransferOptions())
+    for i in range(700):  # more than one batch: some rows are still pending
+        j.record_done(f"p{i:03d}", i, 1.0, "blake3:x")
+    j.close_soon()
+    j.close_soon()  # once only
+    j.close()
+    j.close()  # idempotent
+    assert not (tmp_path / f"{j.path.name}-wal").exists()  # checkpointed and removed
+    with sqlite3.connect(j.path) as db:
+        assert db.execute("SELECT count(*) FROM done").fetchone()[0] == 700

@@ -87,6 +87,19 @@ def test_a_transfer_loads_none_of_the_heavy_modules(tmp_path: Path) -> None:
     assert [state for _, state in _runs(ws)] == ["succeeded"]  # tracked all the same
 
 
+def test_the_engine_and_a_local_source_load_no_crc32c() -> None:
+    """Only stores that report CRC32C checksums (and local multipart parts) use it."""
+    code = (
+        "import sys, skylift.transfer.engine, skylift.storage.local\n"
+        "from skylift.transfer.hashing import digest\n"
+        "digest('blake3', b'x')\n"
+        "before = 'google_crc32c' in sys.modules\n"
+        "print(before, digest('crc32c', b'123456789'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "crc32c:e3069283"]  # the CRC-32C check value
+
+
 def test_a_transfer_with_json_output_never_loads_the_renderer(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
