@@ -5,6 +5,7 @@ costs behind the scaling model in docs/transfer.md.
 Run (about 3.5 min; with --no-free, which skips the runs without quotas, about 3 min):
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/scaleout_throughput.py
     [--small 10000] [--unit 0.5] [--large 4] [--large-mib 64] [--no-free]
+    [--servers-on-disk] [--server-procs 0]
 
 Everything runs inside a private network namespace (Ray stays on 127.0.0.1; see
 tests/integration/scaleout/cluster.py): two ``rclone serve s3`` servers
@@ -12,6 +13,18 @@ tests/integration/scaleout/cluster.py): two ``rclone serve s3`` servers
 worker 0 pinned to core 0 and worker 1 to core 1 (``taskset`` on ``ray start``:
 the raylet and its worker processes inherit it). The peer is the same skylift
 with the local engine, pinned to core 0.
+
+*The servers* stand in for S3 and are not what is measured, but they share the two
+cores with the clients, so their CPU per object sets how much the clients' own cost
+rises when both cores carry one (the machine's ceiling, below). Since session 15 they
+keep their data in memory (tmpfs, /dev/shm: no ext4 journal or write-back of 50,000
+small files, which kernel threads did on both cores) and run Go with ``GOMAXPROCS=1``
+each (the Go runtime's idle threads spin looking for work on both cores otherwise):
+measured, 0.43-0.55 ms of server CPU per object instead of 0.82-0.99, the clients
+0.20-0.23 ms instead of 0.23-0.28 alone. The same servers serve every run (one
+process, Ray, two processes), so the comparison is unchanged in kind;
+``--servers-on-disk --server-procs 0`` gives the earlier method. The workspace (the
+journals skylift writes) stays on disk.
 
 *The unit of CPU.* This machine has 2 cores, and the S3 servers, the Ray driver
 and the Ray daemons need CPU too: with two workers on both whole cores they
@@ -60,6 +73,7 @@ from tests.integration.scaleout.cluster import (
     CREDENTIALS,
     CpuGroups,
     Estate,
+    Servers,
     make_tree,
     start_estate,
 )
@@ -238,7 +252,10 @@ def _report(label: str, n: int, one: Run, two: Run) -> None:
     print(f"    shard engines tuned for jobs = {two.result['jobs']} (16 per worker on a LAN)")
     for w in two.result["workers"]:
         print(f"    worker {w['worker']}: {w['shards']} shards, {w['objects']} objects,"
-              f" {w['objects'] / max(w['busy_s'], 1e-9):.0f} obj/s busy")  # fmt: skip
+              f" {w['objects'] / max(w['busy_s'], 1e-9):.0f} obj/s busy; CPU it measured"
+              f" (--json): {w.get('cpu_s', 0):.2f} s in its process"
+              f" ({w.get('shard_cpu_s', 0):.2f} s in shards),"
+              f" {w.get('cpu_s', 0) / max(w['objects'], 1) * 1e3:.3f} ms per object")  # fmt: skip
     print(f"  RATIO ray(2 units) / local(1 unit) = {one.wall / two.wall:.2f}x (claim >= 1.8x)")
 
 
@@ -249,13 +266,27 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=4)
     ap.add_argument("--large-mib", type=int, default=64)
     ap.add_argument("--no-free", action="store_true", help="skip the runs without quotas")
+    ap.add_argument(
+        "--servers-on-disk",
+        action="store_true",
+        help="the servers' data under /tmp (the method before session 15)",
+    )
+    ap.add_argument(
+        "--server-procs",
+        type=int,
+        default=1,
+        help="GOMAXPROCS of each server (0: Go's default, one per core)",
+    )
     args = ap.parse_args()
     if not CpuGroups.available():
         raise SystemExit("needs root and cgroup v1 cpu + cpuacct (/sys/fs/cgroup/cpu)")
     uptime = subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()
     root = Path(tempfile.mkdtemp(prefix="scaleout-bench-"))
+    held = root if args.servers_on_disk else Path(tempfile.mkdtemp(prefix="scaleout-bench-",
+                                                                   dir="/dev/shm"))  # fmt: skip
+    procs = {"GOMAXPROCS": str(args.server_procs)} if args.server_procs else {}
     e = start_estate(root, workers=2, taskset=["0", "1"], groups=CpuGroups(),
-                     node_options=NODE_OPTIONS)  # fmt: skip
+                     node_options=NODE_OPTIONS, servers=Servers(held, procs))  # fmt: skip
     try:
         src = e.src_data / "src"
         small_bytes = make_tree(src / "small", args.small, 0)
@@ -271,8 +302,11 @@ def main() -> None:
     finally:
         e.close()
         shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(held, ignore_errors=True)
     n = args.small
     print(f"uptime: {uptime}")
+    print(f"servers: data {'on disk' if args.servers_on_disk else 'in /dev/shm'},"
+          f" GOMAXPROCS {args.server_procs or 'default'}")  # fmt: skip
     print(f"small set: {n} objects, {small_bytes / 2**20:.1f} MiB")
     _report(f"quota: one unit = {args.unit} CPU (single process; each Ray worker node)",
             n, *quota)  # fmt: skip

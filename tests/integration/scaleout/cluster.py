@@ -243,17 +243,19 @@ def start_estate(
     head_cpus: int = 0,
     node_options: tuple[str, ...] = (),
     node_env: Mapping[str, str] | None = None,
+    servers: Servers | None = None,
 ) -> Estate:
     """Start S3 servers (s3://src, s3://dst), a Ray head with ``head_cpus`` CPUs and
     ``workers`` one-CPU worker nodes; the nodes that run shards have the environment
     ``worker_env`` (default: the S3 credentials). ``taskset[i]`` pins worker ``i`` to
     those cores; with ``groups`` the servers, the head and worker ``i`` run in cgroups
-    ``servers``, ``head`` and ``w<i>``. (Each ``ray start`` takes 5-10 s here: the
-    tests make the head one of their two workers.)"""
+    ``servers``, ``head`` and ``w<i>``; ``servers`` says where the servers keep their
+    data and their environment. (Each ``ray start`` takes 5-10 s here: the tests make
+    the head one of their two workers.)"""
     ns = Netns()
     env = CREDENTIALS if worker_env is None else worker_env
     try:
-        node = _Node(tuple(node_options), dict(node_env or {}))
+        node = _Node(tuple(node_options), dict(node_env or {}), servers or Servers())
         estate = _start(ns, root, workers, env, taskset, groups or _NoGroups(), head_cpus, node)
     except BaseException:
         ns.close()
@@ -265,11 +267,21 @@ def start_estate(
 
 
 @dataclass(frozen=True)
+class Servers:
+    """Where the two S3 servers keep their data (None: under the estate's root) and
+    extra environment for them (e.g. ``GOMAXPROCS``)."""
+
+    data: Path | None = None
+    env: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class _Node:
-    """Extra ``ray start`` options and environment of the worker nodes."""
+    """Extra ``ray start`` options and environment of the worker nodes; the servers."""
 
     options: tuple[str, ...] = ()
     env: dict[str, str] | None = None
+    servers: Servers = Servers()
 
 
 class _NoGroups(CpuGroups):
@@ -287,7 +299,8 @@ def _start(
     head_cpus: int,
     node: _Node,
 ) -> Estate:
-    src_data, dst_data = root / "s3a", root / "s3b"
+    data = node.servers.data or root
+    src_data, dst_data = data / "s3a", data / "s3b"
     (src_data / "src").mkdir(parents=True)
     (dst_data / "dst").mkdir(parents=True)
     rclone = str(BIN / "rclone")
@@ -307,6 +320,7 @@ def _start(
                         str(data),
                     ],
                 ),
+                env=node.servers.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
