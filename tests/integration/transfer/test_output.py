@@ -32,3 +32,20 @@ def test_a_newline_in_a_missing_source_path_stays_on_the_error_line(tmp_path: Pa
     assert r.returncode == 2
     assert "does not exist" in r.stderr and "x\\nDone: 0 transferred" in r.stderr
     assert not any(line.startswith("Done:") for line in r.stderr.splitlines())
+
+
+def test_verify_shows_a_crafted_name_on_its_own_line(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    fake = "a\nMatch: everything matches\x1b[2K"
+    (src / fake).write_text("x")
+    (dst / ("b" + fake)).write_text("y")
+    for extra in ((), ("--checksum",)):
+        r = run_skylift("verify", str(src), str(dst), *extra)
+        assert r.returncode == 6, r.stderr
+        assert "\x1b" not in r.stdout and not any(
+            line.startswith("Match:") for line in r.stdout.splitlines()
+        )
+        assert "missing a\\nMatch: everything matches\\x1b[2K" in r.stdout
+        assert "extra ba\\nMatch" in r.stdout
