@@ -175,3 +175,19 @@ def test_a_busy_destination_names_neither_password(journal_dir: Path) -> None:
             DestinationLock(journal_dir, dst, src).__enter__()
     text = exc.value.message + exc.value.hint
     assert "Secret" not in text and "sftp://host/x" in text and "sftp://other/y" in text
+
+
+def test_an_overlap_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "bad"
+    (real / "sub").mkdir(parents=True)
+    alias = tmp_path / "alias"
+    alias.symlink_to(real, target_is_directory=True)
+    flt = build_filter(TransferOptions())
+    for source, destination in (
+        (str(real), str(alias / "sub")),  # DST inside SRC, spelled through the link
+        (str(alias), str(real / "sub")),
+        (str(alias / "sub"), str(real)),  # SRC inside DST (a sync would delete SRC)
+        (str(alias), str(real)),  # the same folder
+    ):
+        with pytest.raises(InputError, match=r"overlap|the same"):
+            check_overlap(source, destination, flt)
