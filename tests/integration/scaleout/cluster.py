@@ -36,18 +36,21 @@ class Netns:
 
     def __init__(self) -> None:
         self.holder = subprocess.Popen(
-            ["unshare", "-n", "bash", "-c", "ip link set lo up && exec sleep infinity"],
+            ["unshare", "-n", "bash", "-c", "ip link set lo up && echo up && exec sleep infinity"],
             stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        mine = os.readlink("/proc/self/ns/net")
-        deadline = time.monotonic() + 10
-        while os.readlink(f"/proc/{self.holder.pid}/ns/net") == mine:
-            if time.monotonic() > deadline:
-                raise RuntimeError("unshare -n did not start (needs root)")
-            time.sleep(0.02)
+        assert self.holder.stdout is not None
+        # "up" once lo is up inside the namespace (a 0.1 s sleep guessed it; on a loaded
+        # machine connections to 127.0.0.1 failed "Network is unreachable" until then)
+        if self.holder.stdout.readline().strip() != "up":
+            self.holder.wait()
+            raise RuntimeError("unshare -n did not start (needs root)")
+        self.holder.stdout.close()
         self.inode = os.readlink(f"/proc/{self.holder.pid}/ns/net")
+        assert self.inode != os.readlink("/proc/self/ns/net")
         self.children: list[subprocess.Popen[str]] = []
-        time.sleep(0.1)  # lo up
 
     def argv(self, argv: list[str]) -> list[str]:
         """``argv`` run inside the namespace."""
