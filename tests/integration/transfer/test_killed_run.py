@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from skylift.workspace import Workspace
+from skylift.workspace.dashboard import live_runs
 from skylift.workspace.tracking import snapshot
 from tests.helpers import run_skylift, workspace_and_source
 
@@ -30,6 +31,12 @@ def _runs(root: Path) -> dict[str, tuple[str, str, int | None]]:
     with sqlite3.connect(root / ".skylift" / "state.db") as conn:
         rows = conn.execute("SELECT destination, state, reason, pid FROM tracking_runs").fetchall()
     return {d: (s, r, p) for d, s, r, p in rows}
+
+
+def _unmark(root: Path) -> None:
+    """Put every run back to "running", as the kill left them."""
+    with sqlite3.connect(root / ".skylift" / "state.db") as conn:
+        conn.execute("UPDATE tracking_runs SET state = 'running', reason = ''")
 
 
 def _kill_mid_run(root: Path, src: Path, dst: Path) -> int:
@@ -70,10 +77,15 @@ def test_a_killed_run_is_failed_when_listed_and_when_the_next_run_starts(tmp_pat
     assert run.reason.startswith(f"killed: process {pid} on ")
     assert _runs(root)[str(second)][:2] == (run.state, run.reason)  # and stored so
 
+    # the dashboard's live progress (skylift serve) shows no killed run as running
+    _unmark(root)
+    with Workspace.open(root) as ws:
+        assert live_runs(ws)[1] == []
+    assert {_runs(root)[str(d)][0] for d in (first, second)} == {"failed"}
+
     # a new run to the same destination marks the killed one before it starts
     first_pid = _runs(root)[str(first)][2]
-    with sqlite3.connect(root / ".skylift" / "state.db") as conn:
-        conn.execute("UPDATE tracking_runs SET state = 'running', reason = ''")  # unmark both
+    _unmark(root)
     again = run_skylift("--workspace", str(root), "transfer", str(src), str(first), "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["failed"] == 0
