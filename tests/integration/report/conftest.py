@@ -101,6 +101,10 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Page]:
     """A fresh tab (1400×900) collecting console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    # Playwright's 30 s default for loads, locators and clicks: generous here, Chromium
+    # shares a loaded 2-core CI machine with servers (only the time to fail changes)
+    context.set_default_timeout(60_000)
+    context.set_default_navigation_timeout(60_000)
     tab = context.new_page()
     p = Page(tab)
     tab.on("console", lambda m: p.errors.append(m.text) if m.type == "error" else None)
