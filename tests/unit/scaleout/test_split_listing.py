@@ -24,6 +24,7 @@ from skylift.transfer.scaleout.ranges import (
     Budget,
     split_key,
     split_ranges,
+    straggler_split,
 )
 from skylift.transfer.scaleout.shards import Cutter, listing_prefix
 from skylift.transfer.scaleout.view import Bound, ShardView
@@ -55,6 +56,10 @@ class Oracle:
     def first_after(self, prefix: str, key: str) -> str | None:
         self.probes += 1
         return next((k for k in self.keys if k > key and k.startswith(prefix)), None)
+
+    def keys_after(self, prefix: str, key: str, n: int) -> list[str]:
+        self.probes += 1
+        return [k for k in self.keys if k > key and k.startswith(prefix)][:n]
 
 
 def _inside(key: str, lo: str, hi: str | None) -> bool:
@@ -202,3 +207,23 @@ def test_budget_closes_the_listing_where_it_stops() -> None:
     assert closed == [True]
     whole = Budget(listing(), 20)
     assert len(list(whole)) == 10 and whole.rest is None
+
+
+@given(KEYS, st.data(), st.integers(1, 8))
+@settings(max_examples=400, deadline=None)
+def test_a_straggler_splits_only_with_enough_keys_ahead(
+    keys: list[str], data: st.DataObject, min_keys: int
+) -> None:
+    oracle = Oracle(keys)
+    start = data.draw(st.sampled_from(["", *oracle.keys]))  # its listing position
+    hi = data.draw(st.one_of(st.none(), st.sampled_from(["", *oracle.keys])))
+    if hi is not None and hi <= start:
+        hi = None
+    ahead = [k for k in oracle.keys if k > start and (hi is None or k < hi)]
+    key = straggler_split(oracle.keys_after, start, hi, min_keys)
+    if len(ahead) < min_keys:
+        assert key is None  # a handful of keys: no task for them
+        return
+    assert key is not None and key in ahead  # a key of the range: the new shard holds it
+    kept = [k for k in ahead if k < key]
+    assert len(kept) >= min_keys // 2  # the straggler keeps a real share

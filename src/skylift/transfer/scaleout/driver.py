@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import os
 import socket
@@ -53,10 +54,10 @@ from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_ma
 from skylift.transfer.scaleout.ranges import (
     SPLIT_AFTER,
     Budget,
-    FirstAfter,
-    last_key,
-    split_key,
+    KeysAfter,
+    first_of,
     split_ranges,
+    straggler_split,
 )
 from skylift.transfer.scaleout.shards import SHARDS_PER_WORKER, Checkpoints, Cutter, Shard
 from skylift.transfer.scaleout.stealing import pick_split
@@ -80,6 +81,8 @@ SHARD_RETRIES = 3
 LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
 #: Threads probing the source for split keys (each probe is one listing request).
 PROBE_THREADS = 16
+#: Stragglers probed for a split per step of the driver's loop (which waits on them).
+PROBED_PER_STEP = 4
 #: The resource Ray gives the head node only.
 HEAD = "node:__internal_head__"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
@@ -283,27 +286,29 @@ def _plan(
     yield from cutter.feed(listing, lambda: budget.rest)
     if budget.rest is None:
         return
-    first_after = _first_after(src)
-    job.split_by_probes(first_after)
+    keys_after = _keys_after(src)
+    job.split_by_probes(keys_after, budget.rest)
+    first_after = first_of(keys_after)
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="skylift-probe") as pool:
         ranges = split_ranges(first_after, budget.rest, None, job.workers * SHARDS_PER_WORKER, pool)
     for lo, hi in ranges:
         yield Shard(-1, lo, hi, 0, 0)
 
 
-def _first_after(src: Storage) -> FirstAfter:
-    """``first_after(folder, key)``: the source's first key after ``key`` in ``folder``."""
+def _keys_after(src: Storage) -> KeysAfter:
+    """``keys_after(folder, key, n)``: the source's first ``n`` keys after ``key`` in
+    ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after)."""
 
-    def first_after(folder: str, key: str) -> str | None:
+    def keys_after(folder: str, key: str, n: int) -> list[str]:
         listing = src.list_from(folder, key)
         try:
-            return next((info.path for info in listing), None)
+            return [info.path for info in itertools.islice(listing, n)]
         finally:
             close = getattr(listing, "close", None)
             if close is not None:
                 close()
 
-    return first_after
+    return keys_after
 
 
 class _Job:
@@ -337,7 +342,8 @@ class _Job:
         self.splits = 0
         self.restarts = 0
         self.listed = 0  # keys (or top-level entries) the driver listed
-        self._probe: FirstAfter | None = None
+        self._probe: KeysAfter | None = None
+        self._beyond = ""  # where the ranges the driver did not list begin
         self._unsplit: dict[int, str] = {}  # shard → the position no split was found past
 
     def counted(self, listing: Iterable[ObjectInfo]) -> Iterator[ObjectInfo]:
@@ -346,10 +352,12 @@ class _Job:
             self.listed += 1
             yield info
 
-    def split_by_probes(self, first_after: FirstAfter) -> None:
-        """Ranges the driver did not list have no checkpoints: split such stragglers by
-        probing the source (:func:`~skylift.transfer.scaleout.ranges.split_key`)."""
-        self._probe = first_after
+    def split_by_probes(self, keys_after: KeysAfter, beyond: str) -> None:
+        """Ranges from ``beyond`` on were not listed by the driver (no checkpoints): split
+        such stragglers by probing the source
+        (:func:`~skylift.transfer.scaleout.ranges.straggler_split`)."""
+        self._probe = keys_after
+        self._beyond = beyond
 
     def submit(self, shard: Shard) -> None:
         """Queue ``shard``; Ray gets it when a worker is free (:meth:`_launch`)."""
@@ -432,22 +440,26 @@ class _Job:
     def _probe_split(
         self, positions: dict[int, str], elapsed: dict[int, float]
     ) -> tuple[int, str] | None:
-        """The longest-running shard with a split key halfway between its listing
-        position and about its last key (asked at once: its listing runs ahead of its
-        copies, and only the keys it has not listed yet can move). A shard is probed again
-        only when its position moved."""
+        """The longest-running shard the driver did not list with a split key halfway
+        between its listing position and about its last key (asked at once: its listing
+        runs ahead of its copies, and only the keys it has not listed yet can move). At
+        most :data:`PROBED_PER_STEP` shards are probed per step (the loop waits on the
+        probes); a shard is probed again only when its position moved."""
         probe = self._probe
         assert probe is not None
+        tried = 0
         for index in sorted(positions, key=lambda i: -elapsed[i]):
             shard = self.shards.get(index)
-            start = max(positions[index], shard.lo) if shard is not None else ""
-            if shard is None or self._unsplit.get(index) == start:
+            if shard is None or shard.lo < self._beyond or tried >= PROBED_PER_STEP:
                 continue
-            last = last_key(probe, start, shard.hi)
-            key = None if last is None else split_key(probe, start, shard.hi, last)
+            start = max(positions[index], shard.lo)
+            if self._unsplit.get(index) == start:
+                continue
+            key = straggler_split(probe, start, shard.hi)
             if key is not None:
                 return index, key
             self._unsplit[index] = start
+            tried += 1
         return None
 
     def _forward(self, snap: Snapshot) -> None:

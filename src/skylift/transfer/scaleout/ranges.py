@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 
 from skylift.storage.base import ObjectInfo
-from skylift.transfer.scaleout.shards import listing_prefix
+from skylift.transfer.scaleout.shards import MIN_SHARD_S, PER_OBJECT_S, listing_prefix
 from skylift.transfer.scaleout.stealing import key_midpoint
 
 #: Keys the driver lists itself before it splits the rest by probes (about 6 s at the
@@ -135,3 +135,40 @@ class Budget:
             close = getattr(listing, "close", None)
             if close is not None:
                 close()
+
+
+#: ``keys_after(prefix, key, n)``: up to ``n`` of the store's keys after ``key`` among those
+#: starting with ``prefix``, in order (one listing page for ``n`` up to 1,000).
+KeysAfter = Callable[[str, str, int], list[str]]
+#: Keys a straggler the driver did not list must have ahead of its listing to be split
+#: (about :data:`~skylift.transfer.scaleout.shards.MIN_SHARD_S` of work): fewer would make
+#: a task for a handful of keys, again and again as workers idle at the end.
+MIN_SPLIT_KEYS = round(MIN_SHARD_S / PER_OBJECT_S)
+
+
+def first_of(keys_after: KeysAfter) -> FirstAfter:
+    """The one-key probe of a ``keys_after``."""
+
+    def first_after(prefix: str, key: str) -> str | None:
+        return next(iter(keys_after(prefix, key, 1)), None)
+
+    return first_after
+
+
+def straggler_split(
+    keys_after: KeysAfter, start: str, hi: str | None, min_keys: int = MIN_SPLIT_KEYS
+) -> str | None:
+    """Where to split a shard listed up to ``start`` whose range ends at ``hi``, without
+    checkpoints of it. None when fewer than ``min_keys`` keys lie ahead (one page, the
+    guard); else a key halfway in key space between ``start`` and about the range's last
+    key (bisection from the page's last key), but never before the page's middle key:
+    the straggler keeps at least ``min_keys // 2`` keys, the new shard at least one."""
+    page = keys_after(listing_prefix(start, hi), start, min_keys)
+    ahead = [k for k in page if hi is None or k < hi]
+    if not ahead or len(ahead) < min_keys:
+        return None
+    first_after = first_of(keys_after)
+    top = last_key(first_after, ahead[-1], hi) or ahead[-1]
+    key = split_key(first_after, start, hi, top)
+    floor = ahead[len(ahead) // 2]
+    return floor if key is None or key < floor else key
