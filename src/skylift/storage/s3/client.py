@@ -146,7 +146,8 @@ class S3Client:
                 Key=key,
                 UploadId=upload.upload_id,
                 PartNumber=number,
-                Body=data if isinstance(data, bytes) else bytes(data),
+                # bytes and bytearray go out as they are (botocore takes both): no copy
+                Body=data if isinstance(data, bytes | bytearray) else bytes(data),
             )
         except Exception as exc:
             raise self._fail(upload.path, exc) from exc
