@@ -173,7 +173,12 @@ def _wait_for_run(root: Path, seconds: float = 30.0) -> list[tuple[str, str]]:
     return []
 
 
-def test_tracking_opens_its_store_once_bytes_move(tmp_path: Path) -> None:
+def test_tracking_opens_its_store_once_bytes_move(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no deferral timeout within the test: a test thread stalled past DEFER_S (1 s) on a
+    # loaded machine saw the run the timeout recorded, not one that bytes opened
+    monkeypatch.setattr(tracking, "DEFER_S", 600.0)
     root = _workspace(tmp_path / "ws")
     with tracking.start_transfer(root, "/a", "s3://u:pw@b/x") as run:
         time.sleep(0.3)  # listing, lock, journal: the store is not opened meanwhile
