@@ -147,3 +147,25 @@ def test_building_the_client_leaves_the_collector_as_it_was(
     finally:
         good.close()
         bad.close()
+
+
+def test_the_session_finds_s3_without_a_scan_and_still_knows_every_other_service() -> None:
+    """The multipart client's session skips botocore's scan of ~900 data folders for
+    "s3"; the credential chain's own clients (sts for assumed roles and web
+    identity, sso for SSO profiles) must still be found — by the scan."""
+    from skylift.storage.s3.client import botocore_session
+
+    session = botocore_session(None)
+    loader = session.get_component("data_loader")
+    scans: list[str] = []
+    scan = loader.list_available_services._scan
+    loader.list_available_services._scan = lambda t: scans.append(t) or scan(t)
+    assert "s3" in loader.list_available_services("service-2")
+    assert scans == []
+    for service in ("sts", "sso", "sso-oidc"):
+        client = session.create_client(service, region_name="us-east-1")  # talks to nobody
+        assert client.meta.service_model.service_name == service
+    assert "sts" in loader.list_available_services("service-2")
+    assert "no-such-service" not in loader.list_available_services("service-2")
+    assert len(loader.list_available_services("service-2")) > 100
+    assert scans

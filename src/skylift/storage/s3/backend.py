@@ -37,7 +37,7 @@ from skylift.storage.objstore import (
     truthy,
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
-from skylift.storage.s3.client import S3Client
+from skylift.storage.s3.client import S3Client, paused_gc
 from skylift.storage.s3.signing import signs_payload
 from skylift.storage.urls import bucket_and_root, redact_url
 
@@ -247,10 +247,12 @@ def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
 def _botocore_provider(profile: str | None) -> Any:
     """A credential provider for obstore backed by botocore's chain, or None without botocore."""
     try:
-        import botocore.session  # type: ignore[import-untyped]
+        with paused_gc():  # see paused_gc: the import alone is ~10^5 objects
+            import botocore.session  # type: ignore[import-untyped]
+
+            session = botocore.session.Session(profile=profile)
     except ModuleNotFoundError:
         return None
-    session = botocore.session.Session(profile=profile)
     if session.get_credentials() is None:
         return None
 

@@ -5,9 +5,10 @@ botocore clients are thread-safe; one per :class:`~skylift.storage.s3.backend.S3
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from skylift.errors import MissingDependencyError, ProviderError
@@ -83,16 +84,8 @@ class S3Client:
     def __init__(self, bucket: str, options: dict[str, str], where: str) -> None:
         self.bucket = bucket
         self.where = where
-        # Loading botocore and its S3 model allocates ~10^5 objects: with the
-        # collector on, that runs ~90 collections over the whole heap (one a full
-        # one), ~45 ms of CPU of the ~160 ms; nothing it makes is garbage.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             self._client: Any = _make_client(bucket, options)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _fail(self, path: str, exc: Exception) -> ProviderError:
         return translate_botocore_error(self.where, path, exc)
@@ -215,10 +208,26 @@ class S3Client:
         self._client.close()
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic collector off while botocore loads, as it was before afterwards.
+
+    Importing botocore and loading its S3 model allocates ~10^5 objects: with
+    the collector on, that runs ~90 collections over the whole heap (one a full
+    one), ~45 ms of the ~160 ms of CPU it took in a transfer; none of it is garbage.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _make_client(bucket: str, options: dict[str, str]) -> Any:
     """A botocore S3 client for ``options`` (endpoint, region, profile, signing)."""
     try:
-        import botocore.session  # type: ignore[import-untyped]
         from botocore import UNSIGNED
         from botocore.config import Config  # type: ignore[import-untyped]
         from botocore.handlers import (  # type: ignore[import-untyped]
@@ -246,10 +255,7 @@ def _make_client(bucket: str, options: dict[str, str]) -> Any:
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    session = botocore.session.Session(profile=options.get("profile"))
-    # botocore checks the service name against every service it ships, listing
-    # and stat-ing ~900 data folders (~25 ms); this session only ever makes "s3"
-    session.get_component("data_loader").list_available_services = _only_s3
+    session = botocore_session(options.get("profile"))
     region = (
         options.get("region")
         or os.environ.get("AWS_REGION")
@@ -267,6 +273,42 @@ def _make_client(bucket: str, options: dict[str, str]) -> Any:
     return client
 
 
-def _only_s3(type_name: str) -> list[str]:
-    """The services a skylift botocore session loads models of (any model type)."""
-    return ["s3"]
+def botocore_session(profile: str | None) -> Any:
+    """A botocore session for ``profile`` that finds the S3 model without a scan.
+
+    botocore checks a service name against every service it ships, listing and
+    stat-ing ~900 data folders (~25 ms), before it loads a model: "s3" is known
+    without that. Other names (the credential chain's sts/sso clients) still scan.
+    """
+    import botocore.session  # type: ignore[import-untyped]
+
+    session = botocore.session.Session(profile=profile)
+    loader = session.get_component("data_loader")
+    loader.list_available_services = _KnownServices(loader.list_available_services)
+    return session
+
+
+class _KnownServices:
+    """``Loader.list_available_services`` that answers "is s3 there?" without a scan."""
+
+    def __init__(self, scan: Callable[[str], list[str]]) -> None:
+        self._scan = scan
+
+    def __call__(self, type_name: str) -> _Services:
+        return _Services(lambda: self._scan(type_name))
+
+
+class _Services(Sequence[str]):
+    """The services with a ``type_name`` model: "s3" at once, the rest listed when asked."""
+
+    def __init__(self, listed: Callable[[], list[str]]) -> None:
+        self._listed = listed
+
+    def __contains__(self, name: object) -> bool:
+        return name == "s3" or name in self._listed()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._listed()[index]
+
+    def __len__(self) -> int:
+        return len(self._listed())
