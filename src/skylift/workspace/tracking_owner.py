@@ -2,7 +2,8 @@
 
 A run is recorded with its owner: the process id, the process's start time (from
 ``/proc/<pid>/stat``, with the boot id, so a pid reused by another process, or
-after a reboot, is not mistaken for the owner) and the host name. A run killed
+after a reboot, is not mistaken for the owner, and the PID namespace, so a
+container sharing the host name does not judge pids it cannot see) and the host name. A run killed
 outright (SIGKILL, the OOM killer, a power cut) never writes its outcome and would
 stay "running" forever; :func:`reap` marks such a run ``failed`` with the reason
 ``killed: …`` (and its servers ``failed``, unless a later run moved them since).
@@ -40,9 +41,19 @@ def _boot_id() -> str:
         return ""
 
 
+@functools.cache
+def _pid_space() -> str:
+    """This process's PID namespace: a pid recorded in another one (a container sharing
+    the host name) names another process here."""
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").rstrip("]")
+    except OSError:
+        return ""
+
+
 def started(pid: int) -> str | None:
-    """When process ``pid`` started (``<clock ticks since boot>@<boot id>``); None when
-    there is no such live process or no ``/proc`` (a zombie counts as gone)."""
+    """When process ``pid`` started (``<clock ticks since boot>@<boot id>@<PID namespace>``);
+    None when there is no such live process or no ``/proc`` (a zombie counts as gone)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
@@ -50,7 +61,7 @@ def started(pid: int) -> str | None:
     fields = stat.rsplit(b")", 1)[-1].split()  # the name in (…) may hold spaces
     if len(fields) < 20 or fields[0] in (b"Z", b"X"):
         return None
-    return f"{fields[19].decode()}@{_boot_id()}"  # field 22 of proc(5): starttime
+    return f"{fields[19].decode()}@{_boot_id()}@{_pid_space()}"  # field 22: starttime
 
 
 def current() -> dict[str, Any]:
@@ -64,6 +75,8 @@ def gone(pid: int | None, pid_start: str | None, host: str | None) -> bool:
     if pid is None or host != socket.gethostname():
         return False
     if pid_start is not None and Path("/proc/self/stat").exists():
+        if pid_start.rpartition("@")[2] != _pid_space():
+            return False  # recorded in another PID namespace: its pid means nothing here
         return started(pid) != pid_start
     try:
         os.kill(pid, 0)  # no /proc: only whether some process has that id

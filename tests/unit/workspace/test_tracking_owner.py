@@ -22,7 +22,7 @@ def test_this_process_is_alive_and_a_reused_pid_is_not_its_owner() -> None:
     assert me["pid_start"] is not None and me["host"] == socket.gethostname()
     assert not gone(me["pid"], me["pid_start"], me["host"])
     # the same pid with another start time: the pid was reused by another process
-    assert gone(me["pid"], "1@" + me["pid_start"].split("@")[1], me["host"])
+    assert gone(me["pid"], "1@" + me["pid_start"].split("@", 1)[1], me["host"])
 
 
 def test_an_ended_process_is_gone_even_as_a_zombie() -> None:
@@ -46,6 +46,11 @@ def test_what_cannot_be_checked_here_is_left_running() -> None:
     me = current()
     assert not gone(None, None, me["host"])  # a run stored before owners were
     assert not gone(me["pid"] + 10**6, me["pid_start"], "another-host.example")
+    ticks_boot = me["pid_start"].rpartition("@")[0]
+    dead = _dead_pid()
+    assert gone(dead, me["pid_start"], me["host"])
+    # the same host name, another PID namespace (a container): its pids mean nothing here
+    assert not gone(dead, f"{ticks_boot}@4026000001", me["host"])
 
 
 def test_without_a_recorded_start_a_missing_pid_is_gone() -> None:
