@@ -1,13 +1,15 @@
 """The driver of a scaled-out run: plan shards, run them on Ray, steal work, publish last.
 
 :func:`run_scaleout` is what ``skylift transfer --engine ray`` calls. It
-holds the destination lock for the whole job, lists the source once for the
-shard plan, withdraws the previous manifest, runs every shard on long-lived
-Ray workers (:mod:`~skylift.transfer.scaleout.workers`: started before the
-listing, queued again for another worker when its worker dies), and splits
-stragglers when workers sit idle.
-Only when every shard succeeded are the shard journals merged and the
-manifest published. Ray is imported here, lazily; a missing install or an
+holds the destination lock for the whole job, lists the source for the
+shard plan (an object store's first keys, the rest split by probes:
+:mod:`~skylift.transfer.scaleout.ranges`), withdraws the previous manifest,
+runs every shard on long-lived Ray workers
+(:mod:`~skylift.transfer.scaleout.workers`: started before the listing, queued
+again for another worker when its worker dies), and splits stragglers when
+workers sit idle. Each shard's journal is merged into the run's main journal
+as it ends (:mod:`~skylift.transfer.scaleout.early_merge`); only when every
+shard succeeded is the manifest published. Ray is imported here, lazily; a missing install or an
 unreachable cluster is one :class:`~skylift.errors.ConfigError`.
 """
 
@@ -22,7 +24,7 @@ import socket
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -50,7 +52,8 @@ from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
-from skylift.transfer.scaleout.merge import drop_run, merge_journals, publish_manifest
+from skylift.transfer.scaleout.early_merge import EarlyMerge
+from skylift.transfer.scaleout.merge import drop_run, publish_manifest
 from skylift.transfer.scaleout.ranges import (
     SPLIT_AFTER,
     Budget,
@@ -244,13 +247,17 @@ def run_scaleout(
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
         budget = Budget(sorted_listing(src.list(), src.scheme, src.url, None), split_after(src))
         listing = build_filter(options).apply(job.counted(budget))
-        outcomes = job.run(_plan(cutter, listing, budget, src, job))
+        with (
+            Journal.open(journal_dir, source, destination, options) as main,
+            EarlyMerge(main) as merging,
+        ):
+            job.on_done = lambda o: merging.add(shard_dir(str(run_dir), o.lo))
+            outcomes = job.run(_plan(cutter, listing, budget, src, job))
+            merging.finish()  # the shards' rows were merged as each ended: the last ones now
         ok = all(o.result is not None and o.result.ok for o in outcomes)
         manifest = None
         folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
         if ok:
-            with Journal.open(journal_dir, source, destination, options) as main:
-                merge_journals(folders, main)
             if options.manifest:
                 algorithm = choose_algorithm(dst.capabilities.checksums)
                 seal = key if options.encrypt else None
@@ -343,6 +350,8 @@ class _Job:
         self.restarts = 0
         self.listed = 0  # keys (or top-level entries) the driver listed
         self._probe: KeysAfter | None = None
+        #: called with each shard's outcome as it ends (the run's early journal merge)
+        self.on_done: Callable[[ShardOutcome], None] = lambda _outcome: None
         self._beyond = ""  # where the ranges the driver did not list begin
         self._unsplit: dict[int, str] = {}  # shard → the position no split was found past
 
@@ -401,6 +410,7 @@ class _Job:
                 continue
             self._split_off(shard.index, outcome.hi)
             outcomes.append(outcome)
+            self.on_done(outcome)
         self._launch()
         snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
         self._forward(snap)
