@@ -9,7 +9,8 @@ stay "running" forever; :func:`reap` marks such a run ``failed`` with the reason
 ``killed: …`` (and its servers ``failed``, unless a later run moved them since).
 It runs when runs are listed (``snapshot``, the dashboard's live runs) and when a
 new run to the same destination starts. A run owned by another host, or recorded
-before owners were (no pid), cannot be checked here and is left as it is.
+before owners were (no pid), cannot be checked here: it is marked only once it has
+recorded no progress for :data:`STALE_S` (a live run writes its counters every second).
 """
 
 from __future__ import annotations
@@ -18,10 +19,16 @@ import functools
 import os
 import socket
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from skylift.domain.tracking import MigrationState
+
+#: A running run whose process cannot be checked here (another host, or recorded before
+#: owners were) and that has not written its counters (every second) for this long is
+#: taken for gone: a live run that was only cut off from the store sets its outcome at its end.
+STALE_S = 15 * 60.0
 
 
 class OwnedStore(Protocol):
@@ -70,13 +77,14 @@ def current() -> dict[str, Any]:
     return {"pid": pid, "pid_start": started(pid), "host": socket.gethostname()}
 
 
-def gone(pid: int | None, pid_start: str | None, host: str | None) -> bool:
-    """Whether the owner is known to have ended (False when it cannot be told here)."""
+def ended(pid: int | None, pid_start: str | None, host: str | None) -> bool | None:
+    """Whether the owner has ended: True, False, or None when it cannot be told here
+    (no pid recorded, another host, another PID namespace)."""
     if pid is None or host != socket.gethostname():
-        return False
+        return None
     if pid_start is not None and Path("/proc/self/stat").exists():
         if pid_start.rpartition("@")[2] != _pid_space():
-            return False  # recorded in another PID namespace: its pid means nothing here
+            return None  # recorded in another PID namespace: its pid means nothing here
         return started(pid) != pid_start
     try:
         os.kill(pid, 0)  # no /proc: only whether some process has that id
@@ -87,19 +95,47 @@ def gone(pid: int | None, pid_start: str | None, host: str | None) -> bool:
     return False
 
 
+def gone(pid: int | None, pid_start: str | None, host: str | None) -> bool:
+    """Whether the owner is known to have ended (False when it cannot be told here)."""
+    return ended(pid, pid_start, host) is True
+
+
+def _silent_for(updated_at: datetime | str, now: datetime) -> float:
+    """Seconds since the run last wrote its counters (stored UTC, with or without zone)."""
+    at = datetime.fromisoformat(updated_at) if isinstance(updated_at, str) else updated_at
+    return (now - (at if at.tzinfo is not None else at.replace(tzinfo=UTC))).total_seconds()
+
+
+def _why_over(row: Mapping[str, Any], now: datetime) -> str | None:
+    """Why a running run is over, or None while it may still run."""
+    owner = f"process {row['pid']} on {row['host']}" if row["pid"] is not None else None
+    state = ended(row["pid"], row["pid_start"], row["host"])
+    if state:
+        return (
+            f"killed: {owner} ended before the run did "
+            "(SIGKILL, out of memory or a power cut?); re-run the transfer to resume"
+        )
+    silent = _silent_for(row["updated_at"], now)
+    if state is None and silent >= STALE_S:
+        checked = f"{owner} cannot be checked from here" if owner else "its process is unknown"
+        return (
+            f"killed?: no progress recorded for {silent / 60:.0f} min and {checked}; "
+            "re-run the transfer to resume"
+        )
+    return None
+
+
 def reap(store: OwnedStore, destination: str | None = None) -> int:
     """Mark the running runs (to ``destination``, or all) whose owner is gone ``failed``
     with a ``killed: …`` reason, and their servers failed; returns how many."""
     from skylift.workspace.tracking import _event  # here: tracking imports this module
 
     marked = 0
+    now = datetime.now(UTC)
     for row in store.running(destination):
-        if not gone(row["pid"], row["pid_start"], row["host"]):
+        reason = _why_over(row, now)
+        if reason is None:
             continue
-        reason = (
-            f"killed: process {row['pid']} on {row['host']} ended before the run did "
-            "(SIGKILL, out of memory or a power cut?); re-run the transfer to resume"
-        )
         values = {"state": "failed", "reason": reason, "finished_at": row["updated_at"]}
         if not store.end_run(row["id"], values | {"rate_bps": 0.0}):
             continue  # it ended (or was marked) meanwhile

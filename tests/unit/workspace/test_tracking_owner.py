@@ -117,3 +117,42 @@ def test_reap_fails_the_gone_runs_and_only_the_servers_they_still_hold(
         assert failed[0][2].startswith(f"killed: process {dead} on ")
         if fast:
             store.dispose()
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["sqlalchemy", "sqlite3"])
+def test_a_run_that_cannot_be_checked_is_taken_for_gone_only_when_silent(
+    tmp_path: Path, fast: bool
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from skylift.workspace.tables_tracking import tracking_runs as r
+
+    silent = datetime.now(UTC) - timedelta(seconds=tracking_owner.STALE_S + 60)
+    recent = datetime.now(UTC) - timedelta(seconds=60)
+    with Workspace.init(tmp_path / "ws", project="t") as ws:
+        engine = ws.store.engine
+        owners = {
+            "legacy-silent": ({"pid": None, "pid_start": None, "host": None}, silent),
+            "legacy-recent": ({"pid": None, "pid_start": None, "host": None}, recent),
+            "remote-silent": ({"host": "another-host.example"}, silent),
+            "remote-recent": ({"host": "another-host.example"}, recent),
+            "live-silent": ({}, silent),  # this process: alive, however quiet
+        }
+        for run_id, (owner, at) in owners.items():
+            _record_run(engine, _run_row(run_id, "transfer", "src", run_id, [], None))
+            with engine.begin() as conn:
+                conn.execute(update(r).where(r.c.id == run_id).values(updated_at=at, **owner))
+        store = SqliteTracking.open(ws.state_dir / "state.db") if fast else EngineTracking(engine)
+        assert store is not None
+        assert reap(store) == 2
+        with engine.connect() as conn:
+            rows = {
+                i: (s, why) for i, s, why in conn.execute(select(r.c.id, r.c.state, r.c.reason))
+            }
+        if fast:
+            store.dispose()
+    assert {i for i, (s, _) in rows.items() if s == "failed"} == {"legacy-silent", "remote-silent"}
+    assert rows["legacy-silent"][1].startswith("killed?: no progress recorded for 16 min")
+    assert "on another-host.example cannot be checked from here" in rows["remote-silent"][1]
