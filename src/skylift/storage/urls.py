@@ -19,8 +19,10 @@ def redact_url(url: str) -> str:
     parts = urlsplit(url)
     if ":" in parts.netloc and "@" in rest[len(parts.netloc) :]:
         # a password holding "/", "?" or "#" (typed unescaped) ends the host part early:
-        # "u:2024#pw@host" would parse as host "u", port 2024. Keep what follows the last "@".
-        return f"{scheme}://…@{rest.rsplit('@', 1)[1].split('?', 1)[0]}"
+        # "u:2024#pw@host" would parse as host "u", port 2024. Keep what follows the last
+        # "@" - unless a "?" comes before it: that "@" may be in a query (a token's tail)
+        head, _, tail = rest.rpartition("@")
+        return f"{scheme}://…" if "?" in head else f"{scheme}://…@{tail.split('?', 1)[0]}"
     try:
         port = parts.port
     except ValueError:  # a malformed port: keep only the scheme

@@ -66,14 +66,16 @@ SAMPLES_SHOWN = 600
 def endpoint(url: str) -> str:
     """``url`` without user info, query and fragment (they may hold credentials).
 
-    Everything up to the last ``@`` after the scheme goes, so a password with an
-    unescaped ``/`` (not a valid URL, but typed) is dropped too.
+    A password typed with an unescaped ``/``, ``?`` or ``#`` (not a valid URL, but
+    typed) is dropped too (:func:`skylift.storage.urls.redact_url` decides).
     """
-    scheme, sep, rest = url.partition("://")
+    scheme, sep, _ = url.partition("://")
     if not sep or len(scheme) <= 1:  # a local path (or C:\\…)
         return url
-    rest = rest.split("?", 1)[0].split("#", 1)[0]
-    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+    from skylift.storage.urls import redact_url
+
+    rest = redact_url(url).partition("://")[2].split("#", 1)[0]
+    return f"{scheme}://{rest.removeprefix('…@')}"
 
 
 def _now() -> datetime:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skylift.storage.urls import redact_url, shown_url
+from skylift.workspace.tracking import endpoint
 from tests.helpers import examples
 
 PASSWORD = st.text(
@@ -28,12 +29,15 @@ def test_no_password_is_left_in_a_redacted_url(password: str, path: str, scheme:
     ):
         assert secret not in redact_url(url), url
         assert secret not in shown_url(url), url
+        assert secret not in endpoint(url), url  # what migration tracking stores
 
 
 def test_the_typed_passwords_that_leaked() -> None:
     # '#' and '?' cut the host part: 'u:2024#pw@host' parsed as host 'u', port 2024
     assert redact_url("sftp://u:2024#Secret@host/x") == "sftp://…@host/x"
-    assert redact_url("sftp://u:2024?Secret@host/x") == "sftp://…@host/x"
+    assert redact_url("sftp://u:2024?Secret@host/x") == "sftp://…"  # "@" may be in a query
+    assert redact_url("az://acct:1/c?sig=SE@CRET") == "az://…"  # a token's tail is not shown
+    assert endpoint("sftp://u:2024#Secret@host/x") == "sftp://host/x"
     assert redact_url("sftp://u:pa/ss@host/x") == "sftp://…@host/x"
 
 
