@@ -22,7 +22,7 @@ def test_a_second_process_is_refused_naming_the_first(tmp_path: Path) -> None:
     args = ["transfer", str(src), str(dst), "--journal", str(journal)]
     args += ["--multipart-threshold", "1M", "--part-size", "1M"]
     first = subprocess.Popen(
-        [sys.executable, "-m", "skylift", *args, "--bwlimit", "1M"],
+        [sys.executable, "-m", "skylift", *args, "--bwlimit", "512K"],  # 6 s: room for a slow start
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
