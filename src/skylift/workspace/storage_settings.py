@@ -95,12 +95,30 @@ class StorageSettings(BaseModel):
         return data
 
 
+#: The last parse of skylift.yaml, keyed by its content: ``<workspace>/.skylift/``.
+PARSED_NAME = "settings-parsed.json"
+
+
 def read_settings_file(path: Path) -> dict[str, Any]:
-    """``skylift.yaml`` as a mapping ({} when empty); ConfigError naming the file and line."""
+    """``skylift.yaml`` as a mapping ({} when empty); ConfigError naming the file and line.
+
+    Inside a workspace the parse is kept in ``.skylift/settings-parsed.json``, keyed
+    by the SHA-256 of the file's text, and taken from there while the text is the
+    same: importing PyYAML and parsing cost ~9 ms of every command's start (#12,
+    ``skylift transfer``'s critical path). Only a parse that JSON keeps exactly is
+    kept (no dates, sets, non-text keys or NaN).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
+    kept = _kept_parse(path, text)
+    if kept is not None:
+        return kept
     import yaml
 
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -108,13 +126,63 @@ def read_settings_file(path: Path) -> dict[str, Any]:
             f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})",
             "fix the syntax, or recreate it with 'skylift init --force'",
         ) from exc
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
     if loaded is None:
-        return {}
+        loaded = {}
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level", "see docs/workspace.md")
+    _keep_parse(path, text, loaded)
     return loaded
+
+
+def _parsed_file(path: Path) -> Path:
+    from skylift.workspace.core import STATE_DIR
+
+    return path.parent / STATE_DIR / PARSED_NAME
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _kept_parse(path: Path, text: str) -> dict[str, Any] | None:
+    """The kept parse of ``text`` (None: none, another text's, or unreadable)."""
+    import json
+
+    try:
+        kept = json.loads(_parsed_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("sha256") != _digest(text):
+        return None
+    settings = kept.get("settings")
+    return settings if isinstance(settings, dict) else None
+
+
+def _keep_parse(path: Path, text: str, loaded: dict[str, Any]) -> None:
+    """Keep ``loaded`` for the next command if JSON gives it back unchanged (best effort:
+    outside a workspace, or where the state folder is not writable, nothing is kept)."""
+    import json
+    import tempfile
+
+    target = _parsed_file(path)
+    if not target.parent.is_dir():
+        return
+    try:
+        body = json.dumps({"sha256": _digest(text), "settings": loaded}, allow_nan=False)
+        if json.loads(body)["settings"] != loaded:  # int keys, …
+            return
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=target.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(body)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, TypeError, ValueError):  # not JSON (dates, sets), or not writable
+        return
 
 
 def section_overrides(environ: Mapping[str, str], sections: Collection[str]) -> dict[str, Any]:
