@@ -60,7 +60,9 @@ def test_one_batch_spreads_over_the_idle_workers(mem: list[str], tmp_path: Path)
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(n=st.integers(1, 150), jobs=st.integers(1, 8))
 def test_every_object_is_copied_exactly_once(tmp_path: Path, n: int, jobs: int) -> None:

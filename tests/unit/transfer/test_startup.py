@@ -123,7 +123,9 @@ _REMOTES = st.dictionaries(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(remotes=_REMOTES, env_region=st.one_of(st.none(), st.text("abc-1", min_size=1, max_size=6)))
 def test_the_storage_sections_load_as_the_whole_file_does(
