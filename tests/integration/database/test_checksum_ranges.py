@@ -228,7 +228,9 @@ _KEY_TEXT = st.text(alphabet=st.sampled_from("aZ'\\\"%é ,()\u2603"), max_size=4
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(st.tuples(st.integers(-3, 3), _KEY_TEXT), min_size=1, max_size=60, unique=True),
        st.integers(2, 9))  # fmt: skip
@@ -250,7 +252,9 @@ def test_postgres_ranges_over_generated_keys_with_quotes_and_backslashes(pg_keyg
 
 
 @settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(st.tuples(st.integers(-3, 3), _KEY_TEXT), min_size=1, max_size=60, unique=True),
        st.integers(2, 9))  # fmt: skip

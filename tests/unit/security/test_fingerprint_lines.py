@@ -137,7 +137,9 @@ PLAIN = st.lists(
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(PLAIN, min_size=len(SECRET_ENV) + 1, max_size=len(SECRET_ENV) + 1))
 def test_secret_fingerprints_ignore_unrelated_lines_and_follow_the_value(

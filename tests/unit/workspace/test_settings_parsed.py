@@ -42,7 +42,9 @@ def _workspace(root: Path, text: str) -> Path:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=_SETTINGS)
 def test_the_kept_parse_is_pyyamls(tmp_path: Path, data: dict[str, Any]) -> None:

@@ -51,7 +51,9 @@ _VALUE = st.one_of(st.none(), st.integers(0, 9), st.dictionaries(st.just("k"), s
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(extra=st.dictionaries(_SECTION, _VALUE, max_size=2), bad_state=st.booleans())
 def test_top_level_keys_are_judged_as_the_whole_file_judges_them(
