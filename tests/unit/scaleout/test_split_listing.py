@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import random
+from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -19,9 +21,12 @@ from skylift.storage.keys import check_key
 from skylift.storage.registry import open_storage
 from skylift.transfer.scaleout.driver import LISTING_ENV, split_after
 from skylift.transfer.scaleout.ranges import (
+    DOWNWARD_PROBES,
     MAX_PROBES,
     SPLIT_AFTER,
+    Alphabet,
     Budget,
+    probe_start,
     split_key,
     split_ranges,
     straggler_split,
@@ -97,9 +102,10 @@ def test_ranges_cover_every_key_exactly_once(
     assert len(ranges) <= count
     for a, _ in ranges[1:]:
         assert a in ordered  # every range but the first starts at a key: none is empty
-    # bounded probes: the last key, then at most MAX_PROBES for each split tried (each
+    # bounded probes: the last key, then a bounded number for each split tried (each
     # range is tried until it splits or is found unsplittable)
-    assert oracle.probes <= MAX_PROBES * (2 * len(ranges) + 1)
+    each = DOWNWARD_PROBES + MAX_PROBES + 1
+    assert oracle.probes <= each * (2 * len(ranges) + 1)
 
 
 @given(KEYS, st.data())
@@ -155,15 +161,35 @@ def test_listing_prefix_is_a_folder() -> None:
     assert listing_prefix("a", None) == ""
 
 
-def test_structured_names_split_within_four_times_the_mean() -> None:
-    # key names decide the sizes: regular names split evenly enough, stealing does the rest
-    keys = sorted(f"p{i % 16:02d}/d{i // 1000:03d}/obj{i:06d}.bin" for i in range(20_000))
-    oracle = Oracle(keys)
-    oracle.first_after = _fast(keys)  # type: ignore[method-assign]
-    ranges = split_ranges(oracle.first_after, keys[0], None, 32)
-    sizes = [sum(1 for k in keys if _inside(k, *r)) for r in ranges]
-    assert len(ranges) == 32 and sum(sizes) == len(keys)
-    assert max(sizes) <= 4 * len(keys) / 32 and min(sizes) > 0
+def _sizes(keys: list[str], count: int) -> list[int]:
+    ranges = split_ranges(_fast(keys), keys[0], None, count)
+    sizes = [
+        (bisect.bisect_left(keys, hi) if hi is not None else len(keys))
+        - bisect.bisect_left(keys, lo)
+        for lo, hi in ranges
+    ]
+    assert len(ranges) == count and sum(sizes) == len(keys) and min(sizes) > 0
+    return sizes
+
+
+@pytest.mark.parametrize(
+    ("names", "most"),
+    [
+        # a tree of numbered folders and files
+        (lambda i: f"p{i % 16:02d}/d{i // 1000:03d}/obj{i:06d}.bin", 4.0),
+        # hex digests (content-addressed): digits and a-f are one alphabet, not two classes
+        # (read as classes, the largest of 64 ranges held 28x the mean)
+        (lambda i: f"{random.Random(i).getrandbits(64):016x}.dat", 2.0),
+        # names under a deep common prefix: the last key is found by the prefix's depth
+        # (bisecting one character per ~4 probes ran out of probes: one range in all)
+        (lambda i: f"logs/2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}/part-{i:05d}.gz", 6.0),
+    ],
+)
+def test_names_split_within_a_few_times_the_mean(names: Callable[[int], str], most: float) -> None:
+    # key names decide the sizes (in key space, not counts); stealing does the rest
+    keys = sorted({names(i) for i in range(20_000)})
+    sizes = _sizes(keys, 64)
+    assert max(sizes) <= most * len(keys) / 64, max(sizes)
 
 
 def _fast(keys: list[str]):  # type: ignore[no-untyped-def]
@@ -227,3 +253,34 @@ def test_a_straggler_splits_only_with_enough_keys_ahead(
     assert key is not None and key in ahead  # a key of the range: the new shard holds it
     kept = [k for k in ahead if k < key]
     assert len(kept) >= min_keys // 2  # the straggler keeps a real share
+
+
+@given(
+    st.lists(st.text(alphabet=ALPHABET, max_size=6), max_size=8),
+    st.text(alphabet=ALPHABET + "\U0010ffff", max_size=10),
+    st.text(alphabet=ALPHABET + "\U0010ffff", max_size=10),
+)
+@settings(max_examples=500, deadline=None)
+def test_alphabet_midpoint_lies_strictly_between(seen: list[str], a: str, b: str) -> None:
+    if a > b:
+        a, b = b, a
+    mid = Alphabet(*seen).midpoint(a, b)
+    if a == b or (b.startswith(a) and len(b) == len(a) + 1 and b[-1] == "\x00"):
+        return
+    if mid is not None:
+        assert a < mid < b
+
+
+@given(st.text(alphabet="a/.-\x00\x01\x7f\u00e9\U0010ffff", max_size=9))
+@settings(max_examples=500, deadline=None)
+def test_probe_start_is_a_path_obstore_takes_and_not_above_the_key(key: str) -> None:
+    # a key-space middle is any string; obstore refuses '//', '.', '..' and control
+    # characters in a start key ('Could not parse path' on the real server)
+    import obstore
+    from obstore.store import MemoryStore
+
+    start = probe_start(key)
+    assert start <= key
+    store = MemoryStore()
+    obstore.put(store, "a/b", b"x")
+    list(obstore.list(store, offset=start or None))  # raises on a path it cannot parse

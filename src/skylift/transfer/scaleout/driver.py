@@ -59,6 +59,7 @@ from skylift.transfer.scaleout.ranges import (
     Budget,
     KeysAfter,
     first_of,
+    probe_start,
     split_ranges,
     straggler_split,
 )
@@ -304,12 +305,14 @@ def _plan(
 
 def _keys_after(src: Storage) -> KeysAfter:
     """``keys_after(folder, key, n)``: the source's first ``n`` keys after ``key`` in
-    ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after)."""
+    ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after). The
+    listing starts at :func:`~skylift.transfer.scaleout.ranges.probe_start` of ``key`` (a
+    middle of the key space may be no path a store parses, ``a//b``)."""
 
     def keys_after(folder: str, key: str, n: int) -> list[str]:
-        listing = src.list_from(folder, key)
+        listing = src.list_from(folder, probe_start(key))
         try:
-            return [info.path for info in itertools.islice(listing, n)]
+            return list(itertools.islice((i.path for i in listing if i.path > key), n))
         finally:
             close = getattr(listing, "close", None)
             if close is not None:

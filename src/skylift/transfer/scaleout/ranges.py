@@ -15,6 +15,7 @@ needed, so a source whose keys all sit at its root splits as well as a tree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 
@@ -31,19 +32,100 @@ SPLIT_AFTER = 1 << 17
 FirstAfter = Callable[[str, str], str | None]
 #: Probes for one split key (each a one-page listing; bisection of the key space).
 MAX_PROBES = 32
+#: Middles of ever lower halves a split probes before it looks for the range's last key.
+DOWNWARD_PROBES = 4
 #: Above every key a store holds (the end of an unbounded range, for probes).
 KEY_SPACE_END = "\U0010ffff"
+#: Characters after the common prefix read as digits of a key-space middle.
+_WIDTH = 8
+Midpoint = Callable[[str, str], str | None]
 
 
-def last_key(first_after: FirstAfter, lo: str, hi: str | None) -> str | None:
-    """About the highest key in ``(lo, hi)``: bisect the key space between ``lo`` and ``hi``
-    (or :data:`KEY_SPACE_END`) with at most :data:`MAX_PROBES` probes. None: no key found
-    above ``lo``."""
+class Alphabet:
+    """The characters seen in the store's keys so far (probes teach it, see :meth:`learn`).
+
+    A key-space middle is taken over them: the next :data:`_WIDTH` characters after the
+    common prefix read as digits of base ``len(alphabet) + 1`` (0: the key ended), so
+    names of one alphabet split evenly — hex digests, base32, dates — where reading
+    digits and letters as fixed classes (:func:`~skylift.transfer.scaleout.stealing.key_midpoint`,
+    the fallback) put ``a``–``f`` in one digit above ``9``."""
+
+    def __init__(self, *keys: str) -> None:
+        self._chars: set[str] = set()
+        for key in keys:
+            self.learn(key)
+
+    def learn(self, key: str | None) -> str | None:
+        """Note the characters of ``key`` (a key the store holds); return it."""
+        if key is not None:
+            self._chars.update(key)
+        return key
+
+    def copy(self) -> Alphabet:
+        """What it knows now (a plan's probes running at once read one such copy, so the
+        plan does not depend on which of them answered first: a re-run plans the same)."""
+        return Alphabet("".join(sorted(self._chars)))
+
+    def midpoint(self, a: str, b: str) -> str | None:
+        """A string strictly between ``a < b`` near the middle of the keys between them in
+        this alphabet, or None when nothing lies between."""
+        i = 0
+        while i < len(a) and i < len(b) and a[i] == b[i]:
+            i += 1
+        if i == len(b):
+            return None
+        ta, tb = a[i : i + _WIDTH], b[i : i + _WIDTH]
+        chars = sorted(self._chars.union(ta, tb))
+        rank = {c: n + 1 for n, c in enumerate(chars)}
+        base = len(chars) + 1
+
+        def number(text: str) -> int:
+            value = 0
+            for j in range(_WIDTH):
+                value = value * base + (rank[text[j]] if j < len(text) else 0)
+            return value
+
+        value = (number(ta) + number(tb)) // 2
+        digits = []
+        for _ in range(_WIDTH):
+            value, digit = divmod(value, base)
+            digits.append(digit)
+        tail = ""
+        for digit in reversed(digits):
+            if digit == 0:
+                break  # the key ends here
+            tail += chars[digit - 1]
+        mid = a[:i] + tail
+        return mid if a < mid < b else key_midpoint(a, b)
+
+
+def last_key(
+    first_after: FirstAfter, lo: str, hi: str | None, midpoint: Midpoint = key_midpoint
+) -> str | None:
+    """About the highest key in ``(lo, hi)``, with at most :data:`MAX_PROBES` probes: first
+    the longest prefix of ``lo`` whose keys hold every key above it (a binary search over
+    its length: ``first_after(lo[:d] + end)`` finds nothing beyond; ~log2(len) probes — the
+    keys of a deep common prefix, ``logs/2024-…``, are then not approached one character
+    per ~4 probes), then bisection of the key space up to that block's end. None: no key
+    found above ``lo``."""
     prefix = listing_prefix(lo, hi)
     end = KEY_SPACE_END if hi is None else hi
+    low, high = 0, len(lo)  # lo[:low] holds every key above lo; lo[:high + 1] may not
+    probes = 0
+    while low < high and probes < MAX_PROBES // 2:
+        d = (low + high + 1) // 2
+        block = lo[:d] + KEY_SPACE_END
+        found = first_after(prefix, block) if block.startswith(prefix) else None
+        probes += 1
+        if found is not None and found < end:
+            high = d - 1
+        else:
+            low = d
+    if low and lo[:low] + KEY_SPACE_END < end:
+        end = lo[:low] + KEY_SPACE_END
     last = lo
-    for _ in range(MAX_PROBES):
-        key = key_midpoint(last, end)
+    for _ in range(MAX_PROBES - probes):
+        key = midpoint(last, end)
         if key is None:
             break
         found = first_after(prefix, key)
@@ -54,21 +136,34 @@ def last_key(first_after: FirstAfter, lo: str, hi: str | None) -> str | None:
     return None if last == lo else last
 
 
-def split_key(first_after: FirstAfter, lo: str, hi: str | None, top: str) -> str | None:
+def split_key(
+    first_after: FirstAfter,
+    lo: str,
+    hi: str | None,
+    top: str,
+    midpoint: Midpoint = key_midpoint,
+) -> str | None:
     """A key the store holds strictly inside ``(lo, hi)``, near the key-space middle of
     ``lo`` .. ``top`` (the highest key thought to lie in the range, or ``hi``): one probe at
-    the middle when keys lie above it, else the middle moves down (at most
-    :data:`MAX_PROBES` probes). None: no key found above ``lo``."""
+    the middle when keys lie above it, else the middle of the lower half, a few times;
+    then the range's real last key is found (:func:`last_key`) and its middle probed,
+    which holds a key (at most :data:`DOWNWARD_PROBES` + :data:`MAX_PROBES` + 1 probes).
+    None: no key found above ``lo``."""
     prefix = listing_prefix(lo, hi)
-    for _ in range(MAX_PROBES):
-        mid = key_midpoint(lo, top)
+    for _ in range(DOWNWARD_PROBES):
+        mid = midpoint(lo, top)
         if mid is None:
             return None
         found = first_after(prefix, mid)
         if found is not None and (hi is None or found < hi):
             return found
-        top = mid
-    return None
+        top = mid  # nothing above the middle: try the lower half
+    last = last_key(first_after, lo, hi, midpoint)
+    mid = None if last is None else midpoint(lo, last)
+    if last is None or mid is None:
+        return last  # lo and its successor: nothing between
+    found = first_after(prefix, mid)
+    return found if found is not None and (hi is None or found < hi) else last
 
 
 def split_ranges(
@@ -82,8 +177,14 @@ def split_ranges(
     found by probes: halve every range in key space, level by level (the probes of a level
     run on ``pool`` when given). Every range but the first starts at a key the store holds
     (none is empty), so a range's listing finds at least that key; key names decide the
-    sizes, not counts (stragglers are split again while they run)."""
-    top = last_key(first_after, lo, hi)
+    sizes, not counts (stragglers are split again while they run). Middles are taken over
+    the :class:`Alphabet` of the keys found so far, learnt level by level."""
+    alphabet = Alphabet(lo, hi or "")
+
+    def learning(prefix: str, key: str) -> str | None:
+        return alphabet.learn(first_after(prefix, key))
+
+    top = last_key(learning, lo, hi, alphabet.midpoint)
     ranges: list[tuple[str, str | None, str | None]] = [(lo, hi, top)]  # (lo, hi, top key)
     while len(ranges) < count:
         room = count - len(ranges)
@@ -92,12 +193,11 @@ def split_ranges(
             break
 
         asked = [ranges[i] for i in splittable]
-
-        def split(r: tuple[str, str | None, str | None]) -> str | None:
-            assert r[2] is not None
-            return split_key(first_after, r[0], r[1], r[2])
-
+        # this level's middles from what is known now; what it finds is learnt after it
+        split = functools.partial(_split_range, first_after, alphabet.copy())
         keys = list(pool.map(split, asked) if pool is not None else map(split, asked))
+        for key in keys:
+            alphabet.learn(key)
         found = dict(zip(splittable, keys, strict=True))
         out: list[tuple[str, str | None, str | None]] = []
         for i, (a, b, t) in enumerate(ranges):
@@ -110,6 +210,14 @@ def split_ranges(
                 out += [(a, key, key), (key, b, t if t is not None and t > key else key)]
         ranges = out
     return [(a, b) for a, b, _ in ranges]
+
+
+def _split_range(
+    first_after: FirstAfter, alphabet: Alphabet, r: tuple[str, str | None, str | None]
+) -> str | None:
+    lo, hi, top = r
+    assert top is not None
+    return split_key(first_after, lo, hi, top, alphabet.midpoint)
 
 
 class Budget:
@@ -168,7 +276,26 @@ def straggler_split(
     if not ahead or len(ahead) < min_keys:
         return None
     first_after = first_of(keys_after)
-    top = last_key(first_after, ahead[-1], hi) or ahead[-1]
-    key = split_key(first_after, start, hi, top)
+    alphabet = Alphabet(start, *ahead)  # the page is a sample of the range's names
+    top = last_key(first_after, ahead[-1], hi, alphabet.midpoint) or ahead[-1]
+    key = split_key(first_after, start, hi, top, alphabet.midpoint)
     floor = ahead[len(ahead) // 2]
     return floor if key is None or key < floor else key
+
+
+def probe_start(key: str) -> str:
+    """A start-after string every store accepts, at or below ``key``, for a probe of the
+    keys after ``key``. A key-space middle is any string, but obstore parses a start key
+    as a path: no empty, ``.`` or ``..`` segment, no control character. Such a ``key`` is
+    cut before the bad part and ends with the highest string of the segment just below
+    it (``a//b`` → ``a/.``+U+10FFFF, ``a/./b`` → ``a/-``+U+10FFFF), so hardly a key lies
+    between; the caller drops what listed at or below ``key``."""
+    cut = next((i for i, c in enumerate(key) if c < " " or "\x7f" <= c <= "\x9f"), len(key))
+    parts = key[:cut].split("/")
+    for j, part in enumerate(parts):
+        inner = 0 < j < len(parts) - 1 or (j == 0 and len(parts) > 1)
+        below = {".": "-", "..": ".-"}.get(part, "." if part == "" and inner else None)
+        if below is not None:
+            head = "/".join(parts[:j])
+            return (head + "/" if j else "") + below + KEY_SPACE_END
+    return key[:cut]
