@@ -11,7 +11,8 @@ workers and 10^9 objects uses figures, not hopes:
   ``--rows`` finished-object rows from ``--shards`` shard journals into the main one:
   rows/s and peak RSS the same way;
 * **listing and probes** on a real S3 server (``rclone serve s3`` on 127.0.0.1, the
-  issue's tree of ``--keys`` objects over 16 prefixes): the driver's listing rate
+  issue's tree of ``--keys`` objects over 16 prefixes, then as many hex-named objects
+  at the root, as content-addressed stores name them): the driver's listing rate
   (keys/s), one start-after probe's latency (sequential and on 16 threads), and the
   split plan of the rest of the key space for 100 workers (400 ranges: time, probes,
   the largest range against the mean).
@@ -150,17 +151,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def probes(keys: int, workers: int) -> dict[str, float]:
+NAMES = {
+    "tree": lambda i: f"p{i % 16:02d}/d{i // 1000:03d}/obj{i:06d}.bin",
+    "hex": lambda i: f"{random.Random(i).getrandbits(64):016x}.dat",  # content-addressed
+}
+
+
+def probes(keys: int, workers: int, kind: str = "tree") -> dict[str, float]:
     """Listing and probe costs against a real rclone serve s3 on loopback."""
     from skylift.transfer.remotes import open_remote
-    from skylift.transfer.scaleout.driver import _first_after
-    from skylift.transfer.scaleout.ranges import split_ranges
+    from skylift.transfer.scaleout.driver import _keys_after
+    from skylift.transfer.scaleout.ranges import first_of, split_ranges
     from skylift.transfer.scaleout.shards import SHARDS_PER_WORKER
 
     root = Path(tempfile.mkdtemp(prefix="skylift-model-"))
     server = None
     try:
-        names = sorted(f"p{i % 16:02d}/d{i // 1000:03d}/obj{i:06d}.bin" for i in range(keys))
+        names = sorted({NAMES[kind](i) for i in range(keys)})
         for name in names:
             path = root / "src" / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,9 +191,9 @@ def probes(keys: int, workers: int) -> dict[str, float]:
         started = time.perf_counter()
         listed = sum(1 for _ in store.list())
         listing = time.perf_counter() - started
-        assert listed == keys, listed
+        assert listed == len(names), listed
         counted = [0]
-        raw = _first_after(store)
+        raw = first_of(_keys_after(store))
 
         def first_after(prefix: str, key: str) -> str | None:
             counted[0] += 1
@@ -263,13 +270,16 @@ def main() -> None:
         print(f"journal merge: {j['rows']:,.0f} rows in {j['seconds']:.1f} s = "
               f"{j['rows'] / j['seconds']:,.0f} rows/s; peak RSS {j['rss_peak_mib']:.0f} MiB "
               f"(at start {j['rss_before_mib']:.0f})")  # fmt: skip
-    p = probes(args.keys, args.workers)
-    print(f"listing (rclone serve s3, {p['keys']:,} keys): {p['listing_keys_per_s']:,.0f} keys/s")
-    print(f"probe (start-after, first key): {p['probe_ms']:.1f} ms sequential, "
-          f"{p['probe_ms_16_threads']:.2f} ms each on 16 threads")  # fmt: skip
-    print(f"split plan for {args.workers} workers: {p['ranges']:.0f} ranges in "
-          f"{p['plan_s']:.2f} s, {p['plan_probes']:.0f} probes; largest range "
-          f"{p['largest_range_vs_mean']:.1f}x the mean, {p['empty_ranges']:.0f} empty")  # fmt: skip
+    for kind in NAMES:
+        p = probes(args.keys, args.workers, kind)
+        print(f"[{kind} names] listing (rclone serve s3, {p['keys']:,} keys): "
+              f"{p['listing_keys_per_s']:,.0f} keys/s")  # fmt: skip
+        print(f"[{kind} names] probe (start-after, first key): {p['probe_ms']:.1f} ms "
+              f"sequential, {p['probe_ms_16_threads']:.2f} ms each on 16 threads")  # fmt: skip
+        worst, empty = p["largest_range_vs_mean"], p["empty_ranges"]
+        print(f"[{kind} names] split plan for {args.workers} workers: {p['ranges']:.0f} ranges "
+              f"in {p['plan_s']:.2f} s, {p['plan_probes']:.0f} probes; largest range "
+              f"{worst:.1f}x the mean, {empty:.0f} empty")  # fmt: skip
     print(f"load average at end: {os.getloadavg()}")
 
 
