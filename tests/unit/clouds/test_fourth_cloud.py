@@ -10,6 +10,7 @@ extension point a plugin would use.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -139,16 +140,22 @@ def catalog(registered: CloudProfile, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def test_the_registry_finds_the_new_cloud_and_forgets_it_again() -> None:
-    assert NAME not in clouds.names()
-    clouds.register(PROFILE)
+    # A name of its own: the module-scoped ``registered`` fixture holds NAME while
+    # other tests of this module run, so in another order (pytest-randomly, a
+    # node-id list) NAME may already be registered here.
+    name = "othercloud"
+    other = dataclasses.replace(PROFILE, name=name)
+    before = clouds.names()
+    assert name not in before and before[:3] == ("aws", "azure", "gcp")
+    clouds.register(other)
     try:
-        assert clouds.names()[-1] == NAME
-        assert clouds.profile(NAME) is PROFILE
+        assert clouds.names() == (*before, name)
+        assert clouds.profile(name) is other
     finally:
-        clouds.unregister(NAME)
-    assert clouds.names() == ("aws", "azure", "gcp")
-    with pytest.raises(ConfigError, match="unknown cloud 'fakecloud'; skylift knows aws"):
-        clouds.profile(NAME)
+        clouds.unregister(name)
+    assert clouds.names() == before
+    with pytest.raises(ConfigError, match="unknown cloud 'othercloud'; skylift knows aws"):
+        clouds.profile(name)
 
 
 def test_catalog_families_classes_and_burstable_use_the_profile(catalog: Catalog) -> None:
