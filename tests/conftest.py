@@ -20,6 +20,10 @@ from hypothesis import HealthCheck, settings
 
 from skylift.workspace import Workspace
 
+#: Session-end diagnostics: non-daemon threads and child processes left running are
+#: named in the summary, and every stack is dumped if the process then does not end.
+pytest_plugins = ("tests.session_guard",)
+
 #: Hypothesis without its two clocks: a per-example ``deadline`` (200 ms by default) and
 #: the ``too_slow`` health check measure the machine, not the code. On a loaded 2-core
 #: CI machine (servers, a browser) one stalled example fails the test ("Unreliable test
