@@ -169,3 +169,30 @@ def test_the_session_finds_s3_without_a_scan_and_still_knows_every_other_service
     assert "no-such-service" not in loader.list_available_services("service-2")
     assert len(loader.list_available_services("service-2")) > 100
     assert scans
+
+
+@pytest.mark.parametrize("unsigned_env", [None, "true"])
+def test_obstores_own_endpoint_variable_is_seen_by_the_rule_and_botocore(
+    monkeypatch: pytest.MonkeyPatch, unsigned_env: str | None
+) -> None:
+    """obstore reads ``$AWS_ENDPOINT`` (and ``$AWS_UNSIGNED_PAYLOAD``) by itself: the
+    endpoint the rule judges and botocore's multipart client uses must be the one obstore
+    sends single PUTs to. Before, the rule saw no endpoint (AWS over TLS), so single
+    PUTs went UNSIGNED-PAYLOAD over plain HTTP to a remote host while multipart parts
+    went to AWS."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKTEST")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SKTEST")
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT", "http://192.0.2.10:9")  # TEST-NET-1: never contacted
+    if unsigned_env is not None:
+        monkeypatch.setenv("AWS_UNSIGNED_PAYLOAD", unsigned_env)
+    store = S3Storage("s3://bucket/root", allow_http="true", region="us-east-1")
+    try:
+        assert store.options["endpoint"] == "http://192.0.2.10:9"
+        assert store.store.config.get("unsigned_payload") in (None, False, "false")
+        client = store.client._client
+        assert client.meta.endpoint_url == "http://192.0.2.10:9"
+        assert client.meta.config.s3["payload_signing_enabled"] is True
+    finally:
+        store.close()

@@ -105,12 +105,13 @@ class S3Storage(ObstoreStorage):
             config["region"] = region
         if truthy(opts.get("unsigned")):
             config["skip_signature"] = True
-        elif not signs_payload(endpoint, opts.get("sign_payload")):
+        else:
             # over TLS or loopback nothing on the path can change the body: hashing
             # every byte with SHA-256 for the signature would cost ~0.5 ms of CPU per
             # MiB for nothing; plain HTTP beyond this machine keeps signed payloads
-            # (the rule and why: skylift.storage.s3.signing)
-            config["unsigned_payload"] = True
+            # (the rule and why: skylift.storage.s3.signing). Set both ways: obstore
+            # would otherwise take $AWS_UNSIGNED_PAYLOAD, which botocore ignores
+            config["unsigned_payload"] = not signs_payload(endpoint, opts.get("sign_payload"))
         provider = None
         if not truthy(opts.get("unsigned")) and "AWS_ACCESS_KEY_ID" not in os.environ:
             provider = _botocore_provider(opts.get("profile"))
@@ -226,7 +227,9 @@ def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
     """Options with the endpoint resolved as the AWS tools do, and plain HTTP checked.
 
     ``endpoint`` from ``remotes:`` wins; else ``$AWS_ENDPOINT_URL_S3``, else
-    ``$AWS_ENDPOINT_URL``. An ``http://`` endpoint needs ``allow_http: true``
+    ``$AWS_ENDPOINT_URL``, else ``$AWS_ENDPOINT`` (obstore reads that one by itself:
+    resolved here, botocore's multipart and the payload-signing rule use the same
+    endpoint as obstore's single PUTs). An ``http://`` endpoint needs ``allow_http: true``
     (or ``$AWS_ALLOW_HTTP=true``): refused with a message saying so, instead of
     the HTTP client's bare "builder error".
     """
@@ -234,6 +237,7 @@ def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
         options.get("endpoint")
         or os.environ.get("AWS_ENDPOINT_URL_S3")
         or os.environ.get("AWS_ENDPOINT_URL")
+        or os.environ.get("AWS_ENDPOINT")
     )
     if not endpoint:
         return options
