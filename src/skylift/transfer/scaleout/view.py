@@ -19,6 +19,7 @@ from typing import Any
 
 from skylift.domain.transfer import MANIFEST_NAME
 from skylift.storage.base import ObjectInfo, Storage
+from skylift.transfer.scaleout.ranges import probe_start
 from skylift.transfer.scaleout.shards import listing_prefix
 
 
@@ -78,10 +79,11 @@ class ShardView:
         if prefix and not scope.startswith(prefix):
             scope = prefix if prefix > scope else scope
         # every key >= lo is > lo minus its last character (the few keys in between
-        # are dropped by admit below)
-        listing = (
-            self._inner.list_from(scope, bound.lo[:-1]) if bound.lo else self._inner.list(scope)
-        )
+        # are dropped by admit below) — made a start key the store parses: lo minus its
+        # last character may end in a '.' or '..' segment ('x/.d' -> 'x/.'), which obstore
+        # refuses ('Could not parse path'): every shard starting at such a key failed
+        start = probe_start(bound.lo[:-1])
+        listing = self._inner.list_from(scope, start) if bound.lo else self._inner.list(scope)
         try:
             for info in listing:
                 verdict = bound.admit(info.path)
