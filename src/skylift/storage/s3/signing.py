@@ -10,6 +10,9 @@ where nothing else protects it, and only there.
 * ``http://`` to a loopback address (``127.0.0.0/8``, ``::1``, ``localhost``):
   the bytes never leave the kernel; whoever could change them can read the
   credentials already. Unsigned.
+* ``http://`` to loopback through a proxy (``$HTTP_PROXY`` or ``$ALL_PROXY`` and
+  the host not in ``$NO_PROXY``: obstore and botocore both use it for loopback
+  too): the body leaves the machine. Signed.
 * ``http://`` to anything else: signed. There the signature is the body's
   only protection against a machine on the path (the AWS SDKs do the same:
   "payloads are still signed for requests over HTTP").
@@ -22,6 +25,7 @@ remote, e.g. ``false`` for an HTTP store on a trusted private network, or
 from __future__ import annotations
 
 import ipaddress
+import os
 from urllib.parse import urlsplit
 
 from skylift.errors import ConfigError
@@ -46,6 +50,20 @@ def is_loopback(endpoint: str) -> bool:
         return False
 
 
+def _proxied(endpoint: str) -> bool:
+    """True if a proxy from the environment carries plain-HTTP requests to ``endpoint``."""
+    names = ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
+    if not any(os.environ.get(name) for name in names):
+        return False  # the common case, without importing urllib.request
+    import urllib.request
+
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get("http") or proxies.get("all")):
+        return False
+    netloc = urlsplit(endpoint).netloc.rpartition("@")[2]
+    return not urllib.request.proxy_bypass(netloc)
+
+
 def signs_payload(endpoint: str | None, option: str | None = None) -> bool:
     """Whether requests to ``endpoint`` (None: AWS over TLS) carry a SHA-256 of their body.
 
@@ -63,4 +81,4 @@ def signs_payload(endpoint: str | None, option: str | None = None) -> bool:
         )
     if not endpoint or not endpoint.lower().startswith("http://"):
         return False
-    return not is_loopback(endpoint)
+    return not is_loopback(endpoint) or _proxied(endpoint)
