@@ -37,7 +37,7 @@ from skylift.storage.objstore import (
     truthy,
 )
 from skylift.storage.objstore import tree_listing as _tree_listing
-from skylift.storage.s3.client import S3Client, paused_gc
+from skylift.storage.s3.client import S3Client, botocore_session, paused_gc
 from skylift.storage.s3.signing import signs_payload
 from skylift.storage.urls import bucket_and_root, redact_url
 
@@ -80,6 +80,7 @@ class S3Storage(ObstoreStorage):
         self.bucket, self.root = bucket_and_root(url, "s3", "S3")
         self.options = _with_endpoint(dict(options), url)
         self.etag_md5 = options.get("etag_md5", "true").lower() != "false"
+        self._session: Any = None  # botocore's, when its chain supplies the credentials
         super().__init__(
             url, self._make_store(), f"s3://{self.bucket}", _tree_listing(self.options)
         )
@@ -114,7 +115,10 @@ class S3Storage(ObstoreStorage):
             config["unsigned_payload"] = not signs_payload(endpoint, opts.get("sign_payload"))
         provider = None
         if not truthy(opts.get("unsigned")) and "AWS_ACCESS_KEY_ID" not in os.environ:
-            provider = _botocore_provider(opts.get("profile"))
+            # one botocore session for both clients: its credential chain (profile,
+            # SSO, assumed role, instance metadata) is resolved once, not twice
+            self._session = _credential_session(opts.get("profile"))
+            provider = None if self._session is None else _provider(self._session)
         http = client_options(opts, truthy(opts.get("allow_http")))
         return S3Store(
             self.bucket,
@@ -135,7 +139,7 @@ class S3Storage(ObstoreStorage):
         """The botocore-based client for multipart and 200-ranged reads (made on first use)."""
         with self._sdk_lock:
             if self._client is None:
-                self._client = S3Client(self.bucket, self.options, self.where)
+                self._client = S3Client(self.bucket, self.options, self.where, self._session)
             return self._client
 
     def _key(self, path: str) -> str:
@@ -248,17 +252,19 @@ def _with_endpoint(options: dict[str, str], url: str) -> dict[str, str]:
     return options
 
 
-def _botocore_provider(profile: str | None) -> Any:
-    """A credential provider for obstore backed by botocore's chain, or None without botocore."""
+def _credential_session(profile: str | None) -> Any:
+    """A botocore session whose credential chain finds credentials; None if it finds
+    none, or without botocore."""
     try:
         with paused_gc():  # see paused_gc: the import alone is ~10^5 objects
-            import botocore.session  # type: ignore[import-untyped]
-
-            session = botocore.session.Session(profile=profile)
+            session = botocore_session(profile)
     except ModuleNotFoundError:
         return None
-    if session.get_credentials() is None:
-        return None
+    return None if session.get_credentials() is None else session
+
+
+def _provider(session: Any) -> Any:
+    """A credential provider for obstore backed by ``session``'s credentials."""
 
     def provide() -> dict[str, Any]:
         credentials = session.get_credentials()

@@ -81,11 +81,14 @@ def translate_botocore_error(where: str, path: str, exc: Exception) -> ProviderE
 class S3Client:
     """A botocore S3 client bound to one bucket."""
 
-    def __init__(self, bucket: str, options: dict[str, str], where: str) -> None:
+    def __init__(
+        self, bucket: str, options: dict[str, str], where: str, session: Any = None
+    ) -> None:
+        """``session``: a botocore session to share (see :func:`botocore_session`)."""
         self.bucket = bucket
         self.where = where
         with paused_gc():
-            self._client: Any = _make_client(bucket, options)
+            self._client: Any = _make_client(bucket, options, session)
 
     def _fail(self, path: str, exc: Exception) -> ProviderError:
         return translate_botocore_error(self.where, path, exc)
@@ -225,8 +228,9 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _make_client(bucket: str, options: dict[str, str]) -> Any:
-    """A botocore S3 client for ``options`` (endpoint, region, profile, signing)."""
+def _make_client(bucket: str, options: dict[str, str], session: Any = None) -> Any:
+    """A botocore S3 client for ``options`` (endpoint, region, profile, signing), made
+    by ``session`` (else a new one for ``options``' profile)."""
     try:
         from botocore import UNSIGNED
         from botocore.config import Config  # type: ignore[import-untyped]
@@ -255,7 +259,8 @@ def _make_client(bucket: str, options: dict[str, str]) -> Any:
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )
-    session = botocore_session(options.get("profile"))
+    if session is None:
+        session = botocore_session(options.get("profile"))
     region = (
         options.get("region")
         or os.environ.get("AWS_REGION")
