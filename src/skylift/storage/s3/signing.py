@@ -19,7 +19,9 @@ where nothing else protects it, and only there.
 
 The ``sign_payload`` option (``true``/``false``) overrides the rule for one
 remote, e.g. ``false`` for an HTTP store on a trusted private network, or
-``true`` to sign on loopback too.
+``true`` to sign on loopback too — when ``127.0.0.1`` is one end of a tunnel
+whose far end reaches the store over plain HTTP across another network
+(``ssh -L 9000:store-host:9000 jump-host``).
 """
 
 from __future__ import annotations
