@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -291,11 +292,12 @@ def run_transfer(
         pool.shutdown(cancel=True)
         raise
     finally:
-        pool.shutdown()
-        journal.close()
-        if spool is not None:
-            spool.close()
-        lock.__exit__()
+        with ExitStack() as cleanup:  # each runs even when one before it raises
+            cleanup.callback(lock.__exit__)  # (a journal close that failed in its thread)
+            if spool is not None:
+                cleanup.callback(spool.close)
+            cleanup.callback(journal.close)
+            cleanup.callback(pool.shutdown)
     if metrics is not None:
         metrics.retries.inc(retry.retried)
     return tally.result(
