@@ -30,7 +30,11 @@ class ThreadedReceiver:
             self._stop = asyncio.Event()
             await serve(settings, lambda _urls: ready.set(), self._stop)
 
-        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(main(),))
+        # a daemon: a receiver that failed to start (or to stop) is reported by the
+        # assertions here, and must not then keep the test process from ending
+        self._thread = threading.Thread(
+            target=self._loop.run_until_complete, args=(main(),), daemon=True
+        )
         self._thread.start()
         assert ready.wait(20), "receiver did not start"
 
@@ -39,6 +43,7 @@ class ThreadedReceiver:
         assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+        assert not self._thread.is_alive(), "receiver did not stop within 10 s"
         self._loop.close()
 
 
