@@ -39,7 +39,7 @@ from skylift.domain.transfer import (
     TransferOptions,
     TransferResult,
 )
-from skylift.errors import ConfigError, InputError
+from skylift.errors import ConfigError, InputError, TransferError
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url, shown_url
 from skylift.transfer.breaker import CircuitBreaker
@@ -83,6 +83,10 @@ SHARD_RETRIES = 3
 #: rest is split by probes and each shard lists its range; object stores only),
 #: ``driver`` (every key), ``split`` (split at once) or a number of keys to list first.
 LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
+#: Seconds the driver waits, with shards queued, for any shard worker to be up (Ray keeps
+#: a worker it cannot place pending forever: no CPU in the cluster, all worker nodes lost).
+WORKER_WAIT_ENV = "SKYLIFT_SCALEOUT_WORKER_WAIT"
+WORKER_WAIT_S = 300.0
 #: Threads probing the source for split keys (each probe is one listing request).
 PROBE_THREADS = 16
 #: Stragglers probed for a split per step of the driver's loop (which waits on them).
@@ -286,6 +290,18 @@ def split_after(src: Storage) -> int | None:
     return limit if src.seeks else None
 
 
+def worker_wait() -> float:
+    """Seconds to wait for a shard worker when none is up (``$SKYLIFT_SCALEOUT_WORKER_WAIT``)."""
+    value = os.environ.get(WORKER_WAIT_ENV, "").strip()
+    try:
+        return float(value) if value else WORKER_WAIT_S
+    except ValueError:
+        raise InputError(
+            f"${WORKER_WAIT_ENV}={value}: expected seconds",
+            f"unset it (default {WORKER_WAIT_S:.0f} s)",
+        ) from None
+
+
 def _plan(
     cutter: Cutter, listing: Iterable[ObjectInfo], budget: Budget, src: Storage, job: _Job
 ) -> Iterator[Shard]:
@@ -344,6 +360,7 @@ class _Job:
         self.coord = ray.remote(num_cpus=0, resources=head)(Coordinator).remote()
         # the workers start now: their processes come up while the driver lists
         self.pool = WorkerPool(ray, base, workers, SHARD_RETRIES)
+        self.worker_wait = worker_wait()
         self.queue: deque[Shard] = deque()  # cut, not yet handed to Ray
         self.pending: dict[Any, Shard] = {}  # handed to Ray: running (or being retried)
         self.shards: dict[int, Shard] = {}
@@ -415,6 +432,14 @@ class _Job:
             outcomes.append(outcome)
             self.on_done(outcome)
         self._launch()
+        if self.queue and self.pool.down_for() > self.worker_wait:
+            raise TransferError(
+                f"no Ray shard worker came up in {self.worker_wait:.0f} s: the cluster has "
+                f"{self.ray.available_resources().get('CPU', 0):g} CPUs free of "
+                f"{self.ray.cluster_resources().get('CPU', 0):g} (each worker needs one)",
+                "add worker nodes (ray start --address HEAD:6379 --num-cpus N) or free their "
+                f"CPUs, then re-run to resume; ${WORKER_WAIT_ENV} sets the wait",
+            )
         snap: Snapshot = self.ray.get(self.coord.snapshot.remote())
         self._forward(snap)
         for index, key in snap.accepted:

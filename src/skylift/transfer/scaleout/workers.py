@@ -20,6 +20,7 @@ retried (a shard's own failures are in its outcome).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +72,7 @@ class WorkerPool:
         self._tries: dict[int, int] = {}  # shard index → attempts lost so far
         self.replaced = 0  # workers lost (and started again)
         self._idle: list[Any] = []
+        self._up_at = time.monotonic()  # when a worker was last known up (or the pool began)
         for _ in range(size):
             self._start()
 
@@ -91,6 +93,15 @@ class WorkerPool:
             for ref in up:
                 self.started(ref)
         return bool(self._idle)
+
+    def down_for(self) -> float:
+        """Seconds since a worker was last up (idle or running a shard); 0 while one is.
+        Ray keeps a worker it cannot place pending forever (no CPU left: every worker
+        node lost, or every CPU held by another job): the driver gives up after a while."""
+        now = time.monotonic()
+        if self._idle or self._busy:
+            self._up_at = now
+        return now - self._up_at
 
     def run(self, task: ShardTask, coordinator: Any) -> Any:
         """Hand ``task`` to an idle worker; the ref of its outcome."""

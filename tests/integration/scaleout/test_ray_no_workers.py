@@ -1,0 +1,39 @@
+"""A Ray cluster on which no shard worker can start (#22): a head with no CPU and no
+worker node — as after every worker node was lost, or with every CPU held by another
+job. The driver must not wait forever: after ``$SKYLIFT_SCALEOUT_WORKER_WAIT`` seconds
+without a live worker it stops with one line saying so (nothing published)."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.integration.scaleout.cluster import Estate, make_tree, start_estate
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    e = start_estate(tmp_path_factory.mktemp("scaleout-noworkers"), workers=0, head_cpus=0)
+    try:
+        make_tree(e.src_data / "src", 20, 0)
+        yield e
+    finally:
+        e.close()
+
+
+def test_no_worker_ever_starts_is_one_line_not_a_hang(empty: Estate) -> None:
+    try:
+        run = empty.skylift("transfer", "s3://src", "s3://dst/w", "--engine", "ray",
+                            "--address", empty.address, "--json",
+                            env={"SKYLIFT_SCALEOUT_WORKER_WAIT": "5"}, timeout=120)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the driver waited forever for a worker Ray cannot place")
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert lines and "no Ray shard worker came up" in lines[0], run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    assert not (empty.dst_data / "dst" / "w" / ".skylift-manifest.jsonl").exists()
