@@ -140,6 +140,15 @@ def _check_folder(directory: Path) -> None:
         )
 
 
+def tighten_sqlite(db: Path) -> None:
+    """Make an existing SQLite file ``db`` and its ``-wal``/``-shm`` 0600: a store made
+    before state was private is 0644, and SQLite keeps the mode of files that exist."""
+    for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
+        with contextlib.suppress(OSError):  # not there, or another user's
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+
+
 def open_state_store(root: Path, url: str | None) -> StateStore:
     """The state store of the workspace at ``root`` — ``state.url``, by default its
     SQLite file — created and migrated (callers that read ``state:`` alone use it)."""
@@ -151,6 +160,8 @@ def open_state_store(root: Path, url: str | None) -> StateStore:
     if url is None and not db.exists():  # private from the start (SQLite gives its -wal
         with contextlib.suppress(FileExistsError):  # and -shm files the same mode)
             os.close(os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    elif url is None:
+        tighten_sqlite(db)
     store = StateStore(url or f"sqlite:///{db}")
     store.migrate()
     return store
