@@ -141,8 +141,10 @@ class _Processes:
                     continue
                 self.first.setdefault(pid, cpu if initial else 0.0)
                 old = self.last.get(pid)
-                if old is not None and old[1].startswith("ray::") and "IDLE" in what:
-                    what = old[1]  # an idle worker keeps the name of the task it ran
+                if old is not None and (
+                    not what.strip() or (old[1].startswith("ray::") and "IDLE" in what)
+                ):
+                    what = old[1]  # an idle (or exiting) worker keeps the name it had
                 self.last[pid] = (name, what, cpu)
 
     def until(self, proc: subprocess.Popen[str]) -> tuple[str, str]:
