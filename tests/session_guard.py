@@ -98,7 +98,9 @@ def pytest_sessionfinish(session: pytest.Session) -> Generator[None]:
     try:
         return (yield)
     finally:
-        session.config.get_terminal_writer().flush()
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:  # none under ``-p no:terminal``
+            reporter.flush()
 
 
 def _pytest_is_the_program() -> bool:
