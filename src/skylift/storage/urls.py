@@ -8,7 +8,8 @@ from skylift.domain.text import one_line
 
 
 def redact_url(url: str) -> str:
-    """Drop ``user:password@`` (and any query string, which may carry a SAS token) from a URL.
+    """Drop ``user:password@`` (and any query string or fragment, which may carry a SAS or
+    access token) from a URL.
 
     Plain paths come back unchanged. Used for every URL skylift prints, logs,
     puts in JSON or stores (manifest, journal, history).
@@ -27,12 +28,14 @@ def redact_url(url: str) -> str:
         port = parts.port
     except ValueError:  # a malformed port: keep only the scheme
         return scheme + "://…"
-    if parts.username is None and parts.password is None and not parts.query:
+    if parts.username is None and parts.password is None and not (parts.query or parts.fragment):
         return url
     host = parts.hostname or ""
+    if ":" in host:  # IPv6: keep the brackets
+        host = f"[{host}]"
     if port is not None:
         host += f":{port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", parts.fragment))
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def refuse_credentials(url: str, scheme: str) -> None:

@@ -46,3 +46,15 @@ def test_urls_without_credentials_are_kept() -> None:
     assert redact_url("sftp://u:pw@host:22/x") == "sftp://host:22/x"
     assert redact_url("az://acct/c?sv=1&sig=SAS") == "az://acct/c"
     assert redact_url("/srv/data@2024") == "/srv/data@2024"
+
+
+def test_ipv6_hosts_keep_their_brackets_and_fragments_go_with_queries() -> None:
+    """(#12, review) An IPv6 host came back without its brackets ('sftp://::1:22/x' names
+    no host), and a fragment was kept while the query went: a token pasted after '#'
+    (OAuth's access_token=, a SAS) was printed; tracking's endpoint() already drops it."""
+    assert redact_url("sftp://u:pw@[::1]:22/x") == "sftp://[::1]:22/x"
+    assert redact_url("sftp://u:pw@[fe80::1]/x") == "sftp://[fe80::1]/x"
+    assert redact_url("https://h/x?a=1#sig=SECRET") == "https://h/x"
+    assert redact_url("https://h/p#access_token=SECRET") == "https://h/p"
+    assert redact_url("sftp://u:pw@h:22/x#frag") == "sftp://h:22/x"
+    assert redact_url("http://[::1]:9000") == "http://[::1]:9000"
