@@ -2,8 +2,10 @@
 
 A run is recorded with its owner: the process id, the process's start time (from
 ``/proc/<pid>/stat``, with the boot id, so a pid reused by another process, or
-after a reboot, is not mistaken for the owner, and the PID namespace, so a
-container sharing the host name does not judge pids it cannot see) and the host name. A run killed
+after a reboot, is not mistaken for the owner, the machine id, so another machine
+with the same host name on a shared state store is not taken for this one rebooted,
+and the PID namespace, so a container sharing the host name does not judge pids it
+cannot see) and the host name. A run killed
 outright (SIGKILL, the OOM killer, a power cut) never writes its outcome and would
 stay "running" forever; :func:`reap` marks such a run ``failed`` with the reason
 ``killed: …`` (and its servers ``failed``, unless a later run moved them since).
@@ -49,6 +51,16 @@ def _boot_id() -> str:
 
 
 @functools.cache
+def _machine_id() -> str:
+    for name in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            return Path(name).read_text().strip()[:8]
+        except OSError:
+            continue
+    return ""
+
+
+@functools.cache
 def _pid_space() -> str:
     """This process's PID namespace: a pid recorded in another one (a container sharing
     the host name) names another process here."""
@@ -59,7 +71,8 @@ def _pid_space() -> str:
 
 
 def started(pid: int) -> str | None:
-    """When process ``pid`` started (``<clock ticks since boot>@<boot id>@<PID namespace>``);
+    """When process ``pid`` started (``<clock ticks since boot>@<machine id>@<boot id>@<PID
+    namespace>``);
     None when there is no such live process or no ``/proc`` (a zombie counts as gone)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
@@ -68,7 +81,8 @@ def started(pid: int) -> str | None:
     fields = stat.rsplit(b")", 1)[-1].split()  # the name in (…) may hold spaces
     if len(fields) < 20 or fields[0] in (b"Z", b"X"):
         return None
-    return f"{fields[19].decode()}@{_boot_id()}@{_pid_space()}"  # field 22: starttime
+    ticks = fields[19].decode()  # field 22: starttime
+    return f"{ticks}@{_machine_id()}@{_boot_id()}@{_pid_space()}"
 
 
 def current() -> dict[str, Any]:
@@ -79,13 +93,20 @@ def current() -> dict[str, Any]:
 
 def ended(pid: int | None, pid_start: str | None, host: str | None) -> bool | None:
     """Whether the owner has ended: True, False, or None when it cannot be told here
-    (no pid recorded, another host, another PID namespace)."""
+    (no pid recorded, another host or machine, another PID namespace)."""
     if pid is None or host != socket.gethostname():
         return None
     if pid_start is not None and Path("/proc/self/stat").exists():
-        if pid_start.rpartition("@")[2] != _pid_space():
+        recorded = pid_start.split("@")
+        if recorded[-1] != _pid_space():
             return None  # recorded in another PID namespace: its pid means nothing here
-        return started(pid) != pid_start
+        if len(recorded) == 4 and recorded[1] != _machine_id():
+            return None  # another machine with this host name (a shared state store)
+        now = started(pid)
+        if now is not None and len(recorded) == 3:  # recorded without the machine id
+            ticks, _, rest = now.split("@", 2)
+            now = f"{ticks}@{rest}"
+        return now != pid_start
     try:
         os.kill(pid, 0)  # no /proc: only whether some process has that id
     except ProcessLookupError:

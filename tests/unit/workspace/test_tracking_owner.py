@@ -156,3 +156,22 @@ def test_a_run_that_cannot_be_checked_is_taken_for_gone_only_when_silent(
     assert {i for i, (s, _) in rows.items() if s == "failed"} == {"legacy-silent", "remote-silent"}
     assert rows["legacy-silent"][1].startswith("killed?: no progress recorded for 16 min")
     assert "on another-host.example cannot be checked from here" in rows["remote-silent"][1]
+
+
+def test_a_live_run_of_another_machine_with_the_same_host_name_is_not_killed() -> None:
+    """(#12, review) Two machines with one host name (``localhost.localdomain``, cloned
+    VMs) on a shared state store: every host's initial PID namespace has the same inode
+    (4026531836), so only the boot id told them apart - and a boot id that differs was
+    read as "rebooted since", i.e. killed. The recorded machine id decides: another
+    machine's run cannot be checked here; this machine's run from before a reboot is gone."""
+    me = current()
+    ticks, machine, boot, space = me["pid_start"].split("@")
+    assert machine  # /etc/machine-id is read
+    other_machine = f"{ticks}@{'0' * 8}@{'f' * 8}@{space}"
+    assert tracking_owner.ended(me["pid"], other_machine, me["host"]) is None
+    assert not gone(me["pid"], other_machine, me["host"])
+    rebooted = f"{ticks}@{machine}@{'f' * 8}@{space}"
+    assert gone(me["pid"], rebooted, me["host"])
+    # recorded before the machine id was (ticks@boot@namespace): still judged as then
+    assert not gone(me["pid"], f"{ticks}@{boot}@{space}", me["host"])
+    assert gone(me["pid"], f"1@{boot}@{space}", me["host"])
