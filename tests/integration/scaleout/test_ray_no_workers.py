@@ -37,3 +37,36 @@ def test_no_worker_ever_starts_is_one_line_not_a_hang(empty: Estate) -> None:
     assert lines and "no Ray shard worker came up" in lines[0], run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert not (empty.dst_data / "dst" / "w" / ".skylift-manifest.jsonl").exists()
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    # one worker node whose Python finds a skylift that fails to import (as a node
+    # without skylift[ray], or at another version): every worker dies while starting
+    root = tmp_path_factory.mktemp("scaleout-broken")
+    shadow = root / "shadow" / "skylift"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('skylift of another build')\n")
+    from tests.integration.scaleout.cluster import CREDENTIALS
+
+    env = {**CREDENTIALS, "PYTHONPATH": str(shadow.parent)}
+    e = start_estate(root, workers=1, head_cpus=0, worker_env=env)
+    try:
+        make_tree(e.src_data / "src", 20, 0)
+        yield e
+    finally:
+        e.close()
+
+
+def test_workers_dying_at_start_end_the_run_with_their_reason(broken: Estate) -> None:
+    try:
+        run = broken.skylift("transfer", "s3://src", "s3://dst/b", "--engine", "ray",
+                             "--address", broken.address, "--json", timeout=150)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the driver restarted workers that die at start forever")
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert lines and "died while starting" in lines[0], run.stderr[-3000:]
+    assert "skylift of another build" in lines[0]
+    assert "Traceback" not in run.stderr
+    assert not (broken.dst_data / "dst" / "b" / ".skylift-manifest.jsonl").exists()

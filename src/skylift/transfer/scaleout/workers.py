@@ -24,7 +24,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from skylift.errors import TransferError
 from skylift.transfer.scaleout.task import ShardOutcome, ShardTask, run_shard
+
+#: Workers that may die while starting, per worker of the pool, before no more are started
+#: (a node without skylift, or at another version, kills each one Ray places there).
+START_DEATHS = 3
 
 
 class ShardWorker:
@@ -73,6 +78,8 @@ class WorkerPool:
         self.replaced = 0  # workers lost (and started again)
         self._idle: list[Any] = []
         self._up_at = time.monotonic()  # when a worker was last known up (or the pool began)
+        self._size = size
+        self.start_deaths = 0  # workers that died while starting
         for _ in range(size):
             self._start()
 
@@ -117,9 +124,19 @@ class WorkerPool:
             return False
         try:
             self.ray.get(ref)
-        except self.ray.exceptions.RayActorError:
-            self.replaced += 1
-            self._start()
+        except self.ray.exceptions.RayActorError as exc:
+            # not replaced without end: one whose death is in its start dies again
+            self.start_deaths += 1
+            if self.start_deaths < START_DEATHS * self._size:
+                self.replaced += 1
+                self._start()
+            elif not (self._idle or self._busy or self._starting):
+                raise TransferError(
+                    f"no Ray shard worker could start: {self.start_deaths} died while "
+                    f"starting, the last: {death_reason(exc)}",
+                    "every node needs skylift[ray] at the driver's version (and Python); "
+                    "see the worker logs in the node's Ray session folder",
+                ) from None
             return True
         self._idle.append(actor)
         return True
@@ -143,3 +160,11 @@ class WorkerPool:
             return failed(exc, self._tries.get(index, 0))
         self._idle.append(actor)
         return outcome
+
+
+def death_reason(exc: BaseException) -> str:
+    """One line of why a Ray actor died: the last line naming an error in Ray's message
+    (it wraps the worker's traceback), else its first line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    named = [line for line in lines if "Error" in line.split(":", 1)[0]]
+    return (named or lines or [type(exc).__name__])[-1 if named else 0][:300]
