@@ -140,13 +140,21 @@ def _check_folder(directory: Path) -> None:
         )
 
 
-def tighten_sqlite(db: Path) -> None:
-    """Make an existing SQLite file ``db`` and its ``-wal``/``-shm`` 0600: a store made
-    before state was private is 0644, and SQLite keeps the mode of files that exist."""
-    for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
+def tighten_state(state_dir: Path) -> None:
+    """Make an existing state folder 0700 and its SQLite store (with ``-wal``/``-shm``)
+    0600: a workspace made before state was private has them 0755/0644 (what else the
+    folder holds - scans, plans, journals - is then private through it), and SQLite
+    keeps the mode of files that exist."""
+    db = state_dir / "state.db"
+    for path, mode in (
+        (state_dir, 0o700),
+        (db, 0o600),
+        (db.with_name(f"{db.name}-wal"), 0o600),
+        (db.with_name(f"{db.name}-shm"), 0o600),
+    ):
         with contextlib.suppress(OSError):  # not there, or another user's
             if path.stat().st_mode & 0o077:
-                path.chmod(0o600)
+                path.chmod(mode)
 
 
 def open_state_store(root: Path, url: str | None) -> StateStore:
@@ -160,8 +168,8 @@ def open_state_store(root: Path, url: str | None) -> StateStore:
     if url is None and not db.exists():  # private from the start (SQLite gives its -wal
         with contextlib.suppress(FileExistsError):  # and -shm files the same mode)
             os.close(os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    elif url is None:
-        tighten_sqlite(db)
+    else:
+        tighten_state(state_dir)
     store = StateStore(url or f"sqlite:///{db}")
     store.migrate()
     return store

@@ -520,12 +520,11 @@ def _open_and_record(root: Path, row: dict[str, Any]) -> TrackingStore:
     """Record the run with ``sqlite3`` when the store allows it, else through SQLAlchemy."""
     import sqlite3
 
-    from skylift.workspace.core import STATE_DIR, tighten_sqlite
+    from skylift.workspace.core import STATE_DIR, tighten_state
     from skylift.workspace.tracking_sqlite import open_fast
 
     url = _state_url(root)
-    if url is None:
-        tighten_sqlite(root / STATE_DIR / "state.db")  # a store made before it was private
+    tighten_state(root / STATE_DIR)  # a workspace made before its state was private
     fast = open_fast(url, root / STATE_DIR)
     if fast is not None:
         try:

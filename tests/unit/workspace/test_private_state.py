@@ -45,9 +45,9 @@ def test_a_journal_folder_outside_a_workspace_is_private(tmp_path: Path) -> None
 
 
 def test_the_state_store_of_an_older_workspace_is_made_private(tmp_path: Path) -> None:
-    """A workspace made before state was private has a 0644 state.db (and -wal/-shm,
-    which SQLite keeps at their mode): the next command tightens them, through the
-    transfer's sqlite3 path and through SQLAlchemy's (here: ``skylift inventory``)."""
+    """A workspace made before state was private has a 0755 .skylift and a 0644 state.db
+    (and -wal/-shm, which SQLite keeps at their mode): the next command tightens them,
+    through the transfer's sqlite3 path and through SQLAlchemy's (``skylift inventory``)."""
     root, src = workspace_and_source(tmp_path)
     r = run_cli("--workspace", str(root), "transfer", str(src), str(tmp_path / "dst"))
     assert r.code == 0, r.stderr
@@ -60,8 +60,10 @@ def test_the_state_store_of_an_older_workspace_is_made_private(tmp_path: Path) -
         for f in files:
             f.touch()
             f.chmod(0o644)
+        state.chmod(0o755)
         r = run_cli("--workspace", str(root), *argv)
         assert r.code == 0, r.stderr
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700, argv
         modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files if f.exists()}
         assert "state.db" in modes
         assert set(modes.values()) == {0o600}, (argv, modes)
