@@ -11,8 +11,8 @@ workers and 10^9 objects uses figures, not hopes:
   ``--rows`` finished-object rows from ``--shards`` shard journals into the main one:
   rows/s and peak RSS the same way;
 * **listing and probes** on a real S3 server (``rclone serve s3`` on 127.0.0.1, the
-  issue's tree of ``--keys`` objects over 16 prefixes, then as many hex-named objects
-  at the root, as content-addressed stores name them): the driver's listing rate
+  issue's tree of ``--keys`` objects over 16 prefixes, then ``--hex-keys`` hex-named
+  objects at the root, as content-addressed stores name them): the driver's listing rate
   (keys/s), one start-after probe's latency (sequential and on 16 threads), and the
   split plan of the rest of the key space for 100 workers (400 ranges: time, probes,
   the largest range against the mean).
@@ -22,7 +22,7 @@ split listing). Run it under the benchmark lock, with the load average recorded:
 
     flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/scaleout_model.py
 
-(about 1.5-2 min at the defaults; ``--rows 1000000`` for a quick look).
+(about 3 min at the defaults; ``--rows 1000000`` for a quick look).
 """
 
 from __future__ import annotations
@@ -241,7 +241,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000, help="manifest lines and journal rows")
     ap.add_argument("--shards", type=int, default=100)
-    ap.add_argument("--keys", type=int, default=50_000, help="objects on the S3 server")
+    ap.add_argument("--keys", type=int, default=50_000, help="objects in the tree")
+    ap.add_argument(
+        "--hex-keys",
+        type=int,
+        default=10_000,
+        help="hex-named objects at the root (rclone walks that one folder per probe)",
+    )
     ap.add_argument("--workers", type=int, default=100, help="workers the split plan is for")
     ap.add_argument("--step", choices=("manifest", "merge"), help=argparse.SUPPRESS)
     ap.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -271,7 +277,7 @@ def main() -> None:
               f"{j['rows'] / j['seconds']:,.0f} rows/s; peak RSS {j['rss_peak_mib']:.0f} MiB "
               f"(at start {j['rss_before_mib']:.0f})")  # fmt: skip
     for kind in NAMES:
-        p = probes(args.keys, args.workers, kind)
+        p = probes(args.keys if kind == "tree" else args.hex_keys, args.workers, kind)
         print(f"[{kind} names] listing (rclone serve s3, {p['keys']:,} keys): "
               f"{p['listing_keys_per_s']:,.0f} keys/s")  # fmt: skip
         print(f"[{kind} names] probe (start-after, first key): {p['probe_ms']:.1f} ms "
