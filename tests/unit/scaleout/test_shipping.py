@@ -54,3 +54,17 @@ def test_bad_sources_fail_before_any_ray_connection(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="single object"):
         run_scaleout(str(tmp_path / "one.txt"), str(tmp_path / "out"), TransferOptions(),
                      tmp_path / "j", closed)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://minio:pw-in-endpoint@127.0.0.1:9000", "https://h/?sig=pw-in-endpoint"]
+)
+def test_credentials_in_a_remote_option_url_are_refused(endpoint: str) -> None:
+    # an option whose name looks harmless ('endpoint') may still hold a URL with user-info
+    # or a signed query: shipped as it was before, it went to every worker's arguments
+    remotes = {"s3://a": {"endpoint": endpoint, "region": "us-east-1"}}
+    with pytest.raises(InputError, match="never ships them") as info:
+        shippable_remotes(remotes)
+    assert "pw-in-endpoint" not in str(info.value) + (info.value.hint or "")
+    kept = shippable_remotes({"s3://a": {"endpoint": "http://127.0.0.1:9000"}})
+    assert kept == {"s3://a": {"endpoint": "http://127.0.0.1:9000"}}

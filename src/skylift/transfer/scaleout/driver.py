@@ -113,11 +113,23 @@ def check_shippable(
 
 
 def shippable_remotes(remotes: Remotes | None) -> dict[str, dict[str, str]]:
-    """Per-remote options without anything that looks like a secret (task arguments)."""
-    return {
+    """Per-remote options without anything that looks like a secret (task arguments).
+    An option holding a URL with user-info or a query (``endpoint: http://u:pw@host``) is
+    refused: dropped, the workers would reach another endpoint."""
+    shipped = {
         url: {k: v for k, v in opts.items() if not any(s in k.lower() for s in _SECRET_OPTION)}
         for url, opts in (remotes or {}).items()
     }
+    for url, opts in shipped.items():
+        for name, value in opts.items():
+            if "://" in value and redact_url(value) != value:
+                raise InputError(
+                    f"remotes: {url}: {name} {shown_url(value)} carries credentials: "
+                    "--engine ray never ships them to workers",
+                    "drop the user-info and query from it; give each worker credentials "
+                    "in its environment or instance identity",
+                )
+    return shipped
 
 
 @contextmanager
@@ -226,6 +238,7 @@ def run_scaleout(
     driver and every worker see (one machine, or a shared filesystem).
     """
     check_shippable(source, destination, options, keyed=key is not None)
+    shipped = shippable_remotes(remotes)
     started = time.monotonic()
     progress = progress or NullTransferProgress()
     src, dst = open_pair(source, destination, options, None, None, remotes)
@@ -246,7 +259,7 @@ def run_scaleout(
         run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
         run_dir.mkdir(parents=True, exist_ok=True)
         base = ShardTask(0, "", None, source, destination, options, str(run_dir),
-                         shippable_remotes(remotes),
+                         shipped,
                          key_id(key) if key is not None else None)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
