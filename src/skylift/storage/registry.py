@@ -21,8 +21,16 @@ BACKENDS: dict[str, Entry] = {
 
 
 def scheme_of(url: str) -> str:
-    """``s3://b/k`` → ``s3``; a plain path → ``file``."""
-    parts = urlsplit(url)
+    """``s3://b/k`` → ``s3``; a plain path → ``file``; InputError for what is not a URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL": a '[' or ']' typed in a password
+        raise InputError(
+            f"not a valid URL: {redact_url(url)!r} ({exc})",
+            "percent-encode special characters in user names and passwords "
+            "('[' as %5B, ']' as %5D, '@' as %40), or use a key (key_file, ssh-agent) "
+            "instead of a password in the URL",
+        ) from None
     if len(parts.scheme) <= 1:  # no scheme, or a Windows drive letter
         return "file"
     return parts.scheme.lower()

@@ -17,7 +17,10 @@ def redact_url(url: str) -> str:
     if "://" not in url:
         return url
     scheme, _, rest = url.partition("://")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": a '[' or ']' typed in a password
+        return scheme + "://…"
     if ":" in parts.netloc and "@" in rest[len(parts.netloc) :]:
         # a password holding "/", "?" or "#" (typed unescaped) ends the host part early:
         # "u:2024#pw@host" would parse as host "u", port 2024. Keep what follows the last

@@ -3,12 +3,14 @@ the characters that end a URL's host part early (``/``, ``?``, ``#``) or an ``@`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skylift.storage.urls import redact_url, shown_url
 from skylift.workspace.tracking import endpoint
-from tests.helpers import examples
+from tests.helpers import examples, run_cli
 
 PASSWORD = st.text(
     alphabet=st.sampled_from("abcXYZ0123456789/?#@:!$&'()*+,;=%-._~"), min_size=1, max_size=16
@@ -58,3 +60,19 @@ def test_ipv6_hosts_keep_their_brackets_and_fragments_go_with_queries() -> None:
     assert redact_url("https://h/p#access_token=SECRET") == "https://h/p"
     assert redact_url("sftp://u:pw@h:22/x#frag") == "sftp://h:22/x"
     assert redact_url("http://[::1]:9000") == "http://[::1]:9000"
+
+
+def test_a_password_with_a_bracket_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    """(#12, review) urlsplit refuses '[' or ']' outside an IPv6 host ('Invalid IPv6
+    URL'): a generated password holding one crashed the CLI with exit 70 'internal
+    error', and redact_url itself raised (it runs in error paths)."""
+    url = "sftp://u:p[w@127.0.0.1:1/x"
+    assert redact_url(url) == "sftp://…"
+    assert endpoint(url) == "sftp://…"
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a").write_text("a")
+    for argv in ((str(src), url), (url, str(tmp_path / "dst"))):
+        r = run_cli("transfer", *argv, "--journal", str(tmp_path / "j"))
+        assert r.code == 2, r.stderr
+        assert "not a valid URL" in r.stderr and "p[w" not in r.stderr + r.stdout
