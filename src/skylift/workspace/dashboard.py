@@ -80,10 +80,9 @@ def live_runs(ws: Workspace) -> tuple[str, list[dict[str, Any]]]:
     from sqlalchemy import func, select
 
     from skylift.workspace.tables_tracking import tracking_events, tracking_runs
-    from skylift.workspace.tracking import EngineTracking
-    from skylift.workspace.tracking_owner import reap
+    from skylift.workspace.tracking import reap_listed
 
-    reap(EngineTracking(ws.store.engine))  # a run whose process was killed is not running
+    reap_listed(ws.store.engine)  # a run whose process was killed is not running
     with ws.store.engine.connect() as conn:
         last_event = conn.execute(select(func.max(tracking_events.c.id))).scalar()
         finished = conn.execute(

@@ -650,10 +650,22 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def reap_listed(engine: Engine) -> None:
+    """Before runs are listed: the runs whose process was killed are stored failed, not
+    "running" (:func:`~skylift.workspace.tracking_owner.reap`). Best effort: a store this
+    process may only read (a read-only copy, a reporting role) lists them as stored."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        reap(EngineTracking(engine))
+    except SQLAlchemyError:
+        return
+
+
 def snapshot(ws: Workspace, runs: int = 50) -> TrackingSnapshot:
     """Every planned (or tracked) server's state, per wave and overall, and the latest runs."""
     engine = ws.store.engine
-    reap(EngineTracking(engine))  # runs whose process was killed: failed, not "running"
+    reap_listed(engine)
     plan = _plan(ws)
     latest = _latest_events(engine)
     wave_of: dict[str, int] = {}

@@ -175,3 +175,35 @@ def test_a_live_run_of_another_machine_with_the_same_host_name_is_not_killed() -
     # recorded before the machine id was (ticks@boot@namespace): still judged as then
     assert not gone(me["pid"], f"{ticks}@{boot}@{space}", me["host"])
     assert gone(me["pid"], f"1@{boot}@{space}", me["host"])
+
+
+def test_listing_runs_from_a_read_only_store_leaves_them_as_stored(tmp_path: Path) -> None:
+    """(#12, review) ``skylift report`` and the dashboard's live runs reap gone runs as
+    they list them - a write. On a store this process may only read (a read-only copy of
+    a workspace, a reporting role) a reapable run made ``report`` exit 70 ("attempt to
+    write a readonly database"); before reaping, listing never wrote. The runs are now
+    listed as stored."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from skylift.workspace.dashboard import live_runs
+    from skylift.workspace.tables_tracking import tracking_runs
+    from tests.helpers import run_cli
+
+    root = tmp_path / "ws"
+    with Workspace.init(root, project="t") as ws:
+        engine = ws.store.engine
+        _record_run(engine, _run_row("remote", "transfer", "src", "dst", [], None))
+        silent = datetime.now(UTC) - timedelta(seconds=tracking_owner.STALE_S + 60)
+        with engine.begin() as conn:
+            conn.execute(update(tracking_runs).values(host="another-host.example",
+                                                      updated_at=silent))  # fmt: skip
+    db = root / ".skylift" / "state.db"
+    with (root / "skylift.yaml").open("a") as cfg:
+        cfg.write(f'\nstate:\n  url: "sqlite:///file:{db}?mode=ro&uri=true"\n')
+    r = run_cli("--workspace", str(root), "report", "--json")
+    assert r.code == 0, r.stderr
+    with Workspace.open(root) as ws:
+        _, running = live_runs(ws)
+        assert [run["id"] for run in running] == ["remote"]
