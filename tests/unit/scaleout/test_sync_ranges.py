@@ -26,6 +26,7 @@ NAMES = st.text(alphabet=ALPHABET, min_size=1, max_size=5).filter(
     and all(p not in (".", "..") and not p.startswith(".skylift") for p in k.split("/"))
 )  # fmt: skip
 _RUN = itertools.count()
+_SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]  # one tmp folder: fine
 
 
 def _fill(url: str, keys: dict[str, bytes]) -> Storage:
@@ -44,7 +45,7 @@ def _state(store: Storage) -> dict[str, bytes]:
     dst_keys=st.dictionaries(NAMES, st.binary(max_size=3), max_size=25),
     data=st.data(),
 )
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=_SLOW)
 def test_shards_sync_only_their_ranges_and_together_the_whole(
     src_keys: dict[str, bytes], dst_keys: dict[str, bytes], data: st.DataObject, tmp_path: Path
 ) -> None:
