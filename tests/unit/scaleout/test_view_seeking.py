@@ -10,23 +10,14 @@ from typing import cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skylift.errors import InputError
 from skylift.storage.base import Storage
-from skylift.storage.keys import check_key
 from skylift.storage.objstore import ObstoreStorage
 from skylift.transfer.scaleout.view import Bound, ShardView
+from tests.unit.scaleout.test_split_listing import _valid
 
 # '.' and '/' make segments like '.x' and '..x' whose key minus its last character ('.',
 # 'x/..') is no path obstore takes; '-' and '0' sort around '/'; an accent and an astral
 ALPHABET = "ab/.-0\u00e9\U0001f600"
-
-
-def _valid(key: str) -> bool:
-    try:
-        check_key(key)
-    except InputError:
-        return False
-    return not key.startswith(".skylift") and "/.skylift" not in key
 
 
 KEYS = st.lists(
