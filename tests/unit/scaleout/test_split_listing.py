@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import pytest
@@ -16,10 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skylift.errors import InputError
-from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.base import ObjectInfo, Storage, TransientError
 from skylift.storage.keys import check_key
+from skylift.storage.memory import MemoryStorage
 from skylift.storage.registry import open_storage
-from skylift.transfer.scaleout.driver import LISTING_ENV, split_after
+from skylift.transfer.retry import RetryPolicy
+from skylift.transfer.scaleout.driver import LISTING_ENV, _keys_after, split_after
 from skylift.transfer.scaleout.ranges import (
     DOWNWARD_PROBES,
     MAX_PROBES,
@@ -284,3 +286,33 @@ def test_probe_start_is_a_path_obstore_takes_and_not_above_the_key(key: str) -> 
     store = MemoryStore()
     obstore.put(store, "a/b", b"x")
     list(obstore.list(store, offset=start or None))  # raises on a path it cannot parse
+
+
+class _Throttled(MemoryStorage):
+    """A memory store whose first ``fails`` listings answer 503 SlowDown (a test double for
+    a throttling store: the real store's listing, after the failures)."""
+
+    fails = 0
+
+    def list_from(self, prefix: str, start_after: str) -> Iterator[ObjectInfo]:
+        if self.fails:
+            self.fails -= 1
+            raise TransientError("503 SlowDown: reduce your request rate")
+        return super().list_from(prefix, start_after)
+
+
+def test_a_throttled_probe_is_retried_not_fatal() -> None:
+    store = _Throttled("memory://split-throttled")
+    for key in ("a", "b/c", "d"):
+        store.write(key, b"x")
+    try:
+        store.fails = 2
+        keys_after = _keys_after(store, RetryPolicy(attempts=3, sleep=lambda _s: None))
+        assert keys_after("", "a", 5) == ["b/c", "d"] and store.fails == 0
+        store.fails = 1
+        with pytest.raises(TransientError):  # without a policy the 503 ends the plan
+            _keys_after(store)("", "a", 5)
+        assert _keys_after(store)("", "a/", 1) == ["b/c"]  # a middle no path: just below
+    finally:
+        for key in ("a", "b/c", "d"):
+            store.delete(key)

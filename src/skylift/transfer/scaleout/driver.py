@@ -53,7 +53,7 @@ from skylift.transfer.remotes import Remotes
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Snapshot
 from skylift.transfer.scaleout.early_merge import EarlyMerge
-from skylift.transfer.scaleout.merge import drop_run, publish_manifest
+from skylift.transfer.scaleout.merge import abort_leftover_uploads, drop_run, publish_manifest
 from skylift.transfer.scaleout.ranges import (
     SPLIT_AFTER,
     Budget,
@@ -270,12 +270,13 @@ def run_scaleout(
             EarlyMerge(main) as merging,
         ):
             job.on_done = lambda o: merging.add(shard_dir(str(run_dir), o.lo))
-            outcomes = job.run(_plan(cutter, listing, budget, src, job))
+            outcomes = job.run(_plan(cutter, listing, budget, src, job, retry))
             merging.finish()  # the shards' rows were merged as each ended: the last ones now
         ok = all(o.result is not None and o.result.ok for o in outcomes)
         manifest = None
         folders = [shard_dir(str(run_dir), o.lo) for o in outcomes]
         if ok:
+            abort_leftover_uploads(run_dir, dst)  # a killed run's, in ranges not planned again
             if options.manifest:
                 algorithm = choose_algorithm(dst.capabilities.checksums)
                 seal = key if options.encrypt else None
@@ -316,14 +317,19 @@ def worker_wait() -> float:
 
 
 def _plan(
-    cutter: Cutter, listing: Iterable[ObjectInfo], budget: Budget, src: Storage, job: _Job
+    cutter: Cutter,
+    listing: Iterable[ObjectInfo],
+    budget: Budget,
+    src: Storage,
+    job: _Job,
+    retry: RetryPolicy,
 ) -> Iterator[Shard]:
     """The shards of the driver's listing, cut as it streams; when the budget stopped it,
     the rest of the key space in ranges found by probes (work stealing then probes too)."""
     yield from cutter.feed(listing, lambda: budget.rest)
     if budget.rest is None:
         return
-    keys_after = _keys_after(src)
+    keys_after = _keys_after(src, retry)
     job.split_by_probes(keys_after, budget.rest)
     first_after = first_of(keys_after)
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="skylift-probe") as pool:
@@ -332,13 +338,15 @@ def _plan(
         yield Shard(-1, lo, hi, 0, 0)
 
 
-def _keys_after(src: Storage) -> KeysAfter:
+def _keys_after(src: Storage, retry: RetryPolicy | None = None) -> KeysAfter:
     """``keys_after(folder, key, n)``: the source's first ``n`` keys after ``key`` in
     ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after). The
     listing starts at :func:`~skylift.transfer.scaleout.ranges.probe_start` of ``key`` (a
-    middle of the key space may be no path a store parses, ``a//b``)."""
+    middle of the key space may be no path a store parses, ``a//b``). With ``retry``, a
+    transient failure (throttling, a reset) is retried as the engine retries requests:
+    a plan makes thousands of probes, and one 503 must not end the run."""
 
-    def keys_after(folder: str, key: str, n: int) -> list[str]:
+    def once(folder: str, key: str, n: int) -> list[str]:
         listing = src.list_from(folder, probe_start(key))
         try:
             return list(itertools.islice((i.path for i in listing if i.path > key), n))
@@ -346,6 +354,11 @@ def _keys_after(src: Storage) -> KeysAfter:
             close = getattr(listing, "close", None)
             if close is not None:
                 close()
+
+    def keys_after(folder: str, key: str, n: int) -> list[str]:
+        if retry is None:
+            return once(folder, key, n)
+        return retry.call(lambda: once(folder, key, n), src.endpoint_id)
 
     return keys_after
 
