@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from skylift.domain.text import one_line
+
+#: Schemes whose URL names a bucket or account (never a host:port): see :func:`_connects`.
+_BUCKET_SCHEMES = frozenset({"s3", "gs", "az"})
 
 
 def redact_url(url: str) -> str:
@@ -21,24 +24,75 @@ def redact_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # "Invalid IPv6 URL": a '[' or ']' typed in a password
         return scheme + "://…"
-    if ":" in parts.netloc and "@" in rest[len(parts.netloc) :]:
+    if _ambiguous(url, parts.netloc):
         # a password holding "/", "?" or "#" (typed unescaped) ends the host part early:
-        # "u:2024#pw@host" would parse as host "u", port 2024. Keep what follows the last
-        # "@" - unless a "?" comes before it: that "@" may be in a query (a token's tail)
+        # "u:2024#pw@host" parses as host "u", port 2024 - and so does
+        # "host:2222/home/me@example.com/f" (an "@" in a path). Name the host the
+        # connection goes to, never its port or path (a password's head in the other
+        # reading). No connection parse (a bad port): keep what follows the last "@" -
+        # unless a "?" comes before it (that "@" may be in a query, a token's tail).
         head, _, tail = rest.rpartition("@")
-        return f"{scheme}://…" if "?" in head else f"{scheme}://…@{tail.split('?', 1)[0]}"
+        connects = _connects(parts)
+        if connects and parts.hostname and "@" not in parts.netloc and "?" not in head:
+            return f"{scheme}://{_host(parts.hostname, None)}:…"
+        if not connects and "?" not in head:
+            return f"{scheme}://…@{tail.split('?', 1)[0]}"
+        return f"{scheme}://…"
     try:
         port = parts.port
     except ValueError:  # a malformed port: keep only the scheme
         return scheme + "://…"
     if parts.username is None and parts.password is None and not (parts.query or parts.fragment):
         return url
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6: keep the brackets
-        host = f"[{host}]"
-    if port is not None:
-        host += f":{port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return urlunsplit((parts.scheme, _host(parts.hostname or "", port), parts.path, "", ""))
+
+
+def url_identity(url: str) -> str:
+    """Which endpoint and place ``url`` names, as the backends' own parse (``urlsplit``)
+    reads it: scheme, host, port and path - never user info, query or fragment. The key
+    of destination locks and resume journals; hashed, never shown or stored.
+
+    For every URL whose host part is unambiguous this is :func:`redact_url`'s text, so
+    journals and locks made before keep their names. The user is left out on purpose:
+    the path names the same files whoever logs in, so two users writing one folder
+    share its lock. For a host part holding ":" with an "@" after it
+    (``sftp://host:2222/home/me@example.com/f``) the display is elided, but the
+    identity is the host, port and path the connection uses, so another host's URL
+    never shares its lock or journal (#12). A URL the backends cannot parse (a bad
+    port) is never connected to: its redacted text serves.
+    """
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return shown
+    if not _ambiguous(url, parts.netloc) or parts.hostname is None or not _connects(parts):
+        return shown
+    return urlunsplit((parts.scheme, _host(parts.hostname, parts.port), parts.path, "", ""))
+
+
+def _ambiguous(url: str, netloc: str) -> bool:
+    """The host part holds ":" and an "@" follows it: a typed password or an "@" in a path."""
+    rest = url.partition("://")[2]
+    return ":" in netloc and "@" in rest[len(netloc) :]
+
+
+def _connects(parts: SplitResult) -> bool:
+    """A backend can connect where ``urlsplit`` says: a host-based scheme (a bucket or
+    account name holds no ":", so ``s3://u:1/x@b`` reaches no store) and a port that
+    parses (or none) and is not 0."""
+    if parts.scheme.lower() in _BUCKET_SCHEMES:
+        return False
+    try:
+        return parts.port != 0
+    except ValueError:
+        return False
+
+
+def _host(hostname: str, port: int | None) -> str:
+    """``host[:port]`` for a URL; an IPv6 host keeps its brackets."""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    return host if port is None else f"{host}:{port}"
 
 
 def refuse_credentials(url: str, scheme: str) -> None:

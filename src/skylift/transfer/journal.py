@@ -26,7 +26,7 @@ from pathlib import Path
 from skylift.domain.transfer import TransferOptions
 from skylift.errors import ConfigError
 from skylift.storage.base import MultipartUpload, PartInfo
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import redact_url, url_identity
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,8 +76,8 @@ def journal_key(source: str, destination: str, options: TransferOptions) -> str:
     """Stable key of a run: the same command gets the same journal."""
     ident = json.dumps(
         {
-            "src": redact_url(source),
-            "dst": redact_url(destination),
+            "src": url_identity(source),  # the connection's parse, never a password (#12)
+            "dst": url_identity(destination),
             "opts": options.journal_identity(),
         },
         sort_keys=True,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from skylift.errors import TransferError
 from skylift.storage.registry import scheme_of
-from skylift.storage.urls import redact_url, shown_url
+from skylift.storage.urls import redact_url, shown_url, url_identity
 from skylift.transfer.journal import private_file
 
 
@@ -33,7 +33,7 @@ class DestinationLock:
 
     def __init__(self, folder: Path, destination: str, source: str = "") -> None:
         shown = redact_url(destination).rstrip("/")
-        ident = shown
+        ident = url_identity(destination).rstrip("/")  # what the connection parses (#12)
         if scheme_of(destination) == "file":  # ./dst, dst/ and /abs/dst are one folder
             from skylift.storage.local import local_root
 
