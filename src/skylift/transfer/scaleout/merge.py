@@ -10,6 +10,7 @@ to the destination in one atomic write. Both stream: no part is held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from skylift.domain.transfer import MANIFEST_NAME
-from skylift.storage.base import Storage
+from skylift.storage.base import MultipartUpload, Storage
 from skylift.storage.urls import redact_url
 from skylift.transfer.journal import Journal
 from skylift.transfer.scaleout.task import MANIFEST_PART
@@ -89,6 +90,30 @@ def publish_manifest(
 
     dst.write(MANIFEST_NAME, lines())
     return MANIFEST_NAME
+
+
+def abort_leftover_uploads(run_dir: Path, dst: Storage) -> int:
+    """Abort every multipart upload still journaled in a shard folder of ``run_dir``; how
+    many were asked to. Called when every shard succeeded, before the folder is dropped:
+    an upload left then is no shard's — a killed run's, whose range this run planned
+    otherwise (a straggler split not made again), so its object was uploaded afresh
+    elsewhere. Dropping the journal would lose its id and leave its parts on the
+    destination (kept, and billed, by S3 until a lifecycle rule). Best effort: an upload
+    already gone, or a journal that cannot be read, is skipped."""
+    aborted = 0
+    for part in sorted(run_dir.glob("shard-*/*.sqlite")):
+        rows: list[tuple[str, str]] = []
+        with contextlib.suppress(sqlite3.Error):
+            db = sqlite3.connect(part)
+            try:
+                rows = db.execute("SELECT path, upload_id FROM uploads").fetchall()
+            finally:
+                db.close()
+        for path, upload_id in rows:
+            with contextlib.suppress(Exception):
+                dst.abort_multipart(MultipartUpload(path, upload_id))
+                aborted += 1
+    return aborted
 
 
 def drop_run(run_dir: Path) -> None:
