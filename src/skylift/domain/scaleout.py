@@ -37,4 +37,4 @@ class ScaleoutResult(TransferResult):
     shards: int = 0  # shards run to completion (after splits)
     shards_split: int = 0  # stragglers whose remaining keys were split off and re-queued
     shard_retries: int = 0  # shard attempts lost (worker died) and run again
-    driver_listed: int = 0  # keys the driver listed (top-level entries with prefix listing)
+    driver_listed: int = 0  # keys the driver listed itself (the rest probed: split listing)
