@@ -78,6 +78,13 @@ def endpoint(url: str) -> str:
     return f"{scheme}://{rest.removeprefix('…@')}"
 
 
+def _elided(url: str) -> bool:
+    """The stored endpoint hides where ``url`` goes (``sftp://host:…``: an '@' after a
+    port, maybe a typed password's): it names no single place, so a run found by it may be
+    another destination's (#12, review) - such a verify is not attributed to servers."""
+    return "…" in endpoint(url) and "…" not in url
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -558,7 +565,7 @@ def record_verify(
     """Mark the servers of the latest transfer ``source`` → ``destination`` verified
     (``ok``) or failed with ``reason``; returns their keys (none outside a workspace)."""
     root = _root(explicit)
-    if root is None:
+    if root is None or _elided(source) or _elided(destination):
         return []
     from sqlalchemy import select
 
