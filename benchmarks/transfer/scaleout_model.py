@@ -160,8 +160,7 @@ NAMES = {
 def probes(keys: int, workers: int, kind: str = "tree") -> dict[str, float]:
     """Listing and probe costs against a real rclone serve s3 on loopback."""
     from skylift.transfer.remotes import open_remote
-    from skylift.transfer.scaleout.driver import _keys_after
-    from skylift.transfer.scaleout.ranges import first_of, split_ranges
+    from skylift.transfer.scaleout.ranges import first_of, keys_after_of, split_ranges
     from skylift.transfer.scaleout.shards import SHARDS_PER_WORKER
 
     root = Path(tempfile.mkdtemp(prefix="skylift-model-"))
@@ -193,7 +192,7 @@ def probes(keys: int, workers: int, kind: str = "tree") -> dict[str, float]:
         listing = time.perf_counter() - started
         assert listed == len(names), listed
         counted = [0]
-        raw = first_of(_keys_after(store))
+        raw = first_of(keys_after_of(store))
 
         def first_after(prefix: str, key: str) -> str | None:
             counted[0] += 1

@@ -21,14 +21,16 @@ from skylift.storage.keys import check_key
 from skylift.storage.memory import MemoryStorage
 from skylift.storage.registry import open_storage
 from skylift.transfer.retry import RetryPolicy
-from skylift.transfer.scaleout.driver import LISTING_ENV, _keys_after, split_after
 from skylift.transfer.scaleout.ranges import (
     DOWNWARD_PROBES,
+    LISTING_ENV,
     MAX_PROBES,
     SPLIT_AFTER,
     Alphabet,
     Budget,
+    keys_after_of,
     probe_start,
+    split_after,
     split_key,
     split_ranges,
     straggler_split,
@@ -307,12 +309,12 @@ def test_a_throttled_probe_is_retried_not_fatal() -> None:
         store.write(key, b"x")
     try:
         store.fails = 2
-        keys_after = _keys_after(store, RetryPolicy(attempts=3, sleep=lambda _s: None))
+        keys_after = keys_after_of(store, RetryPolicy(attempts=3, sleep=lambda _s: None))
         assert keys_after("", "a", 5) == ["b/c", "d"] and store.fails == 0
         store.fails = 1
         with pytest.raises(TransientError):  # without a policy the 503 ends the plan
-            _keys_after(store)("", "a", 5)
-        assert _keys_after(store)("", "a/", 1) == ["b/c"]  # a middle no path: just below
+            keys_after_of(store)("", "a", 5)
+        assert keys_after_of(store)("", "a/", 1) == ["b/c"]  # a middle no path: just below
     finally:
         for key in ("a", "b/c", "d"):
             store.delete(key)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import os
 import socket
@@ -55,11 +54,11 @@ from skylift.transfer.scaleout.coordinator import REPORT_EVERY, Coordinator, Sna
 from skylift.transfer.scaleout.early_merge import EarlyMerge
 from skylift.transfer.scaleout.merge import abort_leftover_uploads, drop_run, publish_manifest
 from skylift.transfer.scaleout.ranges import (
-    SPLIT_AFTER,
     Budget,
     KeysAfter,
     first_of,
-    probe_start,
+    keys_after_of,
+    split_after,
     split_ranges,
     straggler_split,
 )
@@ -79,10 +78,6 @@ if TYPE_CHECKING:
 
 #: Times a shard whose worker died is run again (the journal makes each one resume).
 SHARD_RETRIES = 3
-#: How the driver lists: ``auto`` (default: the first :data:`SPLIT_AFTER` keys, then the
-#: rest is split by probes and each shard lists its range; object stores only),
-#: ``driver`` (every key), ``split`` (split at once) or a number of keys to list first.
-LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
 #: Seconds the driver waits, with shards queued, for any shard worker to be up (Ray keeps
 #: a worker it cannot place pending forever: no CPU in the cluster, all worker nodes lost).
 WORKER_WAIT_ENV = "SKYLIFT_SCALEOUT_WORKER_WAIT"
@@ -288,22 +283,6 @@ def run_scaleout(
     return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
 
 
-def split_after(src: Storage) -> int | None:
-    """How many keys the driver lists before it splits the rest of ``src`` by probes
-    (:mod:`~skylift.transfer.scaleout.ranges`); None: it lists every key — set by
-    ``$SKYLIFT_SCALEOUT_LISTING``, and always for a store that cannot start a listing at a
-    key on its side (a shard of such a store would walk everything before its range)."""
-    value = os.environ.get(LISTING_ENV, "auto").strip().lower() or "auto"
-    modes = {"auto": SPLIT_AFTER, "driver": None, "split": 0, "prefixes": 0}
-    if value not in modes and not value.isdigit():
-        raise InputError(
-            f"${LISTING_ENV}={value}: expected auto, driver, split or a number of keys",
-            "unset it (auto: the driver lists the first 131,072 keys, then splits the rest)",
-        )
-    limit = modes[value] if value in modes else int(value)
-    return limit if src.seeks else None
-
-
 def worker_wait() -> float:
     """Seconds to wait for a shard worker when none is up (``$SKYLIFT_SCALEOUT_WORKER_WAIT``)."""
     value = os.environ.get(WORKER_WAIT_ENV, "").strip()
@@ -329,38 +308,13 @@ def _plan(
     yield from cutter.feed(listing, lambda: budget.rest)
     if budget.rest is None:
         return
-    keys_after = _keys_after(src, retry)
+    keys_after = keys_after_of(src, retry)
     job.split_by_probes(keys_after, budget.rest)
     first_after = first_of(keys_after)
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="skylift-probe") as pool:
         ranges = split_ranges(first_after, budget.rest, None, job.workers * SHARDS_PER_WORKER, pool)
     for lo, hi in ranges:
         yield Shard(-1, lo, hi, 0, 0)
-
-
-def _keys_after(src: Storage, retry: RetryPolicy | None = None) -> KeysAfter:
-    """``keys_after(folder, key, n)``: the source's first ``n`` keys after ``key`` in
-    ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after). The
-    listing starts at :func:`~skylift.transfer.scaleout.ranges.probe_start` of ``key`` (a
-    middle of the key space may be no path a store parses, ``a//b``). With ``retry``, a
-    transient failure (throttling, a reset) is retried as the engine retries requests:
-    a plan makes thousands of probes, and one 503 must not end the run."""
-
-    def once(folder: str, key: str, n: int) -> list[str]:
-        listing = src.list_from(folder, probe_start(key))
-        try:
-            return list(itertools.islice((i.path for i in listing if i.path > key), n))
-        finally:
-            close = getattr(listing, "close", None)
-            if close is not None:
-                close()
-
-    def keys_after(folder: str, key: str, n: int) -> list[str]:
-        if retry is None:
-            return once(folder, key, n)
-        return retry.call(lambda: once(folder, key, n), src.endpoint_id)
-
-    return keys_after
 
 
 class _Job:

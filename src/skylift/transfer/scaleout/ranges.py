@@ -16,16 +16,24 @@ needed, so a source whose keys all sit at its root splits as well as a tree.
 from __future__ import annotations
 
 import functools
+import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 
-from skylift.storage.base import ObjectInfo
+from skylift.errors import InputError
+from skylift.storage.base import ObjectInfo, Storage
+from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.shards import MIN_SHARD_S, PER_OBJECT_S, listing_prefix
 from skylift.transfer.scaleout.stealing import key_midpoint
 
 #: Keys the driver lists itself before it splits the rest by probes (about 6 s at the
 #: ~20,000 keys/s measured; below it a run is planned exactly as before).
 SPLIT_AFTER = 1 << 17
+#: How the driver lists: ``auto`` (default: the first :data:`SPLIT_AFTER` keys, then the
+#: rest is split by probes and each shard lists its range; object stores only),
+#: ``driver`` (every key), ``split`` (split at once) or a number of keys to list first.
+LISTING_ENV = "SKYLIFT_SCALEOUT_LISTING"
 
 #: ``first_after(prefix, key)``: the store's first key after ``key`` among those starting with
 #: ``prefix``, or None (one listing request: S3 ``start-after``, first entry of the page).
@@ -299,3 +307,44 @@ def probe_start(key: str) -> str:
             head = "/".join(parts[:j])
             return (head + "/" if j else "") + below + KEY_SPACE_END
     return key[:cut]
+
+
+def split_after(src: Storage) -> int | None:
+    """How many keys the driver lists before it splits the rest of ``src`` by probes
+    (:mod:`~skylift.transfer.scaleout.ranges`); None: it lists every key — set by
+    ``$SKYLIFT_SCALEOUT_LISTING``, and always for a store that cannot start a listing at a
+    key on its side (a shard of such a store would walk everything before its range)."""
+    value = os.environ.get(LISTING_ENV, "auto").strip().lower() or "auto"
+    modes = {"auto": SPLIT_AFTER, "driver": None, "split": 0, "prefixes": 0}
+    if value not in modes and not value.isdigit():
+        raise InputError(
+            f"${LISTING_ENV}={value}: expected auto, driver, split or a number of keys",
+            "unset it (auto: the driver lists the first 131,072 keys, then splits the rest)",
+        )
+    limit = modes[value] if value in modes else int(value)
+    return limit if src.seeks else None
+
+
+def keys_after_of(src: Storage, retry: RetryPolicy | None = None) -> KeysAfter:
+    """``keys_after(folder, key, n)``: the source's first ``n`` keys after ``key`` in
+    ``folder`` (one listing page for ``n`` up to 1,000; the listing is closed after). The
+    listing starts at :func:`~skylift.transfer.scaleout.ranges.probe_start` of ``key`` (a
+    middle of the key space may be no path a store parses, ``a//b``). With ``retry``, a
+    transient failure (throttling, a reset) is retried as the engine retries requests:
+    a plan makes thousands of probes, and one 503 must not end the run."""
+
+    def once(folder: str, key: str, n: int) -> list[str]:
+        listing = src.list_from(folder, probe_start(key))
+        try:
+            return list(itertools.islice((i.path for i in listing if i.path > key), n))
+        finally:
+            close = getattr(listing, "close", None)
+            if close is not None:
+                close()
+
+    def keys_after(folder: str, key: str, n: int) -> list[str]:
+        if retry is None:
+            return once(folder, key, n)
+        return retry.call(lambda: once(folder, key, n), src.endpoint_id)
+
+    return keys_after
