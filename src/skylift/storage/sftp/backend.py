@@ -82,7 +82,7 @@ class SftpStorage(Storage):
         return f"{self.root}/{key}" if key else (self.root or "/")
 
     def _error(self, key: str, exc: BaseException) -> ProviderError:
-        return translate_sftp_error(self.target.safe_url, key, exc)
+        return translate_sftp_error(self.target.where, key, exc)
 
     def call(self, key: str, fn: Any, *args: Any) -> Any:
         """Run ``fn(sftp, *args)`` on this thread's channel; translate errors for ``key``."""
@@ -201,7 +201,7 @@ class SftpStorage(Storage):
         """Metadata of one regular file."""
         attrs = self.call(path, lambda s: s.stat(self.remote(check_key(path))))
         if not stat_module.S_ISREG(attrs.st_mode or 0):
-            raise NotFoundError(f"{self.target.safe_url}: {path!r} is not a file")
+            raise NotFoundError(f"{self.target.where}: {path!r} is not a file")
         return self._info(path, attrs)
 
     def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:

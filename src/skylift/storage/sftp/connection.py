@@ -18,7 +18,7 @@ import contextlib
 import os
 import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +26,7 @@ from skylift.errors import InputError, MissingDependencyError, ProviderError
 from skylift.storage.base import PermissionDeniedError, TransientError
 from skylift.storage.objstore import first_line
 from skylift.storage.oserrors import translate_os_error
+from skylift.storage.urls import redact_url
 
 if TYPE_CHECKING:
     import paramiko
@@ -40,14 +41,22 @@ class SftpTarget:
     user: str
     root: str
     password: str | None
+    #: what messages show when the URL was elided (a password typed with an unescaped
+    #: "#", "?" or "/" reads as port and path: ``sftp://u:…``), else ""
+    shown: str = field(default="", compare=False)
 
     @property
     def safe_url(self) -> str:
-        """The URL without any password, for messages."""
+        """The URL without any password (the store's URL)."""
         return f"sftp://{self.user}@{self.host}:{self.port}{self.root}"
 
+    @property
+    def where(self) -> str:
+        """The URL for messages: :attr:`safe_url`, or the elided form (#12, review)."""
+        return self.shown or self.safe_url
+
     def __repr__(self) -> str:
-        return f"SftpTarget({self.safe_url!r})"
+        return f"SftpTarget({self.where!r})"
 
 
 def parse_sftp_url(url: str) -> SftpTarget:
@@ -64,7 +73,9 @@ def parse_sftp_url(url: str) -> SftpTarget:
     except ValueError as exc:
         raise InputError("SFTP URL with a bad port", "use sftp://USER@HOST:PORT/path") from exc
     password = unquote(parts.password) if parts.password else None
-    return SftpTarget(parts.hostname, port, user, root, password)
+    shown = redact_url(url)
+    elided = shown if "…" in shown and "…" not in url else ""
+    return SftpTarget(parts.hostname, port, user, root, password, elided)
 
 
 def translate_sftp_error(where: str, path: str, exc: BaseException) -> ProviderError:
@@ -158,7 +169,7 @@ class SftpConnection:
                 try:
                     self._transport = self._connect()
                 except Exception as exc:
-                    raise translate_sftp_error(self.target.safe_url, "", exc) from exc
+                    raise translate_sftp_error(self.target.where, "", exc) from exc
                 self._generation += 1
             transport, generation = self._transport, self._generation
         client: Any = getattr(self._local, "client", None)
@@ -168,7 +179,7 @@ class SftpConnection:
                     transport, window_size=64 << 20, max_packet_size=32 << 10
                 )
             except Exception as exc:
-                raise translate_sftp_error(self.target.safe_url, "", exc) from exc
+                raise translate_sftp_error(self.target.where, "", exc) from exc
             self._local.client = client
             self._local.generation = generation
         sftp: paramiko.SFTPClient = client
@@ -191,9 +202,9 @@ class SftpConnection:
                 transport, window_size=64 << 20, max_packet_size=32 << 10
             )
         except Exception as exc:
-            raise translate_sftp_error(self.target.safe_url, "", exc) from exc
+            raise translate_sftp_error(self.target.where, "", exc) from exc
         if client is None:
-            raise TransientError(f"{self.target.safe_url}: could not open an SFTP channel")
+            raise TransientError(f"{self.target.where}: could not open an SFTP channel")
         return client
 
     def drop_channel(self) -> None:
