@@ -68,12 +68,17 @@ class SftpStorage(Storage):
 
     def __init__(self, url: str, **options: str) -> None:
         self.target = parse_sftp_url(url)
-        super().__init__(self.target.safe_url)
+        super().__init__(self.target.where)  # messages show it: never a typed password's head
         self.root = self.target.root
         self.conn = SftpConnection(self.target, dict(options))
         self._made_dirs: set[str] = set()
         self._parts = SftpMultipart(self)
         self._sweep_before: float | None = None
+
+    @property
+    def endpoint_id(self) -> str:
+        """``sftp://host:port`` from the parse the connection uses (the URL may be elided)."""
+        return f"sftp://{self.target.host}:{self.target.port}"
 
     # ---- helpers -------------------------------------------------------------
 
