@@ -291,11 +291,17 @@ class ObstoreStorage(Storage):
                 pages = obstore.list(
                     self.store, folder or None, offset=start_after, chunk_size=LIST_PAGE
                 )
+                after = start_after or ""
                 metas = (
                     meta
                     for page in pages
                     for meta in page
-                    if meta["path"].startswith(prefix) and self._visible(meta["path"])
+                    # the offset is the store's to honour, but not every one does (Azure:
+                    # object_store lists from the start), so what lies at or before it is
+                    # dropped here too: list_from yields only keys after start_after
+                    if meta["path"] > after
+                    and meta["path"].startswith(prefix)
+                    and self._visible(meta["path"])
                 )
             for meta in metas:
                 info = self._info(meta)

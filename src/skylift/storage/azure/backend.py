@@ -121,6 +121,14 @@ class AzureStorage(ObstoreStorage):
         self._blocks: BlockClient | None = None
         self._sdk_lock = threading.Lock()
 
+    @property
+    def seeks(self) -> bool:
+        """No: Azure's List Blobs has no start key (only an opaque continuation marker), so
+        a listing from a key walks the container from the start of the prefix (seen on the
+        wire against Azurite). A scaled-out run's driver then lists every key itself rather
+        than split the key space by probes, each of which would walk that far."""
+        return False
+
     def _make_store(self) -> Any:
         from obstore.store import AzureStore
 
