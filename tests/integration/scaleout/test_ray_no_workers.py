@@ -70,3 +70,52 @@ def test_workers_dying_at_start_end_the_run_with_their_reason(broken: Estate) ->
     assert "skylift of another build" in lines[0]
     assert "Traceback" not in run.stderr
     assert not (broken.dst_data / "dst" / "b" / ".skylift-manifest.jsonl").exists()
+
+
+@pytest.fixture(scope="module")
+def one_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
+    e = start_estate(tmp_path_factory.mktemp("scaleout-onenode"), workers=1, head_cpus=0)
+    try:
+        make_tree(e.src_data / "src", 2000, 0)
+        yield e
+    finally:
+        e.close()
+
+
+def test_the_only_worker_node_lost_mid_run_is_one_line_not_a_hang(one_node: Estate) -> None:
+    # the node's raylet and its shard worker killed while a shard runs: the shard's call
+    # fails, its replacement worker has no CPU to go to — as when every worker node is lost
+    import os
+    import signal
+    import time
+
+    from tests.integration.scaleout.cluster import BIN, CREDENTIALS
+
+    env = {**CREDENTIALS, "SKYLIFT_SCALEOUT_WORKER_WAIT": "5"}
+    argv = [str(BIN / "skylift"), "transfer", "s3://src", "s3://dst/lost", "--engine", "ray",
+            "--address", one_node.address, "--json", "--bwlimit", "300k"]  # fmt: skip
+    proc = one_node.ns.popen(argv, env=env, cwd=one_node.workspace,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 120
+    node: list[int] = []
+    while time.monotonic() < deadline and not node:
+        time.sleep(0.5)
+        cmdlines = {pid: one_node.ns.cmdline(pid) for pid in one_node.ns.pids()}
+        if any(c.startswith("ray::ShardWorker.run") for c in cmdlines.values()):
+            node = [
+                pid
+                for pid, c in cmdlines.items()
+                if c.startswith("ray::ShardWorker") or ("/raylet " in c and "CPU,1" in c)
+            ]
+    assert node, "no shard ran"
+    for pid in node:
+        os.kill(pid, signal.SIGKILL)
+    try:
+        _, err = proc.communicate(timeout=150)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the driver waited forever for a worker after its only node was lost")
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 5 and lines, err[-2000:]
+    assert "no Ray shard worker came up in 5 s" in lines[0]
+    assert not (one_node.dst_data / "dst" / "lost" / ".skylift-manifest.jsonl").exists()
