@@ -94,8 +94,13 @@ def test_no_password_in_any_key_file_name_or_stored_text(
     raw = f"sftp://me:{secret}@{host}:2222{path}"  # typed unescaped
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        identity = url_identity(encoded)
+        assert secret not in identity and quote(secret, safe="") not in identity
         for url in (encoded, raw):
-            for text in (url_identity(url), redact_url(url), endpoint(url)):
+            # (url_identity(raw) is the host, port and path the connection uses - where a raw
+            # '/', '?' or '#' cut the password, its pieces *are* port and path: hashed, never
+            # shown or stored, and another port or folder must get another key)
+            for text in (redact_url(url), endpoint(url)):
                 assert secret not in text and quote(secret, safe="") not in text, (url, text)
             try:
                 lock = DestinationLock(folder, url, source=url)
