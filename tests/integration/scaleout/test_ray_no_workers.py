@@ -15,7 +15,7 @@ from tests.integration.scaleout.cluster import Estate, make_tree, start_estate
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one test each: its cluster ends with it (not three at once)
 def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     e = start_estate(tmp_path_factory.mktemp("scaleout-noworkers"), workers=0, head_cpus=0)
     try:
@@ -39,7 +39,7 @@ def test_no_worker_ever_starts_is_one_line_not_a_hang(empty: Estate) -> None:
     assert not (empty.dst_data / "dst" / "w" / ".skylift-manifest.jsonl").exists()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one test each: its cluster ends with it (not three at once)
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     # one worker node whose Python finds a skylift that fails to import (as a node
     # without skylift[ray], or at another version): every worker dies while starting
@@ -72,7 +72,7 @@ def test_workers_dying_at_start_end_the_run_with_their_reason(broken: Estate) ->
     assert not (broken.dst_data / "dst" / "b" / ".skylift-manifest.jsonl").exists()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one test each: its cluster ends with it (not three at once)
 def one_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     e = start_estate(tmp_path_factory.mktemp("scaleout-onenode"), workers=1, head_cpus=0)
     try:
