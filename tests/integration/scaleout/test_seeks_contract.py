@@ -33,6 +33,9 @@ def test_a_store_seeks_only_when_its_server_starts_at_the_key(
     try:
         start = KEYS[-3]
         assert [i.path for i in store.list_from("seek/", start)] == KEYS[-2:]
+        # under a root given in the URL (s3://bucket/seek): keys and start are relative
+        rooted = open_storage(f"{server.url}/seek", **server.options)
+        assert [i.path for i in rooted.list_from("", "k027")] == ["k028", "k029"]
         # what the server itself answers to a listing from the key (one page)
         page = next(iter(obstore.list(store.store, "seek", offset=start)))  # type: ignore[attr-defined]
         server_starts = all(meta["path"] > start for meta in page)
