@@ -1,11 +1,12 @@
 """One shard on one Ray worker: the ordinary engine over range-limited views.
 
-:func:`run_shard` is the function Ray runs. Its one argument,
+:func:`run_shard` is what a shard worker (:mod:`.workers`, a Ray actor kept for the
+whole run) runs for each shard it is handed. Its one argument,
 :class:`ShardTask`, holds URLs without user-info, options, the key range and
 per-remote options with nothing secret in them: each worker opens the stores
 with credentials from *its own* environment or instance identity, as a local
 run does. The shard's journal lives in its own folder under the run's
-journal folder, so a retry of the task (on any worker that sees the folder)
+journal folder, so a retry of the shard (on any worker that sees the folder)
 resumes there: finished objects are skipped, finished multipart parts are
 not sent again.
 """
