@@ -15,6 +15,7 @@ import pytest
 from skylift.storage.registry import open_storage
 from tests.integration.servers import ServerInfo, azurite_server, s3_server  # noqa: F401
 
+pytestmark = pytest.mark.servers
 KEYS = [f"seek/k{i:03d}" for i in range(30)]
 
 
