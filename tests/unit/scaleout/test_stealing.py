@@ -38,3 +38,15 @@ def test_split_key_is_ahead_of_the_position(at: int, elapsed: float) -> None:
     if picked is not None:
         assert picked[1] > position
         assert movable_time(POINTS, whole, position, at // 2, elapsed) >= 1.0
+
+
+def test_with_every_worker_busy_only_a_long_straggler_is_split_early() -> None:
+    from skylift.transfer.scaleout.stealing import EARLY_SPLIT_S
+
+    # A has 1,000 unlisted objects left at the estimated 2 ms each: 2 s to move — worth a
+    # split for an idle worker, not ahead of time; with 3,000 left (6 s) it is split early
+    pace = {0: 4.0}
+    assert pick_split(POINTS, {0: A}, {0: "k09000"}, {0: 2000}, pace) is not None
+    assert pick_split(POINTS, {0: A}, {0: "k09000"}, {0: 2000}, pace, EARLY_SPLIT_S) is None
+    early = pick_split(POINTS, {0: A}, {0: "k07000"}, {0: 2000}, pace, EARLY_SPLIT_S)
+    assert early is not None and "k07000" < early[1] < "k10000"

@@ -62,8 +62,14 @@ from skylift.transfer.scaleout.ranges import (
     split_ranges,
     straggler_split,
 )
-from skylift.transfer.scaleout.shards import SHARDS_PER_WORKER, Checkpoints, Cutter, Shard
-from skylift.transfer.scaleout.stealing import pick_split
+from skylift.transfer.scaleout.shards import (
+    MIN_SHARD_S,
+    SHARDS_PER_WORKER,
+    Checkpoints,
+    Cutter,
+    Shard,
+)
+from skylift.transfer.scaleout.stealing import EARLY_SPLIT_S, pick_split
 from skylift.transfer.scaleout.task import (
     ShardOutcome,
     ShardTask,
@@ -440,16 +446,21 @@ class _Job:
         self.submit(rest)
 
     def _steal(self, positions: dict[int, str], finished: dict[int, int]) -> None:
-        """Idle workers and nothing queued: split the running shard with most time left."""
+        """Nothing queued: split the running shard with most time left — for an idle
+        worker, or, every worker busy, ahead of time when it has at least
+        :data:`~skylift.transfer.scaleout.stealing.EARLY_SPLIT_S` to move (before its
+        listing reaches its end and nothing can move: the run's tail)."""
         now = time.monotonic()
         for index in positions:
             self.began.setdefault(index, now)
         running = len(positions)
-        if self.queue or len(self.pending) > running or running >= self.workers or self.asked:
+        if self.queue or len(self.pending) > running or self.asked:
             return
+        busy = running >= self.workers
         elapsed = {i: now - self.began[i] for i in positions}
-        picked = pick_split(self.points, self.shards, positions, finished, elapsed)
-        if picked is None and self._probe is not None:
+        least = EARLY_SPLIT_S if busy else MIN_SHARD_S
+        picked = pick_split(self.points, self.shards, positions, finished, elapsed, least)
+        if picked is None and self._probe is not None and not busy:
             picked = self._probe_split(positions, elapsed)
         if picked is not None:
             self.coord.propose.remote(*picked)

@@ -41,8 +41,10 @@ def pick_split(
     positions: Mapping[int, str],
     finished: Mapping[int, int],
     elapsed: Mapping[int, float],
+    least: float = MIN_SHARD_S,
 ) -> tuple[int, str] | None:
-    """``(shard index, split key)`` for the running shard with the most movable time, or None."""
+    """``(shard index, split key)`` for the running shard with the most movable time, if
+    that is at least ``least`` seconds; else None."""
     best: tuple[float, int, str] | None = None
     for index, position in positions.items():
         shard = shards.get(index)
@@ -51,13 +53,18 @@ def pick_split(
         left = movable_time(
             points, shard, position, finished.get(index, 0), elapsed.get(index, 0.0)
         )
-        if left < MIN_SHARD_S or (best is not None and left <= best[0]):
+        if left < least or (best is not None and left <= best[0]):
             continue
         key = points.midpoint(max(position, shard.lo), shard.hi)
         if key is not None:
             best = (left, index, key)
     return None if best is None else (best[1], best[2])
 
+
+#: Every worker busy and nothing queued: a shard with at least this much movable work is
+#: split ahead of time (its listing runs ~2,000 objects ahead of its copies, so once a
+#: worker is idle the last shards often have nothing left to move: a tail of seconds).
+EARLY_SPLIT_S = 4 * MIN_SHARD_S
 
 #: Key probes the driver makes for one split of a range it has no checkpoints of.
 MAX_PROBES = 32
