@@ -9,17 +9,15 @@ reports, it never stops or kills anything:
   are over, with where it is (idle ``ThreadPoolExecutor`` workers excepted: the
   interpreter wakes and joins them at exit), and each child process still alive;
 * the summary is flushed at once (pytest flushes stdout only after its unconfigure
-  step, so a stall there would hide it when stdout is a file or a pipe);
-* once the tests are over, a faulthandler watchdog prints every thread's stack to
-  stderr if the process has not ended within :data:`EXIT_WATCHDOG_S` seconds
-  (``SKYLIFT_EXIT_WATCHDOG_S`` overrides it; ``0`` turns it off). A session run
-  in-process by another program (``pytest.main``, mutmut) cancels it at its end.
+  step, so a stall there would hide it when stdout is a file or a pipe).
+
+There is no exit watchdog: ``faulthandler.dump_traceback_later`` firing while the
+interpreter finalises crashed the process with SIGSEGV (seen in a CI-like run), which
+would turn a slow but successful exit into a failed run.
 """
 
 from __future__ import annotations
 
-import faulthandler
-import os
 import sys
 import threading
 import time
@@ -31,16 +29,8 @@ from types import FrameType
 import psutil
 import pytest
 
-#: Seconds from the end of the tests to the stack dump of a process that has not ended.
-EXIT_WATCHDOG_S = 120.0
 #: How long a thread that is about to end gets before it is reported.
 GRACE_S = 1.0
-
-
-def watchdog_seconds() -> float:
-    """:data:`EXIT_WATCHDOG_S`, or ``SKYLIFT_EXIT_WATCHDOG_S`` when set (0: off)."""
-    raw = os.environ.get("SKYLIFT_EXIT_WATCHDOG_S", "").strip()
-    return float(raw) if raw else EXIT_WATCHDOG_S
 
 
 def _idle_pool_worker(frame: FrameType) -> bool:
@@ -91,30 +81,13 @@ def lingering_children() -> list[str]:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session) -> Generator[None]:
-    """Arm the exit watchdog before the other session-end hooks; flush the summary after."""
-    seconds = watchdog_seconds()
-    if seconds > 0:
-        faulthandler.dump_traceback_later(seconds, file=sys.__stderr__ or sys.stderr)
+    """Flush the summary as soon as the other session-end hooks have run."""
     try:
         return (yield)
     finally:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:  # none under ``-p no:terminal``
             reporter.flush()
-
-
-def _pytest_is_the_program() -> bool:
-    """The process is ``pytest`` or ``python -m pytest``: it ends after the session."""
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    in_module = spec is not None and spec.name in {"pytest", "pytest.__main__"}
-    return in_module or Path(sys.argv[0]).name.startswith(("pytest", "py.test"))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure() -> None:
-    """Keep the watchdog for the process's exit only where the process is pytest."""
-    if not _pytest_is_the_program():
-        faulthandler.cancel_dump_traceback_later()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -125,7 +98,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("=", "still running after the last test", yellow=True)
     for line in lines:
         terminalreporter.write_line(line)
-    terminalreporter.write_line(
-        f"(a non-daemon thread keeps the process from ending; after {watchdog_seconds():g} s "
-        "every thread's stack goes to stderr)"
-    )
+    terminalreporter.write_line("(a non-daemon thread keeps the process from ending)")

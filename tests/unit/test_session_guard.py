@@ -37,7 +37,7 @@ def test_nothing_left():
 """
 
 
-def _run(tmp_path: Path, cases: str, watchdog: str) -> subprocess.CompletedProcess[str]:
+def _run(tmp_path: Path, cases: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "conftest.py").write_text(
         'pytest_plugins = ("tests.session_guard",)\n', encoding="utf-8"
     )
@@ -47,7 +47,7 @@ def _run(tmp_path: Path, cases: str, watchdog: str) -> subprocess.CompletedProce
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SKYLIFT_EXIT_WATCHDOG_S": watchdog},
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=120,
         check=False,
     )
@@ -56,7 +56,7 @@ def _run(tmp_path: Path, cases: str, watchdog: str) -> subprocess.CompletedProce
 def test_what_outlives_the_tests_is_named_and_its_stack_dumped_but_nothing_killed(
     tmp_path: Path,
 ) -> None:
-    done = _run(tmp_path, LEAKY, "1")
+    done = _run(tmp_path, LEAKY)
     assert done.returncode == 0, done.stdout + done.stderr  # a diagnostic, not a failure
     out = done.stdout
     assert "still running after the last test" in out and "1 passed" in out, out
@@ -65,11 +65,9 @@ def test_what_outlives_the_tests_is_named_and_its_stack_dumped_but_nothing_kille
     child = re.search(r"child process (\d+): .*# left-child", out)  # by pid and command line
     assert child is not None, out
     os.kill(int(child[1]), signal.SIGKILL)  # the throw-away suite's orphan
-    # the exit waited for the thread past the 1 s watchdog: every stack on stderr
-    assert "Timeout (0:00:01)!" in done.stderr and "in _linger" in done.stderr, done.stderr
 
 
 def test_a_clean_session_reports_nothing(tmp_path: Path) -> None:
-    done = _run(tmp_path, CLEAN, "30")  # ends well within 30 s on a loaded machine too
+    done = _run(tmp_path, CLEAN)
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
-    assert "still running" not in done.stdout and "Timeout" not in done.stderr
+    assert "still running" not in done.stdout
