@@ -3,6 +3,9 @@ progress deltas, split proposals answered by the task, a retry keeping the accep
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from skylift.transfer.scaleout.coordinator import Coordinator
 
 
@@ -45,3 +48,45 @@ def test_a_refused_or_unanswered_proposal_is_reported_rejected() -> None:
     c.finished_shard(1)  # ended before answering
     snap = c.snapshot()
     assert snap.rejected == [1] and 1 not in snap.positions
+
+
+def test_a_retried_shard_plans_its_objects_once() -> None:
+    # the worker died after its shard planned 10 objects: the retry lists the same range
+    # and plans them again; the progress bar's total must stay 10 (+ what is new), not 20
+    c = Coordinator()
+    c.start(2)
+    c.report(2, (6, 600), 0, 0, "k6", None)
+    c.report(2, (4, 400), 0, 0, "k9", None)
+    first = c.snapshot()
+    c.start(2)  # the retry
+    c.report(2, (7, 700), 0, 0, "k6", None)
+    second = c.snapshot()
+    c.report(2, (5, 500), 0, 0, "k9", None)  # two beyond the first attempt's plan
+    third = c.snapshot()
+    planned = [(s.planned_objects, s.planned_bytes) for s in (first, second, third)]
+    assert planned == [(10, 1000), (0, 0), (2, 200)]
+
+
+@given(
+    st.lists(  # each attempt: how many objects it plans per report (a retry starts over)
+        st.lists(st.integers(0, 50), max_size=6), min_size=1, max_size=5
+    ),
+    st.lists(st.integers(0, 20), max_size=6),  # another shard, one attempt
+)
+def test_planned_total_is_each_shards_largest_attempt(
+    attempts: list[list[int]], other: list[int]
+) -> None:
+    c = Coordinator()
+    total = 0
+    c.start(9)
+    for n in other:
+        c.report(9, (n, 3 * n), 0, 0, "z", None)
+        total += c.snapshot().planned_objects
+    for reports in attempts:
+        c.start(0)
+        for n in reports:
+            c.report(0, (n, 3 * n), 0, 0, "a", None)
+            snap = c.snapshot()
+            assert snap.planned_bytes == 3 * snap.planned_objects
+            total += snap.planned_objects
+    assert total == sum(other) + max(sum(r) for r in attempts)  # brute force: the oracle

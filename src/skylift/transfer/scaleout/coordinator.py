@@ -2,7 +2,8 @@
 
 Shard tasks report, about every :data:`REPORT_EVERY` seconds, the progress
 since their last report (planned objects and bytes, bytes sent, objects
-finished) and how far their listing got; the answer may carry a *split
+finished) and how far their listing got (a retried shard's planned objects
+count once: the retry replaces its earlier attempts' plan); the answer may carry a *split
 proposal* — a key at which the driver wants the straggler's range to end.
 The task accepts it only if its listings have not reached that key
 (:meth:`~skylift.transfer.scaleout.view.Bound.shrink`) and says so in its
@@ -42,12 +43,17 @@ class Coordinator:
         self._proposals: dict[int, str] = {}
         self._ends: dict[int, str] = {}  # shard → the end it accepted (a retry keeps it)
         self._started: set[int] = set()
+        # shard → objects and bytes its running attempt planned so far, and the most any
+        # of its attempts did: a retry plans its range again, and counts only beyond that
+        self._attempt: dict[int, tuple[int, int]] = {}
+        self._counted: dict[int, tuple[int, int]] = {}
 
     def start(self, shard: int) -> str | None:
         """A task (or its retry after a lost worker) starts: the end its range accepted, if any."""
         if shard in self._started:
             self._snap.restarts += 1
         self._started.add(shard)
+        self._attempt[shard] = (0, 0)
         return self._ends.get(shard)
 
     def report(
@@ -64,8 +70,12 @@ class Coordinator:
         ``answer`` is the task's verdict on the last proposal: ``(key, accepted)``.
         """
         snap = self._snap
-        snap.planned_objects += planned[0]
-        snap.planned_bytes += planned[1]
+        objects, nbytes = self._attempt.get(shard, (0, 0))
+        objects, nbytes = self._attempt[shard] = (objects + planned[0], nbytes + planned[1])
+        counted = self._counted.get(shard, (0, 0))
+        snap.planned_objects += max(0, objects - counted[0])
+        snap.planned_bytes += max(0, nbytes - counted[1])
+        self._counted[shard] = (max(objects, counted[0]), max(nbytes, counted[1]))
         snap.sent += sent
         snap.finished += finished
         snap.positions[shard] = position
