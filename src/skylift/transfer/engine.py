@@ -75,8 +75,9 @@ _ACTION = {
 }
 
 
-def build_filter(options: TransferOptions) -> ObjectFilter:
-    """The object filter the options describe."""
+def build_filter(options: TransferOptions, now: float | None = None) -> ObjectFilter:
+    """The object filter the options describe; ages count back from ``now`` (epoch
+    seconds; the current time when None)."""
     return ObjectFilter.build(
         options.include,
         options.exclude,
@@ -84,6 +85,7 @@ def build_filter(options: TransferOptions) -> ObjectFilter:
         options.max_size,
         options.min_age,
         options.max_age,
+        now,
     )
 
 
@@ -106,8 +108,9 @@ def _pairs(
     options: TransferOptions,
     tmpdir: Path | None,
     dst_listing: Iterable[ObjectInfo] | None = None,
+    now: float | None = None,
 ) -> Iterator[tuple[Verdict, ObjectInfo | None, ObjectInfo | None]]:
-    flt = build_filter(options)
+    flt = build_filter(options, now)
     src_list = flt.apply(sorted_listing(src.list(), src.scheme, src.url, tmpdir))
     listing = dst.list() if dst_listing is None else dst_listing
     dst_list = sorted_listing(listing, dst.scheme, dst.url, tmpdir)
@@ -193,6 +196,7 @@ def run_transfer(
     backup: Storage | None = None,
     remotes: Remotes | None = None,
     probe_rtt: Callable[[Storage, Storage], float | None] | None = None,
+    now: float | None = None,
 ) -> TransferResult:
     """Copy (or with ``options.delete`` sync) ``source`` to ``destination``.
 
@@ -203,7 +207,9 @@ def run_transfer(
     passed already opened (tests, shared connections); else they are opened
     from the URLs with their ``remotes`` options (``skylift.yaml``). ``probe_rtt``
     replaces the round-trip probe that picks workers, batch size and multipart
-    threshold (a Ray worker keeps the least it measured over its shards).
+    threshold (a Ray worker keeps the least it measured over its shards). ``now`` is
+    the instant ``--min-age``/``--max-age`` count back from (epoch seconds; when None,
+    the time the listing starts: a Ray shard gets its run's, so all shards agree).
     """
     started = time.monotonic()
     progress = progress or NullTransferProgress()
@@ -270,7 +276,7 @@ def run_transfer(
     manifest_path: str | None = None
     try:
         with scratch_folder() as tmp:
-            deletes = _dispatch(ctx, pool, tmp, progress, dst_listing)
+            deletes = _dispatch(ctx, pool, tmp, progress, dst_listing, now)
             pool.wait()
             if retry.breaker.tripped is not None:
                 raise retry.breaker.error()
@@ -316,6 +322,7 @@ def _dispatch(
     tmp: Path,
     progress: TransferProgress,
     dst_listing: Iterable[ObjectInfo] | None = None,
+    now: float | None = None,
 ) -> list[Path]:
     """Walk the diff, queue work; return spooled deletions (done after copies)."""
     options = ctx.options
@@ -328,7 +335,7 @@ def _dispatch(
     n_deletes = 0
     withdrawn = False  # the previous manifest, before the first change
     with delete_file.open("w", encoding="utf-8") as deletes:
-        for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp, dst_listing):
+        for verdict, s, d in _pairs(ctx.src, ctx.dst, options, tmp, dst_listing, now):
             if ctx.retry.breaker.tripped is not None:
                 break  # an endpoint is unreachable: queue nothing more
             if verdict is Verdict.DELETE:

@@ -94,6 +94,8 @@ PROBE_THREADS = 16
 PROBED_PER_STEP = 4
 #: The resource Ray gives the head node only.
 HEAD = "node:__internal_head__"
+#: The file in the run's folder holding its reference time (:func:`reference_time`).
+REFERENCE_TIME = "reference-time"
 _SECRET_OPTION = ("key", "secret", "password", "token", "credential")
 
 
@@ -259,13 +261,14 @@ def run_scaleout(
         dst.sweep_leftovers(older_than=time.time())
         run_dir = journal_dir / "scaleout" / journal_key(source, destination, options)
         run_dir.mkdir(parents=True, exist_ok=True)
+        now = reference_time(run_dir)
         base = ShardTask(0, "", None, source, destination, options, str(run_dir),
                          shipped,
-                         key_id(key) if key is not None else None)  # fmt: skip
+                         key_id(key) if key is not None else None, now)  # fmt: skip
         cutter = Cutter(workers)
         job = _Job(ray, base, cutter.points, workers, progress, metrics)
         budget = Budget(sorted_listing(src.list(), src.scheme, src.url, None), split_after(src))
-        listing = build_filter(options).apply(job.counted(budget))
+        listing = build_filter(options, now).apply(job.counted(budget))
         with (
             Journal.open(journal_dir, source, destination, options) as main,
             EarlyMerge(main) as merging,
@@ -287,6 +290,21 @@ def run_scaleout(
                 )
             drop_run(run_dir)
     return _result(source, destination, outcomes, job, time.monotonic() - started, manifest)
+
+
+def reference_time(run_dir: Path) -> float:
+    """The instant ``--min-age``/``--max-age`` count back from, for the driver's listing
+    and every shard alike (epoch seconds): now, as a local run takes it when it starts
+    listing — or, when a run of the same job left its plan (a re-run resumes), the one
+    stored with it, so the same objects pass the filter and the ranges are planned the same."""
+    stored = run_dir / REFERENCE_TIME
+    with contextlib.suppress(OSError, ValueError):
+        return float(stored.read_text(encoding="ascii"))
+    now = time.time()
+    tmp = stored.with_suffix(".tmp")
+    tmp.write_text(repr(now), encoding="ascii")
+    tmp.replace(stored)
+    return now
 
 
 def worker_wait() -> float:

@@ -48,6 +48,7 @@ class ShardTask:
     run_dir: str  # the run's journal folder (shared by the driver and every worker)
     remotes: dict[str, dict[str, str]]
     key_id: str | None = None  # the driver's key's fingerprint (never the key), if it has one
+    now: float | None = None  # the run's reference time (epoch s): ages count back from it
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ def run_shard(task: ShardTask, coordinator: Any) -> ShardOutcome:
             remotes=task.remotes,
             key=key,
             probe_rtt=least_rtt,
+            now=task.now,
         )
     except SkyliftError as exc:
         note = credentials_note(task.source, task.destination)
