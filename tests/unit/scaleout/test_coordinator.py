@@ -67,26 +67,47 @@ def test_a_retried_shard_plans_its_objects_once() -> None:
     assert planned == [(10, 1000), (0, 0), (2, 200)]
 
 
+def test_a_retry_after_a_death_mid_listing_counts_the_rest_of_the_range() -> None:
+    # the first attempt listed 10 of 15 objects and finished 6; the retry skips those 6
+    # (identical at the destination) and plans the other 9: the total is 15
+    c = Coordinator()
+    c.start(0)
+    c.report(0, (10, 1000), 0, 6, "k10", None)
+    first = c.snapshot()
+    c.start(0)
+    c.report(0, (9, 900), 0, 9, "k15", None)
+    second = c.snapshot()
+    assert (first.planned_objects, second.planned_objects) == (10, 5)
+    assert first.finished + second.finished == 15  # the bar ends full, not past its total
+
+
 @given(
-    st.lists(  # each attempt: how many objects it plans per report (a retry starts over)
-        st.lists(st.integers(0, 50), max_size=6), min_size=1, max_size=5
-    ),
+    st.integers(0, 60),  # objects in the shard's range
+    st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=4),  # dead attempts
     st.lists(st.integers(0, 20), max_size=6),  # another shard, one attempt
 )
-def test_planned_total_is_each_shards_largest_attempt(
-    attempts: list[list[int]], other: list[int]
+def test_planned_total_counts_each_object_once(
+    n: int, dead: list[tuple[float, float]], other: list[int]
 ) -> None:
+    # each dead attempt lists part of what is left and finishes part of that; the last
+    # lists and finishes the rest. Oracle: the total is the range's size, and so is the
+    # number of objects reported finished.
     c = Coordinator()
-    total = 0
+    planned = finished = nbytes = 0
     c.start(9)
-    for n in other:
-        c.report(9, (n, 3 * n), 0, 0, "z", None)
-        total += c.snapshot().planned_objects
-    for reports in attempts:
+    for k in other:
+        c.report(9, (k, k), 0, k, "z", None)
+    left = n
+    for listed, done in [*dead, (1.0, 1.0)]:
         c.start(0)
-        for n in reports:
-            c.report(0, (n, 3 * n), 0, 0, "a", None)
-            snap = c.snapshot()
-            assert snap.planned_bytes == 3 * snap.planned_objects
-            total += snap.planned_objects
-    assert total == sum(other) + max(sum(r) for r in attempts)  # brute force: the oracle
+        p = round(left * listed)
+        f = round(p * done)
+        c.report(0, (p, p), 0, 0, "a", None)
+        c.report(0, (0, 0), 0, f, "b", None)
+        left -= f
+        snap = c.snapshot()
+        planned += snap.planned_objects
+        finished += snap.finished
+        nbytes += snap.planned_bytes
+    assert left == 0 and planned == n + sum(other) and finished == n + sum(other)
+    assert nbytes <= n + sum(other)  # bytes: the largest attempt's plan (never too many)

@@ -43,10 +43,14 @@ class Coordinator:
         self._proposals: dict[int, str] = {}
         self._ends: dict[int, str] = {}  # shard → the end it accepted (a retry keeps it)
         self._started: set[int] = set()
-        # shard → objects and bytes its running attempt planned so far, and the most any
-        # of its attempts did: a retry plans its range again, and counts only beyond that
-        self._attempt: dict[int, tuple[int, int]] = {}
-        self._counted: dict[int, tuple[int, int]] = {}
+        # A retry lists its range again; what earlier attempts finished it skips (identical
+        # at the destination), the rest it plans again. So a shard's objects are those its
+        # earlier attempts finished plus what its running attempt planned; its bytes (no
+        # finished bytes are reported) the most any attempt planned. Only growth is counted.
+        self._attempt: dict[int, tuple[int, int]] = {}  # shard → running attempt's plan
+        self._counted: dict[int, tuple[int, int]] = {}  # shard → what the total holds
+        self._finished: dict[int, int] = {}  # shard → objects its attempts finished
+        self._before: dict[int, int] = {}  # shard → those finished before its running attempt
 
     def start(self, shard: int) -> str | None:
         """A task (or its retry after a lost worker) starts: the end its range accepted, if any."""
@@ -54,6 +58,7 @@ class Coordinator:
             self._snap.restarts += 1
         self._started.add(shard)
         self._attempt[shard] = (0, 0)
+        self._before[shard] = self._finished.get(shard, 0)
         return self._ends.get(shard)
 
     def report(
@@ -72,6 +77,8 @@ class Coordinator:
         snap = self._snap
         objects, nbytes = self._attempt.get(shard, (0, 0))
         objects, nbytes = self._attempt[shard] = (objects + planned[0], nbytes + planned[1])
+        self._finished[shard] = self._finished.get(shard, 0) + finished
+        objects += self._before.get(shard, 0)
         counted = self._counted.get(shard, (0, 0))
         snap.planned_objects += max(0, objects - counted[0])
         snap.planned_bytes += max(0, nbytes - counted[1])
