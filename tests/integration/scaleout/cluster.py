@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -421,3 +422,20 @@ def make_tree(folder: Path, small: int, large: int, large_mib: int = 12, seed: i
         path.write_bytes(os.urandom(large_mib << 20))
         total += large_mib << 20
     return total
+
+
+def shard_journals(e: Estate) -> list[Path]:
+    """The shard journals of the scale-out runs in ``e``'s workspace."""
+    return list((e.workspace / ".skylift" / "transfers" / "scaleout").glob("*/shard-*/*.sqlite"))
+
+
+def journal_rows(path: Path, table: str) -> int:
+    """Rows of ``table`` in a journal another process writes (0 while it cannot be read)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0

@@ -17,7 +17,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.scaleout.cluster import BIN, CREDENTIALS, Estate, make_tree, start_estate
+from tests.integration.scaleout.cluster import (
+    BIN,
+    CREDENTIALS,
+    Estate,
+    journal_rows,
+    make_tree,
+    shard_journals,
+    start_estate,
+)
 
 SMALL, LARGE = 800, 3
 BIG = "p15/d000"  # the large objects' folder (before obj000015.bin there)
@@ -52,23 +60,6 @@ def _start(e: Estate, args: list[str], listing: str) -> subprocess.Popen[str]:
                       cwd=e.workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
 
-def _journals(e: Estate) -> list[Path]:
-    return list((e.workspace / ".skylift" / "transfers" / "scaleout").glob("*/shard-*/*.sqlite"))
-
-
-def _count(path: Path, table: str) -> int:
-    import sqlite3
-
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _holder(e: Estate, journal: Path) -> int | None:
     """The worker process that has ``journal`` open (the one running its shard)."""
     for pid in e.ns.pids():
@@ -97,8 +88,8 @@ def _verify(e: Estate, dst: str) -> None:
 
 
 def _uploading(e: Estate) -> tuple[int, Path] | None:
-    for journal in _journals(e):
-        if _count(journal, "parts") >= 2:
+    for journal in shard_journals(e):
+        if journal_rows(journal, "parts") >= 2:
             pid = _holder(e, journal)
             if pid is not None:
                 return pid, journal
@@ -135,7 +126,10 @@ def test_driver_killed_in_the_split_listing_then_rerun_resumes(estate: Estate) -
     args = _args(estate, "s3://dst/d")
     proc = _start(estate, args, "300")
     _wait("a shard with multipart parts journaled", lambda: _uploading(estate))
-    _wait("finished objects", lambda: sum(_count(j, "done") for j in _journals(estate)) > 100)
+    _wait(
+        "finished objects",
+        lambda: sum(journal_rows(j, "done") for j in shard_journals(estate)) > 100,
+    )
     proc.kill()
     proc.communicate()
     assert not (estate.dst_data / "dst" / "d" / ".skylift-manifest.jsonl").exists()

@@ -28,7 +28,9 @@ from tests.integration.scaleout.cluster import (
     DST_PORT,
     S3_SECRET,
     Estate,
+    journal_rows,
     make_tree,
+    shard_journals,
     start_estate,
 )
 
@@ -134,21 +136,6 @@ def _run_sampling_workers(
     return subprocess.CompletedProcess(args, proc.returncode, out, err), sampled
 
 
-def _shard_journals(e: Estate) -> list[Path]:
-    return list((e.workspace / ".skylift" / "transfers" / "scaleout").glob("*/shard-*/*.sqlite"))
-
-
-def _count(path: Path, sql: str) -> int:
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(db.execute(sql).fetchone()[0])
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
-
-
 def _wait(what: str, check: object, timeout: float = 120) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -168,8 +155,8 @@ def test_worker_killed_mid_shard_is_retried_and_resumes(estate: Estate) -> None:
     proc = estate.skylift_popen(*_ray(estate, "s3://dst/k", "--bwlimit", "12M"))
 
     def uploading() -> tuple[int, Path] | None:
-        for journal in _shard_journals(estate):
-            if _count(journal, "SELECT count(*) FROM parts") >= 2:
+        for journal in shard_journals(estate):
+            if journal_rows(journal, "parts") >= 2:
                 for pid in estate.ns.pids():
                     if not estate.ns.cmdline(pid).startswith(WORKER_TITLE):
                         continue
@@ -209,7 +196,7 @@ def test_driver_killed_then_rerun_resumes(estate: Estate) -> None:
     assert _wait("bytes in the driver's metrics", scraped)
     _wait(
         "finished objects in the shard journals",
-        lambda: sum(_count(j, "SELECT count(*) FROM done") for j in _shard_journals(estate)) > 200,
+        lambda: sum(journal_rows(j, "done") for j in shard_journals(estate)) > 200,
     )
     proc.kill()
     proc.communicate()
