@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 from skylift.cli import exits
 from skylift.domain.registry import Entry
-from skylift.errors import SkyliftError
 
 #: Sub-commands in pipeline order. Modules are imported only when their command
 #: runs (or for ``skylift --help``), so start-up stays cheap and no command pays
@@ -68,26 +66,23 @@ def _wants_json(argv: list[str]) -> bool:
     return "--json" in argv
 
 
-def _print_error(message: str, hint: str | None) -> None:
-    from rich.markup import escape
+def _debug(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("SKYLIFT_DEBUG", "") not in ("", "0")
 
-    from skylift.cli.output import err
-    from skylift.domain.text import one_line
 
-    # A path or name in the message may carry a newline: it must not forge a line.
-    err.print(
-        f"[bold red]error:[/bold red] {escape(one_line(message))}",
-        markup=True,
-        highlight=False,
-        soft_wrap=True,
-    )
-    if hint:
-        err.print(
-            f"[yellow]hint:[/yellow] {escape(one_line(hint))}",
-            markup=True,
-            highlight=False,
-            soft_wrap=True,
-        )
+def _quiet_threads(argv: list[str]) -> None:
+    """A thread that dies of an exception prints one line, not a traceback (``--debug``: the
+    traceback)."""
+    if _debug(argv):
+        return
+    import threading
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        from skylift.cli.failure import thread_failed
+
+        thread_failed(args)
+
+    threading.excepthook = hook
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,10 +98,13 @@ def main(argv: list[str] | None = None) -> None:
         _main(argv)
         return
     exits.handle_sigterm()  # SIGTERM takes Ctrl-C's path (clean-up, then status 143)
+    _quiet_threads(sys.argv[1:])
     try:
         _main(None)
     except SystemExit as exc:
         _exit_now(exc.code)
+    except KeyboardInterrupt:  # a signal while a failure was being reported: no traceback
+        _exit_now(exits.interrupted_code())
 
 
 def _exit_now(code: object) -> None:
@@ -133,35 +131,27 @@ def _exit_now(code: object) -> None:
 
 def _main(argv: list[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or os.environ.get("SKYLIFT_DEBUG", "") not in ("", "0")
+    as_json = _wants_json(args)
+    before = documents_written()
     try:
         code = _dispatch(args)
-    except exits.Finished as exc:  # the result is rendered; only the status is left
-        sys.exit(exits.outcome_code(exc.outcome))
-    except KeyboardInterrupt:
-        _print_error("aborted", None)
-        sys.exit(exits.interrupted_code())
-    except SkyliftError as exc:
-        if debug:
-            traceback.print_exc()
-        if _wants_json(args):
-            from skylift.cli.output import emit_json
+    except SystemExit:
+        raise
+    except BaseException as exc:  # every failure, reported in one place (cli/failure.py)
+        from skylift.cli.failure import end
 
-            emit_json({"error": exc.message, "hint": exc.hint, "type": type(exc).__name__})
-        _print_error(exc.message, exc.hint)
-        sys.exit(exits.error_code(exc))
-    except Exception as exc:
-        if debug:
-            raise
-        _print_error(
-            f"internal error: {type(exc).__name__}: {exc}",
-            "re-run with --debug for the traceback and report it",
-        )
-        sys.exit(exits.INTERNAL)
-    if code == exits.INTERRUPTED:
-        _print_error("aborted", None)
-        code = exits.interrupted_code()
+        sys.exit(end(exc, as_json, _debug(args), before))
+    if code == exits.INTERRUPTED:  # typer returned Ctrl-C's status
+        from skylift.cli.failure import end
+
+        code = end(KeyboardInterrupt(), as_json, _debug(args), before)
     sys.exit(code)
+
+
+def documents_written() -> int:
+    """JSON documents written so far (stdout must stay one document)."""
+    output = sys.modules.get("skylift.cli.output")
+    return int(getattr(output, "documents", 0)) if output is not None else 0
 
 
 def _dispatch(args: list[str]) -> int:
@@ -181,9 +171,10 @@ def _dispatch(args: list[str]) -> int:
         rv = command.main(args=args, prog_name="skylift", standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except usage_error as exc:
-        exc.show()  # type: ignore[attr-defined]
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except usage_error as exc:  # click's usage text; with --json an error object too
+        from skylift.cli.failure import usage
+
+        sys.exit(usage(exc, _wants_json(args)))
     except typer.Abort:
         raise KeyboardInterrupt from None  # as Ctrl-C: "aborted"
     # Without standalone mode typer *returns* the code of ``typer.Exit(n)`` and of
