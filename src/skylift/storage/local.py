@@ -32,6 +32,7 @@ from skylift.storage.base import (
     ObjectInfo,
     PartInfo,
     Storage,
+    TransientError,
 )
 from skylift.storage.keys import (
     INTERNAL_PREFIX,
@@ -176,16 +177,29 @@ class LocalStorage(Storage):
         return self._info(path, st)
 
     def read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
-        """Bytes ``[start, end)`` clamped to the file's size."""
+        """Bytes ``[start, end)`` clamped to the file's size.
+
+        A file written to during the read (its size or mtime moved between the
+        start and the end) raises :class:`TransientError`: the bytes may mix two
+        versions, and the caller's retry reads it again (#12).
+        """
         try:
             with open(self._path(path), "rb") as fh:
+                before = os.fstat(fh.fileno())
                 if start:
                     fh.seek(start)
-                return fh.read() if end is None else fh.read(max(0, end - start))
+                data = fh.read() if end is None else fh.read(max(0, end - start))
+                after = os.fstat(fh.fileno())
         except IsADirectoryError as exc:
             raise NotFoundError(f"{self.root}: {path!r} is a folder") from exc
         except OSError as exc:
             raise self._error(path, exc) from exc
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            raise TransientError(
+                f"{self.root}: {path!r} changed while it was being read",
+                "it is being written to; the read is retried",
+            )
+        return data
 
     def write(
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None

@@ -24,6 +24,7 @@ from functools import partial
 
 from skylift.errors import TransferError
 from skylift.storage.base import MultipartUpload, NotFoundError, ObjectInfo, PartInfo
+from skylift.transfer.changed import check_unchanged
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
 from skylift.transfer.hashing import PlainDigest, composite, digest
@@ -211,6 +212,19 @@ class MultipartJob:
             return info if abs(info.mtime - src.mtime) <= 1.0 else None
         return None
 
+    def _check_source(self) -> None:
+        """Abandon the upload if the source changed since it was listed: its parts were
+        read at different moments, and may mix two versions of the file."""
+        ctx, upload = self.ctx, self.upload
+        assert upload is not None
+        try:
+            check_unchanged(ctx, self.src)
+        except TransferError:
+            with contextlib.suppress(Exception):  # the next run would abort it anyway
+                ctx.dst.abort_multipart(upload)
+            ctx.journal.end_upload(self.src.path)
+            raise
+
     def _complete(self) -> None:
         ctx, src, upload = self.ctx, self.src, self.upload
         assert upload is not None
@@ -225,6 +239,7 @@ class MultipartJob:
             plain = None
             if ctx.codec.active:
                 plain = PlainDigest.of_parts([self._plains[n] for n in numbers], self.part_size)
+            self._check_source()
             if self.dst is not None:
                 ctx.keep_backup(self.dst)
             dst = ctx.dst

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from skylift.errors import TransferError
 from skylift.storage.base import ObjectInfo, Storage
+from skylift.transfer.changed import check_unchanged
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
 from skylift.transfer.diffing.diff import Verdict
@@ -218,6 +219,7 @@ def copy_streamed(
                     offset += STREAM_CHUNK
                     yield from _emit(ctx, hasher, chunk)
                     total += len(chunk)
+            check_unchanged(ctx, src)  # read in chunks: no mix of versions (aborts the write)
             written.append((total, f"{ctx.algorithm}:{hasher.hexdigest()}"))
 
         def attempt() -> ObjectInfo:
