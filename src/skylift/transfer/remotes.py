@@ -26,11 +26,18 @@ def remote_options(url: str, remotes: Remotes) -> dict[str, str]:
     """The options of the longest ``remotes`` key that ``url`` starts with (or its scheme)."""
     best: str | None = None
     scheme = scheme_of(url)
+    url = _lower_scheme(url)
     for key in remotes:
-        hit = key == scheme or (url.startswith(key) and "://" in key)
+        hit = key.lower() == scheme or (url.startswith(_lower_scheme(key)) and "://" in key)
         if hit and (best is None or len(key) > len(best)):
             best = key
     return {str(k): str(v) for k, v in remotes[best].items()} if best is not None else {}
+
+
+def _lower_scheme(url: str) -> str:
+    """``S3://Bucket/x`` → ``s3://Bucket/x``: schemes are case-insensitive, the rest is not."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.lower()}{sep}{rest}" if sep else url
 
 
 def open_remote(url: str, remotes: Remotes | None = None) -> Storage:
