@@ -9,8 +9,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress as RichProgressBar
@@ -38,19 +36,25 @@ def _console(name: str) -> Console:
         return console
 
 
-def warm_up() -> None:
-    """Load the renderer (rich, ~15 ms of CPU) in a background thread.
+def load_renderer() -> None:
+    """Load rich (~15 ms of CPU) and make both consoles."""
+    import rich.markup  # noqa: F401  (what the renderers escape names with)
+
+    _console("out")
+    _console("err")
+
+
+def warm_up(*loads: Callable[[], None]) -> None:
+    """Run ``loads`` (by default :func:`load_renderer`) in a background thread.
 
     For a command that waits on the network before it renders (``skylift
-    transfer`` once its first object is done): the import then runs while the
+    transfer`` once its first object is done): the imports then run while the
     process would otherwise wait, not after the work.
     """
 
     def load() -> None:
-        import rich.markup  # noqa: F401  (what the renderers escape names with)
-
-        _console("out")
-        _console("err")
+        for step in loads or (load_renderer,):
+            step()
 
     threading.Thread(target=load, name="skylift-warm-up", daemon=True).start()
 
@@ -77,6 +81,8 @@ def stderr_may_draw() -> bool:
 
 def to_jsonable(value: Any) -> Any:
     """Turn pydantic models (and containers of them) into JSON-ready data."""
+    from pydantic import BaseModel  # here: a transfer loads it after its first request
+
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, dict):
@@ -94,6 +100,8 @@ def emit_json(value: Any) -> None:
     137,000 findings. Text with non-ASCII characters goes through ``json`` so
     the output stays ASCII (``\\u`` escapes) whatever the terminal's encoding.
     """
+    from pydantic import BaseModel
+
     text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else None
     if text is None or not text.isascii():
         text = json.dumps(to_jsonable(value), indent=2, default=str)

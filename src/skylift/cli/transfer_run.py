@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from skylift.cli import output
 from skylift.cli.exits import Finished, Outcome
-from skylift.cli.output import emit, start_bar, stderr_may_draw, warm_up
+from skylift.cli.output import emit, load_renderer, start_bar, stderr_may_draw, warm_up
 from skylift.domain.text import one_line
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ class RichTransferProgress:
 
     _PUSH_EVERY = 0.1
 
-    def __init__(self, enabled: bool, warm: bool = False) -> None:
+    def __init__(self, enabled: bool, warm: Callable[[], None] | None = None) -> None:
         self.enabled = enabled and stderr_may_draw()
-        self._warm = warm  # load the renderer once the first object is done
+        self._warm = warm  # called once the first object is done
         self._lock = threading.Lock()
         self._bar: RichProgressBar | None = None
         self._bytes: TaskID | None = None
@@ -111,9 +111,9 @@ class RichTransferProgress:
 
     def finished(self, objects: int = 1) -> None:
         """Advance the objects bar."""
-        if self._warm:
-            self._warm = False
-            warm_up()
+        if self._warm is not None:
+            warm, self._warm = self._warm, None
+            warm()
         if self._bar is None:
             return
         with self._lock:
@@ -174,9 +174,9 @@ def transfer_request(
 
 def run_command(request: TransferRequest, as_json: bool) -> None:
     """Run (or plan) the transfer and render it; :class:`Finished` when incomplete."""
-    from skylift.domain.transfer import TransferPlan
-
     found = _run(request, show_progress=not (as_json or request.dry_run), render=not as_json)
+    from skylift.domain.transfer import TransferPlan  # loaded once the data moves (_warm)
+
     if isinstance(found, TransferPlan):
         plan = found
         emit(plan, as_json, lambda: _render_plan(plan))
@@ -193,8 +193,9 @@ def _run(
     """The one application-layer call, with a progress bar; Ctrl-C says how to resume."""
     from skylift.workspace.transferring import transfer_data
 
+    loads = (_load_result_model, load_renderer) if render else (_load_result_model,)
     try:
-        with RichTransferProgress(enabled=show_progress, warm=render) as progress:
+        with RichTransferProgress(show_progress, lambda: warm_up(*loads)) as progress:
             return transfer_data(request, progress)
     except KeyboardInterrupt:
         if request.dry_run:
@@ -204,6 +205,14 @@ def _run(
             "re-run the same command to resume"
         )
         raise Finished(Outcome.INTERRUPTED) from None
+
+
+def _load_result_model() -> None:
+    """Import the result's model and build its validator: pydantic (~60 ms of CPU) then
+    loads while the first objects travel, not before them nor after the last (#12)."""
+    from skylift.domain.transfer import TransferResult
+
+    TransferResult.model_rebuild()
 
 
 def _render_plan(plan: TransferPlan) -> None:

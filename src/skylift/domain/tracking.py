@@ -2,32 +2,28 @@
 
 A server moves ``not_started → transferring → transferred → cut_over →
 verified``, or ends ``failed`` with the reason. The state is the latest event
-recorded for it (:mod:`skylift.workspace.tracking` records them).
+recorded for it (:mod:`skylift.workspace.tracking` records them). The states are
+in :mod:`skylift.domain.migration` (no pydantic: a transfer's tracker loads them
+before its first request), re-exported here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import Field
 
+from skylift.domain.migration import STATE_ORDER, MigrationState
 from skylift.domain.value import DeferredValue
 
-
-class MigrationState(StrEnum):
-    """Where one server is in its migration."""
-
-    NOT_STARTED = "not_started"
-    TRANSFERRING = "transferring"
-    TRANSFERRED = "transferred"
-    CUT_OVER = "cut_over"
-    VERIFIED = "verified"
-    FAILED = "failed"
-
-
-#: Display order (and the order of the progress bar's segments).
-STATE_ORDER: tuple[MigrationState, ...] = tuple(MigrationState)
+__all__ = [
+    "STATE_ORDER",
+    "MigrationState",
+    "RunTrack",
+    "ServerTrack",
+    "TrackingSnapshot",
+    "WaveTrack",
+]
 
 
 class ServerTrack(DeferredValue):

@@ -2,73 +2,29 @@
 
 No I/O here. The engine in :mod:`skylift.transfer` consumes
 :class:`TransferOptions` and produces :class:`TransferPlan` (``--dry-run``),
-:class:`TransferResult` and :class:`CompareResult`.
+:class:`TransferResult` and :class:`CompareResult`. The options and the shared
+constants are in :mod:`skylift.domain.transfer_options` (no pydantic: a transfer
+builds them before its first request) and are re-exported here.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
 
-from pydantic import Field
-
+from skylift.domain.transfer_options import DETAIL_LIMIT, MANIFEST_NAME, TransferOptions
 from skylift.domain.value import DeferredValue
 
-#: How many individual entries (planned actions, failures, differences) a
-#: result keeps; counts are always exact, lists stop here so memory stays bounded.
-DETAIL_LIMIT = 10_000
-
-#: Name of the manifest the engine publishes at the destination root, last.
-MANIFEST_NAME = ".skylift-manifest.jsonl"
-
-
-class TransferOptions(DeferredValue):
-    """What a run should do. Secrets (the encryption key) are never part of this.
-
-    Sizes are bytes, ages seconds. ``jobs=None`` lets the scheduler choose.
-    """
-
-    delete: bool = False
-    checksum: bool = False
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    min_age: float | None = Field(default=None, ge=0)
-    max_age: float | None = Field(default=None, ge=0)
-    min_size: int | None = Field(default=None, ge=0)
-    max_size: int | None = Field(default=None, ge=0)
-    dry_run: bool = False
-    bwlimit: str | None = None
-    jobs: int | None = Field(default=None, ge=1, le=1024)
-    part_size: int | None = Field(default=None, ge=1)
-    #: None: chosen per destination (measured round trip for object stores; 64 MiB else)
-    multipart_threshold: int | None = Field(default=None, ge=1)
-    backup_to: str | None = None
-    encrypt: bool = False
-    compress: bool = False
-    decode: bool = False
-    manifest: bool = True
-    retries: int = Field(default=5, ge=0, le=50)
-    #: symbolic links in a local source: follow those inside the root (copy), none, or all
-    links: Literal["copy", "skip", "follow"] = "copy"
-    #: seconds of consecutive connection failures after which an endpoint is unreachable
-    unreachable_after: float = Field(default=30.0, gt=0)
-
-    def journal_identity(self) -> dict[str, object]:
-        """The options that change what ends up at the destination (the journal key)."""
-        return {
-            "delete": self.delete,
-            "checksum": self.checksum,
-            "include": list(self.include),
-            "exclude": list(self.exclude),
-            "min_age": self.min_age,
-            "max_age": self.max_age,
-            "min_size": self.min_size,
-            "max_size": self.max_size,
-            "part_size": self.part_size,
-            "encrypt": self.encrypt,
-            "compress": self.compress,
-            "decode": self.decode,
-        }
+__all__ = [
+    "DETAIL_LIMIT",
+    "MANIFEST_NAME",
+    "Action",
+    "CompareResult",
+    "ObjectFailure",
+    "PlannedAction",
+    "TransferOptions",
+    "TransferPlan",
+    "TransferResult",
+]
 
 
 class Action(StrEnum):

@@ -8,7 +8,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from skylift.domain.transfer import TransferOptions
+from skylift.domain.transfer_options import TransferOptions
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.transfer.bwlimit import TokenBucket, Unlimited
 from skylift.transfer.crypt import Codec

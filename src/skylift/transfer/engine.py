@@ -16,15 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from skylift.domain.transfer import (
-    DETAIL_LIMIT,
-    MANIFEST_NAME,
-    Action,
-    PlannedAction,
-    TransferOptions,
-    TransferPlan,
-    TransferResult,
-)
+from skylift.domain.transfer_options import DETAIL_LIMIT, MANIFEST_NAME, TransferOptions
 from skylift.errors import InputError
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url, shown_url
@@ -64,15 +56,11 @@ from skylift.transfer.threshold import (
 )
 
 if TYPE_CHECKING:
+    from skylift.domain.transfer import TransferPlan, TransferResult
     from skylift.transfer.metrics import TransferMetrics
 
-_ACTION = {
-    Verdict.COPY: Action.COPY,
-    Verdict.UPDATE: Action.UPDATE,
-    Verdict.DELETE: Action.DELETE,
-    Verdict.SKIP: Action.SKIP,
-    Verdict.CHECK: Action.UPDATE,
-}
+# The plan and result models (pydantic) load where they are built, not with the engine:
+# a run's first request goes out before pydantic is imported (issue #12).
 
 
 def build_filter(options: TransferOptions, now: float | None = None) -> ObjectFilter:
@@ -153,6 +141,15 @@ def plan_transfer(
     remotes: Remotes | None = None,
 ) -> TransferPlan:
     """What a run would do, without writing anything (reads content only for --checksum)."""
+    from skylift.domain.transfer import Action, PlannedAction, TransferPlan
+
+    verdicts = {
+        Verdict.COPY: Action.COPY,
+        Verdict.UPDATE: Action.UPDATE,
+        Verdict.DELETE: Action.DELETE,
+        Verdict.SKIP: Action.SKIP,
+        Verdict.CHECK: Action.UPDATE,
+    }
     src, dst = open_pair(source, destination, options, src, dst, remotes)
     src.configure_links(options.links, lambda _message: None)  # the plan lists no warnings
     counts = dict.fromkeys(Action, 0)
@@ -161,7 +158,7 @@ def plan_transfer(
     for verdict, s, d in _pairs(src, dst, options, None):
         if verdict is Verdict.CHECK and s is not None and d is not None:
             verdict = Verdict.SKIP if same_content(src, dst, s, d, None) else Verdict.UPDATE
-        action = _ACTION[verdict]
+        action = verdicts[verdict]
         counts[action] += 1
         obj = s if s is not None else d
         assert obj is not None

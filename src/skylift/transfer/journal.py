@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from skylift.domain.transfer import TransferOptions
+from skylift.domain.transfer_options import TransferOptions
 from skylift.errors import ConfigError
 from skylift.storage.base import MultipartUpload, PartInfo
 from skylift.storage.urls import redact_url, url_identity
@@ -47,6 +47,33 @@ CREATE TABLE IF NOT EXISTS parts (
 _ADDED = (("done", "plain"), ("parts", "plain"))
 
 _BATCH = 512
+
+#: A path parameter: the text itself, or, for a file name that is not valid UTF-8
+#: (lone surrogates from ``os.fsdecode``), its bytes cast to TEXT in SQL.
+_P = "CAST(? AS TEXT)"
+
+
+def _param(path: str) -> str | bytes:
+    """``path`` as SQLite can store it (#12).
+
+    SQLite text must be UTF-8 for Python's driver, and a local file name need not
+    be (``b"caf\\xe9"`` is ``"caf\\udce9"`` in Python). Such names are stored as their
+    ``surrogatepass`` bytes, cast to TEXT: the byte order SQLite sorts TEXT by is
+    still code-point order (as :class:`DoneCursor` needs), and :func:`_text` reads
+    them back.
+    """
+    if path.isascii():
+        return path
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogatepass")
+    return path
+
+
+def _text(raw: bytes) -> str:
+    """How the journal's connections decode TEXT (undoes :func:`_param`)."""
+    return raw.decode("utf-8", "surrogatepass")
 
 
 def private_file(path: Path) -> None:
@@ -137,6 +164,7 @@ class Journal:
         try:
             private_file(path)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.text_factory = _text
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(
                 f"cannot open the transfer journal {path}: {exc}",
@@ -151,7 +179,9 @@ class Journal:
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
-        self._pending: list[tuple[str, str, int, float | None, str, float, str | None]] = []
+        self._pending: list[
+            tuple[str | bytes, str | bytes, int, float | None, str, float, str | None]
+        ] = []
         self._last_flush = time.monotonic()
         self._closed = False
         self._closer: threading.Thread | None = None
@@ -166,10 +196,10 @@ class Journal:
         journal = cls(directory / f"{key}.sqlite")
         with journal._lock:
             journal._db.executemany(
-                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                f"INSERT OR IGNORE INTO meta VALUES (?, {_P})",
                 [
-                    ("source", redact_url(source)),
-                    ("destination", redact_url(destination)),
+                    ("source", _param(redact_url(source))),
+                    ("destination", _param(redact_url(destination))),
                     ("created", str(time.time())),
                 ],
             )
@@ -185,7 +215,7 @@ class Journal:
         ``plain`` is the BLAKE3 digest of its plaintext when the run encodes.
         """
         with self._lock:
-            row = (path, shard_of(path), size, mtime, checksum, time.time(), plain)
+            row = (_param(path), _param(shard_of(path)), size, mtime, checksum, time.time(), plain)
             self._pending.append(row)
             if len(self._pending) >= _BATCH or time.monotonic() - self._last_flush > _BATCH_SECONDS:
                 self._flush_locked()
@@ -194,13 +224,15 @@ class Journal:
         """Drop a path (deleted at the destination)."""
         with self._lock:
             self._flush_locked()
-            self._db.execute("DELETE FROM done WHERE path = ?", (path,))
+            self._db.execute(f"DELETE FROM done WHERE path = {_P}", (_param(path),))
 
     def done_entries(self) -> Iterator[DoneEntry]:
         """Every finished object in path order (code-point order, like listings)."""
         with self._lock:
             self._flush_locked()
-        cur = sqlite3.connect(self.path).cursor()  # own connection: workers keep writing
+        db = sqlite3.connect(self.path)  # own connection: workers keep writing
+        db.text_factory = _text
+        cur = db.cursor()
         cur.execute("SELECT path, size, mtime, checksum, plain FROM done ORDER BY path")
         while True:
             rows = cur.fetchmany(4096)
@@ -212,12 +244,17 @@ class Journal:
     def _flush_locked(self) -> None:
         if self._pending:
             self._db.execute("BEGIN")
-            self._db.executemany(
-                "INSERT OR REPLACE INTO done (path, shard, size, mtime, checksum, finished, plain)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                self._pending,
-            )
-            self._db.execute("COMMIT")
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO done"
+                    " (path, shard, size, mtime, checksum, finished, plain)"
+                    f" VALUES ({_P}, {_P}, ?, ?, ?, ?, ?)",
+                    self._pending,
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")  # else every later flush: "within a transaction"
+                raise
             self._pending.clear()
         self._last_flush = time.monotonic()
 
@@ -232,12 +269,14 @@ class Journal:
         """The upload a previous run left for ``path``, with its journaled parts."""
         with self._lock:
             row = self._db.execute(
-                "SELECT upload_id, size, mtime, part_size FROM uploads WHERE path = ?", (path,)
+                f"SELECT upload_id, size, mtime, part_size FROM uploads WHERE path = {_P}",
+                (_param(path),),
             ).fetchone()
             if row is None:
                 return None
             rows = self._db.execute(
-                "SELECT number, size, etag, checksum, plain FROM parts WHERE path = ?", (path,)
+                f"SELECT number, size, etag, checksum, plain FROM parts WHERE path = {_P}",
+                (_param(path),),
             ).fetchall()
         parts = {n: (PartInfo(n, s, e), c) for n, s, e, c, _ in rows}
         plains = {n: p for n, _, _, _, p in rows if p is not None}
@@ -254,10 +293,10 @@ class Journal:
         """Record a new multipart upload (replacing any older one for the path)."""
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM parts WHERE path = ?", (upload.path,))
+            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", (_param(upload.path),))
             self._db.execute(
-                "INSERT OR REPLACE INTO uploads VALUES (?, ?, ?, ?, ?, ?)",
-                (upload.path, upload.upload_id, size, mtime, part_size, time.time()),
+                f"INSERT OR REPLACE INTO uploads VALUES ({_P}, ?, ?, ?, ?, ?)",
+                (_param(upload.path), upload.upload_id, size, mtime, part_size, time.time()),
             )
             self._db.execute("COMMIT")
 
@@ -271,22 +310,24 @@ class Journal:
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO parts (path, number, size, etag, checksum, plain)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (path, part.number, part.size, part.etag, checksum, plain),
+                f" VALUES ({_P}, ?, ?, ?, ?, ?)",
+                (_param(path), part.number, part.size, part.etag, checksum, plain),
             )
 
     def end_upload(self, path: str) -> None:
         """The upload completed or was aborted: forget it and its parts."""
         with self._lock:
             self._db.execute("BEGIN")
-            self._db.execute("DELETE FROM parts WHERE path = ?", (path,))
-            self._db.execute("DELETE FROM uploads WHERE path = ?", (path,))
+            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", (_param(path),))
+            self._db.execute(f"DELETE FROM uploads WHERE path = {_P}", (_param(path),))
             self._db.execute("COMMIT")
 
     def parts_count(self, path: str) -> int:
         """How many parts of ``path`` are journaled (for tests and progress)."""
         with self._lock:
-            row = self._db.execute("SELECT count(*) FROM parts WHERE path = ?", (path,)).fetchone()
+            row = self._db.execute(
+                f"SELECT count(*) FROM parts WHERE path = {_P}", (_param(path),)
+            ).fetchone()
         return int(row[0])
 
     def close(self) -> None:

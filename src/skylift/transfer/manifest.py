@@ -23,11 +23,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from skylift.domain.transfer import MANIFEST_NAME
+from skylift.domain.transfer_options import MANIFEST_NAME
 from skylift.storage.base import Storage
 from skylift.storage.urls import redact_url
 
 _quote = json.encoder.encode_basestring  # a JSON string literal, C-accelerated
+
+
+def _quote_path(path: str) -> str:
+    """``path`` as a JSON string literal; a local file name that is not valid UTF-8
+    (lone surrogates from ``os.fsdecode``) gets ``\\udcXX`` escapes, which
+    ``json.loads`` turns back into the same name (#12)."""
+    if not path.isascii():
+        try:
+            path.encode()
+        except UnicodeEncodeError:
+            return json.encoder.encode_basestring_ascii(path)
+    return _quote(path)
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ class ManifestSpool:
         """Append one object (order does not matter; readers sort if they need to)."""
         extra = "" if plain is None else f', "plain": {_quote(plain)}'
         line = (
-            f'{{"path": {_quote(path)}, "size": {size:d}, '
+            f'{{"path": {_quote_path(path)}, "size": {size:d}, '
             f'"mtime": {"null" if mtime is None else repr(float(mtime))}, '
             f'"checksum": {"null" if checksum is None else _quote(checksum)}{extra}}}\n'
         )

@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from skylift.domain.transfer import MANIFEST_NAME
+from skylift.domain.transfer_options import MANIFEST_NAME
 from skylift.errors import TransferError
 from skylift.storage.base import NotFoundError, Storage
 from skylift.transfer.manifest import ManifestEntry, entry_of

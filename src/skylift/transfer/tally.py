@@ -1,16 +1,21 @@
-"""Thread-safe counters and failure list of one run, frozen into a TransferResult."""
+"""Thread-safe counters and failure list of one run, frozen into a TransferResult.
+
+The result models (pydantic) load when first needed: at the end of a run or at its
+first failure, not before its first request (issue #12).
+"""
 
 from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING
 
-from skylift.domain.transfer import DETAIL_LIMIT, ObjectFailure, TransferResult
+from skylift.domain.transfer_options import DETAIL_LIMIT
 from skylift.errors import SkyliftError
 from skylift.storage.base import NotFoundError, PermissionDeniedError, TransientError
 from skylift.transfer.progress import TransferProgress
 
 if TYPE_CHECKING:
+    from skylift.domain.transfer import ObjectFailure, TransferResult
     from skylift.transfer.metrics import TransferMetrics
 
 
@@ -31,6 +36,8 @@ def describe_failure(path: str, exc: BaseException) -> ObjectFailure:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if kind == "internal":
         text = f"{type(exc).__name__}: {text}"
+    from skylift.domain.transfer import ObjectFailure
+
     return ObjectFailure(path=path, error=text[:500], kind=kind)
 
 
@@ -128,6 +135,8 @@ class Tally:
         manifest: str | None,
     ) -> TransferResult:
         """Freeze into a :class:`TransferResult`."""
+        from skylift.domain.transfer import TransferResult
+
         with self._lock:
             return TransferResult(
                 source=source,

@@ -32,14 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from skylift.domain.tracking import (
-    STATE_ORDER,
-    MigrationState,
-    RunTrack,
-    ServerTrack,
-    TrackingSnapshot,
-    WaveTrack,
-)
+from skylift.domain.migration import STATE_ORDER, MigrationState
 from skylift.errors import InputError, PlanningError, SkyliftError, WorkspaceNotFoundError
 from skylift.workspace.tracking_owner import reap
 
@@ -47,6 +40,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from skylift.domain.plan import Plan
+    from skylift.domain.tracking import RunTrack, TrackingSnapshot
     from skylift.domain.transfer import CompareResult
     from skylift.transfer.progress import TransferProgress
     from skylift.workspace.core import Workspace
@@ -625,6 +619,7 @@ def _latest_events(engine: Engine) -> dict[str, dict[str, Any]]:
 def _runs(engine: Engine, limit: int) -> list[RunTrack]:
     from sqlalchemy import select
 
+    from skylift.domain.tracking import RunTrack
     from skylift.workspace.tables_tracking import tracking_runs as r
     from skylift.workspace.tables_tracking import tracking_samples as s
 
@@ -671,6 +666,8 @@ def reap_listed(engine: Engine) -> None:
 
 def snapshot(ws: Workspace, runs: int = 50) -> TrackingSnapshot:
     """Every planned (or tracked) server's state, per wave and overall, and the latest runs."""
+    from skylift.domain.tracking import ServerTrack, TrackingSnapshot, WaveTrack
+
     engine = ws.store.engine
     reap_listed(engine)
     plan = _plan(ws)

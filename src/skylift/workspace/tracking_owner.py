@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from skylift.domain.tracking import MigrationState
+from skylift.domain.migration import MigrationState
 
 #: A running run whose process cannot be checked here (another host, or recorded before
 #: owners were) and that has not written its counters (every second) for this long is

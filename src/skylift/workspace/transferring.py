@@ -29,10 +29,11 @@ _AGES = ("min_age", "max_age", "unreachable_after")
 
 def transfer_options(values: Mapping[str, object]) -> TransferOptions:
     """Flag values (None: not given) as :class:`TransferOptions`: sizes (``1M``) and
-    durations (``30d``) parsed, ``bwlimit`` checked early; InputError naming the flag."""
-    from pydantic import ValidationError
+    durations (``30d``) parsed, ``bwlimit`` checked early; InputError naming the flag.
 
-    from skylift.domain.transfer import TransferOptions
+    No pydantic unless a value is invalid (it words the error): a transfer builds its
+    options before its first request (:mod:`skylift.domain.transfer_options`)."""
+    from skylift.domain.transfer_options import TransferOptions
     from skylift.transfer.filters import parse_duration, parse_size
 
     picked: dict[str, object] = {}
@@ -50,8 +51,12 @@ def transfer_options(values: Mapping[str, object]) -> TransferOptions:
             parse_bwlimit(str(value))  # fail early, before anything is listed
         picked[name] = value
     try:
-        return TransferOptions.model_validate(picked)
-    except ValidationError as exc:
+        return TransferOptions(**picked)  # type: ignore[arg-type]  # checked by its model
+    except ValueError as exc:
+        from pydantic import ValidationError  # a ValueError: loaded once one was raised
+
+        if not isinstance(exc, ValidationError):
+            raise
         first = exc.errors()[0]
         flag = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
         raise InputError(f"invalid {flag}: {first['msg']}", "see skylift transfer --help") from exc
@@ -61,14 +66,14 @@ def workspace_context(explicit: Path | None) -> tuple[Path | None, dict[str, dic
     """The workspace's journal folder and ``remotes:``; ``(None, {})`` outside one.
 
     Reads and validates only what a transfer uses (``state:`` and ``remotes:``,
-    :mod:`skylift.workspace.storage_settings`): no state store, and none of the
-    other stages' settings models. A workspace named by ``--workspace`` or
-    ``$SKYLIFT_WORKSPACE`` must exist.
+    :func:`skylift.workspace.settings_file.load_remotes`): no state store, none of
+    the other stages' settings models, and no pydantic unless a value needs it. A
+    workspace named by ``--workspace`` or ``$SKYLIFT_WORKSPACE`` must exist.
     """
     import os
 
     from skylift.workspace.core import CONFIG_NAME, STATE_DIR, find_workspace
-    from skylift.workspace.storage_settings import load_storage_settings
+    from skylift.workspace.settings_file import load_remotes
 
     try:
         root = find_workspace(explicit)
@@ -76,9 +81,7 @@ def workspace_context(explicit: Path | None) -> tuple[Path | None, dict[str, dic
         if explicit is not None or os.environ.get("SKYLIFT_WORKSPACE"):
             raise
         return None, {}
-    settings = load_storage_settings(root / CONFIG_NAME)
-    remotes = {k: dict(v) for k, v in settings.remotes.items()}
-    return root / STATE_DIR / "transfers", remotes
+    return root / STATE_DIR / "transfers", load_remotes(root / CONFIG_NAME)
 
 
 def _optional_key() -> bytes | None:

@@ -7,6 +7,7 @@ one write; a delete that fails names the object and the others still go.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from skylift.domain.transfer import TransferOptions
@@ -43,10 +44,8 @@ def test_the_multipart_threshold_is_inclusive(mem: list[str], journal_dir: Path)
     src = new_url(mem)
     _fill(src, {"at": b"x" * MIB, "below": b"y" * (MIB - 1)}, mtime=1_650_000_000.0)
     opts = TransferOptions(multipart_threshold=MIB, part_size=MIB)
-    at = run_transfer(src, new_url(mem), opts.model_copy(update={"include": ("at",)}), journal_dir)
-    below = run_transfer(
-        src, new_url(mem), opts.model_copy(update={"include": ("below",)}), journal_dir
-    )
+    at = run_transfer(src, new_url(mem), replace(opts, include=("at",)), journal_dir)
+    below = run_transfer(src, new_url(mem), replace(opts, include=("below",)), journal_dir)
     assert (at.transferred, at.parts_sent) == (1, 1)
     assert (below.transferred, below.parts_sent) == (1, 0)
 

@@ -206,3 +206,128 @@ def test_tracking_records_a_long_listing_before_anything_moves(tmp_path: Path) -
         assert _wait_for_run(root, tracking.DEFER_S + 30) == [(run.run_id, "running")]
         run.done(False, "stopped")
     assert _runs(root) == [(run.run_id, "failed")]
+
+
+#: Every kind of YAML value an option may be given (sampled evenly), and option texts.
+_ANY_VALUE = st.one_of(
+    st.sampled_from([None, 1.5, -0.0, 1e300, 0, -3, 10**30, True, False, "", "x", [1], {"a": 1}]),
+    _OPTION,
+)
+_SECTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "project": st.text("p", max_size=2),
+        "remotes": st.one_of(
+            st.dictionaries(
+                st.sampled_from(["s3://b", "s3://c"]),
+                st.dictionaries(st.sampled_from(["endpoint", "region"]), _ANY_VALUE, max_size=2),
+                max_size=2,
+            ),
+            _REMOTES,
+            st.dictionaries(st.sampled_from(["s3://b", "x"]), _ANY_VALUE, max_size=2),
+            st.dictionaries(
+                st.one_of(st.sampled_from(["s3://b"]), st.integers(0, 3)),
+                st.dictionaries(st.one_of(st.sampled_from(["region"]), st.integers(0, 3)), _OPTION),
+                max_size=2,
+            ),
+            _ANY_VALUE,
+        ),
+        "state": st.one_of(
+            st.fixed_dictionaries({}, optional={"url": st.one_of(st.none(), _OPTION)}),
+            st.dictionaries(st.sampled_from(["url", "other"]), _OPTION, max_size=2),
+            _ANY_VALUE,
+        ),
+        "remote": _ANY_VALUE,  # a misspelt section
+    },
+)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=_SECTIONS, env_region=st.one_of(st.none(), st.sampled_from(["eu-1", "-", "[1", "7"])))
+def test_a_transfers_remotes_are_those_pydantic_validates(
+    tmp_path: Path, data: dict[str, object], env_region: str | None
+) -> None:
+    """``load_remotes`` (plain Python where it can) against the storage sections' pydantic
+    validation: the same remotes, or the same error (a transfer reads them before its
+    first request, without pydantic)."""
+    import yaml
+
+    from skylift.workspace.settings_file import load_remotes
+
+    cfg = tmp_path / "skylift.yaml"
+    cfg.write_text(yaml.safe_dump(data))
+    environ = {} if env_region is None else {"SKYLIFT_REMOTES__S3://B__REGION": env_region}
+    try:
+        oracle = load_storage_settings(cfg, environ=environ)
+    except ConfigError as exc:
+        with pytest.raises(ConfigError) as ours:
+            load_remotes(cfg, environ=environ)
+        assert (ours.value.message, ours.value.hint) == (exc.message, exc.hint)
+        return
+    assert load_remotes(cfg, environ=environ) == {k: dict(v) for k, v in oracle.remotes.items()}
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=_ANY_VALUE)
+def test_a_remotes_option_of_any_kind_loads_as_pydantic_validates_it(
+    tmp_path: Path, value: object
+) -> None:
+    test_a_transfers_remotes_are_those_pydantic_validates.hypothesis.inner_test(  # type: ignore[attr-defined]
+        tmp_path, {"remotes": {"s3://b": {"region": value}}}, None
+    )
+
+
+def test_the_plain_sections_are_the_storage_models_fields() -> None:
+    from skylift.workspace.settings_file import STORAGE_SECTIONS
+    from skylift.workspace.storage_settings import StorageSettings
+
+    assert set(STORAGE_SECTIONS) == set(StorageSettings.model_fields)
+
+
+_FIRST_WRITE = """
+import sys
+import skylift.storage.local as local
+seen = []
+write = local.LocalStorage.write
+def probed(self, *args, **kwargs):
+    if not seen:
+        seen.append(",".join(sorted({m.split(".")[0] for m in sys.modules} & HEAVY)))
+    return write(self, *args, **kwargs)
+local.LocalStorage.write = probed
+from skylift.cli.app import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("at the first write:", seen[0])
+"""
+
+
+def test_a_transfer_sends_its_first_object_before_pydantic_or_rich_load(tmp_path: Path) -> None:
+    """pydantic (~60 ms of CPU) and rich load while the first objects travel (#12)."""
+    ws = _workspace(tmp_path / "ws", "remotes:\n  s3://b:\n    region: eu-1\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(5):
+        (src / f"f{i}.txt").write_text(f"object {i}\n")
+    probe = _FIRST_WRITE.replace("HEAVY", repr({"pydantic", "rich", "typer", "yaml"}))
+    seen = []
+    for run in ("dst", "dst2", "dst3"):  # the first run parses skylift.yaml (PyYAML)
+        argv = ["--workspace", str(ws), "transfer", str(src), str(tmp_path / run)]
+        if run == "dst3":
+            argv.append("--json")
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True
+        )
+        seen.append(out.stdout.splitlines()[-1])
+        assert ("5 transferred" in out.stdout) or ('"transferred": 5' in out.stdout)
+    assert seen[1:] == ["at the first write: "] * 2
+    assert [state for _, state in _runs(ws)] == ["succeeded"] * 3  # tracked all the same

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from skylift.domain.transfer import MANIFEST_NAME
+from skylift.domain.transfer_options import MANIFEST_NAME
 from skylift.errors import SkyliftError, TransferError
 from skylift.storage.base import ObjectInfo, TransientError
 from skylift.storage.urls import shown_url
