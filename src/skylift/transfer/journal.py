@@ -156,29 +156,73 @@ class InFlightUpload:
     plains: dict[int, str] = field(default_factory=dict)  # number → plaintext BLAKE3 (encoded)
 
 
+#: SQLite's answers for a file that is not a (whole) database: moved aside, not fatal
+_DAMAGED = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open (or create) the journal file at ``path``, in WAL mode, with the current schema."""
+    private_file(path)
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.text_factory = _text
+    try:
+        # NORMAL first: switching a new file to WAL then syncs 3 times instead of 4 (#12)
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        for table, column in _ADDED:
+            have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _unopenable(path: Path, exc: BaseException) -> ConfigError:
+    return ConfigError(
+        f"cannot open the transfer journal {path}: {exc}",
+        "pass --journal DIR pointing at a writable folder",
+    )
+
+
+def _set_aside(path: Path) -> Path:
+    """Move a damaged journal (and its ``-wal``/``-shm``: a new file must not replay an
+    old log) to ``NAME.damaged-SECONDS``; the new name of the file."""
+    stamp = int(time.time())
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(f"{path}{suffix}")
+        if old.exists():
+            os.replace(old, f"{path}.damaged-{stamp}{suffix}")
+    return Path(f"{path}.damaged-{stamp}")
+
+
 class Journal:
-    """Thread-safe resume journal; see the module docstring for what it keeps."""
+    """Thread-safe resume journal; see the module docstring for what it keeps.
+
+    A file at its place that SQLite cannot read as a database (not one, or corrupt) is
+    moved aside and a new journal started (:attr:`set_aside`): the journal only speeds
+    up a re-run, the destination is compared either way.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            private_file(path)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.text_factory = _text
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the transfer journal {path}: {exc}",
-                "pass --journal DIR pointing at a writable folder",
-            ) from exc
+        #: where a damaged file found at ``path`` was moved, and why (then this is a new one)
+        self.set_aside: tuple[Path, str] | None = None
         self._lock = threading.Lock()
-        # NORMAL first: switching a new file to WAL then syncs 3 times instead of 4 (#12)
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        for table, column in _ADDED:
-            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        try:
+            self._db = _connect(path)
+        except sqlite3.DatabaseError as exc:
+            if exc.sqlite_errorname not in _DAMAGED:
+                raise _unopenable(path, exc) from exc
+            self.set_aside = (_set_aside(path), str(exc))
+            try:
+                self._db = _connect(path)
+            except (OSError, sqlite3.Error) as again:
+                raise _unopenable(path, again) from again
+        except OSError as exc:
+            raise _unopenable(path, exc) from exc
         self._pending: list[
             tuple[str | bytes, str | bytes, int, float | None, str, float, str | None]
         ] = []
