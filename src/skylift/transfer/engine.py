@@ -43,7 +43,7 @@ from skylift.transfer.scheduler import (
     choose_jobs,
     jobs_for_rtt,
 )
-from skylift.transfer.scratch import scratch_folder
+from skylift.transfer.scratch import scratch_folder, spool_line, spooled_path
 from skylift.transfer.seal import SealedIndex, load_sealed
 from skylift.transfer.sources import check_overlap, open_source
 from skylift.transfer.tally import Tally
@@ -337,7 +337,7 @@ def _dispatch(
                 break  # an endpoint is unreachable: queue nothing more
             if verdict is Verdict.DELETE:
                 assert d is not None
-                deletes.write(d.path + "\n")
+                deletes.write(spool_line(d.path))
                 n_deletes += 1
                 continue
             if not withdrawn and verdict is not Verdict.SKIP:
@@ -433,7 +433,7 @@ def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
         with file.open(encoding="utf-8") as fh:
             chunk: list[str] = []
             for line in fh:
-                chunk.append(line.rstrip("\n"))
+                chunk.append(spooled_path(line))
                 if len(chunk) >= ctx.batch_objects:
                     pool.submit(lambda c=chunk: delete_batch(c))  # type: ignore[misc]
                     chunk = []

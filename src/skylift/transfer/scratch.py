@@ -9,6 +9,7 @@ exists (same host, same user; folders of live runs are never touched).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -16,6 +17,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PREFIX = "skylift-xfer-"
+
+
+def spool_line(path: str) -> str:
+    """One line of a path spool (the deletions ``--delete`` does after every copy).
+
+    The path as a JSON string: a name holding a newline or a carriage return
+    stays one path (one per line, it was read back as two, and the run deleted
+    the wrong files, #12), and a file name that is not UTF-8 (lone surrogates)
+    round-trips. Undone by :func:`spooled_path`.
+    """
+    return json.dumps(path) + "\n"
+
+
+def spooled_path(line: str) -> str:
+    """The path of one :func:`spool_line` line."""
+    path: str = json.loads(line)
+    return path
+
+
 _OWNER = "owner.pid"
 
 
