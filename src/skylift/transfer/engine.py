@@ -99,10 +99,17 @@ def _pairs(
     now: float | None = None,
 ) -> Iterator[tuple[Verdict, ObjectInfo | None, ObjectInfo | None]]:
     flt = build_filter(options, now)
-    src_list = flt.apply(sorted_listing(src.list(), src.scheme, src.url, tmpdir))
+    # the source goes into the diff filtered by path only: an object the size or age
+    # rules leave out is neither copied nor, as missing, deleted at DST (its copy there
+    # may pass them: an object store dates it by its upload, #12)
+    by_path = flt.paths_only()
+    src_list = by_path.apply(sorted_listing(src.list(), src.scheme, src.url, tmpdir))
     listing = dst.list() if dst_listing is None else dst_listing
     dst_list = sorted_listing(listing, dst.scheme, dst.url, tmpdir)
+    left_out = None if by_path == flt else flt.accepts
     for verdict, s, d in diff(src_list, dst_list, comparison_for(src, dst, options)):
+        if s is not None and left_out is not None and not left_out(s):
+            continue
         if verdict is Verdict.DELETE and (not options.delete or d is None or not flt.accepts(d)):
             continue
         yield verdict, s, d

@@ -153,6 +153,10 @@ class ObjectFilter:
         """True if the filter accepts everything."""
         return self == ObjectFilter()
 
+    def paths_only(self) -> ObjectFilter:
+        """This filter without its size and age rules (the include/exclude globs)."""
+        return ObjectFilter(include=self.include, exclude=self.exclude)
+
     def accepts_path(self, path: str) -> bool:
         """Glob part only (used for destination-only paths under ``--delete``)."""
         if self.include is not None and self.include.match(path) is None:
