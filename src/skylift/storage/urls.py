@@ -120,6 +120,15 @@ def bucket_and_root(url: str, scheme: str, label: str, bucket: str = "BUCKET") -
 
     refuse_credentials(url, scheme)
     parts = urlsplit(url)
+    if "?" in url or "#" in url:
+        # urlsplit would drop them: "s3://b/data#old" is not the prefix "data" (#12)
+        cut = "?" if "?" in url.split("#", 1)[0] else "#"
+        raise InputError(
+            f"{label} URL {shown_url(url)!r} goes on with {cut!r}…, which would be cut off "
+            f"(not shown: it may hold a token), leaving {scheme}://{parts.netloc}{parts.path}",
+            "percent-encode '?' as %3F and '#' as %23 where they belong to a key; "
+            "credentials come from the environment, never from the URL",
+        )
     if not parts.netloc:
         raise InputError(
             f"{label} URL without a {bucket.lower()}: {redact_url(url)!r}",
