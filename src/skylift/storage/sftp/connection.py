@@ -26,7 +26,7 @@ from skylift.errors import InputError, MissingDependencyError, ProviderError
 from skylift.storage.base import PermissionDeniedError, TransientError
 from skylift.storage.objstore import first_line
 from skylift.storage.oserrors import translate_os_error
-from skylift.storage.urls import redact_url
+from skylift.storage.urls import redact_url, shown_url
 
 if TYPE_CHECKING:
     import paramiko
@@ -64,6 +64,7 @@ def parse_sftp_url(url: str) -> SftpTarget:
     parts = urlsplit(url)
     if parts.scheme != "sftp" or not parts.hostname:
         raise InputError("SFTP URL without a host", "use sftp://USER@HOST[:PORT]/absolute/path")
+    _refuse_cut_path(url)
     user = unquote(parts.username or "") or os.environ.get("USER", "root")
     root = unquote(parts.path).rstrip("/") or ""
     if "\x00" in root or "/../" in f"{root}/":
@@ -76,6 +77,21 @@ def parse_sftp_url(url: str) -> SftpTarget:
     shown = redact_url(url)
     elided = shown if "…" in shown and "…" not in url else ""
     return SftpTarget(parts.hostname, port, user, root, password, elided)
+
+
+def _refuse_cut_path(url: str) -> None:
+    """Refuse a ``?`` or ``#`` after the path began: urlsplit would cut it off, and
+    ``sftp://me@host/data#old`` would be the folder ``/data`` (#12). One before any
+    ``/`` (a password typed unescaped) is left to the elided parse above."""
+    rest = url.partition("://")[2]
+    path_at = rest.find("/")
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    if path_at >= 0 and cut > path_at:
+        raise InputError(
+            f"SFTP URL {shown_url(url)!r} goes on with {rest[cut]!r}…, which would be cut "
+            "off (not shown: it may hold a password)",
+            "percent-encode '?' as %3F and '#' as %23 in paths and passwords",
+        )
 
 
 def translate_sftp_error(where: str, path: str, exc: BaseException) -> ProviderError:
