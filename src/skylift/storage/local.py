@@ -64,6 +64,11 @@ def local_root(url: str) -> Path:
                 f"file:// URL with a host: {redact_url(url)!r}",
                 "use file:///absolute/path or a plain path",
             )
+        if "?" in url or "#" in url:  # urlsplit cuts them off: file:///a#b is not /a (#12)
+            raise InputError(
+                f"file:// URL {redact_url(url)!r} goes on with '?' or '#', which would be cut off",
+                "percent-encode them (%3F, %23), or give the folder as a plain path",
+            )
         return Path(unquote(parts.path))
     return Path(url)
 
