@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -230,6 +229,7 @@ def run_transfer(
     bucket = TokenBucket(parse_bwlimit(options.bwlimit)) if options.bwlimit else Unlimited()
     lock = DestinationLock(journal_dir, destination, source)
     lock.__enter__()
+    journal: Journal | None = None
     try:
         # Round trips in parallel, not one after another: the probe (which sets the
         # multipart threshold, workers and batch size), whether the destination has a
@@ -243,15 +243,13 @@ def run_transfer(
                 sealing = early.submit(_sealed_source, src, key, retry, tally)
             dst_listing = PrefetchedListing(dst.list()) if is_object_store(dst) else None
             journal = Journal.open(journal_dir, source, destination, options)
-            try:
-                rtt = probe.result()
-                sealed = sealing.result() if sealing is not None else None
-            except BaseException:
-                journal.close()
-                raise
-    except BaseException:
-        lock.__exit__()
+            rtt = probe.result()
+            sealed = sealing.result() if sealing is not None else None
+    except BaseException as exc:
+        _wind_up(exc, tally, _closing(lock, journal))
         raise
+    if journal.set_aside is not None:
+        tally.warn(_damaged_journal(journal.path, *journal.set_aside, options.encrypt))
     jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
     spool = ManifestSpool() if options.manifest else None
     dst.sweep_leftovers(older_than=time.time())  # temp files of crashed runs (we hold the lock)
@@ -278,6 +276,7 @@ def run_transfer(
     dst.split_puts(ctx.split_from, SPLIT_CONCURRENCY)
     pool = TaskPool(jobs, on_change=metrics.inflight.set if metrics is not None else None)
     manifest_path: str | None = None
+    ended: BaseException | None = None
     try:
         with scratch_folder() as tmp:
             deletes = _dispatch(ctx, pool, tmp, progress, dst_listing, now)
@@ -297,17 +296,11 @@ def run_transfer(
                 manifest_path = retry.call(
                     lambda: spool.publish(dst, source, ctx.algorithm, seal_key), dst.endpoint_id
                 )
-    except BaseException:
-        bucket.interrupt()  # workers waiting for bandwidth stop now: Ctrl-C ends in moments
-        pool.shutdown(cancel=True)
+    except BaseException as exc:
+        ended = exc
         raise
     finally:
-        with ExitStack() as cleanup:  # each runs even when one before it raises
-            cleanup.callback(lock.__exit__)  # (a journal close that failed in its thread)
-            if spool is not None:
-                cleanup.callback(spool.close)
-            cleanup.callback(journal.close)
-            cleanup.callback(pool.shutdown)
+        _wind_up(ended, tally, _closing(lock, journal, spool, pool, bucket, ended is not None))
     if metrics is not None:
         metrics.retries.inc(retry.retried)
     return tally.result(
@@ -318,6 +311,82 @@ def run_transfer(
         retry.retried,
         manifest_path,
     )
+
+
+#: A clean-up step: what it does (for "could not …"), the step, and what its failure
+#: means for the next run.
+_Step = tuple[str, Callable[[], object], str]
+
+
+def _closing(
+    lock: DestinationLock,
+    journal: Journal | None,
+    spool: ManifestSpool | None = None,
+    pool: TaskPool | None = None,
+    bucket: TokenBucket | Unlimited | None = None,
+    cancel: bool = False,
+) -> list[_Step]:
+    """The steps that end a run, in order: stop the workers (``cancel``: at once, queued
+    work dropped, bandwidth waits ended — Ctrl-C), close the journal, drop the manifest
+    spool, release the destination lock."""
+    steps: list[_Step] = []
+    if pool is not None:
+        if cancel:
+            if bucket is not None:
+                steps.append(("stop waiting for bandwidth", bucket.interrupt, ""))
+            steps.append(("drop the queued work", lambda: pool.shutdown(cancel=True), ""))
+        steps.append(("stop the workers", pool.shutdown, ""))  # waits for running tasks
+    if journal is not None:
+        steps.append((
+            f"close the transfer journal {journal.path}",
+            journal.close,
+            "the next run reopens it (SQLite keeps what was committed; objects it lacks are "
+            "compared at the destination, not sent again) or, if it cannot be read, moves it "
+            "aside and starts a new one",
+        ))  # fmt: skip
+    if spool is not None:
+        steps.append(("remove the manifest spool", spool.close, "it is an unlinked temp file"))
+    steps.append((
+        f"release the destination lock {lock.path}",
+        lock.__exit__,
+        "the lock ends with this process: it does not hold up the next run",
+    ))  # fmt: skip
+    return steps
+
+
+def _wind_up(ended: BaseException | None, tally: Tally, steps: list[_Step]) -> None:
+    """Run every step, also after one fails. A failed step never replaces the exception
+    that ended the run (``ended``): it is added to it as a note, which the CLI shows as a
+    warning line after the error. After a run that got to its end (the manifest is up
+    when every object succeeded) it is a warning of the result, and the status stays
+    the one the run earned: the data is complete and verified."""
+    again: BaseException | None = None
+    for what, step, then in steps:
+        try:
+            step()
+        except Exception as exc:
+            text = f"could not {what}: {type(exc).__name__}: {exc}" + (f"; {then}" if then else "")
+            if ended is not None:
+                ended.add_note(f"clean-up after the run stopped: {text}")
+            else:
+                tally.warn(text)
+        except BaseException as exc:  # Ctrl-C again: the remaining steps still run
+            again = again or exc
+    if again is not None and ended is None:
+        raise again
+
+
+def _damaged_journal(path: Path, aside: Path, why: str, encrypt: bool) -> str:
+    """The warning for a journal file that could not be read and was moved aside."""
+    text = (
+        f"the transfer journal {path} could not be read ({why}): moved to {aside}, a new "
+        "one started; objects already at the destination were compared there, not sent "
+        "again, multipart uploads it recorded start over, and this run's manifest has no "
+        "checksum for the objects it skipped"
+    )
+    if encrypt:
+        text += " (nor their plaintext digest: --decode checks those by version stamp only)"
+    return text
 
 
 def _dispatch(

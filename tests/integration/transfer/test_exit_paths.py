@@ -1,0 +1,156 @@
+"""How a transfer ends when its clean-up fails, against a real ``rclone serve s3`` (#12).
+
+* A journal that fails to close once every object is sent and the manifest is up
+  ended the run with exit 70 ("internal error") although the data was complete:
+  now exit 0 and one warning naming the journal and what the next run does.
+* A damaged journal file (not SQLite) made every later run exit 70: now it is set
+  aside, a new one is started, and the run says so.
+* An error raised by clean-up after Ctrl-C / SIGTERM replaced the interrupted status
+  (130 / 143) with 70: the status stays, the clean-up error is one line on stderr
+  (no traceback), and ``--json`` prints one error object.
+
+The journal-close and lock-release faults are injected by patching that one method
+in the child process (``tests/e2e/exit_driver.py --fail-after``: the real method runs,
+then raises EIO); the signals are real (SIGINT / SIGTERM from this process, sent while
+the driver holds the first finished object, so the run cannot end before them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.driven import Driven, drive, interrupt
+from tests.integration.servers import ServerInfo
+
+pytestmark = pytest.mark.servers
+
+FILES = 24
+MANIFEST = ".skylift-manifest.jsonl"
+JOURNAL_CLOSE = "skylift.transfer.journal:Journal.close"
+LOCK_RELEASE = "skylift.transfer.lock:DestinationLock.__exit__"
+FIRST_DONE = "skylift.transfer.tally:Tally.done"
+
+
+@pytest.fixture
+def s3_env(s3_server: ServerInfo) -> dict[str, str]:
+    """The environment a user sets for the test server (no skylift.yaml needed)."""
+    return {
+        **s3_server.env,
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
+        "AWS_ALLOW_HTTP": "true",
+        "AWS_REGION": "us-east-1",
+    }
+
+
+def _source(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(FILES):
+        (src / f"f{i:02d}.bin").write_bytes(os.urandom(1000 + i))
+    return src
+
+
+def _no_traceback(run: Driven) -> None:
+    assert "Traceback" not in run.stderr, run.stderr
+
+
+def test_a_journal_that_fails_to_close_after_the_manifest_is_a_warning(
+    tmp_path: Path, s3_server: ServerInfo, s3_env: dict[str, str]
+) -> None:
+    src, journal = _source(tmp_path), tmp_path / "journal"
+    prefix = uuid.uuid4().hex[:8]
+    args = ["transfer", str(src), f"s3://bucket/{prefix}", "--journal", str(journal)]
+    run = drive(["--fail-after", JOURNAL_CLOSE], [*args, "--json"], s3_env)
+    assert run.code == 0, run.stderr  # was 70: "internal error: OSError: ..."
+    _no_traceback(run)
+    result = run.json()
+    assert (result["transferred"], result["failed"]) == (FILES, 0)
+    assert result["manifest"] == MANIFEST
+    assert s3_server.data_dir is not None
+    assert (s3_server.data_dir / prefix / MANIFEST).exists()
+    (warning,) = [w for w in result["warnings"] if "journal" in w]
+    (path,) = journal.glob("*.sqlite")
+    assert str(path) in warning and "injected clean-up fault" in warning
+    assert "next run" in warning
+    # human output: the same warning, one line, on stderr; stdout says Done
+    human = drive(["--fail-after", JOURNAL_CLOSE], args, s3_env)
+    assert human.code == 0, human.stderr
+    assert "Done: 0 transferred" in human.stdout
+    assert [line for line in human.stderr.splitlines() if str(path) in line] == [
+        line for line in human.stderr.splitlines() if line.startswith("warning:")
+    ]
+    _no_traceback(human)
+    # the journal is whole: the next run skips everything and verify passes
+    again = drive([], [*args, "--json"], s3_env)
+    assert again.code == 0, again.stderr
+    assert (again.json()["skipped"], again.json()["warnings"]) == (FILES, [])
+    checked = drive([], ["verify", str(src), f"s3://bucket/{prefix}", "--checksum"], s3_env)
+    assert checked.code == 0, checked.stdout + checked.stderr
+
+
+def test_a_damaged_journal_is_set_aside_and_a_new_one_started(tmp_path: Path) -> None:
+    src, dst, journal = _source(tmp_path), tmp_path / "dst", tmp_path / "journal"
+    args = ["transfer", str(src), str(dst), "--journal", str(journal), "--json"]
+    assert drive([], args).code == 0
+    (path,) = journal.glob("*.sqlite")
+    for leftover in journal.glob("*.sqlite-*"):
+        leftover.unlink()
+    path.write_bytes(b"this is not a database\n" * 100)  # a real damaged file, no patch
+    run = drive([], args)
+    assert run.code == 0, run.stderr  # was 70: "internal error: DatabaseError: ..."
+    _no_traceback(run)
+    result = run.json()
+    assert (result["skipped"], result["transferred"]) == (FILES, 0)
+    (warning,) = result["warnings"]
+    assert str(path) in warning
+    (kept,) = [p for p in journal.iterdir() if ".damaged-" in p.name]
+    assert kept.read_bytes().startswith(b"this is not a database")
+    assert str(kept) in warning
+    again = drive([], args)  # the new journal works
+    assert (again.code, again.json()["warnings"]) == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "fault"),
+    [
+        (signal.SIGINT, 130, None),
+        (signal.SIGTERM, 143, None),
+        (signal.SIGINT, 130, JOURNAL_CLOSE),
+        (signal.SIGTERM, 143, LOCK_RELEASE),
+    ],
+    ids=["sigint", "sigterm", "sigint-journal-close-fails", "sigterm-lock-release-fails"],
+)
+def test_an_interrupted_run_keeps_its_status_when_clean_up_fails(
+    tmp_path: Path,
+    s3_env: dict[str, str],
+    sig: signal.Signals,
+    status: int,
+    fault: str | None,
+) -> None:
+    src, journal = _source(tmp_path), tmp_path / "journal"
+    dst = f"s3://bucket/{uuid.uuid4().hex[:8]}"
+    args = ["transfer", str(src), dst, "--journal", str(journal), "--jobs", "2"]
+    injections = [] if fault is None else ["--fail-after", fault]
+    run = interrupt(FIRST_DONE, sig, injections, [*args, "--json"], s3_env)
+    assert run.code == status, run.stderr  # was 70 when a clean-up step failed
+    _no_traceback(run)
+    error = run.json()  # one JSON document, the error object
+    assert error["type"] == "Interrupted" and error["exit_code"] == status
+    assert "re-run" in error["hint"]
+    cleanup = [line for line in run.stderr.splitlines() if "injected clean-up fault" in line]
+    if fault is None:
+        assert cleanup == [] and error["warnings"] == []
+    else:
+        assert len(cleanup) == 1 and cleanup[0].startswith("warning:"), run.stderr
+        assert len(error["warnings"]) == 1 and "clean-up" in error["warnings"][0]
+    again = drive([], [*args, "--json"], s3_env)  # resumes
+    assert again.code == 0, again.stderr
+    result = again.json()
+    assert result["skipped"] >= 1 and result["skipped"] + result["transferred"] == FILES
+    assert json.loads(again.stdout)["failed"] == 0
