@@ -123,6 +123,9 @@ def verify(
             elif s is not None:
                 found.add("ok" if verdict is Verdict.SKIP else "changed", s.path)
         pool.wait()
+    except BaseException:
+        pool.shutdown(cancel=True)  # Ctrl-C: queued checks are dropped, running ones end
+        raise
     finally:
         pool.shutdown()
     return CompareResult(

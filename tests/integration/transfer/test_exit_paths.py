@@ -154,3 +154,20 @@ def test_an_interrupted_run_keeps_its_status_when_clean_up_fails(
     result = again.json()
     assert result["skipped"] >= 1 and result["skipped"] + result["transferred"] == FILES
     assert json.loads(again.stdout)["failed"] == 0
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_verify_ends_with_its_status_and_a_json_error(
+    tmp_path: Path, s3_env: dict[str, str], sig: signal.Signals, status: int
+) -> None:
+    src = _source(tmp_path)
+    dst = f"s3://bucket/{uuid.uuid4().hex[:8]}"
+    sent = drive([], ["transfer", str(src), dst, "--journal", str(tmp_path / "j")], s3_env)
+    assert sent.code == 0, sent.stderr
+    args = ["verify", str(src), dst, "--checksum", "--jobs", "2", "--json"]
+    run = interrupt("skylift.verify.data:_content", sig, [], args, s3_env)
+    assert run.code == status, run.stderr
+    _no_traceback(run)
+    error = run.json()
+    assert (error["type"], error["exit_code"], error["warnings"]) == ("Interrupted", status, [])
+    assert drive([], args, s3_env).code == 0  # nothing was left behind that breaks a re-run
