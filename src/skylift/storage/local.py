@@ -31,6 +31,7 @@ from skylift.storage.base import (
     NotFoundError,
     ObjectInfo,
     PartInfo,
+    PermissionDeniedError,
     Storage,
     TransientError,
 )
@@ -101,6 +102,7 @@ class LocalStorage(Storage):
         self.fsync = _truthy(options.get("fsync"))
         self.follow_symlinks = _truthy(options.get("follow_symlinks"))
         self._inside: set[str] = set()  # folders verified to resolve inside the root
+        self._real_root: str | None = None  # the root with symlinks resolved (reads)
         self._sweep_before: float | None = None
         mode = options.get("links", "copy")
         if mode not in LINK_MODES:
@@ -190,6 +192,8 @@ class LocalStorage(Storage):
         """
         try:
             with open(self._path(path), "rb") as fh:
+                if self.links.mode != "follow":
+                    self._check_opened_inside(path, fh.fileno())
                 before = os.fstat(fh.fileno())
                 if start:
                     fh.seek(start)
@@ -205,6 +209,28 @@ class LocalStorage(Storage):
                 "it is being written to; the read is retried",
             )
         return data
+
+    def _check_opened_inside(self, path: str, fd: int) -> None:
+        """Refuse a file opened outside the root where links must not lead out (#12).
+
+        The listing applied the ``--links`` policy, but the path is opened again to be
+        read: a file (or a folder on its way) replaced by a symlink meanwhile would be
+        read wherever it points. The kernel's name of the opened file tells.
+        """
+        try:
+            real = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return  # no /proc: the listing's check stands
+        if self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        root = self._real_root
+        if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+            raise PermissionDeniedError(
+                f"{self.root}: {path!r} now leads outside the source ({real}): a symlink was "
+                "put in its place after the listing; not read",
+                "find out what changes the source during the run; --links follow reads "
+                "through every link",
+            )
 
     def write(
         self, path: str, data: bytes | Iterable[bytes], mtime: float | None = None

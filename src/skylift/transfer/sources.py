@@ -144,6 +144,9 @@ def _single_object(url: str, remotes: Remotes | None) -> SingleObject | None:
     except (NotFoundError, InputError):
         parent.close()
         return None
+    # the file was named: read it wherever a link there points, as stat did (the
+    # --links policy is about what a walk finds, and reads check it, #12)
+    parent.configure_links("follow", lambda _message: None)
     return SingleObject(url, parent, info)
 
 
