@@ -97,3 +97,30 @@ def test_debug_prints_the_traceback_and_keeps_the_status(place: Path) -> None:
     assert run.code == 70, run.stderr  # was 1: --debug re-raised
     assert "Traceback" in run.stderr and "injected fault" in run.stderr
     assert run.json()["type"] == "InternalError"
+
+
+def test_a_failure_after_the_result_was_printed_adds_no_second_document(place: Path) -> None:
+    # emit_json is patched to raise EIO after it wrote the result (e.g. a closed pipe)
+    run = drive(["--fail-after", "skylift.cli.output:emit_json"], _commands(place)["verify"])
+    assert run.code == 70, run.stderr
+    assert "ok" in run.json()  # the one document: verify's result, no error object after it
+    assert "internal error: OSError" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_closed_stdout_does_not_hide_the_error(place: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # whoever read stdout is gone: every write to it fails (EPIPE)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "skylift", "-w", str(place / "ws"), "transfer",
+             str(place / "nope"), "x", "--json"],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 2, done.stderr  # the error's status, not 70 or 1
+    assert done.stderr.startswith("error: source") and "Traceback" not in done.stderr

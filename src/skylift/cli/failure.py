@@ -25,6 +25,7 @@ as warnings too.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from dataclasses import dataclass
@@ -140,7 +141,8 @@ def end(exc: BaseException, as_json: bool, debug: bool, before: int) -> int:
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     if as_json:
-        emit_error(failure, before)
+        with contextlib.suppress(OSError, ValueError):  # stdout gone (closed pipe): stderr says
+            emit_error(failure, before)
     if not failure.said:
         print_error(failure.message, failure.hint)
     _say_warnings(failure.warnings)

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     err: Console  # stderr
 
 
+#: JSON documents :func:`emit_json` wrote in this process: a failed command adds its
+#: error object only when it wrote none (stdout stays one document, cli/failure.py)
+documents = 0
+
 _CONSOLES: dict[str, Console] = {}
 _CONSOLES_LOCK = threading.Lock()
 
@@ -105,6 +109,8 @@ def emit_json(value: Any) -> None:
     text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else None
     if text is None or not text.isascii():
         text = json.dumps(to_jsonable(value), indent=2, default=str)
+    global documents
+    documents += 1
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
