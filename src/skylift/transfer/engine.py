@@ -127,7 +127,7 @@ def open_pair(
     The source is checked (it must exist; overlap is refused) before the
     destination is opened or listed.
     """
-    check_overlap(source, destination, build_filter(options), remotes)
+    check_overlap(source, destination, build_filter(options), remotes, options.backup_to)
     src, single = open_source(source, remotes, src)
     if single and options.delete:
         raise InputError(

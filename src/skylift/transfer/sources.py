@@ -177,31 +177,64 @@ def _excluded(flt: ObjectFilter, rel: str) -> bool:
 
 
 def check_overlap(
-    source: str, destination: str, flt: ObjectFilter, remotes: Remotes | None = None
+    source: str,
+    destination: str,
+    flt: ObjectFilter,
+    remotes: Remotes | None = None,
+    backup: str | None = None,
 ) -> None:
-    """Refuse a source and destination on the same store when one contains the other."""
-    src_id, src_path = _location(source, remotes)
-    dst_id, dst_path = _location(destination, remotes)
-    if src_id != dst_id:
-        return
+    """Refuse a source and destination on the same store when one contains the other,
+    and a ``--backup-to`` folder that overlaps either (#12)."""
+    found = _nesting(source, destination, remotes)
     shown = f"{shown_url(source)} and {shown_url(destination)}"
-    if src_path == dst_path:
+    if found == "same":
         raise InputError(
             f"source and destination are the same: {shown}", "give a different destination"
         )
-    if dst_path[: len(src_path)] == src_path:
-        inner, outer = dst_path, src_path
-        what = "the destination is inside the source"
-    elif src_path[: len(dst_path)] == dst_path:
-        inner, outer = src_path, dst_path
-        what = "the source is inside the destination"
-    else:
+    if isinstance(found, tuple) and not _excluded(flt, found[1]):
+        what, rel = found
+        raise InputError(
+            f"{shown} overlap: the {what}",
+            f"pick a destination outside the source, or exclude the inner folder with "
+            f"--exclude '{rel}/**'",
+        )
+    if backup:
+        for side, url in (("destination", destination), ("source", source)):
+            _check_backup(backup, side, url, flt, remotes)
+
+
+def _nesting(a: str, b: str, remotes: Remotes | None) -> str | tuple[str, str] | None:
+    """``"same"``, ``(which is inside which, the inner one's path relative to the
+    outer)``, or ``None`` when ``a`` (the source) and ``b`` do not overlap."""
+    a_id, a_path = _location(a, remotes)
+    b_id, b_path = _location(b, remotes)
+    if a_id != b_id:
+        return None
+    if a_path == b_path:
+        return "same"
+    if b_path[: len(a_path)] == a_path:
+        return "destination is inside the source", "/".join(b_path[len(a_path) :])
+    if a_path[: len(b_path)] == b_path:
+        return "source is inside the destination", "/".join(a_path[len(b_path) :])
+    return None
+
+
+def _check_backup(
+    backup: str, side: str, url: str, flt: ObjectFilter, remotes: Remotes | None
+) -> None:
+    """Refuse a backup folder overlapping ``url`` (the run's ``side``), unless it lies
+    inside it and the filters exclude it there: the next ``--delete`` run would delete
+    (and back up again, one level deeper) the backups, or copy them from the source."""
+    found = _nesting(url, backup, remotes)
+    if found is None:
         return
-    rel = "/".join(inner[len(outer) :])
-    if _excluded(flt, rel):
-        return
+    inside = isinstance(found, tuple) and found[0].startswith("destination")
+    rel = found[1] if inside and isinstance(found, tuple) else ""
+    if inside and _excluded(flt, rel):
+        return  # inside, and excluded: never listed, copied or deleted
     raise InputError(
-        f"{shown} overlap: {what}",
-        f"pick a destination outside the source, or exclude the inner folder with "
-        f"--exclude '{rel}/**'",
+        f"--backup-to {shown_url(backup)} overlaps the {side} {shown_url(url)}: the next "
+        f"run would {'delete' if side == 'destination' else 'copy'} the backups",
+        "keep backups outside both (e.g. s3://bucket/backups while syncing s3://bucket/data)"
+        + (f", or exclude the folder with --exclude '{rel}/**'" if rel else ""),
     )
