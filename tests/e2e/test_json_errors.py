@@ -124,3 +124,16 @@ def test_a_closed_stdout_does_not_hide_the_error(place: Path) -> None:
         os.close(write)
     assert done.returncode == 2, done.stderr  # the error's status, not 70 or 1
     assert done.stderr.startswith("error: source") and "Traceback" not in done.stderr
+
+
+def test_a_thread_that_dies_prints_one_line_not_a_traceback(place: Path) -> None:
+    # the migration-tracking thread's loop is patched to raise (a bug in a thread)
+    args = _commands(place)["transfer"]
+    run = drive(["--raise-in", "skylift.workspace.tracking:RunTracker._loop"], args)
+    assert run.code == 0, run.stderr  # the data moved; tracking is not the run
+    assert "transferred" in run.json()
+    assert "Traceback" not in run.stderr, run.stderr
+    line = "error: internal error in thread skylift-tracking: RuntimeError: injected fault"
+    assert line in run.stderr.splitlines()
+    debug = drive(["--raise-in", "skylift.workspace.tracking:RunTracker._loop"], ["--debug", *args])
+    assert "Traceback" in debug.stderr  # --debug: the thread's traceback, as Python prints it
