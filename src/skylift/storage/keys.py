@@ -20,6 +20,17 @@ INTERNAL_PREFIX = ".skylift-"
 TEMP_PREFIX = ".skylift-tmp-"
 #: Folder (next to the destination object) that holds parts of multipart uploads.
 PARTS_DIR = ".skylift-parts"
+#: skylift's own names besides temp files (:data:`TEMP_PREFIX`): any other name under
+#: :data:`INTERNAL_PREFIX` found in a source is a user's file, skipped with a warning.
+OWN_NAMES = frozenset(
+    {PARTS_DIR, ".skylift-manifest.jsonl", ".skylift-relay-chunks", ".skylift-rtt-probe"}
+)
+
+
+def is_own_name(name: str) -> bool:
+    """True if the file or folder name is one skylift itself makes."""
+    return name in OWN_NAMES or name.startswith(TEMP_PREFIX)
+
 
 _HINT = "object keys are relative '/'-separated paths without '.', '..', empty parts or NUL"
 

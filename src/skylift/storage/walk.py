@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from skylift.storage.keys import INTERNAL_PREFIX, TEMP_PREFIX, join_key
+from skylift.storage.keys import INTERNAL_PREFIX, TEMP_PREFIX, is_own_name, join_key
 
 ErrorFactory = Callable[[str, OSError], Exception]
 
@@ -79,6 +79,7 @@ def _sorted_entries(
     base: str,
     link: Classify,
     on_temp: Callable[[os.DirEntry[str]], None] | None = None,
+    warn: Callable[[str], None] = _no_warning,
 ) -> list[tuple[str, bool, os.DirEntry[str]]]:
     out: list[tuple[str, bool, os.DirEntry[str]]] = []
     with os.scandir(folder) as it:
@@ -86,6 +87,11 @@ def _sorted_entries(
             if entry.name.startswith(INTERNAL_PREFIX):
                 if on_temp is not None and entry.name.startswith(TEMP_PREFIX):
                     on_temp(entry)
+                elif not is_own_name(entry.name):  # a user's file: say so (#12)
+                    warn(
+                        f"skipped {join_key(base, entry.name)}: names starting with "
+                        f"{INTERNAL_PREFIX} are reserved for skylift's own files; rename it"
+                    )
                 continue
             if entry.is_symlink():
                 followed = link(join_key(base, entry.name), entry)
@@ -170,7 +176,7 @@ def walk_sorted(
         folder = folder / part
         chain.append(os.path.realpath(folder))
     try:
-        top = _sorted_entries(first, start, link, on_temp)
+        top = _sorted_entries(first, start, link, on_temp, policy.warn)
     except (FileNotFoundError, NotADirectoryError):
         return
     except OSError as exc:
@@ -188,7 +194,7 @@ def walk_sorted(
         if is_dir:
             chain.append(os.path.realpath(entry.path))
             try:
-                children = _sorted_entries(Path(entry.path), key, link, on_temp)
+                children = _sorted_entries(Path(entry.path), key, link, on_temp, policy.warn)
             except FileNotFoundError:
                 chain.pop()
                 continue
