@@ -251,8 +251,13 @@ def run_transfer(
     if journal.set_aside is not None:
         tally.warn(_damaged_journal(journal.path, *journal.set_aside, options.encrypt))
     jobs = options.jobs or jobs_for_rtt(choose_jobs(src.scheme, dst.scheme), rtt)
-    spool = ManifestSpool() if options.manifest else None
-    dst.sweep_leftovers(older_than=time.time())  # temp files of crashed runs (we hold the lock)
+    spool: ManifestSpool | None = None
+    try:
+        spool = ManifestSpool() if options.manifest else None
+        dst.sweep_leftovers(older_than=time.time())  # temp files of crashed runs (we hold it)
+    except BaseException as exc:  # e.g. the store went away: the lock must not stay taken
+        _wind_up(exc, tally, _closing(lock, journal, spool))
+        raise
     ctx = RunContext(
         src=src,
         dst=dst,
