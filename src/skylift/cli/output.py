@@ -52,15 +52,13 @@ def warm_up(*loads: Callable[[], None]) -> None:
     """Run ``loads`` (by default :func:`load_renderer`) in a background thread.
 
     For a command that waits on the network before it renders (``skylift
-    transfer`` once its first object is done): the imports then run while the
-    process would otherwise wait, not after the work.
+    transfer`` once its listing is done): the imports then run while the
+    process would otherwise wait, not after the work, and without stalling
+    the threads that do it (:mod:`skylift.cli.warm`).
     """
+    from skylift.cli.warm import in_background
 
-    def load() -> None:
-        for step in loads or (load_renderer,):
-            step()
-
-    threading.Thread(target=load, name="skylift-warm-up", daemon=True).start()
+    in_background(*(loads or (load_renderer,)))
 
 
 def __getattr__(name: str) -> Any:

@@ -41,7 +41,7 @@ class RichTransferProgress:
 
     def __init__(self, enabled: bool, warm: Callable[[], None] | None = None) -> None:
         self.enabled = enabled and stderr_may_draw()
-        self._warm = warm  # called once the first object is done
+        self._warm = warm  # called once the listing is done
         self._lock = threading.Lock()
         self._bar: RichProgressBar | None = None
         self._bytes: TaskID | None = None
@@ -109,11 +109,18 @@ class RichTransferProgress:
             self._sent += nbytes
             self._maybe_push_locked()
 
-    def finished(self, objects: int = 1) -> None:
-        """Advance the objects bar."""
+    def listed(self) -> None:
+        """The listing is complete: load what the end of the run needs, in the background.
+
+        Not earlier: until here a run of small objects keeps the client's core busy
+        listing, and a load then delays the PUTs (#12, docs/benchmarks.md).
+        """
         if self._warm is not None:
             warm, self._warm = self._warm, None
             warm()
+
+    def finished(self, objects: int = 1) -> None:
+        """Advance the objects bar."""
         if self._bar is None:
             return
         with self._lock:

@@ -32,7 +32,7 @@ from skylift.transfer.lock import DestinationLock
 from skylift.transfer.manifest import ManifestSpool
 from skylift.transfer.multipart import MultipartJob
 from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
-from skylift.transfer.progress import NullTransferProgress, TransferProgress
+from skylift.transfer.progress import NullTransferProgress, TransferProgress, listing_done
 from skylift.transfer.remotes import Remotes, open_remote
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scheduler import (
@@ -285,6 +285,7 @@ def run_transfer(
     try:
         with scratch_folder() as tmp:
             deletes = _dispatch(ctx, pool, tmp, progress, dst_listing, now)
+            listing_done(progress)
             pool.wait()
             if retry.breaker.tripped is not None:
                 raise retry.breaker.error()

@@ -25,6 +25,16 @@ class TransferProgress(Protocol):
         """``objects`` more objects are finished (succeeded, skipped or failed)."""
 
 
+def listing_done(progress: TransferProgress) -> None:
+    """Tell ``progress`` the listing is complete, if it has a ``listed()`` (optional: a
+    progress without one is as good; totals stop growing from here). The CLI then loads
+    what the end of the run needs, while the last objects travel: until this point a run
+    of small objects keeps the client's core busy listing (issue #12)."""
+    listed = getattr(progress, "listed", None)
+    if listed is not None:
+        listed()
+
+
 class NullTransferProgress:
     """Goes nowhere."""
 

@@ -3,8 +3,9 @@ overrides, and the ``remotes:`` a transfer uses — no pydantic.
 
 :mod:`skylift.workspace.storage_settings` validates the storage sections with
 pydantic models built on these pieces, and :mod:`skylift.workspace.settings` the
-whole file. ``skylift transfer`` needs only ``remotes:`` before its first request,
-and importing pydantic there costs ~50 ms of CPU (issue #12): :func:`load_remotes`
+whole file. ``skylift transfer`` needs only ``remotes:`` before its first request
+(and its tracker ``state:`` while the run's listing keeps the client busy), and
+importing pydantic there costs ~50 ms of CPU (issue #12): :func:`load_storage`
 takes them in plain Python where every value is plainly valid, and leaves anything
 else to that validation (same values, same errors).
 """
@@ -205,27 +206,37 @@ def merged_settings(
 STORAGE_SECTIONS = ("state", "remotes")
 
 
-def load_remotes(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
-    """``remotes:`` of ``path`` (skylift.yaml) with their ``SKYLIFT_*`` overrides, as
-    :func:`~skylift.workspace.storage_settings.load_storage_settings` validates them."""
+def load_storage(
+    path: Path, environ: Mapping[str, str] | None = None
+) -> tuple[str | None, dict[str, dict[str, str]]]:
+    """``state.url`` and ``remotes:`` of ``path`` (skylift.yaml) with their ``SKYLIFT_*``
+    overrides, as :func:`~skylift.workspace.storage_settings.load_storage_settings`
+    validates them."""
     data, _ = merged_settings(path, environ, STORAGE_SECTIONS)
-    remotes = _plain_remotes(data)
-    if remotes is not None:
-        return remotes
+    plain = _plain_storage(data)
+    if plain is not None:
+        return plain
     from skylift.workspace.storage_settings import load_storage_settings
 
-    return {k: dict(v) for k, v in load_storage_settings(path, environ).remotes.items()}
+    settings = load_storage_settings(path, environ)
+    return settings.state.url, {k: dict(v) for k, v in settings.remotes.items()}
 
 
-def _plain_remotes(data: dict[str, Any]) -> dict[str, dict[str, str]] | None:
-    """The remotes of valid storage sections whose values pydantic would take as they
-    are (YAML scalars as their option text); None when unsure: pydantic then decides."""
+def load_remotes(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """``remotes:`` of ``path`` as :func:`load_storage` gives them."""
+    return load_storage(path, environ)[1]
+
+
+def _plain_storage(data: dict[str, Any]) -> tuple[str | None, dict[str, dict[str, str]]] | None:
+    """The state URL and remotes of valid storage sections whose values pydantic would take
+    as they are (YAML scalars as their option text); None when unsure: pydantic decides."""
     sections = {k: v for k, v in data.items() if k not in OTHER_SECTIONS}
     state = sections.pop("state", {})
     remotes = sections.pop("remotes", {})
     if sections or type(state) is not dict or not state.keys() <= {"url"}:
         return None
-    if not (state.get("url") is None or type(state.get("url")) is str):
+    url = state.get("url")
+    if not (url is None or type(url) is str):
         return None
     if type(remotes) is not dict:
         return None
@@ -236,7 +247,7 @@ def _plain_remotes(data: dict[str, Any]) -> dict[str, dict[str, str]] | None:
         if not all(type(k) is str and type(v) in _SCALARS for k, v in options.items()):
             return None
         out[name] = {k: str(option_text(v)) for k, v in options.items()}
-    return out
+    return url, out
 
 
 _SCALARS = (str, bool, int, float)

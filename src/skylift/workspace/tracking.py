@@ -239,6 +239,13 @@ class RunTracker:
         if self.inner is not None:
             self.inner.finished(objects)
 
+    def listed(self) -> None:
+        """The listing is complete: passed on (:func:`skylift.transfer.progress.listing_done`)."""
+        if self.inner is not None:
+            from skylift.transfer.progress import listing_done
+
+            listing_done(self.inner)
+
     # ---- the run's lifetime ---------------------------------------------------
 
     def __enter__(self) -> RunTracker:
@@ -442,9 +449,9 @@ def _state_url(root: Path) -> str | None:
     """``state.url`` of the workspace at ``root``, validating ``state:`` and ``remotes:``
     only (another section's error is its own stage's, as for ``skylift transfer``)."""
     from skylift.workspace.core import CONFIG_NAME
-    from skylift.workspace.storage_settings import load_storage_settings
+    from skylift.workspace.settings_file import load_storage
 
-    return load_storage_settings(root / CONFIG_NAME).state.url
+    return load_storage(root / CONFIG_NAME)[0]
 
 
 def start_transfer(

@@ -251,12 +251,12 @@ _SECTIONS = st.fixed_dictionaries(
 def test_a_transfers_remotes_are_those_pydantic_validates(
     tmp_path: Path, data: dict[str, object], env_region: str | None
 ) -> None:
-    """``load_remotes`` (plain Python where it can) against the storage sections' pydantic
+    """``load_storage`` (plain Python where it can) against the storage sections' pydantic
     validation: the same remotes, or the same error (a transfer reads them before its
     first request, without pydantic)."""
     import yaml
 
-    from skylift.workspace.settings_file import load_remotes
+    from skylift.workspace.settings_file import load_remotes, load_storage
 
     cfg = tmp_path / "skylift.yaml"
     cfg.write_text(yaml.safe_dump(data))
@@ -268,7 +268,9 @@ def test_a_transfers_remotes_are_those_pydantic_validates(
             load_remotes(cfg, environ=environ)
         assert (ours.value.message, ours.value.hint) == (exc.message, exc.hint)
         return
-    assert load_remotes(cfg, environ=environ) == {k: dict(v) for k, v in oracle.remotes.items()}
+    remotes = {k: dict(v) for k, v in oracle.remotes.items()}
+    assert load_storage(cfg, environ=environ) == (oracle.state.url, remotes)
+    assert load_remotes(cfg, environ=environ) == remotes
 
 
 @settings(

@@ -1,0 +1,112 @@
+"""Background loads (issue #12): ``skylift transfer`` loads pydantic and rich once its
+listing is done, in a thread that pauses before each import and shortens the switch
+interval meanwhile, so the workers are not kept from the GIL; everything is put back
+after, and only that thread pauses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from skylift.cli import warm
+
+
+def test_the_loads_run_in_order_and_everything_is_put_back() -> None:
+    switch, finders = sys.getswitchinterval(), list(sys.meta_path)
+    seen: list[object] = []
+    thread = warm.in_background(
+        lambda: seen.append(sys.getswitchinterval()),
+        lambda: seen.append(isinstance(sys.meta_path[0], warm._Pausing)),
+    )
+    thread.join(10)
+    assert seen == [warm.SWITCH_S, True]
+    assert sys.getswitchinterval() == switch
+    assert sys.meta_path == finders
+
+
+def test_a_failing_load_puts_everything_back_too() -> None:
+    switch, finders = sys.getswitchinterval(), list(sys.meta_path)
+
+    def fail() -> None:
+        raise RuntimeError("load failed")
+
+    previous = threading.excepthook
+    threading.excepthook = lambda _args: None  # the thread's error is expected here
+    try:
+        warm.in_background(fail).join(10)
+    finally:
+        threading.excepthook = previous
+    assert sys.getswitchinterval() == switch
+    assert sys.meta_path == finders
+
+
+def test_only_the_loading_thread_pauses_before_an_import() -> None:
+    finder = warm._Pausing(threading.current_thread())
+    started = time.perf_counter()
+    for _ in range(20):
+        finder.find_spec("some.module", None)
+    assert time.perf_counter() - started >= 20 * warm.PAUSE_S
+    other: list[float] = []
+
+    def elsewhere() -> None:
+        t0 = time.perf_counter()
+        for _ in range(20):
+            assert finder.find_spec("some.module", None) is None
+        other.append(time.perf_counter() - t0)
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(10)
+    assert other[0] < 20 * warm.PAUSE_S
+
+
+@pytest.mark.parametrize("workspace", [False, True])  # in one, tracking passes the call on
+def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
+    tmp_path: Path, workspace: bool
+) -> None:
+    """The warm-up thread imports pydantic and rich (and builds the result's validator)
+    once the listing is done: the main thread only uses them."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(200):
+        (src / f"f{i}.txt").write_text(f"{i}\n")
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        loaded = {}
+        class Spy:
+            def find_spec(self, name, path, target=None):
+                if name in ("pydantic", "rich"):
+                    loaded[name] = threading.current_thread().name
+        sys.meta_path.insert(0, Spy())
+        from skylift.cli.app import main
+        try:
+            main(sys.argv[1:])
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print(sorted(loaded.items()))
+        """
+    )
+    argv = ["transfer", str(src), str(tmp_path / "dst"), "--journal", str(tmp_path / "j")]
+    if workspace:
+        from skylift.workspace import Workspace
+
+        with Workspace.init(tmp_path / "ws", project="t"):
+            pass
+        argv = ["--workspace", str(tmp_path / "ws"), *argv]
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert "200 transferred" in out.stdout
+    last = out.stdout.splitlines()[-1]
+    assert last == "[('pydantic', 'skylift-warm-up'), ('rich', 'skylift-warm-up')]"
