@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from skylift.errors import TransferError
-from skylift.storage.base import ObjectInfo, Storage
+from skylift.storage.base import NotFoundError, ObjectInfo, Storage
 from skylift.transfer.changed import check_unchanged
 from skylift.transfer.context import RunContext
 from skylift.transfer.crypt import FRAME_SIZE
@@ -93,7 +93,16 @@ def _copy_in_memory(
 ) -> None:
     path = src.path
     store = ctx.src
-    data = ctx.retry.call(lambda: store.read(path), store.endpoint_id)
+    try:
+        data = ctx.retry.call(lambda: store.read(path), store.endpoint_id)
+    except NotFoundError:
+        if src.size or store.capabilities.preserves_mtime:
+            raise
+        # an object store listed an empty folder's marker 'dir/' as the object 'dir'
+        # (obstore drops the slash), whose GET finds nothing: not a file to copy (#12)
+        ctx.tally.warn(f"skipped {path}/: an empty folder marker, not an object")
+        ctx.tally.skip(0)
+        return
     if (
         verdict is Verdict.CHECK
         and dst is not None

@@ -1,0 +1,49 @@
+"""An empty folder marker (``dir/``, made by S3/GCS consoles) does not fail a run (#12).
+
+obstore lists the zero-byte object ``empty/`` as an object ``empty``; folder
+markers with something below them were dropped, but the marker of an empty
+folder was copied as the object ``empty``, whose GET finds nothing: the run
+ended "1 failed … [vanished]", exit 5, no manifest — on every run, for a
+bucket as the console makes it. It is now skipped with a warning; a real
+empty object next to it is still copied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.transfer.engine import run_transfer
+from tests.integration.servers import ServerInfo
+
+pytestmark = pytest.mark.servers
+
+
+def test_an_empty_folders_marker_is_skipped_with_a_warning(
+    tmp_path: Path, moto_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import botocore.session
+
+    for k, v in moto_server.env.items():
+        monkeypatch.setenv(k, v)
+    client = botocore.session.get_session().create_client(
+        "s3", endpoint_url=moto_server.endpoint, region_name="us-east-1"
+    )
+    prefix = uuid.uuid4().hex[:8]
+    bodies = {"photos/": b"", "photos/a.jpg": b"jpg", "empty/": b"", "real-empty": b""}
+    for key, body in bodies.items():
+        client.put_object(Bucket="bucket", Key=f"{prefix}/{key}", Body=body)
+    client.close()
+    dst = tmp_path / "dst"
+    remotes = {moto_server.url: moto_server.options}
+    src = f"{moto_server.url}/{prefix}"
+    result = run_transfer(src, str(dst), TransferOptions(), tmp_path / "j", remotes=remotes)
+    assert result.ok, result.failures
+    assert result.manifest is not None
+    assert (dst / "photos" / "a.jpg").read_bytes() == b"jpg"
+    assert (dst / "real-empty").read_bytes() == b""
+    assert not (dst / "empty").exists()
+    assert any("empty/" in w and "folder marker" in w for w in result.warnings), result.warnings
