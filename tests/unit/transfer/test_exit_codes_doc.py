@@ -2,7 +2,8 @@
 exit 4 for a store down from the start was not documented). Each documented cause that
 can be made here is run through the CLI; the table's codes are the ones run, plus 4, 9,
 130 and 143, which need a server, a missing SDK or a signal (tests/integration/transfer:
-test_unreachable, test_server_down, test_interrupt, test_local_cli)."""
+test_unreachable, test_server_down, test_interrupt, test_local_cli), and 70, a bug
+(injected: tests/e2e/test_json_errors.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from skylift.transfer.lock import DestinationLock
 from tests.helpers import run_cli, workspace_and_source
 
 DOC = Path(__file__).parents[3] / "docs" / "transfer.md"
-ELSEWHERE = {4, 9, 130, 143}
+ELSEWHERE = {4, 9, 70, 130, 143}
 
 
 def _documented() -> set[int]:
