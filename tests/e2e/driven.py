@@ -54,9 +54,13 @@ def interrupt(
     injections: list[str],
     args: list[str],
     env: dict[str, str] | None = None,
+    release_after: str | None = None,
 ) -> Driven:
     """Run ``skylift ARGS``, send it ``sig`` while its first call of ``pause_in`` is held
-    (the driver's ``--pause-in``: the run cannot end before the signal), then let it go."""
+    (the driver's ``--pause-in``: the run cannot end before the signal), then let it go —
+    with ``release_after``, only once a call of that has returned (``--notify-after``)."""
+    if release_after is not None:
+        injections = [*injections, "--notify-after", release_after]
     ready_r, ready_w = os.pipe()
     resume_r, resume_w = os.pipe()
     fds = {"EXIT_DRIVER_READY_FD": str(ready_w), "EXIT_DRIVER_RESUME_FD": str(resume_r)}
@@ -70,8 +74,10 @@ def interrupt(
     try:
         with os.fdopen(ready_r, "rb") as ready:
             held = ready.readline() == b"ready\n"  # b"" when the child ended without it
-        if held:
-            proc.send_signal(sig)
+            if held:
+                proc.send_signal(sig)
+                if release_after is not None:
+                    assert ready.readline() == b"after\n", "the awaited call never returned"
     finally:
         os.close(resume_w)  # the held call returns
     out, err = proc.communicate(timeout=120)

@@ -15,6 +15,9 @@ function, said so in every test that uses it:
     exactly that point (deterministic, no timing).
 ``--fail-after TARGET``
     it runs, then raises ``OSError(EIO)`` (a clean-up step that fails).
+``--notify-after TARGET``
+    each call writes ``after`` to ``$EXIT_DRIVER_READY_FD`` once it returned (so the
+    parent can let a held call go only after, say, the pool was cancelled).
 ``--pause-in TARGET``
     its first call writes ``ready`` to the file descriptor ``$EXIT_DRIVER_READY_FD``
     and blocks until ``$EXIT_DRIVER_RESUME_FD`` reaches end of file (the parent
@@ -75,6 +78,15 @@ def _failing_after(original: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _notifying(original: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        os.write(int(os.environ["EXIT_DRIVER_READY_FD"]), b"after\n")
+        return result
+
+    return wrapper
+
+
 def _pausing(original: Callable[..., Any]) -> Callable[..., Any]:
     first = threading.Lock()
 
@@ -103,6 +115,8 @@ def main(argv: list[str]) -> None:
             _install(target, _signalling(signal.Signals[name]))
         elif option == "--fail-after":
             _install(target, _failing_after)
+        elif option == "--notify-after":
+            _install(target, _notifying)
         elif option == "--pause-in":
             _install(target, _pausing)
         else:

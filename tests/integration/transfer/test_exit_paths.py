@@ -171,3 +171,17 @@ def test_an_interrupted_verify_ends_with_its_status_and_a_json_error(
     error = run.json()
     assert (error["type"], error["exit_code"], error["warnings"]) == ("Interrupted", status, [])
     assert drive([], args, s3_env).code == 0  # nothing was left behind that breaks a re-run
+
+
+def test_ctrl_c_starts_no_new_object_of_a_batch(tmp_path: Path) -> None:
+    # one worker, one batch of 24 small objects; Ctrl-C while its first object is done;
+    # the worker goes on only after the pool was cancelled (TaskPool.shutdown returned)
+    src, dst, journal = _source(tmp_path), tmp_path / "dst", tmp_path / "journal"
+    args = ["transfer", str(src), str(dst), "--journal", str(journal), "--jobs", "1"]
+    pool_shutdown = "skylift.transfer.scheduler:TaskPool.shutdown"
+    run = interrupt(FIRST_DONE, signal.SIGINT, [], args, release_after=pool_shutdown)
+    assert run.code == 130, run.stderr
+    assert sorted(p.name for p in dst.glob("*.bin")) == ["f00.bin"]  # was: all 24
+    again = drive([], [*args, "--json"])
+    assert again.code == 0, again.stderr
+    assert (again.json()["transferred"], again.json()["skipped"]) == (FILES - 1, 1)
