@@ -132,3 +132,33 @@ def test_a_small_file_written_during_its_read_is_read_again(
     assert writes == [1]
     assert result.ok and result.retries >= 1, result
     assert (dst / "log.txt").read_bytes() == b"old line\nappended line\n"
+
+
+@pytest.mark.servers
+def test_an_object_overwritten_between_its_parts_is_not_published(
+    tmp_path: Path, moto_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object store source: an object replaced (same size) while its ranges are read.
+    Its listed ETag no longer matches: the object fails, nothing is published."""
+    for k, v in moto_server.env.items():
+        monkeypatch.setenv(k, v)
+    src_url = f"{moto_server.url}/{uuid.uuid4().hex[:8]}"
+    writer = open_storage(src_url, **moto_server.options)
+    writer.write("big.bin", os.urandom(3 * PART))
+    store = open_storage(src_url, **moto_server.options)
+    read = store.read
+
+    def overwritten_before_part_2(path: str, start: int = 0, end: int | None = None) -> bytes:
+        if start == PART and not getattr(store, "fired", False):
+            store.fired = True  # type: ignore[attr-defined]
+            writer.write("big.bin", os.urandom(3 * PART))  # another client replaces it
+        return read(path, start, end)
+
+    store.read = overwritten_before_part_2  # type: ignore[method-assign]
+    dst = tmp_path / "dst"
+    opts = TransferOptions(multipart_threshold=PART, part_size=PART, jobs=1)
+    result = run_transfer(src_url, str(dst), opts, tmp_path / "j", src=store)
+    assert getattr(store, "fired", False)
+    assert [f.path for f in result.failures] == ["big.bin"], result
+    assert "changed while" in result.failures[0].error
+    assert not (dst / "big.bin").exists()
