@@ -194,6 +194,12 @@ class Storage(ABC):
         Only stores with links (local folders) act on it; the default ignores it.
         """
 
+    def skipped_keys(self) -> frozenset[str]:
+        """Keys where the listings found something they did not list: the symbolic links
+        the ``--links`` policy skipped (a link to a folder stands for all below it).
+        ``--delete`` keeps what the destination has there. Empty by default."""
+        return frozenset()
+
     def split_puts(self, from_size: int | None, concurrency: int = 8) -> None:  # noqa: B027
         """Send in-memory objects of at least ``from_size`` bytes as parallel parts.
 

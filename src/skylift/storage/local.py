@@ -103,6 +103,7 @@ class LocalStorage(Storage):
         self.follow_symlinks = _truthy(options.get("follow_symlinks"))
         self._inside: set[str] = set()  # folders verified to resolve inside the root
         self._real_root: str | None = None  # the root with symlinks resolved (reads)
+        self._skipped: set[str] = set()  # links the listings skipped (see skipped_keys)
         self._sweep_before: float | None = None
         mode = options.get("links", "copy")
         if mode not in LINK_MODES:
@@ -118,7 +119,11 @@ class LocalStorage(Storage):
             raise InputError(
                 f"unknown --links mode {mode!r}", f"use one of: {', '.join(LINK_MODES)}"
             )
-        self.links = replace(self.links, mode=mode, warn=warn)
+        self.links = replace(self.links, mode=mode, warn=warn, skipped=self._skipped)
+
+    def skipped_keys(self) -> frozenset[str]:
+        """Keys of the symbolic links the listings skipped so far."""
+        return frozenset(self._skipped)
 
     def sweep_leftovers(self, older_than: float) -> None:
         """Remove ``.skylift-tmp-*`` files older than ``older_than`` during listings (and in

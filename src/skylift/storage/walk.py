@@ -46,6 +46,8 @@ class LinkPolicy:
     warn: Callable[[str], None] = _no_warning
     #: skylift temp files (``.skylift-tmp-*``) seen by the walk go here (leftover sweeping)
     on_temp: Callable[[os.DirEntry[str]], None] | None = None
+    #: keys of the links skipped (the source has something there: not to be deleted at DST)
+    skipped: set[str] | None = None
 
 
 _STAT_THREADS = 4
@@ -117,23 +119,28 @@ def _link_classifier(root: Path, policy: LinkPolicy, chain: list[str]) -> Classi
     """
     real_root = os.path.realpath(root)
 
+    def skip(key: str, why: str) -> None:
+        policy.warn(f"skipped symlink {key}{why}")
+        if policy.skipped is not None:
+            policy.skipped.add(key)
+
     def classify(key: str, entry: os.DirEntry[str]) -> bool | None:
         if policy.mode == "skip":
-            policy.warn(f"skipped symlink {key} (--links skip)")
+            skip(key, " (--links skip)")
             return None
         target = os.path.realpath(entry.path)
         if not os.path.exists(target):
-            policy.warn(f"skipped symlink {key}: dangling (its target does not exist)")
+            skip(key, ": dangling (its target does not exist)")
             return None
         if policy.mode == "copy" and not _inside(target, real_root):
-            policy.warn(
-                f"skipped symlink {key}: it points outside the source ({target}); "
-                "use --links follow to copy it"
+            skip(
+                key,
+                f": it points outside the source ({target}); use --links follow to copy it",
             )
             return None
         if os.path.isdir(target):
             if target in chain:
-                policy.warn(f"skipped symlink {key}: it loops to a folder that contains it")
+                skip(key, ": it loops to a folder that contains it")
                 return None
             return True
         return False

@@ -486,6 +486,12 @@ def _manifest_at_start(dst: Storage) -> bool | None:
         return None
 
 
+def _under_any(path: str, keys: frozenset[str]) -> bool:
+    """True if ``path`` is one of ``keys`` or lies below one of them."""
+    parts = path.split("/")
+    return any("/".join(parts[:n]) in keys for n in range(1, len(parts) + 1))
+
+
 def _withdraw_manifest(ctx: RunContext) -> None:
     """Remove the previous run's manifest, if there is one (it no longer describes DST)."""
     dst, retry = ctx.dst, ctx.retry
@@ -500,8 +506,13 @@ def _withdraw_manifest(ctx: RunContext) -> None:
 
 
 def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
+    skipped = ctx.src.skipped_keys()
+
     def delete_batch(paths: list[str]) -> None:
         for path in paths:
+            if skipped and _under_any(path, skipped):
+                ctx.tally.warn(f"kept {path} at the destination: the source has a skipped link")
+                continue
             try:
                 if ctx.backup is not None:
                     ctx.keep_backup(ctx.dst.stat(path))
