@@ -30,7 +30,7 @@ from skylift.transfer.hashing import choose_algorithm
 from skylift.transfer.journal import DoneCursor, Journal
 from skylift.transfer.lock import DestinationLock
 from skylift.transfer.manifest import ManifestSpool
-from skylift.transfer.multipart import MultipartJob
+from skylift.transfer.multipart import MultipartJob, abandon_stale_uploads
 from skylift.transfer.objects import Item, copy_batch, copy_streamed, same_content
 from skylift.transfer.progress import NullTransferProgress, TransferProgress, listing_done
 from skylift.transfer.remotes import Remotes, open_remote
@@ -295,6 +295,8 @@ def run_transfer(
                 pool.wait()
                 if retry.breaker.tripped is not None:
                     raise retry.breaker.error()
+            if tally.failed == 0:
+                abandon_stale_uploads(ctx)  # parts of objects this run no longer sends
             journal.flush()  # every finished object is recorded before the manifest goes up
             journal.close_soon()  # the checkpoint's syncs overlap the manifest's PUT
             if spool is not None and tally.failed == 0:

@@ -267,3 +267,27 @@ class MultipartJob:
             ctx.tally.done()
         except Exception as exc:
             ctx.tally.fail(src.path, exc)
+
+
+def abandon_stale_uploads(ctx: RunContext) -> None:
+    """Abort the multipart uploads the journal still lists, once every object of the run
+    succeeded (#12).
+
+    A killed or failed run started them for objects this run did not send (deleted or
+    excluded since, or found identical): nothing would touch them again, and their parts
+    would stay at the destination for good (on S3, an incomplete upload is billed).
+    An upload whose abort fails stays journaled (a warning says so) for the next run.
+    """
+    dst, journal = ctx.dst, ctx.journal
+    for path in journal.all_in_flight():
+        old = journal.in_flight(path)
+        if old is None:
+            continue
+        try:
+            ctx.retry.call(partial(dst.abort_multipart, old.upload), dst.endpoint_id)
+        except NotFoundError:
+            pass  # already gone
+        except Exception as exc:
+            ctx.tally.warn(f"could not abort the unfinished upload of {path}: {exc}")
+            continue
+        journal.end_upload(path)
