@@ -21,10 +21,10 @@ without user info, query or fragment (they may hold credentials).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -51,7 +51,7 @@ FLUSH_INTERVAL_S = 1.0
 #: and parts report their bytes as they finish, so one second alone saw-tooths.
 RATE_WINDOW_S = 5.0
 #: Longest wait of a deferred tracker before it opens the store (a run that only
-#: lists, finding everything unchanged, still shows up while it runs).
+#: lists, finding everything unchanged, or lists for long, still shows up while it runs).
 DEFER_S = 1.0
 #: Samples kept per run in a snapshot (the newest).
 SAMPLES_SHOWN = 600
@@ -77,6 +77,15 @@ def _elided(url: str) -> bool:
     port, maybe a typed password's): it names no single place, so a run found by it may be
     another destination's (#12, review) - such a verify is not attributed to servers."""
     return "…" in endpoint(url) and "…" not in url
+
+
+def new_run_id() -> str:
+    """A random run id as ``uuid.uuid4().hex`` makes it (importing uuid loads
+    ``platform``: ~1.5 ms of a transfer's start)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def _now() -> datetime:
@@ -194,8 +203,9 @@ class RunTracker:
         defer: bool = False,
     ) -> None:
         self._opener = opener
-        # ``defer``: the thread opens the store once bytes move (or after DEFER_S), so
-        # its work does not delay the first request of a run on a one-core client
+        # ``defer``: the thread opens the store once the listing is done (or after
+        # DEFER_S), so its work does not delay the requests of a run's start: until the
+        # listing ends a run of small objects keeps a one-core client busy (#12)
         self._moving = threading.Event()
         if not defer:
             self._moving.set()
@@ -225,8 +235,6 @@ class RunTracker:
         """Bytes written."""
         with self._lock:
             self._bytes_done += nbytes
-        if not self._moving.is_set():
-            self._moving.set()
         if self.inner is not None:
             self.inner.sent(nbytes)
 
@@ -234,13 +242,13 @@ class RunTracker:
         """Objects done."""
         with self._lock:
             self._objects_done += objects
-        if not self._moving.is_set():
-            self._moving.set()
         if self.inner is not None:
             self.inner.finished(objects)
 
     def listed(self) -> None:
-        """The listing is complete: passed on (:func:`skylift.transfer.progress.listing_done`)."""
+        """The listing is complete: a deferred store opens now; passed on to ``inner``
+        (:func:`skylift.transfer.progress.listing_done`)."""
+        self._moving.set()
         if self.inner is not None:
             from skylift.transfer.progress import listing_done
 
@@ -470,12 +478,12 @@ def start_transfer(
     """
     if not servers and wave is None:
         # Nothing to check or mark before the data moves: the tracker's thread reads
-        # the settings, opens the store and records the run once the first object is
-        # done (off the transfer's critical path: ~10 ms of a 2,500-object run).
+        # the settings, opens the store and records the run once the listing is done
+        # (off the transfer's critical path: ~10 ms of a 2,500-object run).
         root = _root(explicit)
         if root is None:
             return RunTracker(None, "", (), inner)
-        run_id = uuid.uuid4().hex
+        run_id = new_run_id()
         row = _run_row(run_id, kind, source, destination, [], None)
         return RunTracker(lambda: _open_and_record(root, row), run_id, (), inner, defer=True)
     ws = _open(explicit)
@@ -486,7 +494,7 @@ def start_transfer(
         )
     # Names are checked, and their servers marked "transferring", before any byte moves.
     keys = _resolve(ws, servers, wave)
-    run_id = uuid.uuid4().hex
+    run_id = new_run_id()
     store = _record_run(ws.store.engine, _run_row(run_id, kind, source, destination, keys, wave))
     return RunTracker(lambda: store, run_id, keys, inner)
 

@@ -175,22 +175,34 @@ def _wait_for_run(root: Path, seconds: float = 30.0) -> list[tuple[str, str]]:
     return []
 
 
-def test_tracking_opens_its_store_once_bytes_move(
+def test_tracking_opens_its_store_once_the_listing_is_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # no deferral timeout within the test: a test thread stalled past DEFER_S (1 s) on a
-    # loaded machine saw the run the timeout recorded, not one that bytes opened
+    # loaded machine saw the run the timeout recorded, not one that the listing opened
     monkeypatch.setattr(tracking, "DEFER_S", 600.0)
     root = _workspace(tmp_path / "ws")
     with tracking.start_transfer(root, "/a", "s3://u:pw@b/x") as run:
         time.sleep(0.3)  # listing, lock, journal: the store is not opened meanwhile
-        assert _runs(root) == []
         run.planned(1, 10)
         run.sent(10)
+        run.finished(1)  # objects move while the listing goes on: still not opened
+        time.sleep(0.3)
+        assert _runs(root) == []
+        run.listed()
         assert _wait_for_run(root) == [(run.run_id, "running")]
-        run.finished(1)
         run.done(True)
     assert _runs(root) == [(run.run_id, "succeeded")]
+
+
+def test_a_run_id_is_a_version_4_uuid() -> None:
+    import uuid
+
+    ids = {tracking.new_run_id() for _ in range(200)}
+    assert len(ids) == 200
+    for run_id in ids:
+        parsed = uuid.UUID(hex=run_id)
+        assert (parsed.hex, parsed.version, parsed.variant) == (run_id, 4, uuid.RFC_4122)
 
 
 def test_tracking_records_a_run_in_which_nothing_moved(tmp_path: Path) -> None:

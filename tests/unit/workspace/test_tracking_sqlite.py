@@ -78,7 +78,7 @@ def slow_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(tracking, "_record_run", counted)
     monkeypatch.setattr(tracking, "_now", lambda: NOW)
-    monkeypatch.setattr(tracking.uuid, "uuid4", lambda: RUN_ID)
+    monkeypatch.setattr(tracking, "new_run_id", lambda: RUN_ID.hex)
     monkeypatch.setattr(tracking, "FLUSH_INTERVAL_S", 3600.0)  # only the final write
     # the rate is bytes over the monotonic time since the tracker began: a slow store
     # open (a loaded machine) made it non-zero on one path only
