@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,21 @@ def interrupt(
     """Run ``skylift ARGS``, send it ``sig`` while its first call of ``pause_in`` is held
     (the driver's ``--pause-in``: the run cannot end before the signal), then let it go —
     with ``release_after``, only once a call of that has returned (``--notify-after``)."""
+    return held(pause_in, lambda proc: proc.send_signal(sig), injections, args, env,
+                release_after)  # fmt: skip
+
+
+def held(
+    pause_in: str,
+    action: Callable[[subprocess.Popen[str]], object],
+    injections: list[str],
+    args: list[str],
+    env: dict[str, str] | None = None,
+    release_after: str | None = None,
+) -> Driven:
+    """Run ``skylift ARGS``; while its first call of ``pause_in`` is held, do ``action``
+    (send a signal, fill a disk …), then let the call go — with ``release_after``, only
+    once a call of that has returned (``--notify-after``)."""
     if release_after is not None:
         injections = [*injections, "--notify-after", release_after]
     ready_r, ready_w = os.pipe()
@@ -73,13 +89,13 @@ def interrupt(
     os.close(resume_r)
     try:
         with os.fdopen(ready_r, "rb") as ready:
-            held = ready.readline() == b"ready\n"  # b"" when the child ended without it
-            if held:
-                proc.send_signal(sig)
+            holding = ready.readline() == b"ready\n"  # b"" when the child ended without it
+            if holding:
+                action(proc)
                 if release_after is not None:
                     assert ready.readline() == b"after\n", "the awaited call never returned"
     finally:
         os.close(resume_w)  # the held call returns
     out, err = proc.communicate(timeout=120)
-    assert held, f"the run ended before it could be interrupted ({proc.returncode}): {err}"
+    assert holding, f"the run ended before the held call ({proc.returncode}): {err}"
     return Driven(proc.returncode, out, err)

@@ -309,6 +309,12 @@ def run_transfer(
         raise
     finally:
         _wind_up(ended, tally, _closing(lock, journal, spool, pool, bucket, ended is not None))
+        if journal.unwritable is not None:  # it stopped recording; the data moved on
+            unrecorded = _unwritable_journal(journal.path, journal.unwritable)
+            if ended is not None:
+                ended.add_note(unrecorded)
+            else:
+                tally.warn(unrecorded)
     if metrics is not None:
         metrics.retries.inc(retry.retried)
     return tally.result(
@@ -382,6 +388,16 @@ def _wind_up(ended: BaseException | None, tally: Tally, steps: list[_Step]) -> N
             again = again or exc
     if again is not None and ended is None:
         raise again
+
+
+def _unwritable_journal(path: Path, why: str) -> str:
+    """The warning for a journal that could not be written any more (a full disk …)."""
+    return (
+        f"could not write the transfer journal {path} ({why}): it stopped recording, the "
+        "data went on; a re-run compares the objects it did not record at the destination "
+        "(not sent again) and sends multipart uploads it did not record from the start; "
+        "free space where the journal is (or pass --journal DIR)"
+    )
 
 
 def _damaged_journal(path: Path, aside: Path, why: str, encrypt: bool) -> str:

@@ -13,13 +13,14 @@ first path segment) so shards can later be run by separate workers.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,6 +181,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def _cannot_write(exc: BaseException) -> bool:
+    """Whether ``exc`` says the journal cannot be written any more (a full disk, an I/O
+    error, a read-only or damaged file), not that the journal was misused (a bug)."""
+    return isinstance(exc, sqlite3.OperationalError) or (
+        isinstance(exc, sqlite3.DatabaseError) and exc.sqlite_errorname in _DAMAGED
+    )
+
+
 def _unopenable(path: Path, exc: BaseException) -> ConfigError:
     return ConfigError(
         f"cannot open the transfer journal {path}: {exc}",
@@ -202,14 +211,18 @@ class Journal:
     """Thread-safe resume journal; see the module docstring for what it keeps.
 
     A file at its place that SQLite cannot read as a database (not one, or corrupt) is
-    moved aside and a new journal started (:attr:`set_aside`): the journal only speeds
-    up a re-run, the destination is compared either way.
+    moved aside and a new journal started (:attr:`set_aside`); a journal that cannot be
+    written any more (a full disk, an I/O error) stops recording instead of failing the
+    run (:attr:`unwritable`): the journal only speeds up a re-run, the destination is
+    compared either way.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         #: where a damaged file found at ``path`` was moved, and why (then this is a new one)
         self.set_aside: tuple[Path, str] | None = None
+        #: why writing stopped (the file system is full …); None while it records
+        self.unwritable: str | None = None
         self._lock = threading.Lock()
         try:
             self._db = _connect(path)
@@ -238,16 +251,39 @@ class Journal:
         """Open (or create) the journal of this (source, destination, options)."""
         key = journal_key(source, destination, options)
         journal = cls(directory / f"{key}.sqlite")
+        meta = [
+            ("source", _param(redact_url(source))),
+            ("destination", _param(redact_url(destination))),
+            ("created", str(time.time())),
+        ]
         with journal._lock:
-            journal._db.executemany(
-                f"INSERT OR IGNORE INTO meta VALUES (?, {_P})",
-                [
-                    ("source", _param(redact_url(source))),
-                    ("destination", _param(redact_url(destination))),
-                    ("created", str(time.time())),
-                ],
+            journal._write_locked(
+                lambda: journal._db.executemany(
+                    f"INSERT OR IGNORE INTO meta VALUES (?, {_P})", meta
+                )
             )
         return journal
+
+    def _write_locked(self, write: Callable[[], object], transaction: bool = False) -> None:
+        """Run ``write`` (the caller holds the lock), in a transaction if asked. If the
+        journal cannot be written any more (:func:`_cannot_write`), it stops recording:
+        :attr:`unwritable` says why, and later writes do nothing."""
+        if self.unwritable is not None:
+            return
+        try:
+            if transaction:
+                self._db.execute("BEGIN")
+            write()
+            if transaction:
+                self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:  # SQLite may have rolled back already (a full disk)
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")  # else every later write: "within a transaction"
+            if not _cannot_write(exc):
+                raise
+            self.unwritable = str(exc)
+            self._pending.clear()
 
     # ---- finished objects ------------------------------------------------
 
@@ -268,7 +304,9 @@ class Journal:
         """Drop a path (deleted at the destination)."""
         with self._lock:
             self._flush_locked()
-            self._db.execute(f"DELETE FROM done WHERE path = {_P}", (_param(path),))
+            self._write_locked(
+                lambda: self._db.execute(f"DELETE FROM done WHERE path = {_P}", (_param(path),))
+            )
 
     def done_entries(self) -> Iterator[DoneEntry]:
         """Every finished object in path order (code-point order, like listings)."""
@@ -287,18 +325,16 @@ class Journal:
 
     def _flush_locked(self) -> None:
         if self._pending:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(
+            rows = self._pending
+            self._write_locked(
+                lambda: self._db.executemany(
                     "INSERT OR REPLACE INTO done"
                     " (path, shard, size, mtime, checksum, finished, plain)"
                     f" VALUES ({_P}, {_P}, ?, ?, ?, ?, ?)",
-                    self._pending,
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")  # else every later flush: "within a transaction"
-                raise
+                    rows,
+                ),
+                transaction=True,
+            )
             self._pending.clear()
         self._last_flush = time.monotonic()
 
@@ -335,14 +371,14 @@ class Journal:
         self, upload: MultipartUpload, size: int, mtime: float | None, part_size: int
     ) -> None:
         """Record a new multipart upload (replacing any older one for the path)."""
+        row = (_param(upload.path), upload.upload_id, size, mtime, part_size, time.time())
+
+        def write() -> None:
+            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", (row[0],))
+            self._db.execute(f"INSERT OR REPLACE INTO uploads VALUES ({_P}, ?, ?, ?, ?, ?)", row)
+
         with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", (_param(upload.path),))
-            self._db.execute(
-                f"INSERT OR REPLACE INTO uploads VALUES ({_P}, ?, ?, ?, ?, ?)",
-                (_param(upload.path), upload.upload_id, size, mtime, part_size, time.time()),
-            )
-            self._db.execute("COMMIT")
+            self._write_locked(write, transaction=True)
 
     def record_part(
         self, path: str, part: PartInfo, checksum: str, plain: str | None = None
@@ -351,20 +387,26 @@ class Journal:
 
         ``plain`` is the BLAKE3 digest of the part's plaintext when the run encodes.
         """
+        row = (_param(path), part.number, part.size, part.etag, checksum, plain)
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO parts (path, number, size, etag, checksum, plain)"
-                f" VALUES ({_P}, ?, ?, ?, ?, ?)",
-                (_param(path), part.number, part.size, part.etag, checksum, plain),
+            self._write_locked(
+                lambda: self._db.execute(
+                    "INSERT OR REPLACE INTO parts (path, number, size, etag, checksum, plain)"
+                    f" VALUES ({_P}, ?, ?, ?, ?, ?)",
+                    row,
+                )
             )
 
     def end_upload(self, path: str) -> None:
         """The upload completed or was aborted: forget it and its parts."""
+        key = (_param(path),)
+
+        def write() -> None:
+            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", key)
+            self._db.execute(f"DELETE FROM uploads WHERE path = {_P}", key)
+
         with self._lock:
-            self._db.execute("BEGIN")
-            self._db.execute(f"DELETE FROM parts WHERE path = {_P}", (_param(path),))
-            self._db.execute(f"DELETE FROM uploads WHERE path = {_P}", (_param(path),))
-            self._db.execute("COMMIT")
+            self._write_locked(write, transaction=True)
 
     def parts_count(self, path: str) -> int:
         """How many parts of ``path`` are journaled (for tests and progress)."""

@@ -5,6 +5,9 @@
   now exit 0 and one warning naming the journal and what the next run does.
 * A damaged journal file (not SQLite) made every later run exit 70: now it is set
   aside, a new one is started, and the run says so.
+* A journal on a disk that fills up mid-run ended a complete run with exit 70
+  ("OperationalError: cannot rollback - no transaction is active"): now the journal
+  stops recording, the data moves on, and one warning says what the next run does.
 * An error raised by clean-up after Ctrl-C / SIGTERM replaced the interrupted status
   (130 / 143) with 70: the status stays, the clean-up error is one line on stderr
   (no traceback), and ``--json`` prints one error object.
@@ -17,6 +20,7 @@ the driver holds the first finished object, so the run cannot end before them).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -25,8 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.driven import Driven, drive, interrupt
+from tests.e2e.driven import Driven, drive, held, interrupt
 from tests.integration.servers import ServerInfo
+from tests.integration.transfer.test_full_disk import small_disk  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.servers
 
@@ -185,3 +190,36 @@ def test_ctrl_c_starts_no_new_object_of_a_batch(tmp_path: Path) -> None:
     again = drive([], [*args, "--json"])
     assert again.code == 0, again.stderr
     assert (again.json()["transferred"], again.json()["skipped"]) == (FILES - 1, 1)
+
+
+def _fill(folder: Path) -> None:
+    """Write to ``folder`` until its file system is full (ENOSPC)."""
+    with open(folder / "fill", "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def test_a_journal_on_a_full_disk_does_not_fail_the_run(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # a real full disk (tmpfs) under the journal, filled while the first object is done
+    disk: Path = request.getfixturevalue("small_disk")
+    src, dst, journal = _source(tmp_path), tmp_path / "dst", disk / "journal"
+    args = ["transfer", str(src), str(dst), "--journal", str(journal), "--jobs", "1"]
+    run = held(FIRST_DONE, lambda _proc: _fill(disk), [], [*args, "--json"])
+    assert run.code == 0, run.stderr  # was 70: "OperationalError: cannot rollback - ..."
+    _no_traceback(run)
+    result = run.json()
+    assert (result["transferred"], result["failed"], result["manifest"]) == (FILES, 0, MANIFEST)
+    (warning,) = result["warnings"]
+    (path,) = journal.glob("*.sqlite")
+    assert f"could not write the transfer journal {path}" in warning
+    assert "full" in warning
+    (disk / "fill").unlink()
+    again = drive([], [*args, "--json"])  # objects it did not record are compared, not sent
+    assert again.code == 0, again.stderr
+    assert (again.json()["transferred"], again.json()["skipped"]) == (0, FILES)
