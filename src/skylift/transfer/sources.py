@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -168,6 +169,44 @@ def _location(url: str, remotes: Remotes | None) -> tuple[str, builtins.list[str
     return ident, [s for s in parts.path.split("/") if s]
 
 
+def _mounted(real: str) -> tuple[str, builtins.list[str]]:
+    """(file system, path inside it) of a local path with symlinks resolved.
+
+    A bind mount names a folder by another path (``mount --bind src/sub mnt``): the
+    mount table gives each mount's device and the folder of that file system it shows,
+    so both names of a folder compare equal (#12). Without ``/proc``: the path itself.
+    """
+    parts = [p for p in real.split(os.sep) if p]
+    best: tuple[int, str, builtins.list[str]] | None = None
+    for device, root, point in _mount_table():
+        if parts[: len(point)] == point and (best is None or len(point) > best[0]):
+            best = (len(point), device, root)
+    if best is None:
+        return "file", parts
+    depth, device, root = best
+    return f"file {device}", root + parts[depth:]
+
+
+def _mount_table() -> builtins.list[tuple[str, builtins.list[str], builtins.list[str]]]:
+    """(device, root inside its file system, mount point) of each mount, as path parts."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+
+    def parts(field: str) -> builtins.list[str]:  # "\040" is a space, etc.
+        text = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+        return [p for p in text.split("/") if p]
+
+    table = []
+    for line in lines:
+        fields = line.split(" ")
+        if len(fields) > 4:
+            table.append((fields[2], parts(fields[3]), parts(fields[4])))
+    return table
+
+
 def _excluded(flt: ObjectFilter, rel: str) -> bool:
     """True if the filter's excludes drop everything under folder ``rel``."""
     if flt.exclude is None:
@@ -206,8 +245,18 @@ def check_overlap(
 def _nesting(a: str, b: str, remotes: Remotes | None) -> str | tuple[str, str] | None:
     """``"same"``, ``(which is inside which, the inner one's path relative to the
     outer)``, or ``None`` when ``a`` (the source) and ``b`` do not overlap."""
-    a_id, a_path = _location(a, remotes)
-    b_id, b_path = _location(b, remotes)
+    a_loc, b_loc = _location(a, remotes), _location(b, remotes)
+    found = _nested(a_loc, b_loc)
+    if found is None and a_loc[0] == "file" and b_loc[0] == "file":
+        # the same folders by another path (a bind mount): compare where they are mounted
+        found = _nested(_mounted("/" + "/".join(a_loc[1])), _mounted("/" + "/".join(b_loc[1])))
+    return found
+
+
+def _nested(
+    a: tuple[str, builtins.list[str]], b: tuple[str, builtins.list[str]]
+) -> str | tuple[str, str] | None:
+    (a_id, a_path), (b_id, b_path) = a, b
     if a_id != b_id:
         return None
     if a_path == b_path:
