@@ -137,3 +137,11 @@ def test_a_thread_that_dies_prints_one_line_not_a_traceback(place: Path) -> None
     assert line in run.stderr.splitlines()
     debug = drive(["--raise-in", "skylift.workspace.tracking:RunTracker._loop"], ["--debug", *args])
     assert "Traceback" in debug.stderr  # --debug: the thread's traceback, as Python prints it
+
+
+def test_ctrl_c_while_the_process_exits_prints_no_traceback(place: Path) -> None:
+    # SIGINT sent from the exit path (atexit's runner, patched to signal first)
+    run = drive(["--signal-in", "atexit:_run_exitfuncs=SIGINT"], _commands(place)["verify"])
+    assert run.code == 130, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "ok" in run.json()  # the result was printed before: still one document

@@ -99,12 +99,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     exits.handle_sigterm()  # SIGTERM takes Ctrl-C's path (clean-up, then status 143)
     _quiet_threads(sys.argv[1:])
+    code: object = exits.OK
     try:
         _main(None)
     except SystemExit as exc:
-        _exit_now(exc.code)
+        code = exc.code
     except KeyboardInterrupt:  # a signal while a failure was being reported: no traceback
-        _exit_now(exits.interrupted_code())
+        code = exits.interrupted_code()
+    _exit_now(code)
 
 
 def _exit_now(code: object) -> None:
@@ -118,9 +120,12 @@ def _exit_now(code: object) -> None:
         print(code, file=sys.stderr)
         code = 1
     shutdown = getattr(threading, "_shutdown", None)  # what the interpreter does first
-    if shutdown is not None:
-        shutdown()
-    atexit._run_exitfuncs()
+    try:
+        if shutdown is not None:
+            shutdown()
+        atexit._run_exitfuncs()
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM while threads end: no traceback
+        code = exits.interrupted_code()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
