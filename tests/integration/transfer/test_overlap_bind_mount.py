@@ -26,14 +26,14 @@ from skylift.transfer.engine import run_transfer
 def bound(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
     """``src`` with ``src/sub`` bind-mounted at ``mnt``."""
     if os.geteuid() != 0:
-        pytest.skip("bind mounts need root")
+        pytest.skip("mount --bind needs root")
     src, mnt = tmp_path / "src", tmp_path / "mnt"
     (src / "sub").mkdir(parents=True)
     (src / "a.txt").write_text("a")
     mnt.mkdir()
     done = subprocess.run(["mount", "--bind", str(src / "sub"), str(mnt)], check=False)
     if done.returncode != 0:
-        pytest.skip("mount --bind is not permitted here")
+        pytest.skip("mount --bind needs root (refused here)")
     try:
         yield src, mnt
     finally:
