@@ -73,19 +73,34 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def _unwound(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised while unwinding: implicit context only —
+    ``raise … from exc`` and ``raise … from None`` are deliberate and end the walk."""
+    chain = [exc]
+    cur = exc
+    while cur.__cause__ is None and not cur.__suppress_context__ and cur.__context__ is not None:
+        cur = cur.__context__
+        if any(cur is seen for seen in chain):
+            break
+        chain.append(cur)
+    return chain
+
+
 def primary(exc: BaseException) -> tuple[BaseException, list[BaseException]]:
     """The exception that ended the run, and the ones clean-up raised after it.
 
-    Unexpected exceptions raised while an expected one (a skylift error, an
-    interruption) was unwinding — implicit context, not ``raise … from`` — are
-    clean-up failures; the expected one decides the status.
+    Exceptions raised while an interruption (or a rendered outcome) unwound leave it
+    the status — a skylift error too; unexpected ones raised while a skylift error
+    unwound leave it its status. The later ones are clean-up failures.
     """
-    later: list[BaseException] = []
-    cur = exc
-    while not _expected(cur) and cur.__cause__ is None and cur.__context__ is not None:
-        later.append(cur)
-        cur = cur.__context__
-    return (cur, later) if _expected(cur) else (exc, [])
+    chain = _unwound(exc)
+    for i, cur in enumerate(chain):
+        if _interrupted(cur) or isinstance(cur, exits.Finished):
+            return cur, chain[:i]
+    for i, cur in enumerate(chain):
+        if isinstance(cur, SkyliftError):
+            return cur, chain[:i]
+    return exc, []
 
 
 def _interrupted(exc: BaseException) -> bool:

@@ -79,3 +79,20 @@ def test_a_rendered_outcome_prints_nothing_more(outcome: exits.Outcome) -> None:
 def test_an_exception_group_holding_an_interrupt_is_an_interrupt() -> None:
     group = BaseExceptionGroup("workers", [KeyboardInterrupt(), InputError("bad")])
     assert failure.describe(group).code == 130
+
+
+def test_a_skylift_error_raised_while_an_interrupt_unwinds_keeps_130() -> None:
+    got = failure.describe(_raised(KeyboardInterrupt(), ProviderError("lock gone", "")))
+    assert (got.kind, got.code) == ("Interrupted", 130)
+    assert got.warnings == ("clean-up failed after that: ProviderError: lock gone",)
+
+
+def test_an_error_raised_from_none_is_deliberate() -> None:
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise InputError("replaced on purpose") from None
+    except InputError as exc:
+        got = failure.describe(exc)
+    assert (got.kind, got.code, got.warnings) == ("InputError", 2, ())
