@@ -7,6 +7,10 @@ result but must still end non-zero (findings above ``--fail-on``, an
 incomplete transfer, a destination that differs) raises :class:`Finished`
 with its :class:`Outcome`; no command sets a status itself.
 
+How a failure is said (one line and a hint on stderr, with ``--json`` one error
+object on stdout; clean-up that fails afterwards never changes the status) is
+:mod:`skylift.cli.failure`.
+
 SIGTERM (``kill``, a service manager stopping the run) takes Ctrl-C's path: the
 entry point installs :func:`handle_sigterm`, which raises :class:`Terminated`
 (a ``KeyboardInterrupt``) in the main thread, so a transfer records its run as
@@ -24,7 +28,8 @@ from types import FrameType
 from skylift.errors import SkyliftError
 
 OK = 0
-#: an error outside the skylift families (a bug): printed as "internal error"
+#: an error outside the skylift families (a bug): printed as "internal error" (--json:
+#: type InternalError)
 INTERNAL = 70
 #: Ctrl-C, or an interrupted transfer (re-run to resume)
 INTERRUPTED = 130
