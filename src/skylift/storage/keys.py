@@ -52,7 +52,7 @@ def check_key(key: str, *, allow_empty: bool = False) -> str:
     problem = None
     if "\x00" in key:
         problem = "contains a NUL character"
-    elif key.startswith("/") or key.startswith("\\") or (len(key) > 1 and key[1] == ":"):
+    elif key.startswith("/") or key.startswith("\\") or _drive(key):
         problem = "is absolute"
     else:
         for part in key.split("/"):
@@ -64,6 +64,18 @@ def check_key(key: str, *, allow_empty: bool = False) -> str:
             f"unsafe object key {key!r}: it {problem}", _HINT, InputLocation("key", value=key)
         )
     return key
+
+
+def _drive(key: str) -> bool:
+    """``C:``, ``C:/x``, ``C:\\x``: a Windows drive path. ``8:00 standup.txt`` or
+    ``a:b.txt`` are plain names (#12)."""
+    return (
+        len(key) >= 2
+        and key[1] == ":"
+        and key[0].isascii()
+        and key[0].isalpha()
+        and (len(key) == 2 or key[2] in "/\\")
+    )
 
 
 def check_prefix(prefix: str) -> str:
