@@ -109,7 +109,17 @@ def glob_to_regex(pattern: str) -> str:
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    parts = [glob_to_regex(p) for p in patterns]
+    parts = []
+    for pattern in patterns:
+        regex = glob_to_regex(pattern)
+        try:
+            re.compile(regex)
+        except re.error as exc:  # "[z-a]": a class whose range runs backwards (#12)
+            raise InputError(
+                f"filter {pattern!r}: {exc.msg}",
+                "a range in [...] goes upwards, e.g. [a-z] or [0-9]",
+            ) from None
+        parts.append(regex)
     if not parts:
         return None
     return re.compile("|".join(f"(?:{p})" for p in parts), re.DOTALL)
