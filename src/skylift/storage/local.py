@@ -18,7 +18,6 @@ import contextlib
 import errno
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -72,6 +71,14 @@ def local_root(url: str) -> Path:
             )
         return Path(unquote(parts.path))
     return Path(url)
+
+
+def _uuid_hex() -> str:
+    """``uuid.uuid4().hex``; uuid (and the platform module it loads) is imported only
+    where a local file is written: a transfer from a local source never needs it (#12)."""
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 class LocalStorage(Storage):
@@ -274,7 +281,7 @@ class LocalStorage(Storage):
 
     @staticmethod
     def _temp_beside(target: Path) -> Path:
-        return target.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}"
+        return target.parent / f"{TEMP_PREFIX}{_uuid_hex()[:16]}"
 
     def _publish(self, key: str, tmp: Path, target: Path, mtime: float | None) -> ObjectInfo:
         if mtime is not None:
@@ -294,7 +301,7 @@ class LocalStorage(Storage):
 
     def create_multipart(self, path: str, part_size: int | None = None) -> MultipartUpload:
         """Make the hidden part folder beside ``path``."""
-        upload = MultipartUpload(path=check_key(path), upload_id=uuid.uuid4().hex)
+        upload = MultipartUpload(path=check_key(path), upload_id=_uuid_hex())
         self._target(path)
         try:
             self._parts_dir(upload).mkdir(parents=True)
@@ -335,7 +342,7 @@ class LocalStorage(Storage):
         try:
             if not folder.is_dir():
                 raise NotFoundError(f"{self.root}: no multipart upload {upload.upload_id!r}")
-            tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex[:16]}"
+            tmp = folder / f"{TEMP_PREFIX}{_uuid_hex()[:16]}"
             try:
                 with open(tmp, "xb") as fh:
                     fh.write(data)

@@ -26,8 +26,6 @@ hex characters, or base64); it is never logged or written anywhere.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -93,6 +91,9 @@ def load_key(key_file: Path | None = None, environ: dict[str, str] | None = None
 
 
 def _decode_key(raw: bytes) -> bytes | None:
+    import base64  # here: a run without a key never needs them (#12, start-up)
+    import binascii
+
     text = raw.strip()
     if len(raw) == 32:
         return raw

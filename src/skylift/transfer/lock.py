@@ -14,7 +14,6 @@ import fcntl
 import hashlib
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -61,7 +60,7 @@ class DestinationLock:
             ) from exc
         info = {
             "pid": os.getpid(),
-            "host": socket.gethostname(),
+            "host": os.uname().nodename,  # gethostname(); no socket import (#12)
             "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "source": self.source,
         }

@@ -18,18 +18,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from skylift.errors import ConfigError, InputError
-from skylift.workspace.transferring import TransferRequest, transfer_options, workspace_context
+from skylift.workspace.transferring import (
+    TransferRequest,
+    is_relay_destination,
+    transfer_options,
+    workspace_context,
+)
 
 if TYPE_CHECKING:
     from skylift.relay.values import RelayCredentials, RelayPlan, RelayResult
     from skylift.transfer.progress import TransferProgress
 
 DEFAULT_LISTEN = "127.0.0.1:7443"
-
-
-def is_relay_destination(url: str) -> bool:
-    """True for ``relay://`` and ``relays://`` destinations (no import of the relay)."""
-    return url.split("://", 1)[0].lower() in ("relay", "relays") and "://" in url
 
 
 def read_token(path: Path, what: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +42,12 @@ class OwnedStore(Protocol):
 
 
 @functools.cache
+
+def _host() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (``uname``'s node name,
+    without importing socket on a transfer's critical path, #12)."""
+    return os.uname().nodename
+
 def _boot_id() -> str:
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
@@ -88,13 +93,13 @@ def started(pid: int) -> str | None:
 def current() -> dict[str, Any]:
     """This process as a run's owner: ``pid``, ``pid_start`` and ``host`` columns."""
     pid = os.getpid()
-    return {"pid": pid, "pid_start": started(pid), "host": socket.gethostname()}
+    return {"pid": pid, "pid_start": started(pid), "host": _host()}
 
 
 def ended(pid: int | None, pid_start: str | None, host: str | None) -> bool | None:
     """Whether the owner has ended: True, False, or None when it cannot be told here
     (no pid recorded, another host or machine, another PID namespace)."""
-    if pid is None or host != socket.gethostname():
+    if pid is None or host != _host():
         return None
     if pid_start is not None and Path("/proc/self/stat").exists():
         recorded = pid_start.split("@")

@@ -84,6 +84,11 @@ def workspace_context(explicit: Path | None) -> tuple[Path | None, dict[str, dic
     return root / STATE_DIR / "transfers", load_remotes(root / CONFIG_NAME)
 
 
+def is_relay_destination(url: str) -> bool:
+    """True for ``relay://`` and ``relays://`` destinations (no import of the relay)."""
+    return url.split("://", 1)[0].lower() in ("relay", "relays") and "://" in url
+
+
 def _optional_key() -> bytes | None:
     """--decode of compressed-only objects needs no key; encrypted ones will ask for it."""
     import os
@@ -146,8 +151,6 @@ def transfer_data(
 
     A ``relay://`` / ``relays://`` destination goes to the multipath relay
     (:func:`skylift.workspace.relaying.relay_transfer`; ``dry_run``: its prediction)."""
-    from skylift.workspace.relaying import is_relay_destination
-
     if is_relay_destination(request.destination):
         from skylift.workspace.relaying import relay_transfer
 

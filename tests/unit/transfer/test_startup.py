@@ -345,3 +345,32 @@ def test_a_transfer_sends_its_first_object_before_pydantic_or_rich_load(tmp_path
         assert ("5 transferred" in out.stdout) or ('"transferred": 5' in out.stdout)
     assert seen[1:] == ["at the first write: "] * 2
     assert [state for _, state in _runs(ws)] == ["succeeded"] * 3  # tracked all the same
+
+
+def test_the_host_name_is_socket_s() -> None:
+    """The lock and the run's owner name the host without importing socket (#12)."""
+    import socket
+
+    from skylift.workspace.tracking_owner import _host
+
+    assert _host() == socket.gethostname()
+
+
+def test_a_transfer_from_a_local_folder_loads_no_uuid_socket_or_relay(tmp_path: Path) -> None:
+    """What a transfer's start does not need stays unloaded: the relay (relay:// is
+    recognised without it), socket (the host name comes from uname), uuid and platform
+    (local files are named with it only when written), base64 (keys only)."""
+    ws = _workspace(tmp_path / "ws")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a\n")
+    probe = _FIRST_WRITE.replace(
+        "HEAVY", repr({"socket", "uuid", "platform", "base64", "skylift.workspace.relaying"})
+    ).replace('{m.split(".")[0] for m in sys.modules}', "set(sys.modules)")
+    for run in ("dst", "dst2"):  # the first run parses skylift.yaml (PyYAML loads base64)
+        argv = ["--workspace", str(ws), "transfer", str(src), str(tmp_path / run)]
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True
+        )
+        assert "1 transferred" in out.stdout
+    assert out.stdout.splitlines()[-1] == "at the first write: "
