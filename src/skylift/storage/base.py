@@ -194,6 +194,11 @@ class Storage(ABC):
         Only stores with links (local folders) act on it; the default ignores it.
         """
 
+    def as_destination(self) -> None:  # noqa: B027 - optional hook
+        """This store is the one written to. Local folders then list no symbolic link:
+        a folder link inside it (``alias -> real``) would list ``real``'s files a second
+        time, and ``--delete`` would delete them through it (#12). Others ignore it."""
+
     def skipped_keys(self) -> frozenset[str]:
         """Keys where the listings found something they did not list: the symbolic links
         the ``--links`` policy skipped (a link to a folder stands for all below it).

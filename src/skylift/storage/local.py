@@ -51,6 +51,10 @@ from skylift.storage.walk import LINK_MODES, LinkPolicy, walk_sorted
 _COPY_CHUNK = 8 << 20
 
 
+def _quiet(_message: str) -> None:
+    return None
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes", "on")
 
@@ -127,6 +131,12 @@ class LocalStorage(Storage):
                 f"unknown --links mode {mode!r}", f"use one of: {', '.join(LINK_MODES)}"
             )
         self.links = replace(self.links, mode=mode, warn=warn, skipped=self._skipped)
+
+    def as_destination(self) -> None:
+        """Written to: listings skip symbolic links, quietly (unless ``follow_symlinks``,
+        which lets writes go through them too)."""
+        if not self.follow_symlinks:
+            self.links = replace(self.links, mode="skip", warn=_quiet, skipped=None)
 
     def skipped_keys(self) -> frozenset[str]:
         """Keys of the symbolic links the listings skipped so far."""

@@ -135,7 +135,9 @@ def open_pair(
             "every other object at the destination",
             "drop --delete to copy the file into the destination folder",
         )
-    return src, dst or open_remote(destination, remotes)
+    dst = dst or open_remote(destination, remotes)
+    dst.as_destination()  # its listings follow no links: an alias is no second object
+    return src, dst
 
 
 def plan_transfer(
