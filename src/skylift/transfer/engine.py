@@ -44,7 +44,7 @@ from skylift.transfer.scheduler import (
 )
 from skylift.transfer.scratch import scratch_folder, spool_line, spooled_path
 from skylift.transfer.seal import SealedIndex, load_sealed
-from skylift.transfer.sources import check_overlap, open_source
+from skylift.transfer.sources import check_destination, check_overlap, open_source
 from skylift.transfer.tally import Tally
 from skylift.transfer.threshold import (
     SPLIT_CONCURRENCY,
@@ -135,6 +135,7 @@ def open_pair(
             "every other object at the destination",
             "drop --delete to copy the file into the destination folder",
         )
+    check_destination(destination)
     dst = dst or open_remote(destination, remotes)
     dst.as_destination()  # its listings follow no links: an alias is no second object
     return src, dst

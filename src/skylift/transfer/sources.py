@@ -151,6 +151,22 @@ def _single_object(url: str, remotes: Remotes | None) -> SingleObject | None:
     return SingleObject(url, parent, info)
 
 
+def check_destination(destination: str) -> None:
+    """Refuse a local destination that is an existing file (DST is a folder the source
+    goes into): each object failed with "File exists" otherwise (#12)."""
+    if scheme_of(destination) != "file":
+        return
+    from skylift.storage.local import local_root
+
+    root = local_root(destination)
+    if root.exists() and not root.is_dir():
+        raise InputError(
+            f"destination {shown_url(destination)} is a file; the source is copied into a "
+            "folder (a single file FILE as DST/FILE)",
+            "give the folder to copy into, e.g. its parent",
+        )
+
+
 # ---- overlap ------------------------------------------------------------------
 
 
