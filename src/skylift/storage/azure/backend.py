@@ -19,6 +19,7 @@ from __future__ import annotations
 import builtins
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,21 @@ class AzureStorage(ObstoreStorage):
 
     def _key(self, path: str) -> str:
         return join_key(self.root, check_key(path))
+
+    def _list_after(self, prefix: str, last: str | None, exc: Exception) -> Iterator[ObjectInfo]:
+        """The SDK's listing after ``last``: a name obstore cannot parse (a control
+        character) stopped obstore's; it now fails on its own when read, and a filter
+        can leave it out (#12). Needs a key or SAS, as the SDK path does."""
+        if not (self.credentials.key or self.credentials.sas):
+            yield from super()._list_after(prefix, last, exc)
+            return
+        root = f"{self.root}/" if self.root else ""
+        for name, size, mtime, etag in self.blocks.list_names(root + prefix):
+            rel = name[len(root) :]
+            if (last is not None and rel <= last) or (rel.endswith("/") and size == 0):
+                continue  # listed already, or a folder marker
+            if self._visible(rel):
+                yield ObjectInfo(path=rel, size=size, mtime=mtime, etag=etag)
 
     # ---- multipart (blocks) --------------------------------------------------
 

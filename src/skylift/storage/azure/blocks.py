@@ -11,6 +11,7 @@ fail, in this process or any other.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from skylift.errors import MissingDependencyError, ProviderError
@@ -96,6 +97,18 @@ class BlockClient:
 
     def _blob(self, key: str) -> Any:
         return self._container.get_blob_client(key)
+
+    def list_names(self, prefix: str) -> Iterator[tuple[str, int, float | None, str | None]]:
+        """(name, size, mtime, etag) of every blob whose name starts with ``prefix``, in
+        the service's (lexical) order: names obstore cannot parse show too (#12)."""
+        try:
+            for blob in self._container.list_blobs(name_starts_with=prefix or None):
+                modified = blob.last_modified
+                etag = str(blob.etag).strip('"') if blob.etag else None
+                mtime = modified.timestamp() if modified is not None else None
+                yield blob.name, int(blob.size or 0), mtime, etag
+        except Exception as exc:
+            raise self._fail(prefix, exc) from exc
 
     def _fail(self, path: str, exc: Exception) -> ProviderError:
         return translate_azure_error(self.where, path, exc)

@@ -1,0 +1,47 @@
+"""A blob whose name obstore cannot parse no longer stops an Azure listing (#12).
+
+A name with a control character (``"nl\\nx"``, legal in Azure) made obstore's
+listing fail midway: the whole run ended "the listing holds a key obstore
+cannot represent" (exit 4), with nothing else copied — and ``--exclude`` could
+not help, as the listing failed before any filter applied. The listing now
+goes on through the Azure SDK (as the S3 backend does through botocore): the
+other blobs are copied, that one fails on its own (exit 5) or is left out by
+``--exclude``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.transfer.engine import run_transfer
+from tests.integration.servers import ServerInfo, _azurite_credential
+
+pytestmark = pytest.mark.servers
+
+
+def test_an_unparsable_blob_name_fails_alone_and_can_be_excluded(
+    tmp_path: Path, azurite_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from azure.storage.blob import BlobServiceClient
+
+    for k, v in azurite_server.env.items():
+        monkeypatch.setenv(k, v)
+    prefix = uuid.uuid4().hex[:8]
+    service = BlobServiceClient(azurite_server.endpoint, credential=_azurite_credential())
+    with service:
+        container = service.get_container_client("container")
+        for name in ("a.txt", "nl\nx", "zz/b.txt"):
+            container.upload_blob(f"{prefix}/{name}", name.encode())
+    src = f"{azurite_server.url}/{prefix}"
+    remotes = {azurite_server.url: azurite_server.options}
+    dst = tmp_path / "dst"
+    result = run_transfer(src, str(dst), TransferOptions(), tmp_path / "j", remotes=remotes)
+    assert [f.path for f in result.failures] == ["nl\nx"], result
+    assert (dst / "a.txt").read_text() == "a.txt" and (dst / "zz" / "b.txt").exists()
+    excluded = TransferOptions(exclude=("nl?x",))
+    again = run_transfer(src, str(dst), excluded, tmp_path / "j2", remotes=remotes)
+    assert again.ok and again.skipped == 2, again
