@@ -21,7 +21,7 @@ import builtins
 import os
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from skylift.errors import InputError
@@ -104,6 +104,17 @@ class GcsStorage(ObstoreStorage):
 
     def _visible(self, path: str) -> bool:
         return not is_internal(path)
+
+    def _list_after(self, prefix: str, last: str | None, exc: Exception) -> Iterator[ObjectInfo]:
+        """google-cloud-storage's listing after ``last``: a name obstore cannot parse (a
+        control character) stopped obstore's; it now fails on its own when read (#12)."""
+        root = f"{self.root}/" if self.root else ""
+        for blob in self.client.iter_keys(root + prefix):
+            rel = blob.name[len(root) :]
+            if (last is not None and rel <= last) or (rel.endswith("/") and not blob.size):
+                continue  # listed already, or a folder marker
+            if self._visible(rel):
+                yield self._blob_info(rel, blob)
 
     def _blob_info(self, path: str, blob: Any) -> ObjectInfo:
         checksums = {}

@@ -7,7 +7,7 @@ the part objects + compose calls behind resumable multipart uploads.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from skylift.errors import MissingDependencyError, ProviderError
@@ -127,6 +127,14 @@ class GcsClient:
                 raise
             raise self._fail(path, exc) from exc
         return blob
+
+    def iter_keys(self, prefix: str) -> Iterator[Any]:
+        """Objects under ``prefix`` with their metadata, streamed page by page in name
+        order: names obstore cannot parse show too (#12)."""
+        try:
+            yield from self._client.list_blobs(self.bucket, prefix=prefix or None)
+        except Exception as exc:
+            raise self._fail(prefix, exc) from exc
 
     def list_keys(self, prefix: str, path: str) -> list[Any]:
         """Objects under ``prefix`` with their metadata (used for part folders only)."""

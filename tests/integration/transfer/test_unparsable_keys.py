@@ -1,4 +1,4 @@
-"""A blob whose name obstore cannot parse no longer stops an Azure listing (#12).
+"""A blob whose name obstore cannot parse no longer stops an Azure or GCS listing (#12).
 
 A name with a control character (``"nl\\nx"``, legal in Azure) made obstore's
 listing fail midway: the whole run ended "the listing holds a key obstore
@@ -45,3 +45,26 @@ def test_an_unparsable_blob_name_fails_alone_and_can_be_excluded(
     excluded = TransferOptions(exclude=("nl?x",))
     again = run_transfer(src, str(dst), excluded, tmp_path / "j2", remotes=remotes)
     assert again.ok and again.skipped == 2, again
+
+
+def test_gcs_too(tmp_path: Path, gcs_server: ServerInfo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    for k, v in gcs_server.env.items():
+        monkeypatch.setenv(k, v)
+    prefix = uuid.uuid4().hex[:8]
+    client = storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": gcs_server.endpoint},
+    )
+    bucket = client.bucket("bucket")
+    for name in ("a.txt", "nl\nx", "zz/b.txt"):
+        bucket.blob(f"{prefix}/{name}").upload_from_string(name.encode())
+    src = f"{gcs_server.url}/{prefix}"
+    remotes = {gcs_server.url: gcs_server.options}
+    dst = tmp_path / "dst"
+    result = run_transfer(src, str(dst), TransferOptions(), tmp_path / "j", remotes=remotes)
+    assert [f.path for f in result.failures] == ["nl\nx"], result
+    assert (dst / "a.txt").read_text() == "a.txt" and (dst / "zz" / "b.txt").exists()
