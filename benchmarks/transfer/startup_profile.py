@@ -13,9 +13,11 @@ client's CPU to its first PUT (from the process's start) and wall time (from
 the interpreter being ready; its own start is 10-20 ms more), the PUT phase
 (first PUT to last), the drain (from the last moment with at least 3/4 of the
 workers' PUTs in flight to the last PUT: the tail where workers wait on each
-other), and the whole process's wall time and CPU. With ``--baseline-src`` the
-same runs alternate with another tree's skylift (``PYTHONPATH``), each in its
-own workspace, on the same server.
+other), when the listing is done (the engine's dispatch returns) and the last PUT
+ends (wall, from the interpreter being ready: what loads after the listing must
+not push the last PUT later, #12), and the whole process's wall time and CPU.
+With ``--baseline-src`` the same runs alternate with another tree's skylift
+(``PYTHONPATH``), each in its own workspace, on the same server.
 Prints medians (and the best whole run); ``uptime`` at the start and the end.
 """
 
@@ -54,9 +56,19 @@ def probed(self, path, *args, **kwargs):
         with lock:
             puts.append((start - T0, time.perf_counter() - T0))
 backend.S3Storage.write = probed
+import skylift.transfer.engine as engine
+listed = []
+dispatch = engine._dispatch
+def dispatched(*args, **kwargs):
+    try:
+        return dispatch(*args, **kwargs)
+    finally:
+        listed.append(time.perf_counter() - T0)
+engine._dispatch = dispatched
 def dump():
     with open(os.environ["PROBE_OUT"], "w") as fh:
-        json.dump({"first": first[0], "puts": puts, "jobs": int(os.environ["PROBE_JOBS"])}, fh)
+        json.dump({"first": first[0], "puts": puts, "jobs": int(os.environ["PROBE_JOBS"]),
+                   "listed": listed[0]}, fh)
 import atexit
 atexit.register(dump)
 from skylift.cli.app import main
@@ -139,11 +151,13 @@ def main() -> None:
                 results[name].append({
                     "cpu_first": out["first"][0], "wall_first": out["first"][1],
                     "phase": phase, "drain": drain, "wall": wall, "cpu": cpu,
+                    "listed": out["listed"], "last": max(e for _, e in out["puts"]),
                 })  # fmt: skip
     print(f"end: {_uptime()}")
     print(f"\nmedians of {args.runs} runs (ms); client on core 1, server on core 0")
-    print("| tree | CPU to 1st PUT | wall to 1st PUT | PUT phase | drain | run (best) | CPU |")
-    print("|---|---|---|---|---|---|---|")
+    print("| tree | CPU to 1st PUT | wall to 1st PUT | listing done | last PUT | PUT phase "
+          "| drain | run (best) | CPU |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, runs in results.items():
 
         def med(key: str, runs: list[dict[str, float]] = runs) -> float:
@@ -151,6 +165,7 @@ def main() -> None:
 
         best = 1000 * min(x["wall"] for x in runs)
         first = f"{med('cpu_first'):.1f} | {med('wall_first'):.1f}"
+        first += f" | {med('listed'):.0f} | {med('last'):.0f}"
         print(f"| {name} | {first} | {med('phase'):.0f} | {med('drain'):.1f} "
               f"| {med('wall'):.0f} ({best:.0f}) | {med('cpu'):.0f} |")  # fmt: skip
 
