@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +23,15 @@ from skylift.storage.base import (
     Storage,
     TransientError,
 )
-from skylift.storage.keys import check_key, check_prefix, parent_and_name, short
+from skylift.storage.keys import (
+    INTERNAL_PREFIX,
+    check_key,
+    check_prefix,
+    is_internal,
+    is_own_name,
+    parent_and_name,
+    short,
+)
 from skylift.storage.objlist import drop_folder_markers, walk_with_delimiter
 
 _TRANSIENT_MARKS = (
@@ -186,6 +194,10 @@ def _whole_if_small(chunks: Iterator[bytes], limit: int) -> tuple[bytes | None, 
     return b"".join(head), []
 
 
+def _no_warning(_message: str) -> None:
+    return None
+
+
 class ObstoreStorage(Storage):
     """list / stat / read / write / delete through an obstore store built by the subclass."""
 
@@ -196,6 +208,7 @@ class ObstoreStorage(Storage):
         self.tree_listing = tree_listing
         self._split_from: int | None = None
         self._split_concurrency = 8
+        self._warn: Callable[[str], None] = _no_warning
 
     def split_puts(self, from_size: int | None, concurrency: int = 8) -> None:
         """See :meth:`Storage.split_puts`; parts are obstore's, sized to spread the object
@@ -321,8 +334,22 @@ class ObstoreStorage(Storage):
             "rename that object (keys with '//', '.' or '..' segments) or exclude its folder",
         ) from exc
 
+    def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:
+        """No links here; ``warn`` hears about objects skipped for a reserved name."""
+        self._warn = warn
+
     def _visible(self, path: str) -> bool:
-        return True
+        """skylift's own names (``.skylift-*``: temp and part objects, manifests) are not
+        listed, as on local folders; a user's object with such a name is reported (#12)."""
+        if not is_internal(path):
+            return True
+        segments = [p for p in path.split("/") if p.startswith(INTERNAL_PREFIX)]
+        if not all(is_own_name(p) for p in segments):
+            self._warn(
+                f"skipped {path}: names starting with {INTERNAL_PREFIX} are reserved for "
+                "skylift's own files; rename it"
+            )
+        return False
 
     def root_is_folder(self) -> bool | None:
         """A bucket's root exists (if the bucket does); a key prefix only through its objects."""

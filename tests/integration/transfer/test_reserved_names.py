@@ -12,9 +12,16 @@ and an entry in ``--json`` ``warnings``.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
+import pytest
+
+from skylift.domain.transfer import TransferOptions
+from skylift.storage.registry import open_storage
+from skylift.transfer.engine import run_transfer
 from tests.helpers import run_skylift
+from tests.integration.servers import ServerInfo
 
 
 def test_a_users_dot_skylift_file_is_reported_not_silently_dropped(tmp_path: Path) -> None:
@@ -35,3 +42,28 @@ def test_a_users_dot_skylift_file_is_reported_not_silently_dropped(tmp_path: Pat
     assert any("sub/.skylift-config" in w for w in out["warnings"])
     v = run_skylift("verify", str(src), str(tmp_path / "dst"))
     assert "sub/.skylift-config" in v.stderr, v.stderr
+
+
+@pytest.mark.servers
+def test_an_object_store_source_reports_them_too(
+    tmp_path: Path, moto_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 listed such objects and copied them: a user's ``.skylift-notes`` landed in a
+    local destination's reserved names (never listed there, never verified or deleted),
+    and a ``sub/.skylift-tmp-…`` object was removed again by the next run's sweep of
+    temp files. Now they are skipped as on a local source, the user's with a warning."""
+    for k, v in moto_server.env.items():
+        monkeypatch.setenv(k, v)
+    src = f"{moto_server.url}/{uuid.uuid4().hex[:8]}"
+    store = open_storage(src, **moto_server.options)
+    for key in (".skylift-notes", "a.txt", "sub/.skylift-tmp-0123456789abcdef"):
+        store.write(key, b"x")
+    dst = tmp_path / "dst"
+    remotes = {moto_server.url: moto_server.options}
+    result = run_transfer(src, str(dst), TransferOptions(), tmp_path / "j", remotes=remotes)
+    assert result.ok and result.transferred == 1, result
+    assert [w for w in result.warnings if "reserved" in w] == [
+        "skipped .skylift-notes: names starting with .skylift- are reserved for skylift's "
+        "own files; rename it"
+    ]
+    assert sorted(p.name for p in dst.rglob("*")) == [".skylift-manifest.jsonl", "a.txt"]

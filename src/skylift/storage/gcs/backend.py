@@ -30,7 +30,6 @@ from skylift.storage.gcs.client import GcsClient, b64_to_hex
 from skylift.storage.keys import (
     check_key,
     check_upload_id,
-    is_internal,
     join_key,
     part_key,
     parts_prefix,
@@ -101,9 +100,6 @@ class GcsStorage(ObstoreStorage):
 
     def _key(self, path: str) -> str:
         return join_key(self.root, check_key(path))
-
-    def _visible(self, path: str) -> bool:
-        return not is_internal(path)
 
     def _list_after(self, prefix: str, last: str | None, exc: Exception) -> Iterator[ObjectInfo]:
         """google-cloud-storage's listing after ``last``: a name obstore cannot parse (a
