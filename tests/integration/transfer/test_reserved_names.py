@@ -67,3 +67,21 @@ def test_an_object_store_source_reports_them_too(
         "own files; rename it"
     ]
     assert sorted(p.name for p in dst.rglob("*")) == [".skylift-manifest.jsonl", "a.txt"]
+
+
+@pytest.mark.servers
+def test_an_sftp_source_reports_them_too(
+    tmp_path: Path, sftp_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k, v in sftp_server.env.items():
+        monkeypatch.setenv(k, v)
+    src = f"{sftp_server.url}/{uuid.uuid4().hex[:8]}"
+    store = open_storage(src, **sftp_server.options)
+    for key in ("sub/.skylift-notes", "a.txt"):
+        store.write(key, b"x")
+    store.close()
+    dst = tmp_path / "dst"
+    remotes = {sftp_server.url: sftp_server.options}
+    result = run_transfer(src, str(dst), TransferOptions(), tmp_path / "j", remotes=remotes)
+    assert result.ok and result.transferred == 1, result
+    assert any("sub/.skylift-notes" in w and "reserved" in w for w in result.warnings)

@@ -18,7 +18,7 @@ import builtins
 import contextlib
 import stat as stat_module
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from skylift.errors import InputError, ProviderError
@@ -37,6 +37,7 @@ from skylift.storage.keys import (
     TEMP_PREFIX,
     check_key,
     check_prefix,
+    is_own_name,
     join_key,
     parent_and_name,
 )
@@ -44,6 +45,10 @@ from skylift.storage.sftp.connection import SftpConnection, parse_sftp_url, tran
 from skylift.storage.sftp.parts import SftpMultipart
 
 _PREFETCH_REQUESTS = 64
+
+
+def _no_warning(_message: str) -> None:
+    return None
 
 
 class SftpStorage(Storage):
@@ -74,6 +79,12 @@ class SftpStorage(Storage):
         self._made_dirs: set[str] = set()
         self._parts = SftpMultipart(self)
         self._sweep_before: float | None = None
+        self._warn: Callable[[str], None] = _no_warning
+
+    def configure_links(self, mode: str, warn: Callable[[str], None]) -> None:
+        """The server resolves links (see :meth:`_entries`); ``warn`` hears about files
+        skipped for a reserved name (``.skylift-*`` that skylift does not make, #12)."""
+        self._warn = warn
 
     @property
     def endpoint_id(self) -> str:
@@ -175,6 +186,11 @@ class SftpStorage(Storage):
             name = attrs.filename
             if name.startswith(INTERNAL_PREFIX) or name in (".", ".."):
                 self._maybe_sweep(folder, attrs)
+                if name.startswith(INTERNAL_PREFIX) and not is_own_name(name):
+                    self._warn(
+                        f"skipped {join_key(folder, name)}: names starting with "
+                        f"{INTERNAL_PREFIX} are reserved for skylift's own files; rename it"
+                    )
                 continue
             mode = attrs.st_mode or 0
             if stat_module.S_ISLNK(mode):  # follow links to files; skip links to folders
