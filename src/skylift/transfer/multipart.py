@@ -31,6 +31,10 @@ from skylift.transfer.hashing import PlainDigest, composite, digest
 from skylift.transfer.scheduler import TaskPool, choose_part_size
 
 
+class UploadLostError(NotFoundError):
+    """The destination no longer knows the upload a part was sent to (NoSuchUpload)."""
+
+
 class MultipartJob:
     """One object being uploaded in parts."""
 
@@ -45,6 +49,7 @@ class MultipartJob:
         self._plains: dict[int, str] = {}  # plaintext BLAKE3 per part (encoded runs)
         self._outstanding = 0
         self._failed: BaseException | None = None
+        self._restarted = False
         self.upload: MultipartUpload | None = None
 
     def _resume(self) -> dict[int, tuple[PartInfo, str]]:
@@ -143,10 +148,41 @@ class MultipartJob:
             self._outstanding -= 1
             last = self._outstanding == 0
         if last:
-            if self._failed is not None:
+            if isinstance(self._failed, UploadLostError) and not self._restarted:
+                self._send_again()  # the store lost the upload (a server restarted)
+            elif self._failed is not None:
                 ctx.tally.fail(src.path, self._failed)
             else:
                 self._complete()
+
+    def _send_again(self) -> None:
+        """Start the upload once more and send every part, in this worker.
+
+        A server that keeps uploads in memory (``rclone serve s3``) answers NoSuchUpload
+        after a restart: the object need not fail while the server is back (#12). The
+        parts go one by one here: a worker must not wait on the pool for new tasks.
+        """
+        ctx, src, path = self.ctx, self.src, self.src.path
+        self._restarted = True
+        lost, self._failed = self._failed, None
+        try:
+            ctx.journal.end_upload(path)
+            dst, part_size = ctx.dst, self.part_size
+            upload = ctx.retry.call(lambda: dst.create_multipart(path, part_size), dst.endpoint_id)
+            self.upload = upload
+            ctx.journal.start_upload(upload, src.size, src.mtime, part_size)
+            self._parts, self._plains = {}, {}
+            for number in range(1, self.count + 1):
+                start = (number - 1) * part_size
+                end = min(src.size, start + part_size)
+                with ctx.memory.hold(end - start):
+                    self._send_range(upload, number, start, end)
+        except Exception as exc:
+            if lost is not None:
+                exc.add_note(f"after the store lost the first upload: {lost}")
+            ctx.tally.fail(path, exc)
+            return
+        self._complete()
 
     def _send_range(self, upload: MultipartUpload, number: int, start: int, end: int) -> None:
         ctx, src = self.ctx, self.src
@@ -175,9 +211,12 @@ class MultipartJob:
     ) -> None:
         ctx = self.ctx
         ctx.bucket.consume(len(data))
-        part = ctx.retry.call(
-            lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
-        )
+        try:
+            part = ctx.retry.call(
+                lambda: ctx.dst.upload_part(upload, number, data), ctx.dst.endpoint_id
+            )
+        except NotFoundError as exc:  # NoSuchUpload: the store lost the upload
+            raise UploadLostError(exc.message, exc.hint) from exc
         ctx.journal.record_part(self.src.path, part, checksum, plain)
         ctx.tally.sent(len(data))
         ctx.tally.part()
