@@ -15,6 +15,7 @@ the URL works but is discouraged; it is never shown in URLs or messages.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import threading
@@ -130,6 +131,16 @@ def translate_sftp_error(where: str, path: str, exc: BaseException) -> ProviderE
     return ProviderError(f"{where}: {first_line(exc)} ({path!r})", "see --debug for details")
 
 
+def _quiet_paramiko() -> None:
+    """paramiko logs what it meets on its own threads ("Socket exception: Connection
+    reset by peer" when a server dies); without a handler Python printed that raw on
+    stderr, amid the progress output (#12). A null handler stops that; records still
+    reach handlers set up for ``--debug``."""
+    logger = logging.getLogger("paramiko")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+
+
 class SftpConnection:
     """A reconnecting SSH transport with one SFTP channel per thread."""
 
@@ -138,6 +149,7 @@ class SftpConnection:
             import paramiko  # noqa: F401
         except ModuleNotFoundError as exc:
             raise MissingDependencyError("paramiko", "sftp") from exc
+        _quiet_paramiko()
         self.target = target
         self.options = options
         self._lock = threading.Lock()
