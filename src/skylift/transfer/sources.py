@@ -239,7 +239,13 @@ def check_overlap(
     backup: str | None = None,
 ) -> None:
     """Refuse a source and destination on the same store when one contains the other,
-    and a ``--backup-to`` folder that overlaps either (#12)."""
+    and a ``--backup-to`` folder that overlaps either (#12) — and an empty one."""
+    for what, url in (("source", source), ("destination", destination)):
+        if not url:  # the file system reads "" as ".": "$DEST" unset would sync into CWD
+            raise InputError(
+                f"empty {what}: give a path or URL",
+                "write '.' for the current folder (an unset shell variable gives '')",
+            )
     found = _nesting(source, destination, remotes)
     shown = f"{shown_url(source)} and {shown_url(destination)}"
     if found == "same":
