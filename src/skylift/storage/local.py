@@ -73,6 +73,11 @@ def local_root(url: str) -> Path:
                 f"file:// URL {redact_url(url)!r} goes on with '?' or '#', which would be cut off",
                 "percent-encode them (%3F, %23), or give the folder as a plain path",
             )
+        if not parts.path:  # "" reads as "." (the current folder): a sync into it (#12)
+            raise InputError(
+                f"file:// URL without a path: {redact_url(url)!r}",
+                "use file:///absolute/path, or '.' for the current folder",
+            )
         return Path(unquote(parts.path))
     return Path(url)
 
