@@ -85,6 +85,14 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
                 if name in ("pydantic", "rich"):
                     loaded[name] = threading.current_thread().name
         sys.meta_path.insert(0, Spy())
+        import skylift.transfer.tally as tally
+        result = tally.Tally.result
+        def joined(self, *args, **kwargs):  # no race with a warm-up that is still running
+            for thread in threading.enumerate():
+                if thread.name == "skylift-warm-up":
+                    thread.join()
+            return result(self, *args, **kwargs)
+        tally.Tally.result = joined
         from skylift.cli.app import main
         try:
             main(sys.argv[1:])
@@ -110,3 +118,44 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
     assert "200 transferred" in out.stdout
     last = out.stdout.splitlines()[-1]
     assert last == "[('pydantic', 'skylift-warm-up'), ('rich', 'skylift-warm-up')]"
+
+
+@pytest.mark.parametrize(("given", "scanned"), [(None, False), ("", True)])
+def test_the_command_skips_pydantic_plugins_unless_the_user_set_them(
+    tmp_path: Path, given: str | None, scanned: bool
+) -> None:
+    """skylift uses no pydantic plugins: the command sets PYDANTIC_DISABLE_PLUGINS so
+    pydantic does not scan every installed distribution for them (#12); a value the
+    user set is kept (empty: plugins on, the scan happens)."""
+    import os
+
+    code = textwrap.dedent(
+        """
+        import sys
+        from skylift.cli.app import main
+        sys.argv = ["skylift", "transfer", sys.argv[1], sys.argv[2], "--journal", sys.argv[3]]
+        import atexit
+        def report():
+            import pydantic.plugin._loader as loader
+            print("scanned:", loader._plugins is not None, flush=True)
+        atexit.register(report)
+        main()
+        """
+    )
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given
+    args = [str(src), str(tmp_path / "dst"), str(tmp_path / "j")]
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert "1 transferred" in out.stdout
+    assert out.stdout.splitlines()[-1] == f"scanned: {scanned}"
