@@ -160,7 +160,7 @@ def _main(argv: list[str] | None) -> None:
 def documents_written() -> int:
     """JSON documents written so far (stdout must stay one document)."""
     output = sys.modules.get("skylift.cli.output")
-    return int(getattr(output, "documents", 0)) if output is not None else 0
+    return int(getattr(output, "documents", [0])[0]) if output is not None else 0
 
 
 def _dispatch(args: list[str]) -> int:

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     err: Console  # stderr
 
 
-#: JSON documents :func:`emit_json` wrote in this process: a failed command adds its
-#: error object only when it wrote none (stdout stays one document, cli/failure.py)
-documents = 0
+#: JSON documents :func:`emit_json` wrote in this process (one counter, changed in
+#: place): a failed command adds its error object only when it wrote none (stdout
+#: stays one document, cli/failure.py)
+documents = [0]
 
 _CONSOLES: dict[str, Console] = {}
 _CONSOLES_LOCK = threading.Lock()
@@ -107,8 +108,7 @@ def emit_json(value: Any) -> None:
     text = value.model_dump_json(indent=2) if isinstance(value, BaseModel) else None
     if text is None or not text.isascii():
         text = json.dumps(to_jsonable(value), indent=2, default=str)
-    global documents
-    documents += 1
+    documents[0] += 1
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 

@@ -42,11 +42,11 @@ class OwnedStore(Protocol):
 
 
 @functools.cache
-
 def _host() -> str:
     """This machine's name, as ``socket.gethostname()`` gives it (``uname``'s node name,
     without importing socket on a transfer's critical path, #12)."""
     return os.uname().nodename
+
 
 def _boot_id() -> str:
     try:
