@@ -71,7 +71,7 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
     tmp_path: Path, workspace: bool
 ) -> None:
     """The warm-up thread imports pydantic and rich (and builds the result's validator)
-    once the listing is done: the main thread only uses them."""
+    after the listing is done: the main thread only uses them."""
     src = tmp_path / "src"
     src.mkdir()
     for i in range(200):
@@ -79,11 +79,11 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
     code = textwrap.dedent(
         """
         import sys, threading
-        loaded = {}
+        loaded, listed = {}, []
         class Spy:
             def find_spec(self, name, path, target=None):
                 if name in ("pydantic", "rich"):
-                    loaded[name] = threading.current_thread().name
+                    loaded[name] = threading.current_thread().name + (" after" if listed else "")
         sys.meta_path.insert(0, Spy())
         import skylift.transfer.tally as tally
         result = tally.Tally.result
@@ -93,6 +93,14 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
                     thread.join()
             return result(self, *args, **kwargs)
         tally.Tally.result = joined
+        import skylift.transfer.engine as engine
+        dispatch = engine._dispatch
+        def dispatched(*args, **kwargs):
+            try:
+                return dispatch(*args, **kwargs)
+            finally:
+                listed.append(True)  # the listing is done
+        engine._dispatch = dispatched
         from skylift.cli.app import main
         try:
             main(sys.argv[1:])
@@ -117,7 +125,7 @@ def test_a_transfer_loads_the_result_model_and_renderer_in_the_background(
     )
     assert "200 transferred" in out.stdout
     last = out.stdout.splitlines()[-1]
-    assert last == "[('pydantic', 'skylift-warm-up'), ('rich', 'skylift-warm-up')]"
+    assert last == "[('pydantic', 'skylift-warm-up after'), ('rich', 'skylift-warm-up after')]"
 
 
 @pytest.mark.parametrize(("given", "scanned"), [(None, False), ("", True)])
