@@ -153,8 +153,16 @@ def _single_object(url: str, remotes: Remotes | None) -> SingleObject | None:
 
 def check_destination(destination: str) -> None:
     """Refuse a local destination that is an existing file (DST is a folder the source
-    goes into): each object failed with "File exists" otherwise (#12)."""
-    if scheme_of(destination) != "file":
+    goes into): each object failed with "File exists" otherwise — and an SFTP URL
+    without a path, the server's root folder, where scp users expect their home (#12)."""
+    scheme = scheme_of(destination)
+    if scheme == "sftp" and not urlsplit(destination).path:
+        raise InputError(
+            f"SFTP destination {shown_url(destination)} without a folder: that is the "
+            "server's root folder ('/'), not your home",
+            "give the folder, e.g. sftp://USER@HOST/home/USER/backup (or '/' typed out)",
+        )
+    if scheme != "file":
         return
     from skylift.storage.local import local_root
 

@@ -37,3 +37,15 @@ def test_an_empty_destination_or_source_is_refused(
     assert not (tmp_path / "out").exists()
     plan = plan_transfer(str(src), ".", sync)  # "." is the current folder, as typed
     assert (plan.copy_count, plan.delete_count) == (1, 1)
+
+
+def test_an_sftp_destination_without_a_path_is_refused(tmp_path: Path) -> None:
+    """``sftp://me@host`` named the server's root folder (docs: the path is absolute),
+    where scp and sftp users expect their home: ``transfer src sftp://me@host --delete``
+    planned to delete everything in ``/``. Checked before any connection is made; a
+    ``/`` typed out still names the root."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for url in ("sftp://me@127.0.0.1:1", "sftp://127.0.0.1", "sftp://me:pw@127.0.0.1:1"):
+        with pytest.raises(InputError, match="without a folder"):
+            run_transfer(str(src), url, TransferOptions(delete=True), tmp_path / "j")
