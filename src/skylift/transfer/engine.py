@@ -165,6 +165,8 @@ def plan_transfer(
     send = 0
     actions: list[PlannedAction] = []
     for verdict, s, d in _pairs(src, dst, options, None):
+        if verdict is Verdict.DELETE and d is not None and _under_any(d.path, src.skipped_keys()):
+            continue  # the run keeps it: the source has a skipped link there
         if verdict is Verdict.CHECK and s is not None and d is not None:
             verdict = Verdict.SKIP if same_content(src, dst, s, d, None) else Verdict.UPDATE
         action = verdicts[verdict]

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from skylift.domain.transfer import TransferOptions
-from skylift.transfer.engine import run_transfer
+from skylift.transfer.engine import plan_transfer, run_transfer
 
 
 def test_sync_keeps_copies_of_links_the_policy_skipped(tmp_path: Path) -> None:
@@ -34,6 +34,8 @@ def test_sync_keeps_copies_of_links_the_policy_skipped(tmp_path: Path) -> None:
     (dst / "gone.txt").write_text("deleted at the source")
     (nfs / "data.csv").rename(nfs / "data.csv.away")  # the mount is gone: a dangling link
     sync = TransferOptions(links="follow", delete=True)
+    plan = plan_transfer(str(src), str(dst), sync)  # --dry-run says what the run does
+    assert [(a.action.value, a.path) for a in plan.actions] == [("delete", "gone.txt")]
     result = run_transfer(str(src), str(dst), sync, tmp_path / "j")
     assert result.deleted == 1 and not (dst / "gone.txt").exists()
     assert (dst / "data.csv").read_text() == "1,2,3"
