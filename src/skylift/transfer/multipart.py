@@ -287,14 +287,12 @@ class MultipartJob:
                 info = ctx.retry.call(
                     lambda: dst.complete_multipart(upload, parts, mtime=src.mtime), dst.endpoint_id
                 )
-            except NotFoundError as exc:
+            except NotFoundError:
                 # the upload is gone: maybe an earlier attempt completed it and only its
                 # response was lost (the retry then finds no upload). Check the object.
                 found = self._already_complete(size, parts)
                 if found is None:
-                    if self._restarted:
-                        raise
-                    raise _StartAgain from exc  # else the store lost it (a restart)
+                    raise
                 info = found
             if info is not None and info.size != size:
                 raise TransferError(
@@ -306,15 +304,8 @@ class MultipartJob:
             if ctx.manifest is not None:
                 ctx.manifest.add(src.path, size, src.mtime, checksum, plain)
             ctx.tally.done()
-        except _StartAgain as again:
-            self._failed = again.__cause__
-            self._send_again()
         except Exception as exc:
             ctx.tally.fail(src.path, exc)
-
-
-class _StartAgain(Exception):
-    """The store lost the upload before its completion: send it again (once)."""
 
 
 def abandon_stale_uploads(ctx: RunContext) -> None:

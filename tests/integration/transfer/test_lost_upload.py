@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -67,41 +66,4 @@ def test_an_upload_lost_by_the_server_is_started_again(
     assert result.ok and result.manifest is not None, result.failures
     assert open_storage(dst, **s3_server.options).read("big.bin") == data
     assert client.list_multipart_uploads(Bucket="bucket", Prefix=prefix).get("Uploads") is None
-    client.close()
-
-
-def test_an_upload_lost_before_its_completion_is_started_again(
-    tmp_path: Path, s3_server: ServerInfo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same loss between the last part and CompleteMultipartUpload."""
-    import botocore.session
-
-    for k, v in s3_server.env.items():
-        monkeypatch.setenv(k, v)
-    client = botocore.session.get_session().create_client(
-        "s3", endpoint_url=s3_server.endpoint, region_name="us-east-1"
-    )
-    prefix = uuid.uuid4().hex[:8]
-    dst_url = f"{s3_server.url}/{prefix}"
-    dst = open_storage(dst_url, **s3_server.options)
-    complete = dst.complete_multipart
-    lost: list[str] = []
-
-    def server_restarts_first(upload: Any, parts: Any, mtime: Any = None) -> Any:
-        if not lost:
-            key = f"{prefix}/{upload.path}"
-            client.abort_multipart_upload(Bucket="bucket", Key=key, UploadId=upload.upload_id)
-            lost.append(upload.upload_id)
-        return complete(upload, parts, mtime)
-
-    dst.complete_multipart = server_restarts_first  # type: ignore[method-assign]
-    src = tmp_path / "src"
-    src.mkdir()
-    data = os.urandom(2 * PART + 1)
-    (src / "big.bin").write_bytes(data)
-    opts = TransferOptions(multipart_threshold=PART, part_size=PART, jobs=1)
-    result = run_transfer(str(src), dst_url, opts, tmp_path / "j", dst=dst)
-    assert len(lost) == 1
-    assert result.ok, result.failures
-    assert open_storage(dst_url, **s3_server.options).read("big.bin") == data
     client.close()
