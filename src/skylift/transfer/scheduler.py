@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from skylift.storage.base import Capabilities
+from skylift.transfer.interrupts import deferred
 
 #: Default workers per destination kind (network stores wait, local disks do not).
 _JOBS = {"file": 4, "memory": 4, "sftp": 8, "s3": 16, "az": 16, "gs": 16}
@@ -71,6 +72,10 @@ def choose_part_size(size: int, caps: Capabilities, override: int | None = None)
     return max(frame, -(-part // frame) * frame)
 
 
+#: Longest a held-back Ctrl-C waits while the pool waits for a slot or for its tasks.
+WAKE_S = 0.2
+
+
 class TaskPool:
     """A thread pool that blocks :meth:`submit` while ``limit`` tasks are pending."""
 
@@ -85,9 +90,18 @@ class TaskPool:
         self._pending = 0
 
     def submit(self, fn: Callable[[], None]) -> None:
-        """Queue ``fn``; exceptions it raises are the task's business (it must catch)."""
-        self._slots.acquire()
-        self._queue(fn)
+        """Queue ``fn``; exceptions it raises are the task's business (it must catch).
+
+        Ctrl-C / SIGTERM are held back while the pool's locks are held (at most
+        :data:`WAKE_S` while waiting for a slot): raised inside ``threading``'s
+        primitives they left a lock taken that a worker needed, and the run never
+        ended (:mod:`skylift.transfer.interrupts`).
+        """
+        while True:
+            with deferred():
+                if self._slots.acquire(timeout=WAKE_S):
+                    self._queue(fn)
+                    return
 
     def try_submit(self, fn: Callable[[], None]) -> bool:
         """Queue ``fn`` if a slot is free right now (True), else do nothing (False).
@@ -95,13 +109,14 @@ class TaskPool:
         Never blocks, so a task may call it (:meth:`submit` from a worker could wait
         for slots held by tasks queued behind it); False after :meth:`shutdown`.
         """
-        if not self._slots.acquire(blocking=False):
-            return False
-        try:
-            self._queue(fn)
-        except RuntimeError:  # shut down (interrupted): the caller keeps the work
-            return False
-        return True
+        with deferred():
+            if not self._slots.acquire(blocking=False):
+                return False
+            try:
+                self._queue(fn)
+            except RuntimeError:  # shut down (interrupted): the caller keeps the work
+                return False
+            return True
 
     def _queue(self, fn: Callable[[], None]) -> None:
         with self._idle:
@@ -135,10 +150,16 @@ class TaskPool:
 
     def wait(self) -> None:
         """Block until every submitted task has finished."""
-        with self._idle:
-            while self._pending:
-                self._idle.wait(0.5)  # wake regularly so Ctrl-C is handled promptly
+        while True:  # Ctrl-C is handled at each wake-up, with no lock held
+            with deferred(), self._idle:
+                if not self._pending:
+                    return
+                self._idle.wait(WAKE_S)
 
     def shutdown(self, cancel: bool = False) -> None:
         """Stop the workers (``cancel`` drops queued tasks, as on Ctrl-C)."""
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:  # cancelling takes each queued future's lock
+            with deferred():
+                self._pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._pool.shutdown(wait=True)

@@ -1,0 +1,79 @@
+"""Ctrl-C and SIGTERM held back while the main thread holds a lock a worker needs (#12).
+
+Python runs a signal's handler in the main thread between two steps of whatever
+it is doing, and ``KeyboardInterrupt`` (or the CLI's ``Terminated``) is raised
+there. Inside :mod:`threading`'s Python-level primitives (a ``Condition``'s
+``__enter__``, a ``Semaphore``'s ``acquire``, ``ThreadPoolExecutor.submit``) that
+step can fall between taking a lock and the ``with`` that would release it: the
+lock stays taken, the worker that next needs it (to release a semaphore, to mark a
+future done) blocks for good, and the clean-up that joins the workers hangs — a
+verify interrupted while it queued its checks never ended (seen in
+tests/integration/transfer/test_exit_paths.py). Or a lock is released that was
+never taken ("release unlocked lock": exit 70 instead of 130).
+
+:class:`deferred` runs a block with SIGINT and SIGTERM recorded instead of handled,
+then hands a recorded signal to the handler it was meant for right after the
+block, where no lock is held. Only the main thread runs signal handlers, so in
+other threads it does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from types import FrameType, TracebackType
+from typing import Any
+
+_SIGNALS = (int(signal.SIGINT), int(signal.SIGTERM))  # ints: the enum is slow here
+
+
+class deferred:  # noqa: N801 -- used as a context manager, like contextlib's
+    """``with deferred():`` — SIGINT/SIGTERM held back in the block, handled just after."""
+
+    __slots__ = ("_held", "_previous")
+
+    def __init__(self) -> None:
+        self._held: list[tuple[int, FrameType | None]] = []
+        self._previous: list[tuple[int, Any]] = []
+
+    def _hold(self, signum: int, frame: FrameType | None) -> None:
+        self._held.append((signum, frame))
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # handlers run in the main thread only: nothing can land here
+        for signum in _SIGNALS:
+            if signal.getsignal(signum) is not None:  # None: set outside Python, kept
+                self._previous.append((signum, signal.signal(signum, self._hold)))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        previous, self._previous = self._previous, []
+        _put_back(previous)
+        if self._held:
+            signum, frame = self._held[0]
+            self._held.clear()
+            _handle(dict(previous)[signum], signum, frame)
+
+
+def _put_back(handlers: list[tuple[int, Any]]) -> None:
+    """Reinstall ``handlers`` — each one even if a signal's handler raises meanwhile."""
+    if handlers:
+        (signum, handler), *rest = handlers
+        try:
+            signal.signal(signum, handler)
+        finally:
+            _put_back(rest)
+
+
+def _handle(handler: Any, signum: int, frame: FrameType | None) -> None:
+    """What the signal would have done had it not been held back."""
+    if callable(handler):
+        handler(signum, frame)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), signum)  # the default action, now that it is back
