@@ -134,10 +134,25 @@ def bucket_and_root(url: str, scheme: str, label: str, bucket: str = "BUCKET") -
             f"{label} URL without a {bucket.lower()}: {redact_url(url)!r}",
             f"use {scheme}://{bucket}/optional/prefix",
         )
-    root = unquote(parts.path).strip("/")
+    root = _decoded_path(url, parts.path, label, scheme).strip("/")
     if root:
         check_key(root)
     return parts.netloc, root
+
+
+def _decoded_path(url: str, path: str, label: str, scheme: str) -> str:
+    """A bucket URL's path with its ``%XX`` escapes decoded (``%23`` is ``#``); an escape
+    that is not UTF-8 is refused: it named another key (``50%ab`` was ``50\ufffd``)."""
+    from skylift.errors import InputError
+
+    try:
+        return unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{label} URL {shown_url(url)!r}: a '%' escape in its path is not UTF-8 text",
+            "the path of a URL is percent-decoded: write a literal '%' as %25 "
+            f"({scheme}://b/50%25ab is the prefix '50%ab')",
+        ) from None
 
 
 def shown_url(url: str) -> str:
