@@ -55,8 +55,8 @@ class deferred:  # noqa: N801 -- used as a context manager, like contextlib's
     ) -> None:
         previous, self._previous = self._previous, []
         _put_back(previous)
-        if self._held:
-            signum, frame = self._held[0]
+        if self._held:  # SIGTERM first: the status says it (143), as unheld it would
+            signum, frame = max(self._held, key=lambda held: held[0] == signal.SIGTERM)
             self._held.clear()
             _handle(dict(previous)[signum], signum, frame)
 

@@ -108,3 +108,16 @@ def test_outside_the_main_thread_nothing_is_held() -> None:
     thread.start()
     thread.join(10)
     assert inside == [before]
+
+
+def test_of_two_held_signals_sigterm_is_the_one_handled() -> None:
+    """SIGTERM's status (143) wins over a Ctrl-C held in the same block."""
+    seen: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: seen.append("SIGTERM"))
+    try:
+        with deferred():
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == ["SIGTERM"]  # no KeyboardInterrupt either: one signal is handled
