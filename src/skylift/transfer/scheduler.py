@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from skylift.interrupts import WAKE_S, deferred
 from skylift.storage.base import Capabilities
-from skylift.transfer.interrupts import deferred
 
 #: Default workers per destination kind (network stores wait, local disks do not).
 _JOBS = {"file": 4, "memory": 4, "sftp": 8, "s3": 16, "az": 16, "gs": 16}
@@ -72,10 +72,6 @@ def choose_part_size(size: int, caps: Capabilities, override: int | None = None)
     return max(frame, -(-part // frame) * frame)
 
 
-#: Longest a held-back Ctrl-C waits while the pool waits for a slot or for its tasks.
-WAKE_S = 0.2
-
-
 class TaskPool:
     """A thread pool that blocks :meth:`submit` while ``limit`` tasks are pending."""
 
@@ -95,7 +91,7 @@ class TaskPool:
         Ctrl-C / SIGTERM are held back while the pool's locks are held (at most
         :data:`WAKE_S` while waiting for a slot): raised inside ``threading``'s
         primitives they left a lock taken that a worker needed, and the run never
-        ended (:mod:`skylift.transfer.interrupts`).
+        ended (:mod:`skylift.interrupts`).
         """
         while True:
             with deferred():

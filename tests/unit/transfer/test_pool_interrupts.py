@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
-from skylift.transfer.interrupts import deferred
+from skylift.interrupts import deferred
 from skylift.transfer.scheduler import TaskPool
 
 
