@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from skylift.cli import output
 from skylift.cli.exits import Finished, Outcome
+from skylift.cli.heap import frozen_heap
 from skylift.cli.output import emit, load_renderer, start_bar, stderr_may_draw, warm_up
 from skylift.domain.text import one_line
 
@@ -202,7 +203,10 @@ def _run(
 
     loads = (_load_result_model, load_renderer) if render else (_load_result_model,)
     try:
-        with RichTransferProgress(show_progress, lambda: warm_up(*loads)) as progress:
+        with (
+            frozen_heap(),
+            RichTransferProgress(show_progress, lambda: warm_up(*loads)) as progress,
+        ):
             return transfer_data(request, progress)
     except KeyboardInterrupt:
         if request.dry_run:
