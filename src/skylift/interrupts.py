@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Executor, Future
 from types import FrameType, TracebackType
 from typing import Any, TypeVar
@@ -117,7 +117,7 @@ def result(future: Future[T]) -> T:
                     raise
 
 
-def results(futures: list[Future[T]]) -> Iterator[T]:
+def results(futures: list[Future[T]]) -> Generator[T, None, None]:
     """Each future's result, in order (as ``Executor.map`` yields them); the futures
     not yet waited for are cancelled if the caller stops early or a signal ends it."""
     try:
@@ -129,6 +129,6 @@ def results(futures: list[Future[T]]) -> Iterator[T]:
                 future.cancel()
 
 
-def pool_map(pool: Executor, fn: Callable[[A], T], items: Iterable[A]) -> Iterator[T]:
+def pool_map(pool: Executor, fn: Callable[[A], T], items: Iterable[A]) -> Generator[T, None, None]:
     """``pool.map(fn, items)`` whose locks are never left taken by a signal."""
     return results(submit_all(pool, fn, items))

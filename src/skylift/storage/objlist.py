@@ -14,7 +14,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from itertools import islice
 from typing import Any
+
+from skylift.interrupts import result, submit_all
 
 #: Sibling folders listed ahead per level of depth.
 WINDOW = 8
@@ -42,16 +46,14 @@ class _Level:
         self.pool = pool
 
     def fill(self, store: Any) -> None:
-        while len(self.ahead) < WINDOW:
-            entry = next(self.dirs, None)
-            if entry is None:
-                return
-            self.ahead.append((entry[0], self.pool.submit(_level, store, entry[2])))
+        wanted = list(islice(self.dirs, WINDOW - len(self.ahead)))
+        futures = submit_all(self.pool, partial(_level, store), [entry[2] for entry in wanted])
+        self.ahead.extend(zip([entry[0] for entry in wanted], futures, strict=True))
 
     def take(self, key: str) -> list[Entry]:
         name, future = self.ahead.popleft()
         assert name == key
-        return future.result()
+        return result(future)  # Ctrl-C is held back while the future's lock is held
 
 
 def walk_with_delimiter(

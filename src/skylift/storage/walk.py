@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from skylift.interrupts import pool_map
 from skylift.storage.keys import INTERNAL_PREFIX, TEMP_PREFIX, is_own_name, join_key
 
 ErrorFactory = Callable[[str, OSError], Exception]
@@ -156,7 +157,7 @@ def _with_stats(
     stats: Iterator[os.stat_result | OSError]
     if len(files) >= 2 * _BATCH:
         batches = [files[i : i + _BATCH] for i in range(0, len(files), _BATCH)]
-        stats = iter(s for batch in _stat_pool().map(_stat_many, batches) for s in batch)
+        stats = iter(s for batch in pool_map(_stat_pool(), _stat_many, batches) for s in batch)
     else:
         stats = iter(_stat_many(files))
     for _, is_dir, entry in entries:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from skylift.domain.transfer_options import DETAIL_LIMIT, MANIFEST_NAME, TransferOptions
 from skylift.errors import InputError
+from skylift.interrupts import deferred, result
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.storage.urls import redact_url, shown_url
 from skylift.transfer.breaker import CircuitBreaker
@@ -240,16 +241,18 @@ def run_transfer(
         # multipart threshold, workers and batch size), whether the destination has a
         # manifest to withdraw, the destination's first listing page, the sealed manifest
         # of a --decode source; the journal opens meanwhile.
+        # (Ctrl-C is held back while the main thread holds the pool's or a future's lock)
         with ThreadPoolExecutor(3, thread_name_prefix="skylift-start") as early:
-            probe = early.submit(probe_rtt or _rtt, src, dst)
-            manifest_seen = early.submit(_manifest_at_start, dst)
-            sealing = None
-            if options.decode:
-                sealing = early.submit(_sealed_source, src, key, retry, tally)
+            with deferred():
+                probe = early.submit(probe_rtt or _rtt, src, dst)
+                manifest_seen = early.submit(_manifest_at_start, dst)
+                sealing = None
+                if options.decode:
+                    sealing = early.submit(_sealed_source, src, key, retry, tally)
             dst_listing = PrefetchedListing(dst.list()) if is_object_store(dst) else None
             journal = Journal.open(journal_dir, source, destination, options)
-            rtt = probe.result()
-            sealed = sealing.result() if sealing is not None else None
+            rtt = result(probe)
+            sealed = result(sealing) if sealing is not None else None
     except BaseException as exc:
         _wind_up(exc, tally, _closing(lock, journal))
         raise
@@ -518,7 +521,7 @@ def _under_any(path: str, keys: frozenset[str]) -> bool:
 def _withdraw_manifest(ctx: RunContext) -> None:
     """Remove the previous run's manifest, if there is one (it no longer describes DST)."""
     dst, retry = ctx.dst, ctx.retry
-    present = ctx.manifest_seen.result() if ctx.manifest_seen is not None else None
+    present = result(ctx.manifest_seen) if ctx.manifest_seen is not None else None
     if present is None:
         present = retry.call(lambda: dst.exists(MANIFEST_NAME), dst.endpoint_id)
     if present:

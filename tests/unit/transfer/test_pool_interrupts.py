@@ -6,44 +6,20 @@ whatever it does — also between a ``Condition``'s taking its lock and the
 (seen in tests/integration/transfer/test_exit_paths.py: the worker blocked in
 ``Semaphore.release``, the main thread joining it). The signal is real
 (``signal.raise_signal``); it is sent at that exact step by a ``Condition``
-subclass put in place of one of the pool's own (a fault injected at one point,
-not a mock): its handler then runs right after the lock was taken.
+subclass put in place of one of the pool's own (tests/unit/interrupt_faults.py):
+its handler then runs right after the lock was taken.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
 
 import pytest
 
 from skylift.interrupts import deferred
 from skylift.transfer.scheduler import TaskPool
-
-
-class _SignalOnceTaken(threading.Condition):
-    """A condition that sends SIGINT the first time its lock was taken (then its
-    handler runs at the next step, still inside ``__enter__``)."""
-
-    def __init__(self) -> None:
-        super().__init__(threading.Lock())
-        self.sent = False
-
-    def __enter__(self) -> bool:
-        taken = super().__enter__()
-        if not self.sent:
-            self.sent = True
-            signal.raise_signal(signal.SIGINT)
-        return taken
-
-
-def _ends(step: Callable[[], None], seconds: float = 10.0) -> bool:
-    """Whether ``step`` returns within ``seconds`` (run aside: it may hang)."""
-    thread = threading.Thread(target=step, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return not thread.is_alive()
+from tests.unit.interrupt_faults import SignalOnceTaken, ends
 
 
 @pytest.mark.parametrize("where", ["slots", "executor"])
@@ -52,7 +28,7 @@ def test_ctrl_c_while_submit_holds_a_lock_leaves_none_held(where: str) -> None:
     pool = TaskPool(1, limit=8)
     ran = threading.Event()
     pool.submit(ran.wait)  # the worker exists and is busy: the next submit waits on nothing
-    cond = _SignalOnceTaken()
+    cond = SignalOnceTaken()
     if where == "slots":
         pool._slots._cond = cond  # the pool's own semaphore
     else:
@@ -60,10 +36,10 @@ def test_ctrl_c_while_submit_holds_a_lock_leaves_none_held(where: str) -> None:
     with pytest.raises(KeyboardInterrupt):
         pool.submit(lambda: None)
     assert cond.sent
-    assert not cond._lock.locked()  # taken by the main thread and never released, before
+    assert not cond.leaked()  # taken by the main thread and never released, before
     pool.shutdown(cancel=True)
     ran.set()
-    assert _ends(pool.shutdown)  # the worker released its semaphore: it ended
+    assert ends(pool.shutdown)  # the worker released its semaphore: it ended
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
@@ -71,13 +47,13 @@ def test_ctrl_c_while_wait_holds_the_lock_leaves_it_free() -> None:
     pool = TaskPool(1)
     done = threading.Event()
     pool.submit(done.wait)
-    cond = _SignalOnceTaken()
+    cond = SignalOnceTaken()
     pool._idle = cond
     with pytest.raises(KeyboardInterrupt):
         pool.wait()
-    assert not cond._lock.locked()
+    assert not cond.leaked()
     done.set()
-    assert _ends(pool.wait)  # the worker's completion could take the lock again
+    assert ends(pool.wait)  # the worker's completion could take the lock again
     pool.shutdown()
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from skylift.interrupts import pool_map
 from skylift.verify.service.endpoint import Endpoint, describe_error, request
 from skylift.verify.service.model import Answer, BodyMode, CheckOutcome, HttpCheck, TcpCheck
 from skylift.verify.service.normalise import (
@@ -174,5 +175,6 @@ def run_functional(
         finally:
             advance()
 
+    checks: list[HttpCheck | TcpCheck] = [*http_checks, *tcp_checks]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return tuple(pool.map(one, [*http_checks, *tcp_checks]))
+        return tuple(pool_map(pool, one, checks))

@@ -15,6 +15,7 @@ from http.client import HTTPException
 from pathlib import Path
 
 from skylift.domain.findings import Finding, Severity
+from skylift.interrupts import pool_map
 from skylift.verify.service.endpoint import Endpoint, request, tcp_open
 from skylift.verify.service.findings import finding
 from skylift.verify.service.model import Answer, HttpCheck
@@ -58,7 +59,7 @@ def port_findings(
     allowed_set = {*allowed, endpoint.port}
     todo = sorted(set(probe) - allowed_set)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        answers = list(pool.map(lambda p: tcp_open(endpoint.host, p, 0.5), todo))
+        answers = list(pool_map(pool, lambda p: tcp_open(endpoint.host, p, 0.5), todo))
     open_ports = [p for p, ok in zip(todo, answers, strict=True) if ok]
     shown = ", ".join(str(p) for p in sorted(allowed_set))
     return [
