@@ -13,7 +13,8 @@ else to that validation (same values, same errors).
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+import sys
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,12 +83,53 @@ def read_settings_file(path: Path) -> dict[str, Any]:
             f"{path}:{where} is not valid YAML ({getattr(exc, 'problem', exc)})",
             "fix the syntax, or recreate it with 'skylift init --force'",
         ) from exc
+    except ValueError as exc:  # a scalar YAML types but Python cannot build (a huge int)
+        raise _unreadable_value(path, text, exc) from exc
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level", "see docs/workspace.md")
     _keep_parse(path, text, loaded)
     return loaded
+
+
+def _unreadable_value(path: Path, text: str, exc: ValueError) -> ConfigError:
+    """ConfigError naming the field whose value PyYAML typed but could not build: an
+    integer over Python's 4,300-digit limit, a date such as 2024-13-01."""
+    import yaml
+
+    loader = yaml.SafeLoader("")
+    for field, node in _scalars(yaml.compose(text, Loader=yaml.SafeLoader), ""):
+        try:
+            loader.construct_object(node)
+        except ValueError as bad:
+            kind = node.tag.rsplit(":", 1)[-1]
+            if kind == "int":
+                digits = sum(c.isdigit() for c in node.value)
+                what = f"a number of {digits:,} digits (at most {sys.get_int_max_str_digits():,})"
+            else:
+                what = f"not a valid {'date' if kind == 'timestamp' else kind} ({bad})"
+            return ConfigError(
+                f"{path}: line {node.start_mark.line + 1}: {field or 'the document'}: {what}",
+                f"write the {'number' if kind == 'int' else 'value'} it should be, or quote it "
+                f'if it is text ({field.rsplit(".", 1)[-1] or "value"}: "...")',
+            )
+    return ConfigError(f"{path}: a value cannot be read ({exc})", "see docs/workspace.md")
+
+
+def _scalars(node: Any, field: str) -> Iterator[tuple[str, Any]]:
+    """``(dotted field, scalar node)`` for every scalar under ``node``, in file order."""
+    if node is None:
+        return
+    if isinstance(node.value, str):
+        yield field, node
+    elif node.id == "mapping":
+        for key, value in node.value:
+            name = key.value if isinstance(key.value, str) else "?"
+            yield from _scalars(value, f"{field}.{name}" if field else name)
+    else:
+        for n, item in enumerate(node.value):
+            yield from _scalars(item, f"{field}[{n}]")
 
 
 def _parsed_file(path: Path) -> Path:
