@@ -181,12 +181,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+#: SQLite's (primary) result codes that say the file cannot be written any more: a full
+#: disk, an I/O error, a read-only, damaged or vanished file. Any other error - "no such
+#: table", a misused statement - is a bug and stays one (an internal error, exit 70).
+_UNWRITABLE = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+        sqlite3.SQLITE_CANTOPEN,
+    }
+)
+
+
 def _cannot_write(exc: BaseException) -> bool:
     """Whether ``exc`` says the journal cannot be written any more (a full disk, an I/O
     error, a read-only or damaged file), not that the journal was misused (a bug)."""
-    return isinstance(exc, sqlite3.OperationalError) or (
-        isinstance(exc, sqlite3.DatabaseError) and exc.sqlite_errorname in _DAMAGED
-    )
+    if not isinstance(exc, sqlite3.DatabaseError) or exc.sqlite_errorcode is None:
+        return False
+    return (exc.sqlite_errorcode & 0xFF) in _UNWRITABLE  # extended codes: IOERR_WRITE, …
 
 
 def _unopenable(path: Path, exc: BaseException) -> ConfigError:
@@ -196,15 +211,25 @@ def _unopenable(path: Path, exc: BaseException) -> ConfigError:
     )
 
 
+_SIDE_FILES = ("", "-wal", "-shm")
+
+
 def _set_aside(path: Path) -> Path:
     """Move a damaged journal (and its ``-wal``/``-shm``: a new file must not replay an
-    old log) to ``NAME.damaged-SECONDS``; the new name of the file."""
+    old log) to ``NAME.damaged-SECONDS`` (``-2``, ``-3``, … after it when one was set
+    aside in the same second: none is overwritten); the new name of the file. The
+    destination's lock keeps another run from setting the same journal aside meanwhile."""
     stamp = int(time.time())
-    for suffix in ("", "-wal", "-shm"):
+    aside = f"{path}.damaged-{stamp}"
+    n = 1
+    while any(os.path.lexists(f"{aside}{suffix}") for suffix in _SIDE_FILES):
+        n += 1
+        aside = f"{path}.damaged-{stamp}-{n}"
+    for suffix in _SIDE_FILES:
         old = Path(f"{path}{suffix}")
         if old.exists():
-            os.replace(old, f"{path}.damaged-{stamp}{suffix}")
-    return Path(f"{path}.damaged-{stamp}")
+            os.replace(old, f"{aside}{suffix}")
+    return Path(aside)
 
 
 class Journal:
