@@ -12,12 +12,15 @@ import signal
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import obstore.store
 import pytest
 
 from skylift.interrupts import pool_map, result, results
 from skylift.storage import objlist, walk
+from skylift.transfer import journal as journal_module
+from skylift.transfer.journal import Journal
 from tests.unit.interrupt_faults import SignalOnceTaken, ends, executor_signalling_on_submit
 
 pytestmark = pytest.mark.timeout(60)
@@ -123,3 +126,30 @@ def test_ctrl_c_while_the_tree_listing_queues_folders(monkeypatch: pytest.Monkey
     monkeypatch.undo()
     keys = [meta["path"] for meta in objlist.walk_with_delimiter(store, "", "", lambda k: True)]
     assert keys == ["d0/k", "d1/k", "d2/k"]
+
+
+def test_ctrl_c_while_the_journal_starts_its_closer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """transfer/journal.py: ``close_soon`` starts a thread, whose ``start`` waits on an
+    Event's condition; a Ctrl-C there left the thread unable to run and ``close`` (the
+    clean-up) joined it forever."""
+    cond = SignalOnceTaken()
+
+    class Injected(threading.Thread):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._started._cond = cond  # type: ignore[attr-defined]
+
+    journal = Journal(tmp_path / "j.sqlite")
+    journal.record_done("a", 1, 1.0, "c")
+    monkeypatch.setattr(journal_module.threading, "Thread", Injected)
+    with pytest.raises(KeyboardInterrupt):
+        journal.close_soon()
+    monkeypatch.undo()
+    assert cond.sent
+    leaked = cond.leaked()
+    assert ends(journal.close)
+    assert not leaked
+    with Journal(tmp_path / "j.sqlite") as again:
+        assert [e.path for e in again.done_entries()] == ["a"]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from skylift.domain.transfer_options import TransferOptions
 from skylift.errors import ConfigError
+from skylift.interrupts import deferred
 from skylift.storage.base import MultipartUpload, PartInfo
 from skylift.storage.urls import redact_url, url_identity
 
@@ -469,8 +470,10 @@ class Journal:
                 self._close_error = exc
 
         if self._closer is None:
-            self._closer = threading.Thread(target=close, name="skylift-journal-close")
-            self._closer.start()
+            closer = threading.Thread(target=close, name="skylift-journal-close")
+            with deferred():  # a Ctrl-C inside start() left its lock taken: the thread
+                closer.start()  # never ran, and close() waited for it forever
+                self._closer = closer
 
     def __enter__(self) -> Journal:
         return self

@@ -19,6 +19,7 @@ from typing import IO
 
 from skylift.domain.transfer_options import MANIFEST_NAME
 from skylift.errors import SkyliftError, TransferError
+from skylift.interrupts import deferred
 from skylift.storage.base import ObjectInfo, TransientError
 from skylift.storage.urls import shown_url
 from skylift.transfer.breaker import EndpointUnreachableError, is_connection_failure
@@ -141,7 +142,8 @@ class PrefetchedListing:
         self._head: list[ObjectInfo] = []
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._first, name="skylift-list", daemon=True)
-        self._thread.start()
+        with deferred():  # Ctrl-C inside start() left its lock taken (skylift.interrupts)
+            self._thread.start()
 
     def _first(self) -> None:
         try:
