@@ -8,6 +8,7 @@ hung (here: ``ends`` says False); the lock is then given back so the run ends.
 
 from __future__ import annotations
 
+import bisect
 import signal
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from skylift.interrupts import pool_map, result, results
 from skylift.storage import objlist, walk
 from skylift.transfer import journal as journal_module
 from skylift.transfer.journal import Journal
+from skylift.transfer.scaleout.ranges import split_ranges
 from tests.unit.interrupt_faults import SignalOnceTaken, ends, executor_signalling_on_submit
 
 pytestmark = pytest.mark.timeout(60)
@@ -153,3 +155,27 @@ def test_ctrl_c_while_the_journal_starts_its_closer(
     assert not leaked
     with Journal(tmp_path / "j.sqlite") as again:
         assert [e.path for e in again.done_entries()] == ["a"]
+
+
+def test_ctrl_c_while_the_scale_out_probes_are_queued() -> None:
+    """transfer/scaleout/ranges.py: the driver's probes of a level run on a pool."""
+    keys = [f"k{n:04d}" for n in range(200)]
+
+    def first_after(prefix: str, key: str) -> str | None:
+        i = bisect.bisect_right(keys, key)
+        return keys[i] if i < len(keys) and keys[i].startswith(prefix) else None
+
+    pool, _, go = _busy_pool()
+    cond = SignalOnceTaken()
+    pool._idle_semaphore._cond = cond  # type: ignore[attr-defined]
+    with pytest.raises(KeyboardInterrupt):
+        split_ranges(first_after, keys[0], None, 8, pool)
+    assert cond.sent
+    leaked = cond.leaked()
+    go.set()
+    assert ends(pool.shutdown)
+    assert not leaked
+    with ThreadPoolExecutor(2) as again:
+        assert split_ranges(first_after, keys[0], None, 8, again) == split_ranges(
+            first_after, keys[0], None, 8
+        )

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 
 from skylift.errors import InputError
+from skylift.interrupts import pool_map
 from skylift.storage.base import ObjectInfo, Storage
 from skylift.transfer.retry import RetryPolicy
 from skylift.transfer.scaleout.shards import MIN_SHARD_S, PER_OBJECT_S, listing_prefix
@@ -203,7 +204,7 @@ def split_ranges(
         asked = [ranges[i] for i in splittable]
         # this level's middles from what is known now; what it finds is learnt after it
         split = functools.partial(_split_range, first_after, alphabet.copy())
-        keys = list(pool.map(split, asked) if pool is not None else map(split, asked))
+        keys = list(pool_map(pool, split, asked) if pool is not None else map(split, asked))
         for key in keys:
             alphabet.learn(key)
         found = dict(zip(splittable, keys, strict=True))
