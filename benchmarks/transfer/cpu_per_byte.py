@@ -2,6 +2,7 @@
 
 Run: flock /tmp/skylift-bench.lock .venv/bin/python benchmarks/transfer/cpu_per_byte.py
      [--repeat 3] [--modes parts,put] [--peers rclone,s5cmd] [--pause 0.5]
+     [--baseline-src OLD_TREE/src]
 
 The matched modes of ``pinned_defaults.py --only matched`` (50 MiB parts, 5
 in flight per file: s5cmd's defaults; and one PUT per file), on loopback,
@@ -20,6 +21,9 @@ second run is the same work as the peers'.
 
 Least client CPU of ``--repeat`` runs per tool and set (the tools take turns
 going first); ratios are peer CPU / skylift CPU (> 1: skylift uses less).
+With ``--baseline-src`` another tree's skylift (``PYTHONPATH``) takes turns
+too, as the tool ``baseline`` (an A/B of a change on the same server and load;
+its medians are printed too: least-of-N alone moves with the load).
 Prints ``uptime`` at the start and the end.
 """
 
@@ -29,6 +33,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -60,6 +65,7 @@ def main() -> None:
     parser.add_argument("--modes", default="parts", help="parts,put")
     parser.add_argument("--peers", default="rclone,s5cmd")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds after os.sync()")
+    parser.add_argument("--baseline-src", default="", help="another tree's src folder")
     args = parser.parse_args()
     peers = [p for p in args.peers.split(",") if p]
     modes = [MODES[m] for m in args.modes.split(",") if m]
@@ -73,6 +79,10 @@ def main() -> None:
         pid, endpoint, data = stack.enter_context(_server(server_base, SERVER_CORE))
         env = {**env0, "RCLONE_CONFIG_BENCH_ENDPOINT": endpoint}
         spaces = {"skylift": work / "ws", "skylift signed": work / "ws-signed"}
+        baseline = ["baseline"] if args.baseline_src else []
+        other = str(Path(args.baseline_src).resolve())
+        if baseline:
+            spaces["baseline"] = work / "ws-baseline"
         for name, ws in spaces.items():
             ws.mkdir()
             write_workspace(ws, endpoint)
@@ -97,15 +107,17 @@ def main() -> None:
             prefix = f"{tool.replace(' ', '-')}-{time.monotonic_ns()}"
             os.sync()
             time.sleep(args.pause)
-            run = _timed([*CLIENT_CORE, *argv(tool, src, prefix, mode, files)], env, pid)
+            tree = {"PYTHONPATH": other} if tool in baseline else {}
+            run = _timed([*CLIENT_CORE, *argv(tool, src, prefix, mode, files)], env | tree, pid)
             shutil.rmtree(data / "bucket" / prefix, ignore_errors=True)
             return run
 
         warm = _make(work / "warm", 200, 1024)
-        for tool in ("skylift", "skylift signed", *peers):
+        for tool in ("skylift", "skylift signed", *baseline, *peers):
             once(tool, warm, MODES["put"], 1)
-        tools = ["skylift", "skylift signed", *peers]
+        tools = ["skylift", "skylift signed", *baseline, *peers]
         best: dict[tuple[str, str, int], Run] = {}
+        cpus: dict[tuple[str, str, int], list[float]] = {}
         for copies in (1, 2):
             src = _files(work / f"src{copies}", copies)
             for mode in modes:
@@ -117,6 +129,7 @@ def main() -> None:
                               f"CPU {run[1]:.2f} s, server CPU {run[2]:.2f} s, "
                               f"load {run[3]:.2f}", flush=True)  # fmt: skip
                         key = (tool, mode, copies)
+                        cpus.setdefault(key, []).append(run[1])
                         if key not in best or run[1] < best[key][1]:
                             best[key] = run
             shutil.rmtree(src)
@@ -139,9 +152,15 @@ def main() -> None:
             cells = ""
             for ref in ("skylift", "skylift signed"):
                 r1, _, _, rm, _ = stats[ref]
-                cells += f" {c1 / r1:.2f}× | {marg / rm:.2f}× |" if tool in peers else " | |"
+                compared = tool in peers or tool in baseline
+                cells += f" {c1 / r1:.2f}× | {marg / rm:.2f}× |" if compared else " | |"
             print(f"| {mode} | {tool} | {c1:.2f} | {c2:.2f} | {per:.2f} | {marg:.2f} | "
                   f"{fixed:.2f} |{cells}")  # fmt: skip
+    for mode in modes if baseline else ():
+        for copies in (1, 2):
+            this, base = (statistics.median(cpus[t, mode, copies]) for t in ("skylift", *baseline))
+            print(f"median client CPU, {mode}, {296 * copies} MiB: this tree {this:.3f} s, "
+                  f"baseline {base:.3f} s ({1000 * (this - base):+.0f} ms)")  # fmt: skip
 
 
 if __name__ == "__main__":
