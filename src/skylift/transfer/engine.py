@@ -166,7 +166,11 @@ def plan_transfer(
     send = 0
     actions: list[PlannedAction] = []
     for verdict, s, d in _pairs(src, dst, options, None):
-        if verdict is Verdict.DELETE and d is not None and _under_any(d.path, src.skipped_keys()):
+        if (
+            verdict is Verdict.DELETE
+            and d is not None
+            and under_skipped_link(d.path, src.skipped_keys())
+        ):
             continue  # the run keeps it: the source has a skipped link there
         if verdict is Verdict.CHECK and s is not None and d is not None:
             verdict = Verdict.SKIP if same_content(src, dst, s, d, None) else Verdict.UPDATE
@@ -512,8 +516,10 @@ def _manifest_at_start(dst: Storage) -> bool | None:
         return None
 
 
-def _under_any(path: str, keys: frozenset[str]) -> bool:
-    """True if ``path`` is one of ``keys`` or lies below one of them."""
+def under_skipped_link(path: str, keys: frozenset[str]) -> bool:
+    """True if ``path`` is one of ``keys`` (the source's skipped links,
+    :meth:`Storage.skipped_keys`) or lies below one of them: ``--delete`` keeps it and
+    ``verify`` does not report it as extra."""
     parts = path.split("/")
     return any("/".join(parts[:n]) in keys for n in range(1, len(parts) + 1))
 
@@ -536,7 +542,7 @@ def _delete_all(ctx: RunContext, pool: TaskPool, files: list[Path]) -> None:
 
     def delete_batch(paths: list[str]) -> None:
         for path in paths:
-            if skipped and _under_any(path, skipped):
+            if skipped and under_skipped_link(path, skipped):
                 ctx.tally.warn(f"kept {path} at the destination: the source has a skipped link")
                 continue
             try:

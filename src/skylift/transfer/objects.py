@@ -88,6 +88,29 @@ def copy_small(ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectIn
         _copy_in_memory(ctx, verdict, src, dst)
 
 
+def may_be_folder_marker(store: Storage, info: ObjectInfo) -> bool:
+    """True for an empty object on an object store: if its read finds nothing, it is an
+    empty folder's marker 'dir/' that obstore listed as the object 'dir' (it drops the
+    slash), not a file to copy (#12). ``transfer`` skips it; ``verify`` does not miss it."""
+    return not info.size and not store.capabilities.preserves_mtime
+
+
+def folder_marker_warning(path: str) -> str:
+    """The warning for a skipped empty folder marker (transfer and verify alike)."""
+    return f"skipped {path}/: an empty folder marker, not an object"
+
+
+def is_folder_marker(store: Storage, info: ObjectInfo) -> bool:
+    """True if ``info`` is an empty folder's marker: see :func:`may_be_folder_marker`."""
+    if not may_be_folder_marker(store, info):
+        return False
+    try:
+        store.read(info.path)
+    except NotFoundError:
+        return True
+    return False
+
+
 def _copy_in_memory(
     ctx: RunContext, verdict: Verdict, src: ObjectInfo, dst: ObjectInfo | None
 ) -> None:
@@ -96,11 +119,9 @@ def _copy_in_memory(
     try:
         data = ctx.retry.call(lambda: store.read(path), store.endpoint_id)
     except NotFoundError:
-        if src.size or store.capabilities.preserves_mtime:
+        if not may_be_folder_marker(store, src):
             raise
-        # an object store listed an empty folder's marker 'dir/' as the object 'dir'
-        # (obstore drops the slash), whose GET finds nothing: not a file to copy (#12)
-        ctx.tally.warn(f"skipped {path}/: an empty folder marker, not an object")
+        ctx.tally.warn(folder_marker_warning(path))
         ctx.tally.skip(0)
         return
     if (

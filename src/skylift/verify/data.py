@@ -20,9 +20,14 @@ from skylift.storage.urls import redact_url
 from skylift.transfer.crypt import Codec
 from skylift.transfer.diffing.diff import Comparison, Verdict, diff
 from skylift.transfer.diffing.listing import sorted_listing
-from skylift.transfer.engine import build_filter, comparison_for, open_pair
+from skylift.transfer.engine import build_filter, comparison_for, open_pair, under_skipped_link
 from skylift.transfer.hashing import digest_stream
-from skylift.transfer.objects import STREAM_CHUNK, expected_version
+from skylift.transfer.objects import (
+    STREAM_CHUNK,
+    expected_version,
+    folder_marker_warning,
+    is_folder_marker,
+)
 from skylift.transfer.progress import NullTransferProgress, TransferProgress
 from skylift.transfer.remotes import Remotes
 from skylift.transfer.scheduler import TaskPool, choose_jobs
@@ -103,16 +108,28 @@ def verify(
             found.error(s.path, exc)
         progress.finished(1)
 
+    def missing(s: ObjectInfo) -> None:
+        try:
+            marker = is_folder_marker(src, s)  # the transfer skips it, as here
+        except Exception as exc:
+            found.error(s.path, exc)
+            return
+        if marker:
+            found.warn(folder_marker_warning(s.path))
+        else:
+            found.add("missing", s.path)
+
     try:
         src_list = flt.apply(sorted_listing(src.list(), src.scheme, src.url))
         dst_list = sorted_listing(dst.list(), dst.scheme, dst.url)
         for verdict, s, d in diff(src_list, dst_list, cmp):
             if verdict is Verdict.COPY:
                 assert s is not None
-                found.add("missing", s.path)
+                missing(s)
             elif verdict is Verdict.DELETE:
                 assert d is not None
-                if flt.accepts_path(d.path):
+                # a copy of a link the --links policy skipped (already warned): --delete keeps it
+                if flt.accepts_path(d.path) and not under_skipped_link(d.path, src.skipped_keys()):
                     found.add("extra", d.path)
             elif s is not None and d is not None and (verdict is Verdict.CHECK or deep):
                 if verdict is Verdict.UPDATE and not deep:

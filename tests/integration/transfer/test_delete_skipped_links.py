@@ -18,7 +18,8 @@ from skylift.domain.transfer import TransferOptions
 from skylift.transfer.engine import plan_transfer, run_transfer
 
 
-def test_sync_keeps_copies_of_links_the_policy_skipped(tmp_path: Path) -> None:
+def linked_source(tmp_path: Path) -> tuple[Path, Path]:
+    """``nfs/``, and ``src/`` with links to ``nfs/data.csv`` and ``nfs/photos/``, a ``kept.txt``."""
     nfs = tmp_path / "nfs"
     (nfs / "photos").mkdir(parents=True)
     (nfs / "data.csv").write_text("1,2,3")
@@ -28,6 +29,11 @@ def test_sync_keeps_copies_of_links_the_policy_skipped(tmp_path: Path) -> None:
     os.symlink(nfs / "data.csv", src / "data.csv")
     os.symlink(nfs / "photos", src / "photos")
     (src / "kept.txt").write_text("k")
+    return nfs, src
+
+
+def test_sync_keeps_copies_of_links_the_policy_skipped(tmp_path: Path) -> None:
+    nfs, src = linked_source(tmp_path)
     dst = tmp_path / "dst"
     follow = TransferOptions(links="follow")
     assert run_transfer(str(src), str(dst), follow, tmp_path / "j").transferred == 3
