@@ -8,7 +8,6 @@ import contextlib
 import gc
 import subprocess
 import sys
-import textwrap
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from skylift.cli import warm
 from skylift.cli.heap import freeze_if_frozen, frozen_heap
 from skylift.storage.s3.client import paused_gc
+from tests.unit.first_write import first_write_probe
 
 
 class _Node:
@@ -123,27 +123,14 @@ def test_a_transfer_runs_with_its_start_frozen_and_puts_it_back(tmp_path: Path) 
     src.mkdir()
     for i in range(50):
         (src / f"f{i}.txt").write_text(f"{i}\n")
-    code = textwrap.dedent(
+    code = first_write_probe(
+        "gc.get_freeze_count()",
         """
-        import gc, sys, threading
-        import skylift.storage.local as local
-        seen = []
-        write = local.LocalStorage.write
-        def probed(self, *args, **kwargs):
-            if not seen:
-                seen.append(gc.get_freeze_count())
-            return write(self, *args, **kwargs)
-        local.LocalStorage.write = probed
-        from skylift.cli.app import main
-        try:
-            main(sys.argv[1:])
-        except SystemExit as exc:
-            assert not exc.code, exc.code
-        for thread in threading.enumerate():
-            if thread.name == "skylift-warm-up":
-                thread.join()
-        print(seen[0] > 10_000, gc.get_freeze_count(), gc.isenabled())
-        """
+for thread in threading.enumerate():
+    if thread.name == "skylift-warm-up":
+        thread.join()
+print(seen[0] > 10_000, gc.get_freeze_count(), gc.isenabled())
+""",
     )
     argv = ["transfer", str(src), str(tmp_path / "dst"), "--journal", str(tmp_path / "j")]
     out = subprocess.run(

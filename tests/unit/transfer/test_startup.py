@@ -21,6 +21,7 @@ from skylift.workspace import Workspace, tracking
 from skylift.workspace.settings import load_settings
 from skylift.workspace.storage_settings import load_storage_settings
 from tests.helpers import assert_fails_as_the_whole_file
+from tests.unit.first_write import first_write_probe
 
 #: Modules a transfer between local folders must not load: other stages' settings
 #: models, the SQL toolkit (tracking writes with sqlite3), data frames, cloud SDKs.
@@ -306,23 +307,10 @@ def test_the_plain_sections_are_the_storage_models_fields() -> None:
     assert set(STORAGE_SECTIONS) == set(StorageSettings.model_fields)
 
 
-_FIRST_WRITE = """
-import sys
-import skylift.storage.local as local
-seen = []
-write = local.LocalStorage.write
-def probed(self, *args, **kwargs):
-    if not seen:
-        seen.append(",".join(sorted({m.split(".")[0] for m in sys.modules} & HEAVY)))
-    return write(self, *args, **kwargs)
-local.LocalStorage.write = probed
-from skylift.cli.app import main
-try:
-    main(sys.argv[1:])
-except SystemExit as exc:
-    assert not exc.code, exc.code
-print("at the first write:", seen[0])
-"""
+def _modules_at_first_write(heavy: set[str], *, top_level: bool = True) -> str:
+    names = '{m.split(".")[0] for m in sys.modules}' if top_level else "set(sys.modules)"
+    record = f'",".join(sorted({names} & {heavy!r}))'
+    return first_write_probe(record, 'print("at the first write:", seen[0])')
 
 
 def test_a_transfer_sends_its_first_object_before_pydantic_or_rich_load(tmp_path: Path) -> None:
@@ -332,7 +320,7 @@ def test_a_transfer_sends_its_first_object_before_pydantic_or_rich_load(tmp_path
     src.mkdir()
     for i in range(5):
         (src / f"f{i}.txt").write_text(f"object {i}\n")
-    probe = _FIRST_WRITE.replace("HEAVY", repr({"pydantic", "rich", "typer", "yaml"}))
+    probe = _modules_at_first_write({"pydantic", "rich", "typer", "yaml"})
     seen = []
     for run in ("dst", "dst2", "dst3"):  # the first run parses skylift.yaml (PyYAML)
         argv = ["--workspace", str(ws), "transfer", str(src), str(tmp_path / run)]
@@ -364,9 +352,9 @@ def test_a_transfer_from_a_local_folder_loads_no_uuid_socket_or_relay(tmp_path: 
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.txt").write_text("a\n")
-    probe = _FIRST_WRITE.replace(
-        "HEAVY", repr({"socket", "uuid", "platform", "base64", "skylift.workspace.relaying"})
-    ).replace('{m.split(".")[0] for m in sys.modules}', "set(sys.modules)")
+    probe = _modules_at_first_write(
+        {"socket", "uuid", "platform", "base64", "skylift.workspace.relaying"}, top_level=False
+    )
     for run in ("dst", "dst2"):  # the first run parses skylift.yaml (PyYAML loads base64)
         argv = ["--workspace", str(ws), "transfer", str(src), str(tmp_path / run)]
         out = subprocess.run(
